@@ -1,0 +1,156 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentlogError, isAgentlogError } from '../core/errors.js';
+import { findGitDir } from '../core/git/repo.js';
+import { Store } from '../core/store.js';
+import type { Command, Context, Output } from './command.js';
+import { commands } from './commands/index.js';
+
+const GLOBAL_HELP = `--store DIR   the store to use (else $AGENTLOG_STORE, else the store around the current folder,
+              else the nearest .agentlog/ upward)
+--help, -h    help for a command: agentlog COMMAND --help`;
+
+export function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'agentlog: agent sessions as hashed, canonical events in a plain git repository',
+    '',
+    'usage: agentlog COMMAND [ARGS] [--store DIR]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'REV: a timeline name, a commit id (full or short), an event CID, NAME@N (the timeline as of seq N),',
+    '     or HEAD (the store\'s checked-out commit; the default for read commands).',
+    '',
+    GLOBAL_HELP,
+    '',
+    'Machine-readable output (names, CIDs, --json) goes to stdout; messages go to stderr.',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return `usage: ${c.usage}\n\n${c.summary}\n\n${c.help.trim()}\n\nglobal options:\n${GLOBAL_HELP}`;
+}
+
+function output(stream: NodeJS.WriteStream): Output {
+  return {
+    write: (text) => void stream.write(text),
+    isTTY: !!stream.isTTY,
+    columns: stream.columns || 100,
+  };
+}
+
+export interface MainOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdout?: Output;
+  stderr?: Output;
+  stdin?: () => Promise<string>;
+  now?: () => number;
+}
+
+/** Run the CLI; returns the exit code. Never throws for bad input. */
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const stdout = opts.stdout ?? output(process.stdout);
+  const stderr = opts.stderr ?? output(process.stderr);
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? stdout : stderr).write(`${topHelp()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    stdout.write('agentlog 0.1.0\n');
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    stderr.write(`agentlog: unknown command "${name}"; see agentlog --help\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, store: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    stderr.write(`agentlog ${name}: ${(e as Error).message}\nusage: ${command.usage}\n`);
+    return 2;
+  }
+  if (command.maxPositionals !== undefined && positionals.length > command.maxPositionals) {
+    stderr.write(`agentlog ${name}: unexpected argument "${positionals[command.maxPositionals]}"\nusage: ${command.usage}\n`);
+    return 2;
+  }
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? Date.now;
+  let store: Store | undefined;
+  const ctx: Context = {
+    cwd,
+    env,
+    stdout,
+    stderr,
+    now,
+    storeFlag: values.store as string | undefined,
+    readStdin: opts.stdin ?? readStdin,
+    store: () =>
+      (store ??= Store.open(discoverStore(cwd, values.store as string | undefined, env), {
+        now,
+        warn: (m) => stderr.write(`agentlog: ${m}\n`),
+      })),
+  };
+  try {
+    return await command.run(ctx, values as never, positionals);
+  } catch (e) {
+    if (isAgentlogError(e)) {
+      stderr.write(`agentlog ${name}: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) {
+      stderr.write(`agentlog ${name}: ${err.message}\n`);
+      return 1;
+    }
+    stderr.write(`agentlog ${name}: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+
+/**
+ * Which store: --store DIR, else $AGENTLOG_STORE, else the git repository around the cwd when it is
+ * marked as a store, else the nearest .agentlog/ upward.
+ */
+export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const given = flag ?? (env.AGENTLOG_STORE || undefined);
+  if (given) {
+    const dir = path.resolve(cwd, given);
+    if (!fs.existsSync(dir)) throw new AgentlogError('E_STORE', `store ${dir} does not exist (make one with: agentlog init ${given})`, { dir });
+    if (!findGitDir(dir)) throw new AgentlogError('E_STORE', `${dir} is not a git repository, so not a store (make one with: agentlog init ${given})`, { dir });
+    return dir;
+  }
+  for (let cur = path.resolve(cwd); ; ) {
+    if (findGitDir(cur)?.workTree && Store.isMarked(cur)) return cur;
+    const candidate = path.join(cur, '.agentlog');
+    if (fs.existsSync(candidate) && findGitDir(candidate)) return candidate;
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  throw new AgentlogError('E_STORE', `no agentlog store here (${cwd} or above); make one with: agentlog init   (or name one with --store DIR)`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,337 @@
+import { Encoder, Tag } from 'cbor-x';
+import { CID } from './cid.js';
+import { AgentlogError } from './errors.js';
+
+/**
+ * DAG-CBOR, the IPLD strict profile: one value, one encoding.
+ *
+ * Encoding: values are first checked and put in canonical shape (map keys sorted by UTF-8 length, then
+ * bytewise; integers beyond 32 bits as BigInt so cbor-x writes them as integers, not floats; links as
+ * tag 42), then cbor-x writes the bytes. Decoding is our own strict reader: any encoding that is not
+ * the canonical one (long integer or length forms, indefinite lengths, unsorted or duplicate keys,
+ * floats other than finite float64, tags other than 42, undefined, trailing bytes, bad UTF-8) is an
+ * error naming the byte offset, never a different value.
+ */
+export type IpldValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | CID
+  | IpldValue[]
+  | { [key: string]: IpldValue };
+
+const encoder = new Encoder({
+  useRecords: false,
+  mapsAsObjects: false,
+  tagUint8Array: false,
+  variableMapSize: true,
+  useFloat32: 0,
+  largeBigIntToFloat: false,
+  pack: false,
+  structuredClone: false,
+  bundleStrings: false,
+} as ConstructorParameters<typeof Encoder>[0]);
+
+const MAX_DEPTH = 512;
+const TWO_32 = 2 ** 32;
+const TWO_64 = 2n ** 64n;
+
+/** Encode a value of the IPLD data model to canonical DAG-CBOR bytes. */
+export function encode(value: unknown): Uint8Array {
+  const prepared = prepare(value, 0, '');
+  const out = encoder.encode(prepared);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function prepare(value: unknown, depth: number, path: string): unknown {
+  if (depth > MAX_DEPTH) fail(`${where(path)}nests deeper than ${MAX_DEPTH} levels`);
+  switch (typeof value) {
+    case 'string':
+      if (!value.isWellFormed()) fail(`${where(path)}string has a lone UTF-16 surrogate, which has no UTF-8 encoding`);
+      return value;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) fail(`${where(path)}rejects ${value}: DAG-CBOR has no NaN or Infinity`);
+      if (Number.isInteger(value) && !Object.is(value, -0) && (value >= TWO_32 || value < -TWO_32)) {
+        return BigInt(value);
+      }
+      return value;
+    case 'bigint':
+      if (value >= -TWO_32 && value < TWO_32) return Number(value);
+      if (value >= TWO_64 || value < -TWO_64) fail(`${where(path)}integer ${value} does not fit in 64 bits`);
+      return value;
+    case 'undefined':
+      return fail(`${where(path)}rejects undefined`);
+    case 'object': {
+      if (value === null) return null;
+      if (value instanceof Uint8Array) return value;
+      if (Array.isArray(value)) {
+        const out = new Array(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = prepare(value[i], depth + 1, `${path}[${i}]`);
+        return out;
+      }
+      const cid = CID.asCID(value);
+      if (cid) {
+        const bytes = new Uint8Array(cid.bytes.length + 1);
+        bytes.set(cid.bytes, 1);
+        return new Tag(bytes, 42);
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        fail(`${where(path)}rejects a ${proto?.constructor?.name ?? 'non-plain'} object: only plain objects, arrays, bytes and CIDs`);
+      }
+      const obj = value as Record<string, unknown>;
+      const map = new Map<string, unknown>();
+      for (const key of sortKeys(Object.keys(obj))) {
+        map.set(key, prepare(obj[key], depth + 1, path ? `${path}.${key}` : key));
+      }
+      return map;
+    }
+    default:
+      return fail(`${where(path)}rejects a ${typeof value}`);
+  }
+}
+
+/** Map keys in DAG-CBOR order: shorter UTF-8 first, then bytewise. */
+export function sortKeys(keys: string[]): string[] {
+  const ascii = keys.every((k) => /^[\x00-\x7f]*$/.test(k));
+  if (ascii) return keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const withBytes = keys.map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
+  withBytes.sort((x, y) => x.b.length - y.b.length || Buffer.compare(x.b, y.b));
+  return withBytes.map((x) => x.k);
+}
+
+function where(path: string): string {
+  return path ? `at ${path}: ` : '';
+}
+
+function fail(message: string): never {
+  throw new AgentlogError('E_CODEC', `DAG-CBOR encode: ${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Strict decoding
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decode canonical DAG-CBOR bytes; anything non-canonical throws an AgentlogError (E_CODEC). */
+export function decode(bytes: Uint8Array): IpldValue {
+  const r = new Reader(bytes);
+  const value = r.value(0);
+  if (r.pos !== bytes.length) r.fail(`${bytes.length - r.pos} trailing byte(s) after the value`, r.pos);
+  return value;
+}
+
+class Reader {
+  pos = 0;
+  private readonly view: DataView;
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(message: string, at = this.pos): never {
+    throw new AgentlogError('E_CODEC', `DAG-CBOR decode: ${message} (byte ${at})`, { offset: at });
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) this.fail(`truncated: needs ${n} more byte(s)`);
+  }
+
+  /** The argument of a head byte: shortest form only; returns a number, or a bigint beyond 2^53. */
+  private arg(info: number, start: number): number | bigint {
+    if (info < 24) return info;
+    let v: number | bigint;
+    switch (info) {
+      case 24:
+        this.need(1);
+        v = this.bytes[this.pos];
+        this.pos += 1;
+        if (v < 24) this.fail('integer or length not in its shortest form', start);
+        return v;
+      case 25:
+        this.need(2);
+        v = this.view.getUint16(this.pos);
+        this.pos += 2;
+        if (v < 0x100) this.fail('integer or length not in its shortest form', start);
+        return v;
+      case 26:
+        this.need(4);
+        v = this.view.getUint32(this.pos);
+        this.pos += 4;
+        if (v < 0x10000) this.fail('integer or length not in its shortest form', start);
+        return v;
+      case 27: {
+        this.need(8);
+        const hi = this.view.getUint32(this.pos);
+        const lo = this.view.getUint32(this.pos + 4);
+        this.pos += 8;
+        if (hi === 0) this.fail('integer or length not in its shortest form', start);
+        if (hi < 0x200000) return hi * TWO_32 + lo;
+        return (BigInt(hi) << 32n) | BigInt(lo);
+      }
+      case 31:
+        return this.fail('indefinite-length items are not allowed', start);
+      default:
+        return this.fail(`reserved additional information ${info}`, start);
+    }
+  }
+
+  private length(info: number, start: number): number {
+    const n = this.arg(info, start);
+    if (typeof n !== 'number' || n > this.bytes.length) this.fail('length runs past the end of the input', start);
+    return n;
+  }
+
+  value(depth: number): IpldValue {
+    if (depth > MAX_DEPTH) this.fail(`nests deeper than ${MAX_DEPTH} levels`);
+    this.need(1);
+    const start = this.pos;
+    const head = this.bytes[this.pos++];
+    const major = head >> 5;
+    const info = head & 31;
+    switch (major) {
+      case 0: {
+        const n = this.arg(info, start);
+        return typeof n === 'number' ? n : n;
+      }
+      case 1: {
+        const n = this.arg(info, start);
+        if (typeof n === 'number') {
+          const v = -1 - n;
+          return Number.isSafeInteger(v) ? v : -1n - BigInt(n);
+        }
+        return -1n - n;
+      }
+      case 2: {
+        const len = this.length(info, start);
+        this.need(len);
+        const out = this.bytes.slice(this.pos, this.pos + len);
+        this.pos += len;
+        return out;
+      }
+      case 3:
+        return this.string(info, start);
+      case 4: {
+        const len = this.length(info, start);
+        const out: IpldValue[] = new Array(len);
+        for (let i = 0; i < len; i++) out[i] = this.value(depth + 1);
+        return out;
+      }
+      case 5:
+        return this.map(info, start, depth);
+      case 6: {
+        const tag = this.arg(info, start);
+        if (tag !== 42) this.fail(`tag ${tag} is not allowed (only 42, a CID link)`, start);
+        this.need(1);
+        const inner = this.bytes[this.pos];
+        if (inner >> 5 !== 2) this.fail('tag 42 must wrap a byte string', this.pos);
+        const bytes = this.value(depth + 1) as Uint8Array;
+        if (bytes.length < 2 || bytes[0] !== 0) this.fail('a CID link must start with the 0x00 multibase prefix', start);
+        try {
+          return CID.decode(bytes.subarray(1));
+        } catch (e) {
+          return this.fail(`tag 42 holds bytes that are not a CID (${(e as Error).message})`, start);
+        }
+      }
+      default:
+        return this.simple(info, start);
+    }
+  }
+
+  private string(info: number, start: number): string {
+    const len = this.length(info, start);
+    this.need(len);
+    const b = this.bytes;
+    const begin = this.pos;
+    const end = begin + len;
+    this.pos = end;
+    if (len < 64) {
+      let ascii = true;
+      for (let i = begin; i < end; i++) {
+        if (b[i] > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return len === 0 ? '' : String.fromCharCode.apply(null, b.subarray(begin, end) as unknown as number[]);
+    }
+    try {
+      return utf8.decode(b.subarray(begin, end));
+    } catch {
+      return this.fail('string is not valid UTF-8', start);
+    }
+  }
+
+  private map(info: number, start: number, depth: number): { [key: string]: IpldValue } {
+    const len = this.length(info, start);
+    const out: { [key: string]: IpldValue } = {};
+    let prevStart = -1;
+    let prevEnd = -1;
+    for (let i = 0; i < len; i++) {
+      this.need(1);
+      const keyStart = this.pos;
+      const keyHead = this.bytes[this.pos++];
+      if (keyHead >> 5 !== 3) this.fail('map keys must be strings', keyStart);
+      const key = this.string(keyHead & 31, keyStart);
+      const keyEnd = this.pos;
+      if (prevStart >= 0) {
+        const order = compareKeys(this.bytes, prevStart, prevEnd, keyStart, keyEnd);
+        if (order === 0) this.fail(`duplicate map key "${key}"`, keyStart);
+        if (order > 0) this.fail(`map key "${key}" is out of canonical order`, keyStart);
+      }
+      prevStart = keyStart;
+      prevEnd = keyEnd;
+      const value = this.value(depth + 1);
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = value;
+      }
+    }
+    return out;
+  }
+
+  private simple(info: number, start: number): IpldValue {
+    switch (info) {
+      case 20:
+        return false;
+      case 21:
+        return true;
+      case 22:
+        return null;
+      case 23:
+        return this.fail('undefined is not allowed', start);
+      case 25:
+      case 26:
+        return this.fail('floats must be 64-bit', start);
+      case 27: {
+        this.need(8);
+        const v = this.view.getFloat64(this.pos);
+        this.pos += 8;
+        if (!Number.isFinite(v)) this.fail(`${v} is not allowed`, start);
+        return v;
+      }
+      default:
+        return this.fail(`simple value ${info} is not allowed`, start);
+    }
+  }
+}
+
+/**
+ * Canonical order of two encoded keys (each a whole head + UTF-8 run). Because the head encodes the
+ * length in shortest form, comparing the encoded bytes compares length first, then content.
+ */
+function compareKeys(b: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const al = ae - as;
+  const bl = be - bs;
+  if (al !== bl) return al - bl;
+  for (let i = 0; i < al; i++) {
+    const d = b[as + i] - b[bs + i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}

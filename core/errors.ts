@@ -1,0 +1,31 @@
+/**
+ * Every error agentlog raises on purpose is an AgentlogError: a stable `code`, a message a person can
+ * act on (what went wrong, where, what to do) and structured `data`. The CLI prints the message and
+ * exits non-zero; anything else that escapes is a bug and is reported as one.
+ */
+export type ErrorCode =
+  | 'E_CODEC' // bytes or values outside canonical DAG-CBOR
+  | 'E_CID' // a CID that does not parse, or does not match its bytes
+  | 'E_EVENT' // an event that breaks the event rules (missing keys, wrong types)
+  | 'E_STORE' // no store here, or not a git repository
+  | 'E_REF' // a bad timeline name, a missing timeline, or a ref that moved
+  | 'E_LOCK' // a ref lock held too long
+  | 'E_OBJECT' // a git object missing, truncated or corrupt
+  | 'E_REV' // a REV that names nothing
+  | 'E_INPUT' // bad user input (JSON lines, arguments)
+  | 'E_VERIFY'; // the store failed verification
+
+export class AgentlogError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'AgentlogError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export function isAgentlogError(e: unknown): e is AgentlogError {
+  return e instanceof AgentlogError;
+}

@@ -1,0 +1,156 @@
+import { CID, cidOf } from './cid.js';
+import { decode, encode, type IpldValue } from './codec.js';
+import { AgentlogError } from './errors.js';
+
+/** The kinds agentlog knows how to show; any other kind is kept and shown by its name. */
+export const KNOWN_KINDS = ['session', 'message', 'model', 'note', 'compaction', 'checkpoint'] as const;
+
+export const EVENT_VERSION = 1;
+
+/**
+ * An event: a DAG-CBOR map with `v`, `kind`, `seq`, `prev` (a link to the previous event, null at
+ * genesis) and `ts` (integer milliseconds). Every other key is the kind's own and is kept as it is,
+ * known or not.
+ */
+export interface Event {
+  v: number;
+  kind: string;
+  seq: number;
+  prev: CID | null;
+  ts: number;
+  [key: string]: IpldValue;
+}
+
+/** An event as stored: its canonical bytes and their CID. */
+export interface StoredEvent {
+  cid: CID;
+  bytes: Uint8Array;
+  event: Event;
+}
+
+export type ContentBlock = { type: string; [key: string]: IpldValue };
+
+/** Check the keys every event has; `where` names the event in the error. */
+export function checkEvent(value: unknown, where: string): Event {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array || CID.asCID(value)) {
+    throw new AgentlogError('E_EVENT', `${where}: an event must be a map`);
+  }
+  const e = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(e.v) || (e.v as number) < 1) throw bad(where, 'v', 'a positive integer');
+  if (typeof e.kind !== 'string' || e.kind === '') throw bad(where, 'kind', 'a non-empty string');
+  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 0) throw bad(where, 'seq', 'an integer ≥ 0');
+  if (!Number.isSafeInteger(e.ts)) throw bad(where, 'ts', 'an integer (milliseconds since the Unix epoch)');
+  if (e.seq === 0) {
+    if (e.prev !== null) throw bad(where, 'prev', 'null at genesis (seq 0)');
+  } else if (!CID.asCID(e.prev)) {
+    throw bad(where, 'prev', 'a CID link to the previous event');
+  }
+  return e as Event;
+}
+
+function bad(where: string, key: string, what: string): AgentlogError {
+  return new AgentlogError('E_EVENT', `${where}: "${key}" must be ${what}`, { key });
+}
+
+/** Encode an event after checking it; returns bytes and CID. */
+export function sealEvent(event: Event, where = 'event'): StoredEvent {
+  checkEvent(event, where);
+  const bytes = encode(event);
+  return { cid: cidOf(bytes), bytes, event };
+}
+
+/** Decode stored bytes into an event (strict), with its CID computed from the bytes. */
+export function openEvent(bytes: Uint8Array, where = 'event'): StoredEvent {
+  let value: IpldValue;
+  try {
+    value = decode(bytes);
+  } catch (e) {
+    if (e instanceof AgentlogError) throw new AgentlogError('E_CODEC', `${where}: ${e.message}`, e.data);
+    throw e;
+  }
+  return { cid: cidOf(bytes), bytes, event: checkEvent(value, where) };
+}
+
+/** The blocks of a message's content: a string is one text block. */
+export function blocksOf(content: unknown): ContentBlock[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) return [];
+  return content.filter((b): b is ContentBlock => b !== null && typeof b === 'object' && typeof (b as ContentBlock).type === 'string');
+}
+
+/** The plain text of a message's content (text blocks only). */
+export function textOf(content: unknown): string {
+  return blocksOf(content)
+    .filter((b) => b.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text as string)
+    .join('\n');
+}
+
+/** Who did it: the commit author of the event's commit. */
+export function actorOf(event: Event): string {
+  if (typeof event.actor === 'string' && event.actor) return event.actor;
+  if (event.kind === 'message') {
+    if (event.role === 'assistant' && typeof event.model === 'string' && event.model) return event.model;
+    if (typeof event.role === 'string' && event.role) return event.role;
+  }
+  if (event.kind === 'session' || event.kind === 'note' || event.kind === 'checkpoint') return 'user';
+  return 'agentlog';
+}
+
+/** A one-line human summary: the commit subject and the `log` line. */
+export function summarize(event: Event, width = 72): string {
+  return oneLine(describe(event), width);
+}
+
+function describe(event: Event): string {
+  switch (event.kind) {
+    case 'session':
+      return `session: ${str(event.title) || 'untitled'}`;
+    case 'message': {
+      const role = str(event.role) || 'message';
+      const blocks = blocksOf(event.content);
+      const text = textOf(event.content);
+      if (text) return `${role}: ${text}`;
+      const tool = blocks.find((b) => b.type === 'tool_use');
+      if (tool) return `${role}: → ${str(tool.name) || 'tool'}(${preview(tool.input)})`;
+      const result = blocks.find((b) => b.type === 'tool_result');
+      if (result) return `${role}: ← ${result.is_error === true ? 'error: ' : ''}${textOf(result.content) || preview(result.content)}`;
+      const thinking = blocks.find((b) => b.type === 'thinking');
+      if (thinking) return `${role}: (thinking) ${str(thinking.thinking)}`;
+      if (blocks.some((b) => b.type === 'image')) return `${role}: [image]`;
+      return `${role}: (${blocks.map((b) => b.type).join(', ') || 'empty'})`;
+    }
+    case 'model':
+      return `model: ${str(event.model) || str(event.provider) || '?'}`;
+    case 'note':
+      return `note: ${str(event.text)}`;
+    case 'compaction':
+      return `compaction: ${str(event.summary) || textOf(event.content)}`;
+    case 'checkpoint':
+      return `checkpoint: ${str(event.tree) || str(event.label)}`;
+    default:
+      return `${event.kind}${typeof event.summary === 'string' ? `: ${event.summary}` : ''}`;
+  }
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function preview(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? `<${x.length} bytes>` : x)) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Collapse to one line of at most `width` characters (code points), without control characters. */
+export function oneLine(text: string, width: number): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : flat;
+}

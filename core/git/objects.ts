@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { AgentlogError } from '../errors.js';
+import { PackSet } from './pack.js';
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+
+export interface GitObject {
+  type: ObjectType;
+  content: Buffer;
+}
+
+/**
+ * The object database of one git repository, read and written without the git CLI.
+ *
+ * Writes are loose objects, made crash-safe the way git makes them: deflate into a temporary file
+ * under `.git/agentlog/tmp/`, then rename it into `objects/xx/…`. A kill at any instant leaves either
+ * no object or a whole one, never a truncated file under `objects/`. Objects are written before any
+ * ref names them. In durable mode (`agentlog.fsync = true` in the store's git config, or
+ * AGENTLOG_FSYNC=1) each object file is fsynced before its rename; by default it is not, like
+ * git's own default for loose objects: a killed process loses nothing, a power cut may.
+ *
+ * Reads look in loose objects first, then in packs (see pack.ts), with no git CLI needed.
+ */
+export class ObjectStore {
+  readonly objectsDir: string;
+  private readonly tmpDir: string;
+  private readonly knownDirs = new Set<string>();
+  private tmpCounter = 0;
+  private packs: PackSet;
+
+  constructor(
+    readonly gitDir: string,
+    private readonly durable = false,
+  ) {
+    this.objectsDir = path.join(gitDir, 'objects');
+    this.tmpDir = path.join(gitDir, 'agentlog', 'tmp');
+    this.packs = new PackSet(path.join(this.objectsDir, 'pack'));
+  }
+
+  /** Hash and write one object; returns its id (hex SHA-1). Existing objects are not rewritten. */
+  write(type: ObjectType, content: Uint8Array): string {
+    const header = Buffer.from(`${type} ${content.length}\0`, 'latin1');
+    const oid = createHash('sha1').update(header).update(content).digest('hex');
+    const dir = path.join(this.objectsDir, oid.slice(0, 2));
+    const file = path.join(dir, oid.slice(2));
+    if (!this.knownDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    const raw = deflateSync(Buffer.concat([header, content]), { level: 1 });
+    const tmp = this.tmpFile();
+    const fd = fs.openSync(tmp, 'wx', 0o444);
+    try {
+      fs.writeSync(fd, raw);
+      if (this.durable) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    return oid;
+  }
+
+  private tmpFile(): string {
+    if (this.tmpCounter === 0) fs.mkdirSync(this.tmpDir, { recursive: true });
+    return path.join(this.tmpDir, `obj-${process.pid}-${++this.tmpCounter}`);
+  }
+
+  /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
+  read(oid: string): GitObject {
+    const loose = this.readLoose(oid);
+    if (loose) return loose;
+    const packed = this.packs.read(oid) ?? (this.packs.refresh() ? this.packs.read(oid) : undefined);
+    if (packed) return packed;
+    throw new AgentlogError('E_OBJECT', `git object ${oid} is missing from ${this.objectsDir}`, { oid });
+  }
+
+  has(oid: string): boolean {
+    if (fs.existsSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2)))) return true;
+    return this.packs.has(oid) || (this.packs.refresh() && this.packs.has(oid));
+  }
+
+  private readLoose(oid: string): GitObject | undefined {
+    let raw: Buffer;
+    try {
+      raw = fs.readFileSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    let data: Buffer;
+    try {
+      data = inflateSync(raw);
+    } catch (e) {
+      throw corrupt(oid, `it does not inflate (${(e as Error).message})`);
+    }
+    const space = data.indexOf(0x20);
+    const nul = data.indexOf(0, space);
+    if (space < 0 || nul < 0) throw corrupt(oid, 'its header is malformed');
+    const type = data.toString('latin1', 0, space) as ObjectType;
+    const size = Number(data.toString('latin1', space + 1, nul));
+    const content = data.subarray(nul + 1);
+    if (content.length !== size) throw corrupt(oid, `it holds ${content.length} bytes where its header says ${size}`);
+    const check = createHash('sha1').update(data).digest('hex');
+    if (check !== oid) throw corrupt(oid, `its content hashes to ${check}`);
+    return { type, content };
+  }
+
+  /** Forget what is known about packs (after `git gc` or a fetch wrote new ones). */
+  refreshPacks(): void {
+    this.packs.refresh();
+  }
+
+  /** Remove temporary files left behind by killed writers (older than a minute). */
+  sweepTemp(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.tmpDir);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - 60_000;
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      try {
+        if (fs.statSync(file).mtimeMs < cutoff) fs.unlinkSync(file);
+      } catch {
+        /* another process swept it */
+      }
+    }
+  }
+}
+
+export function corrupt(oid: string, why: string): AgentlogError {
+  return new AgentlogError('E_OBJECT', `git object ${oid} is corrupt: ${why}`, { oid });
+}

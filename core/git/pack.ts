@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inflateSync } from 'node:zlib';
+import type { GitObject, ObjectType } from './objects.js';
+import { corrupt } from './objects.js';
+
+const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+
+/**
+ * Reads objects from git pack files (`objects/pack/*.pack` with their version-2 `.idx`), resolving
+ * offset and reference deltas. Each pack is read into memory once per process: reading a whole
+ * timeline touches most of it, and one read beats thousands of small ones.
+ */
+export class PackSet {
+  private packs: Pack[] | undefined;
+  private seen = '';
+
+  constructor(private readonly dir: string) {}
+
+  private list(): Pack[] {
+    if (!this.packs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.idx')).sort();
+      } catch {
+        /* no pack directory yet */
+      }
+      this.seen = names.join('\n');
+      this.packs = names.map((n) => new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid)));
+    }
+    return this.packs;
+  }
+
+  /** Look again at the pack directory; true if it changed. */
+  refresh(): boolean {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.idx')).sort();
+    } catch {
+      /* none */
+    }
+    if (this.packs && names.join('\n') === this.seen) return false;
+    this.packs = undefined;
+    return true;
+  }
+
+  has(oid: string): boolean {
+    return this.list().some((p) => p.find(oid) >= 0);
+  }
+
+  read(oid: string): GitObject | undefined {
+    for (const pack of this.list()) {
+      const offset = pack.find(oid);
+      if (offset >= 0) return pack.readAt(offset, oid);
+    }
+    return undefined;
+  }
+}
+
+class Pack {
+  private idx: Buffer;
+  private data: Buffer | undefined;
+  private readonly count: number;
+  private readonly bases = new Map<number, GitObject>();
+
+  constructor(
+    private readonly base: string,
+    private readonly readOther: (oid: string) => GitObject | undefined,
+  ) {
+    this.idx = fs.readFileSync(`${base}.idx`);
+    if (this.idx.readUInt32BE(0) !== 0xff744f63 || this.idx.readUInt32BE(4) !== 2) {
+      throw corrupt(path.basename(base), 'its .idx is not a version-2 pack index');
+    }
+    this.count = this.idx.readUInt32BE(8 + 255 * 4);
+  }
+
+  /** The offset of `oid` in the pack, or -1. */
+  find(oid: string): number {
+    const want = Buffer.from(oid, 'hex');
+    const first = want[0];
+    let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
+    let hi = this.idx.readUInt32BE(8 + first * 4);
+    const names = 8 + 256 * 4;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const cmp = this.idx.compare(want, 0, 20, names + mid * 20, names + mid * 20 + 20);
+      if (cmp === 0) return this.offsetOf(mid);
+      if (cmp > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return -1;
+  }
+
+  private offsetOf(i: number): number {
+    const offsets = 8 + 256 * 4 + this.count * 24;
+    const v = this.idx.readUInt32BE(offsets + i * 4);
+    if ((v & 0x80000000) === 0) return v;
+    const large = offsets + this.count * 4 + (v & 0x7fffffff) * 8;
+    return Number(this.idx.readBigUInt64BE(large));
+  }
+
+  readAt(offset: number, oid: string): GitObject {
+    const obj = this.resolve(offset, oid);
+    const check = createHash('sha1').update(`${obj.type} ${obj.content.length}\0`).update(obj.content).digest('hex');
+    if (check !== oid) throw corrupt(oid, `in ${path.basename(this.base)}.pack its content hashes to ${check}`);
+    return obj;
+  }
+
+  private resolve(offset: number, oid: string): GitObject {
+    const cached = this.bases.get(offset);
+    if (cached) return cached;
+    const data = (this.data ??= fs.readFileSync(`${this.base}.pack`));
+    if (offset >= data.length) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
+    let pos = offset;
+    let c = data[pos++];
+    const type = (c >> 4) & 7;
+    let size = c & 15;
+    let shift = 4;
+    while (c & 0x80) {
+      c = data[pos++];
+      size += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    }
+    let obj: GitObject;
+    if (type === OFS_DELTA) {
+      c = data[pos++];
+      let back = c & 0x7f;
+      while (c & 0x80) {
+        c = data[pos++];
+        back = (back + 1) * 128 + (c & 0x7f);
+      }
+      const base = this.resolve(offset - back, oid);
+      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), oid) };
+    } else if (type === REF_DELTA) {
+      const baseOid = data.toString('hex', pos, pos + 20);
+      pos += 20;
+      const base = this.readOther(baseOid);
+      if (!base) throw corrupt(oid, `its delta base ${baseOid} is missing`);
+      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), oid) };
+    } else if (TYPES[type]) {
+      const content = this.inflate(data, pos, oid);
+      if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
+      obj = { type: TYPES[type], content };
+    } else {
+      throw corrupt(oid, `unknown pack object type ${type}`);
+    }
+    // Keep recent objects: delta chains reuse their bases.
+    if (this.bases.size > 256) this.bases.delete(this.bases.keys().next().value as number);
+    this.bases.set(offset, obj);
+    return obj;
+  }
+
+  private inflate(data: Buffer, pos: number, oid: string): Buffer {
+    try {
+      return inflateSync(data.subarray(pos));
+    } catch (e) {
+      throw corrupt(oid, `its packed data does not inflate (${(e as Error).message})`);
+    }
+  }
+}
+
+function applyDelta(base: Buffer, delta: Buffer, oid: string): Buffer {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 0;
+    let c: number;
+    do {
+      c = delta[pos++];
+      v += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80);
+    return v;
+  };
+  const srcSize = varint();
+  if (srcSize !== base.length) throw corrupt(oid, 'its delta does not fit its base');
+  const out = Buffer.allocUnsafe(varint());
+  let o = 0;
+  while (pos < delta.length) {
+    const op = delta[pos++];
+    if (op & 0x80) {
+      let off = 0;
+      let len = 0;
+      if (op & 1) off |= delta[pos++];
+      if (op & 2) off |= delta[pos++] << 8;
+      if (op & 4) off |= delta[pos++] << 16;
+      if (op & 8) off = (off | (delta[pos++] << 24)) >>> 0;
+      if (op & 16) len |= delta[pos++];
+      if (op & 32) len |= delta[pos++] << 8;
+      if (op & 64) len |= delta[pos++] << 16;
+      if (len === 0) len = 0x10000;
+      if (off + len > base.length || o + len > out.length) throw corrupt(oid, 'its delta copies past the end');
+      base.copy(out, o, off, off + len);
+      o += len;
+    } else if (op > 0) {
+      if (pos + op > delta.length || o + op > out.length) throw corrupt(oid, 'its delta inserts past the end');
+      delta.copy(out, o, pos, pos + op);
+      pos += op;
+      o += op;
+    } else {
+      throw corrupt(oid, 'its delta has a reserved opcode');
+    }
+  }
+  if (o !== out.length) throw corrupt(oid, 'its delta is short');
+  return out;
+}

@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentlogError } from '../errors.js';
+
+const OID = /^[0-9a-f]{40}$/;
+
+/** How long a writer waits for another writer's `<ref>.lock` before it gives up. */
+export const LOCK_WAIT_MS = 5_000;
+/**
+ * A lock older than this is abandoned: agentlog and git hold a ref lock for well under a
+ * millisecond, so a lock this old belongs to a writer that was killed. It is removed (with a
+ * warning) and the compare-and-swap tried again; the compare-and-swap still checks the ref's old
+ * value, so removing it never loses an event.
+ */
+export const STALE_LOCK_MS = 30_000;
+
+export type Warn = (message: string) => void;
+
+/**
+ * Git refs read and moved without the git CLI, under git's own lock protocol: `<ref>.lock` is created
+ * exclusively, the old value is checked, the new value written into the lock, and the lock renamed
+ * over the ref. packed-refs are honoured when reading (a loose ref shadows a packed one).
+ */
+export class Refs {
+  private packed: Map<string, string> | undefined;
+  private packedStamp = '';
+
+  constructor(
+    readonly gitDir: string,
+    private readonly durable = false,
+    private readonly warn: Warn = () => {},
+  ) {}
+
+  /** The commit a ref points at, or undefined. `name` is a full ref name (`refs/heads/x`). */
+  read(name: string): string | undefined {
+    const file = path.join(this.gitDir, name);
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'latin1').trim();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
+    }
+    if (text !== undefined) {
+      if (text.startsWith('ref: ')) return this.read(text.slice(5));
+      if (!OID.test(text)) throw new AgentlogError('E_REF', `ref ${name} holds "${text.slice(0, 60)}", not a commit id (${file})`, { ref: name });
+      return text;
+    }
+    return this.packedRefs().get(name);
+  }
+
+  /** HEAD: a symbolic ref (`refs/heads/x`) or a detached commit; unborn when the branch does not exist. */
+  head(): { symbolic?: string; oid?: string } {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.gitDir, 'HEAD'), 'latin1').trim();
+    } catch {
+      return {};
+    }
+    if (text.startsWith('ref: ')) {
+      const symbolic = text.slice(5);
+      return { symbolic, oid: this.read(symbolic) };
+    }
+    return OID.test(text) ? { oid: text } : {};
+  }
+
+  /** All refs under a prefix (`refs/heads/`), loose and packed, as full name → commit. */
+  list(prefix: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [name, oid] of this.packedRefs()) if (name.startsWith(prefix)) out.set(name, oid);
+    const walk = (dir: string, ref: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = `${ref}${e.name}`;
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${full}/`);
+        else if (e.isFile() && !e.name.endsWith('.lock')) {
+          const oid = fs.readFileSync(path.join(dir, e.name), 'latin1').trim();
+          if (OID.test(oid)) out.set(full, oid);
+        }
+      }
+    };
+    walk(path.join(this.gitDir, prefix), prefix);
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private packedRefs(): Map<string, string> {
+    const file = path.join(this.gitDir, 'packed-refs');
+    let stamp = '';
+    try {
+      const st = fs.statSync(file);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      this.packed = new Map();
+      this.packedStamp = '';
+      return this.packed;
+    }
+    if (this.packed && stamp === this.packedStamp) return this.packed;
+    const map = new Map<string, string>();
+    for (const line of fs.readFileSync(file, 'latin1').split('\n')) {
+      if (!line || line.startsWith('#') || line.startsWith('^')) continue;
+      const [oid, name] = line.split(' ');
+      if (oid && name && OID.test(oid)) map.set(name, oid);
+    }
+    this.packed = map;
+    this.packedStamp = stamp;
+    return map;
+  }
+
+  /**
+   * Move `name` from `expected` (undefined: the ref must not exist) to `next`, or report that it
+   * moved meanwhile (returns false). Waits for another writer's lock; see LOCK_WAIT_MS and
+   * STALE_LOCK_MS for what happens to a lock that stays.
+   */
+  async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
+    const file = path.join(this.gitDir, name);
+    const lock = `${file}.lock`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = await this.acquire(lock, name);
+    let renamed = false;
+    try {
+      const current = this.read(name);
+      if (current !== expected) return false;
+      fs.writeSync(fd, `${next}\n`);
+      if (this.durable) fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(lock, file);
+      renamed = true;
+      return true;
+    } finally {
+      if (!renamed) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+        fs.rmSync(lock, { force: true });
+      }
+    }
+  }
+
+  /** Point HEAD at a commit (detached), under HEAD.lock. */
+  async detachHead(oid: string): Promise<void> {
+    const file = path.join(this.gitDir, 'HEAD');
+    const lock = `${file}.lock`;
+    const fd = await this.acquire(lock, 'HEAD');
+    try {
+      fs.writeSync(fd, `${oid}\n`);
+      fs.closeSync(fd);
+      fs.renameSync(lock, file);
+    } catch (e) {
+      fs.rmSync(lock, { force: true });
+      throw e;
+    }
+  }
+
+  private async acquire(lock: string, name: string): Promise<number> {
+    const started = Date.now();
+    let delay = 0.2;
+    for (;;) {
+      try {
+        return fs.openSync(lock, 'wx');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') {
+          throw new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${lock})`, { ref: name });
+        }
+        if (code !== 'EEXIST') throw e;
+      }
+      let age = 0;
+      try {
+        age = Date.now() - fs.statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > STALE_LOCK_MS) {
+        this.warn(`removing ${lock}: left ${Math.round(age / 1000)} s ago by a writer that is gone`);
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() - started > LOCK_WAIT_MS) {
+        throw new AgentlogError(
+          'E_LOCK',
+          `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago). Another agentlog or git process may be writing it; ` +
+            `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes it by itself once it is ${STALE_LOCK_MS / 1000} s old).`,
+          { lock, ref: name },
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay * (1 + Math.random())));
+      delay = Math.min(delay * 2, 20);
+    }
+  }
+}
+
+/**
+ * Check a timeline name: what git would accept under refs/heads/, and nothing that escapes it or
+ * clashes with REV syntax (`NAME@N`). Returns the full ref name.
+ */
+export function timelineRef(name: string): string {
+  const problem = nameProblem(name);
+  if (problem) throw new AgentlogError('E_REF', `"${name}" is not a valid timeline name: ${problem}`, { name });
+  return `refs/heads/${name}`;
+}
+
+function nameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (name.length > 200) return 'it is longer than 200 characters';
+  if (name === 'HEAD') return 'HEAD names the checked-out commit';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'it holds a space, a control character or one of ~ ^ : ? * [ \\';
+  if (name.includes('@')) return '"@" is kept for REV syntax (NAME@N)';
+  if (name.includes('..')) return 'it holds ".."';
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty path component';
+  if (name.endsWith('.')) return 'it ends with "."';
+  for (const part of name.split('/')) {
+    if (part.startsWith('.')) return 'a path component starts with "."';
+    if (part.endsWith('.lock')) return 'a path component ends with ".lock"';
+  }
+  if (name.startsWith('-')) return 'it starts with "-"';
+  return undefined;
+}

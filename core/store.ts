@@ -1,0 +1,369 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CID, parseCid } from './cid.js';
+import type { IpldValue } from './codec.js';
+import { AgentlogError } from './errors.js';
+import { actorOf, EVENT_VERSION, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
+import { parseCommit, serializeCommit, trailers, type Commit } from './git/commit.js';
+import { ObjectStore } from './git/objects.js';
+import { commonDir, enclosingWorkTree, findGitDir, readConfig } from './git/repo.js';
+import { Refs, timelineRef, type Warn } from './git/refs.js';
+import { parseTree, serializeTree, type TreeEntry } from './git/tree.js';
+
+/** What a caller gives to append: an event without `v`, `seq` and `prev` (the store sets them). */
+export type EventInput = { kind: string; ts?: number; [key: string]: IpldValue | undefined };
+
+export interface Appended {
+  cid: CID;
+  seq: number;
+  commit: string;
+  event: Event;
+}
+
+export interface StoreOptions {
+  /** The clock, for events without `ts`. Inject it in tests: commit ids follow from it. */
+  now?: () => number;
+  /** Where warnings go (a stale lock removed, …). */
+  warn?: Warn;
+  /** fsync objects and refs (default: the store's `agentlog.fsync` config or AGENTLOG_FSYNC=1). */
+  durable?: boolean;
+}
+
+/** Events per leaf tree under `events/`: an append rewrites one leaf, `events/` and the root. */
+export const LEAF_SIZE = 256;
+export const EVENTS_DIR = 'events';
+export const TRAILER_EVENT = 'Agentlog-Event';
+export const TRAILER_SEQ = 'Agentlog-Seq';
+const FILE = '100644';
+const DIR = '40000';
+
+export function eventPath(seq: number): { bucket: string; file: string } {
+  return { bucket: String(Math.floor(seq / LEAF_SIZE)).padStart(6, '0'), file: `${String(seq).padStart(9, '0')}.cbor` };
+}
+
+interface Tip {
+  commit: string;
+  seq: number;
+  cid: CID;
+  buckets: TreeEntry[];
+  leaf: TreeEntry[];
+}
+
+/** One commit of a timeline, read from its trailers. */
+export interface CommitInfo {
+  oid: string;
+  commit: Commit;
+  seq: number;
+  cid: CID | undefined;
+}
+
+/**
+ * A store: a git repository whose branches (`refs/heads/*`) are timelines. Each append is one commit
+ * whose tree holds the whole timeline under `events/<bucket>/<seq>.cbor` (LEAF_SIZE events a bucket),
+ * written straight into the object database and published by a compare-and-swap of the branch.
+ *
+ * The working tree is only for looking (time travel with `git checkout`). Appends never touch it.
+ * When the branch being appended to is the one checked out, the append first detaches HEAD at the
+ * commit that was checked out: `git status` stays clean ("HEAD detached at …", nothing to commit)
+ * instead of showing the new events as staged deletions, and `git checkout NAME` catches up.
+ */
+export class Store {
+  readonly objects: ObjectStore;
+  readonly refs: Refs;
+  private readonly now: () => number;
+  private readonly warn: Warn;
+  private readonly tips = new Map<string, Tip>();
+  private readonly commitCache = new Map<string, CommitInfo>();
+
+  private constructor(
+    readonly gitDir: string,
+    readonly workTree: string | undefined,
+    options: StoreOptions,
+  ) {
+    const durable = options.durable ?? (process.env.AGENTLOG_FSYNC === '1' || readConfig(gitDir, 'agentlog.fsync') === 'true');
+    this.warn = options.warn ?? (() => {});
+    this.now = options.now ?? Date.now;
+    this.objects = new ObjectStore(commonDir(gitDir), durable);
+    this.refs = new Refs(commonDir(gitDir), durable, this.warn);
+  }
+
+  /** The folder a person knows the store by: the working tree, or the git dir of a bare store. */
+  get dir(): string {
+    return this.workTree ?? this.gitDir;
+  }
+
+  /** Open the git repository at `dir` (a working tree or a bare repository) as a store. */
+  static open(dir: string, options: StoreOptions = {}): Store {
+    const found = findGitDir(path.resolve(dir));
+    if (!found) {
+      throw new AgentlogError('E_STORE', `${dir} is not a git repository, so not an agentlog store (make one with: agentlog init ${dir})`, { dir });
+    }
+    return new Store(found.gitDir, found.workTree, options);
+  }
+
+  /** True when `dir` holds a repository marked as an agentlog store by `init`. */
+  static isMarked(dir: string): boolean {
+    const found = findGitDir(path.resolve(dir));
+    return !!found && readConfig(found.gitDir, 'agentlog.version') !== undefined;
+  }
+
+  /**
+   * Create a store at `dir` (idempotent: an existing store is opened as it is). When `dir` lies in
+   * another git working tree, the store is added to that repository's `.git/info/exclude`.
+   */
+  static init(dir: string, options: StoreOptions = {}): { store: Store; created: boolean; excludedIn?: string } {
+    const abs = path.resolve(dir);
+    const existing = findGitDir(abs);
+    let created = false;
+    if (existing) {
+      if (readConfig(existing.gitDir, 'agentlog.version') === undefined) {
+        fs.appendFileSync(path.join(commonDir(existing.gitDir), 'config'), '[agentlog]\n\tversion = 1\n');
+      }
+    } else {
+      const gitDir = path.join(abs, '.git');
+      for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) fs.mkdirSync(path.join(gitDir, d), { recursive: true });
+      fs.writeFileSync(path.join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+      fs.writeFileSync(path.join(gitDir, 'description'), 'An agentlog store: each branch is a timeline of agent events.\n');
+      fs.writeFileSync(
+        path.join(gitDir, 'config'),
+        '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n[agentlog]\n\tversion = 1\n',
+      );
+      created = true;
+    }
+    const excludedIn = excludeFromEnclosing(abs);
+    return { store: Store.open(abs, options), created, excludedIn };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Timelines
+
+  /** Every timeline: name → tip commit, sorted by name. */
+  timelines(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [ref, oid] of this.refs.list('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+    return out;
+  }
+
+  tipOf(name: string): string | undefined {
+    return this.refs.read(timelineRef(name));
+  }
+
+  /** Start a session: a genesis event (`kind: session`) on a new branch. */
+  async create(name: string, genesis: EventInput): Promise<Appended> {
+    const ref = timelineRef(name);
+    if (this.refs.read(ref)) throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
+    const sealed = this.seal(genesis, 0, null);
+    const commit = this.writeCommit(sealed, { buckets: [], leaf: [] }, undefined);
+    if (!(await this.refs.compareAndSwap(ref, undefined, commit.oid))) {
+      throw new AgentlogError('E_REF', `timeline ${name} was created by another writer meanwhile`, { name });
+    }
+    this.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, buckets: commit.buckets, leaf: commit.leaf });
+    return { cid: sealed.cid, seq: 0, commit: commit.oid, event: sealed.event };
+  }
+
+  /**
+   * Append one event to a timeline: one commit, published by compare-and-swap. When another writer
+   * moved the timeline first, the event is rebuilt on the new tip (new `seq` and `prev`) and tried
+   * again, so concurrent writers all succeed and no event is lost.
+   */
+  async append(name: string, input: EventInput): Promise<Appended> {
+    const ref = timelineRef(name);
+    for (let attempt = 0; ; attempt++) {
+      const tip = this.loadTip(ref, name);
+      const sealed = this.seal(input, tip.seq + 1, tip.cid);
+      const commit = this.writeCommit(sealed, tip, tip.commit);
+      const head = this.refs.head();
+      if (head.symbolic === ref && head.oid === tip.commit) await this.refs.detachHead(tip.commit);
+      if (await this.refs.compareAndSwap(ref, tip.commit, commit.oid)) {
+        this.tips.set(ref, { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, buckets: commit.buckets, leaf: commit.leaf });
+        return { cid: sealed.cid, seq: sealed.event.seq, commit: commit.oid, event: sealed.event };
+      }
+      this.tips.delete(ref);
+      if (attempt > 10_000) throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up appending`, { name });
+    }
+  }
+
+  /** A new timeline pointing at `commit` (sharing all history up to it). */
+  async branch(name: string, commit: string, forkedFrom?: string): Promise<void> {
+    const ref = timelineRef(name);
+    if (!(await this.refs.compareAndSwap(ref, undefined, commit))) {
+      throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
+    }
+    if (forkedFrom) this.recordFork(name, forkedFrom);
+  }
+
+  private seal(input: EventInput, seq: number, prev: CID | null): StoredEvent {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new AgentlogError('E_EVENT', 'an event must be a map');
+    }
+    if (typeof input.kind !== 'string' || !input.kind) throw new AgentlogError('E_EVENT', 'an event needs a "kind" (a non-empty string)');
+    const event: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (v !== undefined) event[k] = v;
+    event.v = EVENT_VERSION;
+    event.seq = seq;
+    event.prev = prev;
+    if (event.ts === undefined) event.ts = this.now();
+    return sealEvent(event as Event, `event seq ${seq}`);
+  }
+
+  private writeCommit(sealed: StoredEvent, tip: { buckets: TreeEntry[]; leaf: TreeEntry[] }, parent: string | undefined) {
+    const { seq } = sealed.event;
+    const { bucket, file } = eventPath(seq);
+    const blob = this.objects.write('blob', sealed.bytes);
+    const leaf = seq % LEAF_SIZE === 0 ? [] : tip.leaf.slice();
+    leaf.push({ mode: FILE, name: file, oid: blob });
+    const leafOid = this.objects.write('tree', serializeTree(leaf));
+    const buckets = tip.buckets.slice();
+    const entry = { mode: DIR, name: bucket, oid: leafOid };
+    if (buckets.length && buckets[buckets.length - 1].name === bucket) buckets[buckets.length - 1] = entry;
+    else buckets.push(entry);
+    const eventsOid = this.objects.write('tree', serializeTree(buckets));
+    const root = this.objects.write('tree', serializeTree([{ mode: DIR, name: EVENTS_DIR, oid: eventsOid }]));
+    const actor = actorOf(sealed.event);
+    const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.floor(sealed.event.ts / 1000), tz: '+0000' };
+    const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
+    const oid = this.objects.write('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
+    return { oid, buckets, leaf };
+  }
+
+  /** The tip of a timeline, from memory when the ref has not moved, else read from the repository. */
+  private loadTip(ref: string, name: string): Tip {
+    const commit = this.refs.read(ref);
+    if (!commit) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
+    const cached = this.tips.get(ref);
+    if (cached?.commit === commit) return cached;
+    const c = this.readCommit(commit);
+    const buckets = this.eventsTree(c.tree, commit);
+    const last = buckets[buckets.length - 1];
+    if (!last) throw new AgentlogError('E_OBJECT', `commit ${commit} of ${name} holds no events`, { commit });
+    const leaf = parseTree(this.readObject(last.oid, 'tree').content, last.oid);
+    const lastFile = leaf[leaf.length - 1];
+    const { event, cid } = openEvent(this.readObject(lastFile.oid, 'blob').content, `${name} tip (${commit})`);
+    const tip = { commit, seq: event.seq, cid, buckets, leaf };
+    this.tips.set(ref, tip);
+    return tip;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Reading
+
+  readObject(oid: string, type: 'blob' | 'tree' | 'commit') {
+    const obj = this.objects.read(oid);
+    if (obj.type !== type) throw new AgentlogError('E_OBJECT', `git object ${oid} is a ${obj.type}, not a ${type}`, { oid });
+    return obj;
+  }
+
+  readCommit(oid: string): Commit {
+    return parseCommit(this.readObject(oid, 'commit').content, oid);
+  }
+
+  /** A commit with its trailers read (seq, event CID). Cached: commits never change. */
+  commitInfo(oid: string): CommitInfo {
+    let info = this.commitCache.get(oid);
+    if (!info) {
+      const commit = this.readCommit(oid);
+      const t = trailers(commit.message);
+      let cid: CID | undefined;
+      try {
+        cid = t[TRAILER_EVENT] ? parseCid(t[TRAILER_EVENT]) : undefined;
+      } catch {
+        cid = undefined;
+      }
+      const seq = t[TRAILER_SEQ] !== undefined && /^\d+$/.test(t[TRAILER_SEQ]) ? Number(t[TRAILER_SEQ]) : -1;
+      info = { oid, commit, seq, cid };
+      this.commitCache.set(oid, info);
+    }
+    return info;
+  }
+
+  /** The commits of a timeline from `tip` back to genesis (first parents). */
+  *history(tip: string): Generator<CommitInfo> {
+    let oid: string | undefined = tip;
+    while (oid) {
+      const info = this.commitInfo(oid);
+      yield info;
+      oid = info.commit.parents[0];
+    }
+  }
+
+  private eventsTree(rootTree: string, commit: string): TreeEntry[] {
+    const root = parseTree(this.readObject(rootTree, 'tree').content, rootTree);
+    const events = root.find((e) => e.name === EVENTS_DIR && e.mode === DIR);
+    if (!events) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/ tree: not an agentlog commit`, { commit });
+    return parseTree(this.readObject(events.oid, 'tree').content, events.oid);
+  }
+
+  /** The blob ids of every event in a commit's tree, in seq order (checked to be 0, 1, 2, …). */
+  eventBlobs(commit: string): string[] {
+    const c = this.readCommit(commit);
+    const out: string[] = [];
+    for (const bucket of this.eventsTree(c.tree, commit)) {
+      for (const e of parseTree(this.readObject(bucket.oid, 'tree').content, bucket.oid)) {
+        const want = eventPath(out.length);
+        if (bucket.name !== want.bucket || e.name !== want.file) {
+          throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.bucket}/${want.file}, found ${EVENTS_DIR}/${bucket.name}/${e.name}`, {
+            commit,
+            seq: out.length,
+          });
+        }
+        out.push(e.oid);
+      }
+    }
+    return out;
+  }
+
+  /** Every event of the timeline as of `commit`, decoded strictly, with CIDs computed from the bytes. */
+  readEvents(commit: string): StoredEvent[] {
+    return this.eventBlobs(commit).map((oid, seq) => openEvent(this.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`));
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Forks: which timeline a fork left. Recorded locally when agentlog makes the fork; a store cloned
+  // with plain git lacks the record and ls falls back to the commit graph.
+
+  private forksFile(): string {
+    return path.join(this.objects.gitDir, 'agentlog', 'forks.json');
+  }
+
+  forkRecords(): Record<string, string> {
+    try {
+      return JSON.parse(fs.readFileSync(this.forksFile(), 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  }
+
+  recordFork(name: string, from: string): void {
+    const records = this.forkRecords();
+    records[name] = from;
+    const file = this.forksFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(records, null, 1)}\n`);
+    fs.renameSync(tmp, file);
+  }
+}
+
+function emailSlug(actor: string): string {
+  return actor.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'agent';
+}
+
+/** Add the store to the enclosing repository's info/exclude; returns that repository's work tree. */
+function excludeFromEnclosing(storeDir: string): string | undefined {
+  const outer = enclosingWorkTree(storeDir);
+  if (!outer) return undefined;
+  const rel = path.relative(outer.workTree, storeDir).split(path.sep).join('/');
+  if (!rel || rel.startsWith('..')) return undefined;
+  const file = path.join(commonDir(outer.gitDir), 'info', 'exclude');
+  const line = `/${rel}/`;
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
+  if (!text.split('\n').includes(line)) {
+    fs.appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}# agentlog store\n${line}\n`);
+  }
+  return outer.workTree;
+}
