@@ -13,8 +13,8 @@ export interface Context {
   env: NodeJS.ProcessEnv;
   stdout: Output;
   stderr: Output;
-  /** Standard input as text (for `--json -`). */
-  readStdin(): Promise<string>;
+  /** Standard input (for `--json -`), read as a stream so a pipe is handled as lines arrive. */
+  stdin(): NodeJS.ReadableStream;
   /** The store: --store, $AGENTLOG_STORE, the store around the cwd, or the nearest .agentlog/ upward. */
   store(): Store;
   /** The --store flag as given, if any. */

@@ -48,7 +48,7 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   stdout?: Output;
   stderr?: Output;
-  stdin?: () => Promise<string>;
+  stdin?: () => NodeJS.ReadableStream;
   now?: () => number;
 }
 
@@ -102,7 +102,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     stderr,
     now,
     storeFlag: values.store as string | undefined,
-    readStdin: opts.stdin ?? readStdin,
+    stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
       (store ??= Store.open(discoverStore(cwd, values.store as string | undefined, env), {
         now,
@@ -147,10 +147,4 @@ export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS
     cur = up;
   }
   throw new AgentlogError('E_STORE', `no agentlog store here (${cwd} or above); make one with: agentlog init   (or name one with --store DIR)`);
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -286,6 +286,11 @@ export class Store {
     }
   }
 
+  /** The bucket entries of a commit's `events/` tree. */
+  buckets(commit: string): TreeEntry[] {
+    return this.eventsTree(this.readCommit(commit).tree, commit);
+  }
+
   private eventsTree(rootTree: string, commit: string): TreeEntry[] {
     const root = parseTree(this.readObject(rootTree, 'tree').content, rootTree);
     const events = root.find((e) => e.name === EVENTS_DIR && e.mode === DIR);

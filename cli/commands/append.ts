@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { Readable } from 'node:stream';
+import type { IpldValue } from '../../core/codec.js';
+import { parseDagJson } from '../../core/dagjson.js';
+import { AgentlogError } from '../../core/errors.js';
+import type { EventInput } from '../../core/store.js';
+import type { Command } from '../command.js';
+
+const ROLES = ['user', 'assistant', 'system'];
+
+export const append: Command = {
+  name: 'append',
+  summary: 'append events to a timeline (one commit each); prints each CID',
+  usage: 'agentlog append NAME (--role user|assistant|system --text TEXT | --json FILE|-)',
+  help: `--role R --text T   append one message event (role R, one text block); prints its CID
+--json FILE|-       append the events in FILE (or standard input): one JSON object, or JSONL (one
+                    object a line). DAG-JSON: {"/": "<cid>"} is a link, {"/": {"bytes": "<base64>"}}
+                    bytes. Each needs a "kind"; agentlog fills v, seq, prev and, when absent, ts.
+                    One commit per event; each CID is printed as soon as its commit is on the
+                    timeline, so a pipe shows progress live. A malformed line stops the command
+                    with its line number; the events before it stay appended, nothing after it is.
+
+examples:
+  agentlog append fix-login --role user --text "Why does login fail?"
+  echo '{"kind":"note","text":"looks right"}' | agentlog append fix-login --json -`,
+  options: { role: { type: 'string' }, text: { type: 'string' }, json: { type: 'string' }, model: { type: 'string' } },
+  maxPositionals: 1,
+  async run(ctx, values, [name]) {
+    if (!name) throw new AgentlogError('E_INPUT', 'name the timeline to append to: agentlog append NAME …');
+    const store = ctx.store();
+    if (!store.tipOf(name)) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls; start one with: agentlog new)`);
+    if (values.json !== undefined) {
+      if (values.role !== undefined || values.text !== undefined) throw new AgentlogError('E_INPUT', '--json cannot be combined with --role/--text');
+      const file = values.json as string;
+      const label = file === '-' ? 'standard input' : file;
+      const stream = file === '-' ? ctx.stdin() : openFile(path.resolve(ctx.cwd, file));
+      for await (const { value, line } of jsonValues(stream, label)) {
+        const input = toInput(value, `${label} line ${line}`);
+        const done = await store.append(name, input);
+        ctx.stdout.write(`${done.cid}\n`);
+      }
+      return 0;
+    }
+    const role = values.role as string | undefined;
+    const text = values.text as string | undefined;
+    if (!role || text === undefined) throw new AgentlogError('E_INPUT', 'give --role and --text, or --json FILE|- (see: agentlog append --help)');
+    if (!ROLES.includes(role)) throw new AgentlogError('E_INPUT', `--role must be one of ${ROLES.join(', ')}, not "${role}"`);
+    const input: EventInput = { kind: 'message', role, content: [{ type: 'text', text }] };
+    if (values.model) input.model = values.model as string;
+    const done = await store.append(name, input);
+    ctx.stdout.write(`${done.cid}\n`);
+    return 0;
+  },
+};
+
+function openFile(file: string): Readable {
+  if (!fs.existsSync(file)) throw new AgentlogError('E_INPUT', `${file}: no such file`);
+  return fs.createReadStream(file, { encoding: 'utf8' });
+}
+
+function toInput(value: IpldValue, where: string): EventInput {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new AgentlogError('E_INPUT', `${where}: an event must be a JSON object`);
+  }
+  const obj = value as Record<string, IpldValue>;
+  if (typeof obj.kind !== 'string' || !obj.kind) throw new AgentlogError('E_INPUT', `${where}: the event has no "kind" (a non-empty string)`);
+  if (obj.ts !== undefined && !Number.isSafeInteger(obj.ts)) throw new AgentlogError('E_INPUT', `${where}: "ts" must be integer milliseconds`);
+  return obj as EventInput;
+}
+
+/**
+ * JSON values from a stream: one per line (JSONL), or one object spread over several lines. A
+ * value that fails to parse is an error naming its line.
+ */
+export async function* jsonValues(stream: NodeJS.ReadableStream, label: string): AsyncGenerator<{ value: IpldValue; line: number }> {
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let buffer = '';
+  let start = 0;
+  let n = 0;
+  for await (const text of rl) {
+    n++;
+    if (!buffer && !text.trim()) continue;
+    if (!buffer) start = n;
+    buffer = buffer ? `${buffer}\n${text}` : text;
+    try {
+      const value = parseDagJson(buffer, `${label} line ${start}`);
+      buffer = '';
+      yield { value, line: start };
+    } catch (e) {
+      if (e instanceof AgentlogError && /unexpected end of input|unterminated string/.test(e.message) && buffer.trimStart().startsWith('{')) continue;
+      rl.close();
+      throw e;
+    }
+  }
+  if (buffer) throw new AgentlogError('E_INPUT', `${label} line ${start}: incomplete JSON at the end of the input`);
+}

@@ -1,0 +1,27 @@
+import { parseCid } from '../../core/cid.js';
+import { AgentlogError } from '../../core/errors.js';
+import { resolveRev } from '../../core/rev.js';
+import type { Command } from '../command.js';
+import { eventJson, toJson } from '../format.js';
+
+export const cat: Command = {
+  name: 'cat',
+  summary: 'one event as DAG-JSON',
+  usage: 'agentlog cat CID',
+  help: `Prints the event whose CID is given, as DAG-JSON with its "cid", after checking that its bytes
+hash to that CID.`,
+  maxPositionals: 1,
+  async run(ctx, _values, [text]) {
+    if (!text) throw new AgentlogError('E_INPUT', 'give the CID of an event: agentlog cat CID');
+    const cid = parseCid(text, 'agentlog cat');
+    const store = ctx.store();
+    const r = resolveRev(store, cid.toString());
+    const events = store.readEvents(r.commit);
+    const e = events[r.seq];
+    if (!e || !e.cid.equals(cid)) {
+      throw new AgentlogError('E_VERIFY', `commit ${r.commit} claims event ${cid} at seq ${r.seq}, but its bytes hash to ${e?.cid ?? 'nothing'} (run: agentlog verify)`);
+    }
+    ctx.stdout.write(`${toJson(eventJson(e), true)}\n`);
+    return 0;
+  },
+};

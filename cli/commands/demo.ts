@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDagJson } from '../../core/dagjson.js';
+import { AgentlogError } from '../../core/errors.js';
+import { listSessions } from '../../core/sessions.js';
+import { Store, type EventInput } from '../../core/store.js';
+import { verifyTimeline } from '../../core/verify.js';
+import type { Command } from '../command.js';
+
+/** The sample session that ships with agentlog (written for the demo; not anyone's real data). */
+export const SAMPLE_SESSION = findUp(path.dirname(fileURLToPath(import.meta.url)), 'cli/demo/sample-session.jsonl');
+
+/** The file at `rel` in the nearest folder upward that has it (source and dist/ both work). */
+function findUp(dir: string, rel: string): string {
+  for (let cur = dir; ; cur = path.dirname(cur)) {
+    if (fs.existsSync(path.join(cur, rel))) return path.join(cur, rel);
+    if (path.dirname(cur) === cur) return path.join(dir, rel);
+  }
+}
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'build a store in a new folder from a sample session, fork it, append, verify',
+  usage: 'agentlog demo [DIR]',
+  help: `The tour in one command. Makes DIR (default ./agentlog-demo, or -2, -3, … if taken) as a store,
+writes a sample debugging session into it (one git commit per event), forks it at an earlier
+point, appends a different turn to the fork, verifies every timeline, and prints each step and what
+to try next. Prints the store's path on stdout.`,
+  maxPositionals: 1,
+  async run(ctx, _values, [dir]) {
+    const target = dir ? path.resolve(ctx.cwd, dir) : freeFolder(path.join(ctx.cwd, 'agentlog-demo'));
+    if (fs.existsSync(target) && fs.readdirSync(target).length) {
+      throw new AgentlogError('E_INPUT', `${target} exists and is not empty; the demo needs a new folder (agentlog demo NEW_DIR)`);
+    }
+    const say = (s: string) => ctx.stderr.write(`${s}\n`);
+    const { store: created } = Store.init(target);
+    const store = Store.open(created.dir, { now: ctx.now });
+    say(`1. created a store: ${store.dir} (a git repository; each branch is a timeline)`);
+
+    const lines = fs.readFileSync(SAMPLE_SESSION, 'utf8').split('\n').filter((l) => l.trim());
+    const events = lines.map((l, i) => parseDagJson(l, `sample session line ${i + 1}`) as EventInput);
+    const name = 'fix-date-test';
+    const genesis = await store.create(name, events[0]);
+    for (const e of events.slice(1)) await store.append(name, e);
+    say(`2. wrote the sample session as timeline ${name}: ${events.length} events, one commit each`);
+    say(`   session id (the genesis event's CID): ${genesis.cid}`);
+
+    const forkAt = 6;
+    const base = [...store.history(store.tipOf(name)!)].find((c) => c.seq === forkAt)!;
+    const forkName = `${name}-other-fix`;
+    await store.branch(forkName, base.oid, name);
+    say(`3. forked ${name} at seq ${forkAt} as ${forkName} (a git branch sharing those ${forkAt + 1} commits)`);
+
+    await store.append(forkName, { kind: 'message', role: 'user', content: [{ type: 'text', text: 'Rather than changing format(), could the test pass a time zone?' }], ts: 1763971400000 });
+    const last = await store.append(forkName, {
+      kind: 'message',
+      role: 'assistant',
+      model: 'demo-model-1',
+      content: [{ type: 'text', text: 'Yes: run the suite with TZ=UTC, or give format() a timeZone option and pass "UTC" in the test.' }],
+      ts: 1763971410000,
+    });
+    say(`4. appended 2 events to ${forkName}; its tip is event ${last.cid}`);
+
+    let ok = true;
+    for (const [t, tip] of store.timelines()) {
+      const r = verifyTimeline(store, t, tip);
+      ok &&= !r.problem;
+      say(`5. verify ${t}: ${r.problem ? `FAILED at seq ${r.problem.seq}: ${r.problem.message}` : `ok, ${r.events} events, every CID recomputed`}`);
+    }
+    const sessions = listSessions(store);
+    say(`   ${sessions.length} session, ${store.timelines().size} timelines`);
+    const rel = path.relative(ctx.cwd, store.dir) || '.';
+    say('');
+    const tips: Array<[string, string]> = [
+      ['npx agentlog ls', 'sessions, with the fork nested under its timeline'],
+      [`npx agentlog show ${name}`, 'the transcript'],
+      [`npx agentlog log ${forkName}`, 'one line per event'],
+      [`git log --oneline ${name}`, 'the same events as git commits'],
+      [`git checkout ${name}~3 && ls events/*/`, 'time travel: the log as it was 3 events ago'],
+      [`npx agentlog cat ${last.cid}`, 'one event, by its content id'],
+      [`npx agentlog append ${name} --role user --text "Now pin the test date"`, 'one more commit'],
+    ];
+    const width = Math.max(...tips.map(([c]) => c.length));
+    say('Try next:');
+    say(`  cd ${rel}`);
+    for (const [c, why] of tips) say(`  ${c.padEnd(width)}  # ${why}`);
+    ctx.stdout.write(`${store.dir}\n`);
+    return ok ? 0 : 1;
+  },
+};
+
+function freeFolder(base: string): string {
+  if (!fs.existsSync(base)) return base;
+  for (let i = 2; ; i++) if (!fs.existsSync(`${base}-${i}`)) return `${base}-${i}`;
+}

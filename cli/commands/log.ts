@@ -1,0 +1,28 @@
+import { summarize } from '../../core/event.js';
+import { resolveRev } from '../../core/rev.js';
+import type { Command } from '../command.js';
+import { table, toJson } from '../format.js';
+
+export const log: Command = {
+  name: 'log',
+  summary: 'one line per event: seq, short CID, kind, summary',
+  usage: 'agentlog log [REV] [--json]',
+  help: `Lists the events of the timeline as of REV (default HEAD), oldest first.
+
+  --json   an array of {seq, cid, kind, summary, ts}`,
+  options: { json: { type: 'boolean' } },
+  maxPositionals: 1,
+  async run(ctx, values, [rev]) {
+    const store = ctx.store();
+    const r = resolveRev(store, rev);
+    const events = store.readEvents(r.commit);
+    if (values.json) {
+      ctx.stdout.write(`${toJson(events.map((e) => ({ seq: e.event.seq, cid: e.cid, kind: e.event.kind, summary: summarize(e.event, 200), ts: e.event.ts })))}\n`);
+      return 0;
+    }
+    const width = Math.max(20, ctx.stdout.columns - 30);
+    const rows = events.map((e) => [String(e.event.seq), e.cid.toString().slice(-8), e.event.kind, summarize(e.event, width)]);
+    ctx.stdout.write(table(rows, ctx.stdout.isTTY));
+    return 0;
+  },
+};

@@ -1,0 +1,33 @@
+import { freeName, slug } from '../../core/names.js';
+import type { Command } from '../command.js';
+
+export const newCommand: Command = {
+  name: 'new',
+  summary: 'start a session: a genesis event on a new timeline',
+  usage: 'agentlog new [--title T] [--name NAME] [--model M] [--agent A]',
+  help: `Writes the genesis event (kind "session", seq 0) on a new timeline and prints the CID of the event
+and then, as its last line, the timeline's name.
+
+options:
+  --title T    the session's title (also the default name, as a slug)
+  --name NAME  the timeline's name (a git branch name under refs/heads/)
+  --model M    the model the session starts with
+  --agent A    the agent's name (default: agentlog)`,
+  options: { title: { type: 'string' }, name: { type: 'string' }, model: { type: 'string' }, agent: { type: 'string' } },
+  maxPositionals: 0,
+  async run(ctx, values) {
+    const store = ctx.store();
+    const title = (values.title as string | undefined) ?? '';
+    const name = (values.name as string | undefined) ?? freeName(store, slug(title || 'session'));
+    const genesis = {
+      kind: 'session',
+      title,
+      agent: { name: (values.agent as string | undefined) ?? 'agentlog' },
+      ...(values.model ? { model: values.model as string } : {}),
+    };
+    const made = await store.create(name, genesis);
+    ctx.stderr.write(`new session on timeline ${name}\n`);
+    ctx.stdout.write(`${made.cid}\n${name}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+import { resolveRev } from '../../core/rev.js';
+import { renderTranscript } from '../../core/transcript.js';
+import type { Command } from '../command.js';
+import { eventJson, toJson } from '../format.js';
+
+export const show: Command = {
+  name: 'show',
+  summary: 'the transcript as a person reads it',
+  usage: 'agentlog show [REV] [--json]',
+  help: `Shows the timeline as of REV (default HEAD): messages, tool calls and results folded to a line,
+thinking folded.
+
+  --json   the events as a DAG-JSON array, each with its "cid"`,
+  options: { json: { type: 'boolean' } },
+  maxPositionals: 1,
+  async run(ctx, values, [rev]) {
+    const store = ctx.store();
+    const r = resolveRev(store, rev);
+    const events = store.readEvents(r.commit);
+    if (values.json) ctx.stdout.write(`${toJson(events.map(eventJson))}\n`);
+    else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns));
+    return 0;
+  },
+};

@@ -1,0 +1,45 @@
+import { resolveRev } from '../../core/rev.js';
+import { verifyTimeline, type VerifyResult } from '../../core/verify.js';
+import type { Command } from '../command.js';
+import { toJson } from '../format.js';
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 'recompute every CID, check links, seq and trailers; exit 0 only if all is well',
+  usage: 'agentlog verify [REV…] [--json]',
+  help: `Checks each timeline (default: every timeline in the store): every event's CID recomputed from its
+bytes, strict canonical decoding, seq 0, 1, 2, … without gaps, each prev linking to the event before,
+one commit per event with trailers Agentlog-Event and Agentlog-Seq that match. Names the first bad
+event of each timeline: timeline, seq, commit, expected and found CID.
+
+  --json   [{timeline, tip, events, problem?: {seq, commit, expected, found, message}}]`,
+  options: { json: { type: 'boolean' } },
+  async run(ctx, values, revs) {
+    const store = ctx.store();
+    const targets: Array<{ name: string; commit: string }> = [];
+    if (revs.length) {
+      for (const rev of revs) {
+        const r = resolveRev(store, rev);
+        targets.push({ name: r.timeline ?? rev, commit: r.commit });
+      }
+    } else {
+      for (const [name, tip] of store.timelines()) targets.push({ name, commit: tip });
+    }
+    const results: VerifyResult[] = [];
+    for (const t of targets) {
+      const res = verifyTimeline(store, t.name, t.commit);
+      results.push(res);
+      if (values.json) continue;
+      if (res.problem) {
+        const p = res.problem;
+        const detail = p.expected !== undefined || p.found !== undefined ? ` (expected ${p.expected ?? '?'}, found ${p.found ?? '?'})` : '';
+        ctx.stderr.write(`BAD  ${t.name}: seq ${p.seq}, commit ${p.commit}: ${p.message}${detail}\n`);
+      } else ctx.stderr.write(`ok   ${t.name}: ${res.events} events\n`);
+    }
+    const bad = results.filter((r) => r.problem).length;
+    if (values.json) ctx.stdout.write(`${toJson(results)}\n`);
+    else if (!targets.length) ctx.stderr.write('no timelines to verify\n');
+    else ctx.stderr.write(bad ? `${bad} of ${results.length} timeline(s) failed verification\n` : `all ${results.length} timeline(s) verified\n`);
+    return bad ? 1 : 0;
+  },
+};

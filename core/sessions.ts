@@ -1,0 +1,139 @@
+import { CID } from './cid.js';
+import { openEvent, type Event } from './event.js';
+import type { Store } from './store.js';
+
+/** One timeline as `ls` shows it. */
+export interface TimelineInfo {
+  name: string;
+  tip: string;
+  tipCid?: string;
+  length: number;
+  /** ts of the tip event (ms) */
+  updated: number;
+  /** the timeline it left, and the seq of the last event they share */
+  forkOf?: string;
+  forkSeq?: number;
+  forks: TimelineInfo[];
+}
+
+/** A session: the timelines that share one genesis event; its id is that event's CID. */
+export interface SessionInfo {
+  id: string;
+  title: string;
+  genesis: Event;
+  timelines: TimelineInfo[]; // roots; forks nest in `forks`
+  updated: number;
+}
+
+interface Loaded {
+  name: string;
+  tip: string;
+  blobs: string[];
+  genesisCid: string;
+  genesis: Event;
+  tipEvent: Event;
+  tipCid: string;
+}
+
+/**
+ * Group the store's timelines by session and nest forks under the timeline they left. Which one a
+ * fork left: the record agentlog keeps when it makes a fork (`fork`, import, sync), else the commit
+ * graph: of two timelines that share a prefix, the fork is the one whose first event after the shared
+ * prefix is later (or the one that stops at the shared prefix), and its parent is the timeline it
+ * shares the longest prefix with.
+ */
+export function listSessions(store: Store): SessionInfo[] {
+  const loaded: Loaded[] = [];
+  for (const [name, tip] of store.timelines()) {
+    let blobs: string[];
+    try {
+      blobs = store.eventBlobs(tip);
+    } catch {
+      continue; // not an agentlog timeline (verify reports it)
+    }
+    if (!blobs.length) continue;
+    const g = openEvent(store.readObject(blobs[0], 'blob').content, `${name} genesis`);
+    const t = blobs.length === 1 ? g : openEvent(store.readObject(blobs[blobs.length - 1], 'blob').content, `${name} tip`);
+    loaded.push({ name, tip, blobs, genesisCid: g.cid.toString(), genesis: g.event, tipEvent: t.event, tipCid: t.cid.toString() });
+  }
+  const bySession = new Map<string, Loaded[]>();
+  for (const l of loaded) {
+    const list = bySession.get(l.genesisCid) ?? [];
+    list.push(l);
+    bySession.set(l.genesisCid, list);
+  }
+  const records = store.forkRecords();
+  const sessions: SessionInfo[] = [];
+  for (const [id, members] of bySession) {
+    const infos = new Map<string, TimelineInfo>();
+    for (const m of members) {
+      infos.set(m.name, { name: m.name, tip: m.tip, tipCid: m.tipCid, length: m.blobs.length, updated: m.tipEvent.ts, forks: [] });
+    }
+    const eventTs = (m: Loaded, seq: number): number | undefined =>
+      seq < m.blobs.length ? openEvent(store.readObject(m.blobs[seq], 'blob').content).event.ts : undefined;
+    const parentOf = new Map<string, { parent: string; shared: number }>();
+    for (const t of members) {
+      let best: { parent: string; shared: number } | undefined;
+      const recorded = records[t.name];
+      const rec = recorded ? members.find((m) => m.name === recorded) : undefined;
+      if (rec) best = { parent: rec.name, shared: sharedPrefix(t.blobs, rec.blobs) };
+      else {
+        for (const u of members) {
+          if (u === t) continue;
+          const shared = sharedPrefix(t.blobs, u.blobs);
+          if (!isForkOf(t, u, shared, eventTs)) continue;
+          if (!best || shared > best.shared) best = { parent: u.name, shared };
+        }
+      }
+      if (best) parentOf.set(t.name, best);
+    }
+    // Break any cycle (possible only with inconsistent records): a timeline in a cycle becomes a root.
+    for (const name of parentOf.keys()) {
+      const seen = new Set<string>([name]);
+      for (let p = parentOf.get(name)?.parent; p; p = parentOf.get(p)?.parent) {
+        if (seen.has(p)) {
+          parentOf.delete(name);
+          break;
+        }
+        seen.add(p);
+      }
+    }
+    const roots: TimelineInfo[] = [];
+    for (const m of members) {
+      const info = infos.get(m.name)!;
+      const p = parentOf.get(m.name);
+      if (p) {
+        info.forkOf = p.parent;
+        info.forkSeq = p.shared - 1;
+        infos.get(p.parent)!.forks.push(info);
+      } else roots.push(info);
+    }
+    const g = members[0].genesis;
+    const updated = Math.max(...members.map((m) => m.tipEvent.ts));
+    sessions.push({ id, title: typeof g.title === 'string' ? g.title : '', genesis: g, timelines: roots, updated });
+  }
+  return sessions.sort((a, b) => b.updated - a.updated);
+}
+
+function sharedPrefix(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+function isForkOf(t: Loaded, u: Loaded, shared: number, ts: (m: Loaded, seq: number) => number | undefined): boolean {
+  if (shared === 0) return false;
+  const tt = ts(t, shared);
+  const tu = ts(u, shared);
+  if (tt === undefined && tu === undefined) return t.name > u.name;
+  if (tt === undefined) return true;
+  if (tu === undefined) return false;
+  return tt > tu || (tt === tu && t.name > u.name);
+}
+
+/** The session id (genesis CID) of a timeline. */
+export function sessionIdOf(store: Store, tip: string): CID {
+  const blobs = store.eventBlobs(tip);
+  return openEvent(store.readObject(blobs[0], 'blob').content).cid;
+}

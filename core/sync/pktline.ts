@@ -1,0 +1,50 @@
+/**
+ * git's pkt-line framing (gitprotocol-common): four hex digits of length (including themselves),
+ * then the payload; `0000` is a flush packet.
+ */
+export function pkt(line: string | Uint8Array): Buffer {
+  const body = typeof line === 'string' ? Buffer.from(line, 'utf8') : Buffer.from(line);
+  if (body.length > 65516) throw new Error(`pkt-line too long (${body.length} bytes)`);
+  return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
+}
+
+export const FLUSH = Buffer.from('0000', 'latin1');
+
+/** Reads pkt-lines from a buffer; `rest()` is whatever follows (a pack after the last line). */
+export class PktReader {
+  pos = 0;
+  constructor(readonly data: Buffer) {}
+
+  /** The next packet's payload, null for a flush (or delim), undefined at the end of the data. */
+  next(): Buffer | null | undefined {
+    if (this.pos >= this.data.length) return undefined;
+    if (this.pos + 4 > this.data.length) throw new Error('truncated pkt-line header');
+    const hex = this.data.toString('latin1', this.pos, this.pos + 4);
+    if (!/^[0-9a-f]{4}$/i.test(hex)) throw new Error(`not a pkt-line: "${printable(this.data.subarray(this.pos, this.pos + 40))}"`);
+    const len = parseInt(hex, 16);
+    if (len < 4) {
+      this.pos += 4;
+      return null;
+    }
+    if (this.pos + len > this.data.length) throw new Error('truncated pkt-line');
+    const out = this.data.subarray(this.pos + 4, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+
+  /** The next packet as text without its trailing newline. */
+  line(): string | null | undefined {
+    const p = this.next();
+    return p ? p.toString('utf8').replace(/\n$/, '') : p;
+  }
+
+  rest(): Buffer {
+    return this.data.subarray(this.pos);
+  }
+}
+
+export function printable(b: Uint8Array): string {
+  return Buffer.from(b)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
+}
