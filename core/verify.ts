@@ -2,7 +2,7 @@ import { cidOf } from './cid.js';
 import { AgentlogError } from './errors.js';
 import { openEvent } from './event.js';
 import { parseTree, type TreeEntry } from './git/tree.js';
-import { EVENTS_DIR, eventPath, LEAF_SIZE, type Store } from './store.js';
+import { EVENTS_DIR, eventPath, LEAF_SIZE, type CommitInfo, type Store } from './store.js';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {
@@ -34,48 +34,46 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     return result;
   };
   let blobs: string[];
-  try {
-    blobs = store.eventBlobs(tip);
-  } catch (e) {
-    return fail(-1, tip, errorText(e));
-  }
-  result.events = blobs.length;
-  // The events of the tip's tree, in order: CIDs from bytes, seq and prev links.
-  const cids: string[] = [];
-  for (let seq = 0; seq < blobs.length; seq++) {
-    let opened;
-    try {
-      opened = openEvent(store.readObject(blobs[seq], 'blob').content, `${EVENTS_DIR}/${eventPath(seq).bucket}/${eventPath(seq).file}`);
-    } catch (e) {
-      return fail(seq, tip, errorText(e));
-    }
-    const { event, cid } = opened;
-    if (event.seq !== seq) return fail(seq, tip, `event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
-    const wantPrev = seq === 0 ? null : cids[seq - 1];
-    const gotPrev = event.prev ? event.prev.toString() : null;
-    if (gotPrev !== wantPrev) return fail(seq, tip, `prev does not link to the event before`, String(wantPrev), String(gotPrev));
-    cids.push(cid.toString());
-  }
-  // The commits: one per event, newest first, each tree a prefix of the tip's, trailers right.
-  let expectSeq = blobs.length - 1;
   let tipBuckets: TreeEntry[];
   try {
+    blobs = store.eventBlobs(tip);
     tipBuckets = store.buckets(tip);
   } catch (e) {
     return fail(-1, tip, errorText(e));
   }
+  result.events = blobs.length;
+  // The commit chain, newest first: one commit per event, seq n-1 down to 0.
+  const bySeq: CommitInfo[] = new Array(blobs.length);
+  let expectSeq = blobs.length - 1;
   for (const c of safeHistory(store, tip)) {
     if ('error' in c) return fail(expectSeq, c.oid, c.error);
     if (c.seq !== expectSeq) return fail(expectSeq, c.oid, `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
-    const want = cids[c.seq];
-    const found = c.cid?.toString();
-    if (found !== want) return fail(c.seq, c.oid, `commit ${c.oid} has Agentlog-Event ${found ?? '(missing)'}, but the event's bytes hash to ${want}`, want, found);
     if (c.commit.parents.length > 1) return fail(c.seq, c.oid, `commit ${c.oid} is a merge; timelines never merge`);
-    const problem = checkCommitTree(store, c.oid, c.seq, blobs, tipBuckets);
-    if (problem) return fail(c.seq, c.oid, problem.message, want, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
+    bySeq[c.seq] = c;
     expectSeq--;
   }
   if (expectSeq !== -1) return fail(expectSeq, tip, `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
+  // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
+  let prevCid: string | null = null;
+  for (let seq = 0; seq < blobs.length; seq++) {
+    const commit = bySeq[seq];
+    const claimed = commit.cid?.toString();
+    let opened;
+    try {
+      opened = openEvent(store.readObject(blobs[seq], 'blob').content, `${EVENTS_DIR}/${eventPath(seq).bucket}/${eventPath(seq).file}`);
+    } catch (e) {
+      return fail(seq, commit.oid, errorText(e), claimed);
+    }
+    const { event } = opened;
+    const cid = opened.cid.toString();
+    if (claimed !== cid) return fail(seq, commit.oid, `the event's bytes hash to ${cid}, but commit ${commit.oid} names ${claimed ?? '(no Agentlog-Event trailer)'}`, claimed, cid);
+    if (event.seq !== seq) return fail(seq, commit.oid, `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
+    const gotPrev = event.prev ? event.prev.toString() : null;
+    if (gotPrev !== prevCid) return fail(seq, commit.oid, 'prev does not link to the event before', String(prevCid), String(gotPrev));
+    const problem = checkCommitTree(store, commit.oid, seq, blobs, tipBuckets);
+    if (problem) return fail(seq, commit.oid, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
+    prevCid = cid;
+  }
   return result;
 }
 

@@ -1,0 +1,379 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { IpldValue } from '../codec.js';
+import type { EventInput } from '../store.js';
+import { deepEqual, parseTs, readJsonl, type ImportWarning, type JsonLine, type ReadOptions } from './jsonl.js';
+import type { Plan, PlannedTimeline } from './plan.js';
+
+/**
+ * Claude Code sessions (`~/.claude/projects/<encoded cwd>/<session id>.jsonl`, subagents in
+ * `<session id>/subagents/agent-<id>.jsonl`) as timelines.
+ *
+ * Records form a tree through `uuid`/`parentUuid` (`logicalParentUuid` bridges a compaction). A
+ * timeline is one path from the root to a leaf of that tree, together with the records hanging off it
+ * that lead to no message (progress and hook records, which Claude Code writes as dead-end children)
+ * and the records without a uuid (file-history-snapshot, summary, queue-operation, …) that follow a
+ * record of it in the file, all in file order. The leaf written last is the main timeline
+ * (`claude/<file stem>`); every other leaf is a fork (`claude/<stem>.fork-<uuid8>`, uuid of the fork's
+ * first own record on its path) sharing the commits of the common prefix. Inline sidechains (1.0) and
+ * subagent files (2.x) are their own sessions (`claude/<stem>.side-<uuid8>`, `claude/<stem>.agent-<id>`)
+ * whose genesis names the timeline and tool call that started them.
+ */
+export const CLAUDE_FORMAT = 'claude-code';
+
+interface Rec extends JsonLine {
+  file: string;
+  uuid?: string;
+  parent?: string;
+}
+
+export function planClaude(file: string, warn: (w: ImportWarning) => void, options: ReadOptions & { withSubagents?: boolean } = {}): Plan {
+  const abs = path.resolve(file);
+  const inSubagents = path.basename(path.dirname(abs)) === 'subagents';
+  const stem = inSubagents ? path.basename(path.dirname(path.dirname(abs))) : path.basename(abs).replace(/\.jsonl$/, '');
+  const base = `claude/${safeName(stem)}`;
+  const timelines: PlannedTimeline[] = [];
+
+  if (inSubagents) {
+    const recs = load(abs, warn, options);
+    const agent = path.basename(abs).replace(/^agent-/, '').replace(/\.jsonl$/, '');
+    planTree(recs, `${base}.agent-${safeName(agent)}`, genesisFor(recs, `${stem}/subagents/${path.basename(abs)}`, {}), new Set(), warn, timelines);
+    return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
+  }
+
+  const recs = load(abs, warn, options);
+  const main = recs.filter((r) => r.value.isSidechain !== true);
+  const side = recs.filter((r) => r.value.isSidechain === true);
+  const mainUuids = new Set(main.flatMap((r) => (r.uuid ? [r.uuid] : [])));
+  const mainName = base;
+  planTree(main, mainName, genesisFor(main, path.basename(abs), {}), new Set(), warn, timelines);
+
+  // Inline sidechains (Claude Code 1.0): each root of the sidechain records is a Task's conversation.
+  const taskByPrompt = new Map<string, string>();
+  for (const r of main) {
+    for (const b of blocks(r.value)) {
+      if (b.type === 'tool_use' && b.input && typeof (b.input as Record<string, unknown>).prompt === 'string') {
+        taskByPrompt.set((b.input as Record<string, unknown>).prompt as string, b.id as string);
+      }
+    }
+  }
+  for (const group of splitRoots(side, mainUuids)) {
+    const root = group[0];
+    const prompt = firstText(root.value);
+    const link: Record<string, IpldValue> = { timeline: mainName };
+    const toolUse = prompt !== undefined ? taskByPrompt.get(prompt) : undefined;
+    if (toolUse) link.tool_use_id = toolUse;
+    if (root.parent && mainUuids.has(root.parent)) link.record = root.parent;
+    const name = `${base}.side-${(root.uuid ?? `line${root.line}`).slice(0, 8)}`;
+    planTree(group, name, genesisFor(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines);
+  }
+
+  // Subagent files (Claude Code 2.x), linked through the main file's agent_progress records.
+  if (options.withSubagents !== false) {
+    const dir = path.join(path.dirname(abs), stem, 'subagents');
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    } catch {
+      files = [];
+    }
+    for (const f of files) {
+      const sub = load(path.join(dir, f), warn, options);
+      const agent = f.replace(/^agent-/, '').replace(/\.jsonl$/, '');
+      const link: Record<string, IpldValue> = { timeline: mainName };
+      for (const r of main) {
+        const data = r.value.data as Record<string, unknown> | undefined;
+        if (r.value.type === 'progress' && data?.agentId === agent && typeof r.value.parentToolUseID === 'string') {
+          link.tool_use_id = r.value.parentToolUseID;
+          break;
+        }
+      }
+      const first = sub.find((r) => r.uuid);
+      if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
+      planTree(sub, `${base}.agent-${safeName(agent)}`, genesisFor(sub, `${stem}/subagents/${f}`, { parent: link }), mainUuids, warn, timelines);
+    }
+  }
+  return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
+}
+
+function load(file: string, warn: (w: ImportWarning) => void, options: ReadOptions): Rec[] {
+  return readJsonl(file, warn, options).lines.map((l) => ({
+    ...l,
+    file,
+    uuid: typeof l.value.uuid === 'string' ? l.value.uuid : undefined,
+    parent: typeof l.value.parentUuid === 'string' ? l.value.parentUuid : undefined,
+  }));
+}
+
+function sessionIdOf(recs: Rec[]): string | undefined {
+  for (const r of recs) if (typeof r.value.sessionId === 'string') return r.value.sessionId;
+  return undefined;
+}
+
+/** A git-ref-safe version of a file stem or agent id. */
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+/, '') || 'session';
+}
+
+/** Sidechain records split into one group per root (a root: no parent among the sidechain records). */
+function splitRoots(recs: Rec[], outside: Set<string>): Rec[][] {
+  const uuids = new Set(recs.flatMap((r) => (r.uuid ? [r.uuid] : [])));
+  const groupOf = new Map<string, Rec[]>();
+  const groups: Rec[][] = [];
+  for (const r of recs) {
+    const parentGroup = r.parent && uuids.has(r.parent) ? groupOf.get(r.parent) : undefined;
+    const g = parentGroup ?? (groups.push([]), groups[groups.length - 1]);
+    g.push(r);
+    if (r.uuid) groupOf.set(r.uuid, g);
+  }
+  void outside;
+  return groups;
+}
+
+/** The genesis of a Claude Code session: only from the first records, so follow mode makes the same. */
+function genesisFor(recs: Rec[], file: string, extra: Record<string, IpldValue>): EventInput {
+  const pick = (key: string): string | undefined => {
+    for (const r of recs) if (typeof r.value[key] === 'string') return r.value[key] as string;
+    return undefined;
+  };
+  const ts = firstTs(recs) ?? 0;
+  const version = pick('version');
+  const cwd = pick('cwd');
+  const sessionId = pick('sessionId');
+  const e: EventInput = {
+    kind: 'session',
+    ts,
+    agent: version ? { name: 'claude-code', version } : { name: 'claude-code' },
+    origin: { format: CLAUDE_FORMAT, ...(sessionId ? { id: sessionId } : {}), file },
+    ...extra,
+  };
+  if (cwd) e.cwd = cwd;
+  return e;
+}
+
+function firstTs(recs: Rec[]): number | undefined {
+  for (const r of recs) {
+    const t = recordTs(r.value);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+function recordTs(v: Record<string, unknown>): number | undefined {
+  return parseTs(v.timestamp) ?? parseTs((v.snapshot as Record<string, unknown> | undefined)?.timestamp);
+}
+
+const isMessage = (r: Rec): boolean => r.value.type === 'user' || r.value.type === 'assistant';
+
+/**
+ * A record that moves the conversation on: an assistant message, or a user message that is more than
+ * tool results. Claude Code 2.x writes the results of parallel tool calls as siblings (each result's
+ * parent is the assistant record with its tool_use) and progress records as dead-end children; those
+ * are not forks. A fork is a record with two children that each lead to a turn (an edited prompt, a
+ * regenerated reply). An assistant record that continues the API response of its parent (same
+ * message id: Claude Code writes parallel tool calls so) is part of its parent's turn.
+ */
+/** `parent`: the nearest user or assistant record above `r` in the tree. */
+function isTurn(r: Rec, parent: Rec | undefined): boolean {
+  if (r.value.type === 'assistant') {
+    // Parallel tool calls: one API response written as several records with the same message id.
+    const id = (r.value.message as Record<string, unknown> | undefined)?.id;
+    return !(parent?.value.type === 'assistant' && id !== undefined && (parent.value.message as Record<string, unknown> | undefined)?.id === id);
+  }
+  if (r.value.type !== 'user') return false;
+  const c = (r.value.message as Record<string, unknown> | undefined)?.content;
+  if (!Array.isArray(c)) return true;
+  return c.some((b) => !b || typeof b !== 'object' || (b as Record<string, unknown>).type !== 'tool_result');
+}
+
+/**
+ * Plan the timelines of one tree of records (see the module comment) and add them to `out`. The
+ * first timeline is the one whose leaf was written last; the others are forks of the timeline they
+ * share the longest prefix with.
+ */
+function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<string>, warn: (w: ImportWarning) => void, out: PlannedTimeline[]): void {
+  if (recs.length === 0) return;
+  const byUuid = new Map<string, Rec>();
+  for (const r of recs) if (r.uuid && !byUuid.has(r.uuid)) byUuid.set(r.uuid, r);
+    else if (r.uuid) warn({ file: r.file, line: r.line, message: `uuid ${r.uuid} repeats an earlier record's; kept beside it` });
+  // Effective parent of each record (index into recs), or -1 for "attached before any root".
+  const parentIdx = new Array<number>(recs.length).fill(-1);
+  const index = new Map<Rec, number>(recs.map((r, i) => [r, i]));
+  let lastNode = -1;
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    if (!r.uuid || byUuid.get(r.uuid) !== r) {
+      // No uuid (snapshot, summary, queue-operation, …): hangs off the record before it.
+      parentIdx[i] = lastNode;
+      continue;
+    }
+    const p = r.parent ?? (typeof r.value.logicalParentUuid === 'string' ? r.value.logicalParentUuid : undefined);
+    const logical = typeof r.value.logicalParentUuid === 'string' ? byUuid.get(r.value.logicalParentUuid) : undefined;
+    const parent = (p && byUuid.get(p)) || logical;
+    if (parent && index.get(parent)! < i) {
+      parentIdx[i] = index.get(parent)!;
+    } else {
+      if (p && !known.has(p)) {
+        warn({ file: r.file, line: r.line, message: `parent ${p} is not in this session's files; the record continues from the record before it` });
+      }
+      parentIdx[i] = lastNode; // a further root continues the conversation from the record before it
+    }
+    lastNode = i;
+  }
+
+  // Which records lead to a message (their subtree holds a user or assistant record).
+  const messageAbove = (i: number): Rec | undefined => {
+    for (let j = parentIdx[i]; j >= 0; j = parentIdx[j]) if (isMessage(recs[j])) return recs[j];
+    return undefined;
+  };
+  const leadsToMessage = recs.map((r, i) => isTurn(r, messageAbove(i)));
+  for (let i = recs.length - 1; i >= 0; i--) if (leadsToMessage[i] && parentIdx[i] >= 0) leadsToMessage[parentIdx[i]] = true;
+  const hasMessageChild = new Array<boolean>(recs.length).fill(false);
+  for (let i = 0; i < recs.length; i++) if (leadsToMessage[i] && parentIdx[i] >= 0) hasMessageChild[parentIdx[i]] = true;
+  let leaves = recs.map((_, i) => i).filter((i) => leadsToMessage[i] && !hasMessageChild[i]);
+  if (leaves.length === 0) leaves = [recs.length - 1];
+  // The "spine" of a record: the nearest ancestor (or itself) that leads to a message; -1 when none
+  // (records before any message): those are in every timeline of the tree.
+  const spine = new Array<number>(recs.length);
+  for (let i = 0; i < recs.length; i++) spine[i] = leadsToMessage[i] ? i : parentIdx[i] < 0 ? -1 : spine[parentIdx[i]];
+
+  const lists: number[][] = [];
+  for (const leaf of leaves.sort((a, b) => b - a)) {
+    const onPath = new Set<number>();
+    for (let i = leaf; i >= 0; i = parentIdx[i]) onPath.add(i);
+    lists.push(recs.map((_, i) => i).filter((i) => spine[i] === -1 || onPath.has(spine[i])));
+  }
+
+  // Events per record index are the same in every timeline except for `ts` fallbacks, which follow
+  // the timeline's own order; build them per timeline.
+  const planned: { name: string; list: number[] }[] = [];
+  for (const list of lists) {
+    let events: EventInput[];
+    if (planned.length === 0) {
+      events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
+      out.push({ name, events });
+      planned.push({ name, list });
+      continue;
+    }
+    let best = 0;
+    let bestLen = -1;
+    for (let k = 0; k < planned.length; k++) {
+      const other = planned[k].list;
+      let n = 0;
+      while (n < list.length && n < other.length && list[n] === other[n]) n++;
+      if (n > bestLen) {
+        bestLen = n;
+        best = k;
+      }
+    }
+    const own = list.slice(bestLen).find((i) => leadsToMessage[i] && recs[i].uuid) ?? list[bestLen];
+    const forkName = `${name}.fork-${(recs[own]?.uuid ?? `line${recs[own]?.line}`).slice(0, 8)}`;
+    events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
+    out.push({ name: forkName, events, fork: { of: planned[best].name, shared: bestLen + 1 } });
+    planned.push({ name: forkName, list });
+  }
+}
+
+function eventsFor(recs: Rec[], list: number[], startTs: number): EventInput[] {
+  let ts = startTs;
+  return list.map((i) => {
+    const t = recordTs(recs[i].value);
+    if (t !== undefined) ts = t;
+    return claudeEvent(recs[i].value, ts);
+  });
+}
+
+// -------------------------------------------------------------------------------------------------
+// One record → one event
+
+function blocks(v: Record<string, unknown>): Record<string, unknown>[] {
+  const c = (v.message as Record<string, unknown> | undefined)?.content;
+  return Array.isArray(c) ? (c.filter((b) => b && typeof b === 'object') as Record<string, unknown>[]) : [];
+}
+
+function firstText(v: Record<string, unknown>): string | undefined {
+  const c = (v.message as Record<string, unknown> | undefined)?.content;
+  if (typeof c === 'string') return c;
+  const t = blocks(v).find((b) => b.type === 'text');
+  return typeof t?.text === 'string' ? t.text : undefined;
+}
+
+/**
+ * The event for one record. Messages carry their content as agentlog blocks; the source record keeps
+ * everything else, and `source.rebuild` says how to put the content back ("message.content": the
+ * blocks turned back into Claude's, "message.content:string": the text of the one text block). The
+ * rebuild is checked here: when it would not give back the record exactly, the record is kept whole.
+ */
+export function claudeEvent(v: Record<string, unknown>, ts: number): EventInput {
+  const type = typeof v.type === 'string' ? v.type : 'record';
+  const msg = v.message as Record<string, unknown> | undefined;
+  if ((type === 'user' || type === 'assistant') && msg && typeof msg === 'object' && msg.content !== undefined) {
+    const role = msg.role === 'user' || msg.role === 'assistant' || msg.role === 'system' ? msg.role : type;
+    const isString = typeof msg.content === 'string';
+    const content = isString ? [{ type: 'text', text: msg.content as string }] : toBlocks(msg.content);
+    const e: EventInput = { kind: 'message', ts, role, content: content as IpldValue };
+    if (typeof msg.model === 'string') e.model = msg.model;
+    const { content: _drop, ...rest } = msg;
+    const stripped = { ...v, message: rest };
+    const rebuild = isString ? 'message.content:string' : 'message.content';
+    const source = { format: CLAUDE_FORMAT, record: stripped as IpldValue, rebuild };
+    if (deepEqual(rebuildClaude(e, source), v)) e.source = source;
+    else e.source = { format: CLAUDE_FORMAT, record: v as IpldValue };
+    return e;
+  }
+  const e: EventInput = { kind: type === 'system' && v.subtype === 'compact_boundary' ? 'compaction' : `claude.${type}`, ts };
+  if (e.kind === 'compaction') {
+    const meta = v.compactMetadata as Record<string, unknown> | undefined;
+    if (typeof meta?.trigger === 'string') e.trigger = meta.trigger;
+    if (typeof meta?.preTokens === 'number') e.tokens = meta.preTokens;
+  } else if (type === 'system' && typeof v.subtype === 'string') {
+    e.subtype = v.subtype;
+  } else if (type === 'summary' && typeof v.summary === 'string') {
+    e.summary = v.summary;
+  }
+  e.source = { format: CLAUDE_FORMAT, record: v as IpldValue };
+  return e;
+}
+
+/** The original record of an imported event (its source record with the elided content put back). */
+export function rebuildClaude(e: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  const record = source.record as Record<string, unknown>;
+  if (source.rebuild === 'message.content' || source.rebuild === 'message.content:string') {
+    const content =
+      source.rebuild === 'message.content:string' ? ((e.content as Record<string, unknown>[])[0]?.text as string) : fromBlocks(e.content as unknown[]);
+    return { ...record, message: { ...(record.message as Record<string, unknown>), content } };
+  }
+  return record;
+}
+
+/** Claude content blocks → agentlog blocks: the same shape, except images carry their bytes. */
+export function toBlocks(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((b) => {
+    if (!b || typeof b !== 'object') return b;
+    const block = b as Record<string, unknown>;
+    if (block.type === 'image') {
+      const src = block.source as Record<string, unknown> | undefined;
+      if (src?.type === 'base64' && typeof src.data === 'string' && typeof src.media_type === 'string' && Object.keys(src).length === 3 && Object.keys(block).length === 2) {
+        return { type: 'image', media_type: src.media_type, data: new Uint8Array(Buffer.from(src.data, 'base64')) };
+      }
+      return block;
+    }
+    if (block.type === 'tool_result' && Array.isArray(block.content)) return { ...block, content: toBlocks(block.content) };
+    return block;
+  });
+}
+
+/** agentlog blocks → Claude content blocks (images back to base64). */
+export function fromBlocks(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((b) => {
+    if (!b || typeof b !== 'object') return b;
+    const block = b as Record<string, unknown>;
+    if (block.type === 'image' && block.data instanceof Uint8Array) {
+      return { type: 'image', source: { type: 'base64', media_type: block.media_type, data: Buffer.from(block.data).toString('base64') } };
+    }
+    if (block.type === 'tool_result' && Array.isArray(block.content)) return { ...block, content: fromBlocks(block.content) };
+    return block;
+  });
+}

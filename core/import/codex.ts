@@ -1,0 +1,190 @@
+import * as path from 'node:path';
+import type { IpldValue } from '../codec.js';
+import { textOf } from '../event.js';
+import type { EventInput } from '../store.js';
+import { deepEqual, parseTs, readJsonl, type ImportWarning, type ReadOptions } from './jsonl.js';
+import type { Plan } from './plan.js';
+
+/**
+ * Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`) as one timeline,
+ * `codex/<id>`, one event per record in file order:
+ *
+ * - `session_meta` → the genesis (`session`), or a `codex.session_meta` event when not first;
+ * - `response_item` message → `message` (text blocks), reasoning → assistant `message` with `thinking`
+ *   blocks, function_call / custom_tool_call → assistant `message` with a `tool_use`,
+ *   function_call_output / custom_tool_call_output → user `message` with a `tool_result`; other items →
+ *   `codex.response_item`;
+ * - `compacted` → `compaction`; `turn_context` → `codex.turn_context` (with its model);
+ *   `event_msg` → `codex.event_msg` (its payload type in `type`); anything else → `codex.<type>`.
+ *
+ * Each event keeps its record in `source`. Where the event's own fields give back part of the record
+ * (`source.rebuild` names the rule), that part is left out of the stored record. Codex writes the user's
+ * text twice (the `response_item` and an `event_msg` user_message), and the assistant's and the
+ * reasoning summary's too: the event_msg's copy is left out and `source.sameAs` points back (events
+ * before this one) to the event whose text it is, so it is stored once and shown once.
+ */
+export const CODEX_FORMAT = 'codex';
+
+export function planCodex(file: string, warn: (w: ImportWarning) => void, options: ReadOptions = {}): Plan {
+  const abs = path.resolve(file);
+  const { lines } = readJsonl(abs, warn, options);
+  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(abs)?.[1];
+  const metaLine = lines.length > 0 && lines[0].value.type === 'session_meta' ? lines[0] : undefined;
+  const meta = metaLine?.value.payload as Record<string, unknown> | undefined;
+  const id = (typeof meta?.id === 'string' ? meta.id : undefined) ?? idFromName ?? path.basename(abs).replace(/\.jsonl$/, '');
+  let ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
+  const genesis: EventInput = {
+    kind: 'session',
+    ts,
+    agent: typeof meta?.cli_version === 'string' ? { name: 'codex', version: meta.cli_version } : { name: 'codex' },
+    origin: { format: CODEX_FORMAT, id, file: path.basename(abs) },
+  };
+  if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
+  if (metaLine) genesis.source = { format: CODEX_FORMAT, record: metaLine.value as IpldValue };
+  const events: EventInput[] = [genesis];
+  for (const l of metaLine ? lines.slice(1) : lines) {
+    ts = parseTs(l.value.timestamp) ?? ts;
+    events.push(codexEvent(l.value, ts, events));
+  }
+  return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [{ name: `codex/${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`, events }] };
+}
+
+type Obj = Record<string, unknown>;
+
+/** The event for one record; `before` are the events of the timeline so far (for `sameAs`). */
+export function codexEvent(record: Obj, ts: number, before: EventInput[]): EventInput {
+  const type = typeof record.type === 'string' ? record.type : 'record';
+  const p = (record.payload && typeof record.payload === 'object' ? record.payload : {}) as Obj;
+  let e: EventInput;
+  let rebuild: string | undefined;
+  let sameAs: number | undefined;
+  if (type === 'response_item' && p.type === 'message' && Array.isArray(p.content)) {
+    const role = p.role === 'assistant' ? 'assistant' : p.role === 'user' ? 'user' : 'system';
+    const content = p.content.map((b) => {
+      const block = b as Obj;
+      return (block?.type === 'input_text' || block?.type === 'output_text') && typeof block.text === 'string' && Object.keys(block).length === 2
+        ? { type: 'text', text: block.text }
+        : (block as IpldValue);
+    });
+    e = { kind: 'message', ts, role, content: content as IpldValue };
+    rebuild = 'payload.content';
+  } else if (type === 'response_item' && p.type === 'reasoning' && Array.isArray(p.summary)) {
+    const content = p.summary.map((s) => ({ type: 'thinking', thinking: typeof (s as Obj)?.text === 'string' ? ((s as Obj).text as string) : '' }));
+    e = { kind: 'message', ts, role: 'assistant', content };
+    rebuild = 'payload.summary';
+  } else if (type === 'response_item' && (p.type === 'function_call' || p.type === 'custom_tool_call')) {
+    const input = p.type === 'function_call' ? parseArgs(p.arguments) : { input: p.input as IpldValue };
+    e = { kind: 'message', ts, role: 'assistant', content: [{ type: 'tool_use', id: str(p.call_id), name: str(p.name), input }] };
+    rebuild = p.type === 'function_call' ? 'payload.arguments' : 'payload.input';
+  } else if (type === 'response_item' && (p.type === 'function_call_output' || p.type === 'custom_tool_call_output')) {
+    e = { kind: 'message', ts, role: 'user', content: [{ type: 'tool_result', tool_use_id: str(p.call_id), content: (p.output ?? null) as IpldValue }] };
+    rebuild = 'payload.output';
+  } else if (type === 'compacted') {
+    e = { kind: 'compaction', ts, summary: (p.message ?? null) as IpldValue };
+    rebuild = 'payload.message';
+  } else if (type === 'turn_context') {
+    e = { kind: 'codex.turn_context', ts };
+    if (typeof p.model === 'string') e.model = p.model;
+  } else if (type === 'event_msg') {
+    e = { kind: 'codex.event_msg', ts, type: str(p.type) };
+    const key = typeof p.message === 'string' ? 'message' : typeof p.text === 'string' ? 'text' : undefined;
+    if (key && (p.type === 'user_message' || p.type === 'agent_message' || p.type === 'agent_reasoning')) {
+      const want = p[key] as string;
+      const role = p.type === 'user_message' ? 'user' : 'assistant';
+      for (let k = 1; k <= 50 && k <= before.length; k++) {
+        const prev = before[before.length - k];
+        if (prev.kind !== 'message' || prev.role !== role) continue;
+        if (shownText(prev) === want) {
+          sameAs = k;
+          rebuild = `payload.${key}`;
+          break;
+        }
+      }
+    }
+  } else if (type === 'response_item') {
+    e = { kind: 'codex.response_item', ts, type: str(p.type) };
+  } else {
+    e = { kind: `codex.${type}`, ts };
+  }
+  if (rebuild) {
+    const stripped = { ...record, payload: omit(p, rebuild.slice('payload.'.length)) };
+    const source: Obj = { format: CODEX_FORMAT, record: stripped, rebuild };
+    if (sameAs !== undefined) source.sameAs = sameAs;
+    const all = [...before, e];
+    if (deepEqual(rebuildCodex(e, source, all, all.length - 1), record)) {
+      e.source = source as IpldValue;
+      return e;
+    }
+  }
+  e.source = { format: CODEX_FORMAT, record: record as IpldValue };
+  return e;
+}
+
+/** The text an event shows: text blocks, or thinking blocks when there is no text. */
+function shownText(e: EventInput): string {
+  const text = textOf(e.content);
+  if (text) return text;
+  return Array.isArray(e.content)
+    ? (e.content as Obj[]).filter((b) => b.type === 'thinking').map((b) => b.thinking as string).join('\n')
+    : '';
+}
+
+/** The original record of an imported Codex event; `events` is the timeline, `index` this event's place. */
+export function rebuildCodex(e: Obj, source: Obj, events: Obj[], index: number): Obj {
+  const record = source.record as Obj;
+  const rule = source.rebuild;
+  if (typeof rule !== 'string') return record;
+  const p = { ...(record.payload as Obj) };
+  const content = (e.content ?? []) as Obj[];
+  const role = p.role;
+  switch (rule) {
+    case 'payload.content':
+      p.content = content.map((b) =>
+        b.type === 'text' && Object.keys(b).length === 2 ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text } : b,
+      );
+      break;
+    case 'payload.summary':
+      p.summary = content.map((b) => ({ type: 'summary_text', text: b.thinking }));
+      break;
+    case 'payload.arguments': {
+      const input = content[0]?.input as Obj | undefined;
+      p.arguments = input && '__raw' in input && Object.keys(input).length === 1 ? input.__raw : JSON.stringify(input);
+      break;
+    }
+    case 'payload.input':
+      p.input = (content[0]?.input as Obj | undefined)?.input;
+      break;
+    case 'payload.output':
+      p.output = content[0]?.content;
+      break;
+    case 'payload.message':
+    case 'payload.text':
+      if (typeof source.sameAs === 'number') p[rule.slice('payload.'.length)] = shownText(events[index - source.sameAs] as EventInput);
+      else p.message = e.summary;
+      break;
+    default:
+      return record;
+  }
+  return { ...record, payload: p };
+}
+
+function parseArgs(args: unknown): IpldValue {
+  if (typeof args === 'string') {
+    try {
+      const v = JSON.parse(args);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as IpldValue;
+    } catch {
+      // not JSON: kept raw below
+    }
+  }
+  return { __raw: (args ?? null) as IpldValue };
+}
+
+function omit(o: Obj, key: string): Obj {
+  const { [key]: _drop, ...rest } = o;
+  return rest;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

@@ -1,0 +1,119 @@
+import * as fs from 'node:fs';
+
+/** One parsed line of a JSONL session file; `line` counts from 1 as an editor shows it. */
+export interface JsonLine {
+  line: number;
+  value: Record<string, unknown>;
+}
+
+export interface ReadOptions {
+  /** Lines longer than this many bytes are skipped with a warning (default 64 MiB). */
+  maxLineBytes?: number;
+  /**
+   * Follow mode: a last line without its newline is being written right now; leave it for the next
+   * read instead of warning about it.
+   */
+  partialTail?: boolean;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** A warning about the input, naming file and line: import goes on without that record. */
+export interface ImportWarning {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/**
+ * Read a JSONL file: one JSON object per line. A line that is not JSON, not an object, too long, or a
+ * truncated last line is skipped with a warning naming the file and line; the rest is read.
+ * Returns the records and the number of bytes consumed (the tail left for follow mode excluded).
+ */
+export function readJsonl(file: string, warn: (w: ImportWarning) => void, options: ReadOptions = {}): { lines: JsonLine[]; bytes: number } {
+  const buf = fs.readFileSync(file);
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const lines: JsonLine[] = [];
+  let start = 0;
+  let n = 0;
+  let consumed = 0;
+  while (start < buf.length) {
+    let end = buf.indexOf(0x0a, start);
+    const complete = end !== -1;
+    if (!complete) end = buf.length;
+    n++;
+    if (!complete && options.partialTail) break;
+    consumed = complete ? end + 1 : end;
+    const length = end - start;
+    if (length > max) {
+      warn({ file, line: n, message: `line is ${length} bytes, over the limit of ${max}; skipped` });
+    } else {
+      const text = buf.toString('utf8', start, end).replace(/\r$/, '');
+      if (text.trim() !== '') {
+        let value: unknown;
+        let ok = true;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          ok = false;
+          const why = complete ? `not valid JSON (${(e as Error).message})` : 'truncated: the file ends inside this line';
+          warn({ file, line: n, message: `${why}; skipped` });
+        }
+        if (ok) {
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            warn({ file, line: n, message: 'not a JSON object; skipped' });
+          } else {
+            lines.push({ line: n, value: value as Record<string, unknown> });
+          }
+        }
+      }
+    }
+    start = end + 1;
+  }
+  return { lines, bytes: consumed };
+}
+
+/** Milliseconds since the epoch from an ISO timestamp, or undefined. */
+export function parseTs(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Deep equality of JSON-like values (key order ignored; bigint and number compared by value). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && Number(a) === Number(b);
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** A value read back from DAG-CBOR made plain JSON again (bigints to numbers). */
+export function toJson(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
+    return out;
+  }
+  return value;
+}

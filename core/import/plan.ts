@@ -1,0 +1,124 @@
+import { cidOf, type CID } from '../cid.js';
+import { encode, type IpldValue } from '../codec.js';
+import { EVENT_VERSION } from '../event.js';
+import type { EventInput, Store } from '../store.js';
+import type { ImportWarning } from './jsonl.js';
+
+/**
+ * What an import will write: timelines, each the full list of its events from genesis on. A fork
+ * shares the first `shared` events with the timeline `of` (planned earlier in the list): it is made
+ * with store.branch at the commit of event `shared - 1` and only its own events are appended.
+ */
+export interface PlannedTimeline {
+  name: string;
+  events: EventInput[];
+  fork?: { of: string; shared: number };
+}
+
+export interface Plan {
+  /** One session file (and its subagent files) makes one plan. */
+  file: string;
+  format: 'claude-code' | 'codex';
+  sessionId: string;
+  timelines: PlannedTimeline[];
+}
+
+export interface ApplyResult {
+  timelines: { name: string; status: 'created' | 'extended' | 'unchanged' | 'diverged'; appended: number; present: number }[];
+  appended: number;
+  present: number;
+}
+
+/** What a follow loop remembers between applies: the tip we left each timeline at and its CIDs. */
+export type ApplyCache = Map<string, { tip: string; cids: CID[] }>;
+
+/**
+ * Write a plan into the store, one commit per event, skipping what is already there. For each
+ * timeline the events already present are compared with the planned ones by CID (the CID the store
+ * would give the planned event on top of the same prefix): a timeline that holds a prefix of the plan
+ * is extended; one that holds something else is left as it is and reported as "diverged".
+ */
+export async function applyPlan(
+  store: Store,
+  plan: Plan,
+  hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache } = {},
+): Promise<ApplyResult> {
+  const result: ApplyResult = { timelines: [], appended: 0, present: 0 };
+  const commitsOf = new Map<string, string[]>(); // timeline → commit oid of each seq (as written or found)
+  for (const t of plan.timelines) {
+    const tip = store.tipOf(t.name);
+    const cids = plannedCids(t.events);
+    let commits: string[];
+    let have = 0;
+    if (tip) {
+      const cached = hooks.cache?.get(t.name);
+      const existing = cached && cached.tip === tip ? cached.cids : store.readEvents(tip).map((e) => e.cid);
+      while (have < existing.length && have < cids.length && existing[have].equals(cids[have])) have++;
+      if (have < existing.length) {
+        hooks.warn?.({
+          file: plan.file,
+          message: `timeline ${t.name} already holds other events from seq ${have} on (it was extended or imported from another version of the file); left as it is`,
+        });
+        result.timelines.push({ name: t.name, status: 'diverged', appended: 0, present: have });
+        commitsOf.set(t.name, commitList(store, tip));
+        continue;
+      }
+      commits = commitList(store, tip);
+    } else if (t.fork && commitsOf.has(t.fork.of)) {
+      const base = commitsOf.get(t.fork.of)!.slice(0, t.fork.shared);
+      await store.branch(t.name, base[base.length - 1], t.fork.of);
+      commits = base;
+      have = t.fork.shared;
+    } else {
+      const made = await store.create(t.name, t.events[0]);
+      commits = [made.commit];
+      have = 1;
+      result.appended++;
+      hooks.progress?.(1);
+    }
+    let appended = tip || t.fork ? 0 : 1;
+    const present = tip ? have : 0;
+    result.present += present;
+    for (let i = have; i < t.events.length; i++) {
+      const a = await store.append(t.name, t.events[i]);
+      if (!a.cid.equals(cids[i])) {
+        // Someone else appended meanwhile: our event went on top of theirs. Report, stop this timeline.
+        hooks.warn?.({ file: plan.file, message: `timeline ${t.name} moved while importing; stopped at seq ${a.seq}` });
+        break;
+      }
+      commits.push(a.commit);
+      appended++;
+      result.appended++;
+      hooks.progress?.(1);
+    }
+    const status = tip ? (appended > 0 ? 'extended' : 'unchanged') : 'created';
+    result.timelines.push({ name: t.name, status, appended, present });
+    commitsOf.set(t.name, commits);
+    hooks.cache?.set(t.name, { tip: commits[commits.length - 1], cids: cids.slice(0, commits.length) });
+  }
+  return result;
+}
+
+/** The commit of each seq of a timeline, oldest first. */
+function commitList(store: Store, tip: string): string[] {
+  const out: string[] = [];
+  for (const c of store.history(tip)) out.push(c.oid);
+  return out.reverse();
+}
+
+/** The CIDs the store gives these events appended in order from genesis (v, seq, prev filled in). */
+export function plannedCids(events: EventInput[]): CID[] {
+  const out: CID[] = [];
+  let prev: CID | null = null;
+  for (let seq = 0; seq < events.length; seq++) {
+    const e: Record<string, IpldValue> = {};
+    for (const [k, v] of Object.entries(events[seq])) if (v !== undefined) e[k] = v;
+    e.v = EVENT_VERSION;
+    e.seq = seq;
+    e.prev = prev;
+    const cid: CID = cidOf(encode(e));
+    out.push(cid);
+    prev = cid;
+  }
+  return out;
+}

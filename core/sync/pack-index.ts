@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { crc32, inflateSync } from 'node:zlib';
+import { AgentlogError } from '../errors.js';
+
+const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+
+export interface IndexedPack {
+  /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */
+  name: string;
+  objects: number;
+  /** Every object id in the pack with its type. */
+  types: Map<string, string>;
+}
+
+interface Entry {
+  offset: number;
+  end: number;
+  type: number;
+  /** Where its zlib data starts. */
+  data: number;
+  baseOffset?: number;
+  baseOid?: string;
+  oid?: string;
+  resolvedType?: number;
+}
+
+function bad(why: string): AgentlogError {
+  return new AgentlogError('E_OBJECT', `the pack received from the remote is malformed: ${why}`);
+}
+
+/**
+ * Index a pack received from a remote (what `git index-pack` does, without the git CLI): check its
+ * trailer, inflate every entry, resolve offset and reference deltas against objects in the same pack,
+ * hash every object, and write `<dir>/pack-<hex>.pack` and its version-2 `.idx`. The pack must be
+ * self-contained (we never ask for thin packs). Delta bases stay in memory only while a delta still
+ * needs them.
+ */
+export function indexPack(pack: Buffer, dir: string): IndexedPack {
+  if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw bad('it does not start with PACK');
+  const version = pack.readUInt32BE(4);
+  if (version !== 2 && version !== 3) throw bad(`version ${version}`);
+  const count = pack.readUInt32BE(8);
+  const trailer = pack.subarray(pack.length - 20);
+  const sum = createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest();
+  if (!sum.equals(trailer)) throw bad('its checksum does not match (truncated in transit?)');
+
+  // Pass 1: walk entries, hash whole objects, remember deltas.
+  const entries: Entry[] = [];
+  const byOffset = new Map<number, Entry>();
+  const refs = new Map<number, number>(); // entry offset -> how many deltas use it as a base
+  let pos = 12;
+  for (let i = 0; i < count; i++) {
+    if (pos >= pack.length - 20) throw bad(`it ends after ${i} of ${count} objects`);
+    const offset = pos;
+    let c = pack[pos++];
+    const type = (c >> 4) & 7;
+    while (c & 0x80) c = pack[pos++];
+    const e: Entry = { offset, end: 0, type, data: 0 };
+    if (type === OFS_DELTA) {
+      c = pack[pos++];
+      let back = c & 0x7f;
+      while (c & 0x80) {
+        c = pack[pos++];
+        back = (back + 1) * 128 + (c & 0x7f);
+      }
+      e.baseOffset = offset - back;
+      if (!byOffset.has(e.baseOffset)) throw bad(`object at ${offset} deltas against ${e.baseOffset}, which is no object`);
+      refs.set(e.baseOffset, (refs.get(e.baseOffset) ?? 0) + 1);
+    } else if (type === REF_DELTA) {
+      e.baseOid = pack.toString('hex', pos, pos + 20);
+      pos += 20;
+    } else if (!TYPES[type]) {
+      throw bad(`object at ${offset} has unknown type ${type}`);
+    }
+    e.data = pos;
+    const { buffer, consumed } = inflateAt(pack, pos, offset);
+    pos += consumed;
+    e.end = pos;
+    if (type !== OFS_DELTA && type !== REF_DELTA) {
+      e.oid = hashObject(type, buffer);
+      e.resolvedType = type;
+    }
+    entries.push(e);
+    byOffset.set(offset, e);
+  }
+  if (pos !== pack.length - 20) throw bad('it holds data after its last object');
+
+  const byOid = new Map<string, Entry>();
+  for (const e of entries) if (e.oid) byOid.set(e.oid, e);
+  for (const e of entries) {
+    if (e.baseOid) {
+      const base = byOid.get(e.baseOid);
+      if (base) refs.set(base.offset, (refs.get(base.offset) ?? 0) + 1);
+    }
+  }
+
+  // Pass 2: resolve deltas (bases first, cached while still needed).
+  const cache = new Map<number, Buffer>();
+  const content = (e: Entry): Buffer => {
+    const hit = cache.get(e.offset);
+    if (hit) return hit;
+    const raw = inflateAt(pack, e.data, e.offset).buffer;
+    if (e.type !== OFS_DELTA && e.type !== REF_DELTA) {
+      if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, raw);
+      return raw;
+    }
+    const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!);
+    if (!base) throw bad(`object at ${e.offset} deltas against ${e.baseOid}, which is not in the pack`);
+    const out = applyDelta(content(base), raw, e.offset);
+    e.resolvedType = base.resolvedType;
+    return out;
+  };
+  const release = (e: Entry): void => {
+    const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : e.baseOid ? byOid.get(e.baseOid) : undefined;
+    if (!base) return;
+    const left = (refs.get(base.offset) ?? 1) - 1;
+    refs.set(base.offset, left);
+    if (left <= 0) cache.delete(base.offset);
+  };
+  let pending = entries.filter((e) => !e.oid);
+  while (pending.length) {
+    const next: Entry[] = [];
+    for (const e of pending) {
+      if (e.baseOid && !byOid.has(e.baseOid)) {
+        next.push(e);
+        continue;
+      }
+      const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!)!;
+      if (base.resolvedType === undefined) {
+        next.push(e);
+        continue;
+      }
+      const data = content(e);
+      e.resolvedType = base.resolvedType;
+      e.oid = hashObject(e.resolvedType, data);
+      byOid.set(e.oid, e);
+      if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, data);
+      release(e);
+    }
+    if (next.length === pending.length) throw bad(`${next.length} deltas name bases that are not in the pack (a thin pack?)`);
+    pending = next;
+  }
+  // Whole objects used as bases were cached lazily by content(); nothing else to free.
+
+  const sorted = entries.slice().sort((a, b) => (a.oid! < b.oid! ? -1 : a.oid! > b.oid! ? 1 : 0));
+  const packSum = trailer.toString('hex');
+  const name = `pack-${packSum}`;
+  const idx = buildIdx(pack, sorted, trailer);
+  fs.mkdirSync(dir, { recursive: true });
+  const packFile = path.join(dir, `${name}.pack`);
+  const idxFile = path.join(dir, `${name}.idx`);
+  writeAtomic(packFile, pack);
+  writeAtomic(idxFile, idx);
+  const types = new Map<string, string>();
+  for (const e of entries) types.set(e.oid!, TYPES[e.resolvedType!]);
+  return { name, objects: count, types };
+}
+
+function writeAtomic(file: string, data: Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data, { mode: 0o444 });
+  fs.renameSync(tmp, file);
+}
+
+function inflateAt(pack: Buffer, pos: number, offset: number): { buffer: Buffer; consumed: number } {
+  try {
+    const r = inflateSync(pack.subarray(pos, pack.length - 20), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return { buffer: r.buffer, consumed: r.engine.bytesWritten };
+  } catch (e) {
+    throw bad(`object at ${offset} does not inflate (${(e as Error).message})`);
+  }
+}
+
+function hashObject(type: number, content: Buffer): string {
+  return createHash('sha1').update(`${TYPES[type]} ${content.length}\0`).update(content).digest('hex');
+}
+
+function buildIdx(pack: Buffer, sorted: Entry[], packSum: Buffer): Buffer {
+  const n = sorted.length;
+  const fanout = Buffer.alloc(256 * 4);
+  const counts = new Array<number>(256).fill(0);
+  for (const e of sorted) counts[parseInt(e.oid!.slice(0, 2), 16)]++;
+  let acc = 0;
+  for (let i = 0; i < 256; i++) {
+    acc += counts[i];
+    fanout.writeUInt32BE(acc, i * 4);
+  }
+  const names = Buffer.alloc(n * 20);
+  const crcs = Buffer.alloc(n * 4);
+  const offs = Buffer.alloc(n * 4);
+  const large: Buffer[] = [];
+  sorted.forEach((e, i) => {
+    names.write(e.oid!, i * 20, 'hex');
+    crcs.writeUInt32BE(crc32(pack.subarray(e.offset, e.end)) >>> 0, i * 4);
+    if (e.offset < 0x80000000) offs.writeUInt32BE(e.offset, i * 4);
+    else {
+      offs.writeUInt32BE((0x80000000 | large.length) >>> 0, i * 4);
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64BE(BigInt(e.offset));
+      large.push(b);
+    }
+  });
+  const head = Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]);
+  const body = Buffer.concat([head, fanout, names, crcs, offs, ...large, packSum]);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}
+
+function applyDelta(base: Buffer, delta: Buffer, offset: number): Buffer {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 0;
+    let c: number;
+    do {
+      c = delta[pos++];
+      v += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80);
+    return v;
+  };
+  if (varint() !== base.length) throw bad(`the delta at ${offset} does not fit its base`);
+  const out = Buffer.allocUnsafe(varint());
+  let o = 0;
+  while (pos < delta.length) {
+    const op = delta[pos++];
+    if (op & 0x80) {
+      let off = 0;
+      let len = 0;
+      if (op & 1) off |= delta[pos++];
+      if (op & 2) off |= delta[pos++] << 8;
+      if (op & 4) off |= delta[pos++] << 16;
+      if (op & 8) off = (off | (delta[pos++] << 24)) >>> 0;
+      if (op & 16) len |= delta[pos++];
+      if (op & 32) len |= delta[pos++] << 8;
+      if (op & 64) len |= delta[pos++] << 16;
+      if (len === 0) len = 0x10000;
+      if (off + len > base.length || o + len > out.length) throw bad(`the delta at ${offset} copies past the end`);
+      base.copy(out, o, off, off + len);
+      o += len;
+    } else if (op > 0) {
+      if (pos + op > delta.length || o + op > out.length) throw bad(`the delta at ${offset} inserts past the end`);
+      delta.copy(out, o, pos, pos + op);
+      pos += op;
+      o += op;
+    } else {
+      throw bad(`the delta at ${offset} has a reserved opcode`);
+    }
+  }
+  if (o !== out.length) throw bad(`the delta at ${offset} is short`);
+  return out;
+}

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentlogError } from '../errors.js';
+import { commonDir } from '../git/repo.js';
+import { isHttpUrl } from './transport.js';
+
+export interface Remote {
+  name: string;
+  url: string;
+}
+
+/**
+ * Remotes live in the store's git config in git's own format, so `git remote -v` and `git push
+ * origin` see the same ones:
+ *
+ *     [remote "origin"]
+ *         url = https://host/owner/sessions.git
+ *         fetch = +refs/heads/*:refs/remotes/origin/*
+ */
+export function listRemotes(gitDir: string): Remote[] {
+  const text = readConfigText(gitDir);
+  const out: Remote[] = [];
+  let current: Remote | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const sec = /^\[\s*([^\s\]"]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
+    if (sec) {
+      current = undefined;
+      if (sec[1].toLowerCase() === 'remote' && sec[2] !== undefined) {
+        current = out.find((r) => r.name === sec[2]);
+        if (!current) {
+          current = { name: sec[2], url: '' };
+          out.push(current);
+        }
+      }
+      continue;
+    }
+    const kv = /^url\s*=\s*(.*)$/i.exec(line);
+    if (current && kv) current.url = kv[1].replace(/^"(.*)"$/, '$1');
+  }
+  return out.filter((r) => r.url);
+}
+
+export function getRemote(gitDir: string, name: string): Remote {
+  const found = listRemotes(gitDir).find((r) => r.name === name);
+  if (!found) {
+    const known = listRemotes(gitDir).map((r) => r.name);
+    throw new AgentlogError(
+      'E_INPUT',
+      `no remote named ${name}${known.length ? ` (remotes: ${known.join(', ')})` : ''}; add one with: agentlog remote add ${name} URL`,
+      { remote: name },
+    );
+  }
+  return found;
+}
+
+/** Check a remote's name the way git does for ref path components (it becomes refs/remotes/NAME/). */
+export function checkRemoteName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.endsWith('.lock') || name.includes('..') || name.length > 100) {
+    throw new AgentlogError('E_INPUT', `"${name}" is not a valid remote name: use letters, digits, ".", "_" and "-", starting with a letter or digit`, { remote: name });
+  }
+}
+
+/**
+ * A URL as it will be stored: local paths made absolute (so the remote works from any folder), and
+ * no password ever (a token goes in AGENTLOG_TOKEN or a credential helper).
+ */
+export function normalizeUrl(url: string, cwd: string): string {
+  if (!url) throw new AgentlogError('E_INPUT', 'the remote URL is empty');
+  if (isHttpUrl(url)) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new AgentlogError('E_INPUT', `"${url}" is not a valid URL`, { url });
+    }
+    if (u.password) {
+      throw new AgentlogError('E_INPUT', 'the URL holds a password or token; agentlog never stores one: give it in AGENTLOG_TOKEN, or use a git credential helper', {});
+    }
+    return url;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url) || /^[^/\\:]+:(?!\\)/.test(url)) return url; // ssh://, file://, user@host:path, host:path
+  return path.resolve(cwd, url);
+}
+
+export function addRemote(gitDir: string, name: string, url: string): void {
+  checkRemoteName(name);
+  if (/[\n"\\]/.test(url)) throw new AgentlogError('E_INPUT', 'the URL holds a newline, a quote or a backslash', {});
+  if (listRemotes(gitDir).some((r) => r.name === name)) {
+    throw new AgentlogError('E_INPUT', `a remote named ${name} already exists (see: agentlog remote list)`, { remote: name });
+  }
+  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${url}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
+}
+
+function readConfigText(gitDir: string): string {
+  try {
+    return fs.readFileSync(path.join(commonDir(gitDir), 'config'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Rewrite .git/config under git's own lock (`config.lock`, created exclusively, renamed over). */
+function editConfig(gitDir: string, edit: (text: string) => string): void {
+  const file = path.join(commonDir(gitDir), 'config');
+  const lock = `${file}.lock`;
+  let fd: number;
+  try {
+    fd = fs.openSync(lock, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock });
+    }
+    throw e;
+  }
+  try {
+    fs.writeSync(fd, edit(readConfigText(gitDir)));
+    fs.closeSync(fd);
+    fs.renameSync(lock, file);
+  } catch (e) {
+    fs.rmSync(lock, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,209 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
+import { buildPack, type ReadObject } from './pack-write.js';
+import { indexPack } from './pack-index.js';
+
+/** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
+export interface PushUpdate {
+  name: string;
+  old: string | undefined;
+  next: string;
+}
+
+/** What the store holds, for a fetch to skip. */
+export interface LocalObjects {
+  /** The store's objects folder. */
+  objectsDir: string;
+  has(oid: string): boolean;
+  /** Commits the store holds (timeline tips and some of their ancestors), to negotiate with. */
+  haves: string[];
+}
+
+export interface PushStats {
+  objects: number;
+  bytes: number;
+}
+
+/**
+ * How objects and refs travel to and from one remote URL. Two implementations: smart HTTP in-process
+ * (http and https URLs) and the git CLI (file paths, file://, ssh://, user@host:path).
+ */
+export interface Transport {
+  readonly kind: 'http' | 'git';
+  /** The URL, fit to print (no credentials). */
+  readonly url: string;
+  /** The remote's timelines (refs/heads/*): name → commit. */
+  heads(): Promise<Map<string, string>>;
+  /**
+   * Download every remote timeline's objects not held locally into the quarantine folder
+   * `quarantine/objects/pack/` (nothing is written to the store). Returns the heads fetched.
+   */
+  fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>>;
+  /** Push ref updates in one pack; returns per timeline undefined (accepted) or the reason refused. */
+  push(gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress): Promise<{ results: Map<string, string | undefined>; stats: PushStats }>;
+}
+
+export function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env): Transport {
+  if (isHttpUrl(url)) return new HttpTransport(url, env);
+  if (!gitAvailable(env)) {
+    throw remoteError(`${url} is not an http(s) URL, and remotes of that kind need the git CLI, which is not installed here; use an http(s) remote`, { url });
+  }
+  return new GitCliTransport(url, env);
+}
+
+class HttpTransport implements Transport {
+  readonly kind = 'http';
+  private readonly remote: HttpRemote;
+  constructor(url: string, env: NodeJS.ProcessEnv) {
+    this.remote = new HttpRemote(url, env);
+  }
+
+  get url(): string {
+    return this.remote.url;
+  }
+
+  async heads(): Promise<Map<string, string>> {
+    return headsOf((await this.remote.discover('git-receive-pack')).refs);
+  }
+
+  async fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>> {
+    const adv = await this.remote.discover('git-upload-pack');
+    const heads = headsOf(adv.refs);
+    const wants = [...new Set(heads.values())].filter((oid) => !local.has(oid));
+    if (wants.length) {
+      const pack = await this.remote.fetchPack(wants, local.haves, progress);
+      progress?.('indexing', 0);
+      indexPack(pack, path.join(quarantine, 'objects', 'pack'));
+    }
+    return heads;
+  }
+
+  async push(_gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
+    const built = buildPack(
+      read,
+      updates.map((u) => u.next),
+      haves,
+      progress && ((done, total) => progress('packing', done, total)),
+    );
+    const answer = await this.remote.pushPack(
+      updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
+      built.pack,
+      progress,
+    );
+    const results = new Map<string, string | undefined>();
+    for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
+    return { results, stats: { objects: built.objects, bytes: built.pack.length } };
+  }
+}
+
+function headsOf(refs: Map<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [ref, oid] of refs) if (ref.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The git CLI
+
+let gitFound: boolean | undefined;
+function gitAvailable(env: NodeJS.ProcessEnv): boolean {
+  gitFound ??= spawnSync('git', ['--version'], { env, stdio: 'ignore' }).status === 0;
+  return gitFound;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+/** git's own words for why it failed: its `fatal:`/`error:` lines, else the last line. */
+function gitReason(r: Run): string {
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const fatal = lines.filter((l) => /^(fatal|error|ERROR):/.test(l));
+  return (fatal.length ? fatal : lines.slice(-1)).join('; ') || `git exited with ${r.code}`;
+}
+
+class GitCliTransport implements Transport {
+  readonly kind = 'git';
+  readonly url: string;
+  constructor(
+    private readonly rawUrl: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.url = redact(rawUrl);
+  }
+
+  async heads(): Promise<Map<string, string>> {
+    const r = await run(['ls-remote', '--heads', this.rawUrl], this.env);
+    if (r.code !== 0) throw remoteError(`cannot read the remote ${this.url}: ${gitReason(r)}`, { url: this.url });
+    const out = new Map<string, string>();
+    for (const line of r.stdout.split('\n')) {
+      const [oid, ref] = line.split('\t');
+      if (oid && ref?.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+    }
+    return out;
+  }
+
+  /**
+   * `git fetch` into a throwaway bare repository whose object database borrows the store's
+   * (objects/info/alternates), so only missing objects travel, and they land in its own pack.
+   */
+  async fetch(local: LocalObjects, quarantine: string): Promise<Map<string, string>> {
+    const init = await run(['init', '--bare', '--quiet', quarantine], this.env);
+    if (init.code !== 0) throw remoteError(`cannot prepare a fetch: ${gitReason(init)}`);
+    fs.writeFileSync(path.join(quarantine, 'objects', 'info', 'alternates'), `${path.resolve(local.objectsDir)}\n`);
+    // What we hold, as refs, so git negotiates and sends only what is missing.
+    fs.writeFileSync(path.join(quarantine, 'packed-refs'), local.haves.map((oid, i) => `${oid} refs/have/${i}\n`).join(''));
+    const r = await run(
+      ['-c', 'fetch.unpackLimit=1', '-c', 'transfer.unpackLimit=1', '-C', quarantine, 'fetch', '--quiet', '--no-tags', this.rawUrl, '+refs/heads/*:refs/fetched/*'],
+      this.env,
+    );
+    if (r.code !== 0) throw remoteError(`cannot fetch from ${this.url}: ${gitReason(r)}`, { url: this.url });
+    const list = await run(['-C', quarantine, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/fetched/'], this.env);
+    const out = new Map<string, string>();
+    for (const line of list.stdout.split('\n')) {
+      const [oid, ref] = line.split(' ');
+      if (oid && ref) out.set(ref.slice('refs/fetched/'.length), oid);
+    }
+    return out;
+  }
+
+  async push(gitDir: string, _read: ReadObject, updates: PushUpdate[], _haves: string[], _progress?: Progress) {
+    const args = ['--git-dir', gitDir, 'push', '--porcelain', this.rawUrl];
+    for (const u of updates) args.push(`--force-with-lease=refs/heads/${u.name}:${u.old ?? ''}`);
+    for (const u of updates) args.push(`${u.next}:refs/heads/${u.name}`);
+    const r = await run(args, this.env);
+    const results = new Map<string, string | undefined>();
+    for (const line of r.stdout.split('\n')) {
+      const parts = line.split('\t');
+      if (parts.length < 3) continue;
+      const to = parts[1].slice(parts[1].lastIndexOf(':') + 1);
+      if (!to.startsWith('refs/heads/')) continue;
+      const name = to.slice('refs/heads/'.length);
+      const m = /\(([^)]*)\)\s*$/.exec(parts[2]);
+      results.set(name, parts[0] === '!' ? (m?.[1] ?? parts[2]) : undefined);
+    }
+    if (r.code !== 0 && results.size === 0) throw remoteError(`cannot push to ${this.url}: ${gitReason(r)}`, { url: this.url });
+    for (const u of updates) if (!results.has(u.name)) results.set(u.name, 'no status reported by git');
+    return { results, stats: { objects: 0, bytes: 0 } };
+  }
+}

@@ -1,0 +1,172 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encode } from '../core/codec.js';
+import { Store } from '../core/store.js';
+import { resolveRev } from '../core/rev.js';
+import { verifyTimeline } from '../core/verify.js';
+import { listSessions } from '../core/sessions.js';
+import { clock, git, tmpdir } from './helpers/tmp.js';
+
+async function sessionWith(n: number, name = 'talk') {
+  const dir = path.join(tmpdir(), 'store');
+  Store.init(dir);
+  const store = Store.open(dir, { now: clock() });
+  await store.create(name, { kind: 'session', title: 'a talk' });
+  const cids: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const a = await store.append(name, { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `line ${i}` }] });
+    cids.push(a.cid.toString());
+  }
+  return { dir, store, cids };
+}
+
+describe('store', () => {
+  it('init makes a marked, non-bare git repository and is idempotent', () => {
+    const dir = path.join(tmpdir(), 's');
+    expect(Store.init(dir).created).toBe(true);
+    expect(Store.init(dir).created).toBe(false);
+    expect(git(dir, ['rev-parse', '--is-bare-repository']).trim()).toBe('false');
+    expect(git(dir, ['config', 'agentlog.version']).trim()).toBe('1');
+    expect(Store.isMarked(dir)).toBe(true);
+  });
+
+  it('init inside another working tree adds the store to its info/exclude', () => {
+    const project = tmpdir();
+    git(project, ['init', '-q']);
+    fs.writeFileSync(path.join(project, 'app.js'), 'x');
+    const { excludedIn } = Store.init(path.join(project, '.agentlog'));
+    expect(excludedIn).toBe(project);
+    expect(fs.readFileSync(path.join(project, '.git/info/exclude'), 'utf8')).toContain('/.agentlog/');
+    Store.init(path.join(project, '.agentlog'));
+    expect(fs.readFileSync(path.join(project, '.git/info/exclude'), 'utf8').match(/\/\.agentlog\//g)).toHaveLength(1);
+    expect(git(project, ['status', '--porcelain', '--untracked-files=all'])).toBe('?? app.js\n');
+  });
+
+  it('writes one commit per event that git fsck --strict accepts, with author, date, subject and trailers', async () => {
+    const { dir, store, cids } = await sessionWith(5);
+    expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+    const log = git(dir, ['log', '--format=%an|%at|%s|%(trailers:key=Agentlog-Seq,valueonly,separator=)|%(trailers:key=Agentlog-Event,valueonly,separator=)', 'talk']).trim().split('\n');
+    expect(log).toHaveLength(6);
+    expect(log[0]).toBe(`user|1750000000|user: line 5|5|${cids[4]}`);
+    expect(log[5]).toMatch(/^user\|1750000000\|session: a talk\|0\|bafyrei/);
+    expect(git(dir, ['log', '--format=%H', '--grep', cids[2], 'talk']).trim()).toBe(resolveRev(store, cids[2]).commit);
+    const files = git(dir, ['ls-tree', '-r', '--name-only', 'talk']).trim().split('\n');
+    expect(files).toEqual([0, 1, 2, 3, 4, 5].map((s) => `events/000000/00000000${s}.cbor`));
+  });
+
+  it('keeps unknown kinds and keys untouched', async () => {
+    const { store } = await sessionWith(0);
+    const odd = { kind: 'mystery', ts: 5, deep: { list: [1, 'two', null, { three: true }], big: 2n ** 60n }, 'strange key': 'ok' };
+    const a = await store.append('talk', odd);
+    const back = store.readEvents(store.tipOf('talk')!)[1];
+    expect(back.cid.equals(a.cid)).toBe(true);
+    const { v: _v, seq: _s, prev: _p, ...rest } = back.event;
+    expect(rest).toEqual(odd);
+  });
+
+  it('lays out the log as it was when git checks out an older commit', async () => {
+    const { dir } = await sessionWith(300);
+    git(dir, ['checkout', '-q', 'talk~100']);
+    const files = fs.readdirSync(path.join(dir, 'events')).flatMap((b) => fs.readdirSync(path.join(dir, 'events', b)));
+    expect(files).toHaveLength(201);
+    expect(files[files.length - 1]).toBe('000000200.cbor');
+  });
+
+  it('appending to the checked-out timeline detaches HEAD, so git status stays clean', async () => {
+    const { dir, store } = await sessionWith(3);
+    git(dir, ['checkout', '-q', 'talk']);
+    await store.append('talk', { kind: 'note', text: 'one more' });
+    expect(git(dir, ['status', '--porcelain'])).toBe('');
+    expect(git(dir, ['status'])).toMatch(/HEAD detached at/);
+    git(dir, ['checkout', '-q', 'talk']);
+    expect(fs.readdirSync(path.join(dir, 'events/000000'))).toHaveLength(5);
+  });
+
+  it('reads a plain git clone, packed objects and packed refs the same', async () => {
+    const { dir, store } = await sessionWith(40);
+    const before = store.readEvents(store.tipOf('talk')!).map((e) => e.cid.toString());
+    const clone = path.join(tmpdir(), 'clone');
+    git(path.dirname(clone), ['clone', '-q', '--no-checkout', dir, clone]);
+    git(clone, ['branch', '-q', 'talk', 'origin/talk']);
+    git(clone, ['gc', '-q', '--aggressive']);
+    expect(fs.existsSync(path.join(clone, '.git/packed-refs'))).toBe(true);
+    expect(fs.readdirSync(path.join(clone, '.git/refs/heads'))).toEqual([]);
+    const other = Store.open(clone, { now: clock(1_800_000_000_000) });
+    expect(other.readEvents(other.tipOf('talk')!).map((e) => e.cid.toString())).toEqual(before);
+    expect(verifyTimeline(other, 'talk', other.tipOf('talk')!).problem).toBeUndefined();
+    // Append on top of a packed ref: the loose ref shadows it and git agrees.
+    const a = await other.append('talk', { kind: 'note', text: 'after gc' });
+    expect(git(clone, ['rev-parse', 'talk']).trim()).toBe(a.commit);
+    expect(git(clone, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+  });
+
+  it('rejects timeline names that git would refuse or that escape refs/heads', async () => {
+    const { store } = await sessionWith(0);
+    for (const bad of ['../x', 'a..b', 'x.lock', 'has space', 'a@b', 'HEAD', '', 'a/', '.hidden', 'a:b', 'x~1']) {
+      await expect(store.create(bad, { kind: 'session' }), bad).rejects.toThrow(/not a valid timeline name/);
+    }
+    expect(fs.readdirSync(path.join(store.gitDir, 'refs/heads'))).toEqual(['talk']);
+  });
+
+  it('waits for a held lock, names it when it stays, and recovers one a killed writer left long ago', async () => {
+    const { store } = await sessionWith(1);
+    const lock = path.join(store.gitDir, 'refs/heads/talk.lock');
+    fs.writeFileSync(lock, '');
+    await expect(store.append('talk', { kind: 'note', text: 'x' })).rejects.toThrow(new RegExp(`locked by ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*rm '`));
+    expect(store.readEvents(store.tipOf('talk')!)).toHaveLength(2);
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, old, old);
+    const warnings: string[] = [];
+    const again = Store.open(store.dir, { now: clock(1_760_000_000_000), warn: (m) => warnings.push(m) });
+    await again.append('talk', { kind: 'note', text: 'after the stale lock' });
+    expect(warnings.join()).toContain('talk.lock');
+    expect(fs.existsSync(lock)).toBe(false);
+    expect(again.readEvents(again.tipOf('talk')!)).toHaveLength(3);
+  }, 20_000);
+
+  it('verify names the first tampered event: timeline, seq, commit, expected and found CID', async () => {
+    const { dir, store, cids } = await sessionWith(6);
+    const events = store.readEvents(store.tipOf('talk')!);
+    const evil = { ...events[3].event, content: [{ type: 'text', text: 'I never said that' }] };
+    const evilFile = path.join(tmpdir(), 'evil.cbor');
+    fs.writeFileSync(evilFile, encode(evil));
+    git(dir, ['checkout', '-q', '--detach', 'talk']);
+    git(dir, ['filter-branch', '-f', '--tree-filter', `test -f events/000000/000000003.cbor && cp ${evilFile} events/000000/000000003.cbor || true`, 'talk'], {
+      env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    });
+    const fresh = Store.open(dir);
+    const r = verifyTimeline(fresh, 'talk', fresh.tipOf('talk')!);
+    const rewritten = resolveRev(fresh, 'talk@3').commit;
+    expect(r.problem).toMatchObject({ timeline: 'talk', seq: 3, commit: rewritten, expected: cids[2] });
+    expect(r.problem!.found).toMatch(/^bafyrei/);
+    expect(r.problem!.found).not.toBe(cids[2]);
+    // The timeline up to seq 2 is still sound.
+    expect(verifyTimeline(fresh, 'talk', resolveRev(fresh, 'talk@2').commit).problem).toBeUndefined();
+  });
+
+  it('verify reports a corrupted object file instead of crashing', async () => {
+    const { store } = await sessionWith(4);
+    const blob = store.eventBlobs(store.tipOf('talk')!)[2];
+    const file = path.join(store.gitDir, 'objects', blob.slice(0, 2), blob.slice(2));
+    fs.chmodSync(file, 0o644);
+    const raw = fs.readFileSync(file);
+    fs.writeFileSync(file, raw.subarray(0, raw.length - 3));
+    const r = verifyTimeline(Store.open(store.dir), 'talk', store.tipOf('talk')!);
+    expect(r.problem).toMatchObject({ seq: 2 });
+    expect(r.problem!.message).toContain(blob);
+  });
+
+  it('nests forks under the timeline they left', async () => {
+    const { store } = await sessionWith(5);
+    const at2 = resolveRev(store, 'talk@2');
+    await store.branch('talk-retry', at2.commit, 'talk');
+    await store.append('talk-retry', { kind: 'note', text: 'other way' });
+    const [s] = listSessions(store);
+    expect(s.timelines.map((t) => t.name)).toEqual(['talk']);
+    expect(s.timelines[0].forks.map((f) => [f.name, f.forkSeq, f.length])).toEqual([['talk-retry', 2, 4]]);
+    // Without agentlog's record (a plain git clone), the commit graph says the same.
+    fs.rmSync(path.join(store.gitDir, 'agentlog', 'forks.json'));
+    expect(listSessions(store)[0].timelines[0].forks.map((f) => f.name)).toEqual(['talk-retry']);
+  });
+});
