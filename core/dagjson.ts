@@ -27,7 +27,7 @@ class Parser {
     const before = this.s.slice(0, this.pos);
     const line = before.split('\n').length;
     const col = this.pos - before.lastIndexOf('\n');
-    throw new AgentlogError('E_INPUT', `${this.where}: ${message} at line ${line}, column ${col}`, { line, column: col });
+    throw new AgentlogError('E_INPUT', `${this.where}: ${message} at line ${line}, column ${col}`, { line, column: col, atEnd: this.pos >= this.s.length });
   }
 
   ws(): void {

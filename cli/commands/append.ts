@@ -89,7 +89,7 @@ export async function* jsonValues(stream: NodeJS.ReadableStream, label: string):
       buffer = '';
       yield { value, line: start };
     } catch (e) {
-      if (e instanceof AgentlogError && /unexpected end of input|unterminated string/.test(e.message) && buffer.trimStart().startsWith('{')) continue;
+      if (e instanceof AgentlogError && e.data.atEnd === true && buffer.trimStart().startsWith('{')) continue;
       rl.close();
       throw e;
     }

@@ -251,7 +251,7 @@ function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<str
     let events: EventInput[];
     if (planned.length === 0) {
       events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
-      out.push({ name, events });
+      out.push({ name, events, lines: [undefined, ...list.map((i) => recs[i].line)] });
       planned.push({ name, list });
       continue;
     }
@@ -269,7 +269,7 @@ function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<str
     const own = list.slice(bestLen).find((i) => leadsToMessage[i] && recs[i].uuid) ?? list[bestLen];
     const forkName = `${name}.fork-${(recs[own]?.uuid ?? `line${recs[own]?.line}`).slice(0, 8)}`;
     events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
-    out.push({ name: forkName, events, fork: { of: planned[best].name, shared: bestLen + 1 } });
+    out.push({ name: forkName, events, lines: [undefined, ...list.map((i) => recs[i].line)], fork: { of: planned[best].name, shared: bestLen + 1 } });
     planned.push({ name: forkName, list });
   }
 }

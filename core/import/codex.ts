@@ -42,11 +42,13 @@ export function planCodex(file: string, warn: (w: ImportWarning) => void, option
   if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
   if (metaLine) genesis.source = { format: CODEX_FORMAT, record: metaLine.value as IpldValue };
   const events: EventInput[] = [genesis];
+  const numbers: (number | undefined)[] = [metaLine?.line];
   for (const l of metaLine ? lines.slice(1) : lines) {
     ts = parseTs(l.value.timestamp) ?? ts;
     events.push(codexEvent(l.value, ts, events));
+    numbers.push(l.line);
   }
-  return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [{ name: `codex/${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`, events }] };
+  return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [{ name: `codex/${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`, events, lines: numbers }] };
 }
 
 type Obj = Record<string, unknown>;

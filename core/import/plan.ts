@@ -12,6 +12,8 @@ import type { ImportWarning } from './jsonl.js';
 export interface PlannedTimeline {
   name: string;
   events: EventInput[];
+  /** The line of the source file each event comes from (undefined for made-up ones, like a genesis). */
+  lines?: (number | undefined)[];
   fork?: { of: string; shared: number };
 }
 

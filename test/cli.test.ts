@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../cli/main.js';
+import { commands } from '../cli/commands/index.js';
+import { clock, git, tmpdir } from './helpers/tmp.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Run the CLI in-process with captured output. */
+async function cli(cwd: string, args: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
+  let out = '';
+  let err = '';
+  const now = clock();
+  const code = await main(args, {
+    cwd,
+    env,
+    now,
+    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
+    stderr: { write: (t) => void (err += t), isTTY: false, columns: 100 },
+    stdin: () => Readable.from([stdin]),
+  });
+  return { code, out, err };
+}
+
+async function storeWithSession(): Promise<{ dir: string; name: string }> {
+  const dir = tmpdir();
+  expect((await cli(dir, ['init'])).code).toBe(0);
+  const made = await cli(dir, ['new', '--title', 'Fix login']);
+  expect(made.code).toBe(0);
+  const name = made.out.trim().split('\n').pop()!;
+  return { dir, name };
+}
+
+describe('agentlog CLI', () => {
+  it('--help and COMMAND --help exit 0 and list every command', async () => {
+    const top = await cli(tmpdir(), ['--help']);
+    expect(top.code).toBe(0);
+    for (const c of commands) expect(top.out).toContain(c.name);
+    for (const c of commands) {
+      const r = await cli(tmpdir(), [c.name, '--help']);
+      expect(r.code, c.name).toBe(0);
+      expect(r.out).toContain(`usage: ${c.usage}`);
+    }
+  });
+
+  it('runs as node_modules/.bin/agentlog from the repository root', () => {
+    const out = execFileSync(path.join(ROOT, 'node_modules/.bin/agentlog'), ['--help'], { encoding: 'utf8' });
+    expect(out).toMatch(/^agentlog: /);
+  });
+
+  it('init, new, append, show, log, cat: names and CIDs on stdout, messages on stderr', async () => {
+    const { dir, name } = await storeWithSession();
+    expect(name).toBe('fix-login');
+    const a = await cli(dir, ['append', name, '--role', 'user', '--text', 'Login fails with 500']);
+    expect(a.code).toBe(0);
+    expect(a.out).toMatch(/^bafyrei[a-z2-7]+\n$/);
+    const cid = a.out.trim();
+    const show = await cli(dir, ['show', name]);
+    expect(show.out).toContain('Login fails with 500');
+    expect(show.err).toBe('');
+    const json = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    expect(json.map((e: { cid: { '/': string } }) => e.cid['/'])).toHaveLength(2);
+    expect(json[1].cid['/']).toBe(cid);
+    const log = await cli(dir, ['log', name]);
+    expect(log.out.split('\n')[1]).toBe(`1\t${cid.slice(-8)}\tmessage\tuser: Login fails with 500`);
+    const cat = JSON.parse((await cli(dir, ['cat', cid])).out);
+    expect(cat.role).toBe('user');
+    expect(cat.prev['/']).toBe(json[0].cid['/']);
+    // git reads the same
+    expect(git(path.join(dir, '.agentlog'), ['log', '--format=%s', name]).split('\n')[0]).toBe('user: Login fails with 500');
+  });
+
+  it('append --json takes JSONL or one object, fills v/seq/prev/ts, and stops at a malformed line naming it', async () => {
+    const { dir, name } = await storeWithSession();
+    const ok = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"a"}\n{"kind":"odd","x":{"/":{"bytes":"AQI"}},"ts":5}\n');
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out.trim().split('\n')).toHaveLength(2);
+    const obj = await cli(dir, ['append', name, '--json', '-'], '{\n  "kind": "note",\n  "text": "pretty"\n}\n');
+    expect(obj.code, obj.err).toBe(0);
+    const bad = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"good"}\n{"kind": nope}\n{"kind":"note","text":"never"}\n');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/standard input line 2/);
+    expect(bad.out.trim().split('\n')).toHaveLength(1);
+    const events = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    expect(events.map((e: { text?: string; kind: string }) => e.text ?? e.kind)).toEqual(['session', 'a', 'odd', 'pretty', 'good']);
+    expect(events[2]).toMatchObject({ v: 1, seq: 2, ts: 5, x: { '/': { bytes: 'AQI' } } });
+    const noKind = await cli(dir, ['append', name, '--json', '-'], '{"text":"no kind"}\n');
+    expect(noKind.code).toBe(1);
+    expect(noKind.err).toMatch(/line 1: the event has no "kind"/);
+  });
+
+  it('fork, ls and verify', async () => {
+    const { dir, name } = await storeWithSession();
+    for (const t of ['one', 'two', 'three']) await cli(dir, ['append', name, '--role', 'user', '--text', t]);
+    const f = await cli(dir, ['fork', `${name}@2`]);
+    expect(f.out.trim()).toBe(`${name}-at-2`);
+    await cli(dir, ['append', `${name}-at-2`, '--role', 'user', '--text', 'other']);
+    const ls = await cli(dir, ['ls']);
+    expect(ls.out).toMatch(new RegExp(`${name}\\t4 events`));
+    expect(ls.out).toMatch(new RegExp(`└ ${name}-at-2 \\(from @2\\)\\t4 events`));
+    const lsJson = JSON.parse((await cli(dir, ['ls', '--json'])).out);
+    expect(lsJson[0].timelines[0].forks[0]).toMatchObject({ name: `${name}-at-2`, forkOf: name, forkSeq: 2 });
+    const v = await cli(dir, ['verify']);
+    expect(v.code).toBe(0);
+    expect(v.err).toContain('all 2 timeline(s) verified');
+    const shown = await cli(dir, ['show', `${name}-at-2`]);
+    expect(shown.out).toContain('other');
+    expect(shown.out).not.toContain('three');
+  });
+
+  it('resolves REVs: NAME@N, commit ids, CIDs and HEAD', async () => {
+    const { dir, name } = await storeWithSession();
+    const cid = (await cli(dir, ['append', name, '--role', 'user', '--text', 'x'])).out.trim();
+    await cli(dir, ['append', name, '--role', 'user', '--text', 'y']);
+    const store = path.join(dir, '.agentlog');
+    const commit = git(store, ['rev-parse', `${name}~1`]).trim();
+    for (const rev of [`${name}@1`, commit, commit.slice(0, 7), cid]) {
+      const r = await cli(dir, ['log', rev]);
+      expect(r.code, rev).toBe(0);
+      expect(r.out.trim().split('\n'), rev).toHaveLength(2);
+    }
+    const noHead = await cli(dir, ['show']);
+    expect(noHead.code).toBe(1);
+    expect(noHead.err).toMatch(/HEAD names no commit/);
+    git(store, ['checkout', '-q', commit]);
+    expect((await cli(dir, ['log'])).out.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('bad input: a clear message, exit ≠ 0, no stack trace', async () => {
+    const empty = tmpdir();
+    const noStore = await cli(empty, ['ls']);
+    expect(noStore.code).toBe(1);
+    expect(noStore.err).toMatch(/no agentlog store here.*agentlog init/);
+    const { dir, name } = await storeWithSession();
+    const cases: Array<[string[], RegExp]> = [
+      [['append', 'nope', '--role', 'user', '--text', 'x'], /no timeline named nope/],
+      [['append', name, '--role', 'robot', '--text', 'x'], /--role must be one of/],
+      [['new', '--name', '../escape'], /not a valid timeline name/],
+      [['new', '--name', 'fix-login'], /already exists/],
+      [['show', 'nothing-here'], /names no timeline, commit or event/],
+      [['show', `${name}@99`], /has no event seq 99/],
+      [['cat', 'not-a-cid'], /is not a CID/],
+      [['cat', 'bafyreibdog5gxx3dtigu5seq5yapbgwhsbki7gkhnebtqog64xiloxxrl4'], /no event/],
+      [['append', name, '--json', 'missing.jsonl'], /no such file/],
+      [['show', '--bogus'], /Unknown option/],
+      [['frobnicate'], /unknown command/],
+      [['ls', '--store', path.join(empty, 'nowhere')], /does not exist/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await cli(dir, args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.err, args.join(' ')).toMatch(why);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('finds the store by --store, $AGENTLOG_STORE, the repository around the cwd, or .agentlog upward; a plain clone works', async () => {
+    const { dir, name } = await storeWithSession();
+    const store = path.join(dir, '.agentlog');
+    const deep = path.join(dir, 'a', 'b');
+    fs.mkdirSync(deep, { recursive: true });
+    expect((await cli(deep, ['log', name])).code).toBe(0);
+    expect((await cli(path.join(store, '.git'), ['log', name, '--store', store])).code).toBe(0);
+    expect((await cli(tmpdir(), ['log', name], '', { AGENTLOG_STORE: store })).code).toBe(0);
+    const clone = path.join(tmpdir(), 'clone');
+    git(path.dirname(clone), ['clone', '-q', store, clone]);
+    git(clone, ['branch', '-q', name, `origin/${name}`]);
+    const r = await cli(tmpdir(), ['show', name, '--store', clone]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Fix login');
+  });
+
+  it('demo builds a store from the shipped sample, forks, appends and verifies', async () => {
+    const cwd = tmpdir();
+    const r = await cli(cwd, ['demo']);
+    expect(r.code, r.err).toBe(0);
+    const store = r.out.trim();
+    expect(store).toBe(path.join(cwd, 'agentlog-demo'));
+    expect(r.err).toMatch(/verify fix-date-test: ok, 12 events/);
+    expect(r.err).toMatch(/Try next/);
+    expect(git(store, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n')).toEqual(['fix-date-test', 'fix-date-test-other-fix']);
+    expect((await cli(cwd, ['demo'])).out.trim()).toBe(path.join(cwd, 'agentlog-demo-2'));
+  });
+});
