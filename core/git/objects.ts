@@ -15,8 +15,8 @@ export interface GitObject {
 /**
  * The object database of one git repository, read and written without the git CLI.
  *
- * Writes are loose objects, made crash-safe the way git makes them: deflate into a temporary file
- * under `.git/agentlog/tmp/`, then rename it into `objects/xx/…`. A kill at any instant leaves either
+ * Writes are loose objects, made crash-safe the way git makes them: write a temporary file
+ * `objects/xx/tmp_obj_*` (a name git's fsck and gc know as a temporary), then rename it to its name. A kill at any instant leaves either
  * no object or a whole one, never a truncated file under `objects/`. Objects are written before any
  * ref names them. In durable mode (`agentlog.fsync = true` in the store's git config, or
  * AGENTLOG_FSYNC=1) each object file is fsynced before its rename; by default it is not, like
@@ -26,7 +26,6 @@ export interface GitObject {
  */
 export class ObjectStore {
   readonly objectsDir: string;
-  private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
   private tmpCounter = 0;
   private packs: PackSet;
@@ -36,7 +35,6 @@ export class ObjectStore {
     private readonly durable = false,
   ) {
     this.objectsDir = path.join(gitDir, 'objects');
-    this.tmpDir = path.join(gitDir, 'agentlog', 'tmp');
     this.packs = new PackSet(path.join(this.objectsDir, 'pack'));
   }
 
@@ -50,8 +48,8 @@ export class ObjectStore {
       fs.mkdirSync(dir, { recursive: true });
       this.knownDirs.add(dir);
     }
-    const raw = deflateSync(Buffer.concat([header, content]), { level: 1 });
-    const tmp = this.tmpFile();
+    const raw = zlibWrap(header, content);
+    const tmp = path.join(dir, `tmp_obj_${process.pid}_${++this.tmpCounter}`);
     const fd = fs.openSync(tmp, 'wx', 0o444);
     try {
       fs.writeSync(fd, raw);
@@ -61,11 +59,6 @@ export class ObjectStore {
     }
     fs.renameSync(tmp, file);
     return oid;
-  }
-
-  private tmpFile(): string {
-    if (this.tmpCounter === 0) fs.mkdirSync(this.tmpDir, { recursive: true });
-    return path.join(this.tmpDir, `obj-${process.pid}-${++this.tmpCounter}`);
   }
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
@@ -112,27 +105,37 @@ export class ObjectStore {
   refreshPacks(): void {
     this.packs.refresh();
   }
-
-  /** Remove temporary files left behind by killed writers (older than a minute). */
-  sweepTemp(): void {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.tmpDir);
-    } catch {
-      return;
-    }
-    const cutoff = Date.now() - 60_000;
-    for (const name of names) {
-      const file = path.join(this.tmpDir, name);
-      try {
-        if (fs.statSync(file).mtimeMs < cutoff) fs.unlinkSync(file);
-      } catch {
-        /* another process swept it */
-      }
-    }
-  }
 }
 
 export function corrupt(oid: string, why: string): AgentlogError {
   return new AgentlogError('E_OBJECT', `git object ${oid} is corrupt: ${why}`, { oid });
+}
+
+/**
+ * The zlib stream of a loose object. Small objects are written as stored (uncompressed) deflate
+ * blocks: a zlib header, the bytes, an Adler-32; it costs no deflate state per object, which
+ * dominates the time of small writes, and `git gc` compresses them in the pack anyway. Larger
+ * objects are deflated at level 1.
+ */
+function zlibWrap(header: Buffer, content: Uint8Array): Buffer {
+  const total = header.length + content.length;
+  if (total > 16_384) return deflateSync(Buffer.concat([header, content]), { level: 1 });
+  const out = Buffer.allocUnsafe(2 + 5 + total + 4);
+  out[0] = 0x78;
+  out[1] = 0x01;
+  out[2] = 1; // final stored block
+  out.writeUInt16LE(total, 3);
+  out.writeUInt16LE(~total & 0xffff, 5);
+  header.copy(out, 7);
+  out.set(content, 7 + header.length);
+  let a = 1;
+  let b = 0;
+  for (let i = 7; i < 7 + total; i++) {
+    a += out[i];
+    if (a >= 65521) a -= 65521;
+    b += a;
+    if (b >= 65521) b -= 65521;
+  }
+  out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + total);
+  return out;
 }

@@ -65,6 +65,7 @@ class Pack {
   private data: Buffer | undefined;
   private readonly count: number;
   private readonly bases = new Map<number, GitObject>();
+  private ends: Float64Array | undefined;
 
   constructor(
     private readonly base: string,
@@ -153,9 +154,28 @@ class Pack {
     return obj;
   }
 
+  /** Where the object data starting at `pos` ends: the next object's offset (or the pack trailer). */
+  private endOf(pos: number, data: Buffer): number {
+    if (!this.ends) {
+      const offsets = new Float64Array(this.count + 1);
+      for (let i = 0; i < this.count; i++) offsets[i] = this.offsetOf(i);
+      offsets[this.count] = data.length - 20;
+      this.ends = offsets.sort();
+    }
+    const ends = this.ends;
+    let lo = 0;
+    let hi = ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid] <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return ends[lo] > pos ? ends[lo] : data.length;
+  }
+
   private inflate(data: Buffer, pos: number, oid: string): Buffer {
     try {
-      return inflateSync(data.subarray(pos));
+      return inflateSync(data.subarray(pos, this.endOf(pos, data)));
     } catch (e) {
       throw corrupt(oid, `its packed data does not inflate (${(e as Error).message})`);
     }

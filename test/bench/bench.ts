@@ -1,0 +1,213 @@
+/**
+ * npm run bench [-- --json] [-- --events N]
+ *
+ * Figures as ratios against baselines measured in the same run on the same events:
+ * - append_per_s (store API, one commit per event, whole log in the tree) vs fast_import_per_s
+ *   (the same events streamed through `git fast-import`, same fan-out);
+ * - open_10k_cold_ms / open_10k_warm_ms (a new process reads and decodes every event) vs
+ *   jsonl_parse_10k_ms (JSON.parse of every line of the same session as JSONL);
+ * - bytes on disk, loose and after `git gc`, vs the JSONL's size.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Store, eventPath, type EventInput } from '../../core/store.js';
+import { encode } from '../../core/codec.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const N = Number(args[args.indexOf('--events') + 1]) || 10_000;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** A deterministic pseudo-random session: ~95% short messages, ~5% tool outputs of 20–100 KB. */
+function makeEvents(n: number): EventInput[] {
+  let seed = 42;
+  // mulberry32: small, deterministic, good enough to spread sizes
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const words = 'the a function test file error fix run build value return type import const let async await git commit branch event store'.split(' ');
+  const text = (len: number) => {
+    const out: string[] = [];
+    let size = 0;
+    while (size < len) {
+      const w = words[Math.floor(rnd() * words.length)];
+      out.push(w);
+      size += w.length + 1;
+    }
+    return out.join(' ');
+  };
+  const events: EventInput[] = [{ kind: 'session', title: 'bench session', agent: { name: 'bench' }, ts: 1_750_000_000_000 }];
+  for (let i = 1; i < n; i++) {
+    const ts = 1_750_000_000_000 + i * 1000;
+    if (rnd() < 0.05) {
+      events.push({ kind: 'message', role: 'user', ts, content: [{ type: 'tool_result', tool_use_id: `call_${i}`, content: text(20_000 + Math.floor(rnd() * 80_000)), is_error: false }] });
+    } else if (i % 2) {
+      events.push({ kind: 'message', role: 'user', ts, content: [{ type: 'text', text: text(100 + Math.floor(rnd() * 1500)) }] });
+    } else {
+      events.push({
+        kind: 'message',
+        role: 'assistant',
+        model: 'bench-model',
+        ts,
+        content: [
+          { type: 'text', text: text(200 + Math.floor(rnd() * 1500)) },
+          { type: 'tool_use', id: `call_${i + 1}`, name: 'read_file', input: { path: `src/${text(10).replace(/ /g, '/')}.ts` } },
+        ],
+      });
+    }
+  }
+  return events;
+}
+
+function du(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? du(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Time a child process that opens the store and reads every event (cold: a new process). */
+function openInChild(storeDir: string, name: string): Promise<number> {
+  const script = `
+    const { Store } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/core/store.js')).href)});
+    const t0 = performance.now();
+    const store = Store.open(${JSON.stringify(storeDir)});
+    const events = store.readEvents(store.tipOf(${JSON.stringify(name)}));
+    const ms = performance.now() - t0;
+    if (events.length !== ${N}) throw new Error('read ' + events.length);
+    process.stdout.write(String(ms));
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`reader exited ${code}`))));
+  });
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-bench-'));
+  try {
+    log(`bench: ${N} events in ${work}`);
+    const events = makeEvents(N);
+
+    // Baseline: the same session as JSONL, parsed line by line.
+    const jsonlFile = path.join(work, 'session.jsonl');
+    fs.writeFileSync(jsonlFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const jsonlBytes = fs.statSync(jsonlFile).size;
+    const parseRuns: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const text = fs.readFileSync(jsonlFile, 'utf8');
+      let count = 0;
+      for (const line of text.split('\n')) if (line) (JSON.parse(line), count++);
+      parseRuns.push(performance.now() - t0);
+      if (count !== N) throw new Error('jsonl count');
+    }
+    const jsonl_parse_10k_ms = median(parseRuns);
+
+    // Baseline: git fast-import of the same events, one commit per event, same fan-out.
+    const fiDir = path.join(work, 'fast-import');
+    execFileSync('git', ['init', '-q', '--bare', fiDir]);
+    const chunks: Buffer[] = [];
+    for (let seq = 0; seq < N; seq++) {
+      const bytes = Buffer.from(encode({ ...events[seq], v: 1, seq, prev: null }));
+      const { bucket, file } = eventPath(seq);
+      const msg = `event ${seq}\n\nAgentlog-Seq: ${seq}\n`;
+      chunks.push(
+        Buffer.from(`commit refs/heads/talk\nauthor bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ncommitter bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}${seq ? '' : ''}M 100644 inline events/${bucket}/${file}\ndata ${bytes.length}\n`),
+        bytes,
+        Buffer.from('\n'),
+      );
+    }
+    const stream = Buffer.concat(chunks);
+    let t0 = performance.now();
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: fiDir, input: stream, maxBuffer: 1 << 30 });
+    const fast_import_per_s = N / ((performance.now() - t0) / 1000);
+
+    // agentlog: single-event appends through the store API.
+    const storeDir = path.join(work, 'store');
+    Store.init(storeDir);
+    const store = Store.open(storeDir);
+    t0 = performance.now();
+    await store.create('talk', events[0]);
+    for (let i = 1; i < N; i++) {
+      await store.append('talk', events[i]);
+      if (!asJson && process.stderr.isTTY && i % 1000 === 0) process.stderr.write(`\r  appended ${i}/${N}`);
+    }
+    const append_per_s = N / ((performance.now() - t0) / 1000);
+    if (!asJson && process.stderr.isTTY) process.stderr.write('\r');
+    const loose_bytes = du(path.join(storeDir, '.git'));
+
+    // Reading: a new process each time. Cold from loose objects, then packed after git gc.
+    const open_10k_cold_loose_ms = await openInChild(storeDir, 'talk');
+    execFileSync('git', ['gc', '-q'], { cwd: storeDir });
+    const packed_bytes = du(path.join(storeDir, '.git'));
+    const open_10k_cold_ms = await openInChild(storeDir, 'talk');
+    const warm: number[] = [];
+    for (let r = 0; r < 3; r++) warm.push(await openInChild(storeDir, 'talk'));
+    const open_10k_warm_ms = median(warm);
+
+    const figures: Record<string, number> = {
+      events: N,
+      append_per_s: Math.round(append_per_s),
+      fast_import_per_s: Math.round(fast_import_per_s),
+      append_vs_fast_import: round(append_per_s / fast_import_per_s),
+      jsonl_parse_10k_ms: Math.round(jsonl_parse_10k_ms),
+      open_10k_cold_ms: Math.round(open_10k_cold_ms),
+      open_10k_cold_loose_ms: Math.round(open_10k_cold_loose_ms),
+      open_10k_warm_ms: Math.round(open_10k_warm_ms),
+      warm_vs_jsonl_parse: round(open_10k_warm_ms / jsonl_parse_10k_ms),
+      jsonl_bytes: jsonlBytes,
+      loose_bytes,
+      packed_bytes,
+      loose_vs_jsonl: round(loose_bytes / jsonlBytes),
+      packed_vs_jsonl: round(packed_bytes / jsonlBytes),
+    };
+
+    const syncBench = path.join(ROOT, 'test/bench/sync.ts');
+    if (fs.existsSync(syncBench) && !args.includes('--no-sync')) {
+      const mod = (await import(pathToFileURL(syncBench).href)) as { benchSync?: (o: Record<string, unknown>) => Promise<Record<string, number>> };
+      if (mod.benchSync) Object.assign(figures, await mod.benchSync({ events: N, work, log }));
+    }
+
+    if (!asJson) {
+      log('');
+      log(`append           ${figures.append_per_s} events/s   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`);
+      log(`open (new proc)  cold ${figures.open_10k_cold_ms} ms packed, ${figures.open_10k_cold_loose_ms} ms loose; warm ${figures.open_10k_warm_ms} ms (target cold ≤ 1000)`);
+      log(`                 vs JSON.parse of the JSONL ${figures.jsonl_parse_10k_ms} ms   warm ratio ${figures.warm_vs_jsonl_parse} (target ≤ 1.5)`);
+      log(`disk             loose ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`);
+      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs/.test(k)) log(`${k.padEnd(16)} ${v}`);
+    }
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+  process.exit(1);
+});
