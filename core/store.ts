@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CID, parseCid } from './cid.js';
 import type { IpldValue } from './codec.js';
+import { EventCache } from './cache.js';
 import { AgentlogError } from './errors.js';
 import { actorOf, EVENT_VERSION, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
 import { parseCommit, serializeCommit, trailers, type Commit } from './git/commit.js';
@@ -34,6 +35,8 @@ export const LEAF_SIZE = 256;
 export const EVENTS_DIR = 'events';
 export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';
+const CACHE_MIN = 1000;
+const CACHE_LOOKBACK = 256;
 const FILE = '100644';
 const DIR = '40000';
 
@@ -74,6 +77,7 @@ export class Store {
   private readonly warn: Warn;
   private readonly tips = new Map<string, Tip>();
   private readonly commitCache = new Map<string, CommitInfo>();
+  private readonly cache: EventCache;
 
   private constructor(
     readonly gitDir: string,
@@ -85,6 +89,7 @@ export class Store {
     this.now = options.now ?? Date.now;
     this.objects = new ObjectStore(commonDir(gitDir), durable);
     this.refs = new Refs(commonDir(gitDir), durable, this.warn);
+    this.cache = new EventCache(path.join(commonDir(gitDir), 'agentlog', 'cache'));
   }
 
   /** The folder a person knows the store by: the working tree, or the git dir of a bare store. */
@@ -317,9 +322,51 @@ export class Store {
     return out;
   }
 
-  /** Every event of the timeline as of `commit`, decoded strictly, with CIDs computed from the bytes. */
+  /**
+   * Every event of the timeline as of `commit`, decoded strictly, with CIDs computed from the bytes.
+   * Uses the event cache (cache.ts) when it has this commit or an ancestor up to CACHE_LOOKBACK
+   * commits back, reading only the newer events from git; timelines of CACHE_MIN events or more
+   * are cached after a read.
+   */
   readEvents(commit: string): StoredEvent[] {
-    return this.eventBlobs(commit).map((oid, seq) => openEvent(this.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`));
+    const { bytes, cached } = this.eventBytes(commit);
+    const events = bytes.map((b, seq) => openEvent(b, `event seq ${seq} of commit ${commit}`));
+    if (cached && !this.chainHolds(commit, events)) {
+      // A damaged cache: drop it and read from git.
+      this.cache.remove(commit);
+      return this.eventBlobs(commit).map((oid, seq) => openEvent(this.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`));
+    }
+    return events;
+  }
+
+  /** Cached events are trusted only when their prev links chain up to the commit's own trailer. */
+  private chainHolds(commit: string, events: StoredEvent[]): boolean {
+    const tip = this.commitInfo(commit);
+    if (!tip.cid || tip.seq !== events.length - 1 || !tip.cid.equals(events[events.length - 1]?.cid)) return false;
+    for (let i = 1; i < events.length; i++) {
+      if (!events[i].event.prev?.equals(events[i - 1].cid)) return false;
+    }
+    return true;
+  }
+
+  /** The raw bytes of every event as of `commit` (cached; see readEvents). */
+  eventBytes(commit: string): { bytes: Uint8Array[]; cached: boolean } {
+    const cached = this.cache.read(commit);
+    if (cached) return { bytes: cached, cached: true };
+    let base: Uint8Array[] | undefined;
+    let depth = 0;
+    for (const c of this.history(commit)) {
+      if (depth++ > CACHE_LOOKBACK) break;
+      if (c.oid !== commit && this.cache.has(c.oid)) {
+        base = this.cache.read(c.oid);
+        break;
+      }
+    }
+    const blobs = this.eventBlobs(commit);
+    const out = base && base.length <= blobs.length ? base.slice() : [];
+    for (let seq = out.length; seq < blobs.length; seq++) out.push(this.readObject(blobs[seq], 'blob').content);
+    if (out.length >= CACHE_MIN) this.cache.write(commit, out);
+    return { bytes: out, cached: !!base };
   }
 
   // -------------------------------------------------------------------------------------------------

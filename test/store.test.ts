@@ -170,3 +170,28 @@ describe('store', () => {
     expect(listSessions(store)[0].timelines[0].forks.map((f) => f.name)).toEqual(['talk-retry']);
   });
 });
+
+describe('event cache', () => {
+  it('caches big timelines, reuses an ancestor cache after appends, and never trusts a damaged one', async () => {
+    const { store } = await sessionWith(1100);
+    const tip = store.tipOf('talk')!;
+    const first = store.readEvents(tip).map((e) => e.cid.toString());
+    const cacheDir = path.join(store.gitDir, 'agentlog', 'cache');
+    expect(fs.readdirSync(cacheDir)).toEqual([`${tip}.events`]);
+    expect(Store.open(store.dir).readEvents(tip).map((e) => e.cid.toString())).toEqual(first);
+    // Newer commits start from the cached ancestor and read only what is new.
+    await store.append('talk', { kind: 'note', text: 'after the cache' });
+    const more = Store.open(store.dir).readEvents(store.tipOf('talk')!);
+    expect(more.map((e) => e.cid.toString()).slice(0, -1)).toEqual(first);
+    expect(more[more.length - 1].event.text).toBe('after the cache');
+    // Flip a byte inside a cached event's text: the prev chain no longer holds, git is read instead.
+    const file = path.join(cacheDir, `${tip}.events`);
+    const buf = fs.readFileSync(file);
+    const at = buf.indexOf(Buffer.from('line 500'));
+    buf[at + 5] = '9'.charCodeAt(0);
+    fs.writeFileSync(file, buf);
+    const again = Store.open(store.dir).readEvents(tip);
+    expect(again.map((e) => e.cid.toString())).toEqual(first);
+    expect(JSON.stringify(again[500].event.content)).toContain('line 500');
+  });
+});

@@ -195,7 +195,8 @@ async function main() {
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    if (args.includes('--keep')) log(`kept ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
