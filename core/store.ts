@@ -211,23 +211,33 @@ export class Store {
     return sealEvent(event as Event, `event seq ${seq}`);
   }
 
+  /**
+   * The five objects of one append (event blob, leaf tree, events/ tree, root tree, commit), written
+   * together as one pack before any ref names them.
+   */
   private writeCommit(sealed: StoredEvent, tip: { buckets: TreeEntry[]; leaf: TreeEntry[] }, parent: string | undefined) {
     const { seq } = sealed.event;
     const { bucket, file } = eventPath(seq);
-    const blob = this.objects.write('blob', sealed.bytes);
+    const batch: Array<{ type: 'blob' | 'tree' | 'commit'; content: Uint8Array }> = [];
+    const add = (type: 'blob' | 'tree' | 'commit', content: Uint8Array): string => {
+      batch.push({ type, content });
+      return ObjectStore.hash(type, content);
+    };
+    const blob = add('blob', sealed.bytes);
     const leaf = seq % LEAF_SIZE === 0 ? [] : tip.leaf.slice();
     leaf.push({ mode: FILE, name: file, oid: blob });
-    const leafOid = this.objects.write('tree', serializeTree(leaf));
+    const leafOid = add('tree', serializeTree(leaf));
     const buckets = tip.buckets.slice();
     const entry = { mode: DIR, name: bucket, oid: leafOid };
     if (buckets.length && buckets[buckets.length - 1].name === bucket) buckets[buckets.length - 1] = entry;
     else buckets.push(entry);
-    const eventsOid = this.objects.write('tree', serializeTree(buckets));
-    const root = this.objects.write('tree', serializeTree([{ mode: DIR, name: EVENTS_DIR, oid: eventsOid }]));
+    const eventsOid = add('tree', serializeTree(buckets));
+    const root = add('tree', serializeTree([{ mode: DIR, name: EVENTS_DIR, oid: eventsOid }]));
     const actor = actorOf(sealed.event);
     const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.floor(sealed.event.ts / 1000), tz: '+0000' };
     const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
-    const oid = this.objects.write('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
+    const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
+    this.objects.writeBatch(batch);
     return { oid, buckets, leaf };
   }
 

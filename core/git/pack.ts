@@ -6,6 +6,8 @@ import { corrupt } from './objects.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
+/** Only finished packs: temporary files being written (tmp_pack_*) are not packs yet. */
+const PACK_IDX = /^pack-[0-9a-f]{40}\.idx$/;
 const REF_DELTA = 7;
 
 /**
@@ -23,12 +25,19 @@ export class PackSet {
     if (!this.packs) {
       let names: string[] = [];
       try {
-        names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.idx')).sort();
+        names = fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
       } catch {
         /* no pack directory yet */
       }
       this.seen = names.join('\n');
-      this.packs = names.map((n) => new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid)));
+      this.packs = [];
+      for (const n of names) {
+        try {
+          this.packs.push(new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid)));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // merged away meanwhile
+        }
+      }
     }
     return this.packs;
   }
@@ -37,7 +46,7 @@ export class PackSet {
   refresh(): boolean {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.idx')).sort();
+      names = fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
     } catch {
       /* none */
     }
@@ -51,11 +60,19 @@ export class PackSet {
   }
 
   read(oid: string): GitObject | undefined {
-    for (const pack of this.list()) {
-      const offset = pack.find(oid);
-      if (offset >= 0) return pack.readAt(offset, oid);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const pack of this.list()) {
+          const offset = pack.find(oid);
+          if (offset >= 0) return pack.readAt(offset, oid);
+        }
+        return undefined;
+      } catch (e) {
+        // A pack merged into another and deleted after we listed it: look again.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw e;
+        this.packs = undefined;
+      }
     }
-    return undefined;
   }
 }
 

@@ -122,3 +122,115 @@ export function deflate(data: Uint8Array): Buffer {
   out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + n);
   return out;
 }
+
+interface RawEntry {
+  oid: Buffer;
+  crc: number;
+  raw: Buffer;
+}
+
+/**
+ * Keep the number of packs small when every append writes its own: when there are more than
+ * `maxPacks`, merge the smallest ones geometrically (every pack left is at least twice the size of
+ * all smaller packs together), so each object is copied O(log n) times in all. Entries are copied
+ * as they are (no inflate, no deflate). Only packs without deltas are merged (ours never have any;
+ * packs that `git gc` wrote are left alone). The merged pack is published before the old ones are
+ * deleted (.idx first), so every object is always findable; readers that listed a deleted pack look
+ * again (PackSet).
+ */
+export function compactPacks(packDir: string, maxPacks = 8, durable = false): boolean {
+  let names: string[];
+  try {
+    names = fs.readdirSync(packDir).filter((n) => /^pack-[0-9a-f]{40}\.idx$/.test(n));
+  } catch {
+    return false;
+  }
+  if (names.length <= maxPacks) return false;
+  const packs: Array<{ base: string; size: number }> = [];
+  for (const n of names) {
+    const base = path.join(packDir, n.slice(0, -4));
+    try {
+      packs.push({ base, size: fs.statSync(`${base}.pack`).size });
+    } catch {
+      /* deleted meanwhile by another compaction */
+    }
+  }
+  packs.sort((a, b) => a.size - b.size);
+  let split = 0;
+  let sum = packs.reduce((s, p) => s + p.size, 0);
+  for (let i = packs.length - 1; i >= 1; i--) {
+    sum -= packs[i].size;
+    if (packs[i].size < 2 * sum) {
+      split = i + 1;
+      break;
+    }
+  }
+  if (split < 2) return false;
+  const merged = new Map<string, RawEntry>();
+  const used: string[] = [];
+  for (const p of packs.slice(0, split)) {
+    const entries = rawEntries(p.base);
+    if (!entries) continue;
+    used.push(p.base);
+    for (const e of entries) merged.set(e.oid.toString('hex'), e);
+  }
+  if (used.length < 2) return false;
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(merged.size, 8);
+  const parts: Buffer[] = [header];
+  const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
+  let offset = 12;
+  for (const e of merged.values()) {
+    index.push({ oid: e.oid, crc: e.crc, offset });
+    parts.push(e.raw);
+    offset += e.raw.length;
+  }
+  const hash = createHash('sha1');
+  for (const part of parts) hash.update(part);
+  const sum1 = hash.digest();
+  parts.push(sum1);
+  const name = path.join(packDir, `pack-${sum1.toString('hex')}`);
+  writeAtomically(`${name}.pack`, parts, durable, `${process.pid}`);
+  writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], durable, `${process.pid}`);
+  for (const base of used) {
+    if (base === name) continue;
+    fs.rmSync(`${base}.idx`, { force: true });
+    fs.rmSync(`${base}.pack`, { force: true });
+  }
+  return true;
+}
+
+/** The entries of a delta-free pack as raw bytes (header + zlib data), or undefined if it has deltas. */
+function rawEntries(base: string): RawEntry[] | undefined {
+  let idx: Buffer;
+  let pack: Buffer;
+  try {
+    idx = fs.readFileSync(`${base}.idx`);
+    pack = fs.readFileSync(`${base}.pack`);
+  } catch {
+    return undefined;
+  }
+  if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return undefined;
+  const n = idx.readUInt32BE(8 + 255 * 4);
+  const names = 8 + 256 * 4;
+  const crcs = names + n * 20;
+  const offs = crcs + n * 4;
+  const rows: Array<{ oid: Buffer; crc: number; offset: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const o = idx.readUInt32BE(offs + i * 4);
+    if (o & 0x80000000) return undefined; // a pack past 2 GiB is not ours to merge
+    rows.push({ oid: Buffer.from(idx.subarray(names + i * 20, names + i * 20 + 20)), crc: idx.readUInt32BE(crcs + i * 4), offset: o });
+  }
+  rows.sort((a, b) => a.offset - b.offset);
+  const out: RawEntry[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const start = rows[i].offset;
+    const end = i + 1 < rows.length ? rows[i + 1].offset : pack.length - 20;
+    const type = (pack[start] >> 4) & 7;
+    if (type === 6 || type === 7) return undefined;
+    out.push({ oid: rows[i].oid, crc: rows[i].crc, raw: pack.subarray(start, end) });
+  }
+  return out;
+}
