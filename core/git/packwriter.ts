@@ -139,12 +139,14 @@ interface RawEntry {
  * again (PackSet).
  */
 export function compactPacks(packDir: string, maxPacks = 8, durable = false): boolean {
-  let names: string[];
+  let all: string[];
   try {
-    names = fs.readdirSync(packDir).filter((n) => /^pack-[0-9a-f]{40}\.idx$/.test(n));
+    all = fs.readdirSync(packDir);
   } catch {
     return false;
   }
+  sweepLeftovers(packDir, all);
+  const names = all.filter((n) => /^pack-[0-9a-f]{40}\.idx$/.test(n));
   if (names.length <= maxPacks) return false;
   const packs: Array<{ base: string; size: number }> = [];
   for (const n of names) {
@@ -200,6 +202,26 @@ export function compactPacks(packDir: string, maxPacks = 8, durable = false): bo
     fs.rmSync(`${base}.pack`, { force: true });
   }
   return true;
+}
+
+/**
+ * Remove what killed writers left: temporary pack files, and a .pack whose .idx never came (git
+ * ignores both, with a warning). Only files older than ten minutes: a live writer finishes in
+ * milliseconds.
+ */
+function sweepLeftovers(packDir: string, names: string[]): void {
+  const cutoff = Date.now() - 10 * 60_000;
+  const idx = new Set(names.filter((n) => n.endsWith('.idx')).map((n) => n.slice(0, -4)));
+  for (const n of names) {
+    const orphan = /^pack-[0-9a-f]{40}\.pack$/.test(n) && !idx.has(n.slice(0, -5));
+    if (!orphan && !n.startsWith('tmp_pack_')) continue;
+    const file = path.join(packDir, n);
+    try {
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+    } catch {
+      /* gone already */
+    }
+  }
 }
 
 /** The entries of a delta-free pack as raw bytes (header + zlib data), or undefined if it has deltas. */
