@@ -28,6 +28,8 @@ export interface StoreOptions {
   warn?: Warn;
   /** fsync objects and refs (default: the store's `agentlog.fsync` config or AGENTLOG_FSYNC=1). */
   durable?: boolean;
+  /** How an append's objects are written: one small pack (default) or five loose objects. */
+  objectWrites?: 'pack' | 'loose';
 }
 
 /** Events per leaf tree under `events/`: an append rewrites one leaf, `events/` and the root. */
@@ -78,6 +80,7 @@ export class Store {
   private readonly tips = new Map<string, Tip>();
   private readonly commitCache = new Map<string, CommitInfo>();
   private readonly cache: EventCache;
+  private readonly loose: boolean;
 
   private constructor(
     readonly gitDir: string,
@@ -89,6 +92,7 @@ export class Store {
     this.now = options.now ?? Date.now;
     this.objects = new ObjectStore(commonDir(gitDir), durable);
     this.refs = new Refs(commonDir(gitDir), durable, this.warn);
+    this.loose = options.objectWrites === 'loose';
     this.cache = new EventCache(path.join(commonDir(gitDir), 'agentlog', 'cache'));
   }
 
@@ -237,7 +241,8 @@ export class Store {
     const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.floor(sealed.event.ts / 1000), tz: '+0000' };
     const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
     const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
-    this.objects.writeBatch(batch);
+    if (this.loose) for (const o of batch) this.objects.write(o.type, o.content);
+    else this.objects.writeBatch(batch);
     return { oid, buckets, leaf };
   }
 
