@@ -14,8 +14,9 @@ export interface PackEntry {
 
 /**
  * Write objects as one git pack (version 2, no deltas) with its version-2 index, crash-safe: the
- * .pack is written to a temporary file and renamed first, then the .idx (git only looks at packs
- * through their .idx, so a kill between the two leaves a .pack nobody reads, never a broken one).
+ * .pack first (in place, see writePackFile), then the .idx through a temporary file and a rename
+ * (git only looks at packs through their .idx, so a kill before that leaves a .pack nobody reads,
+ * never a broken one).
  * Returns the pack's base path (without extension).
  */
 export function writePack(packDir: string, entries: readonly PackEntry[], durable = false, tmpTag = `${process.pid}`): string {
@@ -41,9 +42,32 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
   parts.push(packSum);
   const name = path.join(packDir, `pack-${packSum.toString('hex')}`);
   fs.mkdirSync(packDir, { recursive: true });
-  writeAtomically(`${name}.pack`, parts, durable, tmpTag);
+  writePackFile(`${name}.pack`, parts, offset + 20, durable, tmpTag);
   writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable, tmpTag);
   return name;
+}
+
+/**
+ * A .pack can be written in place: git finds packs through their .idx only, so until the .idx is
+ * renamed into place a half-written .pack is invisible (and swept later if its writer died). That
+ * saves a rename per append. A file already there with the same name holds the same content,
+ * unless a writer died while writing it: then it is short and is replaced.
+ */
+function writePackFile(file: string, parts: Buffer[], size: number, durable: boolean, tmpTag: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o444);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (fs.statSync(file).size !== size) writeAtomically(file, parts, durable, tmpTag);
+    return;
+  }
+  try {
+    fs.writevSync(fd, parts);
+    if (durable) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function writeAtomically(file: string, parts: Buffer[], durable: boolean, tmpTag: string): void {
