@@ -119,6 +119,26 @@ describe('store', () => {
     expect(fs.readdirSync(path.join(store.gitDir, 'refs/heads'))).toEqual(['talk']);
   });
 
+  it('accepts only names git check-ref-format accepts under refs/heads/', async () => {
+    const { store } = await sessionWith(0);
+    const names = ['plain', 'with/slash', 'dots.in.name', 'under_score', 'UPPER-1', 'a.lock.b', 'tab\tname', 'ends.', 'x//y', 'trailing/', '/lead', 'a..b', 'q?', 'brace@{1}', 'é-accent', 'star*'];
+    for (const name of names) {
+      let ours = true;
+      try {
+        await store.create(name, { kind: 'session' });
+      } catch {
+        ours = false;
+      }
+      let gits = true;
+      try {
+        git(store.dir, ['check-ref-format', `refs/heads/${name}`]);
+      } catch {
+        gits = false;
+      }
+      if (ours) expect(gits, name).toBe(true);
+    }
+  });
+
   it('waits for a held lock, names it when it stays, and recovers one a killed writer left long ago', async () => {
     const { store } = await sessionWith(1);
     const lock = path.join(store.gitDir, 'refs/heads/talk.lock');
