@@ -218,8 +218,10 @@ function toCodex(events: StoredEvent[], sessionId: string, cwd: string | undefin
       if (shown && role === 'user') out.push({ timestamp: ts, type: 'event_msg', payload: { type: 'user_message', message: shown, images: [] } });
       if (shown && role === 'assistant') out.push({ timestamp: ts, type: 'event_msg', payload: { type: 'agent_message', message: shown } });
     } else if (e.kind === 'compaction') {
+      // Codex rebuilds the context from a `compacted` record's summary; a compaction without one (Claude
+      // Code keeps the summary in the user message after its boundary, exported as such) is left out.
       const summary = typeof e.summary === 'string' ? e.summary : textOf(e.content);
-      out.push({ timestamp: ts, type: 'compacted', payload: { message: summary } });
+      if (summary) out.push({ timestamp: ts, type: 'compacted', payload: { message: summary } });
     }
   });
   return out;

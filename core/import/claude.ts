@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IpldValue } from '../codec.js';
+import { oneLine } from '../event.js';
 import type { EventInput } from '../store.js';
 import { deepEqual, parseTs, readJsonl, type ImportWarning, type JsonLine, type ReadOptions } from './jsonl.js';
 import type { Plan, PlannedTimeline } from './plan.js';
@@ -13,11 +14,12 @@ import type { Plan, PlannedTimeline } from './plan.js';
  * timeline is one path from the root to a leaf of that tree, together with the records hanging off it
  * that lead to no message (progress and hook records, which Claude Code writes as dead-end children)
  * and the records without a uuid (file-history-snapshot, summary, queue-operation, …) that follow a
- * record of it in the file, all in file order. The leaf written last is the main timeline
- * (`claude/<file stem>`); every other leaf is a fork (`claude/<stem>.fork-<uuid8>`, uuid of the fork's
+ * record of it in the file, all in file order. The path that takes the first-written branch at every
+ * fork is the main timeline (`claude/<file stem>`); every other leaf is a fork (`claude/<stem>.fork-<uuid8>`, uuid of the fork's
  * first own record on its path) sharing the commits of the common prefix. Inline sidechains (1.0) and
  * subagent files (2.x) are their own sessions (`claude/<stem>.side-<uuid8>`, `claude/<stem>.agent-<id>`)
- * whose genesis names the timeline and tool call that started them.
+ * whose genesis `parent` names the timeline that started them and the Task call (`tool_use_id`, for
+ * inline sidechains) or the agent id (subagent files; the main file's agent_progress records hold it).
  */
 export const CLAUDE_FORMAT = 'claude-code';
 
@@ -35,9 +37,12 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
   const timelines: PlannedTimeline[] = [];
 
   if (inSubagents) {
-    const recs = load(abs, warn, options);
-    const agent = path.basename(abs).replace(/^agent-/, '').replace(/\.jsonl$/, '');
-    planTree(recs, `${base}.agent-${safeName(agent)}`, genesisFor(recs, `${stem}/subagents/${path.basename(abs)}`, {}), new Set(), warn, timelines);
+    // One subagent file alone: the same timeline as when it comes with its main file (whose uuids tell
+    // where it starts, when that file is there).
+    const mainFile = path.join(path.dirname(path.dirname(path.dirname(abs))), `${stem}.jsonl`);
+    const mainUuids = new Set<string>();
+    if (fs.existsSync(mainFile)) for (const r of load(mainFile, () => {}, options)) if (r.uuid && r.value.isSidechain !== true) mainUuids.add(r.uuid);
+    const recs = planSubagent(abs, base, stem, mainUuids, warn, options, timelines);
     return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
   }
 
@@ -46,9 +51,8 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
   const side = recs.filter((r) => r.value.isSidechain === true);
   const mainUuids = new Set(main.flatMap((r) => (r.uuid ? [r.uuid] : [])));
   const mainName = base;
-  planTree(main, mainName, genesisFor(main, path.basename(abs), {}), new Set(), warn, timelines);
-
-  // Inline sidechains (Claude Code 1.0): each root of the sidechain records is a Task's conversation.
+  // Inline sidechains (Claude Code 1.0): each root of the sidechain records is a Task's conversation,
+  // matched to its Task call by the prompt.
   const taskByPrompt = new Map<string, string>();
   for (const r of main) {
     for (const b of blocks(r.value)) {
@@ -57,7 +61,17 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
       }
     }
   }
-  for (const group of splitRoots(side, mainUuids)) {
+  // The event that started a sidechain or subagent links to its timeline (`subagent.timeline`): the
+  // Task's result. 2.x writes the agent id into that record (toolUseResult.agentId); for 1.0 the result
+  // is found by tool_use_id, after the sidechain's first record. Both are known when the result is
+  // written, so the link does not depend on how much of the file has been read.
+  const spawned = new Map<Rec, string>();
+  for (const r of main) {
+    const agentId = (r.value.toolUseResult as Record<string, unknown> | undefined)?.agentId;
+    if (typeof agentId === 'string') spawned.set(r, `${base}.agent-${safeName(agentId)}`);
+  }
+  const sides: { group: Rec[]; name: string; link: Record<string, IpldValue> }[] = [];
+  for (const group of splitRoots(side)) {
     const root = group[0];
     const prompt = firstText(root.value);
     const link: Record<string, IpldValue> = { timeline: mainName };
@@ -65,7 +79,15 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     if (toolUse) link.tool_use_id = toolUse;
     if (root.parent && mainUuids.has(root.parent)) link.record = root.parent;
     const name = `${base}.side-${(root.uuid ?? `line${root.line}`).slice(0, 8)}`;
-    planTree(group, name, genesisFor(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines);
+    sides.push({ group, name, link });
+    if (toolUse) {
+      const result = main.find((r) => r.line > root.line && blocks(r.value).some((b) => b.type === 'tool_result' && b.tool_use_id === toolUse));
+      if (result && !spawned.has(result)) spawned.set(result, name);
+    }
+  }
+  planTree(main, mainName, genesisFor(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
+  for (const { group, name, link } of sides) {
+    planTree(group, name, genesisFor(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
   }
 
   // Subagent files (Claude Code 2.x), linked through the main file's agent_progress records.
@@ -77,23 +99,23 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     } catch {
       files = [];
     }
-    for (const f of files) {
-      const sub = load(path.join(dir, f), warn, options);
-      const agent = f.replace(/^agent-/, '').replace(/\.jsonl$/, '');
-      const link: Record<string, IpldValue> = { timeline: mainName };
-      for (const r of main) {
-        const data = r.value.data as Record<string, unknown> | undefined;
-        if (r.value.type === 'progress' && data?.agentId === agent && typeof r.value.parentToolUseID === 'string') {
-          link.tool_use_id = r.value.parentToolUseID;
-          break;
-        }
-      }
-      const first = sub.find((r) => r.uuid);
-      if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
-      planTree(sub, `${base}.agent-${safeName(agent)}`, genesisFor(sub, `${stem}/subagents/${f}`, { parent: link }), mainUuids, warn, timelines);
-    }
+    for (const f of files) planSubagent(path.join(dir, f), base, stem, mainUuids, warn, options, timelines);
   }
   return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
+}
+
+/** Plan one subagent file (`<stem>/subagents/agent-<id>.jsonl`) as `claude/<stem>.agent-<id>`. */
+function planSubagent(file: string, base: string, stem: string, mainUuids: Set<string>, warn: (w: ImportWarning) => void, options: ReadOptions, out: PlannedTimeline[]): Rec[] {
+  const sub = load(file, warn, options);
+  const agent = path.basename(file).replace(/^agent-/, '').replace(/\.jsonl$/, '');
+  // The Task call that started it is found through the main file's agent_progress records
+  // (data.agentId); they may be written after the subagent's first records, so the link names the
+  // agent id only and stays the same however much of the files has been read.
+  const link: Record<string, IpldValue> = { timeline: base, agentId: agent };
+  const first = sub.find((r) => r.uuid);
+  if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
+  planTree(sub, `${base}.agent-${safeName(agent)}`, genesisFor(sub, `${stem}/subagents/${path.basename(file)}`, { parent: link }), mainUuids, warn, out, options.partialTail);
+  return sub;
 }
 
 function load(file: string, warn: (w: ImportWarning) => void, options: ReadOptions): Rec[] {
@@ -116,7 +138,7 @@ function safeName(s: string): string {
 }
 
 /** Sidechain records split into one group per root (a root: no parent among the sidechain records). */
-function splitRoots(recs: Rec[], outside: Set<string>): Rec[][] {
+function splitRoots(recs: Rec[]): Rec[][] {
   const uuids = new Set(recs.flatMap((r) => (r.uuid ? [r.uuid] : [])));
   const groupOf = new Map<string, Rec[]>();
   const groups: Rec[][] = [];
@@ -126,29 +148,50 @@ function splitRoots(recs: Rec[], outside: Set<string>): Rec[][] {
     g.push(r);
     if (r.uuid) groupOf.set(r.uuid, g);
   }
-  void outside;
   return groups;
 }
 
 /** The genesis of a Claude Code session: only from the first records, so follow mode makes the same. */
 function genesisFor(recs: Rec[], file: string, extra: Record<string, IpldValue>): EventInput {
-  const pick = (key: string): string | undefined => {
-    for (const r of recs) if (typeof r.value[key] === 'string') return r.value[key] as string;
-    return undefined;
-  };
+  // Everything from one record, the first that names the session, so that a file read while it is
+  // being written (follow mode) gives the same genesis as the whole file.
+  const anchor = recs.find((r) => typeof r.value.sessionId === 'string')?.value ?? {};
+  const pick = (key: string): string | undefined => (typeof anchor[key] === 'string' ? (anchor[key] as string) : undefined);
   const ts = firstTs(recs) ?? 0;
   const version = pick('version');
   const cwd = pick('cwd');
   const sessionId = pick('sessionId');
+  const title = titleOf(recs);
   const e: EventInput = {
     kind: 'session',
     ts,
+    ...(title ? { title } : {}),
     agent: version ? { name: 'claude-code', version } : { name: 'claude-code' },
     origin: { format: CLAUDE_FORMAT, ...(sessionId ? { id: sessionId } : {}), file },
     ...extra,
   };
   if (cwd) e.cwd = cwd;
   return e;
+}
+
+/**
+ * The title: the first prompt a person typed (a user text that is not a command, caveat or summary),
+ * looked for only before the first assistant record, so that it is known as soon as the model answers
+ * (follow mode waits until then) and never changes as the file grows.
+ */
+function titleOf(recs: Rec[]): string | undefined {
+  for (const r of recs) {
+    if (r.value.type === 'assistant') return undefined;
+    if (r.value.type !== 'user' || r.value.isMeta === true || r.value.isCompactSummary === true) continue;
+    const text = firstText(r.value);
+    if (text && !text.trimStart().startsWith('<')) return oneLine(text, 80);
+  }
+  return undefined;
+}
+
+/** True when the title can no longer change: a title was found, or the model has answered. */
+function titleSettled(recs: Rec[]): boolean {
+  return titleOf(recs) !== undefined || recs.some((r) => r.value.type === 'assistant');
 }
 
 function firstTs(recs: Rec[]): number | undefined {
@@ -171,9 +214,9 @@ const isMessage = (r: Rec): boolean => r.value.type === 'user' || r.value.type =
  * parent is the assistant record with its tool_use) and progress records as dead-end children; those
  * are not forks. A fork is a record with two children that each lead to a turn (an edited prompt, a
  * regenerated reply). An assistant record that continues the API response of its parent (same
- * message id: Claude Code writes parallel tool calls so) is part of its parent's turn.
+ * message id: Claude Code writes parallel tool calls so) is part of its parent's turn. `parent`: the
+ * nearest user or assistant record above `r` in the tree.
  */
-/** `parent`: the nearest user or assistant record above `r` in the tree. */
 function isTurn(r: Rec, parent: Rec | undefined): boolean {
   if (r.value.type === 'assistant') {
     // Parallel tool calls: one API response written as several records with the same message id.
@@ -188,14 +231,28 @@ function isTurn(r: Rec, parent: Rec | undefined): boolean {
 
 /**
  * Plan the timelines of one tree of records (see the module comment) and add them to `out`. The
- * first timeline is the one whose leaf was written last; the others are forks of the timeline they
- * share the longest prefix with.
+ * first timeline is the main one; the others are forks of the timeline they share the longest prefix
+ * with.
  */
-function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<string>, warn: (w: ImportWarning) => void, out: PlannedTimeline[]): void {
+function planTree(
+  recs: Rec[],
+  name: string,
+  genesis: EventInput,
+  known: Set<string>,
+  warn: (w: ImportWarning) => void,
+  out: PlannedTimeline[],
+  partial?: boolean,
+  spawned?: Map<Rec, string>,
+): void {
   if (recs.length === 0) return;
+  // While the file is being written, wait for the record that names the session (the genesis needs it).
+  if (partial && (!recs.some((r) => typeof r.value.sessionId === 'string') || !titleSettled(recs))) return;
   const byUuid = new Map<string, Rec>();
-  for (const r of recs) if (r.uuid && !byUuid.has(r.uuid)) byUuid.set(r.uuid, r);
-    else if (r.uuid) warn({ file: r.file, line: r.line, message: `uuid ${r.uuid} repeats an earlier record's; kept beside it` });
+  for (const r of recs) {
+    if (!r.uuid) continue;
+    if (!byUuid.has(r.uuid)) byUuid.set(r.uuid, r);
+    else warn({ file: r.file, line: r.line, message: `uuid ${r.uuid} repeats an earlier record's; kept, hanging off the record before it` });
+  }
   // Effective parent of each record (index into recs), or -1 for "attached before any root".
   const parentIdx = new Array<number>(recs.length).fill(-1);
   const index = new Map<Rec, number>(recs.map((r, i) => [r, i]));
@@ -221,12 +278,14 @@ function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<str
     lastNode = i;
   }
 
-  // Which records lead to a message (their subtree holds a user or assistant record).
-  const messageAbove = (i: number): Rec | undefined => {
-    for (let j = parentIdx[i]; j >= 0; j = parentIdx[j]) if (isMessage(recs[j])) return recs[j];
-    return undefined;
-  };
-  const leadsToMessage = recs.map((r, i) => isTurn(r, messageAbove(i)));
+  // Which records lead to a turn (their subtree holds one). A parent always comes before its child in
+  // `recs`, so one pass forward finds each record's nearest message above, one pass back the rest.
+  const messageAbove = new Array<number>(recs.length).fill(-1);
+  for (let i = 0; i < recs.length; i++) {
+    const p = parentIdx[i];
+    messageAbove[i] = p < 0 ? -1 : isMessage(recs[p]) ? p : messageAbove[p];
+  }
+  const leadsToMessage = recs.map((r, i) => isTurn(r, messageAbove[i] >= 0 ? recs[messageAbove[i]] : undefined));
   for (let i = recs.length - 1; i >= 0; i--) if (leadsToMessage[i] && parentIdx[i] >= 0) leadsToMessage[parentIdx[i]] = true;
   const hasMessageChild = new Array<boolean>(recs.length).fill(false);
   for (let i = 0; i < recs.length; i++) if (leadsToMessage[i] && parentIdx[i] >= 0) hasMessageChild[parentIdx[i]] = true;
@@ -237,20 +296,31 @@ function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<str
   const spine = new Array<number>(recs.length);
   for (let i = 0; i < recs.length; i++) spine[i] = leadsToMessage[i] ? i : parentIdx[i] < 0 ? -1 : spine[parentIdx[i]];
 
+  // The main timeline follows, at every fork, the branch written first; a branch written later is a
+  // fork. Appending to the file never changes which branch is main (names stay stable in follow mode).
+  const paths = leaves.map((leaf) => {
+    const p: number[] = [];
+    for (let i = leaf; i >= 0; i = parentIdx[i]) p.push(i);
+    return p.reverse();
+  });
+  paths.sort((a, b) => {
+    for (let k = 0; k < Math.min(a.length, b.length); k++) if (a[k] !== b[k]) return a[k] - b[k];
+    return a.length - b.length;
+  });
   const lists: number[][] = [];
-  for (const leaf of leaves.sort((a, b) => b - a)) {
-    const onPath = new Set<number>();
-    for (let i = leaf; i >= 0; i = parentIdx[i]) onPath.add(i);
+  for (const p of paths) {
+    const onPath = new Set(p);
     lists.push(recs.map((_, i) => i).filter((i) => spine[i] === -1 || onPath.has(spine[i])));
   }
 
   // Events per record index are the same in every timeline except for `ts` fallbacks, which follow
   // the timeline's own order; build them per timeline.
   const planned: { name: string; list: number[] }[] = [];
+  const memo = new Map<number, EventInput>();
   for (const list of lists) {
     let events: EventInput[];
     if (planned.length === 0) {
-      events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
+      events = [genesis, ...eventsFor(recs, list, genesis.ts as number, spawned, memo)];
       out.push({ name, events, lines: [undefined, ...list.map((i) => recs[i].line)] });
       planned.push({ name, list });
       continue;
@@ -267,19 +337,30 @@ function planTree(recs: Rec[], name: string, genesis: EventInput, known: Set<str
       }
     }
     const own = list.slice(bestLen).find((i) => leadsToMessage[i] && recs[i].uuid) ?? list[bestLen];
-    const forkName = `${name}.fork-${(recs[own]?.uuid ?? `line${recs[own]?.line}`).slice(0, 8)}`;
-    events = [genesis, ...eventsFor(recs, list, genesis.ts as number)];
+    // Named by the first 8 characters of the uuid of its first own record (the whole uuid when another
+    // fork of this tree has those 8 already).
+    const id = recs[own]?.uuid ?? `line${recs[own]?.line}`;
+    const short = `${name}.fork-${safeName(id.slice(0, 8))}`;
+    const forkName = planned.some((p) => p.name === short) ? `${name}.fork-${safeName(id)}` : short;
+    events = [genesis, ...eventsFor(recs, list, genesis.ts as number, spawned, memo)];
     out.push({ name: forkName, events, lines: [undefined, ...list.map((i) => recs[i].line)], fork: { of: planned[best].name, shared: bestLen + 1 } });
     planned.push({ name: forkName, list });
   }
 }
 
-function eventsFor(recs: Rec[], list: number[], startTs: number): EventInput[] {
+/** The events of a timeline's records; `memo` shares them between the timelines of a tree. */
+function eventsFor(recs: Rec[], list: number[], startTs: number, spawned: Map<Rec, string> | undefined, memo: Map<number, EventInput>): EventInput[] {
   let ts = startTs;
   return list.map((i) => {
     const t = recordTs(recs[i].value);
     if (t !== undefined) ts = t;
-    return claudeEvent(recs[i].value, ts);
+    const known = memo.get(i);
+    if (known && known.ts === ts) return known;
+    const e = claudeEvent(recs[i].value, ts);
+    const sub = spawned?.get(recs[i]);
+    if (sub) e.subagent = { timeline: sub };
+    memo.set(i, e);
+    return e;
   });
 }
 

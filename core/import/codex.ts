@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { IpldValue } from '../codec.js';
-import { textOf } from '../event.js';
+import { decode, encode, type IpldValue } from '../codec.js';
+import { oneLine, textOf } from '../event.js';
 import type { EventInput } from '../store.js';
 import { deepEqual, parseTs, readJsonl, type ImportWarning, type ReadOptions } from './jsonl.js';
 import type { Plan } from './plan.js';
@@ -40,6 +40,26 @@ export function planCodex(file: string, warn: (w: ImportWarning) => void, option
     origin: { format: CODEX_FORMAT, id, file: path.basename(abs) },
   };
   if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
+  // The title: the first message the person typed (event_msg user_message), looked for only before the
+  // model's first output, so it never changes as the file grows; follow mode waits until it is settled.
+  let title: string | undefined;
+  let settled = false;
+  for (const l of lines) {
+    const p = (l.value.payload ?? {}) as Obj;
+    if (l.value.type === 'event_msg' && p.type === 'user_message' && typeof p.message === 'string') {
+      // The VS Code extension puts the editor's context first and the request after this heading.
+      const request = p.message.split('## My request for Codex:');
+      title = oneLine(request[request.length - 1], 80);
+      settled = true;
+      break;
+    }
+    if (l.value.type === 'response_item' && (p.role === 'assistant' || p.type === 'reasoning' || p.type === 'function_call')) {
+      settled = true;
+      break;
+    }
+  }
+  if (options.partialTail && !settled) return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [] };
+  if (title) genesis.title = title;
   if (metaLine) genesis.source = { format: CODEX_FORMAT, record: metaLine.value as IpldValue };
   const events: EventInput[] = [genesis];
   const numbers: (number | undefined)[] = [metaLine?.line];
@@ -112,8 +132,11 @@ export function codexEvent(record: Obj, ts: number, before: EventInput[]): Event
     const stripped = { ...record, payload: omit(p, rebuild.slice('payload.'.length)) };
     const source: Obj = { format: CODEX_FORMAT, record: stripped, rebuild };
     if (sameAs !== undefined) source.sameAs = sameAs;
-    const all = [...before, e];
-    if (deepEqual(rebuildCodex(e, source, all, all.length - 1), record)) {
+    // Check against the event as it will read back (DAG-CBOR sorts map keys, which changes what
+    // JSON.stringify gives for tool arguments).
+    const stored = decode(encode({ ...e, source: source as IpldValue })) as Obj;
+    const all = [...before, stored];
+    if (deepEqual(rebuildCodex(stored, stored.source as Obj, all, all.length - 1), record)) {
       e.source = source as IpldValue;
       return e;
     }

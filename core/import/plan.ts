@@ -31,8 +31,13 @@ export interface ApplyResult {
   present: number;
 }
 
-/** What a follow loop remembers between applies: the tip we left each timeline at and its CIDs. */
-export type ApplyCache = Map<string, { tip: string; cids: CID[] }>;
+/**
+ * What a follow loop remembers between applies: the tip we left each timeline at, its CIDs, and the
+ * file lines its events came from. When the tip has not moved and the new plan starts with the same
+ * lines, the file only grew (follow reads append-only files) and the events already there need no
+ * second look; otherwise they are compared one by one.
+ */
+export type ApplyCache = Map<string, { tip: string; cids: CID[]; lines?: (number | undefined)[] }>;
 
 /**
  * Write a plan into the store, one commit per event, skipping what is already there. For each
@@ -49,31 +54,41 @@ export async function applyPlan(
   const commitsOf = new Map<string, string[]>(); // timeline → commit oid of each seq (as written or found)
   for (const t of plan.timelines) {
     const tip = store.tipOf(t.name);
-    const cids = plannedCids(t.events);
     let commits: string[];
+    let cids: CID[];
     let have = 0;
     if (tip) {
+      // Compare what is there with the plan, event by event: the CID the store would give the
+      // planned event on top of the same prefix.
       const cached = hooks.cache?.get(t.name);
-      const existing = cached && cached.tip === tip ? cached.cids : store.readEvents(tip).map((e) => e.cid);
-      while (have < existing.length && have < cids.length && existing[have].equals(cids[have])) have++;
+      const hit = cached !== undefined && cached.tip === tip;
+      const existing = hit ? cached.cids : store.readEvents(tip).map((e) => e.cid);
+      const sameLines = hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
+      if (sameLines && existing.length <= t.events.length) have = existing.length;
+      let prev: CID | null = have > 0 ? existing[have - 1] : null;
+      while (have < existing.length && have < t.events.length && existing[have].equals(cidAt(t.events[have], have, prev))) prev = existing[have++];
       if (have < existing.length) {
         hooks.warn?.({
           file: plan.file,
-          message: `timeline ${t.name} already holds other events from seq ${have} on (it was extended or imported from another version of the file); left as it is`,
+          message: `timeline ${t.name} already holds other events from seq ${have} on (it was extended, or imported from another version of the file); left as it is`,
         });
         result.timelines.push({ name: t.name, status: 'diverged', appended: 0, present: have });
         commitsOf.set(t.name, commitList(store, tip));
         continue;
       }
       commits = commitList(store, tip);
+      cids = existing.slice();
     } else if (t.fork && commitsOf.has(t.fork.of)) {
+      // A fork: a branch at the last shared commit; only its own events are appended.
       const base = commitsOf.get(t.fork.of)!.slice(0, t.fork.shared);
       await store.branch(t.name, base[base.length - 1], t.fork.of);
       commits = base;
+      cids = (hooks.cache?.get(t.fork.of)?.cids ?? []).slice(0, t.fork.shared);
       have = t.fork.shared;
     } else {
       const made = await store.create(t.name, t.events[0]);
       commits = [made.commit];
+      cids = [made.cid];
       have = 1;
       result.appended++;
       hooks.progress?.(1);
@@ -83,12 +98,13 @@ export async function applyPlan(
     result.present += present;
     for (let i = have; i < t.events.length; i++) {
       const a = await store.append(t.name, t.events[i]);
-      if (!a.cid.equals(cids[i])) {
+      if (a.seq !== i) {
         // Someone else appended meanwhile: our event went on top of theirs. Report, stop this timeline.
         hooks.warn?.({ file: plan.file, message: `timeline ${t.name} moved while importing; stopped at seq ${a.seq}` });
         break;
       }
       commits.push(a.commit);
+      cids.push(a.cid);
       appended++;
       result.appended++;
       hooks.progress?.(1);
@@ -96,7 +112,9 @@ export async function applyPlan(
     const status = tip ? (appended > 0 ? 'extended' : 'unchanged') : 'created';
     result.timelines.push({ name: t.name, status, appended, present });
     commitsOf.set(t.name, commits);
-    hooks.cache?.set(t.name, { tip: commits[commits.length - 1], cids: cids.slice(0, commits.length) });
+    if (hooks.cache && cids.length === commits.length) {
+      hooks.cache.set(t.name, { tip: commits[commits.length - 1], cids, lines: t.lines?.slice(0, commits.length) });
+    }
   }
   return result;
 }
@@ -108,19 +126,12 @@ function commitList(store: Store, tip: string): string[] {
   return out.reverse();
 }
 
-/** The CIDs the store gives these events appended in order from genesis (v, seq, prev filled in). */
-export function plannedCids(events: EventInput[]): CID[] {
-  const out: CID[] = [];
-  let prev: CID | null = null;
-  for (let seq = 0; seq < events.length; seq++) {
-    const e: Record<string, IpldValue> = {};
-    for (const [k, v] of Object.entries(events[seq])) if (v !== undefined) e[k] = v;
-    e.v = EVENT_VERSION;
-    e.seq = seq;
-    e.prev = prev;
-    const cid: CID = cidOf(encode(e));
-    out.push(cid);
-    prev = cid;
-  }
-  return out;
+/** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */
+export function cidAt(input: EventInput, seq: number, prev: CID | null): CID {
+  const e: Record<string, IpldValue> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) e[k] = v;
+  e.v = EVENT_VERSION;
+  e.seq = seq;
+  e.prev = prev;
+  return cidOf(encode(e));
 }

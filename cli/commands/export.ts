@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentlogError } from '../../core/errors.js';
+import { exportTimeline, toJsonl, type ExportFormat } from '../../core/export/index.js';
+import { resolveRev } from '../../core/rev.js';
+import type { Command } from '../command.js';
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'write a timeline as a Claude Code or Codex session file',
+  usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR]',
+  help: `Writes the session file of the timeline as of REV (default HEAD) to stdout, or to FILE.
+
+An imported timeline gives back the original records of its branch, in order (each equal, as parsed
+JSON, to the original line). Other events (appended with agentlog, or imported from the other agent)
+are written as that agent's records: messages, tool calls and their results, images, compactions.
+
+options:
+  --out FILE        write to FILE instead of stdout
+  --session-id ID   the session id to write (default: the imported one)
+  --cwd DIR         rewrite the recorded cwd to DIR`,
+  options: { out: { type: 'string', short: 'o' }, 'session-id': { type: 'string' }, cwd: { type: 'string' } },
+  maxPositionals: 2,
+  async run(ctx, values, positionals) {
+    const [which, rev] = positionals;
+    if (which !== 'claude' && which !== 'codex') {
+      throw new AgentlogError('E_INPUT', `say which format: agentlog export claude|codex [REV] (got "${which ?? ''}")`);
+    }
+    const store = ctx.store();
+    const { commit } = resolveRev(store, rev);
+    const exported = exportTimeline(store, commit, which as ExportFormat, {
+      sessionId: values['session-id'] as string | undefined,
+      cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd as string) : undefined,
+    });
+    const text = toJsonl(exported.records);
+    if (values.out) {
+      const out = path.resolve(ctx.cwd, values.out as string);
+      fs.writeFileSync(out, text);
+      ctx.stderr.write(`wrote ${exported.records.length} record(s) of session ${exported.sessionId} to ${out}\n`);
+    } else {
+      ctx.stdout.write(text);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentlogError } from '../../core/errors.js';
+import { follow } from '../../core/import/follow.js';
+import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
+import type { ImportWarning } from '../../core/import/jsonl.js';
+import type { Command, Context } from '../command.js';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'import Claude Code or Codex CLI sessions (again: adds only what is new)',
+  usage: 'agentlog import claude|codex [PATH…] [--all] [--follow] [--json]',
+  help: `Imports session files as timelines, one commit per record, each event keeping its source record
+(so export gives the file back). Timestamps come from the records, so importing the same file twice,
+or on another machine, makes the same events and commits; the second time adds nothing.
+
+Claude Code (~/.claude/projects/<project>/<id>.jsonl): timeline claude/<file name>; a branch of the
+record tree (an edited prompt, a regenerated reply) is a fork claude/<name>.fork-<uuid8> sharing the
+commits before it; sidechains and subagents (the <id>/subagents/ folder comes along with its main
+file) are timelines claude/<name>.side-<uuid8> and claude/<name>.agent-<id>.
+Codex (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl): timeline codex/<session id>.
+
+PATH: session files or folders of them. With no PATH: the sessions in the agent's default location
+whose recorded cwd lies in the folder that holds the store (--all: every project's).
+
+A malformed, truncated or over-long line is skipped with a warning naming the file and line.
+
+options:
+  --all         with no PATH: every session, not only this project's
+  --follow, -f  keep watching the files and append records as the agent writes them (with no PATH,
+                sessions that start meanwhile too); Ctrl-C stops
+  --json        print the summary as JSON on stdout`,
+  options: { all: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } },
+  async run(ctx, values, positionals) {
+    const [which, ...paths] = positionals;
+    if (which !== 'claude' && which !== 'codex') {
+      throw new AgentlogError('E_INPUT', `say which agent's sessions to import: agentlog import claude|codex [PATH…] (got "${which ?? ''}")`);
+    }
+    const format: Format = which;
+    const store = ctx.store();
+    const files = paths.length
+      ? paths.flatMap((p) => expand(path.resolve(ctx.cwd, p), format))
+      : defaultSessionFiles(format, ctx.env, values.all ? undefined : projectFolder(store.dir));
+    if (files.length === 0) {
+      ctx.stderr.write(`agentlog import: no ${which} sessions found${paths.length ? '' : values.all ? '' : ` for ${projectFolder(store.dir)} (try --all)`}\n`);
+      if (!values.follow) return 0;
+    }
+    const warn = (w: ImportWarning) => ctx.stderr.write(`agentlog import: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
+    if (values.follow) {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      ctx.stderr.write(`agentlog import: following ${files.length} file(s); Ctrl-C stops\n`);
+      try {
+        const within = values.all ? undefined : projectFolder(store.dir);
+        await follow(store, format, files, {
+          signal: controller.signal,
+          warn,
+          // With no PATH, sessions started after this one are followed too.
+          discover: paths.length ? undefined : (known) => defaultSessionFiles(format, ctx.env, within, known),
+          onDiscover: (found) => ctx.stderr.write(`agentlog import: following ${found.join(', ')}\n`),
+          onImport: (s) => ctx.stderr.write(`agentlog import: +${s.events.appended} event(s) on ${s.timelines.names.filter(Boolean).join(', ')}\n`),
+        });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      return 0;
+    }
+    const bar = progressBar(ctx, files.length);
+    const summary = await importFiles(store, format, files, { warn: (w) => (bar.clear(), warn(w)), progress: bar.tick });
+    bar.clear();
+    report(ctx, summary, !!values.json);
+    return 0;
+  },
+};
+
+/** A session file, or the session files in a folder (subagent files come with their main file). */
+function expand(p: string, format: Format): string[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new AgentlogError('E_INPUT', `${p}: no such file or folder`);
+  }
+  if (st.isFile()) return [p];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const q = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!(format === 'claude' && e.name === 'subagents')) walk(q);
+      } else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(q);
+    }
+  };
+  walk(p);
+  return out;
+}
+
+/** The folder a store belongs to: the folder that holds `.agentlog/`, or the store's own folder. */
+function projectFolder(storeDir: string): string {
+  return path.basename(storeDir) === '.agentlog' ? path.dirname(storeDir) : storeDir;
+}
+
+function progressBar(ctx: Context, files: number) {
+  let n = 0;
+  let shown = 0;
+  const on = ctx.stderr.isTTY;
+  return {
+    tick: (k: number) => {
+      n += k;
+      if (!on || (shown > 0 && n - shown < 50)) return;
+      shown = n;
+      ctx.stderr.write(`\r\x1b[Kimporting ${files} file(s): ${n} event(s) written`);
+    },
+    clear: () => {
+      if (on && shown > 0) ctx.stderr.write('\r\x1b[K');
+      shown = 0;
+    },
+  };
+}
+
+function report(ctx: Context, s: ImportSummary, json: boolean): void {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const t = s.timelines;
+  ctx.stderr.write(
+    `imported ${s.sessions} session(s): ${t.created} timeline(s) created, ${t.extended} extended, ${t.unchanged} unchanged` +
+      `${t.diverged ? `, ${t.diverged} left as they were (they hold other events)` : ''}; ` +
+      `${s.events.appended} event(s) appended, ${s.events.present} already present; ${s.warnings.length} record(s) skipped or warned about\n`,
+  );
+  for (const name of t.names) ctx.stdout.write(`${name}\n`);
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { AgentlogError } from '../../core/errors.js';
+import { prepareResume, shellQuote } from '../../core/export/resume.js';
+import { resolveRev } from '../../core/rev.js';
+import type { Command } from '../command.js';
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'hand a timeline to Claude Code or Codex to continue it',
+  usage: 'agentlog resume [REV] --with claude|codex [--cwd DIR] [--exec] [--json]',
+  help: `Writes the session as of REV (default HEAD) where the agent looks for it on this machine
+(Claude Code: ~/.claude/projects/<project>/<id>.jsonl; Codex: ~/.codex/sessions/YYYY/MM/DD/), with
+the recorded cwd rewritten to DIR, then prints the agent's own resume command (or runs it with --exec).
+
+At the tip of a timeline that is not a fork the session keeps its id. From an older point, a fork, or
+when the agent's file has moved on since the import, it gets a new id derived from the commit, and the
+original file stays as it was.
+
+options:
+  --with AGENT   claude or codex (either can resume a session that began in the other)
+  --cwd DIR      the project folder to resume in (default: the current folder)
+  --exec         run the resume command in DIR instead of printing it
+  --json         print {agent, sessionId, file, cwd, command, newId} on stdout`,
+  options: { with: { type: 'string' }, cwd: { type: 'string' }, exec: { type: 'boolean' }, json: { type: 'boolean' } },
+  maxPositionals: 1,
+  async run(ctx, values, positionals) {
+    const agent = values.with;
+    if (agent !== 'claude' && agent !== 'codex') throw new AgentlogError('E_INPUT', 'say which agent resumes: --with claude|codex');
+    const store = ctx.store();
+    const rev = resolveRev(store, positionals[0]);
+    // The session keeps its id only at the tip of a timeline that is not a fork (a fork is another
+    // conversation than the session file the agent has under that id).
+    const isTip = rev.timeline !== undefined && store.tipOf(rev.timeline) === rev.commit && store.forkRecords()[rev.timeline] === undefined;
+    const cwd = path.resolve(ctx.cwd, (values.cwd as string | undefined) ?? '.');
+    const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now });
+    ctx.stderr.write(`wrote ${plan.file}${plan.newId ? ' (a new session id: the original stays as it was)' : ''}\n`);
+    if (values.json) ctx.stdout.write(`${JSON.stringify(plan)}\n`);
+    else if (!values.exec) ctx.stdout.write(`cd ${shellQuote([plan.cwd])} && ${shellQuote(plan.command)}\n`);
+    if (!values.exec) return 0;
+    const r = spawnSync(plan.command[0], plan.command.slice(1), { cwd: plan.cwd, stdio: 'inherit', env: ctx.env });
+    if (r.error) throw new AgentlogError('E_INPUT', `cannot run ${plan.command[0]}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (not on PATH)' : r.error.message}`);
+    return r.status ?? 1;
+  },
+};

@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../store.js';
+import { claudeProjectsDir, codexSessionsDir } from '../import/index.js';
+import { exportTimeline, toJsonl, uuidFrom, type ExportFormat } from './index.js';
+
+export interface ResumePlan {
+  agent: ExportFormat;
+  sessionId: string;
+  /** Where the session file was written. */
+  file: string;
+  cwd: string;
+  /** The agent's own resume command, to run in `cwd`. */
+  command: string[];
+  /** True when the session got a new id (an older point, or the agent's file has moved on). */
+  newId: boolean;
+}
+
+/** Claude Code's folder name for a project: the absolute cwd with every non-alphanumeric as "-". */
+export function claudeProjectName(cwd: string): string {
+  return cwd.replace(/[^A-Za-z0-9]/g, '-');
+}
+
+/**
+ * Write the session of `commit` where the agent looks for it and say how to resume it. The session
+ * keeps its id when `commit` is the tip of its timeline and the agent's file is absent or is exactly
+ * what we would write (a prefix of ours, as the agent wrote it before); otherwise it gets a new id
+ * derived from the commit, so the original session file stays as it was.
+ */
+export function prepareResume(
+  store: Store,
+  commit: string,
+  isTip: boolean,
+  agent: ExportFormat,
+  options: { cwd: string; env?: NodeJS.ProcessEnv; now?: () => number },
+): ResumePlan {
+  const env = options.env ?? process.env;
+  const cwd = path.resolve(options.cwd);
+  const first = exportTimeline(store, commit, agent, { cwd });
+  let sessionId = first.sessionId;
+  let text = toJsonl(first.records);
+  let file = (agent === 'codex' ? findCodexFile(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env);
+  let newId = false;
+  const existing = readIf(file);
+  if (!isTip || (existing !== undefined && existing !== text)) {
+    sessionId = uuidFrom(`${commit}/${agent}`);
+    newId = true;
+    const again = exportTimeline(store, commit, agent, { cwd, sessionId });
+    text = toJsonl(again.records);
+    file = sessionFile(agent, sessionId, options.now?.() ?? Date.now(), cwd, env);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+  const command = agent === 'claude' ? ['claude', '--resume', sessionId] : ['codex', 'resume', sessionId];
+  return { agent, sessionId, file, cwd, command, newId };
+}
+
+/** A rollout already on this machine for a Codex session id (Codex names files by local time). */
+function findCodexFile(id: string, env: NodeJS.ProcessEnv): string | undefined {
+  const root = codexSessionsDir(env);
+  const suffix = `-${id}.jsonl`;
+  const walk = (dir: string, depth: number): string | undefined => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return undefined;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && depth > 0) {
+        const hit = walk(p, depth - 1);
+        if (hit) return hit;
+      } else if (e.isFile() && e.name.endsWith(suffix)) return p;
+    }
+    return undefined;
+  };
+  return walk(root, 3);
+}
+
+function readIf(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the agent keeps a session file: Claude by project folder, Codex by date. */
+export function sessionFile(agent: ExportFormat, sessionId: string, ts: number, cwd: string, env: NodeJS.ProcessEnv): string {
+  if (agent === 'claude') return path.join(claudeProjectsDir(env), claudeProjectName(cwd), `${sessionId}.jsonl`);
+  const d = new Date(ts);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const day = path.join(String(d.getUTCFullYear()), p2(d.getUTCMonth() + 1), p2(d.getUTCDate()));
+  const stamp = `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}-${p2(d.getUTCMinutes())}-${p2(d.getUTCSeconds())}`;
+  return path.join(codexSessionsDir(env), day, `rollout-${stamp}-${sessionId}.jsonl`);
+}
+
+/** Quote a command for a POSIX shell, for printing. */
+export function shellQuote(args: string[]): string {
+  return args.map((a) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

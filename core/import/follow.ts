@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../store.js';
+import { importFiles, type Format, type ImportSummary } from './index.js';
+import type { ImportWarning } from './jsonl.js';
+import type { ApplyCache } from './plan.js';
+
+export interface FollowOptions {
+  /** How often to look at the files (ms; default 300). */
+  interval?: number;
+  signal?: AbortSignal;
+  warn?: (w: ImportWarning) => void;
+  /** Called after each import that appended events. */
+  onImport?: (summary: ImportSummary) => void;
+  /** Look for new session files now and then (every `rescan` ms, default 3000): given the files followed. */
+  discover?: (known: Set<string>) => string[];
+  rescan?: number;
+  /** Called when discover found files to follow. */
+  onDiscover?: (files: string[]) => void;
+}
+
+/**
+ * Follow session files while an agent writes them: import now, then whenever a file (or a Claude
+ * session's subagents/ folder) changes, import again; with `discover`, new session files are followed
+ * as they appear. Importing is idempotent, so each pass appends
+ * only the new records; a last line still being written (no newline yet) waits for the next pass.
+ * Resolves when `signal` aborts.
+ */
+export async function follow(store: Store, format: Format, files: string[], options: FollowOptions = {}): Promise<void> {
+  const interval = options.interval ?? 300;
+  const cache: ApplyCache = new Map();
+  const seen = new Set<string>(); // warnings already reported (a bad line is seen on every pass)
+  const warn = (w: ImportWarning) => {
+    const key = `${w.file}:${w.line}:${w.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    options.warn?.(w);
+  };
+  const signatures = new Map<string, string>();
+  files = files.slice();
+  let lastScan = Date.now();
+  const pass = async () => {
+    if (options.discover && Date.now() - lastScan >= (options.rescan ?? 3000)) {
+      lastScan = Date.now();
+      const found = options.discover(new Set(files));
+      if (found.length) {
+        files.push(...found);
+        options.onDiscover?.(found);
+      }
+    }
+    const changed = files.filter((f) => {
+      const sig = signature(format, f);
+      if (signatures.get(f) === sig) return false;
+      signatures.set(f, sig);
+      return sig !== '';
+    });
+    if (changed.length === 0) return;
+    const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true });
+    if (summary.events.appended > 0) options.onImport?.(summary);
+  };
+  await pass();
+  while (!options.signal?.aborted) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, interval);
+      options.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+    if (options.signal?.aborted) break;
+    await pass();
+  }
+}
+
+/** Size and mtime of a file and, for Claude Code, of its subagent files; '' when it does not exist. */
+function signature(format: Format, file: string): string {
+  const parts: string[] = [];
+  try {
+    const st = fs.statSync(file);
+    parts.push(`${st.size}:${st.mtimeMs}`);
+  } catch {
+    return '';
+  }
+  if (format === 'claude') {
+    const dir = path.join(path.dirname(file), path.basename(file).replace(/\.jsonl$/, ''), 'subagents');
+    try {
+      for (const f of fs.readdirSync(dir).sort()) {
+        const st = fs.statSync(path.join(dir, f));
+        parts.push(`${f}:${st.size}:${st.mtimeMs}`);
+      }
+    } catch {
+      // no subagents folder
+    }
+  }
+  return parts.join('|');
+}

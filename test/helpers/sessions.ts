@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../cli/main.js';
+import { Store } from '../../core/store.js';
+import { clock, tmpdir } from './tmp.js';
+
+/** The project's own small session fixtures (test/fixtures/). */
+export const OWN_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+
+/** A fresh store in a temporary folder. */
+export function freshStore(): Store {
+  return Store.init(tmpdir('agentlog-import-')).store;
+}
+
+/** Run the CLI in-process with captured output. */
+export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, tty = false) {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    cwd,
+    env,
+    now: clock(),
+    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
+    stderr: { write: (t) => void (err += t), isTTY: tty, columns: 100 },
+    stdin: async () => '',
+  });
+  return { code, out, err };
+}
+
+/** The parsed JSON lines of a file (blank lines left out). */
+export function jsonLines(file: string): unknown[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+
+/** Every *.jsonl under a folder (recursively), sorted. */
+export function jsonlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.jsonl')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
