@@ -23,6 +23,8 @@ export interface SessionInfo {
   genesis: Event;
   timelines: TimelineInfo[]; // roots; forks nest in `forks`
   updated: number;
+  /** The timeline that started this session (a subagent's or sidechain's genesis `parent.timeline`). */
+  parent?: string;
 }
 
 interface Loaded {
@@ -110,7 +112,8 @@ export function listSessions(store: Store): SessionInfo[] {
     }
     const g = members[0].genesis;
     const updated = Math.max(...members.map((m) => m.tipEvent.ts));
-    sessions.push({ id, title: typeof g.title === 'string' ? g.title : '', genesis: g, timelines: roots, updated });
+    const parent = g.parent && typeof g.parent === 'object' && !Array.isArray(g.parent) ? (g.parent as Record<string, unknown>).timeline : undefined;
+    sessions.push({ id, title: typeof g.title === 'string' ? g.title : '', genesis: g, timelines: roots, updated, ...(typeof parent === 'string' ? { parent } : {}) });
   }
   return sessions.sort((a, b) => b.updated - a.updated);
 }

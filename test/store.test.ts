@@ -205,12 +205,16 @@ describe('store', () => {
     const at2 = resolveRev(store, 'talk@2');
     await store.branch('talk-retry', at2.commit, 'talk');
     await store.append('talk-retry', { kind: 'note', text: 'other way' });
-    const [s] = listSessions(store);
+    const s = listSessions(store).find((x) => x.title === 'a talk')!;
     expect(s.timelines.map((t) => t.name)).toEqual(['talk']);
     expect(s.timelines[0].forks.map((f) => [f.name, f.forkSeq, f.length])).toEqual([['talk-retry', 2, 4]]);
+    // A session started by a timeline (a subagent) names it in its genesis.
+    await store.create('talk-agent', { kind: 'session', title: 'subtask', parent: { timeline: 'talk' } });
+    const child = listSessions(store).find((x) => x.title === 'subtask');
+    expect(child?.parent).toBe('talk');
     // Without agentlog's record (a plain git clone), the commit graph says the same.
     fs.rmSync(path.join(store.gitDir, 'agentlog', 'forks.json'));
-    expect(listSessions(store)[0].timelines[0].forks.map((f) => f.name)).toEqual(['talk-retry']);
+    expect(listSessions(store).find((x) => x.title === 'a talk')!.timelines[0].forks.map((f) => f.name)).toEqual(['talk-retry']);
   });
 });
 
