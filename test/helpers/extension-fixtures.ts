@@ -2,7 +2,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { Store } from '../../core/index.js';
+import { Store, type EventInput } from '../../core/index.js';
 import { clock, tmpdir } from './tmp.js';
 
 /** A store at `<workspace>/.agentlog` with one session "demo" of `n` events after genesis. */
@@ -16,7 +16,7 @@ export async function demoStore(n = 6, name = 'demo'): Promise<{ workspace: stri
 }
 
 /** The i-th event of a conversation: user, assistant with a tool call, the tool's result, … */
-export function eventFor(i: number) {
+export function eventFor(i: number): EventInput {
   switch (i % 3) {
     case 1:
       return { kind: 'message', role: 'user', content: [{ type: 'text', text: `Question ${i}: why does **parse** fail?` }] };

@@ -1,0 +1,96 @@
+/**
+ * The one message protocol between the extension host and the session panel's webview. Both sides
+ * import these types; every message is a member of one of the two unions, switched on `type`.
+ */
+import type { ItemVM } from './transcript.js';
+
+/** What the panel header shows. */
+export interface HeaderVM {
+  store: string;
+  timeline: string;
+  title: string;
+  /** The newest seq of the timeline. */
+  tipSeq: number;
+  /** The seq being viewed (the transcript ends there). */
+  viewSeq: number;
+  /** True when viewSeq < tipSeq: the panel shows the past. */
+  past: boolean;
+  /** Set when the view follows the store's checked-out commit (git checkout). */
+  followsHead: boolean;
+  /** Model used by resume, for the message box placeholder. */
+  model: string;
+}
+
+export type HostMessage =
+  /** Replace everything: a new timeline, a new point in time. `items` are the newest up to viewSeq. */
+  | { type: 'reset'; header: HeaderVM; items: ItemVM[]; hasOlder: boolean; reveal?: number }
+  /** Earlier items, asked for by `loadOlder`; prepend them. */
+  | { type: 'older'; items: ItemVM[]; hasOlder: boolean }
+  /** New events at the tip (only sent while viewing the tip). */
+  | { type: 'append'; header: HeaderVM; items: ItemVM[] }
+  /** The header changed without new items to show (the tip moved while viewing the past). */
+  | { type: 'header'; header: HeaderVM }
+  /** Resume: the user's message is on its way to the model. */
+  | { type: 'streamStart'; userText: string }
+  /** Resume: a piece of the model's answer. */
+  | { type: 'streamDelta'; text: string }
+  /** Resume ended: appended (items follow in an `append`/`reset`), stopped, or failed. */
+  | { type: 'streamEnd'; outcome: 'appended' | 'stopped' | 'failed'; error?: string };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'loadOlder'; beforeSeq: number }
+  /** View the session as of `seq`; null = follow the tip. */
+  | { type: 'travel'; seq: number | null }
+  | { type: 'fork'; seq: number }
+  | { type: 'copyCid'; seq: number }
+  | { type: 'copyLink'; seq: number }
+  | { type: 'send'; text: string }
+  | { type: 'stop' }
+  /** The page reports what it shows (for tests and for the host's state). */
+  | { type: 'rendered'; state: RenderedState };
+
+export interface RenderedState {
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  viewSeq: number;
+  tipSeq: number;
+  past: boolean;
+  streaming: boolean;
+  error: string;
+}
+
+/** What a restored panel needs (kept by VS Code's webview state). */
+export interface PanelState {
+  store: string;
+  timeline: string;
+  /** null = following the tip. */
+  seq: number | null;
+}
+
+export function isWebviewMessage(m: unknown): m is WebviewMessage {
+  if (!m || typeof m !== 'object') return false;
+  const t = (m as { type?: unknown }).type;
+  switch (t) {
+    case 'ready':
+    case 'stop':
+      return true;
+    case 'loadOlder':
+      return Number.isSafeInteger((m as { beforeSeq?: unknown }).beforeSeq);
+    case 'travel': {
+      const s = (m as { seq?: unknown }).seq;
+      return s === null || Number.isSafeInteger(s);
+    }
+    case 'fork':
+    case 'copyCid':
+    case 'copyLink':
+      return Number.isSafeInteger((m as { seq?: unknown }).seq);
+    case 'send':
+      return typeof (m as { text?: unknown }).text === 'string';
+    case 'rendered':
+      return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Stores and timelines → the Sessions view's tree. Pure: the host turns these nodes into
+ * vscode.TreeItems one to one (label, description, tooltip, contextValue).
+ */
+
+/** What the host reads of one timeline (see src/storeReader.ts). */
+export interface TimelineFacts {
+  name: string;
+  tip: string;
+  /** Seq of the newest event: the timeline holds tipSeq + 1 events. */
+  tipSeq: number;
+  tipCid: string;
+  /** The genesis event's CID: the session's id. */
+  session: string;
+  title: string;
+  agent: string;
+  model: string;
+  /** `ts` of the newest event. */
+  lastTs: number;
+  /** The timeline this one was forked from (core's listSessions: fork records, else the commit graph). */
+  forkedFrom?: string;
+}
+
+export interface StoreFacts {
+  dir: string;
+  label: string;
+  timelines: TimelineFacts[];
+  error?: string;
+}
+
+export type SessionNode =
+  | { kind: 'store'; id: string; dir: string; label: string; description: string; tooltip: string; contextValue: 'store'; children: SessionNode[] }
+  | {
+      kind: 'timeline';
+      id: string;
+      dir: string;
+      name: string;
+      label: string;
+      description: string;
+      tooltip: string;
+      contextValue: 'timeline' | 'fork';
+      children: SessionNode[];
+    }
+  | { kind: 'message'; id: string; label: string; description: string; tooltip: string; contextValue: 'message'; children: [] };
+
+/** Build the tree: stores, their timelines, forks nested under the timeline they left. */
+export function sessionTree(stores: StoreFacts[], now: number): SessionNode[] {
+  return stores.map((s) => {
+    const children: SessionNode[] = s.error
+      ? [{ kind: 'message', id: `${s.dir}\0error`, label: s.error, description: '', tooltip: s.error, contextValue: 'message', children: [] }]
+      : timelineNodes(s, now);
+    const n = s.timelines.length;
+    return {
+      kind: 'store',
+      id: s.dir,
+      dir: s.dir,
+      label: s.label,
+      description: s.error ? 'unreadable' : `${n} timeline${n === 1 ? '' : 's'}`,
+      tooltip: s.dir,
+      contextValue: 'store',
+      children,
+    };
+  });
+}
+
+/**
+ * Which timeline each fork hangs under: its `forkedFrom` (core works that out from fork records or
+ * the commit graph) when that timeline is listed too. A cycle (inconsistent records) is broken by
+ * making the timeline a root, so no timeline is ever lost from the view.
+ */
+export function parentsOf(timelines: TimelineFacts[]): Map<string, string | undefined> {
+  const names = new Set(timelines.map((t) => t.name));
+  const out = new Map<string, string | undefined>();
+  for (const t of timelines) out.set(t.name, t.forkedFrom && names.has(t.forkedFrom) && t.forkedFrom !== t.name ? t.forkedFrom : undefined);
+  for (const t of timelines) {
+    const seen = new Set<string>([t.name]);
+    for (let p = out.get(t.name); p; p = out.get(p)) {
+      if (seen.has(p)) {
+        out.set(t.name, undefined);
+        break;
+      }
+      seen.add(p);
+    }
+  }
+  return out;
+}
+
+function timelineNodes(s: StoreFacts, now: number): SessionNode[] {
+  const parents = parentsOf(s.timelines);
+  const kids = new Map<string | undefined, TimelineFacts[]>();
+  for (const t of s.timelines) {
+    const p = parents.get(t.name);
+    kids.set(p, [...(kids.get(p) ?? []), t]);
+  }
+  const build = (parent: string | undefined): SessionNode[] =>
+    (kids.get(parent) ?? [])
+      .sort((a, b) => b.lastTs - a.lastTs || cmp(a.name, b.name))
+      .map((t) => ({
+        kind: 'timeline' as const,
+        id: `${s.dir}\0${t.name}`,
+        dir: s.dir,
+        name: t.name,
+        // A fork shares its session's title: its own name tells it apart.
+        label: parent === undefined && t.title ? t.title : t.name,
+        description: describe(t, now, parent === undefined),
+        tooltip: tooltip(t),
+        contextValue: parent === undefined ? ('timeline' as const) : ('fork' as const),
+        children: build(t.name),
+      }));
+  return build(undefined);
+}
+
+function describe(t: TimelineFacts, now: number, root: boolean): string {
+  const n = t.tipSeq + 1;
+  // Shortest facts first: a narrow sidebar cuts the end.
+  return [`${n} event${n === 1 ? '' : 's'}`, ago(now - t.lastTs), t.agent, t.model, root && t.title ? t.name : ''].filter(Boolean).join(' · ');
+}
+
+function tooltip(t: TimelineFacts): string {
+  return [
+    t.title || t.name,
+    `timeline: ${t.name}${t.forkedFrom ? ` (forked from ${t.forkedFrom})` : ''}`,
+    t.agent && `agent: ${t.agent}`,
+    t.model && `model: ${t.model}`,
+    `events: ${t.tipSeq + 1}`,
+    `last activity: ${new Date(t.lastTs).toISOString()}`,
+    `session: ${t.session}`,
+    `tip: ${t.tipCid}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** "just now", "5m ago", "3h ago", "2d ago". */
+export function ago(ms: number): string {
+  if (ms < 45_000) return 'just now';
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h}h ago`;
+  return `${Math.round(h / 24)}d ago`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

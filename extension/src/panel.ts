@@ -1,0 +1,145 @@
+/** Session panels: one webview per timeline, restored after a reload, wired to a PanelController. */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { panelHtml } from '../shared/html.js';
+import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/protocol.js';
+import { PanelController, type PanelHost } from './panelController.js';
+import { openStore } from './storeReader.js';
+import type { Chat } from './chat.js';
+
+export const VIEW_TYPE = 'agentlog.session';
+
+export interface PanelDeps {
+  extensionUri: vscode.Uri;
+  linkFor(store: string, timeline: string, cid: string): string;
+  chat(): Promise<{ chat: Chat; model: string } | { error: string }>;
+  modelLabel(): string;
+}
+
+export class SessionPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController }>();
+
+  constructor(private readonly deps: PanelDeps) {}
+
+  private key(store: string, timeline: string): string {
+    return `${store}\0${timeline}`;
+  }
+
+  /** Open the panel of a timeline (or reveal it), optionally at an event seq or CID. */
+  show(store: string, timeline: string, at?: { seq?: number | null; cid?: string }): PanelController {
+    const existing = this.panels.get(this.key(store, timeline));
+    if (existing) {
+      existing.panel.reveal();
+      if (at?.cid) existing.controller.reveal(at.cid);
+      else if (at && at.seq !== undefined) existing.controller.travel(at.seq);
+      return existing.controller;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, timeline, vscode.ViewColumn.Active, this.options());
+    const c = this.attach(panel, { store, timeline, seq: at?.seq ?? null });
+    if (at?.cid) c.revealWhenReady = at.cid;
+    return c.controller;
+  }
+
+  /** VS Code restores a panel after a reload. */
+  async revive(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const s = state as Partial<PanelState> | undefined;
+    if (!s || typeof s.store !== 'string' || typeof s.timeline !== 'string') {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options();
+    this.attach(panel, { store: s.store, timeline: s.timeline, seq: typeof s.seq === 'number' ? s.seq : null });
+  }
+
+  all(): PanelController[] {
+    return [...this.panels.values()].map((p) => p.controller);
+  }
+
+  refreshAll(storeDir?: string): void {
+    for (const { controller } of this.panels.values()) if (!storeDir || controller.store.dir === storeDir) controller.refresh();
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, state: PanelState): { controller: PanelController; revealWhenReady?: string } {
+    const disposables: vscode.Disposable[] = [];
+    let key = this.key(state.store, state.timeline);
+    const holder: { controller: PanelController; revealWhenReady?: string } = {} as never;
+    const host: PanelHost = {
+      post: (m: HostMessage) => void panel.webview.postMessage(m),
+      copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      linkFor: this.deps.linkFor,
+      askForkName: (suggestion) =>
+        Promise.resolve(
+          vscode.window.showInputBox({
+            title: 'agentlog: Fork here',
+            prompt: 'Name of the new timeline (a git branch in the store)',
+            value: suggestion,
+            validateInput: (v) => (/^[A-Za-z0-9._/-]+$/.test(v) && !v.includes('..') ? undefined : 'Use letters, digits, . _ - /'),
+          }),
+        ),
+      openTimeline: (store, timeline, seq) => {
+        vscode.commands.executeCommand('agentlog.refresh');
+        this.show(store, timeline, { seq });
+      },
+      chat: this.deps.chat,
+      modelLabel: this.deps.modelLabel,
+      setTitle: (title) => {
+        panel.title = holder.controller ? `${title} · ${holder.controller.name}` : title;
+        const newKey = this.key(holder.controller.store.dir, holder.controller.name);
+        if (newKey !== key && this.panels.get(key)?.panel === panel) {
+          this.panels.delete(key);
+          key = newKey;
+          this.panels.set(key, { panel, controller: holder.controller });
+        }
+      },
+      saveState: () => {},
+      info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
+    };
+    holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
+    this.panels.set(key, { panel, controller: holder.controller });
+    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = this.html(panel.webview, state.timeline);
+    disposables.push(
+      panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        if (!isWebviewMessage(m)) return;
+        try {
+          await holder.controller.onMessage(m);
+          if (m.type === 'ready' && holder.revealWhenReady) {
+            holder.controller.reveal(holder.revealWhenReady);
+            holder.revealWhenReady = undefined;
+          }
+        } catch (e) {
+          vscode.window.showErrorMessage(`agentlog: ${(e as Error).message}`);
+        }
+      }),
+      panel.onDidDispose(() => {
+        if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
+        for (const d of disposables) d.dispose();
+      }),
+    );
+    return holder;
+  }
+
+  private html(webview: vscode.Webview, title: string): string {
+    const root = vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview');
+    return panelHtml({
+      nonce: randomBytes(18).toString('base64'),
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'panel.css')).toString(),
+      title,
+    });
+  }
+
+  dispose(): void {
+    for (const { panel } of this.panels.values()) panel.dispose();
+    this.panels.clear();
+  }
+}

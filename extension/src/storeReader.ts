@@ -1,0 +1,138 @@
+/**
+ * Reading stores for the views, through core only. No VS Code here: vitest runs it on real stores.
+ * Reads are incremental: a timeline's blob list comes from its trees, and only the events that are
+ * shown get decoded (a 10,000-event session opens by reading its last page).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openEvent, Store, type StoredEvent } from '../../core/index.js';
+import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/sessions.js';
+import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
+import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
+
+/** The stores of the workspace folders: `<folder>/<relPath>` where that is a git repository. */
+export function findStores(folders: string[], relPath: string): string[] {
+  const out: string[] = [];
+  for (const f of folders) {
+    const dir = path.resolve(f, relPath);
+    if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'HEAD'))) out.push(dir);
+  }
+  return [...new Set(out)];
+}
+
+const storeCache = new Map<string, Store>();
+
+/** One Store object per folder (it caches tips and commits). */
+export function openStore(dir: string): Store {
+  let s = storeCache.get(dir);
+  if (!s) {
+    s = Store.open(dir);
+    storeCache.set(dir, s);
+  }
+  return s;
+}
+
+/**
+ * A store's timelines for the Sessions view. Sessions and which timeline each fork left come from
+ * core's listSessions (fork records, else the commit graph); a timeline core cannot read is still
+ * listed, marked unreadable with the reason.
+ */
+export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFacts {
+  try {
+    const store = openStore(dir);
+    const timelines: TimelineFacts[] = [];
+    const walk = (t: TimelineInfo, session: SessionInfo) => {
+      timelines.push({
+        name: t.name,
+        tip: t.tip,
+        tipSeq: t.length - 1,
+        tipCid: t.tipCid ?? '',
+        session: session.id,
+        ...sessionFacts(session.genesis),
+        lastTs: t.updated,
+        forkedFrom: t.forkOf,
+      });
+      for (const f of t.forks) walk(f, session);
+    };
+    for (const s of listSessions(store)) for (const t of s.timelines) walk(t, s);
+    const seen = new Set(timelines.map((t) => t.name));
+    for (const [name, tip] of store.timelines()) {
+      if (seen.has(name)) continue;
+      let reason = 'not an agentlog timeline';
+      try {
+        store.eventBlobs(tip);
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      timelines.push({ name, tip, tipSeq: -1, tipCid: '', session: `unreadable:${name}`, title: `${name} (unreadable: ${reason})`, agent: '', model: '', lastTs: 0 });
+    }
+    return { dir, label, timelines };
+  } catch (e) {
+    return { dir, label, timelines: [], error: (e as Error).message };
+  }
+}
+
+function decodeBlob(store: Store, oid: string, seq: number): StoredEvent {
+  return openEvent(store.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`);
+}
+
+/** One timeline, read page by page. */
+export class TimelineReader {
+  private blobsOf = { commit: '', blobs: [] as string[] };
+  private readonly events = new Map<string, StoredEvent>();
+
+  constructor(
+    readonly store: Store,
+    readonly name: string,
+  ) {}
+
+  /** The tip commit, or undefined when the timeline no longer exists. */
+  tip(): string | undefined {
+    return this.store.tipOf(this.name);
+  }
+
+  /** Blob ids of the timeline's events as of `commit`, in seq order. */
+  blobs(commit: string): string[] {
+    if (this.blobsOf.commit !== commit) this.blobsOf = { commit, blobs: this.store.eventBlobs(commit) };
+    return this.blobsOf.blobs;
+  }
+
+  tipSeq(commit: string): number {
+    return this.blobs(commit).length - 1;
+  }
+
+  /** The event at `seq` (decoded once, cached by blob id: the same event in every commit). */
+  event(commit: string, seq: number): StoredEvent {
+    const oid = this.blobs(commit)[seq];
+    if (oid === undefined) throw new Error(`${this.name} has no event ${seq}`);
+    let e = this.events.get(oid);
+    if (!e) {
+      e = decodeBlob(this.store, oid, seq);
+      this.events.set(oid, e);
+    }
+    return e;
+  }
+
+  /** Items for seqs [from, to] (inclusive), oldest first. */
+  items(commit: string, from: number, to: number): ItemVM[] {
+    const out: ItemVM[] = [];
+    for (let s = Math.max(0, from); s <= to; s++) out.push(itemOf(this.event(commit, s)));
+    return out;
+  }
+
+  /** Every event from genesis to `seq`, for resume. */
+  eventsUpTo(commit: string, seq: number): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    for (let s = 0; s <= seq; s++) out.push(this.event(commit, s));
+    return out;
+  }
+
+  /** The commit that appended `seq` (walks first parents back from `commit`). */
+  commitAt(commit: string, seq: number): string {
+    for (const info of this.store.history(commit)) {
+      if (info.seq === seq) return info.oid;
+      if (info.seq >= 0 && info.seq < seq) break;
+    }
+    throw new Error(`no commit of ${this.name} appended event ${seq}`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Runs the extension's tests inside a real VS Code (`npm run test:vscode`), with @vscode/test-electron.
+ *
+ * - On a desktop (AGENTLOG_VSCODE=desktop, or VSCODE_EXECUTABLE=/path/to/code): runTests starts that
+ *   VS Code (downloading one when no path is given).
+ * - Here (the default): VSCODE_EXECUTABLE is test/vscode/code-shim.cjs, which runs code-server in
+ *   headless chromium (installed by test/vscode/setup.sh).
+ *
+ * The extension under test is the packaged .vsix, unpacked: what a user installs is what is tested.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { makeWorkspace } from './workspace.js';
+
+const __dirname = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(__dirname, '../..');
+const cache = process.env.AGENTLOG_VSCODE_CACHE ?? path.join(root, '.cache/vscode');
+
+async function main() {
+  const vsix = path.join(root, 'extension/agentlog-vscode.vsix');
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first`);
+  const ext = path.join(cache, 'extension-under-test');
+  fs.rmSync(ext, { recursive: true, force: true });
+  fs.mkdirSync(ext, { recursive: true });
+  execFileSync('python3', ['-m', 'zipfile', '-e', vsix, ext]);
+  const extensionDevelopmentPath = path.join(ext, 'extension');
+
+  const suite = path.join(cache, 'suite');
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, 'suite/index.ts')],
+    outfile: path.join(suite, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha', 'cbor-extract'],
+    logLevel: 'warning',
+  });
+  // CommonJS, whatever the repository's package.json says; mocha is resolved from its node_modules.
+  fs.writeFileSync(path.join(suite, 'package.json'), '{ "type": "commonjs" }\n');
+  fs.rmSync(path.join(suite, 'node_modules'), { force: true, recursive: true });
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(suite, 'node_modules'));
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-vscode-'));
+  const { workspace, store } = await makeWorkspace(tmp);
+  const desktop = process.env.AGENTLOG_VSCODE === 'desktop';
+  const vscodeExecutablePath = process.env.VSCODE_EXECUTABLE ?? (desktop ? undefined : path.join(__dirname, 'code-shim.cjs'));
+  const profile = path.join(tmp, 'profile');
+  try {
+    await runTests({
+      vscodeExecutablePath,
+      extensionDevelopmentPath,
+      extensionTestsPath: path.join(suite, 'index.js'),
+      launchArgs: [workspace, `--user-data-dir=${path.join(profile, 'user')}`, `--extensions-dir=${path.join(profile, 'exts')}`, '--disable-extensions'],
+      extensionTestsEnv: {
+        AGENTLOG_TEST_STORE: store,
+        AGENTLOG_TEST_WORKSPACE: workspace,
+        AGENTLOG_TEST_CLAUDE_FILE: path.join(root, 'test/fixtures/claude-code/tree.jsonl'),
+      },
+    });
+    console.log('real VS Code tests: passed');
+  } finally {
+    if (!process.env.AGENTLOG_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error('real VS Code tests failed:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});
