@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
 import { PackSet } from './pack.js';
-import { compactPacks, writePack } from './packwriter.js';
+import { compactPacks, deflate, writePack } from './packwriter.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -50,7 +50,7 @@ export class ObjectStore {
       fs.mkdirSync(dir, { recursive: true });
       this.knownDirs.add(dir);
     }
-    const raw = zlibWrap(header, content);
+    const raw = deflate(Buffer.concat([header, content]));
     const tmp = path.join(dir, `tmp_obj_${process.pid}_${++this.tmpCounter}`);
     const fd = fs.openSync(tmp, 'wx', 0o444);
     try {
@@ -130,31 +130,3 @@ export function corrupt(oid: string, why: string): AgentlogError {
   return new AgentlogError('E_OBJECT', `git object ${oid} is corrupt: ${why}`, { oid });
 }
 
-/**
- * The zlib stream of a loose object. Small objects are written as stored (uncompressed) deflate
- * blocks: a zlib header, the bytes, an Adler-32; it costs no deflate state per object, which
- * dominates the time of small writes, and `git gc` compresses them in the pack anyway. Larger
- * objects are deflated at level 1.
- */
-function zlibWrap(header: Buffer, content: Uint8Array): Buffer {
-  const total = header.length + content.length;
-  if (total > 16_384) return deflateSync(Buffer.concat([header, content]), { level: 1 });
-  const out = Buffer.allocUnsafe(2 + 5 + total + 4);
-  out[0] = 0x78;
-  out[1] = 0x01;
-  out[2] = 1; // final stored block
-  out.writeUInt16LE(total, 3);
-  out.writeUInt16LE(~total & 0xffff, 5);
-  header.copy(out, 7);
-  out.set(content, 7 + header.length);
-  let a = 1;
-  let b = 0;
-  for (let i = 7; i < 7 + total; i++) {
-    a += out[i];
-    if (a >= 65521) a -= 65521;
-    b += a;
-    if (b >= 65521) b -= 65521;
-  }
-  out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + total);
-  return out;
-}
