@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'E_OBJECT' // a git object missing, truncated or corrupt
   | 'E_REV' // a REV that names nothing
   | 'E_INPUT' // bad user input (JSON lines, arguments)
-  | 'E_VERIFY'; // the store failed verification
+  | 'E_VERIFY' // the store failed verification
+  | 'E_REMOTE'; // a remote that cannot be reached, is not a git server or not a store, or refuses us
 
 export class AgentlogError extends Error {
   readonly code: ErrorCode;

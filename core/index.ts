@@ -14,3 +14,5 @@ export { importFiles, defaultSessionFiles, type Format as ImportFormat, type Imp
 export { follow } from './import/follow.js';
 export { exportTimeline, toJsonl, type ExportFormat } from './export/index.js';
 export { prepareResume } from './export/resume.js';
+export { push, pull, clone, fetchRemote, type SyncReport, type TimelineResult } from './sync/sync.js';
+export { addRemote, listRemotes } from './sync/remotes.js';

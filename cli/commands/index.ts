@@ -9,6 +9,13 @@ import { ls } from './ls.js';
 import { newCommand } from './new.js';
 import { show } from './show.js';
 import { verify } from './verify.js';
+import { remote } from './remote.js';
+import { push } from './push.js';
+import { pull } from './pull.js';
+import { clone } from './clone.js';
+import { importCommand } from './import.js';
+import { exportCommand } from './export.js';
+import { resumeCommand } from './resume.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -21,5 +28,12 @@ export const commands: Command[] = [
   fork,
   cat,
   verify,
+  remote,
+  push,
+  pull,
+  clone,
+  importCommand,
+  exportCommand,
+  resumeCommand,
   demo,
 ];

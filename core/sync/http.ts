@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'isomorphic-git/http/node';
 import { AgentlogError, type ErrorCode } from '../errors.js';
 import { FLUSH, pkt, PktReader, printable } from './pktline.js';
@@ -29,8 +29,7 @@ export interface Credentials {
 }
 
 export function remoteError(message: string, data: Record<string, unknown> = {}): AgentlogError {
-  // 'E_REMOTE' is not (yet) in core's ErrorCode list; see the sync report.
-  return new AgentlogError('E_REMOTE' as ErrorCode, message, data);
+  return new AgentlogError('E_REMOTE', message, data);
 }
 
 /** A URL fit to print: any user name or password in it removed. */
@@ -46,8 +45,9 @@ export function redact(url: string): string {
 }
 
 /**
- * Where credentials come from, in order: user and password in the URL; AGENTLOG_TOKEN (with
- * AGENTLOG_USERNAME, default `x-access-token`, which GitHub, Gitea and others accept with a token);
+ * Where credentials come from, in order: user and password in the URL (never stored: `remote add`
+ * refuses them); AGENTLOG_TOKEN (user: the URL's, else AGENTLOG_USERNAME, else `x-access-token`,
+ * which GitHub, Gitea and others accept with a token);
  * then, after a 401, git's credential helper (`git credential fill`, when git is installed; never
  * prompting). Credentials are only ever sent in the Authorization header: never printed, never stored.
  */
@@ -62,8 +62,8 @@ export class HttpRemote {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     const u = new URL(url);
-    if (u.username || u.password) this.auth = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-    else if (env.AGENTLOG_TOKEN) this.auth = { username: env.AGENTLOG_USERNAME || 'x-access-token', password: env.AGENTLOG_TOKEN };
+    if (u.password) this.auth = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+    else if (env.AGENTLOG_TOKEN) this.auth = { username: decodeURIComponent(u.username) || env.AGENTLOG_USERNAME || 'x-access-token', password: env.AGENTLOG_TOKEN };
     u.username = '';
     u.password = '';
     this.base = u.toString().replace(/\/+$/, '');
@@ -87,10 +87,10 @@ export class HttpRemote {
       }
       const data = await collect(res.body, progress);
       if (res.statusCode === 401 || res.statusCode === 403) {
-        if (this.fromHelper) credentialHelper(this.env, 'reject', this.base, this.auth!);
+        if (this.fromHelper) await credentialHelper(this.env, 'reject', this.base, this.auth!);
         if (!this.triedHelper && res.statusCode === 401) {
           this.triedHelper = true;
-          const got = credentialHelper(this.env, 'fill', this.base);
+          const got = await credentialHelper(this.env, 'fill', this.base);
           if (got && (got.username !== this.auth?.username || got.password !== this.auth?.password)) {
             this.auth = got;
             this.fromHelper = true;
@@ -104,7 +104,7 @@ export class HttpRemote {
         );
       }
       if (this.fromHelper && res.statusCode < 300) {
-        credentialHelper(this.env, 'approve', this.base, this.auth!);
+        await credentialHelper(this.env, 'approve', this.base, this.auth!);
         this.fromHelper = false;
       }
       return { status: res.statusCode, headers: res.headers ?? {}, data };
@@ -223,16 +223,25 @@ async function collect(body: AsyncIterableIterator<Uint8Array> | undefined, prog
  * Never prompts on the terminal (GIT_TERMINAL_PROMPT=0); an askpass helper set in the environment
  * (VS Code sets one) may still answer.
  */
-function credentialHelper(env: NodeJS.ProcessEnv, action: 'fill' | 'approve' | 'reject', url: string, cred?: Credentials): Credentials | undefined {
+async function credentialHelper(env: NodeJS.ProcessEnv, action: 'fill' | 'approve' | 'reject', url: string, cred?: Credentials): Promise<Credentials | undefined> {
   const u = new URL(url);
   let input = `protocol=${u.protocol.replace(/:$/, '')}\nhost=${u.host}\npath=${u.pathname.replace(/^\//, '')}\n`;
   if (cred) input += `username=${cred.username}\npassword=${cred.password}\n`;
-  const r = spawnSync('git', ['credential', action], {
-    input: `${input}\n`,
-    encoding: 'utf8',
-    env: { ...env, GIT_TERMINAL_PROMPT: '0' },
-    stdio: ['pipe', 'pipe', 'ignore'],
-    timeout: 30_000,
+  // Asynchronous: an askpass helper may be served by this very process (VS Code's is).
+  const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+    let stdout = '';
+    let child;
+    try {
+      child = spawn('git', ['credential', action], { env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000 });
+    } catch {
+      resolve({ status: null, stdout: '' });
+      return;
+    }
+    child.on('error', () => resolve({ status: null, stdout: '' })); // no git CLI: no helper
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.on('close', (status) => resolve({ status, stdout }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(`${input}\n`);
   });
   if (action !== 'fill' || r.status !== 0 || !r.stdout) return undefined;
   const got: Record<string, string> = {};

@@ -90,7 +90,7 @@ function haves(store: Store, remoteName: string): string[] {
         out.add(c.oid);
         next *= 2;
       }
-      if (tracking.has(c.oid) || ++step > 4096) break;
+      if (tracking.has(c.oid) || ++step > 1024) break;
     }
   }
   return [...out];
@@ -118,7 +118,21 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   return undefined;
 }
 
+/**
+ * git's rules for a branch name (git check-ref-format): a remote is not trusted to follow them, and
+ * the name becomes a path under .git/refs/.
+ */
+export function badRefName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (!name || /[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('@{') || name === '@') return true;
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//') || name.endsWith('.')) return true;
+  return name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
+}
+
 function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string, string>, url: string): void {
+  for (const name of heads.keys()) {
+    if (badRefName(name)) throw remoteError(`${url} advertises a branch with an invalid name (${JSON.stringify(name)}); nothing was changed here`, { url });
+  }
   for (const [name, oid] of heads) {
     const why = notAgentlog(read, oid);
     if (why) {
@@ -295,8 +309,9 @@ export async function push(store: Store, remoteName: string, names: string[] = [
   const results = new Map<string, TimelineResult>();
   const sent = { objects: 0, bytes: 0 };
   let refused = new Map<string, string>();
-  for (let round = 0; round < 5; round++) {
-    let remoteHeads = await transport.heads();
+  let settled = false;
+  for (let round = 0; round < 5 && !settled; round++) {
+    let remoteHeads = await transport.heads('push');
     // Anything on the remote we do not hold is fetched first: it is checked to be agentlog
     // timelines, and diverged timelines need it.
     const read = (oid: string) => store.objects.read(oid);
@@ -324,6 +339,7 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     if (adopted) continue; // plan again with the forks in place
     if (!updates.length) {
       refused = new Map();
+      settled = true;
       break;
     }
     const haveOids = [...remoteHeads.values()].filter((oid) => store.objects.has(oid));
@@ -343,9 +359,12 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       const cur = store.refs.read(tracking);
       if (cur !== u.next) await store.refs.compareAndSwap(tracking, cur, u.next);
     }
-    if (!refused.size) break;
+    settled = !refused.size;
   }
   for (const [name, reason] of refused) results.set(name, { name, status: 'rejected', reason });
+  if (!settled) {
+    for (const name of want) if (!results.has(name)) results.set(name, { name, status: 'rejected', reason: 'the remote kept changing; try again' });
+  }
   const order = want.filter((n, i) => want.indexOf(n) === i);
   return { remote: remote.name, url: transport.url, timelines: order.map((n) => results.get(n)!).filter(Boolean), sent };
 }
@@ -367,7 +386,7 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { cwd?
     existed = true;
   }
   const transport = transportFor(stored, opts.env);
-  await transport.heads(); // reachable, a git server, credentials accepted: before any folder is made
+  await transport.heads('fetch'); // reachable, a git server, credentials accepted: before any folder is made
   try {
     const { store } = Store.init(abs, opts.store);
     addRemote(store.gitDir, 'origin', stored);

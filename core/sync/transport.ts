@@ -34,8 +34,11 @@ export interface Transport {
   readonly kind: 'http' | 'git';
   /** The URL, fit to print (no credentials). */
   readonly url: string;
-  /** The remote's timelines (refs/heads/*): name → commit. */
-  heads(): Promise<Map<string, string>>;
+  /**
+   * The remote's timelines (refs/heads/*): name → commit, as offered for fetching, or for pushing
+   * (over http that asks the push service, which servers guard with credentials).
+   */
+  heads(purpose?: 'fetch' | 'push'): Promise<Map<string, string>>;
   /**
    * Download every remote timeline's objects not held locally into the quarantine folder
    * `quarantine/objects/pack/` (nothing is written to the store). Returns the heads fetched.
@@ -68,8 +71,13 @@ class HttpTransport implements Transport {
     return this.remote.url;
   }
 
-  async heads(): Promise<Map<string, string>> {
-    return headsOf((await this.remote.discover('git-receive-pack')).refs);
+  /** Whether the push service takes thin packs (deltas against objects it holds); git's does unless it says `no-thin`. */
+  private thin = false;
+
+  async heads(purpose: 'fetch' | 'push' = 'push'): Promise<Map<string, string>> {
+    const adv = await this.remote.discover(purpose === 'push' ? 'git-receive-pack' : 'git-upload-pack');
+    if (purpose === 'push') this.thin = !adv.caps.has('no-thin');
+    return headsOf(adv.refs);
   }
 
   async fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>> {
@@ -85,11 +93,12 @@ class HttpTransport implements Transport {
   }
 
   async push(_gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
-    const built = buildPack(
+    const built = await buildPack(
       read,
       updates.map((u) => u.next),
       haves,
       progress && ((done, total) => progress('packing', done, total)),
+      this.thin,
     );
     const answer = await this.remote.pushPack(
       updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),

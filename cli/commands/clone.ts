@@ -1,0 +1,32 @@
+import * as path from 'node:path';
+import { AgentlogError } from '../../core/errors.js';
+import { clone as cloneStore, defaultCloneDir } from '../../core/sync/sync.js';
+import type { Command } from '../command.js';
+import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
+
+export const clone: Command = {
+  name: 'clone',
+  summary: 'a new store holding every timeline of a remote',
+  usage: 'agentlog clone URL [DIR] [--json]',
+  help: `Makes a new store in DIR (default: the URL's last part without .git; it must not exist or be
+empty) with URL as its remote "origin", and every timeline of the remote in it. On failure nothing is
+left behind. Prints the store's folder on stderr and one line per timeline.
+
+  --json   {remote, url, timelines: [{name, status, new}], dir}
+
+${TRANSPORT_HELP}
+
+example (moving a session to another machine):
+  machine A:  agentlog remote add origin https://git.example.com/me/sessions.git && agentlog push
+  machine B:  agentlog clone https://git.example.com/me/sessions.git sessions`,
+  options: { json: { type: 'boolean' } },
+  maxPositionals: 2,
+  async run(ctx, values, [url, dir]) {
+    if (!url) throw new AgentlogError('E_INPUT', 'give the URL to clone: agentlog clone URL [DIR]');
+    const target = path.resolve(ctx.cwd, dir ?? defaultCloneDir(url));
+    const { report } = await cloneStore(url, target, { cwd: ctx.cwd, env: ctx.env, progress: progressOn(ctx.stderr), store: { now: ctx.now } });
+    ctx.stderr.write(`cloned ${report.url} into ${target}\n`);
+    if (values.json) return printReport(ctx, { ...report, dir: target } as typeof report, true, 'clone');
+    return printReport(ctx, report, false, 'clone');
+  },
+};

@@ -1,0 +1,25 @@
+import { pull as pullTimelines } from '../../core/sync/sync.js';
+import type { Command } from '../command.js';
+import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
+
+export const pull: Command = {
+  name: 'pull',
+  summary: "fetch a remote's timelines: new ones added, longer ones fast-forwarded, diverged ones forked",
+  usage: 'agentlog pull [REMOTE] [--json]',
+  help: `Fetches every timeline of REMOTE (default: origin) in one pack, then per timeline: a new one is
+added, one this store holds a shorter version of is fast-forwarded, one this store extended is left
+(ahead: push to publish it), and one extended on both sides keeps the remote's version under its
+name while this store's version is kept as the fork NAME-<short CID of its first event after the
+shared part>. Nothing is merged and nothing is lost. The remote's tips are remembered under
+refs/remotes/REMOTE/. A remote that is not an agentlog store is refused and nothing changes here.
+
+  --json   {remote, url, timelines: [{name, status, fork?, old?, new?}]}
+
+${TRANSPORT_HELP}`,
+  options: { json: { type: 'boolean' } },
+  maxPositionals: 1,
+  async run(ctx, values, [remoteName]) {
+    const report = await pullTimelines(ctx.store(), remoteName ?? 'origin', { env: ctx.env, progress: progressOn(ctx.stderr) });
+    return printReport(ctx, report, !!values.json, 'pull');
+  },
+};

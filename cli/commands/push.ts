@@ -1,0 +1,32 @@
+import { listRemotes } from '../../core/sync/remotes.js';
+import { push as pushTimelines } from '../../core/sync/sync.js';
+import type { Command } from '../command.js';
+import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
+
+export const push: Command = {
+  name: 'push',
+  summary: 'send timelines to a remote; a diverged timeline is kept as a fork, never merged',
+  usage: 'agentlog push [REMOTE] [NAME…] [--json]',
+  help: `Pushes the named timelines (default: all) to REMOTE (default: origin) in one pack.
+
+When the remote extended a timeline that this store extended too, nothing is merged and nothing is
+lost: the remote's version keeps the name, this store's version is kept as the fork NAME-<short CID
+of its first event after the shared part> (the same name on every machine), and the fork is pushed.
+Prints one line per timeline: up to date, pushed, diverged (kept as fork NAME), rejected.
+Exit 1 if the remote rejected any timeline.
+
+  --json   {remote, url, timelines: [{name, status, fork?, old?, new?, reason?}], sent}
+
+${TRANSPORT_HELP}`,
+  options: { json: { type: 'boolean' } },
+  async run(ctx, values, args) {
+    const store = ctx.store();
+    const remotes = new Set(listRemotes(store.gitDir).map((r) => r.name));
+    const [first, ...rest] = args;
+    const named = first !== undefined && remotes.has(first);
+    const remoteName = named ? first : 'origin';
+    const names = named ? rest : args;
+    const report = await pushTimelines(store, remoteName, names, { env: ctx.env, progress: progressOn(ctx.stderr) });
+    return printReport(ctx, report, !!values.json, 'push');
+  },
+};

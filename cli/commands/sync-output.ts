@@ -1,0 +1,72 @@
+import type { Progress } from '../../core/sync/http.js';
+import type { SyncReport, TimelineResult } from '../../core/sync/sync.js';
+import type { Context, Output } from '../command.js';
+import { toJson } from '../format.js';
+
+/** One line per timeline, as a person reads it. */
+export function describe(r: TimelineResult): string {
+  switch (r.status) {
+    case 'up-to-date':
+      return 'up to date';
+    case 'new':
+      return `new (${r.new?.slice(0, 10)})`;
+    case 'fast-forwarded':
+      return `fast-forwarded ${r.old?.slice(0, 10)}..${r.new?.slice(0, 10)}`;
+    case 'ahead':
+      return 'ahead of the remote (push to publish)';
+    case 'pushed':
+      return r.old ? `pushed ${r.old.slice(0, 10)}..${r.new?.slice(0, 10)}` : `pushed (new on the remote, ${r.new?.slice(0, 10)})`;
+    case 'forked':
+      return `diverged: the remote's version keeps the name; yours was kept as fork ${r.fork}`;
+    case 'rejected':
+      return `rejected by the remote (${r.reason})`;
+  }
+}
+
+/** Print a report: per-timeline lines on stdout (tab-separated when piped), or --json. */
+export function printReport(ctx: Context, report: SyncReport, json: boolean, verb: string): number {
+  const rejected = report.timelines.filter((t) => t.status === 'rejected').length;
+  if (json) {
+    ctx.stdout.write(`${toJson(report)}\n`);
+  } else {
+    const width = Math.max(0, ...report.timelines.map((t) => t.name.length));
+    for (const t of report.timelines) {
+      ctx.stdout.write(ctx.stdout.isTTY ? `${t.name.padEnd(width)}  ${describe(t)}\n` : `${t.name}\t${t.status}\t${t.fork ?? ''}\t${describe(t)}\n`);
+    }
+    if (!report.timelines.length) ctx.stderr.write(`${verb}: no timelines on either side\n`);
+  }
+  return rejected ? 1 : 0;
+}
+
+/** Progress (phase, objects, bytes) on stderr, only when it is a terminal. */
+export function progressOn(out: Output): Progress | undefined {
+  if (!out.isTTY) return undefined;
+  let last = 0;
+  let open = '';
+  return (phase, loaded, total) => {
+    const now = Date.now();
+    const done = total !== undefined && loaded >= total;
+    if (phase === open && now - last < 100 && !done) return;
+    if (open && phase !== open) out.write('\n');
+    last = now;
+    open = phase;
+    const what = phase === 'packing' ? `${loaded}${total ? `/${total}` : ''} objects` : phase === 'indexing' ? 'objects received…' : mib(loaded);
+    out.write(`\r\x1b[K${phase}: ${what}`);
+    if (done || phase === 'indexing') {
+      out.write('\n');
+      open = '';
+    }
+  };
+}
+
+function mib(n: number): string {
+  return n < 1 << 20 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
+export const TRANSPORT_HELP = `URLs: http:// and https:// remotes are spoken to directly (smart HTTP through isomorphic-git's
+HTTP client): no git CLI needed. Other URLs (a folder path, file://, ssh://, user@host:path) go
+through the git CLI, which must then be installed.
+
+Credentials (http/https): AGENTLOG_TOKEN (sent as the password, with AGENTLOG_USERNAME, default
+x-access-token), else git's credential helper when git is installed. They are never printed and never
+stored in the store.`;
