@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import http from 'isomorphic-git/http/node';
-import { AgentlogError, type ErrorCode } from '../errors.js';
+import { AgentlogError } from '../errors.js';
 import { FLUSH, pkt, PktReader, printable } from './pktline.js';
 
 /**
