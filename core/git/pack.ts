@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitObject, ObjectType } from './objects.js';
 import { corrupt } from './objects.js';
+import { applyDelta } from './packformat.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
@@ -152,13 +153,13 @@ class Pack {
         back = (back + 1) * 128 + (c & 0x7f);
       }
       const base = this.resolve(offset - back, oid);
-      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), oid) };
+      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
     } else if (type === REF_DELTA) {
       const baseOid = data.toString('hex', pos, pos + 20);
       pos += 20;
       const base = this.readOther(baseOid);
       if (!base) throw corrupt(oid, `its delta base ${baseOid} is missing`);
-      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), oid) };
+      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
     } else if (TYPES[type]) {
       const content = this.inflate(data, pos, oid);
       if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
@@ -198,50 +199,4 @@ class Pack {
       throw corrupt(oid, `its packed data does not inflate (${(e as Error).message})`);
     }
   }
-}
-
-function applyDelta(base: Buffer, delta: Buffer, oid: string): Buffer {
-  let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    let shift = 0;
-    let c: number;
-    do {
-      c = delta[pos++];
-      v += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (c & 0x80);
-    return v;
-  };
-  const srcSize = varint();
-  if (srcSize !== base.length) throw corrupt(oid, 'its delta does not fit its base');
-  const out = Buffer.allocUnsafe(varint());
-  let o = 0;
-  while (pos < delta.length) {
-    const op = delta[pos++];
-    if (op & 0x80) {
-      let off = 0;
-      let len = 0;
-      if (op & 1) off |= delta[pos++];
-      if (op & 2) off |= delta[pos++] << 8;
-      if (op & 4) off |= delta[pos++] << 16;
-      if (op & 8) off = (off | (delta[pos++] << 24)) >>> 0;
-      if (op & 16) len |= delta[pos++];
-      if (op & 32) len |= delta[pos++] << 8;
-      if (op & 64) len |= delta[pos++] << 16;
-      if (len === 0) len = 0x10000;
-      if (off + len > base.length || o + len > out.length) throw corrupt(oid, 'its delta copies past the end');
-      base.copy(out, o, off, off + len);
-      o += len;
-    } else if (op > 0) {
-      if (pos + op > delta.length || o + op > out.length) throw corrupt(oid, 'its delta inserts past the end');
-      delta.copy(out, o, pos, pos + op);
-      pos += op;
-      o += op;
-    } else {
-      throw corrupt(oid, 'its delta has a reserved opcode');
-    }
-  }
-  if (o !== out.length) throw corrupt(oid, 'its delta is short');
-  return out;
 }

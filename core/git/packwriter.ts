@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { ObjectType } from './objects.js';
+import { buildIndex, zlibStored } from './packformat.js';
 
 const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
@@ -95,56 +96,9 @@ function objectHeader(type: number, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
-function buildIndex(entries: Array<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
-  const n = sorted.length;
-  const large = sorted.filter((e) => e.offset >= 0x80000000);
-  const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
-  buf.writeUInt32BE(0xff744f63, 0);
-  buf.writeUInt32BE(2, 4);
-  const counts = new Array(256).fill(0);
-  for (const e of sorted) counts[e.oid[0]]++;
-  let acc = 0;
-  for (let i = 0; i < 256; i++) {
-    acc += counts[i];
-    buf.writeUInt32BE(acc, 8 + i * 4);
-  }
-  let pos = 8 + 256 * 4;
-  for (const e of sorted) (e.oid.copy(buf, pos), (pos += 20));
-  for (const e of sorted) (buf.writeUInt32BE(e.crc >>> 0, pos), (pos += 4));
-  let li = 0;
-  for (const e of sorted) {
-    buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, pos);
-    pos += 4;
-  }
-  for (const e of large) (buf.writeBigUInt64BE(BigInt(e.offset), pos), (pos += 8));
-  packSum.copy(buf, pos);
-  pos += 20;
-  createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
-  return buf;
-}
-
 /** zlib stream of `data`: stored blocks for small inputs (no deflate state to set up), level 1 else. */
 export function deflate(data: Uint8Array): Buffer {
-  if (data.length > 16_384) return deflateSync(data, { level: 1 });
-  const n = data.length;
-  const out = Buffer.allocUnsafe(2 + 5 + n + 4);
-  out[0] = 0x78;
-  out[1] = 0x01;
-  out[2] = 1;
-  out.writeUInt16LE(n, 3);
-  out.writeUInt16LE(~n & 0xffff, 5);
-  out.set(data, 7);
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < n; i++) {
-    a += data[i];
-    if (a >= 65521) a -= 65521;
-    b += a;
-    if (b >= 65521) b -= 65521;
-  }
-  out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + n);
-  return out;
+  return data.length > 16_384 ? deflateSync(data, { level: 1 }) : zlibStored(data);
 }
 
 interface RawEntry {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
+import { applyDelta, buildIndex } from '../git/packformat.js';
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
 const OFS_DELTA = 6;
@@ -110,7 +111,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     }
     const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!);
     if (!base) throw bad(`object at ${e.offset} deltas against ${e.baseOid}, which is not in the pack`);
-    const out = applyDelta(content(base), raw, e.offset);
+    const out = applyDelta(content(base), raw, (why) => bad(`the delta at ${e.offset} ${why}`));
     e.resolvedType = base.resolvedType;
     return out;
   };
@@ -180,76 +181,8 @@ function hashObject(type: number, content: Buffer): string {
 }
 
 function buildIdx(pack: Buffer, sorted: Entry[], packSum: Buffer): Buffer {
-  const n = sorted.length;
-  const fanout = Buffer.alloc(256 * 4);
-  const counts = new Array<number>(256).fill(0);
-  for (const e of sorted) counts[parseInt(e.oid!.slice(0, 2), 16)]++;
-  let acc = 0;
-  for (let i = 0; i < 256; i++) {
-    acc += counts[i];
-    fanout.writeUInt32BE(acc, i * 4);
-  }
-  const names = Buffer.alloc(n * 20);
-  const crcs = Buffer.alloc(n * 4);
-  const offs = Buffer.alloc(n * 4);
-  const large: Buffer[] = [];
-  sorted.forEach((e, i) => {
-    names.write(e.oid!, i * 20, 'hex');
-    crcs.writeUInt32BE(crc32(pack.subarray(e.offset, e.end)) >>> 0, i * 4);
-    if (e.offset < 0x80000000) offs.writeUInt32BE(e.offset, i * 4);
-    else {
-      offs.writeUInt32BE((0x80000000 | large.length) >>> 0, i * 4);
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64BE(BigInt(e.offset));
-      large.push(b);
-    }
-  });
-  const head = Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]);
-  const body = Buffer.concat([head, fanout, names, crcs, offs, ...large, packSum]);
-  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
-}
-
-function applyDelta(base: Buffer, delta: Buffer, offset: number): Buffer {
-  let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    let shift = 0;
-    let c: number;
-    do {
-      c = delta[pos++];
-      v += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (c & 0x80);
-    return v;
-  };
-  if (varint() !== base.length) throw bad(`the delta at ${offset} does not fit its base`);
-  const out = Buffer.allocUnsafe(varint());
-  let o = 0;
-  while (pos < delta.length) {
-    const op = delta[pos++];
-    if (op & 0x80) {
-      let off = 0;
-      let len = 0;
-      if (op & 1) off |= delta[pos++];
-      if (op & 2) off |= delta[pos++] << 8;
-      if (op & 4) off |= delta[pos++] << 16;
-      if (op & 8) off = (off | (delta[pos++] << 24)) >>> 0;
-      if (op & 16) len |= delta[pos++];
-      if (op & 32) len |= delta[pos++] << 8;
-      if (op & 64) len |= delta[pos++] << 16;
-      if (len === 0) len = 0x10000;
-      if (off + len > base.length || o + len > out.length) throw bad(`the delta at ${offset} copies past the end`);
-      base.copy(out, o, off, off + len);
-      o += len;
-    } else if (op > 0) {
-      if (pos + op > delta.length || o + op > out.length) throw bad(`the delta at ${offset} inserts past the end`);
-      delta.copy(out, o, pos, pos + op);
-      pos += op;
-      o += op;
-    } else {
-      throw bad(`the delta at ${offset} has a reserved opcode`);
-    }
-  }
-  if (o !== out.length) throw bad(`the delta at ${offset} is short`);
-  return out;
+  return buildIndex(
+    sorted.map((e) => ({ oid: Buffer.from(e.oid!, 'hex'), crc: crc32(pack.subarray(e.offset, e.end)) >>> 0, offset: e.offset })),
+    packSum,
+  );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
+import { zlibStored } from '../git/packformat.js';
 import { AgentlogError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import type { GitObject, ObjectType } from '../git/objects.js';
@@ -233,26 +234,6 @@ export class PackWriter {
  * 30,000 small entries of a 10,000-event push was a third of the time spent packing.
  */
 const STORE_BELOW = 200;
-
-/** A valid zlib stream holding `data` uncompressed (RFC 1950/1951: one final stored block). */
-export function zlibStored(data: Buffer): Buffer {
-  if (data.length > 0xffff) return deflateSync(data, { level: 1 });
-  const out = Buffer.allocUnsafe(data.length + 11);
-  out[0] = 0x78;
-  out[1] = 0x01;
-  out[2] = 0x01; // BFINAL, stored
-  out.writeUInt16LE(data.length, 3);
-  out.writeUInt16LE(~data.length & 0xffff, 5);
-  data.copy(out, 7);
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; i++) {
-    a = (a + data[i]) % 65521;
-    b = (b + a) % 65521;
-  }
-  out.writeUInt32BE(((b << 16) | a) >>> 0, data.length + 7);
-  return out;
-}
 
 /**
  * A git delta turning `base` into `target`: the common prefix and suffix are copied from the base,

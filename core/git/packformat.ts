@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Pieces of git's pack format shared by the store's own packs (packwriter.ts, pack.ts) and sync's
+ * (sync/pack-write.ts, sync/pack-index.ts): the stored-block zlib stream, the version-2 index, and
+ * delta application.
+ */
+
+/** A valid zlib stream holding `data` uncompressed (RFC 1950/1951: one final stored block, ≤ 64 KiB). */
+export function zlibStored(data: Uint8Array): Buffer {
+  const n = data.length;
+  if (n > 0xffff) throw new RangeError('a stored zlib block holds at most 65535 bytes');
+  const out = Buffer.allocUnsafe(n + 11);
+  out[0] = 0x78;
+  out[1] = 0x01;
+  out[2] = 0x01; // BFINAL, stored
+  out.writeUInt16LE(n, 3);
+  out.writeUInt16LE(~n & 0xffff, 5);
+  out.set(data, 7);
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    a += data[i];
+    if (a >= 65521) a -= 65521;
+    b += a;
+    if (b >= 65521) b -= 65521;
+  }
+  out.writeUInt32BE(((b << 16) | a) >>> 0, n + 7);
+  return out;
+}
+
+/** A version-2 pack index for entries (any order) of the pack whose trailing checksum is `packSum`. */
+export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const n = sorted.length;
+  const large = sorted.filter((e) => e.offset >= 0x80000000);
+  const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
+  buf.writeUInt32BE(0xff744f63, 0);
+  buf.writeUInt32BE(2, 4);
+  const counts = new Array(256).fill(0);
+  for (const e of sorted) counts[e.oid[0]]++;
+  let acc = 0;
+  for (let i = 0; i < 256; i++) {
+    acc += counts[i];
+    buf.writeUInt32BE(acc, 8 + i * 4);
+  }
+  let pos = 8 + 256 * 4;
+  for (const e of sorted) (e.oid.copy(buf, pos), (pos += 20));
+  for (const e of sorted) (buf.writeUInt32BE(e.crc >>> 0, pos), (pos += 4));
+  let li = 0;
+  for (const e of sorted) {
+    buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, pos);
+    pos += 4;
+  }
+  for (const e of large) (buf.writeBigUInt64BE(BigInt(e.offset), pos), (pos += 8));
+  packSum.copy(buf, pos);
+  pos += 20;
+  createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
+  return buf;
+}
+
+/**
+ * Apply a git delta to its base. `fail(why)` makes the error for a delta that does not fit (`why`
+ * reads after "the delta …": "does not fit its base", "copies past the end", …).
+ */
+export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error): Buffer {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 0;
+    let c: number;
+    do {
+      c = delta[pos++];
+      v += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80);
+    return v;
+  };
+  if (varint() !== base.length) throw fail('does not fit its base');
+  const out = Buffer.allocUnsafe(varint());
+  let o = 0;
+  while (pos < delta.length) {
+    const op = delta[pos++];
+    if (op & 0x80) {
+      let off = 0;
+      let len = 0;
+      if (op & 1) off |= delta[pos++];
+      if (op & 2) off |= delta[pos++] << 8;
+      if (op & 4) off |= delta[pos++] << 16;
+      if (op & 8) off = (off | (delta[pos++] << 24)) >>> 0;
+      if (op & 16) len |= delta[pos++];
+      if (op & 32) len |= delta[pos++] << 8;
+      if (op & 64) len |= delta[pos++] << 16;
+      if (len === 0) len = 0x10000;
+      if (off + len > base.length || o + len > out.length) throw fail('copies past the end');
+      base.copy(out, o, off, off + len);
+      o += len;
+    } else if (op > 0) {
+      if (pos + op > delta.length || o + op > out.length) throw fail('inserts past the end');
+      delta.copy(out, o, pos, pos + op);
+      pos += op;
+      o += op;
+    } else {
+      throw fail('has a reserved opcode');
+    }
+  }
+  if (o !== out.length) throw fail('is short');
+  return out;
+}
