@@ -89,3 +89,26 @@ describe('sessions view model', () => {
     expect([ago(1000), ago(10 * 60_000), ago(3 * 3_600_000), ago(5 * 86_400_000)]).toEqual(['just now', '10m ago', '3h ago', '5d ago']);
   });
 });
+
+describe('sessions started by a timeline', () => {
+  it('nest an imported subagent session under the timeline that started it, with its own title', () => {
+    const base = { tip: 't', tipSeq: 2, tipCid: 'c', agent: 'claude-code', model: '', lastTs: 0 };
+    const [store] = sessionTree(
+      [
+        {
+          dir: '/s',
+          label: 's',
+          timelines: [
+            { ...base, name: 'claude/main', session: 'a', title: 'Main task' },
+            { ...base, name: 'claude/main.agent-x', session: 'b', title: 'Search the docs', startedBy: 'claude/main' },
+          ],
+        },
+      ],
+      0,
+    );
+    const main = store.children[0] as Extract<SessionNode, { kind: 'timeline' }>;
+    expect(main.label).toBe('Main task');
+    expect(main.children).toHaveLength(1);
+    expect(main.children[0]).toMatchObject({ label: 'Search the docs', contextValue: 'timeline', name: 'claude/main.agent-x' });
+  });
+});

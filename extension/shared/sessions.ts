@@ -19,6 +19,8 @@ export interface TimelineFacts {
   lastTs: number;
   /** The timeline this one was forked from (core's listSessions: fork records, else the commit graph). */
   forkedFrom?: string;
+  /** The timeline that started this one's session (an imported subagent or sidechain): nested under it. */
+  startedBy?: string;
 }
 
 export interface StoreFacts {
@@ -71,7 +73,10 @@ export function sessionTree(stores: StoreFacts[], now: number): SessionNode[] {
 export function parentsOf(timelines: TimelineFacts[]): Map<string, string | undefined> {
   const names = new Set(timelines.map((t) => t.name));
   const out = new Map<string, string | undefined>();
-  for (const t of timelines) out.set(t.name, t.forkedFrom && names.has(t.forkedFrom) && t.forkedFrom !== t.name ? t.forkedFrom : undefined);
+  for (const t of timelines) {
+    const up = t.forkedFrom ?? t.startedBy;
+    out.set(t.name, up && names.has(up) && up !== t.name ? up : undefined);
+  }
   for (const t of timelines) {
     const seen = new Set<string>([t.name]);
     for (let p = out.get(t.name); p; p = out.get(p)) {
@@ -100,11 +105,12 @@ function timelineNodes(s: StoreFacts, now: number): SessionNode[] {
         id: `${s.dir}\0${t.name}`,
         dir: s.dir,
         name: t.name,
-        // A fork shares its session's title: its own name tells it apart.
-        label: parent === undefined && t.title ? t.title : t.name,
-        description: describe(t, now, parent === undefined),
+        // A fork shares its session's title: its own name tells it apart. A session started by
+        // another timeline (a subagent) has its own title.
+        label: (parent === undefined || !t.forkedFrom) && t.title ? t.title : t.name,
+        description: describe(t, now, parent === undefined || !t.forkedFrom),
         tooltip: tooltip(t),
-        contextValue: parent === undefined ? ('timeline' as const) : ('fork' as const),
+        contextValue: t.forkedFrom && parent !== undefined ? ('fork' as const) : ('timeline' as const),
         children: build(t.name),
       }));
   return build(undefined);
@@ -119,7 +125,7 @@ function describe(t: TimelineFacts, now: number, root: boolean): string {
 function tooltip(t: TimelineFacts): string {
   return [
     t.title || t.name,
-    `timeline: ${t.name}${t.forkedFrom ? ` (forked from ${t.forkedFrom})` : ''}`,
+    `timeline: ${t.name}${t.forkedFrom ? ` (forked from ${t.forkedFrom})` : t.startedBy ? ` (started by ${t.startedBy})` : ''}`,
     t.agent && `agent: ${t.agent}`,
     t.model && `model: ${t.model}`,
     `events: ${t.tipSeq + 1}`,

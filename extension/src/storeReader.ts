@@ -51,6 +51,7 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
         ...sessionFacts(session.genesis),
         lastTs: t.updated,
         forkedFrom: t.forkOf,
+        ...(!t.forkOf && session.parent ? { startedBy: session.parent } : {}),
       });
       for (const f of t.forks) walk(f, session);
     };
