@@ -140,7 +140,7 @@ describe('export', () => {
     }
   });
 
-  describe.runIf(shared)('shared fixtures', () => {
+  if (shared) describe('shared fixtures', () => {
     it('every imported Claude Code timeline exports each record deep-equal to its original line, in file order', async () => {
       const store = freshStore();
       const files = jsonlFiles(path.join(shared ?? '', 'claude-code')).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));

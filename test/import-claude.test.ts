@@ -211,7 +211,7 @@ describe('import claude', () => {
     expect(JSON.parse(all.out).timelines.names).toContain('claude/outside');
   });
 
-  describe.runIf(shared)('shared fixtures (real Claude Code 1.0–2.1 sessions)', () => {
+  if (shared) describe('shared fixtures (real Claude Code 1.0–2.1 sessions)', () => {
     const dir = path.join(shared ?? '', 'claude-code');
     const files = shared ? jsonlFiles(dir).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`)) : [];
 

@@ -112,7 +112,7 @@ describe('import codex', () => {
     expect(r.err).toContain(`${ROLLOUT}:11: not valid JSON`);
   });
 
-  describe.runIf(shared)('shared fixtures (real Codex 0.40 rollouts)', () => {
+  if (shared) describe('shared fixtures (real Codex 0.40 rollouts)', () => {
     it('every rollout imports and exports back record for record; a second import adds nothing', async () => {
       const files = jsonlFiles(path.join(shared ?? '', 'codex'));
       const store = freshStore();
