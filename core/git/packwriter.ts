@@ -5,6 +5,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import type { ObjectType } from './objects.js';
 import { buildIndex, zlibStored } from './packformat.js';
 
+const madeDirs = new Set<string>();
 const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 export interface PackEntry {
@@ -42,7 +43,10 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
   const packSum = hash.digest();
   parts.push(packSum);
   const name = path.join(packDir, `pack-${packSum.toString('hex')}`);
-  fs.mkdirSync(packDir, { recursive: true });
+  if (!madeDirs.has(packDir)) {
+    fs.mkdirSync(packDir, { recursive: true });
+    madeDirs.add(packDir);
+  }
   writePackFile(`${name}.pack`, parts, offset + 20, durable, tmpTag);
   writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable, tmpTag);
   return name;

@@ -24,6 +24,7 @@ export type Warn = (message: string) => void;
 export class Refs {
   private packed: Map<string, string> | undefined;
   private packedStamp = '';
+  private readonly dirs = new Set<string>();
 
   constructor(
     readonly gitDir: string,
@@ -119,7 +120,11 @@ export class Refs {
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
     const file = path.join(this.gitDir, name);
     const lock = `${file}.lock`;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!this.dirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     const fd = await this.acquire(lock, name);
     let renamed = false;
     try {
