@@ -40,15 +40,15 @@ async function newStore(): Promise<{ dir: string; store: Store }> {
 describe('concurrent writers and crashes', () => {
   it('four writers on one timeline all succeed and lose no event', async () => {
     const { dir } = await newStore();
-    const files = ['a', 'b', 'c', 'd'].map((t) => eventsFile(tmpdir(), t, 40));
+    const files = ['a', 'b', 'c', 'd'].map((t) => eventsFile(tmpdir(), t, 100));
     const results = await Promise.all(files.map((f) => run(['append', 'talk', '--json', f, '--store', dir])));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const printed = results.flatMap((r) => r.stdout.trim().split('\n'));
-    expect(printed).toHaveLength(160);
+    expect(printed).toHaveLength(400);
     const store = Store.open(dir);
     const tip = store.tipOf('talk')!;
     const cids = new Set(store.readEvents(tip).map((e) => e.cid.toString()));
-    expect(cids.size).toBe(161);
+    expect(cids.size).toBe(401);
     for (const c of printed) expect(cids.has(c), c).toBe(true);
     // Each writer's own events stay in its order.
     const texts = store.readEvents(tip).slice(1).map((e) => (e.event.content as Array<{ text: string }>)[0].text);

@@ -19,6 +19,7 @@ const REF_DELTA = 7;
 export class PackSet {
   private packs: Pack[] | undefined;
   private seen = '';
+  private incomplete = false;
 
   constructor(private readonly dir: string) {}
 
@@ -32,11 +33,14 @@ export class PackSet {
       }
       this.seen = names.join('\n');
       this.packs = [];
+      this.incomplete = false;
       for (const n of names) {
         try {
           this.packs.push(new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid)));
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // merged away meanwhile
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          // Merged into a newer pack (which this listing may not show) and deleted meanwhile.
+          this.incomplete = true;
         }
       }
     }
@@ -57,7 +61,11 @@ export class PackSet {
   }
 
   has(oid: string): boolean {
-    return this.list().some((p) => p.find(oid) >= 0);
+    for (let attempt = 0; ; attempt++) {
+      if (this.list().some((p) => p.find(oid) >= 0)) return true;
+      if (!this.incomplete || attempt >= 20) return false;
+      this.packs = undefined;
+    }
   }
 
   read(oid: string): GitObject | undefined {
@@ -67,10 +75,16 @@ export class PackSet {
           const offset = pack.find(oid);
           if (offset >= 0) return pack.readAt(offset, oid);
         }
+        // Packs vanished while we listed them (another writer merging): the object may be in the
+        // merged pack, which appeared after our listing. Look again.
+        if (this.incomplete && attempt < 20) {
+          this.packs = undefined;
+          continue;
+        }
         return undefined;
       } catch (e) {
         // A pack merged into another and deleted after we listed it: look again.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw e;
         this.packs = undefined;
       }
     }
@@ -83,6 +97,8 @@ class Pack {
   private readonly count: number;
   private readonly bases = new Map<number, GitObject>();
   private ends: Float64Array | undefined;
+  private reads = 0;
+  private size = -1;
 
   constructor(
     private readonly base: string,
@@ -132,9 +148,8 @@ class Pack {
   private resolve(offset: number, oid: string): GitObject {
     const cached = this.bases.get(offset);
     if (cached) return cached;
-    const data = (this.data ??= fs.readFileSync(`${this.base}.pack`));
-    if (offset >= data.length) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
-    let pos = offset;
+    const data = this.entry(offset, oid);
+    let pos = 0;
     let c = data[pos++];
     const type = (c >> 4) & 7;
     let size = c & 15;
@@ -173,12 +188,35 @@ class Pack {
     return obj;
   }
 
-  /** Where the object data starting at `pos` ends: the next object's offset (or the pack trailer). */
-  private endOf(pos: number, data: Buffer): number {
+  /**
+   * The bytes of the entry at `offset` (header and zlib data). The first few entries are read
+   * with positional reads (opening a store to read its tip touches a handful of objects); after
+   * that the whole pack is read once, since reading a timeline touches most of it.
+   */
+  private entry(offset: number, oid: string): Buffer {
+    if (!this.data && this.reads++ >= 32) this.data = fs.readFileSync(`${this.base}.pack`);
+    if (this.data) {
+      if (offset >= this.data.length - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
+      return this.data.subarray(offset, this.endOf(offset, this.data.length));
+    }
+    const fd = fs.openSync(`${this.base}.pack`, 'r');
+    try {
+      if (this.size < 0) this.size = fs.fstatSync(fd).size;
+      if (offset >= this.size - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
+      const buf = Buffer.allocUnsafe(this.endOf(offset, this.size) - offset);
+      if (fs.readSync(fd, buf, 0, buf.length, offset) !== buf.length) throw corrupt(oid, 'its pack is truncated');
+      return buf;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Where the entry starting at `pos` ends: the next entry's offset (or the pack trailer). */
+  private endOf(pos: number, packLength: number): number {
     if (!this.ends) {
       const offsets = new Float64Array(this.count + 1);
       for (let i = 0; i < this.count; i++) offsets[i] = this.offsetOf(i);
-      offsets[this.count] = data.length - 20;
+      offsets[this.count] = packLength - 20;
       this.ends = offsets.sort();
     }
     const ends = this.ends;
@@ -189,12 +227,12 @@ class Pack {
       if (ends[mid] <= pos) lo = mid + 1;
       else hi = mid;
     }
-    return ends[lo] > pos ? ends[lo] : data.length;
+    return ends[lo] > pos ? ends[lo] : packLength - 20;
   }
 
   private inflate(data: Buffer, pos: number, oid: string): Buffer {
     try {
-      return inflateSync(data.subarray(pos, this.endOf(pos, data)));
+      return inflateSync(data.subarray(pos));
     } catch (e) {
       throw corrupt(oid, `its packed data does not inflate (${(e as Error).message})`);
     }
