@@ -14,7 +14,16 @@ export const SHA2_256 = 0x12;
  * Printed with `toString()` in base32 (`bafyrei…`).
  */
 export function cidOf(bytes: Uint8Array): CID {
-  return CID.createV1(DAG_CBOR, Digest.create(SHA2_256, sha256(bytes)));
+  // Built directly (same result as CID.createV1(DAG_CBOR, Digest.create(SHA2_256, …))): this runs
+  // for every event read, and the generic path re-checks and re-copies its inputs.
+  const out = new Uint8Array(36);
+  out[0] = 0x01; // CIDv1
+  out[1] = DAG_CBOR;
+  out[2] = SHA2_256;
+  out[3] = 32;
+  out.set(sha256(bytes), 4);
+  const multihash = out.subarray(2);
+  return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), out) as CID;
 }
 
 /** Parse a CID from its string form (base32 `b…`, base58btc `z…`/`Qm…`), with an error that names it. */
