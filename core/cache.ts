@@ -1,17 +1,29 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { CID } from './cid.js';
 
 /**
- * A derived, rebuildable cache of a timeline's event bytes: `.git/agentlog/cache/<commit>.events`
- * holds every event of that commit's tree, in seq order, in one file. Reading a big timeline is
- * then one file read instead of a tree walk and thousands of object reads. Entries are still
- * decoded strictly and their CIDs recomputed by the caller, so a damaged or stale file can cost
- * time but never show wrong events; deleting the folder is always safe.
+ * A derived, rebuildable cache of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
+ * every event of that commit's tree, in seq order, with its CID, in one file. Reading a big timeline
+ * is then one file read instead of a tree walk and thousands of object reads.
  *
- * Format: "ALC1", u32 count, then count × (u32 length, bytes). Big-endian.
+ * Like git with its packs, a read trusts local storage behind a checksum: the file ends with a CRC-32
+ * of everything before it, so a damaged or truncated file is ignored (and rebuilt), and the caller
+ * checks that the events' prev links chain up to the commit's own Agentlog-Event trailer. CIDs are
+ * not recomputed from the bytes here; `agentlog verify` never reads the cache and recomputes all of
+ * them. Deleting the folder is always safe.
+ *
+ * Format: "ALC2", u32 count, count × (u32 length, 36-byte CID, bytes), u32 CRC-32. Big-endian.
  */
-const MAGIC = 'ALC1';
+const MAGIC = 'ALC2';
+const CID_BYTES = 36;
 const KEEP = 16;
+
+export interface CachedEvent {
+  cid: CID;
+  bytes: Uint8Array;
+}
 
 export class EventCache {
   constructor(private readonly dir: string) {}
@@ -24,34 +36,37 @@ export class EventCache {
     return fs.existsSync(this.file(commit));
   }
 
-  /** The cached event bytes of `commit`, or undefined if absent or unreadable. */
-  read(commit: string): Uint8Array[] | undefined {
+  /** The cached events of `commit`, or undefined if absent, damaged or of another format. */
+  read(commit: string): CachedEvent[] | undefined {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(this.file(commit));
     } catch {
       return undefined;
     }
-    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if ((crc32(buf.subarray(0, buf.length - 4)) >>> 0) !== buf.readUInt32BE(buf.length - 4)) return undefined;
     const count = buf.readUInt32BE(4);
-    const out: Uint8Array[] = new Array(count);
+    const end = buf.length - 4;
+    const out: CachedEvent[] = new Array(count);
     let pos = 8;
-    for (let i = 0; i < count; i++) {
-      if (pos + 4 > buf.length) return undefined;
-      const len = buf.readUInt32BE(pos);
-      pos += 4;
-      if (pos + len > buf.length) return undefined;
-      out[i] = buf.subarray(pos, pos + len);
-      pos += len;
+    try {
+      for (let i = 0; i < count; i++) {
+        if (pos + 4 + CID_BYTES > end) return undefined;
+        const len = buf.readUInt32BE(pos);
+        const cid = CID.decode(buf.subarray(pos + 4, pos + 4 + CID_BYTES));
+        pos += 4 + CID_BYTES;
+        if (pos + len > end) return undefined;
+        out[i] = { cid, bytes: buf.subarray(pos, pos + len) };
+        pos += len;
+      }
+    } catch {
+      return undefined;
     }
-    return pos === buf.length ? out : undefined;
+    return pos === end ? out : undefined;
   }
 
-  remove(commit: string): void {
-    fs.rmSync(this.file(commit), { force: true });
-  }
-
-  write(commit: string, events: readonly Uint8Array[]): void {
+  write(commit: string, events: readonly CachedEvent[]): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
       const parts: Buffer[] = [];
@@ -60,17 +75,25 @@ export class EventCache {
       head.writeUInt32BE(events.length, 4);
       parts.push(head);
       for (const e of events) {
+        if (e.cid.bytes.length !== CID_BYTES) return; // not a dag-cbor/sha2-256 CID: do not cache
         const len = Buffer.alloc(4);
-        len.writeUInt32BE(e.length);
-        parts.push(len, Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+        len.writeUInt32BE(e.bytes.length);
+        parts.push(len, Buffer.from(e.cid.bytes), Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
       }
+      const body = Buffer.concat(parts);
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32BE(crc32(body) >>> 0);
       const tmp = `${this.file(commit)}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat(parts));
+      fs.writeFileSync(tmp, Buffer.concat([body, sum]));
       fs.renameSync(tmp, this.file(commit));
       this.prune();
     } catch {
       /* a cache that cannot be written is only a slower read */
     }
+  }
+
+  remove(commit: string): void {
+    fs.rmSync(this.file(commit), { force: true });
   }
 
   private prune(): void {

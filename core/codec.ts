@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { Encoder, Tag } from 'cbor-x';
 import { CID } from './cid.js';
 import { AgentlogError } from './errors.js';
@@ -323,8 +324,11 @@ class Reader {
       }
       if (ascii) return len === 0 ? '' : String.fromCharCode.apply(null, b.subarray(begin, end) as unknown as number[]);
     }
+    const view = Buffer.from(b.buffer, b.byteOffset + begin, len);
+    // Most long strings (tool outputs) are ASCII: a native check and a latin1 copy beat UTF-8 decoding.
+    if (isAscii(view)) return view.toString('latin1');
     try {
-      return utf8.decode(b.subarray(begin, end));
+      return utf8.decode(view);
     } catch {
       return this.fail('string is not valid UTF-8', start);
     }

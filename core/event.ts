@@ -59,8 +59,11 @@ export function sealEvent(event: Event, where = 'event'): StoredEvent {
   return { cid: cidOf(bytes), bytes, event };
 }
 
-/** Decode stored bytes into an event (strict), with its CID computed from the bytes. */
-export function openEvent(bytes: Uint8Array, where = 'event'): StoredEvent {
+/**
+ * Decode stored bytes into an event (strict), with its CID computed from the bytes, or taken as
+ * given (`known`) when the caller already holds it behind a checksum (the event cache).
+ */
+export function openEvent(bytes: Uint8Array, where = 'event', known?: CID): StoredEvent {
   let value: IpldValue;
   try {
     value = decode(bytes);
@@ -68,7 +71,7 @@ export function openEvent(bytes: Uint8Array, where = 'event'): StoredEvent {
     if (e instanceof AgentlogError) throw new AgentlogError('E_CODEC', `${where}: ${e.message}`, e.data);
     throw e;
   }
-  return { cid: cidOf(bytes), bytes, event: checkEvent(value, where) };
+  return { cid: known ?? cidOf(bytes), bytes, event: checkEvent(value, where) };
 }
 
 /** The blocks of a message's content: a string is one text block. */

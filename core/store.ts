@@ -338,20 +338,35 @@ export class Store {
   }
 
   /**
-   * Every event of the timeline as of `commit`, decoded strictly, with CIDs computed from the bytes.
-   * Uses the event cache (cache.ts) when it has this commit or an ancestor up to CACHE_LOOKBACK
-   * commits back, reading only the newer events from git; timelines of CACHE_MIN events or more
-   * are cached after a read.
+   * Every event of the timeline as of `commit`, decoded strictly. CIDs are computed from the bytes
+   * when read from git; the event cache (cache.ts) keeps them beside the bytes. The cache serves this
+   * commit, or an ancestor up to CACHE_LOOKBACK commits back (then only newer events are read from
+   * git), and is trusted only when the prev links chain up to the commit's Agentlog-Event trailer.
+   * Timelines of CACHE_MIN events or more are cached after a read.
    */
   readEvents(commit: string): StoredEvent[] {
-    const { bytes, cached } = this.eventBytes(commit);
-    const events = bytes.map((b, seq) => openEvent(b, `event seq ${seq} of commit ${commit}`));
-    if (cached && !this.chainHolds(commit, events)) {
-      // A damaged cache: drop it and read from git.
+    const where = (seq: number) => `event seq ${seq} of commit ${commit}`;
+    const own = this.cache.read(commit);
+    if (own) {
+      const events = own.map((e, seq) => openEvent(e.bytes, where(seq), e.cid));
+      if (this.chainHolds(commit, events)) return events;
       this.cache.remove(commit);
-      return this.eventBlobs(commit).map((oid, seq) => openEvent(this.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`));
     }
-    return events;
+    let base: StoredEvent[] = [];
+    let depth = 0;
+    for (const c of this.history(commit)) {
+      if (depth++ > CACHE_LOOKBACK) break;
+      if (c.oid === commit || !this.cache.has(c.oid)) continue;
+      base = (this.cache.read(c.oid) ?? []).map((e, seq) => openEvent(e.bytes, where(seq), e.cid));
+      break;
+    }
+    const blobs = this.eventBlobs(commit);
+    const fromGit = (seq: number) => openEvent(this.readObject(blobs[seq], 'blob').content, `event seq ${seq} (blob ${blobs[seq]})`);
+    let out = base.length <= blobs.length ? base : [];
+    for (let seq = out.length; seq < blobs.length; seq++) out.push(fromGit(seq));
+    if (base.length && !this.chainHolds(commit, out)) out = blobs.map((_, seq) => fromGit(seq));
+    if (out.length >= CACHE_MIN && !own) this.cache.write(commit, out);
+    return out;
   }
 
   /** Cached events are trusted only when their prev links chain up to the commit's own trailer. */
@@ -362,26 +377,6 @@ export class Store {
       if (!events[i].event.prev?.equals(events[i - 1].cid)) return false;
     }
     return true;
-  }
-
-  /** The raw bytes of every event as of `commit` (cached; see readEvents). */
-  eventBytes(commit: string): { bytes: Uint8Array[]; cached: boolean } {
-    const cached = this.cache.read(commit);
-    if (cached) return { bytes: cached, cached: true };
-    let base: Uint8Array[] | undefined;
-    let depth = 0;
-    for (const c of this.history(commit)) {
-      if (depth++ > CACHE_LOOKBACK) break;
-      if (c.oid !== commit && this.cache.has(c.oid)) {
-        base = this.cache.read(c.oid);
-        break;
-      }
-    }
-    const blobs = this.eventBlobs(commit);
-    const out = base && base.length <= blobs.length ? base.slice() : [];
-    for (let seq = out.length; seq < blobs.length; seq++) out.push(this.readObject(blobs[seq], 'blob').content);
-    if (out.length >= CACHE_MIN) this.cache.write(commit, out);
-    return { bytes: out, cached: !!base };
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ describe('event cache', () => {
     const more = Store.open(store.dir).readEvents(store.tipOf('talk')!);
     expect(more.map((e) => e.cid.toString()).slice(0, -1)).toEqual(first);
     expect(more[more.length - 1].event.text).toBe('after the cache');
-    // Flip a byte inside a cached event's text: the prev chain no longer holds, git is read instead.
+    // Flip a byte inside a cached event's text: the checksum fails, git is read instead.
     const file = path.join(cacheDir, `${tip}.events`);
     const buf = fs.readFileSync(file);
     const at = buf.indexOf(Buffer.from('line 500'));
