@@ -32,8 +32,16 @@ export interface StoreOptions {
   objectWrites?: 'pack' | 'loose';
 }
 
-/** Events per leaf tree under `events/`: an append rewrites one leaf, `events/` and the root. */
-export const LEAF_SIZE = 256;
+/**
+ * The fan-out under `events/`: DIR_LEVELS levels of folders, FANOUT entries in each folder below
+ * the top, files at the bottom: `events/<seq / 1024>/<seq / 32 % 32>/<seq>.cbor`. An append rewrites
+ * one leaf (≤ 32 entries), one middle folder, `events/` and the root: small trees, because the
+ * trees an append rewrites cost more bytes than the event itself when they are large.
+ */
+export const FANOUT = 32;
+export const DIR_LEVELS = 2;
+/** Events per leaf folder. */
+export const LEAF_SIZE = FANOUT;
 export const EVENTS_DIR = 'events';
 export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';
@@ -42,16 +50,23 @@ const CACHE_LOOKBACK = 256;
 const FILE = '100644';
 const DIR = '40000';
 
-export function eventPath(seq: number): { bucket: string; file: string } {
-  return { bucket: String(Math.floor(seq / LEAF_SIZE)).padStart(6, '0'), file: `${String(seq).padStart(9, '0')}.cbor` };
+/** The path of event `seq` below `events/`: DIR_LEVELS folder names, then the file name. */
+export function eventPath(seq: number): string[] {
+  const out: string[] = [];
+  for (let level = 0; level < DIR_LEVELS; level++) {
+    const span = FANOUT ** (DIR_LEVELS - level);
+    out.push(level === 0 ? String(Math.floor(seq / span)).padStart(6, '0') : String(Math.floor(seq / span) % FANOUT).padStart(2, '0'));
+  }
+  out.push(`${String(seq).padStart(9, '0')}.cbor`);
+  return out;
 }
 
 interface Tip {
   commit: string;
   seq: number;
   cid: CID;
-  buckets: TreeEntry[];
-  leaf: TreeEntry[];
+  /** The entries of each tree on the path to the last event: `events/`, then each folder down. */
+  spine: TreeEntry[][];
 }
 
 /** One commit of a timeline, read from its trailers. */
@@ -64,7 +79,7 @@ export interface CommitInfo {
 
 /**
  * A store: a git repository whose branches (`refs/heads/*`) are timelines. Each append is one commit
- * whose tree holds the whole timeline under `events/<bucket>/<seq>.cbor` (LEAF_SIZE events a bucket),
+ * whose tree holds the whole timeline under `events/` (see eventPath),
  * written straight into the object database and published by a compare-and-swap of the branch.
  *
  * The working tree is only for looking (time travel with `git checkout`). Appends never touch it.
@@ -162,11 +177,11 @@ export class Store {
     const ref = timelineRef(name);
     if (this.refs.read(ref)) throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
     const sealed = this.seal(genesis, 0, null);
-    const commit = this.writeCommit(sealed, { buckets: [], leaf: [] }, undefined);
+    const commit = this.writeCommit(sealed, [], undefined);
     if (!(await this.refs.compareAndSwap(ref, undefined, commit.oid))) {
       throw new AgentlogError('E_REF', `timeline ${name} was created by another writer meanwhile`, { name });
     }
-    this.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, buckets: commit.buckets, leaf: commit.leaf });
+    this.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, spine: commit.spine });
     return { cid: sealed.cid, seq: 0, commit: commit.oid, event: sealed.event };
   }
 
@@ -180,11 +195,11 @@ export class Store {
     for (let attempt = 0; ; attempt++) {
       const tip = this.loadTip(ref, name);
       const sealed = this.seal(input, tip.seq + 1, tip.cid);
-      const commit = this.writeCommit(sealed, tip, tip.commit);
+      const commit = this.writeCommit(sealed, tip.spine, tip.commit);
       const head = this.refs.head();
       if (head.symbolic === ref && head.oid === tip.commit) await this.refs.detachHead(tip.commit);
       if (await this.refs.compareAndSwap(ref, tip.commit, commit.oid)) {
-        this.tips.set(ref, { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, buckets: commit.buckets, leaf: commit.leaf });
+        this.tips.set(ref, { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine });
         return { cid: sealed.cid, seq: sealed.event.seq, commit: commit.oid, event: sealed.event };
       }
       this.tips.delete(ref);
@@ -216,34 +231,38 @@ export class Store {
   }
 
   /**
-   * The five objects of one append (event blob, leaf tree, events/ tree, root tree, commit), written
-   * together as one pack before any ref names them.
+   * The objects of one append (event blob, the trees on its path, root tree, commit), written
+   * together as one pack before any ref names them. `spine` is the previous tip's path.
    */
-  private writeCommit(sealed: StoredEvent, tip: { buckets: TreeEntry[]; leaf: TreeEntry[] }, parent: string | undefined) {
+  private writeCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: string | undefined) {
     const { seq } = sealed.event;
-    const { bucket, file } = eventPath(seq);
+    const path = eventPath(seq);
+    const prevPath = seq > 0 ? eventPath(seq - 1) : [];
     const batch: Array<{ type: 'blob' | 'tree' | 'commit'; content: Uint8Array }> = [];
     const add = (type: 'blob' | 'tree' | 'commit', content: Uint8Array): string => {
       batch.push({ type, content });
       return ObjectStore.hash(type, content);
     };
-    const blob = add('blob', sealed.bytes);
-    const leaf = seq % LEAF_SIZE === 0 ? [] : tip.leaf.slice();
-    leaf.push({ mode: FILE, name: file, oid: blob });
-    const leafOid = add('tree', serializeTree(leaf));
-    const buckets = tip.buckets.slice();
-    const entry = { mode: DIR, name: bucket, oid: leafOid };
-    if (buckets.length && buckets[buckets.length - 1].name === bucket) buckets[buckets.length - 1] = entry;
-    else buckets.push(entry);
-    const eventsOid = add('tree', serializeTree(buckets));
-    const root = add('tree', serializeTree([{ mode: DIR, name: EVENTS_DIR, oid: eventsOid }]));
+    let child: TreeEntry = { mode: FILE, name: path[DIR_LEVELS], oid: add('blob', sealed.bytes) };
+    const next: TreeEntry[][] = new Array(DIR_LEVELS + 1);
+    for (let level = DIR_LEVELS; level >= 0; level--) {
+      // The folder at this level is the previous tip's when every folder name above it is the same.
+      const same = seq > 0 && path.slice(0, level).every((name, i) => name === prevPath[i]);
+      const entries = same ? (spine[level] ?? []).slice() : [];
+      if (entries.length && entries[entries.length - 1].name === child.name) entries[entries.length - 1] = child;
+      else entries.push(child);
+      next[level] = entries;
+      const oid = add('tree', serializeTree(entries));
+      child = level > 0 ? { mode: DIR, name: path[level - 1], oid } : { mode: DIR, name: EVENTS_DIR, oid };
+    }
+    const root = add('tree', serializeTree([child]));
     const actor = actorOf(sealed.event);
     const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.floor(sealed.event.ts / 1000), tz: '+0000' };
     const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
     const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
     if (this.loose) for (const o of batch) this.objects.write(o.type, o.content);
     else this.objects.writeBatch(batch);
-    return { oid, buckets, leaf };
+    return { oid, spine: next };
   }
 
   /** The tip of a timeline, from memory when the ref has not moved, else read from the repository. */
@@ -252,14 +271,11 @@ export class Store {
     if (!commit) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
     const cached = this.tips.get(ref);
     if (cached?.commit === commit) return cached;
-    const c = this.readCommit(commit);
-    const buckets = this.eventsTree(c.tree, commit);
-    const last = buckets[buckets.length - 1];
-    if (!last) throw new AgentlogError('E_OBJECT', `commit ${commit} of ${name} holds no events`, { commit });
-    const leaf = parseTree(this.readObject(last.oid, 'tree').content, last.oid);
+    const spine = this.spine(commit);
+    const leaf = spine[DIR_LEVELS];
     const lastFile = leaf[leaf.length - 1];
     const { event, cid } = openEvent(this.readObject(lastFile.oid, 'blob').content, `${name} tip (${commit})`);
-    const tip = { commit, seq: event.seq, cid, buckets, leaf };
+    const tip = { commit, seq: event.seq, cid, spine };
     this.tips.set(ref, tip);
     return tip;
   }
@@ -306,9 +322,27 @@ export class Store {
     }
   }
 
-  /** The bucket entries of a commit's `events/` tree. */
-  buckets(commit: string): TreeEntry[] {
-    return this.eventsTree(this.readCommit(commit).tree, commit);
+  /** The entries of each tree on the path to a commit's last event: `events/`, then each folder down. */
+  spine(commit: string): TreeEntry[][] {
+    const out: TreeEntry[][] = [this.eventsTree(this.readCommit(commit).tree, commit)];
+    for (let level = 1; level <= DIR_LEVELS; level++) {
+      const last = out[level - 1][out[level - 1].length - 1];
+      if (!last || last.mode !== DIR) throw new AgentlogError('E_OBJECT', `commit ${commit} holds no events under ${EVENTS_DIR}/`, { commit });
+      out.push(parseTree(this.readObject(last.oid, 'tree').content, last.oid));
+    }
+    if (!out[DIR_LEVELS].length) throw new AgentlogError('E_OBJECT', `commit ${commit} holds an empty folder under ${EVENTS_DIR}/`, { commit });
+    return out;
+  }
+
+  /** The entries of the tree at `names` below a commit's `events/` (undefined if there is none). */
+  treeAt(commit: string, names: string[]): TreeEntry[] | undefined {
+    let entries = this.eventsTree(this.readCommit(commit).tree, commit);
+    for (const name of names) {
+      const e = entries.find((x) => x.name === name && x.mode === DIR);
+      if (!e) return undefined;
+      entries = parseTree(this.readObject(e.oid, 'tree').content, e.oid);
+    }
+    return entries;
   }
 
   private eventsTree(rootTree: string, commit: string): TreeEntry[] {
@@ -320,20 +354,18 @@ export class Store {
 
   /** The blob ids of every event in a commit's tree, in seq order (checked to be 0, 1, 2, …). */
   eventBlobs(commit: string): string[] {
-    const c = this.readCommit(commit);
     const out: string[] = [];
-    for (const bucket of this.eventsTree(c.tree, commit)) {
-      for (const e of parseTree(this.readObject(bucket.oid, 'tree').content, bucket.oid)) {
+    const walk = (entries: TreeEntry[], level: number, prefix: string): void => {
+      for (const e of entries) {
         const want = eventPath(out.length);
-        if (bucket.name !== want.bucket || e.name !== want.file) {
-          throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.bucket}/${want.file}, found ${EVENTS_DIR}/${bucket.name}/${e.name}`, {
-            commit,
-            seq: out.length,
-          });
+        if (e.name !== want[level] || e.mode !== (level === DIR_LEVELS ? FILE : DIR)) {
+          throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.join('/')}, found ${prefix}${e.name}`, { commit, seq: out.length });
         }
-        out.push(e.oid);
+        if (level === DIR_LEVELS) out.push(e.oid);
+        else walk(parseTree(this.readObject(e.oid, 'tree').content, e.oid), level + 1, `${prefix}${e.name}/`);
       }
-    }
+    };
+    walk(this.eventsTree(this.readCommit(commit).tree, commit), 0, `${EVENTS_DIR}/`);
     return out;
   }
 

@@ -1,8 +1,8 @@
 import { cidOf } from './cid.js';
 import { AgentlogError } from './errors.js';
 import { openEvent } from './event.js';
-import { parseTree, type TreeEntry } from './git/tree.js';
-import { EVENTS_DIR, eventPath, LEAF_SIZE, type CommitInfo, type Store } from './store.js';
+import type { TreeEntry } from './git/tree.js';
+import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, type CommitInfo, type Store } from './store.js';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {
@@ -34,10 +34,8 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     return result;
   };
   let blobs: string[];
-  let tipBuckets: TreeEntry[];
   try {
     blobs = store.eventBlobs(tip);
-    tipBuckets = store.buckets(tip);
   } catch (e) {
     return fail(-1, tip, errorText(e));
   }
@@ -54,13 +52,14 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
   }
   if (expectSeq !== -1) return fail(expectSeq, tip, `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
+  const tipTrees = new Map<string, TreeEntry[] | undefined>();
   let prevCid: string | null = null;
   for (let seq = 0; seq < blobs.length; seq++) {
     const commit = bySeq[seq];
     const claimed = commit.cid?.toString();
     let opened;
     try {
-      opened = openEvent(store.readObject(blobs[seq], 'blob').content, `${EVENTS_DIR}/${eventPath(seq).bucket}/${eventPath(seq).file}`);
+      opened = openEvent(store.readObject(blobs[seq], 'blob').content, `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
     } catch (e) {
       return fail(seq, commit.oid, errorText(e), claimed);
     }
@@ -70,7 +69,7 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     if (event.seq !== seq) return fail(seq, commit.oid, `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
     const gotPrev = event.prev ? event.prev.toString() : null;
     if (gotPrev !== prevCid) return fail(seq, commit.oid, 'prev does not link to the event before', String(prevCid), String(gotPrev));
-    const problem = checkCommitTree(store, commit.oid, seq, blobs, tipBuckets);
+    const problem = checkCommitTree(store, tip, commit.oid, seq, blobs, tipTrees);
     if (problem) return fail(seq, commit.oid, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
     prevCid = cid;
   }
@@ -78,32 +77,46 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
 }
 
 /**
- * A commit at seq s must hold exactly the tip's events 0..s: its full buckets are the tip's own trees
- * (full buckets never change) and its last leaf lists the tip's blobs up to s.
+ * A commit at seq s must hold exactly the tip's events 0..s. Along the path to its last event, every
+ * entry but the last of each folder is the tip's own (those subtrees are complete and never change),
+ * each folder has as many entries as seq s implies, and the last file is the tip's blob at s.
  */
-function checkCommitTree(store: Store, commit: string, seq: number, blobs: string[], tipBuckets: TreeEntry[]): { message: string; foundBlob?: string } | undefined {
-  let buckets: TreeEntry[];
-  let leaf: TreeEntry[];
+function checkCommitTree(
+  store: Store,
+  tip: string,
+  commit: string,
+  seq: number,
+  blobs: string[],
+  tipTrees: Map<string, TreeEntry[] | undefined>,
+): { message: string; foundBlob?: string } | undefined {
+  let spine: TreeEntry[][];
   try {
-    buckets = store.buckets(commit);
-    const last = buckets[buckets.length - 1];
-    leaf = last ? parseTree(store.readObject(last.oid, 'tree').content, last.oid) : [];
+    spine = store.spine(commit);
   } catch (e) {
     return { message: errorText(e) };
   }
-  const lastBucket = Math.floor(seq / LEAF_SIZE);
-  if (buckets.length !== lastBucket + 1) return { message: `commit ${commit} holds ${buckets.length} event buckets, expected ${lastBucket + 1}` };
-  for (let b = 0; b < lastBucket; b++) {
-    if (buckets[b].oid !== tipBuckets[b].oid || buckets[b].name !== tipBuckets[b].name) {
-      return { message: `commit ${commit} holds different events in ${EVENTS_DIR}/${buckets[b].name}/ than later commits` };
+  const names = eventPath(seq);
+  for (let level = 0; level <= DIR_LEVELS; level++) {
+    const entries = spine[level];
+    const span = FANOUT ** (DIR_LEVELS - level);
+    const want = (level === 0 ? Math.floor(seq / span) : Math.floor(seq / span) % FANOUT) + 1;
+    const where = `${EVENTS_DIR}/${names.slice(0, level).map((n) => `${n}/`).join('')}`;
+    if (entries.length !== want) return { message: `commit ${commit} holds ${entries.length} entries in ${where}, expected ${want}` };
+    const last = entries[entries.length - 1];
+    if (last.name !== names[level]) return { message: `commit ${commit}: unexpected ${where}${last.name}` };
+    if (level === DIR_LEVELS) {
+      if (last.oid !== blobs[seq]) return { message: `commit ${commit} holds a different event at seq ${seq} than later commits`, foundBlob: last.oid };
+      continue;
     }
-  }
-  const first = lastBucket * LEAF_SIZE;
-  if (leaf.length !== seq - first + 1) return { message: `commit ${commit} holds ${first + leaf.length} events, expected ${seq + 1}` };
-  for (let i = 0; i < leaf.length; i++) {
-    const s = first + i;
-    if (leaf[i].name !== eventPath(s).file) return { message: `commit ${commit}: unexpected file ${EVENTS_DIR}/${buckets[lastBucket].name}/${leaf[i].name}` };
-    if (leaf[i].oid !== blobs[s]) return { message: `commit ${commit} holds a different event at seq ${s} than later commits`, foundBlob: leaf[i].oid };
+    if (entries.length < 2) continue;
+    const key = names.slice(0, level).join('/');
+    if (!tipTrees.has(key)) tipTrees.set(key, store.treeAt(tip, names.slice(0, level)));
+    const theirs = tipTrees.get(key);
+    for (let i = 0; i < entries.length - 1; i++) {
+      if (!theirs || theirs[i]?.oid !== entries[i].oid || theirs[i]?.name !== entries[i].name) {
+        return { message: `commit ${commit} holds different events in ${where}${entries[i].name}/ than later commits` };
+      }
+    }
   }
   return undefined;
 }

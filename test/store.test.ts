@@ -52,7 +52,7 @@ describe('store', () => {
     expect(log[5]).toMatch(/^user\|1750000000\|session: a talk\|0\|bafyrei/);
     expect(git(dir, ['log', '--format=%H', '--grep', cids[2], 'talk']).trim()).toBe(resolveRev(store, cids[2]).commit);
     const files = git(dir, ['ls-tree', '-r', '--name-only', 'talk']).trim().split('\n');
-    expect(files).toEqual([0, 1, 2, 3, 4, 5].map((s) => `events/000000/00000000${s}.cbor`));
+    expect(files).toEqual([0, 1, 2, 3, 4, 5].map((s) => `events/000000/00/00000000${s}.cbor`));
   });
 
   it('keeps unknown kinds and keys untouched', async () => {
@@ -78,9 +78,9 @@ describe('store', () => {
   it('lays out the log as it was when git checks out an older commit', async () => {
     const { dir } = await sessionWith(300);
     git(dir, ['checkout', '-q', 'talk~100']);
-    const files = fs.readdirSync(path.join(dir, 'events')).flatMap((b) => fs.readdirSync(path.join(dir, 'events', b)));
+    const files = (fs.readdirSync(path.join(dir, 'events'), { recursive: true }) as string[]).filter((f) => f.endsWith('.cbor')).sort();
     expect(files).toHaveLength(201);
-    expect(files[files.length - 1]).toBe('000000200.cbor');
+    expect(files[files.length - 1]).toBe('000000/06/000000200.cbor');
   });
 
   it('appending to the checked-out timeline detaches HEAD, so git status stays clean', async () => {
@@ -90,7 +90,7 @@ describe('store', () => {
     expect(git(dir, ['status', '--porcelain'])).toBe('');
     expect(git(dir, ['status'])).toMatch(/HEAD detached at/);
     git(dir, ['checkout', '-q', 'talk']);
-    expect(fs.readdirSync(path.join(dir, 'events/000000'))).toHaveLength(5);
+    expect(fs.readdirSync(path.join(dir, 'events/000000/00'))).toHaveLength(5);
   });
 
   it('reads a plain git clone, packed objects and packed refs the same', async () => {
@@ -162,7 +162,7 @@ describe('store', () => {
     const evilFile = path.join(tmpdir(), 'evil.cbor');
     fs.writeFileSync(evilFile, encode(evil));
     git(dir, ['checkout', '-q', '--detach', 'talk']);
-    git(dir, ['filter-branch', '-f', '--tree-filter', `test -f events/000000/000000003.cbor && cp ${evilFile} events/000000/000000003.cbor || true`, 'talk'], {
+    git(dir, ['filter-branch', '-f', '--tree-filter', `test -f events/000000/00/000000003.cbor && cp ${evilFile} events/000000/00/000000003.cbor || true`, 'talk'], {
       env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
     });
     const fresh = Store.open(dir);

@@ -222,16 +222,22 @@ describe('sync over smart HTTP (git http-backend)', () => {
     const report = await push(store, 'origin', [], { env: ENV });
     const posts = () => server.requests.slice(from).filter((r) => r.method === 'POST').map((r) => r.path);
     expect(posts()).toEqual(['/long.git/git-receive-pack']);
-    expect(report.sent!.objects).toBe(1200 * 5); // per event: commit, root tree, events/ tree, leaf tree, blob
-    // Undeltified, the leaf trees alone (each lists every event of its bucket so far) outweigh the whole pack many times.
-    let leafBytes = 0;
+    expect(report.sent!.objects).toBe(1200 * 6); // per event: commit, root tree, events/ tree, middle tree, leaf tree, blob
+    // Undeltified, the trees each append rewrites (each lists every entry of its folder so far) weigh more than the whole pack.
     const treeOf = (oid: string) => parseTree(store.readObject(oid, 'tree').content, oid);
-    for (const c of store.history(store.tipOf('long')!)) {
-      const eventsDir = treeOf(store.readCommit(c.oid).tree).find((e) => e.name === 'events')!;
-      leafBytes += store.readObject(treeOf(eventsDir.oid).at(-1)!.oid, 'tree').content.length;
-    }
-    expect(leafBytes).toBeGreaterThan(5_000_000);
-    expect(report.sent!.bytes).toBeLessThan(leafBytes / 5);
+    const treeBytes = (commit: string): number => {
+      let bytes = 0;
+      let tree = treeOf(store.readCommit(commit).tree).find((e) => e.name === 'events')!.oid;
+      for (let level = 0; level < 3; level++) {
+        const entries = treeOf(tree);
+        bytes += store.readObject(tree, 'tree').content.length;
+        tree = entries.at(-1)!.oid;
+      }
+      return bytes;
+    };
+    let allTreeBytes = 0;
+    for (const c of store.history(store.tipOf('long')!)) allTreeBytes += treeBytes(c.oid);
+    expect(report.sent!.bytes).toBeLessThan(allTreeBytes);
     const pulledFrom = server.requests.length;
     const { store: b } = await clone(url, path.join(tmpdir(), 'b'), { env: ENV });
     expect(server.requests.slice(pulledFrom).filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/long.git/git-upload-pack']);
@@ -239,10 +245,10 @@ describe('sync over smart HTTP (git http-backend)', () => {
     // Ten more events: a thin pack, whose new leaf tree is a delta against the leaf the remote holds.
     for (let i = 0; i < 10; i++) await store.append('long', { kind: 'note', text: `more ${i}` });
     const more = await push(store, 'origin', [], { env: ENV });
-    expect(more.sent!.objects).toBe(10 * 5);
-    const eventsDir = treeOf(store.readCommit(store.tipOf('long')!).tree).find((e) => e.name === 'events')!;
-    const leafNow = store.readObject(treeOf(eventsDir.oid).at(-1)!.oid, 'tree').content.length;
-    expect(more.sent!.bytes).toBeLessThan(leafNow); // the leaf alone, sent whole, would not fit
+    expect(more.sent!.objects).toBe(10 * 6);
+    let newTreeBytes = 0;
+    for (const c of [...store.history(store.tipOf('long')!)].slice(0, 10)) newTreeBytes += treeBytes(c.oid);
+    expect(more.sent!.bytes).toBeLessThan(newTreeBytes); // the new trees alone, sent whole, would not fit
     await pull(b, 'origin', { env: ENV });
     expect(b.tipOf('long')).toBe(store.tipOf('long'));
     await gitAsync(server.root, ['--git-dir', 'long.git', 'fsck', '--strict', '--no-dangling']);

@@ -77,7 +77,7 @@ to try next. Prints the store's path on stdout.`,
       [`npx agentlog show ${name}`, 'the transcript'],
       [`npx agentlog log ${forkName}`, 'one line per event'],
       [`git log --oneline ${name}`, 'the same events as git commits'],
-      [`git checkout ${name}~3 && ls events/*/`, 'time travel: the log as it was 3 events ago'],
+      [`git checkout ${name}~3 && ls events/*/*/`, 'time travel: the log as it was 3 events ago'],
       [`npx agentlog cat ${last.cid}`, 'one event, by its content id'],
       [`npx agentlog append ${name} --role user --text "Now pin the test date"`, 'one more commit'],
     ];

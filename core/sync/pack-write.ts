@@ -61,9 +61,8 @@ export async function buildPack(
   let progressAt = 0;
 
   // Objects the remote has: the trees of the commits the new ones grow from. For a timeline's tree
-  // only the root, events/ and bucket trees are marked (a bucket's events are reached only through
-  // it), and the last bucket becomes the base of the next leaf, so a push of 100 new events reads
-  // 3 of the remote's trees rather than all of them.
+  // only the trees on the path to its last event are read (a complete folder's events are reached
+  // only through it), so a push of 100 new events reads a handful of the remote's trees, not all.
   const uninteresting = new Set<string>();
   const markTree = (oid: string): void => {
     if (uninteresting.has(oid)) return;
@@ -84,18 +83,22 @@ export async function buildPack(
     }
     uninteresting.add(rootOid);
     uninteresting.add(events.oid);
-    const eventsContent = read(events.oid).content;
-    const buckets = parseTree(eventsContent, events.oid);
-    for (const bucket of buckets) uninteresting.add(bucket.oid);
-    if (thin) {
-      lastAtPath.set('', { index: -1, oid: rootOid, content: root, depth: 0 });
-      lastAtPath.set('/events', { index: -1, oid: events.oid, content: eventsContent, depth: 0 });
-      const last = buckets[buckets.length - 1];
-      if (last) lastAtPath.set('/events/*', { index: -1, oid: last.oid, content: read(last.oid).content, depth: 0 });
-    } else {
-      const last = buckets[buckets.length - 1];
-      // Its events, so the next leaf's old entries are not sent again.
-      if (last) for (const e of parseTree(read(last.oid).content, last.oid)) uninteresting.add(e.oid);
+    if (thin) lastAtPath.set('', { index: -1, oid: rootOid, content: root, depth: 0 });
+    // Down the path to the remote's last event: every entry of each folder on it is the remote's
+    // (complete subtrees, and the last leaf's events); with a thin pack each of those folders is
+    // also the base of the next version of the folder at its place.
+    let key = '/events';
+    let oid = events.oid;
+    let content = read(events.oid).content;
+    for (;;) {
+      if (thin) lastAtPath.set(key, { index: -1, oid, content, depth: 0 });
+      const entries = parseTree(content, oid);
+      for (const e of entries) uninteresting.add(e.oid);
+      const last = entries[entries.length - 1];
+      if (!last || last.mode !== '40000') break;
+      key += '/*';
+      oid = last.oid;
+      content = read(oid).content;
     }
   }
 
@@ -142,12 +145,12 @@ export async function buildPack(
 }
 
 /**
- * Leaf trees are keyed by their bucket's position rather than their name, so a new bucket deltas
- * against the previous bucket's full leaf (the same shape: names differ in a few digits).
+ * Folders under events/ are keyed by their depth rather than their names, so a new folder deltas
+ * against the previous folder at the same depth (the same shape: names differ in a few digits).
  */
 function pathKey(p: string): string {
   const parts = p.split('/');
-  return parts.length === 3 && parts[1] === 'events' ? '/events/*' : p;
+  return parts.length >= 3 && parts[1] === 'events' ? `/events${'/*'.repeat(parts.length - 2)}` : p;
 }
 
 /**

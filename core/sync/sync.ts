@@ -201,11 +201,12 @@ export function commonAncestor(store: Store, a: string, b: string): CommitInfo |
 
 /** The canonical bytes of the event at `seq` in a commit's tree. */
 function eventBytesAt(store: Store, commit: string, seq: number): Buffer {
-  const { bucket, file } = eventPath(seq);
+  const names = eventPath(seq);
+  const file = names[names.length - 1];
   let tree = store.readCommit(commit).tree;
-  for (const name of [EVENTS_DIR, bucket, file]) {
+  for (const name of [EVENTS_DIR, ...names]) {
     const entry = parseTree(store.readObject(tree, 'tree').content, tree).find((e) => e.name === name);
-    if (!entry) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/${bucket}/${file}`, { commit, seq });
+    if (!entry) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/${names.join('/')}`, { commit, seq });
     if (name === file) return store.readObject(entry.oid, 'blob').content;
     tree = entry.oid;
   }

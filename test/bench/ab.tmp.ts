@@ -1,0 +1,17 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Store } from '../../core/store.js';
+const N = Number(process.argv[2] ?? 3000);
+const mode = process.argv[3] as 'pack' | 'loose';
+let seed = 42;
+const rnd = () => { seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+const text = (n: number) => 'lorem ipsum dolor sit amet '.repeat(Math.ceil(n / 27)).slice(0, n) + rnd();
+const dir = fs.mkdtempSync(path.join('/work/main/.bench', 'ab-'));
+Store.init(dir);
+const s = Store.open(dir, { objectWrites: mode });
+await s.create('t', { kind: 'session', ts: 1 });
+const t0 = performance.now();
+for (let i = 1; i < N; i++) await s.append('t', { kind: 'message', role: 'user', ts: 1000 + i, content: [{ type: 'text', text: text(rnd() < 0.05 ? 20000 + rnd() * 80000 : 100 + rnd() * 1500) }] });
+console.log(mode, Math.round(N / ((performance.now() - t0) / 1000)), '/s');
+fs.rmSync(dir, { recursive: true, force: true });
