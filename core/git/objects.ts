@@ -77,7 +77,7 @@ export class ObjectStore {
     const withIds = entries.map((e) => ({ ...e, oid: ObjectStore.hash(e.type, e.content) }));
     const packDir = path.join(this.objectsDir, 'pack');
     writePack(packDir, withIds, this.durable);
-    if (++this.batches % 8 === 0 && compactPacks(packDir, 8, this.durable)) this.packs.refresh();
+    if (++this.batches % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
     return withIds.map((e) => e.oid);
   }
 
