@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
 import { PackSet } from './pack.js';
+import { unwrapStored } from './packformat.js';
 import { compactPacks, deflate, writePack } from './packwriter.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
@@ -11,6 +12,8 @@ export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 export interface GitObject {
   type: ObjectType;
   content: Buffer;
+  /** For a whole (non-delta) packed object: its zlib stream as stored, for reuse in another pack. */
+  packed?: Buffer;
 }
 
 /**
@@ -104,7 +107,7 @@ export class ObjectStore {
     }
     let data: Buffer;
     try {
-      data = inflateSync(raw);
+      data = unwrapStored(raw) ?? inflateSync(raw);
     } catch (e) {
       throw corrupt(oid, `it does not inflate (${(e as Error).message})`);
     }

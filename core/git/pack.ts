@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitObject, ObjectType } from './objects.js';
 import { corrupt } from './objects.js';
-import { applyDelta } from './packformat.js';
+import { applyDelta, unwrapStored } from './packformat.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
@@ -178,7 +178,7 @@ class Pack {
     } else if (TYPES[type]) {
       const content = this.inflate(data, pos, oid);
       if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
-      obj = { type: TYPES[type], content };
+      obj = { type: TYPES[type], content, packed: data.subarray(pos) };
     } else {
       throw corrupt(oid, `unknown pack object type ${type}`);
     }
@@ -231,6 +231,8 @@ class Pack {
   }
 
   private inflate(data: Buffer, pos: number, oid: string): Buffer {
+    const stored = unwrapStored(data.subarray(pos));
+    if (stored) return stored;
     try {
       return inflateSync(data.subarray(pos));
     } catch (e) {

@@ -125,7 +125,9 @@ export async function buildPack(
       else if (e.mode !== '160000' && !written.has(e.oid) && !uninteresting.has(e.oid)) {
         written.add(e.oid);
         const blob = read(e.oid);
-        writer.add(blob.type, blob.content);
+        // A blob stored whole in a pack goes out as it is stored: no inflate-deflate round trip.
+        if (blob.packed) writer.addPacked(blob.type, blob.content.length, blob.packed);
+        else writer.add(blob.type, blob.content);
       }
     }
   };
@@ -166,6 +168,12 @@ export class PackWriter {
   /** Add a whole object; returns its index. */
   add(type: ObjectType, content: Buffer): number {
     return this.push(TYPE_CODE[type], content, -1);
+  }
+
+  /** Add a whole object whose zlib stream is at hand (copied from a pack); returns its index. */
+  addPacked(type: ObjectType, size: number, z: Buffer): number {
+    this.entries.push({ type: TYPE_CODE[type], size, base: -1, z });
+    return this.count++;
   }
 
   /** Add an object as a delta against an object the receiver holds (thin packs); returns its index. */

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree) vs fast_import_per_s
@@ -100,7 +100,11 @@ function openInChild(storeDir: string, name: string): Promise<number> {
 }
 
 async function main() {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-bench-'));
+  // In the repository's .bench/ (git-ignored) by default, where a store would live: on some machines
+  // the system temp folder creates files many times slower than the rest of the same disk.
+  const base = args.includes('--dir') ? args[args.indexOf('--dir') + 1] : path.join(ROOT, '.bench');
+  fs.mkdirSync(base, { recursive: true });
+  const work = fs.mkdtempSync(path.join(base, 'agentlog-bench-'));
   try {
     log(`bench: ${N} events in ${work}`);
     const events = makeEvents(N);
