@@ -51,6 +51,20 @@ export function unwrapStored(z: Uint8Array): Buffer | undefined {
   return Buffer.from(z.subarray(7, 7 + n));
 }
 
+/** The header of a pack entry: its type and its (inflated) size as git's varint. */
+export function objectHeader(type: number, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (type << 4) | (size & 15);
+  size = Math.floor(size / 16);
+  while (size > 0) {
+    bytes.push(c | 0x80);
+    c = size & 0x7f;
+    size = Math.floor(size / 128);
+  }
+  bytes.push(c);
+  return Buffer.from(bytes);
+}
+
 /** A version-2 pack index for entries (any order) of the pack whose trailing checksum is `packSum`. */
 export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
   const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { ObjectType } from './objects.js';
-import { buildIndex, zlibStored } from './packformat.js';
+import { buildIndex, objectHeader, zlibStored } from './packformat.js';
 
 const madeDirs = new Set<string>();
 const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
@@ -87,18 +87,6 @@ function writeAtomically(file: string, parts: Buffer[], durable: boolean, tmpTag
   fs.renameSync(tmp, file);
 }
 
-function objectHeader(type: number, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (type << 4) | (size & 15);
-  size = Math.floor(size / 16);
-  while (size > 0) {
-    bytes.push(c | 0x80);
-    c = size & 0x7f;
-    size = Math.floor(size / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
-}
 
 /** zlib stream of `data`: stored blocks for small inputs (no deflate state to set up), level 1 else. */
 export function deflate(data: Uint8Array): Buffer {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { zlibStored } from '../git/packformat.js';
+import { objectHeader, zlibStored } from '../git/packformat.js';
 import { AgentlogError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import type { GitObject, ObjectType } from '../git/objects.js';
@@ -208,16 +208,7 @@ export class PackWriter {
     for (const e of this.entries) {
       const z = e.z;
       offsets.push(at);
-      const head: number[] = [];
-      let size = e.size;
-      let c = (e.type << 4) | (size & 15);
-      size = Math.floor(size / 16);
-      while (size > 0) {
-        head.push(c | 0x80);
-        c = size & 0x7f;
-        size = Math.floor(size / 128);
-      }
-      head.push(c);
+      const head = [...objectHeader(e.type, e.size)];
       if (e.base >= 0) {
         let rel = at - offsets[e.base];
         const bytes = [rel & 0x7f];

@@ -10,61 +10,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Store, eventPath, type EventInput } from '../../core/store.js';
+import { Store, eventPath } from '../../core/store.js';
 import { encode } from '../../core/codec.js';
+import { makeEvents } from './events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const N = Number(args[args.indexOf('--events') + 1]) || 10_000;
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-/** A deterministic pseudo-random session: ~95% short messages, ~5% tool outputs of 20–100 KB. */
-function makeEvents(n: number): EventInput[] {
-  let seed = 42;
-  // mulberry32: small, deterministic, good enough to spread sizes
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const words = 'the a function test file error fix run build value return type import const let async await git commit branch event store'.split(' ');
-  const text = (len: number) => {
-    const out: string[] = [];
-    let size = 0;
-    while (size < len) {
-      const w = words[Math.floor(rnd() * words.length)];
-      out.push(w);
-      size += w.length + 1;
-    }
-    return out.join(' ');
-  };
-  const events: EventInput[] = [{ kind: 'session', title: 'bench session', agent: { name: 'bench' }, ts: 1_750_000_000_000 }];
-  for (let i = 1; i < n; i++) {
-    const ts = 1_750_000_000_000 + i * 1000;
-    if (rnd() < 0.05) {
-      events.push({ kind: 'message', role: 'user', ts, content: [{ type: 'tool_result', tool_use_id: `call_${i}`, content: text(20_000 + Math.floor(rnd() * 80_000)), is_error: false }] });
-    } else if (i % 2) {
-      events.push({ kind: 'message', role: 'user', ts, content: [{ type: 'text', text: text(100 + Math.floor(rnd() * 1500)) }] });
-    } else {
-      events.push({
-        kind: 'message',
-        role: 'assistant',
-        model: 'bench-model',
-        ts,
-        content: [
-          { type: 'text', text: text(200 + Math.floor(rnd() * 1500)) },
-          { type: 'tool_use', id: `call_${i + 1}`, name: 'read_file', input: { path: `src/${text(10).replace(/ /g, '/')}.ts` } },
-        ],
-      });
-    }
-  }
-  return events;
-}
 
 function du(dir: string): number {
   let total = 0;
@@ -200,7 +156,7 @@ async function main() {
     const syncBench = path.join(ROOT, 'test/bench/sync.ts');
     if (fs.existsSync(syncBench) && !args.includes('--no-sync')) {
       const mod = (await import(pathToFileURL(syncBench).href)) as { benchSync?: (o: Record<string, unknown>) => Promise<Record<string, number>> };
-      if (mod.benchSync) Object.assign(figures, await mod.benchSync({ events: N, work, log }));
+      if (mod.benchSync) Object.assign(figures, await mod.benchSync({ events: N, dir: work, log }));
     }
 
     if (!asJson) {

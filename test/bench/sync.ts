@@ -24,10 +24,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import isogit from 'isomorphic-git';
 import isoHttp from 'isomorphic-git/http/node';
-import { Store, type EventInput } from '../../core/store.js';
+import { Store } from '../../core/store.js';
 import { addRemote } from '../../core/sync/remotes.js';
 import { clone, pull, push } from '../../core/sync/sync.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
+import { makeEvent, mulberry32 } from './events.js';
 
 const run = promisify(execFile);
 
@@ -36,37 +37,12 @@ export interface BenchSyncOptions {
   events?: number;
   /** Where to print progress (default: stderr). */
   log?: (line: string) => void;
+  /** Where to make its folders (default: the system temp folder). */
+  dir?: string;
   /** Also time isomorphic-git's own push of the same store (slow: tens of seconds or more). */
   isomorphicGit?: boolean;
 }
 
-/** A deterministic session: ~95% short messages, ~5% tool outputs of 20–100 KB. */
-function makeEvent(i: number, rnd: () => number): EventInput {
-  const words = 'the a function test file error fix run build value return type import const let async await git commit branch event store'.split(' ');
-  const text = (len: number) => {
-    const out: string[] = [];
-    let size = 0;
-    while (size < len) {
-      const w = words[Math.floor(rnd() * words.length)];
-      out.push(w);
-      size += w.length + 1;
-    }
-    return out.join(' ');
-  };
-  const ts = 1_750_000_000_000 + i * 1000;
-  if (rnd() < 0.05) return { kind: 'message', role: 'user', ts, content: [{ type: 'tool_result', tool_use_id: `call_${i}`, content: text(20_000 + Math.floor(rnd() * 80_000)), is_error: false }] };
-  if (i % 2) return { kind: 'message', role: 'user', ts, content: [{ type: 'text', text: text(100 + Math.floor(rnd() * 1500)) }] };
-  return {
-    kind: 'message',
-    role: 'assistant',
-    model: 'bench-model',
-    ts,
-    content: [
-      { type: 'text', text: text(200 + Math.floor(rnd() * 1500)) },
-      { type: 'tool_use', id: `call_${i + 1}`, name: 'read_file', input: { path: `src/${text(10).replace(/ /g, '/')}.ts` } },
-    ],
-  };
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -77,14 +53,13 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
 export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<string, number>> {
   const n = opts.events ?? 10_000;
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-bench-sync-'));
+  const root = fs.mkdtempSync(path.join(opts.dir ?? os.tmpdir(), 'agentlog-bench-sync-'));
   const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: root, GIT_TERMINAL_PROMPT: '0' };
   const git = (cwd: string, args: string[]) => run('git', args, { cwd, env, maxBuffer: 1 << 28 });
   fs.mkdirSync(path.join(root, 'srv'));
   const server = await startGitHttpServer(path.join(root, 'srv'));
   try {
-    let seed = 42;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const rnd = mulberry32(42);
     log(`sync bench: writing a ${n}-event timeline…`);
     const { store } = Store.init(path.join(root, 'a'));
     await store.create('bench', { kind: 'session', title: 'bench session', agent: { name: 'bench' }, ts: 1_750_000_000_000 });
