@@ -3,7 +3,7 @@
 // machines where no desktop VS Code can be downloaded: it maps runTests' flags onto code-server (the
 // VS Code server + web workbench, installed by test/vscode/setup.sh), opens the workbench in headless
 // Debian chromium with VS Code's extension-test payload, and exits with the tests' exit code.
-// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'hover'|'click'}.
+// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'hover'|'click'|'frameClick'}.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -94,6 +94,19 @@ process.on('SIGINT', () => { stop(); process.exit(130); });
             out = { ok: true };
           } else if (q.op === 'click') {
             await page.locator(q.selector).first().click({ timeout: 10000 });
+            out = { ok: true };
+          } else if (q.op === 'frameClick') {
+            // A click inside a webview (its page is a frame of a frame of the workbench).
+            let found = false;
+            for (const f of page.frames()) {
+              const el = await f.$(q.selector).catch(() => null);
+              if (el && (await el.isVisible().catch(() => false))) {
+                await el.click();
+                found = true;
+                break;
+              }
+            }
+            if (!found) throw new Error(`nothing visible matches ${q.selector}`);
             out = { ok: true };
           } else throw new Error(`unknown op ${q.op}`);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));

@@ -68,10 +68,14 @@ describe('agentlog in a real VS Code', () => {
         const body = JSON.parse(raw);
         requests.push({ ...body, authorization: req.headers.authorization });
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        const words = `Scripted answer to: ${body.messages.at(-1).content.split('\n\n').at(-1)}`.split(/(?<= )/);
-        for (const w of words) {
+        const asked: string = body.messages.at(-1).content.split('\n\n').at(-1);
+        const words = `Scripted answer to: ${asked}`.split(/(?<= )/);
+        // "slowly" in the question: a long, slow answer, so that a test can press Stop meanwhile.
+        const slow = asked.includes('slowly');
+        for (const w of slow ? Array.from({ length: 100 }, () => 'word ') : words) {
+          if (res.destroyed) break;
           res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: w } }] })}\n\n`);
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, slow ? 200 : 20));
         }
         res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
         res.end('data: [DONE]\n\n');
@@ -213,6 +217,18 @@ describe('agentlog in a real VS Code', () => {
     assert.equal(s.forkRecords()['fix-parser-fork-1'], 'fix-parser');
   });
 
+  if (uiUrl) it('stops a streaming answer from the panel and appends nothing', async () => {
+    await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+    const before = Store.open(storeDir).tipOf('fix-parser');
+    const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
+    await rendered('fix-parser', (r) => r.streaming);
+    await ui({ op: 'frameClick', selector: 'button.stop' });
+    await resumed;
+    const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
+    assert.match(s.error, /Stopped\. Nothing was appended/);
+    assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
+  });
+
   it('shows a model error in the panel and appends nothing', async () => {
     const cfg = vscode.workspace.getConfiguration('agentlog.model');
     const closed = http.createServer();
@@ -222,7 +238,7 @@ describe('agentlog in a real VS Code', () => {
     await cfg.update('endpoint', `http://127.0.0.1:${port}/v1`, vscode.ConfigurationTarget.Global);
     const before = Store.open(storeDir).tipOf('fix-parser');
     await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Will this fail?');
-    const s = await rendered('fix-parser', (r) => r.error !== '');
+    const s = await rendered('fix-parser', (r) => r.error.includes('cannot reach'));
     assert.match(s.error, new RegExp(`cannot reach http://127.0.0.1:${port}/v1/chat/completions.*Nothing was appended`));
     assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
     await cfg.update('endpoint', modelUrl, vscode.ConfigurationTarget.Global);
