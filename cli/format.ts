@@ -1,5 +1,5 @@
 import { stringifyDagJson } from '../core/dagjson.js';
-import type { StoredEvent } from '../core/event.js';
+import { dateOf, type StoredEvent } from '../core/event.js';
 
 /** An event as DAG-JSON-ready data with its CID first (`show --json`, `cat`). */
 export function eventJson(e: StoredEvent): Record<string, unknown> {
@@ -19,5 +19,5 @@ export function table(rows: string[][], tty: boolean): string {
 }
 
 export function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return dateOf(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { AgentlogError, isAgentlogError } from '../core/errors.js';
 import { findGitDir } from '../core/git/repo.js';
 import { Store } from '../core/store.js';
+import { safe } from '../core/transcript.js';
 import type { Command, Context, Output } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -113,7 +114,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     return await command.run(ctx, values as never, positionals);
   } catch (e) {
     if (isAgentlogError(e)) {
-      stderr.write(`agentlog ${name}: ${e.message}\n`);
+      // Messages can quote stored or remote text (a ref file, a branch name): no control characters.
+      stderr.write(`agentlog ${name}: ${safe(e.message)}\n`);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;

@@ -100,6 +100,14 @@ export function actorOf(event: Event): string {
   return 'agentlog';
 }
 
+/**
+ * A Date for an event's `ts`, clamped to what a JavaScript Date holds (±8.64e15 ms): `ts` may be any
+ * safe integer, and `toISOString()` throws on an invalid Date.
+ */
+export function dateOf(ts: number): Date {
+  return new Date(Number.isFinite(ts) ? Math.max(-8.64e15, Math.min(8.64e15, ts)) : 0);
+}
+
 /** A one-line human summary: the commit subject and the `log` line. */
 export function summarize(event: Event, width = 72): string {
   return oneLine(describe(event), width);

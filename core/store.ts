@@ -257,7 +257,8 @@ export class Store {
     }
     const root = add('tree', serializeTree([child]));
     const actor = actorOf(sealed.event);
-    const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.floor(sealed.event.ts / 1000), tz: '+0000' };
+    // git accepts no date before the epoch (fsck: badDateOverflow); the event keeps its own ts.
+    const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.max(0, Math.floor(sealed.event.ts / 1000)), tz: '+0000' };
     const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
     const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
     if (this.loose) for (const o of batch) this.objects.write(o.type, o.content);
@@ -420,11 +421,17 @@ export class Store {
   }
 
   forkRecords(): Record<string, string> {
+    // Timeline names are looked up here: no inherited keys ("constructor", "toString" are names too).
+    const out: Record<string, string> = Object.create(null);
     try {
-      return JSON.parse(fs.readFileSync(this.forksFile(), 'utf8')) as Record<string, string>;
+      const parsed: unknown = JSON.parse(fs.readFileSync(this.forksFile(), 'utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+      }
     } catch {
-      return {};
+      /* none recorded yet */
     }
+    return out;
   }
 
   recordFork(name: string, from: string): void {

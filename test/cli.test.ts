@@ -159,6 +159,40 @@ describe('agentlog CLI', () => {
     }
   });
 
+  it('session text never reaches the terminal as control characters (log, import warnings, error messages)', async () => {
+    const { dir, name } = await storeWithSession();
+    const esc = '\x1b]0;pwned\x07';
+    const lines = [{ kind: `${esc}x`, text: 'a' }, { kind: 'message', role: 'user', content: [{ type: 'text', text: `hi \u009b31m red ${esc}` }] }];
+    expect((await cli(dir, ['append', name, '--json', '-'], lines.map((l) => JSON.stringify(l)).join('\n'))).code).toBe(0);
+    const log = await cli(dir, ['log', name]);
+    expect(log.code).toBe(0);
+    const file = path.join(tmpdir(), 'esc.jsonl');
+    const rec = { type: 'user', uuid: 'u1', parentUuid: esc, sessionId: `s1${esc}`, timestamp: '2025-01-01T00:00:00Z', message: { role: 'user', content: 'hi' } };
+    fs.writeFileSync(file, `${esc} not json\n${JSON.stringify(rec)}\n`);
+    const imported = await cli(dir, ['import', 'claude', file]);
+    expect(imported.code).toBe(0);
+    expect(imported.err).toMatch(/esc.jsonl:1: not valid JSON/);
+    expect(imported.err).toMatch(/esc.jsonl:2: parent .*pwned/);
+    const bad = await cli(dir, ['show', esc]);
+    expect(bad.code).toBe(1);
+    const exported = await cli(dir, ['export', 'claude', 'claude/esc', '--out', path.join(tmpdir(), 'out.jsonl')]);
+    expect(exported.err).toMatch(/wrote 1 record\(s\) of session s1/);
+    for (const text of [log.out, imported.err, bad.err, exported.err]) expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  });
+
+  it('an event ts beyond what a JavaScript Date holds (any safe integer is valid) does not break ls or export', async () => {
+    const { dir, name } = await storeWithSession();
+    expect((await cli(dir, ['append', name, '--json', '-'], JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text: 'far' }], ts: Number.MAX_SAFE_INTEGER }))).code).toBe(0);
+    const ls = await cli(dir, ['ls']);
+    expect(ls.err).toBe('');
+    expect(ls.out).toContain('+275760-09-13 00:00:00Z');
+    for (const format of ['claude', 'codex']) {
+      const r = await cli(dir, ['export', format, name]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('+275760-09-13T00:00:00.000Z');
+    }
+  });
+
   it('finds the store by --store, $AGENTLOG_STORE, the repository around the cwd, or .agentlog upward; a plain clone works', async () => {
     const { dir, name } = await storeWithSession();
     const store = path.join(dir, '.agentlog');

@@ -26,6 +26,14 @@ describe('sessions view model', () => {
     expect(node.tooltip).toContain(`session: ${demo.session}`);
   });
 
+  it('a timeline whose newest ts lies beyond what a Date holds still gets its tooltip', async () => {
+    const { dir, store } = await demoStore(1);
+    await store.append('demo', { kind: 'note', text: 'far', ts: Number.MAX_SAFE_INTEGER });
+    const [root] = sessionTree([readStoreFacts(dir, 'ws/.agentlog')], Date.now());
+    const node = root.children.find((c) => c.kind === 'timeline' && c.name === 'demo')!;
+    expect(node.tooltip).toContain('last activity: +275760-09-13T00:00:00.000Z');
+  });
+
   it('nests forks under the timeline they left, recorded or found by core in the commit graph', async () => {
     const { dir, store } = await demoStore(3);
     const tip = store.tipOf('demo')!;

@@ -34,6 +34,13 @@ describe('transcript view model', () => {
     expect(it.blocks[0]).toMatchObject({ t: 'tool_result', isError: true, text: 'ENOENT' });
   });
 
+  it('gives the page a time it can print when ts lies beyond what a Date holds', () => {
+    for (const ts of [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+      const it = itemOf(stored({ kind: 'note', text: 'far', ts }));
+      expect(() => new Date(it.ts).toISOString()).not.toThrow();
+    }
+  });
+
   it('keeps hostile text as data (the page inserts it as text)', () => {
     const evil = '<script>window.pwned=1</script><img src=x onerror=alert(1)> [x](javascript:alert(1))';
     const it = itemOf(stored({ kind: 'message', role: 'assistant', content: [{ type: 'text', text: evil }] }));

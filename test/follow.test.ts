@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +113,18 @@ describe('import --follow', () => {
     const whole = freshStore();
     await importFiles(whole, 'codex', [file]);
     expect(store.tipOf(name)).toBe(whole.tipOf(name));
+  });
+  it('waiting between passes leaves no listeners piling up on the abort signal', async () => {
+    const dir = tmpdir();
+    const file = path.join(dir, 'quiet.jsonl');
+    fs.writeFileSync(file, fs.readFileSync(TREE, 'utf8'));
+    const store = freshStore();
+    const controller = new AbortController();
+    const running = follow(store, 'claude', [file], { interval: 2, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    controller.abort();
+    await running;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -167,6 +167,19 @@ describe('import claude', () => {
     expect(store.readEvents(store.tipOf('claude/odd')!).map((e) => e.event.kind)).toEqual(['session', 'claude.file-history-snapshot', 'message']);
   });
 
+  it('a file over 2 GiB (it cannot be read whole) is a warning naming it, and the other files import', async () => {
+    const dir = tmpdir();
+    const huge = path.join(dir, 'huge.jsonl');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 3 * 1024 ** 3); // sparse: no disk used
+    const store = freshStore();
+    const r = await cli(store.dir, ['import', 'claude', huge, TREE]);
+    expect(r.err).not.toContain('internal error');
+    expect(r.err).toMatch(/huge\.jsonl: cannot read: .*2 GiB/);
+    expect(r.code).toBe(0);
+    expect(store.tipOf('claude/tree')).toBeDefined();
+  });
+
   it('agentlog import claude: summary, --json, forks nested in ls', async () => {
     const store = freshStore();
     const r = await cli(store.dir, ['import', 'claude', TREE, '--json']);

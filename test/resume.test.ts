@@ -113,4 +113,36 @@ describe('resume', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot run codex: not installed/);
   });
+  it('a session id from the file that could leave the agent\'s folder or read as an option gets a new id', async () => {
+    const store = freshStore();
+    const src = tmpdir();
+    const home = tmpdir();
+    const project = tmpdir();
+    const env = { HOME: path.join(home, 'h'), PATH: process.env.PATH };
+    for (const [name, sid] of [['up', '../../../../pwn'], ['opt', '--dangerously-skip-permissions']]) {
+      const file = path.join(src, `${name}.jsonl`);
+      const rec = { type: 'user', uuid: 'u1', parentUuid: null, sessionId: sid, cwd: '/x', timestamp: '2025-01-01T00:00:00Z', message: { role: 'user', content: 'hi' } };
+      fs.writeFileSync(file, `${JSON.stringify(rec)}\n`);
+      await importFiles(store, 'claude', [file]);
+      for (const agent of ['claude', 'codex']) {
+        const r = await cli(store.dir, ['resume', `claude/${name}`, '--with', agent, '--cwd', project, '--json'], env);
+        expect(r.code).toBe(0);
+        const plan = JSON.parse(r.out);
+        expect(plan.newId).toBe(agent === 'claude');
+        expect(plan.sessionId).toMatch(/^[0-9a-f]{8}-/);
+        expect(plan.file.startsWith(path.join(env.HOME, agent === 'claude' ? '.claude' : '.codex') + path.sep)).toBe(true);
+        expect(plan.command[2]).toBe(plan.sessionId);
+      }
+    }
+    expect(fs.readdirSync(home)).toEqual(['h']);
+  });
+  it('a timeline named like an object property ("constructor") is not taken for a fork', async () => {
+    const store = freshStore();
+    await store.create('constructor', { kind: 'session', title: 'c' });
+    await store.append('constructor', { kind: 'message', role: 'user', content: [{ type: 'text', text: 'hi' }] });
+    const project = tmpdir();
+    const r = await cli(store.dir, ['resume', 'constructor', '--with', 'claude', '--cwd', project, '--json'], { HOME: tmpdir(), PATH: process.env.PATH });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).newId).toBe(false);
+  });
 });

@@ -31,6 +31,15 @@ describe('store', () => {
     expect(Store.isMarked(dir)).toBe(true);
   });
 
+  it('an event dated before 1970 (an imported record, a JSON append) still makes a commit git fsck --strict accepts', async () => {
+    const { dir, store } = await sessionWith(1);
+    const a = await store.append('talk', { kind: 'message', role: 'user', ts: -86_400_000, content: [{ type: 'text', text: 'old' }] });
+    expect(store.readEvents(store.tipOf('talk')!).at(-1)!.event.ts).toBe(-86_400_000);
+    expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+    expect(git(dir, ['log', '-1', '--format=%at', 'talk']).trim()).toBe('0');
+    expect(git(dir, ['log', '-1', '--format=%(trailers:key=Agentlog-Event,valueonly)', 'talk']).trim()).toBe(a.cid.toString());
+  });
+
   it('init inside another working tree adds the store to its info/exclude', () => {
     const project = tmpdir();
     git(project, ['init', '-q']);
@@ -198,6 +207,33 @@ describe('store', () => {
     const r = verifyTimeline(Store.open(store.dir), 'talk', store.tipOf('talk')!);
     expect(r.problem).toMatchObject({ seq: 2 });
     expect(r.problem!.message).toContain(blob);
+  });
+
+  it('a damaged pack index (truncated, empty, a bad fan-out) is a clear error, not a crash', async () => {
+    const damage: Array<[string, (b: Buffer) => Buffer]> = [
+      ['truncated', (b) => b.subarray(0, 100)],
+      ['empty', () => Buffer.alloc(0)],
+      ['cut before the checksums', (b) => b.subarray(0, b.length - 60)],
+      ['fan-out', (b) => Buffer.concat([b.subarray(0, 8 + 128 * 4), Buffer.alloc(127 * 4, 0xff), b.subarray(8 + 255 * 4)])],
+    ];
+    for (const [what, f] of damage) {
+      const { store } = await sessionWith(3);
+      const packDir = path.join(store.gitDir, 'objects', 'pack');
+      for (const idx of fs.readdirSync(packDir).filter((n) => n.endsWith('.idx'))) {
+        const file = path.join(packDir, idx);
+        fs.chmodSync(file, 0o644);
+        fs.writeFileSync(file, f(fs.readFileSync(file)));
+      }
+      const fresh = Store.open(store.dir);
+      let error: unknown;
+      try {
+        fresh.readEvents(fresh.tipOf('talk')!);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, what).toMatchObject({ code: 'E_OBJECT' });
+      expect((error as Error).message, what).toMatch(/pack-[0-9a-f]{40} is corrupt: its \.idx/);
+    }
   });
 
   it('nests forks under the timeline they left', async () => {

@@ -539,6 +539,9 @@ describe('sync names', () => {
     expect(normalizeUrl('git@host:me/s.git', '/x')).toBe('git@host:me/s.git');
     expect(normalizeUrl('ssh://host/me/s.git', '/x')).toBe('ssh://host/me/s.git');
     expect(() => normalizeUrl('https://me:tok@host/s.git', '/x')).toThrow(/never stores one/);
+    // never an option for the git CLI
+    expect(() => normalizeUrl('--upload-pack=touch x;false :y', '/x')).toThrow(/starts with "-"/);
+    expect(normalizeUrl('./-odd', '/x')).toBe('/x/-odd');
     expect(defaultCloneDir('https://host/me/sessions.git')).toBe('sessions');
     expect(defaultCloneDir('/srv/git/sessions.git/')).toBe('sessions');
     expect(defaultCloneDir('git@host:me/work')).toBe('work');

@@ -4,6 +4,7 @@ import { AgentlogError } from '../../core/errors.js';
 import { exportTimeline, toJsonl, type ExportFormat } from '../../core/export/index.js';
 import { resolveRev } from '../../core/rev.js';
 import type { Command } from '../command.js';
+import { safe } from '../../core/transcript.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -36,7 +37,7 @@ options:
     if (values.out) {
       const out = path.resolve(ctx.cwd, values.out as string);
       fs.writeFileSync(out, text);
-      ctx.stderr.write(`wrote ${exported.records.length} record(s) of session ${exported.sessionId} to ${out}\n`);
+      ctx.stderr.write(`wrote ${exported.records.length} record(s) of session ${safe(exported.sessionId)} to ${out}\n`);
     } else {
       ctx.stdout.write(text);
     }

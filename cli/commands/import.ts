@@ -4,6 +4,7 @@ import { AgentlogError } from '../../core/errors.js';
 import { follow } from '../../core/import/follow.js';
 import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
 import type { ImportWarning } from '../../core/import/jsonl.js';
+import { safe } from '../../core/transcript.js';
 import type { Command, Context } from '../command.js';
 
 export const importCommand: Command = {
@@ -45,7 +46,8 @@ options:
       ctx.stderr.write(`agentlog import: no ${which} sessions found${paths.length ? '' : values.all ? '' : ` for ${projectFolder(store.dir)} (try --all)`}\n`);
       if (!values.follow) return 0;
     }
-    const warn = (w: ImportWarning) => ctx.stderr.write(`agentlog import: warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
+    // A warning can quote the file (a JSON parser's message, a record's ids): no control characters.
+    const warn = (w: ImportWarning) => ctx.stderr.write(`agentlog import: warning: ${safe(w.file)}${w.line ? `:${w.line}` : ''}: ${safe(w.message)}\n`);
     if (values.follow) {
       const controller = new AbortController();
       const stop = () => controller.abort();

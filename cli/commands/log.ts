@@ -1,5 +1,6 @@
-import { summarize } from '../../core/event.js';
+import { oneLine, summarize } from '../../core/event.js';
 import { resolveRev } from '../../core/rev.js';
+import { safe } from '../../core/transcript.js';
 import type { Command } from '../command.js';
 import { table, toJson } from '../format.js';
 
@@ -21,7 +22,7 @@ export const log: Command = {
       return 0;
     }
     const width = Math.max(20, ctx.stdout.columns - 30);
-    const rows = events.map((e) => [String(e.event.seq), e.cid.toString().slice(-8), e.event.kind, summarize(e.event, width)]);
+    const rows = events.map((e) => [String(e.event.seq), e.cid.toString().slice(-8), safe(oneLine(e.event.kind, 40)), safe(summarize(e.event, width))]);
     ctx.stdout.write(table(rows, ctx.stdout.isTTY));
     return 0;
   },

@@ -1,5 +1,6 @@
 import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/sessions.js';
 import { oneLine } from '../../core/event.js';
+import { safe } from '../../core/transcript.js';
 import type { Command } from '../command.js';
 import { table, toJson, when } from '../format.js';
 
@@ -35,7 +36,7 @@ session that a timeline started (an imported subagent or sidechain) is listed un
     }
     const session = (s: SessionInfo, depth: number): void => {
       const pad = '  '.repeat(depth);
-      rows.push([`${pad}${depth ? '↳ ' : '● '}${oneLine(s.title || 'untitled', 50)}`, '', '', `session ${s.id.slice(-8)}`]);
+      rows.push([`${pad}${depth ? '↳ ' : '● '}${safe(oneLine(s.title || 'untitled', 50))}`, '', '', `session ${s.id.slice(-8)}`]);
       const walk = (t: TimelineInfo, level: number): void => {
         const name = `${pad}${'  '.repeat(level + 1)}${level ? '└ ' : ''}${t.name}${t.forkSeq !== undefined ? ` (from @${t.forkSeq})` : ''}`;
         rows.push([name, `${t.length} events`, t.tip.slice(0, 10), when(t.updated)]);

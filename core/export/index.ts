@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CID } from '../cid.js';
-import { blocksOf, textOf, type Event, type StoredEvent } from '../event.js';
+import { blocksOf, dateOf, textOf, type Event, type StoredEvent } from '../event.js';
 import type { Store } from '../store.js';
 import { CLAUDE_FORMAT, fromBlocks, rebuildClaude } from '../import/claude.js';
 import { CODEX_FORMAT, rebuildCodex } from '../import/codex.js';
@@ -62,7 +62,7 @@ export function uuidFrom(text: string): string {
 }
 
 function iso(ts: number): string {
-  return new Date(ts).toISOString();
+  return dateOf(ts).toISOString();
 }
 
 function sourceOf(e: Event, format: string): Obj | undefined {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dateOf } from '../event.js';
 import type { Store } from '../store.js';
 import { claudeProjectsDir, codexSessionsDir } from '../import/index.js';
 import { exportTimeline, toJsonl, uuidFrom, type ExportFormat } from './index.js';
@@ -15,6 +16,9 @@ export interface ResumePlan {
   /** True when the session got a new id (an older point, or the agent's file has moved on). */
   newId: boolean;
 }
+
+/** A session id that is safe as a file name and as a command argument. */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Claude Code's folder name for a project: the absolute cwd with every non-alphanumeric as "-". */
 export function claudeProjectName(cwd: string): string {
@@ -39,10 +43,14 @@ export function prepareResume(
   const first = exportTimeline(store, commit, agent, { cwd });
   let sessionId = first.sessionId;
   let text = toJsonl(first.records);
-  let file = (agent === 'codex' ? findCodexFile(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env);
+  // The id comes from the session file (untrusted): it names a file and is an argument of the resume
+  // command, so one that could leave the agent's folder ("../..") or read as an option ("--x") is
+  // replaced by a new id like any other.
+  const safeId = SAFE_ID.test(sessionId);
+  let file = safeId ? ((agent === 'codex' ? findCodexFile(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env)) : '';
   let newId = false;
-  const existing = readIf(file);
-  if (!isTip || (existing !== undefined && existing !== text)) {
+  const existing = safeId ? readIf(file) : undefined;
+  if (!isTip || !safeId || (existing !== undefined && existing !== text)) {
     sessionId = uuidFrom(`${commit}/${agent}`);
     newId = true;
     const again = exportTimeline(store, commit, agent, { cwd, sessionId });
@@ -91,7 +99,7 @@ function readIf(file: string): string | undefined {
 /** Where the agent keeps a session file: Claude by project folder, Codex by date. */
 export function sessionFile(agent: ExportFormat, sessionId: string, ts: number, cwd: string, env: NodeJS.ProcessEnv): string {
   if (agent === 'claude') return path.join(claudeProjectsDir(env), claudeProjectName(cwd), `${sessionId}.jsonl`);
-  const d = new Date(ts);
+  const d = dateOf(ts);
   const p2 = (n: number) => String(n).padStart(2, '0');
   const day = path.join(String(d.getUTCFullYear()), p2(d.getUTCMonth() + 1), p2(d.getUTCDate()));
   const stamp = `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}-${p2(d.getUTCMinutes())}-${p2(d.getUTCSeconds())}`;

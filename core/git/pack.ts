@@ -105,10 +105,12 @@ class Pack {
     private readonly readOther: (oid: string) => GitObject | undefined,
   ) {
     this.idx = fs.readFileSync(`${base}.idx`);
-    if (this.idx.readUInt32BE(0) !== 0xff744f63 || this.idx.readUInt32BE(4) !== 2) {
+    if (this.idx.length < 8 + 256 * 4 + 40 || this.idx.readUInt32BE(0) !== 0xff744f63 || this.idx.readUInt32BE(4) !== 2) {
       throw corrupt(path.basename(base), 'its .idx is not a version-2 pack index');
     }
     this.count = this.idx.readUInt32BE(8 + 255 * 4);
+    // Names, CRCs and offsets of every object, then the two checksums (large offsets are checked on use).
+    if (this.idx.length < 8 + 256 * 4 + this.count * 28 + 40) throw corrupt(path.basename(base), 'its .idx is truncated');
   }
 
   /** The offset of `oid` in the pack, or -1. */
@@ -117,6 +119,7 @@ class Pack {
     const first = want[0];
     let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
     let hi = this.idx.readUInt32BE(8 + first * 4);
+    if (lo > hi || hi > this.count) throw corrupt(path.basename(this.base), 'its .idx fan-out table is inconsistent');
     const names = 8 + 256 * 4;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -133,6 +136,7 @@ class Pack {
     const v = this.idx.readUInt32BE(offsets + i * 4);
     if ((v & 0x80000000) === 0) return v;
     const large = offsets + this.count * 4 + (v & 0x7fffffff) * 8;
+    if (large + 8 > this.idx.length - 40) throw corrupt(path.basename(this.base), 'its .idx names a large offset it does not hold');
     return Number(this.idx.readBigUInt64BE(large));
   }
 

@@ -61,8 +61,10 @@ export async function follow(store: Store, format: Format, files: string[], opti
   await pass();
   while (!options.signal?.aborted) {
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, interval);
-      options.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      // One listener per wait, removed when the wait ends: they must not pile up on the signal.
+      const stop = () => (clearTimeout(t), resolve());
+      const t = setTimeout(() => (options.signal?.removeEventListener('abort', stop), resolve()), interval);
+      options.signal?.addEventListener('abort', stop, { once: true });
     });
     if (options.signal?.aborted) break;
     await pass();

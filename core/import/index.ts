@@ -46,7 +46,8 @@ export async function importFiles(store: Store, format: Format, files: string[],
       plan = planFile(format, file, warn, options);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err?.syscall) {
+      // A file over 2 GiB cannot be read whole (ERR_FS_FILE_TOO_LARGE): a warning like any unreadable file.
+      if (err?.syscall || err?.code === 'ERR_FS_FILE_TOO_LARGE') {
         warn({ file, message: `cannot read: ${err.message}` });
         continue;
       }

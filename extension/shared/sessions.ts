@@ -2,6 +2,7 @@
  * Stores and timelines → the Sessions view's tree. Pure: the host turns these nodes into
  * vscode.TreeItems one to one (label, description, tooltip, contextValue).
  */
+import { dateOf } from '../../core/event.js';
 
 /** What the host reads of one timeline (see src/storeReader.ts). */
 export interface TimelineFacts {
@@ -129,7 +130,7 @@ function tooltip(t: TimelineFacts): string {
     t.agent && `agent: ${t.agent}`,
     t.model && `model: ${t.model}`,
     `events: ${t.tipSeq + 1}`,
-    `last activity: ${new Date(t.lastTs).toISOString()}`,
+    `last activity: ${dateOf(t.lastTs).toISOString()}`,
     `session: ${t.session}`,
     `tip: ${t.tipCid}`,
   ]

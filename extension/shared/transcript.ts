@@ -3,7 +3,7 @@
  * objects and inserts every string as text (markdown goes through markdown-it with HTML disabled,
  * then DOMPurify).
  */
-import { blocksOf, stringifyDagJson, summarize, textOf, actorOf, type ContentBlock, type Event, type StoredEvent } from '../../core/index.js';
+import { blocksOf, dateOf, stringifyDagJson, summarize, textOf, actorOf, type ContentBlock, type Event, type StoredEvent } from '../../core/index.js';
 
 export type BlockVM =
   | { t: 'markdown'; text: string }
@@ -41,7 +41,7 @@ export function itemOf(stored: StoredEvent): ItemVM {
     seq: event.seq,
     cid: cid.toString(),
     kind: event.kind,
-    ts: event.ts,
+    ts: dateOf(event.ts).getTime(), // a Date the page can print
     actor: actorOf(event),
     role: event.kind === 'message' && typeof event.role === 'string' ? event.role : event.kind,
     summary: summarize(event, 120),
