@@ -213,7 +213,7 @@ export class Store {
     if (!(await this.refs.compareAndSwap(ref, undefined, commit))) {
       throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
     }
-    if (forkedFrom) this.recordFork(name, forkedFrom);
+    if (forkedFrom) await this.recordFork(name, forkedFrom);
   }
 
   private seal(input: EventInput, seq: number, prev: CID | null): StoredEvent {
@@ -434,14 +434,13 @@ export class Store {
     return out;
   }
 
-  recordFork(name: string, from: string): void {
-    const records = this.forkRecords();
-    records[name] = from;
-    const file = this.forksFile();
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(records, null, 1)}\n`);
-    fs.renameSync(tmp, file);
+  /** Record which timeline a fork left, under a lock (two forks at once both keep their record). */
+  async recordFork(name: string, from: string): Promise<void> {
+    await this.refs.updateFile(this.forksFile(), () => {
+      const records = this.forkRecords();
+      records[name] = from;
+      return `${JSON.stringify(records, null, 1)}\n`;
+    });
   }
 }
 

@@ -128,6 +128,15 @@ describe('store', () => {
     expect(fs.readdirSync(path.join(store.gitDir, 'refs/heads'))).toEqual(['talk']);
   });
 
+  it('keeps every fork record when forks are made at once, and names a clashing ref clearly', async () => {
+    const { store } = await sessionWith(3);
+    const at1 = resolveRev(store, 'talk@1').commit;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.branch(`talk-f${i}`, at1, 'talk')));
+    expect(Object.keys(store.forkRecords()).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `talk-f${i}`));
+    await store.branch('group/one', at1, 'talk');
+    await expect(store.branch('group', at1, 'talk')).rejects.toThrow(/conflicting name/);
+  });
+
   it('accepts only names git check-ref-format accepts under refs/heads/', async () => {
     const { store } = await sessionWith(0);
     const names = ['plain', 'with/slash', 'dots.in.name', 'under_score', 'UPPER-1', 'a.lock.b', 'tab\tname', 'ends.', 'x//y', 'trailing/', '/lead', 'a..b', 'q?', 'brace@{1}', 'é-accent', 'star*'];

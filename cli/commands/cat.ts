@@ -13,7 +13,7 @@ hash to that CID.`,
   maxPositionals: 1,
   async run(ctx, _values, [text]) {
     if (!text) throw new AgentlogError('E_INPUT', 'give the CID of an event: agentlog cat CID');
-    const cid = parseCid(text, 'agentlog cat');
+    const cid = parseCid(text, 'the CID');
     const store = ctx.store();
     const r = resolveRev(store, cid.toString());
     const events = store.readEvents(r.commit);

@@ -133,7 +133,15 @@ export class Refs {
       fs.writeSync(fd, `${next}\n`);
       if (this.durable) fs.fsyncSync(fd);
       fs.closeSync(fd);
-      fs.renameSync(lock, file);
+      try {
+        fs.renameSync(lock, file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY') {
+          throw new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${file})`, { ref: name });
+        }
+        throw e;
+      }
       renamed = true;
       return true;
     } finally {
@@ -160,6 +168,39 @@ export class Refs {
     } catch (e) {
       fs.rmSync(lock, { force: true });
       throw e;
+    }
+  }
+
+  /**
+   * Run `update` on a file of ours (not a ref) under the same lock protocol: `<file>.lock` created
+   * exclusively, `update` returns the new content, the lock is renamed over the file.
+   */
+  async updateFile(file: string, update: (current: string | undefined) => string): Promise<void> {
+    const lock = `${file}.lock`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = await this.acquire(lock, path.basename(file));
+    let done = false;
+    try {
+      let current: string | undefined;
+      try {
+        current = fs.readFileSync(file, 'utf8');
+      } catch {
+        current = undefined;
+      }
+      fs.writeSync(fd, update(current));
+      if (this.durable) fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(lock, file);
+      done = true;
+    } finally {
+      if (!done) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+        fs.rmSync(lock, { force: true });
+      }
     }
   }
 

@@ -275,7 +275,7 @@ export async function adopt(store: Store, name: string, remote: string): Promise
     const fork = await keepFork(store, name, local, remote);
     await detachIfCheckedOut(store, ref, local);
     if (await store.refs.compareAndSwap(ref, local, remote)) {
-      store.recordFork(fork, name);
+      await store.recordFork(fork, name);
       return { name, status: 'forked', fork, old: local, new: remote };
     }
   }
