@@ -188,12 +188,17 @@ export class Store {
   /**
    * Append one event to a timeline: one commit, published by compare-and-swap. When another writer
    * moved the timeline first, the event is rebuilt on the new tip (new `seq` and `prev`) and tried
-   * again, so concurrent writers all succeed and no event is lost.
+   * again, so concurrent writers all succeed and no event is lost. With `after`, the event must follow
+   * that commit: if the tip is elsewhere it is not appended (E_REF with data.moved).
    */
-  async append(name: string, input: EventInput): Promise<Appended> {
+  async append(name: string, input: EventInput, options: { after?: string } = {}): Promise<Appended> {
     const ref = timelineRef(name);
     for (let attempt = 0; ; attempt++) {
       const tip = this.loadTip(ref, name);
+      // `after`: the event belongs right after this commit (an answer to exactly that context).
+      if (options.after !== undefined && tip.commit !== options.after) {
+        throw new AgentlogError('E_REF', `timeline ${name} moved: its tip is ${tip.commit}, not ${options.after}`, { name, moved: true, tip: tip.commit });
+      }
       const sealed = this.seal(input, tip.seq + 1, tip.cid);
       const commit = this.writeCommit(sealed, tip.spine, tip.commit);
       const head = this.refs.head();

@@ -178,6 +178,30 @@ describe('session panel', () => {
     expect(store.tipOf('demo')).toBe(tip);
   });
 
+  it('when another writer moves the timeline during the answer, the answer goes to a fork at what the model saw', async () => {
+    const { store } = await demoStore(3);
+    const tipBefore = store.tipOf('demo')!;
+    const m = await scriptedModel(() => ({ chunks: Array.from({ length: 10 }, () => 'word '), delayMs: 20 }));
+    closers.push(m.close);
+    const r = recorder({ endpoint: m.url });
+    const c = new PanelController(store, 'demo', r.host);
+    await c.onMessage({ type: 'ready' });
+    const sending = c.onMessage({ type: 'send', text: 'Go on.' });
+    while (!r.posts.some((p) => p.type === 'streamDelta')) await new Promise((res) => setTimeout(res, 5));
+    const other = await Store.open(store.dir).append('demo', { kind: 'note', text: 'written meanwhile' });
+    await sending;
+    expect(r.last('streamEnd').outcome).toBe('appended');
+    // The original keeps the other writer's event as its tip; nothing of ours landed after it.
+    expect(store.tipOf('demo')).toBe(other.commit);
+    // The fork starts at the commit the model's context ended at, then our two events.
+    expect(c.name).toBe('demo-fork-3');
+    const fork = store.readEvents(store.tipOf('demo-fork-3')!);
+    const original = store.readEvents(tipBefore);
+    expect(fork.slice(0, original.length).map((e) => e.cid.toString())).toEqual(original.map((e) => e.cid.toString()));
+    expect(fork.slice(original.length).map((e) => e.event.role)).toEqual(['user', 'assistant']);
+    expect(store.forkRecords()['demo-fork-3']).toBe('demo');
+  });
+
   it('stops a streaming answer: nothing appended', async () => {
     const { store } = await demoStore(2);
     const tip = store.tipOf('demo');

@@ -64,6 +64,14 @@ describe('store', () => {
     expect(files).toEqual([0, 1, 2, 3, 4, 5].map((s) => `events/000000/00/00000000${s}.cbor`));
   });
 
+  it('appends after a given commit only while it is the tip', async () => {
+    const { store } = await sessionWith(2);
+    const tip = store.tipOf('talk')!;
+    const a = await store.append('talk', { kind: 'note', text: 'first' }, { after: tip });
+    await expect(store.append('talk', { kind: 'note', text: 'stale' }, { after: tip })).rejects.toThrow(/moved/);
+    expect(store.tipOf('talk')).toBe(a.commit);
+  });
+
   it('keeps unknown kinds and keys untouched', async () => {
     const { store } = await sessionWith(0);
     const odd = { kind: 'mystery', ts: 5, deep: { list: [1, 'two', null, { three: true }], big: 2n ** 60n }, 'strange key': 'ok' };

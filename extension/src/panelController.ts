@@ -3,7 +3,7 @@
  * (new events, a moved HEAD), travels in time, forks and resumes. extension/src/panel.ts wires it to
  * a real webview; vitest drives it directly on real stores.
  */
-import { timelineRef, type Store } from '../../core/index.js';
+import { AgentlogError, timelineRef, type Appended, type EventInput, type Store } from '../../core/index.js';
 import { conversationOf } from '../shared/context.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
@@ -304,15 +304,47 @@ export class PanelController {
         this.post({ type: 'streamEnd', outcome: 'stopped' });
         return;
       }
-      await this.store.append(this.timeline, { kind: 'message', role: 'user', content: [{ type: 'text', text }] });
-      await this.store.append(this.timeline, { kind: 'message', role: 'assistant', model: model.model, content: [{ type: 'text', text: answer }] });
+      const moved = await this.appendAfter(tip, [
+        { kind: 'message', role: 'user', content: [{ type: 'text', text }] },
+        { kind: 'message', role: 'assistant', model: model.model, content: [{ type: 'text', text: answer }] },
+      ]);
       this.post({ type: 'streamEnd', outcome: 'appended' });
+      if (moved) this.host.info(`${moved.from} moved while the model answered; the answer was kept on the fork ${moved.to}.`);
       this.refresh();
     } catch (e) {
       this.post({ type: 'streamEnd', outcome: 'failed', error: (e as Error).message });
     } finally {
       this.abort = undefined;
     }
+  }
+
+  /**
+   * Append events right after `at` (the commit the model's context ended at). If another writer moved
+   * the timeline meanwhile, the events go to a new fork at `at` instead, so the answer always follows
+   * exactly what the model saw and nobody's events are lost; this panel moves to the fork.
+   */
+  private async appendAfter(at: string, inputs: EventInput[]): Promise<{ from: string; to: string } | undefined> {
+    let moved: { from: string; to: string } | undefined;
+    for (const input of inputs) {
+      let done: Appended | undefined;
+      try {
+        done = await this.store.append(this.timeline, input, { after: at });
+      } catch (e) {
+        if (!(e instanceof AgentlogError && e.data.moved)) throw e;
+      }
+      if (!done) {
+        const from = this.timeline;
+        const fork = this.uniqueName(`${from}-fork-${this.store.commitInfo(at).seq}`);
+        await this.store.branch(fork, at, from);
+        this.timeline = fork;
+        this.reader = new TimelineReader(this.store, fork);
+        this.reset();
+        moved = { from, to: fork };
+        done = await this.store.append(fork, input, { after: at });
+      }
+      at = done.commit;
+    }
+    return moved;
   }
 
   private post(m: HostMessage): void {
