@@ -76,23 +76,41 @@ function toInput(value: IpldValue, where: string): EventInput {
  */
 export async function* jsonValues(stream: NodeJS.ReadableStream, label: string): AsyncGenerator<{ value: IpldValue; line: number }> {
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let buffer = '';
+  let lines: string[] = [];
   let start = 0;
   let n = 0;
+  // Bracket depth outside strings, carried across lines: a value is parsed once, when it closes
+  // (re-parsing a growing multi-line object at every line would be quadratic).
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
   for await (const text of rl) {
     n++;
-    if (!buffer && !text.trim()) continue;
-    if (!buffer) start = n;
-    buffer = buffer ? `${buffer}\n${text}` : text;
+    if (!lines.length && !text.trim()) continue;
+    if (!lines.length) start = n;
+    lines.push(text);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) depth--;
+    }
+    if (depth > 0 && !inString) continue;
+    const buffer = lines.join('\n');
+    lines = [];
+    depth = 0;
+    inString = false;
+    escaped = false;
     try {
-      const value = parseDagJson(buffer, `${label} line ${start}`);
-      buffer = '';
-      yield { value, line: start };
+      yield { value: parseDagJson(buffer, `${label} line ${start}`), line: start };
     } catch (e) {
-      if (e instanceof AgentlogError && e.data.atEnd === true && buffer.trimStart().startsWith('{')) continue;
       rl.close();
       throw e;
     }
   }
-  if (buffer) throw new AgentlogError('E_INPUT', `${label} line ${start}: incomplete JSON at the end of the input`);
+  if (lines.length) throw new AgentlogError('E_INPUT', `${label} line ${start}: incomplete JSON at the end of the input`);
 }

@@ -1,3 +1,4 @@
+import { safe } from '../../core/transcript.js';
 import type { Progress } from '../../core/sync/http.js';
 import type { SyncReport, TimelineResult } from '../../core/sync/sync.js';
 import type { Context, Output } from '../command.js';
@@ -31,7 +32,9 @@ export function printReport(ctx: Context, report: SyncReport, json: boolean, ver
   } else {
     const width = Math.max(0, ...report.timelines.map((t) => t.name.length));
     for (const t of report.timelines) {
-      ctx.stdout.write(ctx.stdout.isTTY ? `${t.name.padEnd(width)}  ${describe(t)}\n` : `${t.name}\t${t.status}\t${t.fork ?? ''}\t${describe(t)}\n`);
+      // Names come from the remote: no control characters reach the terminal.
+      const name = safe(t.name);
+      ctx.stdout.write(ctx.stdout.isTTY ? `${name.padEnd(width)}  ${safe(describe(t))}\n` : `${name}\t${t.status}\t${safe(t.fork ?? '')}\t${safe(describe(t))}\n`);
     }
     if (!report.timelines.length) ctx.stderr.write(`${verb}: no timelines on either side\n`);
   }

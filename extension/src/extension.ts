@@ -117,6 +117,11 @@ export function activate(context: vscode.ExtensionContext) {
         vscode.window.showErrorMessage(`agentlog: cannot open ${uri.toString()}`);
         return;
       }
+      // A link can come from anywhere (a web page): open only the stores of this workspace.
+      if (!storeDirs().some((d) => path.resolve(d) === path.resolve(store))) {
+        vscode.window.showErrorMessage(`agentlog: the link names a store that is not one of this workspace's (${store}); open its folder first`);
+        return;
+      }
       panels.show(store, timeline, { cid: q.get('cid') ?? undefined });
     },
   };

@@ -120,6 +120,8 @@ export class SessionPanels implements vscode.Disposable {
         }
       }),
       panel.onDidDispose(() => {
+        // Closing the panel stops its answer, if one is streaming: nothing is appended.
+        holder.controller.stop();
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
         for (const d of disposables) d.dispose();
       }),

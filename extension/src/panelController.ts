@@ -98,7 +98,7 @@ export class PanelController {
         await this.resume(m.text);
         return;
       case 'stop':
-        this.abort?.abort();
+        this.stop();
         return;
       case 'rendered':
         this.rendered = m.state;
@@ -345,6 +345,11 @@ export class PanelController {
       at = done.commit;
     }
     return moved;
+  }
+
+  /** Stop a streaming answer (the Stop button, or the panel closing): nothing is appended. */
+  stop(): void {
+    this.abort?.abort();
   }
 
   private post(m: HostMessage): void {

@@ -5,7 +5,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Store } from '../../../core/index.js';
@@ -173,6 +176,14 @@ describe('agentlog in a real VS Code', () => {
     await rendered('fix-parser', (r) => r.past && r.viewSeq === 4);
     await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: null });
     await rendered('fix-parser', (r) => !r.past);
+    // A link naming a store outside the workspace (it could come from any web page) opens nothing.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-outside-'));
+    Store.init(outside);
+    const before = api.panels().length;
+    api.openLink(api.linkFor(outside, 'fix-parser', ev.cid.toString()));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(api.panels().length, before);
+    assert.ok(!api.panels().some((p) => p.store === outside));
   });
 
   it('forks a timeline; the original is untouched and the fork is nested in the view', async () => {
@@ -226,6 +237,18 @@ describe('agentlog in a real VS Code', () => {
     await resumed;
     const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
     assert.match(s.error, /Stopped\. Nothing was appended/);
+    assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
+  });
+
+  it('closing the panel during a streamed answer stops it and appends nothing', async () => {
+    await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+    const before = Store.open(storeDir).tipOf('fix-parser');
+    const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
+    await rendered('fix-parser', (r) => r.streaming);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await resumed;
+    assert.ok(!api.panels().some((p) => p.timeline === 'fix-parser'), 'the panel is closed');
+    await new Promise((r) => setTimeout(r, 500));
     assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
   });
 
