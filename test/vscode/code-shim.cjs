@@ -49,6 +49,28 @@ const stop = () => {
 };
 process.on('SIGINT', () => { stop(); process.exit(130); });
 
+/**
+ * After the tests (which leave a session panel open): load the same workspace again, as a window
+ * reload does, with the extension but without the tests, and wait for VS Code to restore the panel
+ * through the extension's webview serializer, showing its transcript.
+ */
+async function reloadCheck(page, host, folder) {
+  const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`], ['skipWelcome', 'true']]);
+  await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+  for (let i = 0; i < 120; i++) {
+    for (const f of page.frames()) {
+      const n = await f.$$eval('article.event', (els) => els.length).catch(() => 0);
+      if (n > 0) {
+        console.log(`[vscode]   ✔ after a reload, VS Code restored the session panel (${n} events shown)`);
+        return 0;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.error('code-shim: after a reload, no agentlog session panel was restored');
+  return 1;
+}
+
 (async () => {
   let code = 1;
   let browser, ui;
@@ -129,6 +151,7 @@ process.on('SIGINT', () => { stop(); process.exit(130); });
     await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
     code = await Promise.race([exited, new Promise((r) => setTimeout(() => r(124), Number(process.env.AGENTLOG_VSCODE_TIMEOUT_MS || 600000)))]);
     if (code === 124) console.error('code-shim: the extension tests timed out');
+    if (code === 0 && process.env.AGENTLOG_RELOAD_CHECK !== '0') code = await reloadCheck(page, host, folder);
   } catch (e) {
     console.error('code-shim:', e);
     code = 1;
