@@ -267,6 +267,22 @@ describe('agentlog in a real VS Code', () => {
     await cfg.update('endpoint', modelUrl, vscode.ConfigurationTarget.Global);
   });
 
+  it("with the VS Code language-model provider and no models (code-server has none), says so and appends nothing", async () => {
+    const cfg = vscode.workspace.getConfiguration('agentlog.model');
+    await cfg.update('provider', 'vscode', vscode.ConfigurationTarget.Global);
+    const before = Store.open(storeDir).tipOf('fix-parser');
+    try {
+      assert.deepEqual(await vscode.lm.selectChatModels({}), [], 'this VS Code offers no language models');
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+      await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Anyone there?');
+      const s = await rendered('fix-parser', (r) => r.error.includes('No language model is available'));
+      assert.match(s.error, /agentlog\.model\.endpoint/);
+      assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
+    } finally {
+      await cfg.update('provider', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('verifies the store off the host thread (the host stays responsive)', async () => {
     let worst = 0;
     let last = Date.now();
