@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CID } from './cid.js';
+import { cidFromBytes, type CID } from './cid.js';
 
 /**
  * A derived, rebuildable cache of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
@@ -54,7 +54,7 @@ export class EventCache {
       for (let i = 0; i < count; i++) {
         if (pos + 4 + CID_BYTES > end) return undefined;
         const len = buf.readUInt32BE(pos);
-        const cid = CID.decode(buf.subarray(pos + 4, pos + 4 + CID_BYTES));
+        const cid = cidFromBytes(buf.subarray(pos + 4, pos + 4 + CID_BYTES));
         pos += 4 + CID_BYTES;
         if (pos + len > end) return undefined;
         out[i] = { cid, bytes: buf.subarray(pos, pos + len) };

@@ -26,6 +26,18 @@ export function cidOf(bytes: Uint8Array): CID {
   return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), out) as CID;
 }
 
+/**
+ * A CID from its binary form; the common case here (CIDv1, dag-cbor, sha2-256: 36 bytes) is built
+ * directly, anything else goes through multiformats' decoder.
+ */
+export function cidFromBytes(bytes: Uint8Array): CID {
+  if (bytes.length === 36 && bytes[0] === 0x01 && bytes[1] === DAG_CBOR && bytes[2] === SHA2_256 && bytes[3] === 32) {
+    const multihash = bytes.subarray(2);
+    return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), bytes) as CID;
+  }
+  return CID.decode(bytes);
+}
+
 /** Parse a CID from its string form (base32 `b…`, base58btc `z…`/`Qm…`), with an error that names it. */
 export function parseCid(text: string, where = 'CID'): CID {
   try {

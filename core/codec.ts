@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { Encoder, Tag } from 'cbor-x';
-import { CID } from './cid.js';
+import { CID, cidFromBytes } from './cid.js';
 import { AgentlogError } from './errors.js';
 
 /**
@@ -297,7 +297,7 @@ class Reader {
         const bytes = this.value(depth + 1) as Uint8Array;
         if (bytes.length < 2 || bytes[0] !== 0) this.fail('a CID link must start with the 0x00 multibase prefix', start);
         try {
-          return CID.decode(bytes.subarray(1));
+          return cidFromBytes(bytes.subarray(1));
         } catch (e) {
           return this.fail(`tag 42 holds bytes that are not a CID (${(e as Error).message})`, start);
         }
