@@ -7,6 +7,27 @@ import { applyDelta, unwrapStored } from './packformat.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
+const WINDOW = 4096;
+
+/**
+ * Whether a window read at an entry surely holds all of it: a whole object whose size (from the
+ * entry header) plus zlib's worst-case overhead fits. Deltas and larger objects take exact bounds.
+ */
+function fitsIn(window: Buffer): boolean {
+  let c = window[0];
+  const type = (c >> 4) & 7;
+  if (type === 6 || type === 7) return false;
+  let size = c & 15;
+  let shift = 4;
+  let pos = 1;
+  while (c & 0x80) {
+    if (pos >= window.length) return false;
+    c = window[pos++];
+    size += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  return pos + size + size / 1000 + 64 <= window.length;
+}
 /** Only finished packs: temporary files being written (tmp_pack_*) are not packs yet. */
 const PACK_IDX = /^pack-[0-9a-f]{40}\.idx$/;
 const REF_DELTA = 7;
@@ -152,7 +173,7 @@ class Pack {
   private resolve(offset: number, oid: string): GitObject {
     const cached = this.bases.get(offset);
     if (cached) return cached;
-    const data = this.entry(offset, oid);
+    const { data, exact } = this.entry(offset, oid);
     let pos = 0;
     let c = data[pos++];
     const type = (c >> 4) & 7;
@@ -182,7 +203,8 @@ class Pack {
     } else if (TYPES[type]) {
       const content = this.inflate(data, pos, oid);
       if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
-      obj = { type: TYPES[type], content, packed: data.subarray(pos) };
+      // The stored stream can be reused as it is only when the read was bounded to this entry.
+      obj = exact ? { type: TYPES[type], content, packed: data.subarray(pos) } : { type: TYPES[type], content };
     } else {
       throw corrupt(oid, `unknown pack object type ${type}`);
     }
@@ -197,19 +219,25 @@ class Pack {
    * with positional reads (opening a store to read its tip touches a handful of objects); after
    * that the whole pack is read once, since reading a timeline touches most of it.
    */
-  private entry(offset: number, oid: string): Buffer {
+  private entry(offset: number, oid: string): { data: Buffer; exact: boolean } {
     if (!this.data && this.reads++ >= 32) this.data = fs.readFileSync(`${this.base}.pack`);
     if (this.data) {
       if (offset >= this.data.length - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
-      return this.data.subarray(offset, this.endOf(offset, this.data.length));
+      return { data: this.data.subarray(offset, this.endOf(offset, this.data.length)), exact: true };
     }
     const fd = fs.openSync(`${this.base}.pack`, 'r');
     try {
       if (this.size < 0) this.size = fs.fstatSync(fd).size;
       if (offset >= this.size - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
+      // A small window first: enough for a small object (a commit, a tree) whatever follows it, so
+      // the entry bounds (all offsets, sorted) are only worked out for a large one.
+      const windowLength = Math.min(WINDOW, this.size - 20 - offset);
+      const window = Buffer.allocUnsafe(windowLength);
+      if (fs.readSync(fd, window, 0, windowLength, offset) !== windowLength) throw corrupt(oid, 'its pack is truncated');
+      if (fitsIn(window)) return { data: window, exact: false };
       const buf = Buffer.allocUnsafe(this.endOf(offset, this.size) - offset);
       if (fs.readSync(fd, buf, 0, buf.length, offset) !== buf.length) throw corrupt(oid, 'its pack is truncated');
-      return buf;
+      return { data: buf, exact: true };
     } finally {
       fs.closeSync(fd);
     }
