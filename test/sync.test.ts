@@ -12,7 +12,7 @@ import { parseTree } from '../core/git/tree.js';
 import { Store } from '../core/store.js';
 import { buildPack } from '../core/sync/pack-write.js';
 import { addRemote } from '../core/sync/remotes.js';
-import { badRefName, clone, defaultCloneDir, pull, push } from '../core/sync/sync.js';
+import { badRefName, clone, defaultCloneDir, pull, push, sweepQuarantines } from '../core/sync/sync.js';
 import { normalizeUrl } from '../core/sync/remotes.js';
 import { indexPack } from '../core/sync/pack-index.js';
 import { bareRepo, startGitHttpServer, type GitHttpServer } from './helpers/git-http-server.js';
@@ -545,5 +545,19 @@ describe('sync names', () => {
     expect(defaultCloneDir('https://host/me/sessions.git')).toBe('sessions');
     expect(defaultCloneDir('/srv/git/sessions.git/')).toBe('sessions');
     expect(defaultCloneDir('git@host:me/work')).toBe('work');
+  });
+});
+
+describe('quarantine folders', () => {
+  it('a fetch sweeps the quarantines killed fetches left behind, and leaves recent ones', () => {
+    const tmp = path.join(tmpdir(), 'agentlog-tmp');
+    const old = path.join(tmp, 'fetch-1-1-1');
+    const recent = path.join(tmp, 'fetch-2-2-2');
+    for (const d of [old, recent]) fs.mkdirSync(path.join(d, 'objects', 'pack'), { recursive: true });
+    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    fs.utimesSync(old, hoursAgo, hoursAgo);
+    sweepQuarantines(tmp);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(recent)).toBe(true);
   });
 });

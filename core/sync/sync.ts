@@ -54,6 +54,7 @@ export interface SyncOptions {
  * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
  */
 export async function fetchRemote(store: Store, remote: Remote, transport: Transport, opts: SyncOptions = {}): Promise<Map<string, string>> {
+  sweepQuarantines(path.join(store.objects.gitDir, 'agentlog', 'tmp'));
   const quarantine = path.join(store.objects.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
   fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
   try {
@@ -142,6 +143,24 @@ function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string,
 }
 
 /** Move fetched packs into the store: each `.pack` before its `.idx` (readers look for the .idx). */
+/** Remove quarantine folders that killed fetches left behind (older than an hour: a fetch in progress is younger). */
+export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-'));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const dir = path.join(tmp, n);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs > maxAgeMs) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* swept by another process */
+    }
+  }
+}
+
 function installPacks(quarantine: string, store: Store): void {
   const from = path.join(quarantine, 'objects', 'pack');
   const to = path.join(store.objects.objectsDir, 'pack');
