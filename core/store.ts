@@ -40,8 +40,6 @@ export interface StoreOptions {
  */
 export const FANOUT = 32;
 export const DIR_LEVELS = 2;
-/** Events per leaf folder. */
-export const LEAF_SIZE = FANOUT;
 export const EVENTS_DIR = 'events';
 export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';

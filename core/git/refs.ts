@@ -119,18 +119,53 @@ export class Refs {
    */
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
     const file = path.join(this.gitDir, name);
-    const lock = `${file}.lock`;
-    const dir = path.dirname(file);
+    this.makeDir(path.dirname(file));
+    return this.underLock(file, name, () => (this.read(name) === expected ? `${next}\n` : undefined));
+  }
+
+  /** Point HEAD at a commit (detached), under HEAD.lock. */
+  async detachHead(oid: string): Promise<void> {
+    await this.underLock(path.join(this.gitDir, 'HEAD'), 'HEAD', () => `${oid}\n`);
+  }
+
+  /**
+   * Run `update` on a file of ours (not a ref) under the same lock protocol: `update` gets the
+   * current content and returns the new one.
+   */
+  async updateFile(file: string, update: (current: string | undefined) => string): Promise<void> {
+    this.makeDir(path.dirname(file));
+    await this.underLock(file, path.basename(file), () => {
+      let current: string | undefined;
+      try {
+        current = fs.readFileSync(file, 'utf8');
+      } catch {
+        current = undefined;
+      }
+      return update(current);
+    });
+  }
+
+  private makeDir(dir: string): void {
     if (!this.dirs.has(dir)) {
       fs.mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
+  }
+
+  /**
+   * git's lock protocol, once for refs, HEAD and our own files: `<file>.lock` created exclusively,
+   * `content()` asked while the lock is held (undefined: give up, nothing changes), written into the
+   * lock, and the lock renamed over the file. Returns whether the file was replaced; the lock never
+   * outlives a failure.
+   */
+  private async underLock(file: string, name: string, content: () => string | undefined): Promise<boolean> {
+    const lock = `${file}.lock`;
     const fd = await this.acquire(lock, name);
     let renamed = false;
     try {
-      const current = this.read(name);
-      if (current !== expected) return false;
-      fs.writeSync(fd, `${next}\n`);
+      const text = content();
+      if (text === undefined) return false;
+      fs.writeSync(fd, text);
       if (this.durable) fs.fsyncSync(fd);
       fs.closeSync(fd);
       try {
@@ -146,54 +181,6 @@ export class Refs {
       return true;
     } finally {
       if (!renamed) {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          /* already closed */
-        }
-        fs.rmSync(lock, { force: true });
-      }
-    }
-  }
-
-  /** Point HEAD at a commit (detached), under HEAD.lock. */
-  async detachHead(oid: string): Promise<void> {
-    const file = path.join(this.gitDir, 'HEAD');
-    const lock = `${file}.lock`;
-    const fd = await this.acquire(lock, 'HEAD');
-    try {
-      fs.writeSync(fd, `${oid}\n`);
-      fs.closeSync(fd);
-      fs.renameSync(lock, file);
-    } catch (e) {
-      fs.rmSync(lock, { force: true });
-      throw e;
-    }
-  }
-
-  /**
-   * Run `update` on a file of ours (not a ref) under the same lock protocol: `<file>.lock` created
-   * exclusively, `update` returns the new content, the lock is renamed over the file.
-   */
-  async updateFile(file: string, update: (current: string | undefined) => string): Promise<void> {
-    const lock = `${file}.lock`;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = await this.acquire(lock, path.basename(file));
-    let done = false;
-    try {
-      let current: string | undefined;
-      try {
-        current = fs.readFileSync(file, 'utf8');
-      } catch {
-        current = undefined;
-      }
-      fs.writeSync(fd, update(current));
-      if (this.durable) fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fs.renameSync(lock, file);
-      done = true;
-    } finally {
-      if (!done) {
         try {
           fs.closeSync(fd);
         } catch {
