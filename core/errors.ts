@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'E_REV' // a REV that names nothing
   | 'E_INPUT' // bad user input (JSON lines, arguments)
   | 'E_VERIFY' // the store failed verification
-  | 'E_REMOTE'; // a remote that cannot be reached, is not a git server or not a store, or refuses us
+  | 'E_REMOTE' // a remote that cannot be reached, is not a git server or not a store, or refuses us
+  | 'E_CHAIN'; // not appended because an append before it (same chain) failed
 
 export class AgentlogError extends Error {
   readonly code: ErrorCode;

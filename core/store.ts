@@ -6,7 +6,7 @@ import { EventCache } from './cache.js';
 import { AgentlogError } from './errors.js';
 import { actorOf, EVENT_VERSION, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
 import { parseCommit, serializeCommit, trailers, type Commit } from './git/commit.js';
-import { ObjectStore } from './git/objects.js';
+import { ObjectStore, type PackObject } from './git/objects.js';
 import { commonDir, enclosingWorkTree, findGitDir, readConfig } from './git/repo.js';
 import { Refs, timelineRef, type Warn } from './git/refs.js';
 import { parseTree, serializeTree, type TreeEntry } from './git/tree.js';
@@ -59,6 +59,35 @@ export function eventPath(seq: number): string[] {
   return out;
 }
 
+/** Conditions on an append (see Store.append). */
+export interface AppendOptions {
+  /** The event must follow this commit (an answer to exactly that context). */
+  after?: string;
+  /** The event must get this seq. */
+  seq?: number;
+  /**
+   * Appends given the same chain object stop at the first that fails: the ones after it are not
+   * appended (they reject with E_CHAIN). For a stream of events where a bad one must stop the rest.
+   */
+  chain?: { failed?: boolean };
+}
+
+interface PendingAppend {
+  input: EventInput;
+  options: AppendOptions;
+  resolve: (done: Appended) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The appends to one timeline waiting to be written, and whether a writer is at work on them. */
+interface Lane {
+  queue: PendingAppend[];
+  running: boolean;
+}
+
+/** At most this many appends are written as one batch (one pack, one move of the branch). */
+const MAX_BATCH = 1000;
+
 interface Tip {
   commit: string;
   seq: number;
@@ -91,6 +120,7 @@ export class Store {
   private readonly now: () => number;
   private readonly warn: Warn;
   private readonly tips = new Map<string, Tip>();
+  private readonly lanes = new Map<string, Lane>();
   private readonly commitCache = new Map<string, CommitInfo>();
   private readonly cache: EventCache;
   private readonly loose: boolean;
@@ -175,7 +205,9 @@ export class Store {
     const ref = timelineRef(name);
     if (this.refs.read(ref)) throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
     const sealed = this.seal(genesis, 0, null);
-    const commit = this.writeCommit(sealed, [], undefined);
+    const objects: PackObject[] = [];
+    const commit = this.buildCommit(sealed, [], undefined, objects);
+    this.writeObjects(objects);
     if (!(await this.refs.compareAndSwap(ref, undefined, commit.oid))) {
       throw new AgentlogError('E_REF', `timeline ${name} was created by another writer meanwhile`, { name });
     }
@@ -186,27 +218,110 @@ export class Store {
   /**
    * Append one event to a timeline: one commit, published by compare-and-swap. When another writer
    * moved the timeline first, the event is rebuilt on the new tip (new `seq` and `prev`) and tried
-   * again, so concurrent writers all succeed and no event is lost. With `after`, the event must follow
-   * that commit: if the tip is elsewhere it is not appended (E_REF with data.moved).
+   * again, so concurrent writers all succeed and no event is lost.
+   *
+   * Group commit: appends to one timeline that are waiting at the same time (called without awaiting
+   * the previous one, as `agentlog append --json` and imports do) are written together: still one
+   * commit per event, in call order, but their objects go into one pack and the branch moves once,
+   * to the last of them. Each promise resolves when its commit is reachable from the branch. An
+   * append awaited alone is written alone, at once.
+   *
+   * `after`: the event must follow that commit, and `seq`: the event must get that seq; otherwise it
+   * is not appended (E_REF with data.moved) — and neither is a later one whose condition then fails.
    */
-  async append(name: string, input: EventInput, options: { after?: string } = {}): Promise<Appended> {
-    const ref = timelineRef(name);
+  append(name: string, input: EventInput, options: AppendOptions = {}): Promise<Appended> {
+    let ref: string;
+    try {
+      ref = timelineRef(name);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<Appended>((resolve, reject) => {
+      let lane = this.lanes.get(ref);
+      if (!lane) {
+        lane = { queue: [], running: false };
+        this.lanes.set(ref, lane);
+      }
+      lane.queue.push({ input, options, resolve, reject });
+      if (!lane.running) {
+        lane.running = true;
+        const started = lane;
+        // After the caller's current turn: appends it makes without awaiting join the same batch.
+        setImmediate(() => void this.drain(ref, name, started));
+      }
+    });
+  }
+
+  /** Write a lane's waiting appends, in order, a batch at a time, until none are left. */
+  private async drain(ref: string, name: string, lane: Lane): Promise<void> {
+    while (lane.queue.length) {
+      const batch = lane.queue.splice(0, MAX_BATCH);
+      await this.commitBatch(ref, name, batch);
+    }
+    lane.running = false;
+    if (this.lanes.get(ref) === lane) this.lanes.delete(ref);
+  }
+
+  /** Seal, write and publish a batch of appends; settles every one of their promises, never throws. */
+  private async commitBatch(ref: string, name: string, batch: PendingAppend[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const tip = this.loadTip(ref, name);
-      // `after`: the event belongs right after this commit (an answer to exactly that context).
-      if (options.after !== undefined && tip.commit !== options.after) {
-        throw new AgentlogError('E_REF', `timeline ${name} moved: its tip is ${tip.commit}, not ${options.after}`, { name, moved: true, tip: tip.commit });
+      const objects: PackObject[] = [];
+      const done: Array<[PendingAppend, Appended]> = [];
+      const failed: Array<[PendingAppend, unknown]> = [];
+      let tip: Tip;
+      try {
+        tip = this.loadTip(ref, name);
+        let cur = tip;
+        const fail = (p: PendingAppend, e: unknown) => {
+          failed.push([p, e]);
+          if (p.options.chain) p.options.chain.failed = true;
+        };
+        for (const p of batch) {
+          const { after, seq, chain } = p.options;
+          if (chain?.failed) {
+            failed.push([p, new AgentlogError('E_CHAIN', `not appended to ${name}: an event before it failed`, { name })]);
+            continue;
+          }
+          if (after !== undefined && cur.commit !== after) {
+            fail(p, new AgentlogError('E_REF', `timeline ${name} moved: its tip is ${cur.commit}, not ${after}`, { name, moved: true, tip: cur.commit }));
+            continue;
+          }
+          if (seq !== undefined && cur.seq + 1 !== seq) {
+            fail(p, new AgentlogError('E_REF', `timeline ${name} moved: the next event would be seq ${cur.seq + 1}, not ${seq}`, { name, moved: true, tip: cur.commit }));
+            continue;
+          }
+          let sealed: StoredEvent;
+          try {
+            sealed = this.seal(p.input, cur.seq + 1, cur.cid);
+          } catch (e) {
+            fail(p, e);
+            continue;
+          }
+          const commit = this.buildCommit(sealed, cur.spine, cur.commit, objects);
+          cur = { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine };
+          done.push([p, { cid: sealed.cid, seq: cur.seq, commit: cur.commit, event: sealed.event }]);
+        }
+        if (done.length) {
+          this.writeObjects(objects);
+          const head = this.refs.headSymbolic();
+          if (head === ref && this.refs.read(ref) === tip.commit) await this.refs.detachHead(tip.commit);
+          if (!(await this.refs.compareAndSwap(ref, tip.commit, cur.commit))) {
+            this.tips.delete(ref);
+            if (attempt > 10_000) throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up appending`, { name });
+            continue;
+          }
+          this.tips.set(ref, cur);
+        }
+      } catch (e) {
+        for (const p of batch) {
+          if (p.options.chain) p.options.chain.failed = true;
+          p.reject(e);
+        }
+        return;
       }
-      const sealed = this.seal(input, tip.seq + 1, tip.cid);
-      const commit = this.writeCommit(sealed, tip.spine, tip.commit);
-      const head = this.refs.head();
-      if (head.symbolic === ref && head.oid === tip.commit) await this.refs.detachHead(tip.commit);
-      if (await this.refs.compareAndSwap(ref, tip.commit, commit.oid)) {
-        this.tips.set(ref, { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine });
-        return { cid: sealed.cid, seq: sealed.event.seq, commit: commit.oid, event: sealed.event };
-      }
-      this.tips.delete(ref);
-      if (attempt > 10_000) throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up appending`, { name });
+      for (const [p, e] of failed) p.reject(e);
+      for (const [p, a] of done) p.resolve(a);
+      return;
     }
   }
 
@@ -234,17 +349,18 @@ export class Store {
   }
 
   /**
-   * The objects of one append (event blob, the trees on its path, root tree, commit), written
-   * together as one pack before any ref names them. `spine` is the previous tip's path.
+   * The objects of one append (event blob, the trees on its path, root tree, commit), added to
+   * `objects`; they are written (writeObjects) before any ref names them. `spine` is the previous
+   * tip's path.
    */
-  private writeCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: string | undefined) {
+  private buildCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: string | undefined, objects: PackObject[]) {
     const { seq } = sealed.event;
     const path = eventPath(seq);
     const prevPath = seq > 0 ? eventPath(seq - 1) : [];
-    const batch: Array<{ type: 'blob' | 'tree' | 'commit'; content: Uint8Array }> = [];
     const add = (type: 'blob' | 'tree' | 'commit', content: Uint8Array): string => {
-      batch.push({ type, content });
-      return ObjectStore.hash(type, content);
+      const oid = ObjectStore.hash(type, content);
+      objects.push({ type, content, oid });
+      return oid;
     };
     let child: TreeEntry = { mode: FILE, name: path[DIR_LEVELS], oid: add('blob', sealed.bytes) };
     const next: TreeEntry[][] = new Array(DIR_LEVELS + 1);
@@ -264,9 +380,12 @@ export class Store {
     const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.max(0, Math.floor(sealed.event.ts / 1000)), tz: '+0000' };
     const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
     const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
-    if (this.loose) for (const o of batch) this.objects.write(o.type, o.content);
-    else this.objects.writeBatch(batch);
     return { oid, spine: next };
+  }
+
+  private writeObjects(objects: PackObject[]): void {
+    if (this.loose) for (const o of objects) this.objects.write(o.type, o.content);
+    else this.objects.writeBatch(objects);
   }
 
   /** The tip of a timeline, from memory when the ref has not moved, else read from the repository. */

@@ -88,6 +88,14 @@ describe('agentlog CLI', () => {
     const events = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
     expect(events.map((e: { text?: string; kind: string }) => e.text ?? e.kind)).toEqual(['session', 'a', 'odd', 'pretty', 'good']);
     expect(events[2]).toMatchObject({ v: 1, seq: 2, ts: 5, x: { '/': { bytes: 'AQI' } } });
+    // Well-formed JSON that is no valid event (an integer past DAG-CBOR's range): the same, though
+    // the lines around it were handed to the store together.
+    const unencodable = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"kept"}\n{"kind":"note","n":18446744073709551616}\n{"kind":"note","text":"never"}\n');
+    expect(unencodable.code).toBe(1);
+    expect(unencodable.err).toMatch(/standard input line 2: /);
+    expect(unencodable.out.trim().split('\n')).toHaveLength(1);
+    const after = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    expect(after.map((e: { text?: string; kind: string }) => e.text ?? e.kind).slice(-2)).toEqual(['good', 'kept']);
     const noKind = await cli(dir, ['append', name, '--json', '-'], '{"text":"no kind"}\n');
     expect(noKind.code).toBe(1);
     expect(noKind.err).toMatch(/line 1: the event has no "kind"/);

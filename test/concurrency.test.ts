@@ -17,13 +17,21 @@ function eventsFile(dir: string, tag: string, n: number): string {
   return file;
 }
 
-function run(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+/** A child's standard input, and how many lines it has printed so far. */
+interface Pipe {
+  write: (text: string) => void;
+  end: () => void;
+  printed: () => number;
+}
+
+function run(args: string[], killAfterMs?: number, stdin?: (pipe: Pipe) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    if (stdin) stdin({ write: (text) => child.stdin!.write(text), end: () => child.stdin!.end(), printed: () => stdout.split('\n').length - 1 });
     if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
@@ -38,27 +46,53 @@ async function newStore(): Promise<{ dir: string; store: Store }> {
 }
 
 describe('concurrent writers and crashes', () => {
-  it('four writers on one timeline all succeed and lose no event', async () => {
-    const { dir } = await newStore();
-    const files = ['a', 'b', 'c', 'd'].map((t) => eventsFile(tmpdir(), t, 100));
-    const results = await Promise.all(files.map((f) => run(['append', 'talk', '--json', f, '--store', dir])));
-    for (const r of results) expect(r.code, r.stderr).toBe(0);
-    const printed = results.flatMap((r) => r.stdout.trim().split('\n'));
-    expect(printed).toHaveLength(400);
-    const store = Store.open(dir);
-    const tip = store.tipOf('talk')!;
-    const cids = new Set(store.readEvents(tip).map((e) => e.cid.toString()));
-    expect(cids.size).toBe(401);
-    for (const c of printed) expect(cids.has(c), c).toBe(true);
-    // Each writer's own events stay in its order.
-    const texts = store.readEvents(tip).slice(1).map((e) => (e.event.content as Array<{ text: string }>)[0].text);
-    for (const t of ['a', 'b', 'c', 'd']) {
-      const mine = texts.filter((x) => x.startsWith(`${t} `)).map((x) => Number(x.split(' ')[1]));
-      expect(mine).toEqual([...mine].sort((x, y) => x - y));
-    }
-    expect(verifyTimeline(store, 'talk', tip).problem).toBeUndefined();
-    expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
-  }, 120_000);
+  // From files, each writer's 100 events are written together (one batch); through pipes fed three
+  // lines at a time, round robin, the writers' small batches race for the branch all along.
+  for (const feed of ['file', 'pipe'] as const) {
+    it(`four writers on one timeline all succeed and lose no event (events from a ${feed})`, async () => {
+      const { dir } = await newStore();
+      const tags = ['a', 'b', 'c', 'd'];
+      const files = tags.map((t) => eventsFile(tmpdir(), t, 100));
+      let results;
+      if (feed === 'file') {
+        results = await Promise.all(files.map((f) => run(['append', 'talk', '--json', f, '--store', dir])));
+      } else {
+        const pipes: Pipe[] = [];
+        const running = files.map(() => run(['append', 'talk', '--json', '-', '--store', dir], undefined, (pipe) => pipes.push(pipe)));
+        const lines = files.map((f) => fs.readFileSync(f, 'utf8').trim().split('\n'));
+        // Each round gives every writer three events and waits until all have printed theirs, so the
+        // writers run side by side the whole time.
+        for (let i = 0; i < 100; i += 3) {
+          for (const [w, pipe] of pipes.entries()) pipe.write(`${lines[w].slice(i, i + 3).join('\n')}\n`);
+          const want = Math.min(i + 3, 100);
+          while (pipes.some((p) => p.printed() < want)) await new Promise((r) => setTimeout(r, 1));
+        }
+        for (const pipe of pipes) pipe.end();
+        results = await Promise.all(running);
+      }
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const printed = results.flatMap((r) => r.stdout.trim().split('\n'));
+      expect(printed).toHaveLength(400);
+      const store = Store.open(dir);
+      const tip = store.tipOf('talk')!;
+      const cids = new Set(store.readEvents(tip).map((e) => e.cid.toString()));
+      expect(cids.size).toBe(401);
+      for (const c of printed) expect(cids.has(c), c).toBe(true);
+      // Each writer's own events stay in its order, and each printed its CIDs in that order.
+      const events = store.readEvents(tip).slice(1);
+      const texts = events.map((e) => (e.event.content as Array<{ text: string }>)[0].text);
+      // Fed round by round, every round holds events of all four writers: at least 3 switches each.
+      if (feed === 'pipe') expect(texts.filter((x, i) => i > 0 && x[0] !== texts[i - 1][0]).length).toBeGreaterThanOrEqual(3 * 34);
+      for (const [w, t] of tags.entries()) {
+        const mine = texts.filter((x) => x.startsWith(`${t} `)).map((x) => Number(x.split(' ')[1]));
+        expect(mine).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        const cidsOfMine = events.filter((e, i) => texts[i].startsWith(`${t} `)).map((e) => e.cid.toString());
+        expect(results[w].stdout.trim().split('\n')).toEqual(cidsOfMine);
+      }
+      expect(verifyTimeline(store, 'talk', tip).problem).toBeUndefined();
+      expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+    }, 120_000);
+  }
 
   it('kill -9 at any instant leaves a store git fsck accepts, holding every printed event', async () => {
     const { dir } = await newStore();

@@ -36,11 +36,29 @@ examples:
       const file = values.json as string;
       const label = file === '-' ? 'standard input' : file;
       const stream = file === '-' ? ctx.stdin() : openFile(path.resolve(ctx.cwd, file));
-      for await (const { value, line } of jsonValues(stream, label)) {
-        const input = toInput(value, `${label} line ${line}`);
-        const done = await store.append(name, input);
-        ctx.stdout.write(`${done.cid}\n`);
+      // Each event is handed to the store as soon as it is parsed, without waiting for the one
+      // before: the store writes the events waiting together in one go (one commit each, one move
+      // of the branch). CIDs are printed in order as their commits become reachable. The chain stops
+      // the events after a failed one.
+      const chain = {};
+      let printed: Promise<void> = Promise.resolve();
+      let failure: unknown;
+      try {
+        for await (const { value, line } of jsonValues(stream, label)) {
+          if (failure) break;
+          const where = `${label} line ${line}`;
+          const pending = store.append(name, toInput(value, where), { chain });
+          printed = printed.then(() =>
+            pending.then(
+              (done) => void ctx.stdout.write(`${done.cid}\n`),
+              (e) => void (failure ??= e instanceof AgentlogError && e.code !== 'E_CHAIN' ? new AgentlogError(e.code, `${where}: ${e.message}`, e.data) : e),
+            ),
+          );
+        }
+      } finally {
+        await printed;
       }
+      if (failure) throw failure;
       return 0;
     }
     const role = values.role as string | undefined;

@@ -9,6 +9,13 @@ import { compactPacks, deflate, writePack } from './packwriter.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
+/** An object about to be written, with its id. */
+export interface PackObject {
+  type: ObjectType;
+  content: Uint8Array;
+  oid: string;
+}
+
 export interface GitObject {
   type: ObjectType;
   content: Buffer;
@@ -74,14 +81,12 @@ export class ObjectStore {
   /**
    * Write several objects at once as one pack (packwriter.ts): two files instead of one per object,
    * which is what makes per-event commits fast. Packs are merged geometrically as they accumulate.
-   * Returns the objects' ids, in order.
+   * Each entry's `oid` must be ObjectStore.hash of its type and content.
    */
-  writeBatch(entries: ReadonlyArray<{ type: ObjectType; content: Uint8Array }>): string[] {
-    const withIds = entries.map((e) => ({ ...e, oid: ObjectStore.hash(e.type, e.content) }));
+  writeBatch(entries: readonly PackObject[]): void {
     const packDir = path.join(this.objectsDir, 'pack');
-    writePack(packDir, withIds, this.durable);
+    writePack(packDir, entries, this.durable);
     if (++this.batches % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
-    return withIds.map((e) => e.oid);
   }
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */

@@ -65,6 +65,17 @@ export class Refs {
     return OID.test(text) ? { oid: text } : {};
   }
 
+  /** The branch HEAD names (`refs/heads/x`), or undefined when HEAD is detached or unreadable. One file read. */
+  headSymbolic(): string | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.gitDir, 'HEAD'), 'latin1');
+    } catch {
+      return undefined;
+    }
+    return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
+  }
+
   /** All refs under a prefix (`refs/heads/`), loose and packed, as full name → commit. */
   list(prefix: string): Map<string, string> {
     const out = new Map<string, string>();

@@ -1,7 +1,8 @@
 import { cidOf, type CID } from '../cid.js';
 import { encode, type IpldValue } from '../codec.js';
 import { EVENT_VERSION } from '../event.js';
-import type { EventInput, Store } from '../store.js';
+import { AgentlogError } from '../errors.js';
+import type { Appended, EventInput, Store } from '../store.js';
 import type { ImportWarning } from './jsonl.js';
 
 /**
@@ -96,19 +97,32 @@ export async function applyPlan(
     let appended = tip || t.fork ? 0 : 1;
     const present = tip ? have : 0;
     result.present += present;
+    // All of the timeline's events at once (the store writes them together, one commit each), each
+    // required to get its seq: if someone else appends meanwhile, ours stop there instead of going
+    // on top of theirs.
+    const chain = {};
+    const pending: Array<Promise<Appended>> = [];
     for (let i = have; i < t.events.length; i++) {
-      const a = await store.append(t.name, t.events[i]);
-      if (a.seq !== i) {
-        // Someone else appended meanwhile: our event went on top of theirs. Report, stop this timeline.
-        hooks.warn?.({ file: plan.file, message: `timeline ${t.name} moved while importing; stopped at seq ${a.seq}` });
-        break;
-      }
-      commits.push(a.commit);
-      cids.push(a.cid);
-      appended++;
-      result.appended++;
-      hooks.progress?.(1);
+      const p = store.append(t.name, t.events[i], { seq: i, chain });
+      p.then(() => hooks.progress?.(1), () => {});
+      pending.push(p);
     }
+    let failure: unknown;
+    for (const [k, outcome] of (await Promise.allSettled(pending)).entries()) {
+      if (outcome.status === 'fulfilled') {
+        commits.push(outcome.value.commit);
+        cids.push(outcome.value.cid);
+        appended++;
+        result.appended++;
+        continue;
+      }
+      const e = outcome.reason;
+      if (e instanceof AgentlogError && e.data.moved) {
+        hooks.warn?.({ file: plan.file, message: `timeline ${t.name} moved while importing; stopped before seq ${have + k}` });
+      } else failure = e;
+      break;
+    }
+    if (failure) throw failure;
     const status = tip ? (appended > 0 ? 'extended' : 'unchanged') : 'created';
     result.timelines.push({ name: t.name, status, appended, present });
     commitsOf.set(t.name, commits);

@@ -2,8 +2,10 @@
  * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
- * - append_per_s (store API, one commit per event, whole log in the tree) vs fast_import_per_s
- *   (the same events streamed through `git fast-import`, same fan-out);
+ * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
+ *   before the next), append_pipelined_per_s (the same, not awaited one by one: the store writes
+ *   waiting appends together) and cli_append_jsonl_per_s (`agentlog append --json FILE`) vs
+ *   fast_import_per_s (the same events streamed through `git fast-import`, same paths);
  * - open_10k_cold_ms / open_10k_warm_ms (a new process reads and decodes every event) vs
  *   jsonl_parse_10k_ms (JSON.parse of every line of the same session as JSONL);
  * - bytes on disk, loose and after `git gc`, vs the JSONL's size.
@@ -86,10 +88,10 @@ async function main() {
     const chunks: Buffer[] = [];
     for (let seq = 0; seq < N; seq++) {
       const bytes = Buffer.from(encode({ ...events[seq], v: 1, seq, prev: null }));
-      const { bucket, file } = eventPath(seq);
+      const file = eventPath(seq).join('/');
       const msg = `event ${seq}\n\nAgentlog-Seq: ${seq}\n`;
       chunks.push(
-        Buffer.from(`commit refs/heads/talk\nauthor bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ncommitter bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}${seq ? '' : ''}M 100644 inline events/${bucket}/${file}\ndata ${bytes.length}\n`),
+        Buffer.from(`commit refs/heads/talk\nauthor bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ncommitter bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}M 100644 inline events/${file}\ndata ${bytes.length}\n`),
         bytes,
         Buffer.from('\n'),
       );
@@ -98,6 +100,8 @@ async function main() {
     let t0 = performance.now();
     execFileSync('git', ['fast-import', '--quiet'], { cwd: fiDir, input: stream, maxBuffer: 1 << 30 });
     const fast_import_per_s = N / ((performance.now() - t0) / 1000);
+    const fiFiles = execFileSync('git', ['ls-tree', '-r', '--name-only', 'talk'], { cwd: fiDir, maxBuffer: 1 << 30 }).toString().split('\n').filter(Boolean).length;
+    if (fiFiles !== N) throw new Error(`fast-import baseline: the tip tree holds ${fiFiles} files, not ${N}`);
 
     // agentlog: single-event appends through the store API.
     const storeDir = path.join(work, 'store');
@@ -120,6 +124,33 @@ async function main() {
     for (let i = 1; i < N; i++) await looseStore.append('talk', events[i]);
     const append_loose_per_s = N / ((performance.now() - t0) / 1000);
     fs.rmSync(looseDir, { recursive: true, force: true });
+    // Pipelined: the same appends made without awaiting each one, as `agentlog append --json` and
+    // imports make them. Still one commit per event; the store writes the appends waiting together
+    // (one pack, one move of the branch per batch of up to 1,000).
+    const pipeDir = path.join(work, 'store-pipelined');
+    Store.init(pipeDir);
+    const pipeStore = Store.open(pipeDir);
+    t0 = performance.now();
+    await pipeStore.create('talk', events[0]);
+    const pending = [];
+    for (let i = 1; i < N; i++) pending.push(pipeStore.append('talk', events[i]));
+    await Promise.all(pending);
+    const append_pipelined_per_s = N / ((performance.now() - t0) / 1000);
+    const pipeCommits = Number(execFileSync('git', ['rev-list', '--count', 'talk'], { cwd: pipeDir }).toString());
+    if (pipeCommits !== N) throw new Error(`pipelined appends made ${pipeCommits} commits, not ${N}`);
+    fs.rmSync(pipeDir, { recursive: true, force: true });
+    // The CLI end to end: a new process reads the JSONL and prints each CID.
+    const cliDir = path.join(work, 'store-cli');
+    const bin = path.join(ROOT, 'cli/bin/agentlog.js');
+    execFileSync(process.execPath, [bin, 'init', cliDir], { stdio: 'ignore' });
+    execFileSync(process.execPath, [bin, 'new', '--name', 'talk', '--store', cliDir], { stdio: 'ignore' });
+    const cliInput = path.join(work, 'append.jsonl');
+    fs.writeFileSync(cliInput, events.slice(1).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    t0 = performance.now();
+    const cliOut = execFileSync(process.execPath, [bin, 'append', 'talk', '--json', cliInput, '--store', cliDir], { maxBuffer: 1 << 30 }).toString();
+    const cli_append_jsonl_per_s = (N - 1) / ((performance.now() - t0) / 1000);
+    if (cliOut.trim().split('\n').length !== N - 1) throw new Error('agentlog append --json printed the wrong number of CIDs');
+    fs.rmSync(cliDir, { recursive: true, force: true });
     const loose_bytes = du(path.join(storeDir, '.git', 'objects'));
 
     // Reading: a new process each time. Cold from loose objects, then packed after git gc.
@@ -139,6 +170,10 @@ async function main() {
       fast_import_per_s: Math.round(fast_import_per_s),
       append_vs_fast_import: round(append_per_s / fast_import_per_s),
       append_loose_per_s: Math.round(append_loose_per_s),
+      append_pipelined_per_s: Math.round(append_pipelined_per_s),
+      append_pipelined_vs_fast_import: round(append_pipelined_per_s / fast_import_per_s),
+      cli_append_jsonl_per_s: Math.round(cli_append_jsonl_per_s),
+      cli_append_vs_fast_import: round(cli_append_jsonl_per_s / fast_import_per_s),
       jsonl_parse_10k_ms: Math.round(jsonl_parse_10k_ms),
       open_10k_cold_ms: Math.round(open_10k_cold_ms),
       open_10k_cold_loose_ms: Math.round(open_10k_cold_loose_ms),
@@ -161,8 +196,10 @@ async function main() {
 
     if (!asJson) {
       log('');
-      log(`append           ${figures.append_per_s} events/s   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`);
-      log(`                 (five loose objects per append instead of one pack: ${figures.append_loose_per_s}/s)`);
+      log(`append           ${figures.append_per_s} events/s one at a time (each awaited)   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`);
+      log(`                 ${figures.append_pipelined_per_s} events/s pipelined (not awaited one by one; a commit each, written in batches)   ratio ${figures.append_pipelined_vs_fast_import}`);
+      log(`                 ${figures.cli_append_jsonl_per_s} events/s through \`agentlog append --json FILE\` (new process, JSONL parsed, CIDs printed)   ratio ${figures.cli_append_vs_fast_import}`);
+      log(`                 (one at a time with five loose objects per append instead of one pack: ${figures.append_loose_per_s}/s)`);
       log(`open (new proc)  cold ${figures.open_10k_cold_ms} ms packed, ${figures.open_10k_cold_loose_ms} ms loose; warm ${figures.open_10k_warm_ms} ms (target cold ≤ 1000)`);
       log(`                 vs JSON.parse of the JSONL ${figures.jsonl_parse_10k_ms} ms   warm ratio ${figures.warm_vs_jsonl_parse} (target ≤ 1.5)`);
       log(`disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`);
