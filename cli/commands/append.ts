@@ -75,7 +75,8 @@ examples:
 
 function openFile(file: string): Readable {
   if (!fs.existsSync(file)) throw new AgentlogError('E_INPUT', `${file}: no such file`);
-  return fs.createReadStream(file, { encoding: 'utf8' });
+  // Big reads: the events of one read are handed to the store together and written as one batch.
+  return fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
 }
 
 function toInput(value: IpldValue, where: string): EventInput {
@@ -105,7 +106,23 @@ export async function* jsonValues(stream: NodeJS.ReadableStream, label: string):
   for await (const text of rl) {
     n++;
     if (!lines.length && !text.trim()) continue;
-    if (!lines.length) start = n;
+    if (!lines.length) {
+      start = n;
+      // The usual case, one object a line: parse it at once, without scanning its brackets first.
+      // Only a line that does not parse is scanned, to tell a multi-line value's start from an error.
+      if (text.charCodeAt(text.length - 1) === 0x7d) {
+        let value: IpldValue | undefined;
+        try {
+          value = parseDagJson(text, `${label} line ${n}`);
+        } catch {
+          value = undefined;
+        }
+        if (value !== undefined) {
+          yield { value, line: n };
+          continue;
+        }
+      }
+    }
     lines.push(text);
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);

@@ -11,11 +11,19 @@ export interface TreeEntry {
  * zero-padded numbers, which sort the same as names and as `name/` (git's rule for trees).
  */
 export function serializeTree(entries: readonly TreeEntry[]): Buffer {
-  const parts: Buffer[] = [];
+  let size = 0;
+  for (const e of entries) size += e.mode.length + Buffer.byteLength(e.name) + 22;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
   for (const e of entries) {
-    parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+    pos += out.write(e.mode, pos, 'latin1');
+    out[pos++] = 0x20;
+    pos += out.write(e.name, pos, 'utf8');
+    out[pos++] = 0;
+    if (out.write(e.oid, pos, 'hex') !== 20) throw new Error(`tree entry ${e.name}: "${e.oid}" is not an object id`);
+    pos += 20;
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 export function parseTree(content: Buffer, oid = 'tree'): TreeEntry[] {
