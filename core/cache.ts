@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { cidFromBytes, type CID } from './cid.js';
+import type { Latin1Source } from './codec.js';
 
 /**
  * A derived, rebuildable cache of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
@@ -23,6 +24,8 @@ const KEEP = 16;
 export interface CachedEvent {
   cid: CID;
   bytes: Uint8Array;
+  /** The whole file as one latin1 string and where these bytes start in it (see Latin1Source). */
+  source?: Latin1Source;
 }
 
 export class EventCache {
@@ -49,15 +52,19 @@ export class EventCache {
     const count = buf.readUInt32BE(4);
     const end = buf.length - 4;
     const out: CachedEvent[] = new Array(count);
+    // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
+    const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    // Strings decoded from these events are slices of this one string instead of copies (codec.ts).
+    const text = buf.toString('latin1');
     let pos = 8;
     try {
       for (let i = 0; i < count; i++) {
         if (pos + 4 + CID_BYTES > end) return undefined;
-        const len = buf.readUInt32BE(pos);
-        const cid = cidFromBytes(buf.subarray(pos + 4, pos + 4 + CID_BYTES));
+        const len = ((u8[pos] << 24) | (u8[pos + 1] << 16) | (u8[pos + 2] << 8) | u8[pos + 3]) >>> 0;
+        const cid = cidFromBytes(u8.subarray(pos + 4, pos + 4 + CID_BYTES));
         pos += 4 + CID_BYTES;
         if (pos + len > end) return undefined;
-        out[i] = { cid, bytes: buf.subarray(pos, pos + len) };
+        out[i] = { cid, bytes: u8.subarray(pos, pos + len), source: { text, offset: pos } };
         pos += len;
       }
     } catch {

@@ -182,10 +182,34 @@ function fail(message: string): never {
 // Strict decoding
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Buffer's native latin1 copy, applied to any Uint8Array (no Buffer view needed). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
+/**
+ * The same bytes as one latin1 string, for decoding many values out of one big buffer (the event
+ * cache): an ASCII string inside is then a slice of `text` (V8 makes a small view of it, no copy),
+ * where copying 40 MB of tool output into new strings, and the garbage collector copying them
+ * again, would cost more than the rest of decoding. A slice keeps all of `text` alive.
+ * `offset`: where the bytes being decoded start in `text`.
+ */
+export interface Latin1Source {
+  text: string;
+  offset: number;
+}
+
+/** Strings this long or longer are sliced from a Latin1Source (V8 copies shorter slices anyway). */
+const SLICE_MIN = 64;
+
+/**
+ * Short ASCII strings seen before (map keys, roles, block types), by a hash of their bytes: the
+ * same few strings repeat in every event, and one string each saves allocating it again.
+ */
+const SHORT_MAX = 24;
+const shortStrings: Array<string | undefined> = new Array(4096).fill(undefined);
 
 /** Decode canonical DAG-CBOR bytes; anything non-canonical throws an AgentlogError (E_CODEC). */
-export function decode(bytes: Uint8Array): IpldValue {
-  const r = new Reader(bytes);
+export function decode(bytes: Uint8Array, source?: Latin1Source): IpldValue {
+  const r = new Reader(bytes, source);
   const value = r.value(0);
   if (r.pos !== bytes.length) r.fail(`${bytes.length - r.pos} trailing byte(s) after the value`, r.pos);
   return value;
@@ -194,7 +218,14 @@ export function decode(bytes: Uint8Array): IpldValue {
 class Reader {
   pos = 0;
   private readonly view: DataView;
-  constructor(private readonly bytes: Uint8Array) {
+  private readonly bytes: Uint8Array;
+  constructor(
+    bytes: Uint8Array,
+    private readonly source?: Latin1Source,
+  ) {
+    // A plain Uint8Array view even when given a Buffer: its subarrays are much cheaper to make
+    // (a Buffer's go through Buffer's constructor), and decoding makes one per link and string.
+    this.bytes = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -314,19 +345,44 @@ class Reader {
     const begin = this.pos;
     const end = begin + len;
     this.pos = end;
-    if (len < 64) {
+    if (len < SLICE_MIN) {
       let ascii = true;
+      let hash = len;
       for (let i = begin; i < end; i++) {
-        if (b[i] > 0x7f) {
+        const c = b[i];
+        if (c > 0x7f) {
           ascii = false;
           break;
         }
+        hash = (Math.imul(hash, 31) + c) | 0;
       }
-      if (ascii) return len === 0 ? '' : String.fromCharCode.apply(null, b.subarray(begin, end) as unknown as number[]);
+      if (ascii) {
+        if (len === 0) return '';
+        if (len > SHORT_MAX) return String.fromCharCode.apply(null, b.subarray(begin, end) as unknown as number[]);
+        const slot = (hash ^ (hash >>> 12)) & 4095;
+        const known = shortStrings[slot];
+        if (known !== undefined && known.length === len) {
+          let same = true;
+          for (let i = 0; i < len; i++) {
+            if (known.charCodeAt(i) !== b[begin + i]) {
+              same = false;
+              break;
+            }
+          }
+          if (same) return known;
+        }
+        const made = String.fromCharCode.apply(null, b.subarray(begin, end) as unknown as number[]);
+        shortStrings[slot] = made;
+        return made;
+      }
     }
-    const view = Buffer.from(b.buffer, b.byteOffset + begin, len);
-    // Most long strings (tool outputs) are ASCII: a native check and a latin1 copy beat UTF-8 decoding.
-    if (isAscii(view)) return view.toString('latin1');
+    const view = b.subarray(begin, end);
+    // Most long strings (tool outputs) are ASCII: a native check, then a slice of the source or a
+    // latin1 copy, beat UTF-8 decoding.
+    if (isAscii(view)) {
+      const src = this.source;
+      return src !== undefined && len >= SLICE_MIN ? src.text.slice(src.offset + begin, src.offset + end) : latin1Slice.call(b, begin, end);
+    }
     try {
       return utf8.decode(view);
     } catch {

@@ -1,5 +1,5 @@
 import { CID, cidOf } from './cid.js';
-import { decode, encode, type IpldValue } from './codec.js';
+import { decode, encode, type IpldValue, type Latin1Source } from './codec.js';
 import { AgentlogError } from './errors.js';
 
 /** The kinds agentlog knows how to show; any other kind is kept and shown by its name. */
@@ -63,10 +63,10 @@ export function sealEvent(event: Event, where = 'event'): StoredEvent {
  * Decode stored bytes into an event (strict), with its CID computed from the bytes, or taken as
  * given (`known`) when the caller already holds it behind a checksum (the event cache).
  */
-export function openEvent(bytes: Uint8Array, where = 'event', known?: CID): StoredEvent {
+export function openEvent(bytes: Uint8Array, where = 'event', known?: CID, source?: Latin1Source): StoredEvent {
   let value: IpldValue;
   try {
-    value = decode(bytes);
+    value = decode(bytes, source);
   } catch (e) {
     if (e instanceof AgentlogError) throw new AgentlogError('E_CODEC', `${where}: ${e.message}`, e.data);
     throw e;

@@ -503,7 +503,7 @@ export class Store {
     const where = (seq: number) => `event seq ${seq} of commit ${commit}`;
     const own = this.cache.read(commit);
     if (own) {
-      const events = own.map((e, seq) => openEvent(e.bytes, where(seq), e.cid));
+      const events = own.map((e, seq) => openEvent(e.bytes, where(seq), e.cid, e.source));
       if (this.chainHolds(commit, events)) return events;
       this.cache.remove(commit);
     }
@@ -512,7 +512,7 @@ export class Store {
     for (const c of this.history(commit)) {
       if (depth++ > CACHE_LOOKBACK) break;
       if (c.oid === commit || !this.cache.has(c.oid)) continue;
-      base = (this.cache.read(c.oid) ?? []).map((e, seq) => openEvent(e.bytes, where(seq), e.cid));
+      base = (this.cache.read(c.oid) ?? []).map((e, seq) => openEvent(e.bytes, where(seq), e.cid, e.source));
       break;
     }
     const blobs = this.eventBlobs(commit);

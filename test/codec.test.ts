@@ -52,6 +52,12 @@ const REJECT: Array<[string, string, RegExp]> = [
   ['a simple value other than false/true/null', 'f0', /simple value/],
 ];
 
+/** `data` inside a bigger buffer, as a latin1 source with the offset where it starts. */
+function latin1Around(data: Uint8Array): { text: string; offset: number } {
+  const big = Buffer.concat([Buffer.from([0xc3, 0xa9, 0x00, 0x7f, 0x80]), data, Buffer.from([0xff])]);
+  return { text: big.toString('latin1'), offset: 5 };
+}
+
 describe('DAG-CBOR codec (own vectors)', () => {
   for (const [name, value, want] of VALID) {
     it(`encodes ${name}`, () => {
@@ -60,6 +66,31 @@ describe('DAG-CBOR codec (own vectors)', () => {
       expect(hex(back)).toBe(want);
     });
   }
+  it('decodes the same from a latin1 source (strings as slices), at any offset in a bigger buffer', () => {
+    const long = 'x'.repeat(63) + 'y'.repeat(70);
+    const value = {
+      ascii: 'plain text '.repeat(20),
+      utf8: 'naïve – café '.repeat(10),
+      edge: ['', 'a', 'x'.repeat(24), 'x'.repeat(25), 'x'.repeat(63), 'x'.repeat(64), long],
+      nested: [{ text: 'é', deep: { t: 'z'.repeat(100) } }],
+      link: cidOf(new Uint8Array([1, 2, 3])),
+      bytes: new Uint8Array([0xff, 0x00, 0x80]),
+    };
+    const data = encode(value);
+    expect(decode(data, latin1Around(data))).toEqual(decode(data));
+    expect(decode(data, latin1Around(data))).toEqual(value);
+  });
+
+  it('short strings come back right however many share a slot of the short-string table', () => {
+    // 20,000 distinct short strings against a table of 4,096 slots: collisions on every lookup.
+    const words = Array.from({ length: 20_000 }, (_, i) => `w${(i * 7919).toString(36)}`.slice(0, 1 + (i % 24)));
+    const data = encode(words);
+    expect(decode(data)).toEqual(words);
+    expect(decode(data)).toEqual(words); // now served from the table
+    const keys = Object.fromEntries(words.slice(0, 3000).map((w, i) => [`${w}_${i}`, i]));
+    expect(decode(encode(keys))).toEqual(keys);
+  });
+
   it('encodes a link as tag 42 and decodes it back to an equal CID', () => {
     const cid = CID.parse('bafyreibdog5gxx3dtigu5seq5yapbgwhsbki7gkhnebtqog64xiloxxrl4');
     const enc = encode({ prev: cid });
@@ -119,6 +150,7 @@ if (shared) {
         expect(cidOf(data).toString()).toBe(cborFile.replace(/\.dag-cbor$/, ''));
         const value = decode(data);
         expect(hex(encode(value))).toBe(hex(data));
+        expect(decode(data, latin1Around(data))).toEqual(value);
         const jsonFile = files.find((f) => f.endsWith('.dag-json'));
         if (jsonFile) {
           const fromJson = parseDagJson(fs.readFileSync(path.join(dir, jsonFile), 'utf8'), jsonFile);
