@@ -5,7 +5,8 @@
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
  *   before the next), append_pipelined_per_s (the same, not awaited one by one: the store writes
  *   waiting appends together) and cli_append_jsonl_per_s (`agentlog append --json FILE`) vs
- *   fast_import_per_s (the same events streamed through `git fast-import`, same paths);
+ *   fast_import_per_s (the same events streamed through `git fast-import`, same paths), and
+ *   fs_floor_per_s: only the file operations one published append needs, no other work;
  * - open_10k_cold_ms / open_10k_warm_ms (a new process reads and decodes every event) vs
  *   jsonl_parse_10k_ms (JSON.parse of every line of the same session as JSONL);
  * - bytes on disk, loose and after `git gc`, vs the JSONL's size.
@@ -103,6 +104,33 @@ async function main() {
     const fiFiles = execFileSync('git', ['ls-tree', '-r', '--name-only', 'talk'], { cwd: fiDir, maxBuffer: 1 << 30 }).toString().split('\n').filter(Boolean).length;
     if (fiFiles !== N) throw new Error(`fast-import baseline: the tip tree holds ${fiFiles} files, not ${N}`);
 
+    // The floor for appends awaited one by one: the file operations that publishing one commit
+    // needs in git's formats, with no other work — a pack (sized as the event plus its trees and
+    // commit) and its index written, then the branch moved under its lock (lock file, rename).
+    const floorDir = path.join(work, 'fs-floor');
+    fs.mkdirSync(path.join(floorDir, 'pack'), { recursive: true });
+    fs.writeFileSync(path.join(floorDir, 'ref'), `${'0'.repeat(40)}\n`);
+    const eventSizes = events.map((e, seq) => encode({ ...e, v: 1, seq, prev: null }).length);
+    const idxBody = Buffer.alloc(1072 + 7 * 28 + 40);
+    const refBody = Buffer.from(`${'1'.repeat(40)}\n`);
+    t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const base = path.join(floorDir, 'pack', `pack-${i}`);
+      let fd = fs.openSync(`${base}.pack`, 'wx');
+      fs.writeSync(fd, Buffer.alloc(eventSizes[i] + 1300));
+      fs.closeSync(fd);
+      fd = fs.openSync(`${base}.tmp`, 'w');
+      fs.writeSync(fd, idxBody);
+      fs.closeSync(fd);
+      fs.renameSync(`${base}.tmp`, `${base}.idx`);
+      fd = fs.openSync(path.join(floorDir, 'ref.lock'), 'wx');
+      fs.writeSync(fd, refBody);
+      fs.closeSync(fd);
+      fs.renameSync(path.join(floorDir, 'ref.lock'), path.join(floorDir, 'ref'));
+    }
+    const fs_floor_per_s = N / ((performance.now() - t0) / 1000);
+    // Not deleted until the end: deleting 20,000 files makes the disk busy for a while after.
+
     // agentlog: single-event appends through the store API.
     const storeDir = path.join(work, 'store');
     Store.init(storeDir);
@@ -123,7 +151,6 @@ async function main() {
     await looseStore.create('talk', events[0]);
     for (let i = 1; i < N; i++) await looseStore.append('talk', events[i]);
     const append_loose_per_s = N / ((performance.now() - t0) / 1000);
-    fs.rmSync(looseDir, { recursive: true, force: true });
     // Pipelined: the same appends made without awaiting each one, as `agentlog append --json` and
     // imports make them. Still one commit per event; the store writes the appends waiting together
     // (one pack, one move of the branch per batch of up to 1,000).
@@ -138,7 +165,6 @@ async function main() {
     const append_pipelined_per_s = N / ((performance.now() - t0) / 1000);
     const pipeCommits = Number(execFileSync('git', ['rev-list', '--count', 'talk'], { cwd: pipeDir }).toString());
     if (pipeCommits !== N) throw new Error(`pipelined appends made ${pipeCommits} commits, not ${N}`);
-    fs.rmSync(pipeDir, { recursive: true, force: true });
     // The CLI end to end: a new process reads the JSONL and prints each CID.
     const cliDir = path.join(work, 'store-cli');
     const bin = path.join(ROOT, 'cli/bin/agentlog.js');
@@ -150,7 +176,6 @@ async function main() {
     const cliOut = execFileSync(process.execPath, [bin, 'append', 'talk', '--json', cliInput, '--store', cliDir], { maxBuffer: 1 << 30 }).toString();
     const cli_append_jsonl_per_s = (N - 1) / ((performance.now() - t0) / 1000);
     if (cliOut.trim().split('\n').length !== N - 1) throw new Error('agentlog append --json printed the wrong number of CIDs');
-    fs.rmSync(cliDir, { recursive: true, force: true });
     const loose_bytes = du(path.join(storeDir, '.git', 'objects'));
 
     // Reading: a new process each time. Cold from loose objects, then packed after git gc.
@@ -170,6 +195,9 @@ async function main() {
       fast_import_per_s: Math.round(fast_import_per_s),
       append_vs_fast_import: round(append_per_s / fast_import_per_s),
       append_loose_per_s: Math.round(append_loose_per_s),
+      fs_floor_per_s: Math.round(fs_floor_per_s),
+      append_vs_fs_floor: round(append_per_s / fs_floor_per_s),
+      fs_floor_vs_fast_import: round(fs_floor_per_s / fast_import_per_s),
       append_pipelined_per_s: Math.round(append_pipelined_per_s),
       append_pipelined_vs_fast_import: round(append_pipelined_per_s / fast_import_per_s),
       cli_append_jsonl_per_s: Math.round(cli_append_jsonl_per_s),
@@ -197,6 +225,7 @@ async function main() {
     if (!asJson) {
       log('');
       log(`append           ${figures.append_per_s} events/s one at a time (each awaited)   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`);
+      log(`                 floor for one-at-a-time: the file operations alone (pack + index + lock/rename of the ref) ${figures.fs_floor_per_s}/s   ratio to fast-import ${figures.fs_floor_vs_fast_import}`);
       log(`                 ${figures.append_pipelined_per_s} events/s pipelined (not awaited one by one; a commit each, written in batches)   ratio ${figures.append_pipelined_vs_fast_import}`);
       log(`                 ${figures.cli_append_jsonl_per_s} events/s through \`agentlog append --json FILE\` (new process, JSONL parsed, CIDs printed)   ratio ${figures.cli_append_vs_fast_import}`);
       log(`                 (one at a time with five loose objects per append instead of one pack: ${figures.append_loose_per_s}/s)`);
@@ -204,7 +233,7 @@ async function main() {
       log(`                 vs JSON.parse of the JSONL ${figures.jsonl_parse_10k_ms} ms   warm ratio ${figures.warm_vs_jsonl_parse} (target ≤ 1.5)`);
       log(`disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`);
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
-      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs/.test(k)) log(`${k.padEnd(16)} ${v}`);
+      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
