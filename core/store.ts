@@ -254,12 +254,15 @@ export class Store {
 
   /** Write a lane's waiting appends, in order, a batch at a time, until none are left. */
   private async drain(ref: string, name: string, lane: Lane): Promise<void> {
-    while (lane.queue.length) {
-      const batch = lane.queue.splice(0, MAX_BATCH);
-      await this.commitBatch(ref, name, batch);
+    try {
+      while (lane.queue.length) {
+        const batch = lane.queue.splice(0, MAX_BATCH);
+        await this.commitBatch(ref, name, batch);
+      }
+    } finally {
+      lane.running = false;
+      if (this.lanes.get(ref) === lane) this.lanes.delete(ref);
     }
-    lane.running = false;
-    if (this.lanes.get(ref) === lane) this.lanes.delete(ref);
   }
 
   /** Seal, write and publish a batch of appends; settles every one of their promises, never throws. */
@@ -268,17 +271,20 @@ export class Store {
       const objects: PackObject[] = [];
       const done: Array<[PendingAppend, Appended]> = [];
       const failed: Array<[PendingAppend, unknown]> = [];
+      // Chains that fail in this attempt; marked failed only once the batch is settled, since a
+      // retry (the branch moved) must judge the events before the failed one again.
+      const failedChains = new Set<{ failed?: boolean }>();
       let tip: Tip;
       try {
         tip = this.loadTip(ref, name);
         let cur = tip;
         const fail = (p: PendingAppend, e: unknown) => {
           failed.push([p, e]);
-          if (p.options.chain) p.options.chain.failed = true;
+          if (p.options.chain) failedChains.add(p.options.chain);
         };
         for (const p of batch) {
           const { after, seq, chain } = p.options;
-          if (chain?.failed) {
+          if (chain && (chain.failed || failedChains.has(chain))) {
             failed.push([p, new AgentlogError('E_CHAIN', `not appended to ${name}: an event before it failed`, { name })]);
             continue;
           }
@@ -319,6 +325,7 @@ export class Store {
         }
         return;
       }
+      for (const chain of failedChains) chain.failed = true;
       for (const [p, e] of failed) p.reject(e);
       for (const [p, a] of done) p.resolve(a);
       return;

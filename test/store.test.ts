@@ -128,6 +128,32 @@ describe('store', () => {
     expect(texts().slice(-2)).toEqual(['five', 'six']);
   });
 
+  it('a batch that loses the race is rebuilt on the new tip, judging its chain again', async () => {
+    const { dir, store } = await sessionWith(0);
+    const other = Store.open(dir);
+    // The first publish of the batch finds the branch moved by another writer, for real.
+    const refs = store.refs as unknown as { compareAndSwap: (...a: unknown[]) => Promise<boolean> };
+    const cas = refs.compareAndSwap.bind(store.refs);
+    let calls = 0;
+    refs.compareAndSwap = async (...a: unknown[]) => {
+      if (calls++ === 0) await other.append('talk', { kind: 'note', text: 'other writer' });
+      return cas(...a);
+    };
+    const bad = { kind: 'note', n: 2n ** 64n } as unknown as EventInput;
+    const chain = {};
+    const results = await Promise.allSettled([
+      store.append('talk', { kind: 'note', text: 'a' }, { chain }),
+      store.append('talk', bad, { chain }),
+      store.append('talk', { kind: 'note', text: 'c' }, { chain }),
+    ]);
+    expect(calls).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((results[0] as PromiseFulfilledResult<{ seq: number }>).value.seq).toBe(2);
+    expect((results[2] as PromiseRejectedResult).reason.code).toBe('E_CHAIN');
+    expect(store.readEvents(store.tipOf('talk')!).map((e) => e.event.text ?? e.event.kind)).toEqual(['session', 'other writer', 'a']);
+    expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+  });
+
   it('keeps unknown kinds and keys untouched', async () => {
     const { store } = await sessionWith(0);
     const odd = { kind: 'mystery', ts: 5, deep: { list: [1, 'two', null, { three: true }], big: 2n ** 60n }, 'strange key': 'ok' };
