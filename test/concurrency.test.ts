@@ -22,18 +22,41 @@ interface Pipe {
   write: (text: string) => void;
   end: () => void;
   printed: () => number;
+  closed: () => boolean;
 }
 
-function run(args: string[], killAfterMs?: number, stdin?: (pipe: Pipe) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+/**
+ * Run the CLI. `kill`: SIGKILL it that many ms after its first whole line of output (so the kill
+ * lands while it is appending, however slowly this machine starts a process).
+ */
+function run(args: string[], kill?: { afterFirstLineMs: number }, stdin?: (pipe: Pipe) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    let closed = false;
+    let armed = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (kill && !armed && stdout.includes('\n')) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), kill.afterFirstLineMs);
+      }
+    });
     child.stderr.on('data', (d) => (stderr += d));
-    if (stdin) stdin({ write: (text) => child.stdin!.write(text), end: () => child.stdin!.end(), printed: () => stdout.split('\n').length - 1 });
-    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin?.on('error', () => {}); // EPIPE once it is killed
+    if (stdin) {
+      stdin({
+        write: (text) => void (closed || child.stdin!.write(text)),
+        end: () => void (closed || child.stdin!.end()),
+        printed: () => stdout.split('\n').length - 1,
+        closed: () => closed,
+      });
+    }
+    child.on('close', (code, signal) => {
+      closed = true;
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -98,8 +121,24 @@ describe('concurrent writers and crashes', () => {
     const { dir } = await newStore();
     const input = eventsFile(tmpdir(), 'k', 20_000);
     const printed: string[] = [];
-    for (let round = 0; round < 6; round++) {
-      const r = await run(['append', 'talk', '--json', input, '--store', dir], 150 + round * 70);
+    const inputLines = fs.readFileSync(input, 'utf8').split('\n');
+    // Killed at several moments after its first CIDs: from a file (batches of up to 1,000 events),
+    // then from a pipe fed a few lines at a time (small batches: the kill lands more often in the
+    // pack, index and ref writes).
+    const delays = [0, 4, 9, 17, 33, 65];
+    for (let round = 0; round < 12; round++) {
+      const afterFirstLineMs = delays[round % 6];
+      const r =
+        round < 6
+          ? await run(['append', 'talk', '--json', input, '--store', dir], { afterFirstLineMs })
+          : await run(['append', 'talk', '--json', '-', '--store', dir], { afterFirstLineMs }, (pipe) => {
+              void (async () => {
+                for (let i = 0; !pipe.closed() && i < inputLines.length; i += 7) {
+                  pipe.write(`${inputLines.slice(i, i + 7).join('\n')}\n`);
+                  await new Promise((res) => setImmediate(res));
+                }
+              })();
+            });
       expect(r.signal).toBe('SIGKILL');
       // Only whole lines count as printed: a CID cut mid-line was never fully printed.
       const lines = r.stdout.split('\n');
