@@ -376,4 +376,20 @@ describe('event cache', () => {
     expect(again.map((e) => e.cid.toString())).toEqual(first);
     expect(JSON.stringify(again[500].event.content)).toContain('line 500');
   });
+
+  it('events read from the cache equal the events read from git, long and non-ASCII strings included', async () => {
+    const { store } = await sessionWith(0);
+    const pending = [];
+    for (let i = 1; i <= 1100; i++) {
+      const text = i % 3 === 0 ? `tool output ${i} `.repeat(1 + (i % 50)) : i % 3 === 1 ? `naïve café ${i} — ünïcode `.repeat(1 + (i % 7)) : `short ${i}`;
+      pending.push(store.append('talk', { kind: 'message', role: 'user', content: [{ type: 'text', text }, { type: 'tool_result', content: 'x'.repeat(60 + (i % 10)) }], meta: { ['k'.repeat(1 + (i % 30))]: i } }));
+    }
+    await Promise.all(pending);
+    const tip = store.tipOf('talk')!;
+    const fromGit = Store.open(store.dir).readEvents(tip); // no cache yet: objects, then the cache is written
+    expect(fs.existsSync(path.join(store.gitDir, 'agentlog', 'cache', `${tip}.events`))).toBe(true);
+    const fromCache = Store.open(store.dir).readEvents(tip);
+    expect(fromCache.map((e) => e.event)).toEqual(fromGit.map((e) => e.event));
+    expect(fromCache.map((e) => Buffer.from(e.bytes).toString('hex'))).toEqual(fromGit.map((e) => Buffer.from(e.bytes).toString('hex')));
+  });
 });
