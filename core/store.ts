@@ -45,6 +45,7 @@ export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';
 const CACHE_MIN = 1000;
 const CACHE_LOOKBACK = 256;
+const CACHE_REWRITE = 128;
 const FILE = '100644';
 const DIR = '40000';
 
@@ -504,7 +505,7 @@ export class Store {
    * when read from git; the event cache (cache.ts) keeps them beside the bytes. The cache serves this
    * commit, or an ancestor up to CACHE_LOOKBACK commits back (then only newer events are read from
    * git), and is trusted only when the prev links chain up to the commit's Agentlog-Event trailer.
-   * Timelines of CACHE_MIN events or more are cached after a read.
+   * Timelines of CACHE_MIN events or more are cached after a read (see CACHE_REWRITE).
    */
   readEvents(commit: string): StoredEvent[] {
     const where = (seq: number) => `event seq ${seq} of commit ${commit}`;
@@ -515,19 +516,32 @@ export class Store {
       this.cache.remove(commit);
     }
     let base: StoredEvent[] = [];
+    let baseCommit: string | undefined;
     let depth = 0;
     for (const c of this.history(commit)) {
       if (depth++ > CACHE_LOOKBACK) break;
       if (c.oid === commit || !this.cache.has(c.oid)) continue;
       base = (this.cache.read(c.oid) ?? []).map((e, seq) => openEvent(e.bytes, where(seq), e.cid, e.source));
+      baseCommit = c.oid;
       break;
     }
     const blobs = this.eventBlobs(commit);
     const fromGit = (seq: number) => openEvent(this.readObject(blobs[seq], 'blob').content, `event seq ${seq} (blob ${blobs[seq]})`);
-    let out = base.length <= blobs.length ? base : [];
+    const cached = base.length <= blobs.length ? base.length : 0;
+    let out = cached ? base : [];
     for (let seq = out.length; seq < blobs.length; seq++) out.push(fromGit(seq));
-    if (base.length && !this.chainHolds(commit, out)) out = blobs.map((_, seq) => fromGit(seq));
-    if (out.length >= CACHE_MIN && !own) this.cache.write(commit, out);
+    if (baseCommit && (!cached || !this.chainHolds(commit, out))) {
+      this.cache.remove(baseCommit); // damaged, or not what it claims to be
+      baseCommit = undefined;
+      out = blobs.map((_, seq) => fromGit(seq));
+    }
+    // A new cache file only when there is none to build on, or this commit is CACHE_REWRITE events
+    // past it: reading a growing timeline again and again must not write the whole timeline each
+    // time. The file it supersedes goes, unless a timeline still ends at that commit.
+    if (out.length >= CACHE_MIN && !own && (!baseCommit || out.length - cached >= CACHE_REWRITE)) {
+      this.cache.write(commit, out);
+      if (baseCommit && ![...this.timelines().values()].includes(baseCommit)) this.cache.remove(baseCommit);
+    }
     return out;
   }
 

@@ -377,6 +377,32 @@ describe('event cache', () => {
     expect(JSON.stringify(again[500].event.content)).toContain('line 500');
   });
 
+  it('a growing timeline read again and again gets a new cache file only every 128 events, replacing the old one', async () => {
+    const { store } = await sessionWith(1100);
+    const cacheDir = path.join(store.gitDir, 'agentlog', 'cache');
+    const files = () => fs.readdirSync(cacheDir).sort();
+    const appendN = (name: string, n: number) => Promise.all(Array.from({ length: n }, (_, i) => store.append(name, { kind: 'note', text: `more ${i}` })));
+    const t1 = store.tipOf('talk')!;
+    Store.open(store.dir).readEvents(t1);
+    expect(files()).toEqual([`${t1}.events`]);
+    await appendN('talk', 5);
+    const read2 = Store.open(store.dir).readEvents(store.tipOf('talk')!);
+    expect(read2).toHaveLength(1106);
+    expect(read2[1105].event.text).toBe('more 4');
+    expect(files()).toEqual([`${t1}.events`]); // five past the cache: read from it and git, nothing written
+    await appendN('talk', 200);
+    const t3 = store.tipOf('talk')!;
+    expect(Store.open(store.dir).readEvents(t3)).toHaveLength(1306);
+    expect(files()).toEqual([`${t3}.events`]); // superseded, and no timeline ends at t1
+    // A cache file at a commit where a timeline still ends stays.
+    await store.branch('side', t3);
+    await appendN('talk', 200);
+    const t4 = store.tipOf('talk')!;
+    expect(Store.open(store.dir).readEvents(t4)).toHaveLength(1506);
+    expect(files()).toEqual([`${t3}.events`, `${t4}.events`].sort());
+    expect(Store.open(store.dir).readEvents(t3).map((e) => e.cid.toString())).toEqual(Store.open(store.dir).readEvents(t4).slice(0, 1306).map((e) => e.cid.toString()));
+  });
+
   it('events read from the cache equal the events read from git, long and non-ASCII strings included', async () => {
     const { store } = await sessionWith(0);
     const pending = [];
