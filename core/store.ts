@@ -86,8 +86,9 @@ interface Lane {
   running: boolean;
 }
 
-/** At most this many appends are written as one batch (one pack, one move of the branch). */
+/** At most this many appends, or about this many bytes of events, are written as one batch (one pack, one move of the branch). */
 const MAX_BATCH = 1000;
+const MAX_BATCH_BYTES = 16 << 20;
 
 interface Tip {
   commit: string;
@@ -258,7 +259,8 @@ export class Store {
     try {
       while (lane.queue.length) {
         const batch = lane.queue.splice(0, MAX_BATCH);
-        await this.commitBatch(ref, name, batch);
+        const later = await this.commitBatch(ref, name, batch);
+        lane.queue.unshift(...later);
       }
     } finally {
       lane.running = false;
@@ -266,10 +268,15 @@ export class Store {
     }
   }
 
-  /** Seal, write and publish a batch of appends; settles every one of their promises, never throws. */
-  private async commitBatch(ref: string, name: string, batch: PendingAppend[]): Promise<void> {
+  /**
+   * Seal, write and publish a batch of appends; settles their promises and never throws. Once the
+   * batch's events reach MAX_BATCH_BYTES the rest wait for the next batch: they are returned.
+   */
+  private async commitBatch(ref: string, name: string, batch: PendingAppend[]): Promise<PendingAppend[]> {
     for (let attempt = 0; ; attempt++) {
       const objects: PackObject[] = [];
+      let bytes = 0;
+      let later: PendingAppend[] = [];
       const done: Array<[PendingAppend, Appended]> = [];
       const failed: Array<[PendingAppend, unknown]> = [];
       // Chains that fail in this attempt; marked failed only once the batch is settled, since a
@@ -283,7 +290,11 @@ export class Store {
           failed.push([p, e]);
           if (p.options.chain) failedChains.add(p.options.chain);
         };
-        for (const p of batch) {
+        for (const [i, p] of batch.entries()) {
+          if (bytes >= MAX_BATCH_BYTES) {
+            later = batch.slice(i);
+            break;
+          }
           const { after, seq, chain } = p.options;
           if (chain && (chain.failed || failedChains.has(chain))) {
             failed.push([p, new AgentlogError('E_CHAIN', `not appended to ${name}: an event before it failed`, { name })]);
@@ -304,6 +315,7 @@ export class Store {
             fail(p, e);
             continue;
           }
+          bytes += sealed.bytes.length;
           const commit = this.buildCommit(sealed, cur.spine, cur.commit, objects);
           cur = { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine };
           done.push([p, { cid: sealed.cid, seq: cur.seq, commit: cur.commit, event: sealed.event }]);
@@ -324,12 +336,12 @@ export class Store {
           if (p.options.chain) p.options.chain.failed = true;
           p.reject(e);
         }
-        return;
+        return [];
       }
       for (const chain of failedChains) chain.failed = true;
       for (const [p, e] of failed) p.reject(e);
       for (const [p, a] of done) p.resolve(a);
-      return;
+      return later;
     }
   }
 

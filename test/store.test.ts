@@ -95,6 +95,17 @@ describe('store', () => {
     expect(verifyTimeline(store, 'talk', store.tipOf('talk')!).problem).toBeUndefined();
   });
 
+  it('splits waiting appends into batches of about 16 MiB of events, keeping their order', async () => {
+    const { dir, store } = await sessionWith(0);
+    const packDir = path.join(dir, '.git/objects/pack');
+    const packsBefore = fs.readdirSync(packDir).filter((n) => n.endsWith('.pack')).length;
+    const big = 'x'.repeat(1 << 20);
+    const done = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append('talk', { kind: 'note', text: `${i} ${big}` })));
+    expect(done.map((a) => a.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack')).length).toBe(packsBefore + 2); // 16 events, then 4
+    expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+  });
+
   it('in a batch, a bad event fails alone, or stops the rest of its chain; seq conditions hold', async () => {
     const { store } = await sessionWith(0);
     const bad = { kind: 'note', n: 2n ** 64n } as unknown as EventInput; // beyond DAG-CBOR's integers
