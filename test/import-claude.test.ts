@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportTimeline } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
+import { Store } from '../core/store.js';
 import type { ImportWarning } from '../core/import/jsonl.js';
 import { sharedFixtures } from './helpers/shared.js';
 import { cli, freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
@@ -133,6 +134,37 @@ describe('import claude', () => {
     const whole = freshStore();
     await importFiles(whole, 'claude', [file]);
     expect(whole.tipOf('claude/grow')).toBe(store.tipOf('claude/grow'));
+  });
+
+  it('when another writer moves a timeline during an import, none of the import’s events go on top of its event', async () => {
+    const dir = tmpdir();
+    const file = path.join(dir, 'grow.jsonl');
+    const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
+    fs.writeFileSync(file, lines.slice(0, 6).join('\n') + '\n');
+    const store = freshStore();
+    await importFiles(store, 'claude', [file]);
+    const before = store.tipOf('claude/grow')!;
+    fs.appendFileSync(file, lines.slice(6).join('\n') + '\n');
+    // The import's first publish finds the branch moved by another writer (a real append).
+    const other = Store.open(store.dir);
+    const refs = store.refs as unknown as { compareAndSwap: (name: string, ...a: unknown[]) => Promise<boolean> };
+    const cas = refs.compareAndSwap.bind(store.refs);
+    let moved = false;
+    refs.compareAndSwap = async (name: string, ...a: unknown[]) => {
+      if (!moved && name === 'refs/heads/claude/grow') {
+        moved = true;
+        await other.append('claude/grow', { kind: 'note', text: 'written meanwhile' });
+      }
+      return cas(name, ...a);
+    };
+    const warnings: ImportWarning[] = [];
+    const s = await importFiles(store, 'claude', [file], { warn: (w) => warnings.push(w) });
+    expect(moved).toBe(true);
+    expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/timeline claude\/grow moved while importing; stopped before seq/));
+    expect(s.timelines.extended).toBe(0);
+    const events = store.readEvents(store.tipOf('claude/grow')!);
+    expect(events[events.length - 1].event.text).toBe('written meanwhile');
+    expect(events[events.length - 2].cid.toString()).toBe(store.commitInfo(before).cid!.toString());
   });
 
   it('bad input: imports what is sound and warns with file and line; never a half-written commit', async () => {
