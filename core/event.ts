@@ -83,10 +83,18 @@ export function blocksOf(content: unknown): ContentBlock[] {
 
 /** The plain text of a message's content (text blocks only). */
 export function textOf(content: unknown): string {
-  return blocksOf(content)
-    .filter((b) => b.type === 'text' && typeof b.text === 'string')
-    .map((b) => b.text as string)
-    .join('\n');
+  return textOfBlocks(content, Infinity);
+}
+
+/** The same, stopping once it holds `room` characters. */
+function textOfBlocks(content: unknown, room: number): string {
+  let out = '';
+  for (const b of blocksOf(content)) {
+    if (b.type !== 'text' || typeof b.text !== 'string') continue;
+    out = out ? `${out}\n${b.text}` : b.text;
+    if (out.length >= room) break;
+  }
+  return out;
 }
 
 /** Who did it: the commit author of the event's commit. */
@@ -110,10 +118,16 @@ export function dateOf(ts: number): Date {
 
 /** A one-line human summary: the commit subject and the `log` line. */
 export function summarize(event: Event, width = 72): string {
-  return oneLine(describe(event), width);
+  return oneLine(describe(event, width * 8 + 64), width);
 }
 
-function describe(event: Event): string {
+/**
+ * What the event is, in words; only the first `room` characters of its texts are looked at (a tool
+ * output of 100 KB joined into the sentence whole would be copied, to show 72 characters of it).
+ */
+function describe(event: Event, room: number): string {
+  const str = (v: unknown): string => (typeof v === 'string' ? (v.length > room ? v.slice(0, room) : v) : '');
+  const textOf = (content: unknown): string => str(textOfBlocks(content, room));
   switch (event.kind) {
     case 'session':
       return `session: ${str(event.title) || 'untitled'}`;
@@ -123,9 +137,9 @@ function describe(event: Event): string {
       const text = textOf(event.content);
       if (text) return `${role}: ${text}`;
       const tool = blocks.find((b) => b.type === 'tool_use');
-      if (tool) return `${role}: → ${str(tool.name) || 'tool'}(${preview(tool.input)})`;
+      if (tool) return `${role}: → ${str(tool.name) || 'tool'}(${str(preview(tool.input))})`;
       const result = blocks.find((b) => b.type === 'tool_result');
-      if (result) return `${role}: ← ${result.is_error === true ? 'error: ' : ''}${textOf(result.content) || preview(result.content)}`;
+      if (result) return `${role}: ← ${result.is_error === true ? 'error: ' : ''}${textOf(result.content) || str(preview(result.content))}`;
       const thinking = blocks.find((b) => b.type === 'thinking');
       if (thinking) return `${role}: (thinking) ${str(thinking.thinking)}`;
       if (blocks.some((b) => b.type === 'image')) return `${role}: [image]`;
@@ -140,12 +154,8 @@ function describe(event: Event): string {
     case 'checkpoint':
       return `checkpoint: ${str(event.tree) || str(event.label)}`;
     default:
-      return `${event.kind}${typeof event.summary === 'string' ? `: ${event.summary}` : ''}`;
+      return `${event.kind}${typeof event.summary === 'string' ? `: ${str(event.summary)}` : ''}`;
   }
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
 }
 
 function preview(v: unknown): string {
@@ -164,6 +174,16 @@ export function oneLine(text: string, width: number): string {
   if (text.length > width * 8 + 64) text = text.slice(0, width * 8 + 64);
   // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
-  const chars = Array.from(flat);
-  return chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : flat;
+  if (flat.length <= width) return flat;
+  // The UTF-16 length of the first n code points (a surrogate pair is one).
+  const units = (n: number): number => {
+    let u = 0;
+    for (let p = 0; p < n && u < flat.length; p++) {
+      const c = flat.charCodeAt(u);
+      const d = flat.charCodeAt(u + 1); // NaN past the end
+      u += c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+    }
+    return u;
+  };
+  return units(width) >= flat.length ? flat : `${flat.slice(0, units(width - 1))}…`;
 }
