@@ -327,6 +327,19 @@ describe('sync through the git CLI (folder remotes)', () => {
     git(bare, ['fsck', '--strict', '--no-dangling']);
   });
 
+  it('shows the object counts git reports as progress, on a terminal only', async () => {
+    const bare = bareRepo(path.join(tmpdir(), 'progress.git'));
+    const a = await machineWithSession('Path progress');
+    await ok(a.dir, ['remote', 'add', 'origin', bare]);
+    const pushed = await ok(a.dir, ['push'], { tty: true });
+    expect(pushed.err).toMatch(/pushing: (\d+)\/\1 objects/);
+    const cloned = await ok(tmpdir(), ['clone', bare, 'b'], { tty: true });
+    expect(cloned.err).toMatch(/fetching: (\d+)\/\1 objects/);
+    await ok(a.dir, ['append', a.name, '--role', 'user', '--text', 'more']);
+    const quiet = await ok(a.dir, ['push']);
+    expect(quiet.err).toBe('');
+  });
+
   it('plain git push to a bare repository and git clone of it give a store agentlog reads the same', async () => {
     const a = await machineWithSession('Plain git');
     const fork = (await ok(a.dir, ['fork', `${a.name}@1`])).out.trim();

@@ -53,7 +53,8 @@ export function progressOn(out: Output): Progress | undefined {
     if (open && phase !== open) out.write('\n');
     last = now;
     open = phase;
-    const what = phase === 'packing' ? `${loaded}${total ? `/${total}` : ''} objects` : phase === 'indexing' ? 'objects received…' : mib(loaded);
+    // packing (ours), fetching and pushing (the git CLI's) count objects; the others count bytes.
+    const what = phase === 'packing' || phase === 'fetching' || phase === 'pushing' ? `${loaded}${total ? `/${total}` : ''} objects` : phase === 'indexing' ? 'objects received…' : mib(loaded);
     out.write(`\r\x1b[K${phase}: ${what}`);
     if (done || phase === 'indexing') {
       out.write('\n');

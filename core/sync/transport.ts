@@ -132,21 +132,38 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
+/**
+ * Run git. With `progress`, git's own progress lines on stderr ("Receiving objects:  40% (4/10)",
+ * "Writing objects: …"; give git --progress) are passed on as `phase` with their object counts.
+ */
+function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string, progress?: { phase: string; report: Progress }): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let shown = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stderr.on('data', (c: Buffer) => {
+      err.push(c);
+      if (!progress) return;
+      let last: RegExpExecArray | undefined;
+      for (const m of c.toString('latin1').matchAll(/(?:Receiving|Writing) objects:\s+\d+% \((\d+)\/(\d+)\)/g)) last = m;
+      if (last && last[0] !== shown) {
+        shown = last[0]; // git repeats the last figures with ", done."
+        progress.report(progress.phase, Number(last[1]), Number(last[2]));
+      }
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 }
 
-/** git's own words for why it failed: its `fatal:`/`error:` lines, else the last line. */
+/** git's own words for why it failed: its `fatal:`/`error:` lines, else the last line that is not progress. */
 function gitReason(r: Run): string {
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = r.stderr
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(remote: )?(Enumerating|Counting|Compressing|Receiving|Resolving|Writing|Total|Delta compression|Unpacking)\b/.test(l));
   const fatal = lines.filter((l) => /^(fatal|error|ERROR):/.test(l));
   return (fatal.length ? fatal : lines.slice(-1)).join('; ') || `git exited with ${r.code}`;
 }
@@ -176,15 +193,17 @@ class GitCliTransport implements Transport {
    * `git fetch` into a throwaway bare repository whose object database borrows the store's
    * (objects/info/alternates), so only missing objects travel, and they land in its own pack.
    */
-  async fetch(local: LocalObjects, quarantine: string): Promise<Map<string, string>> {
+  async fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>> {
     const init = await run(['init', '--bare', '--quiet', quarantine], this.env);
     if (init.code !== 0) throw remoteError(`cannot prepare a fetch: ${gitReason(init)}`);
     fs.writeFileSync(path.join(quarantine, 'objects', 'info', 'alternates'), `${path.resolve(local.objectsDir)}\n`);
     // What we hold, as refs, so git negotiates and sends only what is missing.
     fs.writeFileSync(path.join(quarantine, 'packed-refs'), local.haves.map((oid, i) => `${oid} refs/have/${i}\n`).join(''));
     const r = await run(
-      ['-c', 'fetch.unpackLimit=1', '-c', 'transfer.unpackLimit=1', '-C', quarantine, 'fetch', '--quiet', '--no-tags', this.rawUrl, '+refs/heads/*:refs/fetched/*'],
+      ['-c', 'fetch.unpackLimit=1', '-c', 'transfer.unpackLimit=1', '-C', quarantine, 'fetch', progress ? '--progress' : '--quiet', '--no-tags', this.rawUrl, '+refs/heads/*:refs/fetched/*'],
       this.env,
+      undefined,
+      progress && { phase: 'fetching', report: progress },
     );
     if (r.code !== 0) throw remoteError(`cannot fetch from ${this.url}: ${gitReason(r)}`, { url: this.url });
     const list = await run(['-C', quarantine, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/fetched/'], this.env);
@@ -196,11 +215,11 @@ class GitCliTransport implements Transport {
     return out;
   }
 
-  async push(gitDir: string, _read: ReadObject, updates: PushUpdate[], _haves: string[], _progress?: Progress) {
-    const args = ['--git-dir', gitDir, 'push', '--porcelain', this.rawUrl];
+  async push(gitDir: string, _read: ReadObject, updates: PushUpdate[], _haves: string[], progress?: Progress) {
+    const args = ['--git-dir', gitDir, 'push', '--porcelain', ...(progress ? ['--progress'] : []), this.rawUrl];
     for (const u of updates) args.push(`--force-with-lease=refs/heads/${u.name}:${u.old ?? ''}`);
     for (const u of updates) args.push(`${u.next}:refs/heads/${u.name}`);
-    const r = await run(args, this.env);
+    const r = await run(args, this.env, undefined, progress && { phase: 'pushing', report: progress });
     const results = new Map<string, string | undefined>();
     for (const line of r.stdout.split('\n')) {
       const parts = line.split('\t');
