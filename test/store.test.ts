@@ -166,6 +166,22 @@ describe('store', () => {
     expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
   });
 
+  it('deletes a ref only while it holds the expected commit, from packed-refs and loose alike', async () => {
+    const { dir, store } = await sessionWith(2);
+    const tip = store.tipOf('talk')!;
+    await store.branch('other', tip);
+    git(dir, ['pack-refs', '--all']);
+    await store.append('talk', { kind: 'note', text: 'loose again' });
+    const now = store.tipOf('talk')!;
+    expect(await store.refs.delete('refs/heads/talk', tip)).toBe(false); // moved since
+    expect(store.tipOf('talk')).toBe(now);
+    expect(await store.refs.delete('refs/heads/talk', now)).toBe(true); // loose over a packed value
+    expect(await store.refs.delete('refs/heads/other', tip)).toBe(true); // packed only
+    expect(git(dir, ['for-each-ref', 'refs/heads/']).trim()).toBe('');
+    expect(fs.existsSync(path.join(dir, '.git/refs/heads/talk.lock'))).toBe(false);
+    git(dir, ['fsck', '--strict']); // exits non-zero on any error
+  });
+
   it('keeps unknown kinds and keys untouched', async () => {
     const { store } = await sessionWith(0);
     const odd = { kind: 'mystery', ts: 5, deep: { list: [1, 'two', null, { three: true }], big: 2n ** 60n }, 'strange key': 'ok' };

@@ -327,6 +327,36 @@ describe('sync through the git CLI (folder remotes)', () => {
     git(bare, ['fsck', '--strict', '--no-dangling']);
   });
 
+  it('pull drops the remote-tracking ref of a timeline the remote no longer has, packed or loose; the local timeline stays', async () => {
+    const bare = bareRepo(path.join(tmpdir(), 'prune.git'));
+    const a = await machineWithSession('Prune one');
+    const two = (await ok(a.dir, ['new', '--title', 'Prune two'])).out.trim().split('\n').pop()!;
+    await ok(a.dir, ['remote', 'add', 'origin', bare]);
+    await ok(a.dir, ['push']);
+    const b = tmpdir();
+    await ok(b, ['clone', bare, '.agentlog']);
+    const store = path.join(b, '.agentlog');
+    const tracking = () => git(store, ['for-each-ref', '--format=%(refname)', 'refs/remotes/']).trim().split('\n').filter(Boolean);
+    git(store, ['pack-refs', '--all']); // the tracking refs now live in packed-refs
+    git(bare, ['update-ref', '-d', `refs/heads/${two}`]);
+    await ok(b, ['pull']);
+    expect(tracking()).toEqual([`refs/remotes/origin/${a.name}`]);
+    const packed = fs.readFileSync(path.join(store, '.git', 'packed-refs'), 'utf8');
+    expect(packed).not.toContain(`refs/remotes/origin/${two}`);
+    expect(packed).toContain(`refs/heads/${two}`);
+    expect(Store.open(store).tipOf(two)).toBeDefined();
+    // A loose one.
+    const three = (await ok(a.dir, ['new', '--title', 'Prune three'])).out.trim().split('\n').pop()!;
+    await ok(a.dir, ['push', 'origin', three]);
+    await ok(b, ['pull']);
+    expect(fs.existsSync(path.join(store, '.git', 'refs', 'remotes', 'origin', three))).toBe(true);
+    git(bare, ['update-ref', '-d', `refs/heads/${three}`]);
+    await ok(b, ['pull']);
+    expect(tracking()).toEqual([`refs/remotes/origin/${a.name}`]);
+    expect(Store.open(store).tipOf(three)).toBeDefined();
+    expect(git(store, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
+  });
+
   it('shows the object counts git reports as progress, on a terminal only', async () => {
     const bare = bareRepo(path.join(tmpdir(), 'progress.git'));
     const a = await machineWithSession('Path progress');

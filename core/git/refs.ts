@@ -134,6 +134,44 @@ export class Refs {
     return this.underLock(file, name, () => (this.read(name) === expected ? `${next}\n` : undefined));
   }
 
+  /**
+   * Delete `name` if it still points at `expected` (false when it moved meanwhile), the way git does:
+   * under `<ref>.lock`, its packed-refs line goes first (packed-refs rewritten under
+   * packed-refs.lock), then the loose file, so a reader never sees an older packed value come back.
+   * Folders it leaves empty stay (git ignores them; removing them could fail another writer).
+   */
+  async delete(name: string, expected: string): Promise<boolean> {
+    const file = path.join(this.gitDir, name);
+    const lock = `${file}.lock`;
+    this.makeDir(path.dirname(file)); // a packed ref may have no folder left
+    const fd = await this.acquire(lock, name);
+    try {
+      fs.closeSync(fd);
+      if (this.read(name) !== expected) return false;
+      if (this.packedRefs().has(name)) {
+        const packedFile = path.join(this.gitDir, 'packed-refs');
+        await this.underLock(packedFile, 'packed-refs', () => {
+          const lines = fs.readFileSync(packedFile, 'latin1').split('\n');
+          const kept: string[] = [];
+          for (let i = 0; i < lines.length; i++) {
+            const [, ref] = lines[i].split(' ');
+            if (!lines[i].startsWith('#') && !lines[i].startsWith('^') && ref === name) {
+              if (lines[i + 1]?.startsWith('^')) i++; // its peeled line
+              continue;
+            }
+            kept.push(lines[i]);
+          }
+          return kept.join('\n');
+        });
+        this.packed = undefined;
+      }
+      fs.rmSync(file, { force: true });
+      return true;
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  }
+
   /** Point HEAD at a commit (detached), under HEAD.lock. */
   async detachHead(oid: string): Promise<void> {
     await this.underLock(path.join(this.gitDir, 'HEAD'), 'HEAD', () => `${oid}\n`);

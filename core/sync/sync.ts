@@ -50,7 +50,8 @@ export interface SyncOptions {
 /**
  * Fetch every timeline of `remote` into the store: the objects arrive in a quarantine folder, the tip
  * of every remote timeline is checked to be an agentlog commit, and only then are the packs moved
- * into the store and `refs/remotes/REMOTE/*` updated. A remote that is not an agentlog store, or any
+ * into the store and `refs/remotes/REMOTE/*` updated (and removed for timelines the remote no longer
+ * has). A remote that is not an agentlog store, or any
  * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
  */
 export async function fetchRemote(store: Store, remote: Remote, transport: Transport, opts: SyncOptions = {}): Promise<Map<string, string>> {
@@ -69,6 +70,12 @@ export async function fetchRemote(store: Store, remote: Remote, transport: Trans
         const cur = store.refs.read(ref);
         if (cur === oid || (await store.refs.compareAndSwap(ref, cur, oid))) break;
       }
+    }
+    // A timeline the remote no longer has: its remote-tracking ref goes (git fetch --prune). The
+    // local timeline of that name, if any, stays.
+    const prefix = `refs/remotes/${remote.name}/`;
+    for (const [ref, oid] of store.refs.list(prefix)) {
+      if (!heads.has(ref.slice(prefix.length))) await store.refs.delete(ref, oid);
     }
     return heads;
   } finally {
