@@ -11,7 +11,8 @@ added, one this store holds a shorter version of is fast-forwarded, one this sto
 (ahead: push to publish it), and one extended on both sides keeps the remote's version under its
 name while this store's version is kept as the fork NAME-<short CID of its first event after the
 shared part>. Nothing is merged and nothing is lost. The remote's tips are remembered under
-refs/remotes/REMOTE/. A remote that is not an agentlog store is refused and nothing changes here.
+refs/remotes/REMOTE/ (a timeline the remote no longer has is dropped there, never here). A remote
+that is not an agentlog store is refused and nothing changes here.
 
   --json   {remote, url, timelines: [{name, status, fork?, old?, new?}]}
 
