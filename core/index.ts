@@ -4,7 +4,7 @@ export { CID, cidOf, parseCid, shortCid } from './cid.js';
 export { encode, decode, type IpldValue } from './codec.js';
 export { parseDagJson, stringifyDagJson } from './dagjson.js';
 export * from './event.js';
-export { Store, type Appended, type EventInput, type StoreOptions, type CommitInfo, FANOUT, DIR_LEVELS, eventPath } from './store.js';
+export { Store, type Appended, type AppendOptions, type EventInput, type StoreOptions, type CommitInfo, FANOUT, DIR_LEVELS, eventPath } from './store.js';
 export { timelineRef } from './git/refs.js';
 export { resolveRev, type Resolved } from './rev.js';
 export { listSessions, type SessionInfo, type TimelineInfo } from './sessions.js';
