@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store.js';
 import { importFiles, type Format, type ImportSummary } from './index.js';
-import type { ImportWarning } from './jsonl.js';
+import type { ImportWarning, ParsedPrefix } from './jsonl.js';
 import type { ApplyCache } from './plan.js';
 
 export interface FollowOptions {
@@ -24,11 +24,13 @@ export interface FollowOptions {
  * session's subagents/ folder) changes, import again; with `discover`, new session files are followed
  * as they appear. Importing is idempotent, so each pass appends
  * only the new records; a last line still being written (no newline yet) waits for the next pass.
+ * A file that only grew is parsed from where the last pass stopped.
  * Resolves when `signal` aborts.
  */
 export async function follow(store: Store, format: Format, files: string[], options: FollowOptions = {}): Promise<void> {
   const interval = options.interval ?? 300;
   const cache: ApplyCache = new Map();
+  const parsed = new Map<string, ParsedPrefix>(); // each file parsed so far: a pass parses only what it gained
   const seen = new Set<string>(); // warnings already reported (a bad line is seen on every pass)
   const warn = (w: ImportWarning) => {
     const key = `${w.file}:${w.line}:${w.message}`;
@@ -55,7 +57,7 @@ export async function follow(store: Store, format: Format, files: string[], opti
       return sig !== '';
     });
     if (changed.length === 0) return;
-    const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true });
+    const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true, reuse: parsed });
     if (summary.events.appended > 0) options.onImport?.(summary);
   };
   await pass();

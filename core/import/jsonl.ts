@@ -14,7 +14,22 @@ export interface ReadOptions {
    * read instead of warning about it.
    */
   partialTail?: boolean;
+  /**
+   * Follow mode: what earlier reads of each file parsed. A file that only grew since (the bytes
+   * before where the last read stopped are still there) is parsed from there on, not again whole.
+   */
+  reuse?: Map<string, ParsedPrefix>;
 }
+
+/** What one read of a file parsed: its records up to `bytes`, and the bytes just before that point. */
+export interface ParsedPrefix {
+  bytes: number;
+  lineCount: number;
+  lines: JsonLine[];
+  tail: Buffer;
+}
+
+const TAIL = 64;
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
@@ -31,12 +46,17 @@ export interface ImportWarning {
  * Returns the records and the number of bytes consumed (the tail left for follow mode excluded).
  */
 export function readJsonl(file: string, warn: (w: ImportWarning) => void, options: ReadOptions = {}): { lines: JsonLine[]; bytes: number } {
-  const buf = fs.readFileSync(file);
+  const prior = options.reuse?.get(file);
+  const grown = prior && readGrown(file, prior);
+  // With a prior read the file only grew since: `buf` is what is new, from byte `base` on.
+  const buf = grown ?? fs.readFileSync(file);
+  const base = grown ? prior!.bytes : 0;
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const lines: JsonLine[] = [];
+  const lines: JsonLine[] = grown ? prior!.lines.slice() : [];
   let start = 0;
-  let n = 0;
+  let n = grown ? prior!.lineCount : 0;
   let consumed = 0;
+  let consumedLines = n;
   while (start < buf.length) {
     let end = buf.indexOf(0x0a, start);
     const complete = end !== -1;
@@ -44,6 +64,7 @@ export function readJsonl(file: string, warn: (w: ImportWarning) => void, option
     n++;
     if (!complete && options.partialTail) break;
     consumed = complete ? end + 1 : end;
+    consumedLines = n;
     const length = end - start;
     if (length > max) {
       warn({ file, line: n, message: `line is ${length} bytes, over the limit of ${max}; skipped` });
@@ -70,7 +91,41 @@ export function readJsonl(file: string, warn: (w: ImportWarning) => void, option
     }
     start = end + 1;
   }
-  return { lines, bytes: consumed };
+  if (options.reuse) {
+    const tail = Buffer.concat([grown ? prior!.tail : Buffer.alloc(0), buf.subarray(0, consumed)]);
+    options.reuse.set(file, { bytes: base + consumed, lineCount: consumedLines, lines, tail: Buffer.from(tail.subarray(Math.max(0, tail.length - TAIL))) });
+    return { lines: lines.slice(), bytes: base + consumed };
+  }
+  return { lines, bytes: base + consumed };
+}
+
+/**
+ * The bytes of `file` past what `prior` read, when the file still holds the bytes just before that
+ * point (it grew, as an agent's session file does); undefined when it shrank or changed (read it whole).
+ */
+function readGrown(file: string, prior: ParsedPrefix): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < prior.bytes) return undefined;
+    const tail = Buffer.alloc(prior.tail.length);
+    if (fs.readSync(fd, tail, 0, tail.length, prior.bytes - tail.length) !== tail.length || !tail.equals(prior.tail)) return undefined;
+    const out = Buffer.alloc(size - prior.bytes);
+    let off = 0;
+    while (off < out.length) {
+      const got = fs.readSync(fd, out, off, out.length - off, prior.bytes + off);
+      if (got === 0) break;
+      off += got;
+    }
+    return out.subarray(0, off);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Milliseconds since the epoch from an ISO timestamp, or undefined. */
