@@ -182,8 +182,16 @@ function fail(message: string): never {
 // Strict decoding
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** Buffer's native latin1 copy, applied to any Uint8Array (no Buffer view needed). */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+/**
+ * Buffer's native latin1 copy, applied to any Uint8Array (no Buffer view needed). It is not a
+ * documented method: where it is missing, the documented way (a Buffer view and toString).
+ */
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice: Latin1Slice =
+  (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice ??
+  function (this: Uint8Array, start: number, end: number) {
+    return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('latin1', start, end);
+  };
 
 /**
  * The same bytes as one latin1 string, for decoding many values out of one big buffer (the event
