@@ -202,6 +202,21 @@ describe('store', () => {
     expect(verifyTimeline(store, 'talk', store.tipOf('talk')!).problem).toBeUndefined();
   });
 
+  it('keeps its packs few when every append comes from a new process (a Store opened for each)', async () => {
+    const { dir } = await sessionWith(0);
+    const now = clock();
+    const counts: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      await Store.open(dir, { now }).append('talk', { kind: 'note', text: `one-shot ${i}` });
+      counts.push(fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((n) => n.endsWith('.pack')).length);
+    }
+    expect(Math.max(...counts)).toBeLessThanOrEqual(80);
+    expect(counts[counts.length - 1]).toBeLessThan(64);
+    expect(git(dir, ['count-objects', '-v'])).toMatch(/garbage: 0/);
+    expect(git(dir, ['rev-list', '--count', 'talk']).trim()).toBe('401');
+    expect(verifyTimeline(Store.open(dir), 'talk', Store.open(dir).tipOf('talk')!).problem).toBeUndefined();
+  });
+
   it('lays out the log as it was when git checks out an older commit', async () => {
     const { dir } = await sessionWith(300);
     git(dir, ['checkout', '-q', 'talk~100']);

@@ -39,7 +39,6 @@ export class ObjectStore {
   readonly objectsDir: string;
   private readonly knownDirs = new Set<string>();
   private tmpCounter = 0;
-  private batches = 0;
   private packs: PackSet;
 
   constructor(
@@ -85,8 +84,11 @@ export class ObjectStore {
    */
   writeBatch(entries: readonly PackObject[]): void {
     const packDir = path.join(this.objectsDir, 'pack');
-    writePack(packDir, entries, this.durable);
-    if (++this.batches % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
+    const name = writePack(packDir, entries, this.durable);
+    // Look at the pack count after about one pack in 16: when the last byte of the new pack's
+    // checksum is a multiple of 16. Not a count of this process's packs: a process that appends once
+    // (a hook running `agentlog append`) must take its turn too, or packs pile up without end.
+    if (parseInt(name.slice(-2), 16) % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
   }
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
