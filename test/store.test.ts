@@ -8,6 +8,8 @@ import { resolveRev } from '../core/rev.js';
 import { verifyTimeline } from '../core/verify.js';
 import { listSessions } from '../core/sessions.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { unwrapStored, zlibStored } from '../core/git/packformat.js';
 
 async function sessionWith(n: number, name = 'talk') {
   const dir = path.join(tmpdir(), 'store');
@@ -498,5 +500,20 @@ describe('event summaries (commit subjects, log lines)', () => {
     expect(summarize(event)).toBe(reference(`user: ← ${big}`, 72));
     const text = { ...event, content: [{ type: 'text', text: 'first' }, { type: 'text', text: big }] } as unknown as Event;
     expect(summarize(text)).toBe(reference(`user: first\n${big}`, 72));
+  });
+});
+
+describe('git pack format pieces', () => {
+  it('a stored zlib block carries the same Adler-32 as zlib computes, at every size edge', () => {
+    for (const n of [0, 1, 5551, 5552, 5553, 11104, 65535]) {
+      for (const fill of [0x00, 0xff, -1]) {
+        const data = new Uint8Array(n);
+        for (let i = 0; i < n; i++) data[i] = fill >= 0 ? fill : (i * 7919 + (i >> 3)) & 0xff;
+        const stored = zlibStored(data);
+        expect(stored.subarray(-4).toString('hex'), `${n} bytes of ${fill}`).toBe(deflateSync(data).subarray(-4).toString('hex'));
+        expect(inflateSync(stored).equals(Buffer.from(data))).toBe(true);
+        expect(unwrapStored(stored)?.equals(Buffer.from(data))).toBe(true);
+      }
+    }
   });
 });

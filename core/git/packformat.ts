@@ -17,16 +17,28 @@ export function zlibStored(data: Uint8Array): Buffer {
   out.writeUInt16LE(n, 3);
   out.writeUInt16LE(~n & 0xffff, 5);
   out.set(data, 7);
+  out.writeUInt32BE(adler32(data, 0, n), n + 7);
+  return out;
+}
+
+/**
+ * Adler-32 of data[start, end), the checksum ending a zlib stream. The sums are reduced modulo 65521
+ * once every 5,552 bytes (zlib's NMAX: the most bytes after which they still fit in 32 bits), not at
+ * every byte.
+ */
+export function adler32(data: Uint8Array, start: number, end: number): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < n; i++) {
-    a += data[i];
-    if (a >= 65521) a -= 65521;
-    b += a;
-    if (b >= 65521) b -= 65521;
+  for (let i = start; i < end; ) {
+    const stop = Math.min(end, i + 5552);
+    for (; i < stop; i++) {
+      a += data[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
   }
-  out.writeUInt32BE(((b << 16) | a) >>> 0, n + 7);
-  return out;
+  return ((b << 16) | a) >>> 0;
 }
 
 /**
@@ -38,16 +50,8 @@ export function unwrapStored(z: Uint8Array): Buffer | undefined {
   if (z.length < 11 || z[0] !== 0x78 || z[1] !== 0x01 || (z[2] & 0x07) !== 0x01) return undefined;
   const n = z[3] | (z[4] << 8);
   if ((z[5] | (z[6] << 8)) !== (~n & 0xffff) || z.length < n + 11) return undefined;
-  let a = 1;
-  let b = 0;
-  for (let i = 7; i < 7 + n; i++) {
-    a += z[i];
-    if (a >= 65521) a -= 65521;
-    b += a;
-    if (b >= 65521) b -= 65521;
-  }
   const sum = ((z[7 + n] << 24) | (z[8 + n] << 16) | (z[9 + n] << 8) | z[10 + n]) >>> 0;
-  if (sum !== (((b << 16) | a) >>> 0)) return undefined;
+  if (sum !== adler32(z, 7, 7 + n)) return undefined;
   return Buffer.from(z.subarray(7, 7 + n));
 }
 
@@ -67,7 +71,7 @@ export function objectHeader(type: number, size: number): Buffer {
 
 /** A version-2 pack index for entries (any order) of the pack whose trailing checksum is `packSum`. */
 export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const sorted = [...entries].sort((a, b) => compareOids(a.oid, b.oid));
   const n = sorted.length;
   const large = sorted.filter((e) => e.offset >= 0x80000000);
   const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
@@ -93,6 +97,13 @@ export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; of
   pos += 20;
   createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
   return buf;
+}
+
+/** Byte order of two object ids (as Buffer.compare, without a call into C++ for each pair). */
+function compareOids(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 /**
