@@ -136,6 +136,22 @@ describe('import claude', () => {
     expect(whole.tipOf('claude/grow')).toBe(store.tipOf('claude/grow'));
   });
 
+  it('two files whose names differ only in characters a timeline name cannot hold stay two timelines', async () => {
+    const dir = tmpdir();
+    const files = ['a b.jsonl', 'a..b.jsonl', 'plain-name_1.jsonl'].map((n) => path.join(dir, n));
+    for (const f of files) fs.copyFileSync(TREE, f);
+    const store = freshStore();
+    const first = await importFiles(store, 'claude', files);
+    expect(first.warnings).toEqual([]);
+    const mains = [...store.timelines().keys()].filter((n) => !n.includes('.'));
+    expect(mains).toHaveLength(3);
+    expect(mains).toContain('claude/plain-name_1');
+    expect(mains.filter((n) => /^claude\/a-b-[0-9a-f]{8}$/.test(n))).toHaveLength(2);
+    const again = await importFiles(store, 'claude', files);
+    expect(again.events.appended).toBe(0);
+    expect(again.timelines.diverged).toBe(0);
+  });
+
   it('when another writer moves a timeline during an import, none of the import’s events go on top of its event', async () => {
     const dir = tmpdir();
     const file = path.join(dir, 'grow.jsonl');

@@ -15,7 +15,9 @@ export const importCommand: Command = {
 (so export gives the file back). Timestamps come from the records, so importing the same file twice,
 or on another machine, makes the same events and commits; the second time adds nothing.
 
-Claude Code (~/.claude/projects/<project>/<id>.jsonl): timeline claude/<file name>; a branch of the
+Claude Code (~/.claude/projects/<project>/<id>.jsonl): timeline claude/<file name> (a name with
+other characters than letters, digits, - and _ has them replaced by - and 8 hex digits of its
+SHA-256 added); a branch of the
 record tree (an edited prompt, a regenerated reply) is a fork claude/<name>.fork-<uuid8> sharing the
 commits before it; sidechains and subagents (the <id>/subagents/ folder comes along with its main
 file) are timelines claude/<name>.side-<uuid8> and claude/<name>.agent-<id>.

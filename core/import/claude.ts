@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IpldValue } from '../codec.js';
@@ -33,7 +34,7 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
   const abs = path.resolve(file);
   const inSubagents = path.basename(path.dirname(abs)) === 'subagents';
   const stem = inSubagents ? path.basename(path.dirname(path.dirname(abs))) : path.basename(abs).replace(/\.jsonl$/, '');
-  const base = `claude/${safeName(stem)}`;
+  const base = `claude/${stemName(stem)}`;
   const timelines: PlannedTimeline[] = [];
 
   if (inSubagents) {
@@ -130,6 +131,17 @@ function load(file: string, warn: (w: ImportWarning) => void, options: ReadOptio
 function sessionIdOf(recs: Rec[]): string | undefined {
   for (const r of recs) if (typeof r.value.sessionId === 'string') return r.value.sessionId;
   return undefined;
+}
+
+/**
+ * The timeline name of a session file's stem: the stem itself when git accepts it as it is (Claude
+ * Code names its files by session UUID), else its safe version plus 8 hex digits of the stem's
+ * SHA-256, so that two stems that differ only in replaced characters ("a b", "a..b") stay two
+ * timelines, under the same names on every machine.
+ */
+function stemName(stem: string): string {
+  const safe = safeName(stem);
+  return safe === stem ? safe : `${safe}-${createHash('sha256').update(stem).digest('hex').slice(0, 8)}`;
 }
 
 /** A git-ref-safe version of a file stem or agent id. */
