@@ -17,8 +17,6 @@ export interface Context {
   stdin(): NodeJS.ReadableStream;
   /** The store: --store, $AGENTLOG_STORE, the store around the cwd, or the nearest .agentlog/ upward. */
   store(): Store;
-  /** The --store flag as given, if any. */
-  storeFlag?: string;
   /** The clock (tests inject one). */
   now(): number;
 }

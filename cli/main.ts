@@ -102,7 +102,6 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     stdout,
     stderr,
     now,
-    storeFlag: values.store as string | undefined,
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
       (store ??= Store.open(discoverStore(cwd, values.store as string | undefined, env), {

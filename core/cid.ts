@@ -22,8 +22,7 @@ export function cidOf(bytes: Uint8Array): CID {
   out[2] = SHA2_256;
   out[3] = 32;
   out.set(sha256(bytes), 4);
-  const multihash = out.subarray(2);
-  return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), out) as CID;
+  return cidFromBytes(out);
 }
 
 /**
@@ -45,11 +44,6 @@ export function parseCid(text: string, where = 'CID'): CID {
   } catch (e) {
     throw new AgentlogError('E_CID', `${where}: "${clip(text)}" is not a CID (${(e as Error).message})`, { text });
   }
-}
-
-/** True when `bytes` hash to `cid` (same codec and sha2-256 digest). */
-export function cidMatches(cid: CID, bytes: Uint8Array): boolean {
-  return cid.equals(cidOf(bytes));
 }
 
 export function shortCid(cid: CID | string): string {

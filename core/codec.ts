@@ -298,10 +298,8 @@ class Reader {
     const major = head >> 5;
     const info = head & 31;
     switch (major) {
-      case 0: {
-        const n = this.arg(info, start);
-        return typeof n === 'number' ? n : n;
-      }
+      case 0:
+        return this.arg(info, start);
       case 1: {
         const n = this.arg(info, start);
         if (typeof n === 'number') {

@@ -2,9 +2,6 @@ import { CID, cidOf } from './cid.js';
 import { decode, encode, type IpldValue, type Latin1Source } from './codec.js';
 import { AgentlogError } from './errors.js';
 
-/** The kinds agentlog knows how to show; any other kind is kept and shown by its name. */
-export const KNOWN_KINDS = ['session', 'message', 'model', 'note', 'compaction', 'checkpoint'] as const;
-
 export const EVENT_VERSION = 1;
 
 /**
@@ -50,6 +47,19 @@ export function checkEvent(value: unknown, where: string): Event {
 
 function bad(where: string, key: string, what: string): AgentlogError {
   return new AgentlogError('E_EVENT', `${where}: "${key}" must be ${what}`, { key });
+}
+
+/**
+ * The record stored for an input at `seq` after `prev`: its keys without undefined ones, then `v`,
+ * `seq` and `prev` set. (The store fills `ts` when absent; an importer computes CIDs from the same.)
+ */
+export function eventRecord(input: Record<string, unknown>, seq: number, prev: CID | null): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) e[k] = v;
+  e.v = EVENT_VERSION;
+  e.seq = seq;
+  e.prev = prev;
+  return e;
 }
 
 /** Encode an event after checking it; returns bytes and CID. */

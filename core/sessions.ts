@@ -1,5 +1,4 @@
-import { CID } from './cid.js';
-import { openEvent, type Event } from './event.js';
+import type { Event } from './event.js';
 import type { Store } from './store.js';
 
 /** One timeline as `ls` shows it. */
@@ -54,8 +53,8 @@ export function listSessions(store: Store): SessionInfo[] {
       continue; // not an agentlog timeline (verify reports it)
     }
     if (!blobs.length) continue;
-    const g = openEvent(store.readObject(blobs[0], 'blob').content, `${name} genesis`);
-    const t = blobs.length === 1 ? g : openEvent(store.readObject(blobs[blobs.length - 1], 'blob').content, `${name} tip`);
+    const g = store.eventFromBlob(blobs[0], `${name} genesis`);
+    const t = blobs.length === 1 ? g : store.eventFromBlob(blobs[blobs.length - 1], `${name} tip`);
     loaded.push({ name, tip, blobs, genesisCid: g.cid.toString(), genesis: g.event, tipEvent: t.event, tipCid: t.cid.toString() });
   }
   const bySession = new Map<string, Loaded[]>();
@@ -71,8 +70,15 @@ export function listSessions(store: Store): SessionInfo[] {
     for (const m of members) {
       infos.set(m.name, { name: m.name, tip: m.tip, tipCid: m.tipCid, length: m.blobs.length, updated: m.tipEvent.ts, forks: [] });
     }
-    const eventTs = (m: Loaded, seq: number): number | undefined =>
-      seq < m.blobs.length ? openEvent(store.readObject(m.blobs[seq], 'blob').content).event.ts : undefined;
+    // Comparing every pair of members asks for the same few events again and again: by blob id.
+    const tsOf = new Map<string, number>();
+    const eventTs = (m: Loaded, seq: number): number | undefined => {
+      if (seq >= m.blobs.length) return undefined;
+      const blob = m.blobs[seq];
+      let ts = tsOf.get(blob);
+      if (ts === undefined) tsOf.set(blob, (ts = store.eventFromBlob(blob, `${m.name} event ${seq}`).event.ts));
+      return ts;
+    };
     const parentOf = new Map<string, { parent: string; shared: number }>();
     for (const t of members) {
       let best: { parent: string; shared: number } | undefined;
@@ -135,8 +141,3 @@ function isForkOf(t: Loaded, u: Loaded, shared: number, ts: (m: Loaded, seq: num
   return tt > tu || (tt === tu && t.name > u.name);
 }
 
-/** The session id (genesis CID) of a timeline. */
-export function sessionIdOf(store: Store, tip: string): CID {
-  const blobs = store.eventBlobs(tip);
-  return openEvent(store.readObject(blobs[0], 'blob').content).cid;
-}

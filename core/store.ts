@@ -4,7 +4,7 @@ import { CID, parseCid } from './cid.js';
 import type { IpldValue } from './codec.js';
 import { EventCache } from './cache.js';
 import { AgentlogError } from './errors.js';
-import { actorOf, EVENT_VERSION, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
+import { actorOf, eventRecord, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
 import { parseCommit, serializeCommit, trailers, type Commit } from './git/commit.js';
 import { ObjectStore, type PackObject } from './git/objects.js';
 import { commonDir, enclosingWorkTree, findGitDir, readConfig } from './git/repo.js';
@@ -132,13 +132,14 @@ export class Store {
     readonly workTree: string | undefined,
     options: StoreOptions,
   ) {
+    const common = commonDir(gitDir);
     const durable = options.durable ?? (process.env.AGENTLOG_FSYNC === '1' || readConfig(gitDir, 'agentlog.fsync') === 'true');
     this.warn = options.warn ?? (() => {});
     this.now = options.now ?? Date.now;
-    this.objects = new ObjectStore(commonDir(gitDir), durable);
-    this.refs = new Refs(commonDir(gitDir), durable, this.warn);
+    this.objects = new ObjectStore(common, durable);
+    this.refs = new Refs(common, durable, this.warn);
     this.loose = options.objectWrites === 'loose';
-    this.cache = new EventCache(path.join(commonDir(gitDir), 'agentlog', 'cache'));
+    this.cache = new EventCache(path.join(common, 'agentlog', 'cache'));
   }
 
   /** The folder a person knows the store by: the working tree, or the git dir of a bare store. */
@@ -359,11 +360,7 @@ export class Store {
       throw new AgentlogError('E_EVENT', 'an event must be a map');
     }
     if (typeof input.kind !== 'string' || !input.kind) throw new AgentlogError('E_EVENT', 'an event needs a "kind" (a non-empty string)');
-    const event: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(input)) if (v !== undefined) event[k] = v;
-    event.v = EVENT_VERSION;
-    event.seq = seq;
-    event.prev = prev;
+    const event = eventRecord(input, seq, prev);
     if (event.ts === undefined) event.ts = this.now();
     return sealEvent(event as Event, `event seq ${seq}`);
   }
@@ -404,7 +401,7 @@ export class Store {
   }
 
   private writeObjects(objects: PackObject[]): void {
-    if (this.loose) for (const o of objects) this.objects.write(o.type, o.content);
+    if (this.loose) for (const o of objects) this.objects.write(o.type, o.content, o.oid);
     else this.objects.writeBatch(objects);
   }
 
@@ -417,7 +414,7 @@ export class Store {
     const spine = this.spine(commit);
     const leaf = spine[DIR_LEVELS];
     const lastFile = leaf[leaf.length - 1];
-    const { event, cid } = openEvent(this.readObject(lastFile.oid, 'blob').content, `${name} tip (${commit})`);
+    const { event, cid } = this.eventFromBlob(lastFile.oid, `${name} tip (${commit})`);
     const tip = { commit, seq: event.seq, cid, spine };
     this.tips.set(ref, tip);
     return tip;
@@ -434,6 +431,22 @@ export class Store {
 
   readCommit(oid: string): Commit {
     return parseCommit(this.readObject(oid, 'commit').content, oid);
+  }
+
+  private readTree(oid: string): TreeEntry[] {
+    return parseTree(this.readObject(oid, 'tree').content, oid);
+  }
+
+  /** The event in a blob, decoded strictly, its CID computed from the bytes; `where` names it in errors. */
+  eventFromBlob(oid: string, where: string): StoredEvent {
+    return openEvent(this.readObject(oid, 'blob').content, where);
+  }
+
+  /** The event of seq `seq` in a commit's tree (one path down the tree, not the whole timeline). */
+  eventAt(commit: string, seq: number): StoredEvent | undefined {
+    const names = eventPath(seq);
+    const file = this.treeAt(commit, names.slice(0, DIR_LEVELS))?.find((e) => e.name === names[DIR_LEVELS] && e.mode === FILE);
+    return file && this.eventFromBlob(file.oid, `${EVENTS_DIR}/${names.join('/')} of commit ${commit}`);
   }
 
   /** A commit with its trailers read (seq, event CID). Cached: commits never change. */
@@ -467,11 +480,11 @@ export class Store {
 
   /** The entries of each tree on the path to a commit's last event: `events/`, then each folder down. */
   spine(commit: string): TreeEntry[][] {
-    const out: TreeEntry[][] = [this.eventsTree(this.readCommit(commit).tree, commit)];
+    const out: TreeEntry[][] = [this.eventsTree(commit)];
     for (let level = 1; level <= DIR_LEVELS; level++) {
       const last = out[level - 1][out[level - 1].length - 1];
       if (!last || last.mode !== DIR) throw new AgentlogError('E_OBJECT', `commit ${commit} holds no events under ${EVENTS_DIR}/`, { commit });
-      out.push(parseTree(this.readObject(last.oid, 'tree').content, last.oid));
+      out.push(this.readTree(last.oid));
     }
     if (!out[DIR_LEVELS].length) throw new AgentlogError('E_OBJECT', `commit ${commit} holds an empty folder under ${EVENTS_DIR}/`, { commit });
     return out;
@@ -479,20 +492,20 @@ export class Store {
 
   /** The entries of the tree at `names` below a commit's `events/` (undefined if there is none). */
   treeAt(commit: string, names: string[]): TreeEntry[] | undefined {
-    let entries = this.eventsTree(this.readCommit(commit).tree, commit);
+    let entries = this.eventsTree(commit);
     for (const name of names) {
       const e = entries.find((x) => x.name === name && x.mode === DIR);
       if (!e) return undefined;
-      entries = parseTree(this.readObject(e.oid, 'tree').content, e.oid);
+      entries = this.readTree(e.oid);
     }
     return entries;
   }
 
-  private eventsTree(rootTree: string, commit: string): TreeEntry[] {
-    const root = parseTree(this.readObject(rootTree, 'tree').content, rootTree);
-    const events = root.find((e) => e.name === EVENTS_DIR && e.mode === DIR);
+  /** The entries of a commit's `events/` tree. */
+  private eventsTree(commit: string): TreeEntry[] {
+    const events = this.readTree(this.commitInfo(commit).commit.tree).find((e) => e.name === EVENTS_DIR && e.mode === DIR);
     if (!events) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/ tree: not an agentlog commit`, { commit });
-    return parseTree(this.readObject(events.oid, 'tree').content, events.oid);
+    return this.readTree(events.oid);
   }
 
   /** The blob ids of every event in a commit's tree, in seq order (checked to be 0, 1, 2, …). */
@@ -505,10 +518,10 @@ export class Store {
           throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.join('/')}, found ${prefix}${e.name}`, { commit, seq: out.length });
         }
         if (level === DIR_LEVELS) out.push(e.oid);
-        else walk(parseTree(this.readObject(e.oid, 'tree').content, e.oid), level + 1, `${prefix}${e.name}/`);
+        else walk(this.readTree(e.oid), level + 1, `${prefix}${e.name}/`);
       }
     };
-    walk(this.eventsTree(this.readCommit(commit).tree, commit), 0, `${EVENTS_DIR}/`);
+    walk(this.eventsTree(commit), 0, `${EVENTS_DIR}/`);
     return out;
   }
 
@@ -527,23 +540,30 @@ export class Store {
       if (this.chainHolds(commit, events)) return events;
       this.cache.remove(commit);
     }
+    // An ancestor's cache file to start from: only timelines of CACHE_MIN events get one, so a
+    // shorter timeline has none to look for.
     let base: StoredEvent[] = [];
     let baseCommit: string | undefined;
-    let depth = 0;
-    for (const c of this.history(commit)) {
-      if (depth++ > CACHE_LOOKBACK) break;
-      if (c.oid === commit || !this.cache.has(c.oid)) continue;
-      base = (this.cache.read(c.oid) ?? []).map((e, seq) => openEvent(e.bytes, where(seq), e.cid, e.source));
-      baseCommit = c.oid;
-      break;
+    if (this.commitInfo(commit).seq + 1 >= CACHE_MIN) {
+      let depth = 0;
+      for (const c of this.history(commit)) {
+        if (depth++ > CACHE_LOOKBACK) break;
+        if (c.oid === commit || !this.cache.has(c.oid)) continue;
+        const file = this.cache.read(c.oid);
+        if (file) {
+          base = file.map((e, seq) => openEvent(e.bytes, where(seq), e.cid, e.source));
+          baseCommit = c.oid;
+        } else this.cache.remove(c.oid); // damaged
+        break;
+      }
     }
     const blobs = this.eventBlobs(commit);
-    const fromGit = (seq: number) => openEvent(this.readObject(blobs[seq], 'blob').content, `event seq ${seq} (blob ${blobs[seq]})`);
+    const fromGit = (seq: number) => this.eventFromBlob(blobs[seq], `event seq ${seq} (blob ${blobs[seq]})`);
     const cached = base.length <= blobs.length ? base.length : 0;
     let out = cached ? base : [];
     for (let seq = out.length; seq < blobs.length; seq++) out.push(fromGit(seq));
-    if (baseCommit && (!cached || !this.chainHolds(commit, out))) {
-      this.cache.remove(baseCommit); // damaged, or not what it claims to be
+    if (baseCommit && cached && !this.chainHolds(commit, out)) {
+      this.cache.remove(baseCommit); // not what it claims to be
       baseCommit = undefined;
       out = blobs.map((_, seq) => fromGit(seq));
     }
@@ -576,27 +596,38 @@ export class Store {
   }
 
   forkRecords(): Record<string, string> {
-    // Timeline names are looked up here: no inherited keys ("constructor", "toString" are names too).
-    const out: Record<string, string> = Object.create(null);
+    let text: string | undefined;
     try {
-      const parsed: unknown = JSON.parse(fs.readFileSync(this.forksFile(), 'utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
-      }
+      text = fs.readFileSync(this.forksFile(), 'utf8');
     } catch {
-      /* none recorded yet */
+      text = undefined; // none recorded yet
     }
-    return out;
+    return parseForkRecords(text);
   }
 
   /** Record which timeline a fork left, under a lock (two forks at once both keep their record). */
   async recordFork(name: string, from: string): Promise<void> {
-    await this.refs.updateFile(this.forksFile(), () => {
-      const records = this.forkRecords();
+    await this.refs.updateFile(this.forksFile(), (current) => {
+      const records = parseForkRecords(current);
       records[name] = from;
       return `${JSON.stringify(records, null, 1)}\n`;
     });
   }
+}
+
+/** forks.json's records (fork name → timeline it left); anything unreadable counts as none. */
+function parseForkRecords(text: string | undefined): Record<string, string> {
+  // Timeline names are looked up here: no inherited keys ("constructor", "toString" are names too).
+  const out: Record<string, string> = Object.create(null);
+  try {
+    const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    }
+  } catch {
+    /* not JSON: none */
+  }
+  return out;
 }
 
 function emailSlug(actor: string): string {

@@ -1,6 +1,5 @@
 import { cidOf } from './cid.js';
 import { AgentlogError } from './errors.js';
-import { openEvent } from './event.js';
 import type { TreeEntry } from './git/tree.js';
 import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, type CommitInfo, type Store } from './store.js';
 
@@ -59,7 +58,7 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     const claimed = commit.cid?.toString();
     let opened;
     try {
-      opened = openEvent(store.readObject(blobs[seq], 'blob').content, `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
+      opened = store.eventFromBlob(blobs[seq], `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
     } catch (e) {
       return fail(seq, commit.oid, errorText(e), claimed);
     }

@@ -49,10 +49,9 @@ export class ObjectStore {
     this.packs = new PackSet(path.join(this.objectsDir, 'pack'));
   }
 
-  /** Hash and write one object; returns its id (hex SHA-1). Existing objects are not rewritten. */
-  write(type: ObjectType, content: Uint8Array): string {
+  /** Write one loose object (its id given, or hashed here); returns its id (hex SHA-1). */
+  write(type: ObjectType, content: Uint8Array, oid = ObjectStore.hash(type, content)): string {
     const header = Buffer.from(`${type} ${content.length}\0`, 'latin1');
-    const oid = createHash('sha1').update(header).update(content).digest('hex');
     const dir = path.join(this.objectsDir, oid.slice(0, 2));
     const file = path.join(dir, oid.slice(2));
     if (!this.knownDirs.has(dir)) {

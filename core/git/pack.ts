@@ -39,62 +39,76 @@ const REF_DELTA = 7;
  */
 export class PackSet {
   private packs: Pack[] | undefined;
+  /** Every pack opened so far, by its .idx file name: a new listing keeps the ones still there. */
+  private byName = new Map<string, Pack>();
   private seen = '';
   private incomplete = false;
 
   constructor(private readonly dir: string) {}
 
+  private names(): string[] {
+    try {
+      return fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
+    } catch {
+      return []; // no pack directory yet
+    }
+  }
+
   private list(): Pack[] {
-    if (!this.packs) {
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
-      } catch {
-        /* no pack directory yet */
-      }
-      this.seen = names.join('\n');
-      this.packs = [];
-      this.incomplete = false;
-      for (const n of names) {
+    if (!this.packs) this.load(this.names());
+    return this.packs!;
+  }
+
+  /** Take a listing: packs already open stay open (with what they have read), new ones are opened. */
+  private load(names: string[]): void {
+    this.seen = names.join('\n');
+    this.incomplete = false;
+    const byName = new Map<string, Pack>();
+    for (const n of names) {
+      let pack = this.byName.get(n);
+      if (!pack) {
         try {
-          this.packs.push(new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid)));
+          pack = new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid));
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
           // Merged into a newer pack (which this listing may not show) and deleted meanwhile.
           this.incomplete = true;
+          continue;
         }
       }
+      byName.set(n, pack);
     }
-    return this.packs;
+    this.byName = byName;
+    this.packs = [...byName.values()];
   }
 
   /** Look again at the pack directory; true if it changed. */
   refresh(): boolean {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
-    } catch {
-      /* none */
-    }
+    const names = this.names();
     if (this.packs && names.join('\n') === this.seen) return false;
-    this.packs = undefined;
+    this.load(names);
     return true;
   }
 
   has(oid: string): boolean {
+    const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
-      if (this.list().some((p) => p.find(oid) >= 0)) return true;
+      if (this.list().some((p) => p.find(want) >= 0)) return true;
       if (!this.incomplete || attempt >= 20) return false;
       this.packs = undefined;
     }
   }
 
   read(oid: string): GitObject | undefined {
+    const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
       try {
         for (const pack of this.list()) {
-          const offset = pack.find(oid);
-          if (offset >= 0) return pack.readAt(offset, oid);
+          const offset = pack.find(want);
+          // Packed objects are not re-hashed on read (git does not either): the pack's zlib streams
+          // and lengths are checked, and what matters most is checked above this layer — every
+          // event's bytes against its CID. `git fsck` checks the rest.
+          if (offset >= 0) return pack.resolve(offset, oid);
         }
         // Packs vanished while we listed them (another writer merging): the object may be in the
         // merged pack, which appeared after our listing. Look again.
@@ -106,6 +120,7 @@ export class PackSet {
       } catch (e) {
         // A pack merged into another and deleted after we listed it: look again.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw e;
+        this.byName.clear(); // its data may be gone: open every pack again
         this.packs = undefined;
       }
     }
@@ -134,9 +149,8 @@ class Pack {
     if (this.idx.length < 8 + 256 * 4 + this.count * 28 + 40) throw corrupt(path.basename(base), 'its .idx is truncated');
   }
 
-  /** The offset of `oid` in the pack, or -1. */
-  find(oid: string): number {
-    const want = Buffer.from(oid, 'hex');
+  /** The offset of the object whose binary id is `want` in the pack, or -1. */
+  find(want: Buffer): number {
     const first = want[0];
     let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
     let hi = this.idx.readUInt32BE(8 + first * 4);
@@ -161,16 +175,8 @@ class Pack {
     return Number(this.idx.readBigUInt64BE(large));
   }
 
-  /**
-   * Packed objects are not re-hashed on read (git does not either): the pack's zlib streams and
-   * lengths are checked, and what matters most is checked above this layer — every event's bytes
-   * against its CID. `git fsck` checks the rest.
-   */
-  readAt(offset: number, oid: string): GitObject {
-    return this.resolve(offset, oid);
-  }
-
-  private resolve(offset: number, oid: string): GitObject {
+  /** The object at `offset` (`oid` names it in errors), deltas applied. */
+  resolve(offset: number, oid: string): GitObject {
     const cached = this.bases.get(offset);
     if (cached) return cached;
     const { data, exact } = this.entry(offset, oid);

@@ -21,7 +21,7 @@ export interface PackEntry {
  * never a broken one).
  * Returns the pack's base path (without extension).
  */
-export function writePack(packDir: string, entries: readonly PackEntry[], durable = false, tmpTag = `${process.pid}`): string {
+export function writePack(packDir: string, entries: readonly PackEntry[], durable = false): string {
   const parts: Buffer[] = [];
   const header = Buffer.alloc(12);
   header.write('PACK', 0, 'latin1');
@@ -47,8 +47,8 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
     fs.mkdirSync(packDir, { recursive: true });
     madeDirs.add(packDir);
   }
-  writePackFile(`${name}.pack`, parts, offset + 20, durable, tmpTag);
-  writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable, tmpTag);
+  writePackFile(`${name}.pack`, parts, offset + 20, durable);
+  writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable);
   return name;
 }
 
@@ -58,13 +58,13 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
  * saves a rename per append. A file already there with the same name holds the same content,
  * unless a writer died while writing it: then it is short and is replaced.
  */
-function writePackFile(file: string, parts: Buffer[], size: number, durable: boolean, tmpTag: string): void {
+function writePackFile(file: string, parts: Buffer[], size: number, durable: boolean): void {
   let fd: number;
   try {
     fd = fs.openSync(file, 'wx', 0o444);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    if (fs.statSync(file).size !== size) writeAtomically(file, parts, durable, tmpTag);
+    if (fs.statSync(file).size !== size) writeAtomically(file, parts, durable);
     return;
   }
   try {
@@ -75,8 +75,9 @@ function writePackFile(file: string, parts: Buffer[], size: number, durable: boo
   }
 }
 
-function writeAtomically(file: string, parts: Buffer[], durable: boolean, tmpTag: string): void {
-  const tmp = path.join(path.dirname(file), `tmp_pack_${tmpTag}_${path.basename(file)}`);
+/** Write `file` through a temporary file renamed into place (a name git's fsck and gc know as temporary). */
+export function writeAtomically(file: string, parts: Buffer[], durable: boolean): void {
+  const tmp = path.join(path.dirname(file), `tmp_pack_${process.pid}_${path.basename(file)}`);
   const fd = fs.openSync(tmp, 'w', 0o444);
   try {
     fs.writevSync(fd, parts);
@@ -108,7 +109,7 @@ interface RawEntry {
  * deleted (.idx first), so every object is always findable; readers that listed a deleted pack look
  * again (PackSet).
  */
-export function compactPacks(packDir: string, maxPacks = 8, durable = false): boolean {
+export function compactPacks(packDir: string, maxPacks: number, durable = false): boolean {
   let all: string[];
   try {
     all = fs.readdirSync(packDir);
@@ -164,8 +165,8 @@ export function compactPacks(packDir: string, maxPacks = 8, durable = false): bo
   const sum1 = hash.digest();
   parts.push(sum1);
   const name = path.join(packDir, `pack-${sum1.toString('hex')}`);
-  writeAtomically(`${name}.pack`, parts, durable, `${process.pid}`);
-  writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], durable, `${process.pid}`);
+  writeAtomically(`${name}.pack`, parts, durable);
+  writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], durable);
   for (const base of used) {
     if (base === name) continue;
     fs.rmSync(`${base}.idx`, { force: true });

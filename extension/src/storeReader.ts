@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openEvent, Store, type StoredEvent } from '../../core/index.js';
+import { Store, type StoredEvent } from '../../core/index.js';
 import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/sessions.js';
 import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
@@ -74,7 +74,7 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
 }
 
 function decodeBlob(store: Store, oid: string, seq: number): StoredEvent {
-  return openEvent(store.readObject(oid, 'blob').content, `event seq ${seq} (blob ${oid})`);
+  return store.eventFromBlob(oid, `event seq ${seq} (blob ${oid})`);
 }
 
 /** One timeline, read page by page. */
