@@ -38,10 +38,8 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
     const tip = timelines.get(name);
     if (!tip) throw new AgentlogError('E_REV', `no timeline named ${name} (see: agentlog ls)`, { rev });
     const want = Number(n);
-    for (const c of store.history(tip)) {
-      if (c.seq === want) return { commit: c.oid, seq: want, timeline: name };
-      if (c.seq >= 0 && c.seq < want) break;
-    }
+    const commit = commitAt(store, tip, want);
+    if (commit) return { commit, seq: want, timeline: name };
     throw new AgentlogError('E_REV', `timeline ${name} has no event seq ${want} (its last is ${store.commitInfo(tip).seq})`, { rev });
   }
 
@@ -95,6 +93,15 @@ export function timelineContaining(store: Store, commit: string): string | undef
       if (c.oid === commit) return name;
       if (c.seq >= 0 && c.seq < target) break;
     }
+  }
+  return undefined;
+}
+
+/** The commit that appended event `seq` of the timeline ending at `tip` (first parents back), if any. */
+export function commitAt(store: Store, tip: string, seq: number): string | undefined {
+  for (const c of store.history(tip)) {
+    if (c.seq === seq) return c.oid;
+    if (c.seq >= 0 && c.seq < seq) break;
   }
   return undefined;
 }

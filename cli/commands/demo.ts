@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDagJson } from '../../core/dagjson.js';
 import { AgentlogError } from '../../core/errors.js';
+import { commitAt } from '../../core/rev.js';
 import { listSessions } from '../../core/sessions.js';
 import { Store, type EventInput } from '../../core/store.js';
 import { verifyTimeline } from '../../core/verify.js';
@@ -47,9 +48,9 @@ to try next. Prints the store's path on stdout.`,
     say(`   session id (the genesis event's CID): ${genesis.cid}`);
 
     const forkAt = 6;
-    const base = [...store.history(store.tipOf(name)!)].find((c) => c.seq === forkAt)!;
+    const base = commitAt(store, store.tipOf(name)!, forkAt)!;
     const forkName = `${name}-other-fix`;
-    await store.branch(forkName, base.oid, name);
+    await store.branch(forkName, base, name);
     say(`3. forked ${name} at seq ${forkAt} as ${forkName} (a git branch sharing those ${forkAt + 1} commits)`);
 
     await store.append(forkName, { kind: 'message', role: 'user', content: [{ type: 'text', text: 'Rather than changing format(), could the test pass a time zone?' }], ts: 1763971400000 });

@@ -3,7 +3,7 @@
  * (new events, a moved HEAD), travels in time, forks and resumes. extension/src/panel.ts wires it to
  * a real webview; vitest drives it directly on real stores.
  */
-import { AgentlogError, timelineRef, type Appended, type EventInput, type Store } from '../../core/index.js';
+import { AgentlogError, freeName, timelineRef, type Appended, type EventInput, type Store } from '../../core/index.js';
 import { conversationOf } from '../shared/context.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
@@ -242,17 +242,11 @@ export class PanelController {
     return this.reader.event(tip, seq).cid.toString();
   }
 
-  private uniqueName(base: string): string {
-    const names = this.store.timelines();
-    if (!names.has(base)) return base;
-    for (let i = 2; ; i++) if (!names.has(`${base}-${i}`)) return `${base}-${i}`;
-  }
-
   /** Fork the timeline at `seq`: a new branch at the commit that appended it; the original is untouched. */
   async forkAt(seq: number, name?: string): Promise<string | undefined> {
     const tip = this.reader.tip();
     if (!tip) return undefined;
-    const chosen = name ?? (await this.host.askForkName(this.uniqueName(`${this.timeline}-fork-${seq}`)));
+    const chosen = name ?? (await this.host.askForkName(freeName(this.store, `${this.timeline}-fork-${seq}`)));
     if (!chosen) return undefined;
     const commit = this.reader.commitAt(tip, seq);
     await this.store.branch(chosen, commit, this.timeline);
@@ -280,7 +274,7 @@ export class PanelController {
       let tip = this.reader.tip();
       if (!tip) throw new Error(`timeline ${this.timeline} no longer exists`);
       if (this.viewSeq !== null) {
-        const fork = await this.forkAt(this.viewSeq, this.uniqueName(`${this.timeline}-fork-${this.viewSeq}`));
+        const fork = await this.forkAt(this.viewSeq, freeName(this.store, `${this.timeline}-fork-${this.viewSeq}`));
         if (!fork) return;
         this.timeline = fork;
         this.reader = new TimelineReader(this.store, fork);
@@ -288,7 +282,7 @@ export class PanelController {
         this.reset();
         tip = this.reader.tip()!;
       }
-      const events = this.reader.eventsUpTo(tip, this.reader.tipSeq(tip)).map((e) => e.event);
+      const events = this.store.readEvents(tip).map((e) => e.event);
       // The new message goes through the same fold, so it merges with a preceding user turn.
       const messages = conversationOf([...events, { v: 1, kind: 'message', seq: events.length, prev: null, ts: 0, role: 'user', content: text }]);
       this.post({ type: 'streamStart', userText: text });
@@ -334,7 +328,7 @@ export class PanelController {
       }
       if (!done) {
         const from = this.timeline;
-        const fork = this.uniqueName(`${from}-fork-${this.store.commitInfo(at).seq}`);
+        const fork = freeName(this.store, `${from}-fork-${this.store.commitInfo(at).seq}`);
         await this.store.branch(fork, at, from);
         this.timeline = fork;
         this.reader = new TimelineReader(this.store, fork);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Store, type StoredEvent } from '../../core/index.js';
+import { commitAt, Store, type StoredEvent } from '../../core/index.js';
 import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/sessions.js';
 import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
@@ -121,19 +121,10 @@ export class TimelineReader {
     return out;
   }
 
-  /** Every event from genesis to `seq`, for resume. */
-  eventsUpTo(commit: string, seq: number): StoredEvent[] {
-    const out: StoredEvent[] = [];
-    for (let s = 0; s <= seq; s++) out.push(this.event(commit, s));
-    return out;
-  }
-
   /** The commit that appended `seq` (walks first parents back from `commit`). */
   commitAt(commit: string, seq: number): string {
-    for (const info of this.store.history(commit)) {
-      if (info.seq === seq) return info.oid;
-      if (info.seq >= 0 && info.seq < seq) break;
-    }
-    throw new Error(`no commit of ${this.name} appended event ${seq}`);
+    const found = commitAt(this.store, commit, seq);
+    if (!found) throw new Error(`no commit of ${this.name} appended event ${seq}`);
+    return found;
   }
 }
