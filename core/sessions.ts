@@ -29,7 +29,7 @@ export interface SessionInfo {
 interface Loaded {
   name: string;
   tip: string;
-  blobs: string[];
+  blobs: readonly string[];
   genesisCid: string;
   genesis: Event;
   tipEvent: Event;
@@ -46,7 +46,7 @@ interface Loaded {
 export function listSessions(store: Store): SessionInfo[] {
   const loaded: Loaded[] = [];
   for (const [name, tip] of store.timelines()) {
-    let blobs: string[];
+    let blobs: readonly string[];
     try {
       blobs = store.eventBlobs(tip);
     } catch {
@@ -124,7 +124,7 @@ export function listSessions(store: Store): SessionInfo[] {
   return sessions.sort((a, b) => b.updated - a.updated);
 }
 
-function sharedPrefix(a: string[], b: string[]): number {
+function sharedPrefix(a: readonly string[], b: readonly string[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;

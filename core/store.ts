@@ -46,6 +46,7 @@ export const TRAILER_SEQ = 'Agentlog-Seq';
 const CACHE_MIN = 1000;
 const CACHE_LOOKBACK = 256;
 const CACHE_REWRITE = 128;
+const BLOB_LISTS = 64;
 const FILE = '100644';
 const DIR = '40000';
 
@@ -124,6 +125,7 @@ export class Store {
   private readonly tips = new Map<string, Tip>();
   private readonly lanes = new Map<string, Lane>();
   private readonly commitCache = new Map<string, CommitInfo>();
+  private readonly blobLists = new Map<string, readonly string[]>();
   private readonly cache: EventCache;
   private readonly loose: boolean;
 
@@ -508,8 +510,22 @@ export class Store {
     return this.readTree(events.oid);
   }
 
-  /** The blob ids of every event in a commit's tree, in seq order (checked to be 0, 1, 2, …). */
-  eventBlobs(commit: string): string[] {
+  /**
+   * The blob ids of every event in a commit's tree, in seq order (checked to be 0, 1, 2, …).
+   * Remembered for the last BLOB_LISTS commits (commits never change): a live view lists the same
+   * tips again at every refresh. The array is shared: do not change it.
+   */
+  eventBlobs(commit: string): readonly string[] {
+    let list = this.blobLists.get(commit);
+    if (!list) {
+      list = Object.freeze(this.walkEventBlobs(commit));
+      if (this.blobLists.size >= BLOB_LISTS) this.blobLists.delete(this.blobLists.keys().next().value!);
+      this.blobLists.set(commit, list);
+    }
+    return list;
+  }
+
+  private walkEventBlobs(commit: string): string[] {
     const out: string[] = [];
     const walk = (entries: TreeEntry[], level: number, prefix: string): void => {
       for (const e of entries) {

@@ -32,7 +32,7 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     result.problem = { timeline, seq, commit, expected, found, message };
     return result;
   };
-  let blobs: string[];
+  let blobs: readonly string[];
   try {
     blobs = store.eventBlobs(tip);
   } catch (e) {
@@ -85,7 +85,7 @@ function checkCommitTree(
   tip: string,
   commit: string,
   seq: number,
-  blobs: string[],
+  blobs: readonly string[],
   tipTrees: Map<string, TreeEntry[] | undefined>,
 ): { message: string; foundBlob?: string } | undefined {
   let spine: TreeEntry[][];

@@ -79,7 +79,6 @@ function decodeBlob(store: Store, oid: string, seq: number): StoredEvent {
 
 /** One timeline, read page by page. */
 export class TimelineReader {
-  private blobsOf = { commit: '', blobs: [] as string[] };
   private readonly events = new Map<string, StoredEvent>();
 
   constructor(
@@ -92,10 +91,9 @@ export class TimelineReader {
     return this.store.tipOf(this.name);
   }
 
-  /** Blob ids of the timeline's events as of `commit`, in seq order. */
-  blobs(commit: string): string[] {
-    if (this.blobsOf.commit !== commit) this.blobsOf = { commit, blobs: this.store.eventBlobs(commit) };
-    return this.blobsOf.blobs;
+  /** Blob ids of the timeline's events as of `commit`, in seq order (the store remembers them). */
+  blobs(commit: string): readonly string[] {
+    return this.store.eventBlobs(commit);
   }
 
   tipSeq(commit: string): number {
