@@ -158,7 +158,7 @@ class Parser {
   }
 }
 
-/** Write a value as DAG-JSON (keys in DAG-CBOR order; `indent` as for JSON.stringify). */
+/** Write a value as DAG-JSON (map keys sorted by UTF-16 code unit; `indent` as for JSON.stringify). */
 export function stringifyDagJson(value: unknown, indent?: number): string {
   return write(value, indent ? ' '.repeat(indent) : '', '');
 }
