@@ -199,14 +199,17 @@ export function activate(context: vscode.ExtensionContext) {
       const dir = await pickStore(arg);
       return dir && verifyStore(dir, out, context.extensionPath);
     }),
-    command('agentlog.importClaude', async (arg?: { dir?: string; store?: string; files?: string[]; all?: boolean }) => {
-      const dir = await pickStore(arg);
-      return dir && importSessions(dir, 'claude', arg?.all ? undefined : workspaceOf(dir), out, arg?.files).finally(() => view.refresh());
-    }),
-    command('agentlog.importCodex', async (arg?: { dir?: string; store?: string; files?: string[]; all?: boolean }) => {
-      const dir = await pickStore(arg);
-      return dir && importSessions(dir, 'codex', arg?.all ? undefined : workspaceOf(dir), out, arg?.files).finally(() => view.refresh());
-    }),
+    ...(
+      [
+        ['agentlog.importClaude', 'claude'],
+        ['agentlog.importCodex', 'codex'],
+      ] as const
+    ).map(([id, format]) =>
+      command(id, async (arg?: { dir?: string; store?: string; files?: string[]; all?: boolean }) => {
+        const dir = await pickStore(arg);
+        return dir && importSessions(dir, format, arg?.all ? undefined : workspaceOf(dir), out, arg?.files).finally(() => view.refresh());
+      }),
+    ),
     command('agentlog.push', async (arg?: { dir?: string; store?: string; remote?: string }) => {
       const dir = await pickStore(arg);
       return dir && syncStore(dir, 'push', arg?.remote, out);
