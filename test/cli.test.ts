@@ -1,39 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
 import { commands } from '../cli/commands/index.js';
-import { clock, git, tmpdir } from './helpers/tmp.js';
+import { cli, storeWithSession } from './helpers/cli.js';
+import { git, tmpdir } from './helpers/tmp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Run the CLI in-process with captured output. */
-async function cli(cwd: string, args: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const now = clock();
-  const code = await main(args, {
-    cwd,
-    env,
-    now,
-    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
-    stderr: { write: (t) => void (err += t), isTTY: false, columns: 100 },
-    stdin: () => Readable.from([stdin]),
-  });
-  return { code, out, err };
-}
-
-async function storeWithSession(): Promise<{ dir: string; name: string }> {
-  const dir = tmpdir();
-  expect((await cli(dir, ['init'])).code).toBe(0);
-  const made = await cli(dir, ['new', '--title', 'Fix login']);
-  expect(made.code).toBe(0);
-  const name = made.out.trim().split('\n').pop()!;
-  return { dir, name };
-}
 
 describe('agentlog CLI', () => {
   it('--help and COMMAND --help exit 0 and list every command', async () => {
@@ -76,12 +50,12 @@ describe('agentlog CLI', () => {
 
   it('append --json takes JSONL or one object, fills v/seq/prev/ts, and stops at a malformed line naming it', async () => {
     const { dir, name } = await storeWithSession();
-    const ok = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"a"}\n{"kind":"odd","x":{"/":{"bytes":"AQI"}},"ts":5}\n');
+    const ok = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"kind":"note","text":"a"}\n{"kind":"odd","x":{"/":{"bytes":"AQI"}},"ts":5}\n' });
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out.trim().split('\n')).toHaveLength(2);
-    const obj = await cli(dir, ['append', name, '--json', '-'], '{\n  "kind": "note",\n  "text": "pretty"\n}\n');
+    const obj = await cli(dir, ['append', name, '--json', '-'], { stdin: '{\n  "kind": "note",\n  "text": "pretty"\n}\n' });
     expect(obj.code, obj.err).toBe(0);
-    const bad = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"good"}\n{"kind": nope}\n{"kind":"note","text":"never"}\n');
+    const bad = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"kind":"note","text":"good"}\n{"kind": nope}\n{"kind":"note","text":"never"}\n' });
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/standard input line 2/);
     expect(bad.out.trim().split('\n')).toHaveLength(1);
@@ -90,13 +64,13 @@ describe('agentlog CLI', () => {
     expect(events[2]).toMatchObject({ v: 1, seq: 2, ts: 5, x: { '/': { bytes: 'AQI' } } });
     // Well-formed JSON that is no valid event (an integer past DAG-CBOR's range): the same, though
     // the lines around it were handed to the store together.
-    const unencodable = await cli(dir, ['append', name, '--json', '-'], '{"kind":"note","text":"kept"}\n{"kind":"note","n":18446744073709551616}\n{"kind":"note","text":"never"}\n');
+    const unencodable = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"kind":"note","text":"kept"}\n{"kind":"note","n":18446744073709551616}\n{"kind":"note","text":"never"}\n' });
     expect(unencodable.code).toBe(1);
     expect(unencodable.err).toMatch(/standard input line 2: /);
     expect(unencodable.out.trim().split('\n')).toHaveLength(1);
     const after = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
     expect(after.map((e: { text?: string; kind: string }) => e.text ?? e.kind).slice(-2)).toEqual(['good', 'kept']);
-    const noKind = await cli(dir, ['append', name, '--json', '-'], '{"text":"no kind"}\n');
+    const noKind = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"text":"no kind"}\n' });
     expect(noKind.code).toBe(1);
     expect(noKind.err).toMatch(/line 1: the event has no "kind"/);
   });
@@ -171,7 +145,7 @@ describe('agentlog CLI', () => {
     const { dir, name } = await storeWithSession();
     const esc = '\x1b]0;pwned\x07';
     const lines = [{ kind: `${esc}x`, text: 'a' }, { kind: 'message', role: 'user', content: [{ type: 'text', text: `hi \u009b31m red ${esc}` }] }];
-    expect((await cli(dir, ['append', name, '--json', '-'], lines.map((l) => JSON.stringify(l)).join('\n'))).code).toBe(0);
+    expect((await cli(dir, ['append', name, '--json', '-'], { stdin: lines.map((l) => JSON.stringify(l)).join('\n') })).code).toBe(0);
     const log = await cli(dir, ['log', name]);
     expect(log.code).toBe(0);
     const file = path.join(tmpdir(), 'esc.jsonl');
@@ -190,7 +164,7 @@ describe('agentlog CLI', () => {
 
   it('an event ts beyond what a JavaScript Date holds (any safe integer is valid) does not break ls or export', async () => {
     const { dir, name } = await storeWithSession();
-    expect((await cli(dir, ['append', name, '--json', '-'], JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text: 'far' }], ts: Number.MAX_SAFE_INTEGER }))).code).toBe(0);
+    expect((await cli(dir, ['append', name, '--json', '-'], { stdin: JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text: 'far' }], ts: Number.MAX_SAFE_INTEGER }) })).code).toBe(0);
     const ls = await cli(dir, ['ls']);
     expect(ls.err).toBe('');
     expect(ls.out).toContain('+275760-09-13 00:00:00Z');
@@ -208,7 +182,7 @@ describe('agentlog CLI', () => {
     fs.mkdirSync(deep, { recursive: true });
     expect((await cli(deep, ['log', name])).code).toBe(0);
     expect((await cli(path.join(store, '.git'), ['log', name, '--store', store])).code).toBe(0);
-    expect((await cli(tmpdir(), ['log', name], '', { AGENTLOG_STORE: store })).code).toBe(0);
+    expect((await cli(tmpdir(), ['log', name], { env: { AGENTLOG_STORE: store } })).code).toBe(0);
     const clone = path.join(tmpdir(), 'clone');
     git(path.dirname(clone), ['clone', '-q', store, clone]);
     git(clone, ['branch', '-q', name, `origin/${name}`]);

@@ -7,6 +7,7 @@ import { decode, encode } from '../core/codec.js';
 import { parseDagJson, stringifyDagJson } from '../core/dagjson.js';
 import { sha256, sha256Reference } from '../core/hash.js';
 import { SAMPLE_SESSION } from '../cli/commands/demo.js';
+import { jsonlFiles } from './helpers/sessions.js';
 import { sharedFixtures } from './helpers/shared.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -205,15 +206,7 @@ if (shared) {
   });
 
   describe('session files encode byte-identically to @ipld/dag-cbor', () => {
-    const files: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(path.join(d, e.name));
-        else if (e.name.endsWith('.jsonl')) files.push(path.join(d, e.name));
-      }
-    };
-    walk(path.join(shared, 'claude-code'));
-    walk(path.join(shared, 'codex'));
+    const files = [...jsonlFiles(path.join(shared, 'claude-code')), ...jsonlFiles(path.join(shared, 'codex'))];
     it('found the session files', () => expect(files.length).toBeGreaterThan(10));
     for (const file of files) {
       it(path.relative(shared, file), () => {

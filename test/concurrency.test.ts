@@ -62,8 +62,7 @@ function run(args: string[], kill?: { afterFirstLineMs: number }, stdin?: (pipe:
 
 async function newStore(): Promise<{ dir: string; store: Store }> {
   const dir = path.join(tmpdir(), 'store');
-  Store.init(dir);
-  const store = Store.open(dir, { now: clock() });
+  const { store } = Store.init(dir, { now: clock() });
   await store.create('talk', { kind: 'session', title: 'shared' });
   return { dir, store };
 }

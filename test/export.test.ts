@@ -6,7 +6,8 @@ import { exportTimeline, toJsonl } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
 import type { Store } from '../core/store.js';
 import { sharedFixtures } from './helpers/shared.js';
-import { cli, freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
+import { cli } from './helpers/cli.js';
+import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
 import { tmpdir } from './helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
@@ -143,7 +144,7 @@ describe('export', () => {
   if (shared) describe('shared fixtures', () => {
     it('every imported Claude Code timeline exports each record deep-equal to its original line, in file order', async () => {
       const store = freshStore();
-      const files = jsonlFiles(path.join(shared ?? '', 'claude-code')).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
+      const files = jsonlFiles(path.join(shared, 'claude-code')).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
       await importFiles(store, 'claude', files);
       for (const file of files) {
         const stem = path.basename(file, '.jsonl');

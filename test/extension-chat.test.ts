@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatError, endpointUrl, streamChat } from '../extension/src/chat.js';
 import { scriptedModel } from './helpers/extension-fixtures.js';
+import { closedPort } from './helpers/port.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -68,10 +69,7 @@ describe('streaming chat with an endpoint', () => {
   });
 
   it('rejects an unreachable endpoint with its URL', async () => {
-    const server = http.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    await new Promise<void>((r) => server.close(() => r()));
+    const port = await closedPort();
     const err = await streamChat({ api: 'openai', endpoint: `http://127.0.0.1:${port}/v1`, model: 'x', messages: [], onDelta: () => {} }).catch((e) => e);
     expect(err).toBeInstanceOf(ChatError);
     expect(err.message).toContain(`127.0.0.1:${port}/v1/chat/completions`);

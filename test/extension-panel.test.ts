@@ -6,6 +6,7 @@ import { PAGE, PanelController, type PanelHost } from '../extension/src/panelCon
 import { StoreWatcher } from '../extension/src/storeWatcher.js';
 import { demoStore, eventFor, scriptedModel } from './helpers/extension-fixtures.js';
 import { git } from './helpers/tmp.js';
+import { until } from './helpers/wait.js';
 
 /** A panel host that records what the page would get; the model is a real HTTP endpoint. */
 function recorder(opts: { endpoint?: string; forkName?: string } = {}) {
@@ -34,12 +35,25 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
+/** A panel on the store's "demo" timeline with a recording host, after the page said it is ready. */
+async function openPanel(store: Store, hostOptions: Parameters<typeof recorder>[0] = {}) {
+  const r = recorder(hostOptions);
+  const c = new PanelController(store, 'demo', r.host);
+  await c.onMessage({ type: 'ready' });
+  return { r, c };
+}
+
+/** A scripted model (test/helpers/extension-fixtures.ts), closed after the test. */
+async function model(script: Parameters<typeof scriptedModel>[0]) {
+  const m = await scriptedModel(script);
+  closers.push(m.close);
+  return m;
+}
+
 describe('session panel', () => {
   it('opens at the newest events without reading the whole session, older pages on demand', async () => {
     const { store } = await demoStore(PAGE + 30);
-    const r = recorder();
-    const c = new PanelController(Store.open(store.dir), 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(Store.open(store.dir));
     const reset = r.last('reset');
     expect(reset.items.map((i) => i.seq)).toEqual(Array.from({ length: PAGE }, (_, i) => 31 + i));
     expect(reset).toMatchObject({ hasOlder: true, header: { title: 'Fix the parser', tipSeq: PAGE + 30, viewSeq: PAGE + 30, past: false } });
@@ -51,10 +65,8 @@ describe('session panel', () => {
 
   it('shows an event appended by another writer (live)', async () => {
     const { store } = await demoStore(2);
-    const r = recorder();
     const mine = Store.open(store.dir);
-    const c = new PanelController(mine, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(mine);
     const changed = new Promise<void>((resolve) => {
       const w = new StoreWatcher(mine, () => (c.refresh(), w.dispose(), resolve()), { pollMs: 200 });
     });
@@ -69,9 +81,7 @@ describe('session panel', () => {
 
   it('travels in time, marks the past, and keeps the past still while the tip moves', async () => {
     const { store } = await demoStore(5);
-    const r = recorder();
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(store);
     await c.onMessage({ type: 'travel', seq: 2 });
     const reset = r.last('reset');
     expect(reset.items.map((i) => i.seq)).toEqual([0, 1, 2]);
@@ -85,9 +95,7 @@ describe('session panel', () => {
 
   it('follows `git checkout <commit>` in the store', async () => {
     const { dir, store } = await demoStore(4);
-    const r = recorder();
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(store);
     const at2 = [...store.history(store.tipOf('demo')!)].find((h) => h.seq === 2)!.oid;
     git(dir, ['checkout', '-q', at2]);
     c.refresh();
@@ -100,9 +108,7 @@ describe('session panel', () => {
   it('forks at an event: a new timeline ending there, the original untouched', async () => {
     const { store } = await demoStore(4);
     const tipBefore = store.tipOf('demo');
-    const r = recorder({ forkName: 'alt' });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(store, { forkName: 'alt' });
     await c.onMessage({ type: 'fork', seq: 2 });
     expect(store.tipOf('demo')).toBe(tipBefore);
     expect(store.commitInfo(store.tipOf('alt')!).seq).toBe(2);
@@ -112,9 +118,7 @@ describe('session panel', () => {
 
   it('copies an event’s CID and a link to it', async () => {
     const { store } = await demoStore(2);
-    const r = recorder();
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(store);
     await c.onMessage({ type: 'copyCid', seq: 1 });
     await c.onMessage({ type: 'copyLink', seq: 1 });
     const cid = store.readEvents(store.tipOf('demo')!)[1].cid.toString();
@@ -126,11 +130,8 @@ describe('session panel', () => {
 
   it('resumes: streams the answer, then appends the user message and the answer', async () => {
     const { store } = await demoStore(3);
-    const m = await scriptedModel((body) => ({ chunks: ['You asked: ', body.messages.at(-1)!.content.split('\n\n').at(-1)!] }));
-    closers.push(m.close);
-    const r = recorder({ endpoint: m.url });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const m = await model((body) => ({ chunks: ['You asked: ', body.messages.at(-1)!.content.split('\n\n').at(-1)!] }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
     await c.onMessage({ type: 'send', text: 'What next?' });
     expect(r.posts.filter((p) => p.type.startsWith('stream')).map((p) => p.type)).toEqual(['streamStart', 'streamDelta', 'streamDelta', 'streamEnd']);
     expect(r.last('streamEnd').outcome).toBe('appended');
@@ -140,7 +141,6 @@ describe('session panel', () => {
       ['assistant', [{ type: 'text', text: 'You asked: What next?' }]],
     ]);
     expect(events.at(-1)!.model).toBe('scripted-1');
-    // The model saw the conversation so far.
     // The model saw the conversation so far; the new message joins the preceding user turn.
     expect(m.requests[0].messages.map((x) => x.role)).toEqual(['user', 'assistant', 'user']);
     expect(m.requests[0].messages[2].content).toBe('[tool result: contents of p2]\n\nWhat next?');
@@ -150,11 +150,8 @@ describe('session panel', () => {
   it('resuming from the past forks first and leaves the original alone', async () => {
     const { store } = await demoStore(4);
     const tipBefore = store.tipOf('demo');
-    const m = await scriptedModel(() => ({ chunks: ['ok'] }));
-    closers.push(m.close);
-    const r = recorder({ endpoint: m.url });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const m = await model(() => ({ chunks: ['ok'] }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
     await c.onMessage({ type: 'travel', seq: 1 });
     await c.onMessage({ type: 'send', text: 'again' });
     expect(store.tipOf('demo')).toBe(tipBefore);
@@ -168,11 +165,8 @@ describe('session panel', () => {
   it('rejects a model error: shown, nothing appended', async () => {
     const { store } = await demoStore(2);
     const tip = store.tipOf('demo');
-    const m = await scriptedModel(() => ({ chunks: [], status: 500 }));
-    closers.push(m.close);
-    const r = recorder({ endpoint: m.url });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const m = await model(() => ({ chunks: [], status: 500 }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
     await c.onMessage({ type: 'send', text: 'hi' });
     expect(r.last('streamEnd')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('scripted failure') });
     expect(store.tipOf('demo')).toBe(tip);
@@ -181,13 +175,10 @@ describe('session panel', () => {
   it('when another writer moves the timeline during the answer, the answer goes to a fork at what the model saw', async () => {
     const { store } = await demoStore(3);
     const tipBefore = store.tipOf('demo')!;
-    const m = await scriptedModel(() => ({ chunks: Array.from({ length: 10 }, () => 'word '), delayMs: 20 }));
-    closers.push(m.close);
-    const r = recorder({ endpoint: m.url });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const m = await model(() => ({ chunks: Array.from({ length: 10 }, () => 'word '), delayMs: 20 }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
     const sending = c.onMessage({ type: 'send', text: 'Go on.' });
-    while (!r.posts.some((p) => p.type === 'streamDelta')) await new Promise((res) => setTimeout(res, 5));
+    await until(() => r.posts.some((p) => p.type === 'streamDelta'), 10_000, 5);
     const other = await Store.open(store.dir).append('demo', { kind: 'note', text: 'written meanwhile' });
     await sending;
     expect(r.last('streamEnd').outcome).toBe('appended');
@@ -205,13 +196,10 @@ describe('session panel', () => {
   it('stops a streaming answer: nothing appended', async () => {
     const { store } = await demoStore(2);
     const tip = store.tipOf('demo');
-    const m = await scriptedModel(() => ({ chunks: Array.from({ length: 40 }, () => 'word '), delayMs: 25 }));
-    closers.push(m.close);
-    const r = recorder({ endpoint: m.url });
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const m = await model(() => ({ chunks: Array.from({ length: 40 }, () => 'word '), delayMs: 25 }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
     const sending = c.onMessage({ type: 'send', text: 'long answer please' });
-    while (!r.posts.some((p) => p.type === 'streamDelta')) await new Promise((res) => setTimeout(res, 5));
+    await until(() => r.posts.some((p) => p.type === 'streamDelta'), 10_000, 5);
     await c.onMessage({ type: 'stop' });
     await sending;
     expect(r.last('streamEnd').outcome).toBe('stopped');
@@ -220,8 +208,7 @@ describe('session panel', () => {
 
   it('a resume started as the panel opens waits for the page, so nothing it posts is lost', async () => {
     const { store } = await demoStore(1);
-    const m = await scriptedModel(() => ({ chunks: ['late'] }));
-    closers.push(m.close);
+    const m = await model(() => ({ chunks: ['late'] }));
     const r = recorder({ endpoint: m.url });
     const c = new PanelController(store, 'demo', r.host);
     const sending = c.resume('hello');
@@ -234,9 +221,7 @@ describe('session panel', () => {
 
   it('says why when no model is configured', async () => {
     const { store } = await demoStore(1);
-    const r = recorder();
-    const c = new PanelController(store, 'demo', r.host);
-    await c.onMessage({ type: 'ready' });
+    const { r, c } = await openPanel(store);
     await c.onMessage({ type: 'send', text: 'hi' });
     expect(r.last('streamEnd')).toEqual({ type: 'streamEnd', outcome: 'failed', error: 'no model configured' });
   });

@@ -9,18 +9,10 @@ import { readJsonl, type ImportWarning, type ParsedPrefix } from '../core/import
 import type { Store } from '../core/store.js';
 import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
 import { tmpdir } from './helpers/tmp.js';
+import { until } from './helpers/wait.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const ROLLOUT = jsonlFiles(path.join(OWN_FIXTURES, 'codex'))[0];
-
-/** Wait until `check` holds (polling), or fail after `ms`. */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const length = (store: Store, name: string) => {
   const tip = store.tipOf(name);

@@ -5,8 +5,10 @@ import { exportTimeline } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
 import { Store } from '../core/store.js';
 import type { ImportWarning } from '../core/import/jsonl.js';
+import { moveBeforeFirstPublish } from './helpers/race.js';
 import { sharedFixtures } from './helpers/shared.js';
-import { cli, freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
+import { cli } from './helpers/cli.js';
+import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
 import { git, tmpdir } from './helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
@@ -15,6 +17,18 @@ const shared = sharedFixtures('import-claude');
 
 type Obj = Record<string, any>;
 const uuidsOf = (records: Obj[]) => records.map((r) => r.uuid ?? r.type);
+
+/** A store that imported grow.jsonl (TREE's first 6 lines), the file then grown by the rest; `before`: the tip after that first import. */
+async function grownImport(): Promise<{ store: Store; file: string; before: string }> {
+  const file = path.join(tmpdir(), 'grow.jsonl');
+  const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
+  fs.writeFileSync(file, lines.slice(0, 6).join('\n') + '\n');
+  const store = freshStore();
+  await importFiles(store, 'claude', [file]);
+  const before = store.tipOf('claude/grow')!;
+  fs.appendFileSync(file, lines.slice(6).join('\n') + '\n');
+  return { store, file, before };
+}
 
 describe('import claude', () => {
   it('maps a record tree: a fork sharing its prefix, sidechain and subagents as linked sessions, compaction, other records kept', async () => {
@@ -119,14 +133,7 @@ describe('import claude', () => {
   });
 
   it('a file that grew is extended, not re-imported', async () => {
-    const dir = tmpdir();
-    const file = path.join(dir, 'grow.jsonl');
-    const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
-    fs.writeFileSync(file, lines.slice(0, 6).join('\n') + '\n');
-    const store = freshStore();
-    await importFiles(store, 'claude', [file]);
-    const before = store.tipOf('claude/grow')!;
-    fs.appendFileSync(file, lines.slice(6).join('\n') + '\n');
+    const { store, file, before } = await grownImport();
     const s = await importFiles(store, 'claude', [file]);
     expect(s.timelines.extended).toBe(1);
     const history = [...store.history(store.tipOf('claude/grow')!)].map((c) => c.oid);
@@ -153,29 +160,13 @@ describe('import claude', () => {
   });
 
   it('when another writer moves a timeline during an import, none of the import’s events go on top of its event', async () => {
-    const dir = tmpdir();
-    const file = path.join(dir, 'grow.jsonl');
-    const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
-    fs.writeFileSync(file, lines.slice(0, 6).join('\n') + '\n');
-    const store = freshStore();
-    await importFiles(store, 'claude', [file]);
-    const before = store.tipOf('claude/grow')!;
-    fs.appendFileSync(file, lines.slice(6).join('\n') + '\n');
+    const { store, file, before } = await grownImport();
     // The import's first publish finds the branch moved by another writer (a real append).
     const other = Store.open(store.dir);
-    const refs = store.refs as unknown as { compareAndSwap: (name: string, ...a: unknown[]) => Promise<boolean> };
-    const cas = refs.compareAndSwap.bind(store.refs);
-    let moved = false;
-    refs.compareAndSwap = async (name: string, ...a: unknown[]) => {
-      if (!moved && name === 'refs/heads/claude/grow') {
-        moved = true;
-        await other.append('claude/grow', { kind: 'note', text: 'written meanwhile' });
-      }
-      return cas(name, ...a);
-    };
+    const race = moveBeforeFirstPublish(store, 'refs/heads/claude/grow', () => other.append('claude/grow', { kind: 'note', text: 'written meanwhile' }));
     const warnings: ImportWarning[] = [];
     const s = await importFiles(store, 'claude', [file], { warn: (w) => warnings.push(w) });
-    expect(moved).toBe(true);
+    expect(race.fired).toBe(true);
     expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/timeline claude\/grow moved while importing; stopped before seq/));
     expect(s.timelines.extended).toBe(0);
     const events = store.readEvents(store.tipOf('claude/grow')!);
@@ -242,7 +233,7 @@ describe('import claude', () => {
     expect(mainInfo.forks[0].forkSeq).toBe(3);
     const piped = await cli(store.dir, ['import', 'claude', BAD]);
     expect(piped.err).not.toContain('\r'); // no progress bar when stderr is not a terminal
-    const tty = await cli(freshStore().dir, ['import', 'claude', TREE], {}, true);
+    const tty = await cli(freshStore().dir, ['import', 'claude', TREE], { tty: true });
     expect(tty.err).toMatch(/\r\x1b\[Kimporting 1 file\(s\): \d+ event\(s\) written/);
     const text = await cli(store.dir, ['import', 'claude', path.dirname(TREE)]);
     expect(text.code).toBe(0);
@@ -265,16 +256,16 @@ describe('import claude', () => {
     fs.mkdirSync(project, { recursive: true });
     expect((await cli(project, ['init'])).code).toBe(0);
     const storeDir = fs.existsSync(path.join(project, '.agentlog')) ? path.join(project, '.agentlog') : project;
-    const r = await cli(project, ['import', 'claude', '--json', '--store', storeDir], { HOME: home });
+    const r = await cli(project, ['import', 'claude', '--json', '--store', storeDir], { env: { HOME: home } });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).timelines.names).toEqual(['claude/inside', 'claude/inside.fork-10aaf000', 'claude/inside.side-14aaf000']);
-    const all = await cli(project, ['import', 'claude', '--all', '--json', '--store', storeDir], { HOME: home });
+    const all = await cli(project, ['import', 'claude', '--all', '--json', '--store', storeDir], { env: { HOME: home } });
     expect(JSON.parse(all.out).timelines.names).toContain('claude/outside');
   });
 
   if (shared) describe('shared fixtures (real Claude Code 1.0–2.1 sessions)', () => {
-    const dir = path.join(shared ?? '', 'claude-code');
-    const files = shared ? jsonlFiles(dir).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`)) : [];
+    const dir = path.join(shared, 'claude-code');
+    const files = jsonlFiles(dir).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
 
     it('every file imports; its timelines give back every record of the files exactly once; a second import adds nothing', async () => {
       const store = freshStore();

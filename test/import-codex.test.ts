@@ -5,7 +5,8 @@ import { exportTimeline } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
 import type { ImportWarning } from '../core/import/jsonl.js';
 import { sharedFixtures } from './helpers/shared.js';
-import { cli, freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
+import { cli } from './helpers/cli.js';
+import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
 import { git } from './helpers/tmp.js';
 
 const ID = '0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
@@ -114,7 +115,7 @@ describe('import codex', () => {
 
   if (shared) describe('shared fixtures (real Codex 0.40 rollouts)', () => {
     it('every rollout imports and exports back record for record; a second import adds nothing', async () => {
-      const files = jsonlFiles(path.join(shared ?? '', 'codex'));
+      const files = jsonlFiles(path.join(shared, 'codex'));
       const store = freshStore();
       const t0 = performance.now();
       const s = await importFiles(store, 'codex', files);

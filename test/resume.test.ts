@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importFiles } from '../core/import/index.js';
-import { cli, freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
+import { cli } from './helpers/cli.js';
+import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
 import { tmpdir } from './helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
@@ -23,7 +24,7 @@ async function setup() {
 describe('resume', () => {
   it('at the tip: writes the session where Claude Code looks, cwd rewritten, same id; prints the command', async () => {
     const { store, home, project, env } = await setup();
-    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project], env);
+    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project], { env });
     expect(r.code).toBe(0);
     const file = path.join(home, '.claude', 'projects', project.replace(/[^A-Za-z0-9]/g, '-'), `${SID}.jsonl`);
     expect(r.err).toContain(`wrote ${file}`);
@@ -37,16 +38,16 @@ describe('resume', () => {
       expect(records[i]).toEqual(want);
     }
     // again: the same file, the same id
-    const again = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], env);
+    const again = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env });
     expect(JSON.parse(again.out)).toMatchObject({ sessionId: SID, file, newId: false, command: ['claude', '--resume', SID] });
   });
 
   it('from an older point: a new session id, and the original session file stays as it was', async () => {
     const { store, home, project, env } = await setup();
-    await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project], env);
+    await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project], { env });
     const dir = path.join(home, '.claude', 'projects', project.replace(/[^A-Za-z0-9]/g, '-'));
     const original = fs.readFileSync(path.join(dir, `${SID}.jsonl`), 'utf8');
-    const r = await cli(store.dir, ['resume', 'claude/tree@4', '--with', 'claude', '--cwd', project, '--json'], env);
+    const r = await cli(store.dir, ['resume', 'claude/tree@4', '--with', 'claude', '--cwd', project, '--json'], { env });
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out);
     expect(plan.newId).toBe(true);
@@ -57,21 +58,21 @@ describe('resume', () => {
     expect(records.filter((x) => 'sessionId' in x).every((x) => x.sessionId === plan.sessionId)).toBe(true);
     expect(fs.readFileSync(path.join(dir, `${SID}.jsonl`), 'utf8')).toBe(original);
     // a fork at its tip is another conversation than the session file: a new id as well
-    const fork = JSON.parse((await cli(store.dir, ['resume', 'claude/tree.fork-10aaf000', '--with', 'claude', '--cwd', project, '--json'], env)).out);
+    const fork = JSON.parse((await cli(store.dir, ['resume', 'claude/tree.fork-10aaf000', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
     expect(fork.newId).toBe(true);
     expect(jsonLines(fork.file)).toHaveLength(5);
     expect(fs.readFileSync(path.join(dir, `${SID}.jsonl`), 'utf8')).toBe(original);
     // the same older point gives the same new id (derived from the commit)
-    const again = JSON.parse((await cli(store.dir, ['resume', 'claude/tree@4', '--with', 'claude', '--cwd', project, '--json'], env)).out);
+    const again = JSON.parse((await cli(store.dir, ['resume', 'claude/tree@4', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
     expect(again.sessionId).toBe(plan.sessionId);
   });
 
   it("when the agent's own file has moved on since the import, the tip gets a new id and that file is left alone", async () => {
     const { store, home, project, env } = await setup();
-    const first = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], env)).out);
+    const first = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
     fs.appendFileSync(first.file, `${JSON.stringify({ type: 'user', uuid: 'later', message: { role: 'user', content: 'written by Claude Code after the import' } })}\n`);
     const moved = fs.readFileSync(first.file, 'utf8');
-    const r = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], env)).out);
+    const r = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
     expect(r.newId).toBe(true);
     expect(r.file).not.toBe(first.file);
     expect(fs.readFileSync(first.file, 'utf8')).toBe(moved);
@@ -79,14 +80,14 @@ describe('resume', () => {
     const codexFile = path.join(home, '.codex', 'sessions', '2025', '10', '01', 'rollout-2025-10-01T23-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee.jsonl');
     fs.mkdirSync(path.dirname(codexFile), { recursive: true });
     fs.writeFileSync(codexFile, 'something else\n');
-    const c = JSON.parse((await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], env)).out);
+    const c = JSON.parse((await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], { env })).out);
     expect(c.newId).toBe(true);
     expect(fs.readFileSync(codexFile, 'utf8')).toBe('something else\n');
   });
 
   it('with codex: a rollout under ~/.codex/sessions/YYYY/MM/DD and `codex resume ID`; a Claude session resumes in Codex too', async () => {
     const { store, home, project, env } = await setup();
-    const r = await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], env);
+    const r = await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], { env });
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out);
     expect(plan.sessionId).toBe('0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee');
@@ -94,7 +95,7 @@ describe('resume', () => {
     expect(path.relative(home, plan.file)).toMatch(/^\.codex\/sessions\/2025\/10\/02\/rollout-2025-10-02T08-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee\.jsonl$/);
     const meta = (jsonLines(plan.file) as Obj[])[0];
     expect(meta.payload.cwd).toBe(project);
-    const cross = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--json'], env)).out);
+    const cross = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--json'], { env })).out);
     expect(cross.file.startsWith(path.join(home, '.codex', 'sessions'))).toBe(true);
     const rollout = jsonLines(cross.file) as Obj[];
     expect(rollout[0]).toMatchObject({ type: 'session_meta', payload: { id: cross.sessionId, cwd: project } });
@@ -106,10 +107,10 @@ describe('resume', () => {
     const bin = tmpdir();
     const log = path.join(bin, 'ran.txt');
     fs.writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\necho "$PWD|$*" > '${log}'\nexit 3\n`, { mode: 0o755 });
-    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--exec'], { HOME: home, PATH: `${bin}:/usr/bin:/bin` });
+    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--exec'], { env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` } });
     expect(r.code).toBe(3);
     expect(fs.readFileSync(log, 'utf8').trim()).toBe(`${project}|--resume ${SID}`);
-    const missing = await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--exec'], { HOME: home, PATH: bin });
+    const missing = await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--exec'], { env: { HOME: home, PATH: bin } });
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot run codex: not installed/);
   });
@@ -125,7 +126,7 @@ describe('resume', () => {
       fs.writeFileSync(file, `${JSON.stringify(rec)}\n`);
       await importFiles(store, 'claude', [file]);
       for (const agent of ['claude', 'codex']) {
-        const r = await cli(store.dir, ['resume', `claude/${name}`, '--with', agent, '--cwd', project, '--json'], env);
+        const r = await cli(store.dir, ['resume', `claude/${name}`, '--with', agent, '--cwd', project, '--json'], { env });
         expect(r.code).toBe(0);
         const plan = JSON.parse(r.out);
         expect(plan.newId).toBe(agent === 'claude');
@@ -141,7 +142,7 @@ describe('resume', () => {
     await store.create('constructor', { kind: 'session', title: 'c' });
     await store.append('constructor', { kind: 'message', role: 'user', content: [{ type: 'text', text: 'hi' }] });
     const project = tmpdir();
-    const r = await cli(store.dir, ['resume', 'constructor', '--with', 'claude', '--cwd', project, '--json'], { HOME: tmpdir(), PATH: process.env.PATH });
+    const r = await cli(store.dir, ['resume', 'constructor', '--with', 'claude', '--cwd', project, '--json'], { env: { HOME: tmpdir(), PATH: process.env.PATH } });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).newId).toBe(false);
   });

@@ -7,14 +7,14 @@ import { oneLine, summarize, type Event } from '../core/event.js';
 import { resolveRev } from '../core/rev.js';
 import { verifyTimeline } from '../core/verify.js';
 import { listSessions } from '../core/sessions.js';
+import { moveBeforeFirstPublish } from './helpers/race.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { unwrapStored, zlibStored } from '../core/git/packformat.js';
 
 async function sessionWith(n: number, name = 'talk') {
   const dir = path.join(tmpdir(), 'store');
-  Store.init(dir);
-  const store = Store.open(dir, { now: clock() });
+  const { store } = Store.init(dir, { now: clock() });
   await store.create(name, { kind: 'session', title: 'a talk' });
   const cids: string[] = [];
   for (let i = 1; i <= n; i++) {
@@ -146,13 +146,7 @@ describe('store', () => {
     const { dir, store } = await sessionWith(0);
     const other = Store.open(dir);
     // The first publish of the batch finds the branch moved by another writer, for real.
-    const refs = store.refs as unknown as { compareAndSwap: (...a: unknown[]) => Promise<boolean> };
-    const cas = refs.compareAndSwap.bind(store.refs);
-    let calls = 0;
-    refs.compareAndSwap = async (...a: unknown[]) => {
-      if (calls++ === 0) await other.append('talk', { kind: 'note', text: 'other writer' });
-      return cas(...a);
-    };
+    const race = moveBeforeFirstPublish(store, 'refs/heads/talk', () => other.append('talk', { kind: 'note', text: 'other writer' }));
     const bad = { kind: 'note', n: 2n ** 64n } as unknown as EventInput;
     const chain = {};
     const results = await Promise.allSettled([
@@ -160,7 +154,7 @@ describe('store', () => {
       store.append('talk', bad, { chain }),
       store.append('talk', { kind: 'note', text: 'c' }, { chain }),
     ]);
-    expect(calls).toBe(2);
+    expect(race.calls).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect((results[0] as PromiseFulfilledResult<{ seq: number }>).value.seq).toBe(2);
     expect((results[2] as PromiseRejectedResult).reason.code).toBe('E_CHAIN');

@@ -4,10 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
 import { parseTree } from '../core/git/tree.js';
 import { Store } from '../core/store.js';
 import { buildPack } from '../core/sync/pack-write.js';
@@ -15,12 +13,13 @@ import { addRemote } from '../core/sync/remotes.js';
 import { badRefName, clone, defaultCloneDir, pull, push, sweepQuarantines } from '../core/sync/sync.js';
 import { normalizeUrl } from '../core/sync/remotes.js';
 import { indexPack } from '../core/sync/pack-index.js';
+import { cli as runCli, cliOk, storeWithSession, type CliOptions } from './helpers/cli.js';
 import { bareRepo, startGitHttpServer, type GitHttpServer } from './helpers/git-http-server.js';
+import { closedPort } from './helpers/port.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
 
 const execFileAsync = promisify(execFile);
-const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-sync-home-'));
-afterAll(() => fs.rmSync(HOME, { recursive: true, force: true }));
+const HOME = tmpdir('agentlog-sync-home-');
 /** No user or system git config (no credential helper) leaks into the tests. */
 const ENV: NodeJS.ProcessEnv = { ...process.env, HOME, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(HOME, 'gitconfig'), AGENTLOG_TOKEN: '' };
 const GIT_ENV = { ...ENV, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
@@ -30,35 +29,13 @@ async function gitAsync(cwd: string, args: string[]): Promise<string> {
   return (await execFileAsync('git', args, { cwd, env: GIT_ENV, maxBuffer: 1 << 28 })).stdout;
 }
 
-/** Run the CLI in-process with captured output. */
-async function cli(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    cwd,
-    env: opts.env ?? ENV,
-    now: clock(),
-    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
-    stderr: { write: (t) => void (err += t), isTTY: !!opts.tty, columns: 100 },
-    stdin: () => Readable.from(['']),
-  });
-  return { code, out, err };
-}
-
-async function ok(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}) {
-  const r = await cli(cwd, args, opts);
-  expect(r.code, `agentlog ${args.join(' ')}: ${r.err}`).toBe(0);
-  return r;
-}
+/** The CLI in-process (test/helpers/cli.ts), in ENV unless told otherwise. */
+const cli = (cwd: string, args: string[], opts: CliOptions = {}) => runCli(cwd, args, { env: ENV, ...opts });
+/** The same, expecting exit code 0. */
+const ok = (cwd: string, args: string[], opts: CliOptions = {}) => cliOk(cwd, args, { env: ENV, ...opts });
 
 /** A machine with a store (.agentlog) holding one session with a few messages; returns the timeline. */
-async function machineWithSession(title = 'Fix login', messages = ['Login fails with 500', 'Looking at the handler']): Promise<{ dir: string; name: string }> {
-  const dir = tmpdir();
-  await ok(dir, ['init']);
-  const name = (await ok(dir, ['new', '--title', title])).out.trim().split('\n').pop()!;
-  for (const [i, text] of messages.entries()) await ok(dir, ['append', name, '--role', i % 2 ? 'assistant' : 'user', '--text', text]);
-  return { dir, name };
-}
+const machineWithSession = (title = 'Fix login', messages = ['Login fails with 500', 'Looking at the handler']) => storeWithSession({ title, messages, env: ENV });
 
 /** Everything that must not change when a sync fails: every ref, the config, the object files. */
 function snapshot(gitDir: string): string {
@@ -216,7 +193,9 @@ describe('sync over smart HTTP (git http-backend)', () => {
     const url = server.bare('long.git');
     const { store } = Store.init(path.join(tmpdir(), 'a'), { now: clock() });
     await store.create('long', { kind: 'session', title: 'long' });
-    for (let i = 1; i < 1200; i++) await store.append('long', { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `message ${i}` }] });
+    const appends = [];
+    for (let i = 1; i < 1200; i++) appends.push(store.append('long', { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `message ${i}` }] }));
+    await Promise.all(appends); // handed over together: written in batches, still one commit per event
     addRemote(store.gitDir, 'origin', url);
     const from = server.requests.length;
     const report = await push(store, 'origin', [], { env: ENV });
@@ -391,10 +370,7 @@ describe('sync rejects bad remotes and leaves the store untouched', () => {
   }
 
   it('rejects an unreachable remote', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     const a = await storeWithRemote(`http://127.0.0.1:${port}/sessions.git`);
     const before = snapshot(a.gitDir);
     for (const cmd of [['push'], ['pull']]) {

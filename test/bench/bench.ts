@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Store, eventPath } from '../../core/store.js';
+import { Store, eventPath, type StoreOptions } from '../../core/store.js';
 import { encode } from '../../core/codec.js';
 import { makeEvents } from './events.js';
 
@@ -131,38 +131,41 @@ async function main() {
     const fs_floor_per_s = N / ((performance.now() - t0) / 1000);
     // Not deleted until the end: deleting 20,000 files makes the disk busy for a while after.
 
+    /**
+     * Every event appended to a new store in `dir` through the store API (one commit per event),
+     * timed from the genesis: each append awaited before the next, or (`pipelined`) all handed over
+     * without awaiting each. Returns events/s.
+     */
+    async function timeAppends(dir: string, storeOptions: StoreOptions, pipelined: boolean): Promise<number> {
+      const { store } = Store.init(dir, storeOptions);
+      const progress = !pipelined && !asJson && process.stderr.isTTY;
+      const t0 = performance.now();
+      await store.create('talk', events[0]);
+      if (pipelined) {
+        const pending = [];
+        for (let i = 1; i < N; i++) pending.push(store.append('talk', events[i]));
+        await Promise.all(pending);
+      } else {
+        for (let i = 1; i < N; i++) {
+          await store.append('talk', events[i]);
+          if (progress && i % 1000 === 0) process.stderr.write(`\r  appended ${i}/${N}`);
+        }
+      }
+      const perSecond = N / ((performance.now() - t0) / 1000);
+      if (progress) process.stderr.write('\r');
+      return perSecond;
+    }
+
     // agentlog: single-event appends through the store API.
     const storeDir = path.join(work, 'store');
-    Store.init(storeDir);
-    const store = Store.open(storeDir);
-    t0 = performance.now();
-    await store.create('talk', events[0]);
-    for (let i = 1; i < N; i++) {
-      await store.append('talk', events[i]);
-      if (!asJson && process.stderr.isTTY && i % 1000 === 0) process.stderr.write(`\r  appended ${i}/${N}`);
-    }
-    const append_per_s = N / ((performance.now() - t0) / 1000);
-    if (!asJson && process.stderr.isTTY) process.stderr.write('\r');
+    const append_per_s = await timeAppends(storeDir, {}, false);
     // The same with five loose objects per append (the simpler layout), for comparison.
-    const looseDir = path.join(work, 'store-loose');
-    Store.init(looseDir);
-    const looseStore = Store.open(looseDir, { objectWrites: 'loose' });
-    t0 = performance.now();
-    await looseStore.create('talk', events[0]);
-    for (let i = 1; i < N; i++) await looseStore.append('talk', events[i]);
-    const append_loose_per_s = N / ((performance.now() - t0) / 1000);
+    const append_loose_per_s = await timeAppends(path.join(work, 'store-loose'), { objectWrites: 'loose' }, false);
     // Pipelined: the same appends made without awaiting each one, as `agentlog append --json` and
     // imports make them. Still one commit per event; the store writes the appends waiting together
     // (one pack, one move of the branch per batch of up to 1,000).
     const pipeDir = path.join(work, 'store-pipelined');
-    Store.init(pipeDir);
-    const pipeStore = Store.open(pipeDir);
-    t0 = performance.now();
-    await pipeStore.create('talk', events[0]);
-    const pending = [];
-    for (let i = 1; i < N; i++) pending.push(pipeStore.append('talk', events[i]));
-    await Promise.all(pending);
-    const append_pipelined_per_s = N / ((performance.now() - t0) / 1000);
+    const append_pipelined_per_s = await timeAppends(pipeDir, {}, true);
     const pipeCommits = Number(execFileSync('git', ['rev-list', '--count', 'talk'], { cwd: pipeDir }).toString());
     if (pipeCommits !== N) throw new Error(`pipelined appends made ${pipeCommits} commits, not ${N}`);
     // The CLI end to end: a new process reads the JSONL and prints each CID.

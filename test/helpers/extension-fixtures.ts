@@ -6,12 +6,12 @@ import { Store, type EventInput } from '../../core/index.js';
 import { clock, tmpdir } from './tmp.js';
 
 /** A store at `<workspace>/.agentlog` with one session "demo" of `n` events after genesis. */
-export async function demoStore(n = 6, name = 'demo'): Promise<{ workspace: string; dir: string; store: Store }> {
+export async function demoStore(n = 6): Promise<{ workspace: string; dir: string; store: Store }> {
   const workspace = tmpdir('agentlog-ext-');
   const dir = path.join(workspace, '.agentlog');
   const { store } = Store.init(dir, { now: clock() });
-  await store.create(name, { kind: 'session', title: 'Fix the parser', agent: { name: 'claude-code', version: '2.0.1' }, model: 'claude-sonnet-4-5', cwd: '/src/app' });
-  for (let i = 1; i <= n; i++) await store.append(name, eventFor(i));
+  await store.create('demo', { kind: 'session', title: 'Fix the parser', agent: { name: 'claude-code', version: '2.0.1' }, model: 'claude-sonnet-4-5', cwd: '/src/app' });
+  for (let i = 1; i <= n; i++) await store.append('demo', eventFor(i));
   return { workspace, dir, store };
 }
 

@@ -106,7 +106,7 @@ export async function startGitHttpServer(
     root,
     requests,
     bare(name: string) {
-      execFileSync('git', ['init', '--bare', '--quiet', path.join(root, name)], { env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' }, stdio: 'ignore' });
+      bareRepo(path.join(root, name));
       return `${base}/${name}`;
     },
     close: () =>

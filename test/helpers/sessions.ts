@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.js';
 import { Store } from '../../core/store.js';
-import { clock, tmpdir } from './tmp.js';
+import { tmpdir } from './tmp.js';
 
 /** The project's own small session fixtures (test/fixtures/). */
 export const OWN_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
@@ -11,21 +10,6 @@ export const OWN_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** A fresh store in a temporary folder. */
 export function freshStore(): Store {
   return Store.init(tmpdir('agentlog-import-')).store;
-}
-
-/** Run the CLI in-process with captured output. */
-export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, tty = false) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    cwd,
-    env,
-    now: clock(),
-    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
-    stderr: { write: (t) => void (err += t), isTTY: tty, columns: 100 },
-    stdin: async () => '',
-  });
-  return { code, out, err };
 }
 
 /** The parsed JSON lines of a file (blank lines left out). */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * user's clone. Suites that read it call sharedFixtures(): when it is absent they print one line and
  * their shared cases are not registered; the project's own small fixtures cover the same ground.
  */
-export const SHARED_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
+const SHARED_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
 
 export function sharedFixtures(suite: string): string | undefined {
   if (fs.existsSync(SHARED_FIXTURES)) return SHARED_FIXTURES;

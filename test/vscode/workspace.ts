@@ -93,12 +93,15 @@ export async function makeWorkspace(root: string): Promise<{ workspace: string; 
 async function longSession(store: Store, n: number): Promise<void> {
   const start = Date.now() - 3 * 86_400_000;
   await store.create('long-session', { kind: 'session', title: 'A long session', agent: { name: 'claude-code' }, model: 'claude-sonnet-4-5', ts: start });
+  // Handed over together (not awaited one by one): the store writes them in batches, a commit each.
+  const appends = [];
   for (let i = 1; i < n; i++) {
-    await store.append('long-session', {
+    appends.push(store.append('long-session', {
       ts: start + i * 1000,
       kind: 'message',
       role: i % 2 ? 'user' : 'assistant',
       content: [{ type: 'text', text: `Step ${i}: ${i % 2 ? 'what does the next test say?' : 'it passes; moving on to the next file, `src/p' + i + '.ts`.'}` }],
-    });
+    }));
   }
+  await Promise.all(appends);
 }

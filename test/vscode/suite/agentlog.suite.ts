@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
 import type { SessionNode } from '../../../extension/shared/sessions.js';
+import { closedPort } from '../../helpers/port.js';
 
 interface Api {
   sessions(): SessionNode[];
@@ -254,10 +255,7 @@ describe('agentlog in a real VS Code', () => {
 
   it('shows a model error in the panel and appends nothing', async () => {
     const cfg = vscode.workspace.getConfiguration('agentlog.model');
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     await cfg.update('endpoint', `http://127.0.0.1:${port}/v1`, vscode.ConfigurationTarget.Global);
     const before = Store.open(storeDir).tipOf('fix-parser');
     await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Will this fail?');
