@@ -1,10 +1,55 @@
 import { createHash } from 'node:crypto';
+import type { ObjectType } from './objects.js';
 
 /**
  * Pieces of git's pack format shared by the store's own packs (packwriter.ts, pack.ts) and sync's
- * (sync/pack-write.ts, sync/pack-index.ts): the stored-block zlib stream, the version-2 index, and
- * delta application.
+ * (sync/pack-write.ts, sync/pack-index.ts): object type codes, the pack header, entry headers and
+ * offset-delta distances, the stored-block zlib stream, the version-2 index, and delta application.
  */
+
+/** The type code of each object type in a pack entry's header. */
+export const TYPE_CODE: Readonly<Record<ObjectType, number>> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+/** The object type of each whole-object type code (undefined for deltas and unknown codes). */
+export const TYPE_NAME: Readonly<Record<number, ObjectType>> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+/** Entry type: a delta against the entry a given distance back in the same pack. */
+export const OFS_DELTA = 6;
+/** Entry type: a delta against the object with a given id. */
+export const REF_DELTA = 7;
+
+/** The 12-byte header of a version-2 pack of `count` objects. */
+export function packHeader(count: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(count, 8);
+  return header;
+}
+
+/**
+ * Decode an offset delta's distance back to its base, which starts at `buf[pos]` (git's varint with
+ * an offset added at each continuation byte); `pos` returned is just past it.
+ */
+export function readOfsBack(buf: Uint8Array, pos: number): { back: number; pos: number } {
+  let c = buf[pos++];
+  let back = c & 0x7f;
+  while (c & 0x80) {
+    c = buf[pos++];
+    back = (back + 1) * 128 + (c & 0x7f);
+  }
+  return { back, pos };
+}
+
+/** Encode an offset delta's distance back to its base (what readOfsBack reads). */
+export function encodeOfsBack(back: number): Buffer {
+  const bytes = [back & 0x7f];
+  back = Math.floor(back / 128);
+  while (back > 0) {
+    back -= 1;
+    bytes.unshift(0x80 | (back & 0x7f));
+    back = Math.floor(back / 128);
+  }
+  return Buffer.from(bytes);
+}
 
 /** A valid zlib stream holding `data` uncompressed (RFC 1950/1951: one final stored block, ≤ 64 KiB). */
 export function zlibStored(data: Uint8Array): Buffer {

@@ -3,18 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
-import { applyDelta, buildIndex } from '../git/packformat.js';
-
-const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
+import { ObjectStore } from '../git/objects.js';
+import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from '../git/packformat.js';
+import { writeAtomically } from '../git/packwriter.js';
 
 export interface IndexedPack {
   /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */
   name: string;
   objects: number;
-  /** Every object id in the pack with its type. */
-  types: Map<string, string>;
 }
 
 interface Entry {
@@ -62,19 +58,15 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     while (c & 0x80) c = pack[pos++];
     const e: Entry = { offset, end: 0, type, data: 0 };
     if (type === OFS_DELTA) {
-      c = pack[pos++];
-      let back = c & 0x7f;
-      while (c & 0x80) {
-        c = pack[pos++];
-        back = (back + 1) * 128 + (c & 0x7f);
-      }
-      e.baseOffset = offset - back;
+      const ofs = readOfsBack(pack, pos);
+      pos = ofs.pos;
+      e.baseOffset = offset - ofs.back;
       if (!byOffset.has(e.baseOffset)) throw bad(`object at ${offset} deltas against ${e.baseOffset}, which is no object`);
       refs.set(e.baseOffset, (refs.get(e.baseOffset) ?? 0) + 1);
     } else if (type === REF_DELTA) {
       e.baseOid = pack.toString('hex', pos, pos + 20);
       pos += 20;
-    } else if (!TYPES[type]) {
+    } else if (!TYPE_NAME[type]) {
       throw bad(`object at ${offset} has unknown type ${type}`);
     }
     e.data = pos;
@@ -82,7 +74,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     pos += consumed;
     e.end = pos;
     if (type !== OFS_DELTA && type !== REF_DELTA) {
-      e.oid = hashObject(type, buffer);
+      e.oid = ObjectStore.hash(TYPE_NAME[type], buffer);
       e.resolvedType = type;
     }
     entries.push(e);
@@ -109,11 +101,9 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, raw);
       return raw;
     }
-    const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!);
-    if (!base) throw bad(`object at ${e.offset} deltas against ${e.baseOid}, which is not in the pack`);
-    const out = applyDelta(content(base), raw, (why) => bad(`the delta at ${e.offset} ${why}`));
-    e.resolvedType = base.resolvedType;
-    return out;
+    // Only called for a delta whose base is resolved (the loop below), so the base is there.
+    const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!)!;
+    return applyDelta(content(base), raw, (why) => bad(`the delta at ${e.offset} ${why}`));
   };
   const release = (e: Entry): void => {
     const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : e.baseOid ? byOid.get(e.baseOid) : undefined;
@@ -137,7 +127,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
       }
       const data = content(e);
       e.resolvedType = base.resolvedType;
-      e.oid = hashObject(e.resolvedType, data);
+      e.oid = ObjectStore.hash(TYPE_NAME[e.resolvedType], data);
       byOid.set(e.oid, e);
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, data);
       release(e);
@@ -147,24 +137,12 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   }
   // Whole objects used as bases were cached lazily by content(); nothing else to free.
 
-  const sorted = entries.slice().sort((a, b) => (a.oid! < b.oid! ? -1 : a.oid! > b.oid! ? 1 : 0));
-  const packSum = trailer.toString('hex');
-  const name = `pack-${packSum}`;
-  const idx = buildIdx(pack, sorted, trailer);
+  const name = `pack-${trailer.toString('hex')}`;
+  const idx = buildIdx(pack, entries, trailer);
   fs.mkdirSync(dir, { recursive: true });
-  const packFile = path.join(dir, `${name}.pack`);
-  const idxFile = path.join(dir, `${name}.idx`);
-  writeAtomic(packFile, pack);
-  writeAtomic(idxFile, idx);
-  const types = new Map<string, string>();
-  for (const e of entries) types.set(e.oid!, TYPES[e.resolvedType!]);
-  return { name, objects: count, types };
-}
-
-function writeAtomic(file: string, data: Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data, { mode: 0o444 });
-  fs.renameSync(tmp, file);
+  writeAtomically(path.join(dir, `${name}.pack`), [pack], false);
+  writeAtomically(path.join(dir, `${name}.idx`), [idx], false);
+  return { name, objects: count };
 }
 
 function inflateAt(pack: Buffer, pos: number, offset: number): { buffer: Buffer; consumed: number } {
@@ -176,13 +154,10 @@ function inflateAt(pack: Buffer, pos: number, offset: number): { buffer: Buffer;
   }
 }
 
-function hashObject(type: number, content: Buffer): string {
-  return createHash('sha1').update(`${TYPES[type]} ${content.length}\0`).update(content).digest('hex');
-}
-
-function buildIdx(pack: Buffer, sorted: Entry[], packSum: Buffer): Buffer {
+/** The version-2 index of the pack's entries (buildIndex puts them in id order). */
+function buildIdx(pack: Buffer, entries: Entry[], packSum: Buffer): Buffer {
   return buildIndex(
-    sorted.map((e) => ({ oid: Buffer.from(e.oid!, 'hex'), crc: crc32(pack.subarray(e.offset, e.end)) >>> 0, offset: e.offset })),
+    entries.map((e) => ({ oid: Buffer.from(e.oid!, 'hex'), crc: crc32(pack.subarray(e.offset, e.end)) >>> 0, offset: e.offset })),
     packSum,
   );
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { objectHeader, zlibStored } from '../git/packformat.js';
+import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from '../git/packformat.js';
 import { AgentlogError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import type { GitObject, ObjectType } from '../git/objects.js';
@@ -9,9 +9,6 @@ import { parseTree } from '../git/tree.js';
 /** Reads one object (loose or packed); throws when it is missing. */
 export type ReadObject = (oid: string) => GitObject;
 
-const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
 /** Longest delta chain written (git's default `pack.depth` is 50): readers resolve chains recursively. */
 export const MAX_DELTA_DEPTH = 50;
 
@@ -198,28 +195,14 @@ export class PackWriter {
   }
 
   finish(): Buffer {
-    const header = Buffer.alloc(12);
-    header.write('PACK', 0, 'latin1');
-    header.writeUInt32BE(2, 4);
-    header.writeUInt32BE(this.count, 8);
-    const chunks: Buffer[] = [header];
+    const chunks: Buffer[] = [packHeader(this.count)];
     const offsets: number[] = [];
     let at = 12;
     for (const e of this.entries) {
       const z = e.z;
       offsets.push(at);
       const head = [...objectHeader(e.type, e.size)];
-      if (e.base >= 0) {
-        let rel = at - offsets[e.base];
-        const bytes = [rel & 0x7f];
-        rel = Math.floor(rel / 128);
-        while (rel > 0) {
-          rel -= 1;
-          bytes.unshift(0x80 | (rel & 0x7f));
-          rel = Math.floor(rel / 128);
-        }
-        head.push(...bytes);
-      }
+      if (e.base >= 0) head.push(...encodeOfsBack(at - offsets[e.base]));
       const ref = this.thinBases.get(offsets.length - 1);
       const h = ref ? Buffer.concat([Buffer.from(head), ref]) : Buffer.from(head);
       chunks.push(h, z);
