@@ -149,7 +149,6 @@ function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string,
   }
 }
 
-/** Move fetched packs into the store: each `.pack` before its `.idx` (readers look for the .idx). */
 /** Remove quarantine folders that killed fetches left behind (older than an hour: a fetch in progress is younger). */
 export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
   let names: string[];
@@ -168,6 +167,7 @@ export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
   }
 }
 
+/** Move fetched packs into the store: each `.pack` before its `.idx` (readers look for the .idx). */
 function installPacks(quarantine: string, store: Store): void {
   const from = path.join(quarantine, 'objects', 'pack');
   const to = path.join(store.objects.objectsDir, 'pack');
@@ -228,15 +228,9 @@ export function commonAncestor(store: Store, a: string, b: string): CommitInfo |
 /** The canonical bytes of the event at `seq` in a commit's tree. */
 function eventBytesAt(store: Store, commit: string, seq: number): Buffer {
   const names = eventPath(seq);
-  const file = names[names.length - 1];
-  let tree = store.readCommit(commit).tree;
-  for (const name of [EVENTS_DIR, ...names]) {
-    const entry = parseTree(store.readObject(tree, 'tree').content, tree).find((e) => e.name === name);
-    if (!entry) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/${names.join('/')}`, { commit, seq });
-    if (name === file) return store.readObject(entry.oid, 'blob').content;
-    tree = entry.oid;
-  }
-  throw new AgentlogError('E_OBJECT', `commit ${commit} has no event ${seq}`, { commit, seq });
+  const file = store.treeAt(commit, names.slice(0, -1))?.find((e) => e.name === names[names.length - 1]);
+  if (!file) throw new AgentlogError('E_OBJECT', `commit ${commit} has no ${EVENTS_DIR}/${names.join('/')}`, { commit, seq });
+  return store.readObject(file.oid, 'blob').content;
 }
 
 /**
@@ -314,7 +308,11 @@ export async function adopt(store: Store, name: string, remote: string): Promise
 /** Fetch every timeline of a remote and apply the rule to each (see adopt). */
 export async function pull(store: Store, remoteName: string, opts: SyncOptions = {}): Promise<SyncReport> {
   const remote = getRemote(store.gitDir, remoteName);
-  const transport = transportFor(remote.url, opts.env);
+  return pullWith(store, remote, transportFor(remote.url, opts.env), opts);
+}
+
+/** pull through a transport at hand (clone's, which has already reached the remote). */
+async function pullWith(store: Store, remote: Remote, transport: Transport, opts: SyncOptions): Promise<SyncReport> {
   const heads = await fetchRemote(store, remote, transport, opts);
   const timelines: TimelineResult[] = [];
   for (const [name, oid] of [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) timelines.push(await adopt(store, name, oid));
@@ -417,7 +415,7 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { cwd?
   try {
     const { store } = Store.init(abs, opts.store);
     addRemote(store.gitDir, 'origin', stored);
-    const report = await pull(store, 'origin', opts);
+    const report = await pullWith(store, getRemote(store.gitDir, 'origin'), transport, opts);
     return { store, report };
   } catch (e) {
     if (existed) for (const n of fs.readdirSync(abs)) fs.rmSync(path.join(abs, n), { recursive: true, force: true });
