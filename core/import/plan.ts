@@ -52,10 +52,13 @@ export async function applyPlan(
   hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache } = {},
 ): Promise<ApplyResult> {
   const result: ApplyResult = { timelines: [], appended: 0, present: 0 };
-  const commitsOf = new Map<string, string[]>(); // timeline → commit oid of each seq (as written or found)
+  // timeline → commit oid of each seq (as written or found), listed only when a fork asks
+  const commitsOf = new Map<string, () => string[]>();
   for (const t of plan.timelines) {
     const tip = store.tipOf(t.name);
-    let commits: string[];
+    /** The timeline's commits from before this apply (up to `tip`): their number, and their list when asked. */
+    let before = { count: 0, list: (): string[] => [] };
+    let commits: string[]; // the rest, oldest first
     let cids: CID[];
     let have = 0;
     if (tip) {
@@ -74,14 +77,15 @@ export async function applyPlan(
           message: `timeline ${t.name} already holds other events from seq ${have} on (it was extended, or imported from another version of the file); left as it is`,
         });
         result.timelines.push({ name: t.name, status: 'diverged', appended: 0, present: have });
-        commitsOf.set(t.name, commitList(store, tip));
+        commitsOf.set(t.name, lazyCommitList(store, tip));
         continue;
       }
-      commits = commitList(store, tip);
+      before = existingCommits(store, tip, existing.length);
+      commits = [];
       cids = existing.slice();
     } else if (t.fork && commitsOf.has(t.fork.of)) {
       // A fork: a branch at the last shared commit; only its own events are appended.
-      const base = commitsOf.get(t.fork.of)!.slice(0, t.fork.shared);
+      const base = commitsOf.get(t.fork.of)!().slice(0, t.fork.shared);
       await store.branch(t.name, base[base.length - 1], t.fork.of);
       commits = base;
       cids = (hooks.cache?.get(t.fork.of)?.cids ?? []).slice(0, t.fork.shared);
@@ -125,9 +129,10 @@ export async function applyPlan(
     if (failure) throw failure;
     const status = tip ? (appended > 0 ? 'extended' : 'unchanged') : 'created';
     result.timelines.push({ name: t.name, status, appended, present });
-    commitsOf.set(t.name, commits);
-    if (hooks.cache && cids.length === commits.length) {
-      hooks.cache.set(t.name, { tip: commits[commits.length - 1], cids, lines: t.lines?.slice(0, commits.length) });
+    commitsOf.set(t.name, before.count ? once(() => [...before.list(), ...commits]) : () => commits);
+    const count = before.count + commits.length;
+    if (hooks.cache && cids.length === count) {
+      hooks.cache.set(t.name, { tip: commits.length ? commits[commits.length - 1] : tip!, cids, lines: t.lines?.slice(0, count) });
     }
   }
   return result;
@@ -138,6 +143,26 @@ function commitList(store: Store, tip: string): string[] {
   const out: string[] = [];
   for (const c of store.history(tip)) out.push(c.oid);
   return out.reverse();
+}
+
+/** commitList, walked the first time it is asked for (only a fork of the timeline needs it). */
+function lazyCommitList(store: Store, tip: string): () => string[] {
+  return once(() => commitList(store, tip));
+}
+
+/**
+ * The commits of a timeline up to `tip`, whose events are `events` long: how many, and their list
+ * when asked. A commit per event, the tip's seq the last event's: the count is known without a walk
+ * when the tip's seq says so; otherwise the history is walked to count it.
+ */
+function existingCommits(store: Store, tip: string, events: number): { count: number; list: () => string[] } {
+  const list = lazyCommitList(store, tip);
+  return { count: events > 0 && store.commitInfo(tip).seq === events - 1 ? events : list().length, list };
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 /** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */
