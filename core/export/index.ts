@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CID } from '../cid.js';
 import { blocksOf, dateOf, textOf, type Event, type StoredEvent } from '../event.js';
 import type { Store } from '../store.js';
 import { CLAUDE_FORMAT, fromBlocks, rebuildClaude } from '../import/claude.js';
@@ -226,5 +225,3 @@ function toCodex(events: StoredEvent[], sessionId: string, cwd: string | undefin
   });
   return out;
 }
-
-export type { CID };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { dateOf } from '../event.js';
 import type { Store } from '../store.js';
 import { claudeProjectsDir, codexSessionsDir } from '../import/index.js';
-import { exportTimeline, toJsonl, uuidFrom, type ExportFormat } from './index.js';
+import { exportEvents, toJsonl, uuidFrom, type ExportFormat } from './index.js';
 
 export interface ResumePlan {
   agent: ExportFormat;
@@ -40,7 +40,8 @@ export function prepareResume(
 ): ResumePlan {
   const env = options.env ?? process.env;
   const cwd = path.resolve(options.cwd);
-  const first = exportTimeline(store, commit, agent, { cwd });
+  const events = store.readEvents(commit);
+  const first = exportEvents(events, agent, { cwd });
   let sessionId = first.sessionId;
   let text = toJsonl(first.records);
   // The id comes from the session file (untrusted): it names a file and is an argument of the resume
@@ -53,7 +54,7 @@ export function prepareResume(
   if (!isTip || !safeId || (existing !== undefined && existing !== text)) {
     sessionId = uuidFrom(`${commit}/${agent}`);
     newId = true;
-    const again = exportTimeline(store, commit, agent, { cwd, sessionId });
+    const again = exportEvents(events, agent, { cwd, sessionId });
     text = toJsonl(again.records);
     file = sessionFile(agent, sessionId, options.now?.() ?? Date.now(), cwd, env);
   }
