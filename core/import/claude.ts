@@ -330,33 +330,32 @@ function planTree(
   const planned: { name: string; list: number[] }[] = [];
   const memo = new Map<number, EventInput>();
   for (const list of lists) {
-    let events: EventInput[];
-    if (planned.length === 0) {
-      events = [genesis, ...eventsFor(recs, list, genesis.ts as number, spawned, memo)];
-      out.push({ name, events, lines: [undefined, ...list.map((i) => recs[i].line)] });
-      planned.push({ name, list });
-      continue;
-    }
-    let best = 0;
-    let bestLen = -1;
-    for (let k = 0; k < planned.length; k++) {
-      const other = planned[k].list;
-      let n = 0;
-      while (n < list.length && n < other.length && list[n] === other[n]) n++;
-      if (n > bestLen) {
-        bestLen = n;
-        best = k;
+    // The first is the main timeline; each later one a fork of the planned one it shares most with.
+    let timeline = name;
+    let fork: PlannedTimeline['fork'];
+    if (planned.length > 0) {
+      let best = 0;
+      let bestLen = -1;
+      for (let k = 0; k < planned.length; k++) {
+        const other = planned[k].list;
+        let n = 0;
+        while (n < list.length && n < other.length && list[n] === other[n]) n++;
+        if (n > bestLen) {
+          bestLen = n;
+          best = k;
+        }
       }
+      const own = list.slice(bestLen).find((i) => leadsToMessage[i] && recs[i].uuid) ?? list[bestLen];
+      // Named by the first 8 characters of the uuid of its first own record (the whole uuid when another
+      // fork of this tree has those 8 already).
+      const id = recs[own]?.uuid ?? `line${recs[own]?.line}`;
+      const short = `${name}.fork-${safeName(id.slice(0, 8))}`;
+      timeline = planned.some((p) => p.name === short) ? `${name}.fork-${safeName(id)}` : short;
+      fork = { of: planned[best].name, shared: bestLen + 1 };
     }
-    const own = list.slice(bestLen).find((i) => leadsToMessage[i] && recs[i].uuid) ?? list[bestLen];
-    // Named by the first 8 characters of the uuid of its first own record (the whole uuid when another
-    // fork of this tree has those 8 already).
-    const id = recs[own]?.uuid ?? `line${recs[own]?.line}`;
-    const short = `${name}.fork-${safeName(id.slice(0, 8))}`;
-    const forkName = planned.some((p) => p.name === short) ? `${name}.fork-${safeName(id)}` : short;
-    events = [genesis, ...eventsFor(recs, list, genesis.ts as number, spawned, memo)];
-    out.push({ name: forkName, events, lines: [undefined, ...list.map((i) => recs[i].line)], fork: { of: planned[best].name, shared: bestLen + 1 } });
-    planned.push({ name: forkName, list });
+    const events = [genesis, ...eventsFor(recs, list, genesis.ts as number, spawned, memo)];
+    out.push({ name: timeline, events, lines: [undefined, ...list.map((i) => recs[i].line)], ...(fork && { fork }) });
+    planned.push({ name: timeline, list });
   }
 }
 
