@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import type { GitObject, ObjectType } from './objects.js';
+import type { GitObject } from './objects.js';
 import { corrupt } from './objects.js';
-import { applyDelta, unwrapStored } from './packformat.js';
+import { applyDelta, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './packformat.js';
 
-const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-const OFS_DELTA = 6;
 const WINDOW = 4096;
 
 /**
@@ -16,7 +14,7 @@ const WINDOW = 4096;
 function fitsIn(window: Buffer): boolean {
   let c = window[0];
   const type = (c >> 4) & 7;
-  if (type === 6 || type === 7) return false;
+  if (type === OFS_DELTA || type === REF_DELTA) return false;
   let size = c & 15;
   let shift = 4;
   let pos = 1;
@@ -30,7 +28,6 @@ function fitsIn(window: Buffer): boolean {
 }
 /** Only finished packs: temporary files being written (tmp_pack_*) are not packs yet. */
 const PACK_IDX = /^pack-[0-9a-f]{40}\.idx$/;
-const REF_DELTA = 7;
 
 /**
  * Reads objects from git pack files (`objects/pack/*.pack` with their version-2 `.idx`), resolving
@@ -192,12 +189,8 @@ class Pack {
     }
     let obj: GitObject;
     if (type === OFS_DELTA) {
-      c = data[pos++];
-      let back = c & 0x7f;
-      while (c & 0x80) {
-        c = data[pos++];
-        back = (back + 1) * 128 + (c & 0x7f);
-      }
+      let back: number;
+      ({ back, pos } = readOfsBack(data, pos));
       const base = this.resolve(offset - back, oid);
       obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
     } else if (type === REF_DELTA) {
@@ -206,11 +199,11 @@ class Pack {
       const base = this.readOther(baseOid);
       if (!base) throw corrupt(oid, `its delta base ${baseOid} is missing`);
       obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
-    } else if (TYPES[type]) {
+    } else if (TYPE_NAME[type]) {
       const content = this.inflate(data, pos, oid);
       if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
       // The stored stream can be reused as it is only when the read was bounded to this entry.
-      obj = exact ? { type: TYPES[type], content, packed: data.subarray(pos) } : { type: TYPES[type], content };
+      obj = exact ? { type: TYPE_NAME[type], content, packed: data.subarray(pos) } : { type: TYPE_NAME[type], content };
     } else {
       throw corrupt(oid, `unknown pack object type ${type}`);
     }

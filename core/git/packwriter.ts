@@ -2,17 +2,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import type { ObjectType } from './objects.js';
-import { buildIndex, objectHeader, zlibStored } from './packformat.js';
+import type { PackObject } from './objects.js';
+import { buildIndex, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './packformat.js';
 
 const madeDirs = new Set<string>();
-const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-
-export interface PackEntry {
-  oid: string;
-  type: ObjectType;
-  content: Uint8Array;
-}
 
 /**
  * Write objects as one git pack (version 2, no deltas) with its version-2 index, crash-safe: the
@@ -21,13 +14,8 @@ export interface PackEntry {
  * never a broken one).
  * Returns the pack's base path (without extension).
  */
-export function writePack(packDir: string, entries: readonly PackEntry[], durable = false): string {
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(12);
-  header.write('PACK', 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(entries.length, 8);
-  parts.push(header);
+export function writePack(packDir: string, entries: readonly PackObject[], durable = false): string {
+  const parts: Buffer[] = [packHeader(entries.length)];
   let offset = 12;
   const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
   for (const e of entries) {
@@ -38,11 +26,7 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
     parts.push(head, body);
     offset += head.length + body.length;
   }
-  const hash = createHash('sha1');
-  for (const p of parts) hash.update(p);
-  const packSum = hash.digest();
-  parts.push(packSum);
-  const name = path.join(packDir, `pack-${packSum.toString('hex')}`);
+  const { name, sum: packSum } = finishPack(packDir, parts);
   if (!madeDirs.has(packDir)) {
     fs.mkdirSync(packDir, { recursive: true });
     madeDirs.add(packDir);
@@ -50,6 +34,15 @@ export function writePack(packDir: string, entries: readonly PackEntry[], durabl
   writePackFile(`${name}.pack`, parts, offset + 20, durable);
   writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable);
   return name;
+}
+
+/** End a pack's parts (header, entries) with their SHA-1, which also names the pack: returns both. */
+function finishPack(packDir: string, parts: Buffer[]): { name: string; sum: Buffer } {
+  const hash = createHash('sha1');
+  for (const p of parts) hash.update(p);
+  const sum = hash.digest();
+  parts.push(sum);
+  return { name: path.join(packDir, `pack-${sum.toString('hex')}`), sum };
 }
 
 /**
@@ -148,11 +141,7 @@ export function compactPacks(packDir: string, maxPacks: number, durable = false)
     for (const e of entries) merged.set(e.oid.toString('hex'), e);
   }
   if (used.length < 2) return false;
-  const header = Buffer.alloc(12);
-  header.write('PACK', 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(merged.size, 8);
-  const parts: Buffer[] = [header];
+  const parts: Buffer[] = [packHeader(merged.size)];
   const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
   let offset = 12;
   for (const e of merged.values()) {
@@ -160,11 +149,7 @@ export function compactPacks(packDir: string, maxPacks: number, durable = false)
     parts.push(e.raw);
     offset += e.raw.length;
   }
-  const hash = createHash('sha1');
-  for (const part of parts) hash.update(part);
-  const sum1 = hash.digest();
-  parts.push(sum1);
-  const name = path.join(packDir, `pack-${sum1.toString('hex')}`);
+  const { name, sum: sum1 } = finishPack(packDir, parts);
   writeAtomically(`${name}.pack`, parts, durable);
   writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], durable);
   for (const base of used) {
@@ -222,7 +207,7 @@ function rawEntries(base: string): RawEntry[] | undefined {
     const start = rows[i].offset;
     const end = i + 1 < rows.length ? rows[i + 1].offset : pack.length - 20;
     const type = (pack[start] >> 4) & 7;
-    if (type === 6 || type === 7) return undefined;
+    if (type === OFS_DELTA || type === REF_DELTA) return undefined;
     out.push({ oid: rows[i].oid, crc: rows[i].crc, raw: pack.subarray(start, end) });
   }
   return out;

@@ -1,6 +1,6 @@
 import { cidOf, type CID } from '../cid.js';
 import { encode, type IpldValue } from '../codec.js';
-import { EVENT_VERSION } from '../event.js';
+import { eventRecord } from '../event.js';
 import { AgentlogError } from '../errors.js';
 import type { Appended, EventInput, Store } from '../store.js';
 import type { ImportWarning } from './jsonl.js';
@@ -167,10 +167,5 @@ function once<T>(make: () => T): () => T {
 
 /** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */
 export function cidAt(input: EventInput, seq: number, prev: CID | null): CID {
-  const e: Record<string, IpldValue> = {};
-  for (const [k, v] of Object.entries(input)) if (v !== undefined) e[k] = v;
-  e.v = EVENT_VERSION;
-  e.seq = seq;
-  e.prev = prev;
-  return cidOf(encode(e));
+  return cidOf(encode(eventRecord(input, seq, prev) as IpldValue));
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import http from 'isomorphic-git/http/node';
 import { AgentlogError } from '../errors.js';
 import { FLUSH, pkt, PktReader, printable } from './pktline.js';
 
@@ -79,6 +78,8 @@ export class HttpRemote {
       if (this.auth) h.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
       let res;
       try {
+        // Loaded on first use: every CLI command would otherwise load it at start-up.
+        const { default: http } = await import('isomorphic-git/http/node');
         res = await http.request({ url: `${this.base}${path}`, method, headers: h, body: (body ? [body] : undefined) as unknown as AsyncIterableIterator<Uint8Array> });
         // (an array body is sent whole, with a Content-Length: git http-backend wants one)
       } catch (e) {
