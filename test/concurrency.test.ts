@@ -36,14 +36,14 @@ function run(args: string[], kill?: { afterFirstLineMs: number }, stdin?: (pipe:
     let stderr = '';
     let closed = false;
     let armed = false;
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       stdout += d;
       if (kill && !armed && stdout.includes('\n')) {
         armed = true;
         setTimeout(() => child.kill('SIGKILL'), kill.afterFirstLineMs);
       }
     });
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.stdin?.on('error', () => {}); // EPIPE once it is killed
     if (stdin) {
       stdin({

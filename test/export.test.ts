@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { blocksOf } from '../core/event.js';
 import { exportTimeline, toJsonl } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
-import type { Store } from '../core/store.js';
+import type { EventInput, Store } from '../core/store.js';
 import { sharedFixtures } from './helpers/shared.js';
 import { cli } from './helpers/cli.js';
 import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';
@@ -38,7 +38,7 @@ function conversation(store: Store, tip: string, opts: { compactionAsUser?: bool
 async function made(): Promise<Store> {
   const store = freshStore();
   await store.create('native', { kind: 'session', ts: 1_760_000_000_000, title: 'Native', cwd: '/work/app', model: 'claude-opus-4-1' });
-  const add = (e: Obj) => store.append('native', e);
+  const add = (e: Obj) => store.append('native', e as EventInput);
   await add({ kind: 'message', ts: 1_760_000_001_000, role: 'user', content: [{ type: 'text', text: 'List the files' }] });
   await add({ kind: 'message', ts: 1_760_000_002_000, role: 'assistant', content: [{ type: 'thinking', thinking: 'ls will do' }, { type: 'tool_use', id: 'toolu_ls', name: 'Bash', input: { command: 'ls' } }] });
   await add({ kind: 'message', ts: 1_760_000_003_000, role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_ls', content: 'a.txt\nb.txt', is_error: false }] });
