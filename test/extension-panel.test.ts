@@ -23,7 +23,6 @@ function recorder(opts: { endpoint?: string; forkName?: string } = {}) {
       opts.endpoint ? { model: 'scripted-1', chat: (req) => streamChat({ ...req, api: 'openai', endpoint: opts.endpoint! }) } : { error: 'no model configured' },
     modelLabel: () => 'scripted-1',
     setTitle: () => {},
-    saveState: () => {},
     info: () => {},
   };
   const last = <T extends HostMessage['type']>(type: T) => posts.filter((p) => p.type === type).at(-1) as Extract<HostMessage, { type: T }>;

@@ -99,7 +99,6 @@ export class SessionPanels implements vscode.Disposable {
           this.panels.set(key, { panel, controller: holder.controller });
         }
       },
-      saveState: () => {},
       info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);

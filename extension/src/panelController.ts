@@ -28,7 +28,6 @@ export interface PanelHost {
   chat(): Promise<{ chat: Chat; model: string } | { error: string }>;
   modelLabel(): string;
   setTitle(title: string): void;
-  saveState(state: PanelState): void;
   info(message: string): void;
 }
 
@@ -206,7 +205,6 @@ export class PanelController {
     this.shownCid = this.reader.event(tip, end).cid.toString();
     const header = this.header(tip);
     this.host.setTitle(header.title);
-    this.host.saveState(this.state);
     this.post({ type: 'reset', header, items, hasOlder: from > 0, reveal });
   }
 
