@@ -1,5 +1,5 @@
-import { stringifyDagJson } from '../core/dagjson.js';
-import { dateOf, type StoredEvent } from '../core/event.js';
+import { stringifyDagJson } from '../core/codec/dagjson.js';
+import { dateOf, type StoredEvent } from '../core/event/event.js';
 
 /** An event as DAG-JSON-ready data with its CID first (`show --json`, `cat`). */
 export function eventJson(e: StoredEvent): Record<string, unknown> {

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentlogError, isAgentlogError } from '../core/errors.js';
 import { findGitDir } from '../core/git/repo.js';
-import { Store } from '../core/store.js';
-import { safe } from '../core/transcript.js';
+import { Store } from '../core/store/store.js';
+import { safe } from '../core/timeline/transcript.js';
 import type { Command, Context, Output } from './command.js';
 import { commands } from './commands/index.js';
 

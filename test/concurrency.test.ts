@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../core/store.js';
-import { verifyTimeline } from '../core/verify.js';
+import { Store } from '../core/store/store.js';
+import { verifyTimeline } from '../core/timeline/verify.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
 
 // These run the built CLI (dist/, made by `npm test`'s tsc step) as separate processes.

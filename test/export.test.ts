@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blocksOf } from '../core/event.js';
+import { blocksOf } from '../core/event/event.js';
 import { exportTimeline, toJsonl } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
-import type { EventInput, Store } from '../core/store.js';
+import type { EventInput, Store } from '../core/store/store.js';
 import { sharedFixtures } from './helpers/shared.js';
 import { cli } from './helpers/cli.js';
 import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';

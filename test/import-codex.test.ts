@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportTimeline } from '../core/export/index.js';
 import { importFiles } from '../core/import/index.js';
-import type { ImportWarning } from '../core/import/jsonl.js';
+import type { ImportWarning } from '../core/formats/jsonl.js';
 import { sharedFixtures } from './helpers/shared.js';
 import { cli } from './helpers/cli.js';
 import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from './helpers/sessions.js';

@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encode } from '../core/codec.js';
-import { Store, type EventInput } from '../core/store.js';
-import { oneLine, summarize, type Event } from '../core/event.js';
-import { resolveRev } from '../core/rev.js';
-import { verifyTimeline } from '../core/verify.js';
-import { listSessions } from '../core/sessions.js';
+import { encode } from '../core/codec/dagcbor.js';
+import { Store, type EventInput } from '../core/store/store.js';
+import { oneLine, summarize, type Event } from '../core/event/event.js';
+import { resolveRev } from '../core/timeline/rev.js';
+import { verifyTimeline } from '../core/timeline/verify.js';
+import { listSessions } from '../core/timeline/sessions.js';
 import { moveBeforeFirstPublish } from './helpers/race.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { unwrapStored, zlibStored } from '../core/git/packformat.js';
+import { unwrapStored, zlibStored } from '../core/git/pack/format.js';
 
 async function sessionWith(n: number, name = 'talk') {
   const dir = path.join(tmpdir(), 'store');

@@ -1,6 +1,6 @@
-import { parseCid } from '../../core/cid.js';
+import { parseCid } from '../../core/codec/cid.js';
 import { AgentlogError } from '../../core/errors.js';
-import { resolveRev } from '../../core/rev.js';
+import { resolveRev } from '../../core/timeline/rev.js';
 import type { Command } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 

@@ -1,5 +1,5 @@
-import { freeName } from '../../core/names.js';
-import { resolveRev } from '../../core/rev.js';
+import { freeName } from '../../core/timeline/names.js';
+import { resolveRev } from '../../core/timeline/rev.js';
 import { AgentlogError } from '../../core/errors.js';
 import type { Command } from '../command.js';
 

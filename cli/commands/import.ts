@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { AgentlogError } from '../../core/errors.js';
 import { follow } from '../../core/import/follow.js';
 import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
-import type { ImportWarning } from '../../core/import/jsonl.js';
-import { safe } from '../../core/transcript.js';
+import type { ImportWarning } from '../../core/formats/jsonl.js';
+import { safe } from '../../core/timeline/transcript.js';
 import type { Command, Context } from '../command.js';
 
 export const importCommand: Command = {

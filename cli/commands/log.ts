@@ -1,6 +1,6 @@
-import { oneLine, summarize } from '../../core/event.js';
-import { resolveRev } from '../../core/rev.js';
-import { safe } from '../../core/transcript.js';
+import { oneLine, summarize } from '../../core/event/event.js';
+import { resolveRev } from '../../core/timeline/rev.js';
+import { safe } from '../../core/timeline/transcript.js';
 import type { Command } from '../command.js';
 import { table, toJson } from '../format.js';
 

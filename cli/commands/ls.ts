@@ -1,6 +1,6 @@
-import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/sessions.js';
-import { oneLine } from '../../core/event.js';
-import { safe } from '../../core/transcript.js';
+import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/timeline/sessions.js';
+import { oneLine } from '../../core/event/event.js';
+import { safe } from '../../core/timeline/transcript.js';
 import type { Command } from '../command.js';
 import { table, toJson, when } from '../format.js';
 

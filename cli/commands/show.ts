@@ -1,5 +1,5 @@
-import { resolveRev } from '../../core/rev.js';
-import { renderTranscript } from '../../core/transcript.js';
+import { resolveRev } from '../../core/timeline/rev.js';
+import { renderTranscript } from '../../core/timeline/transcript.js';
 import type { Command } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 

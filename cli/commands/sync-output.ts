@@ -1,4 +1,4 @@
-import { safe } from '../../core/transcript.js';
+import { safe } from '../../core/timeline/transcript.js';
 import type { Progress } from '../../core/sync/http.js';
 import type { SyncReport, TimelineResult } from '../../core/sync/sync.js';
 import type { Context, Output } from '../command.js';

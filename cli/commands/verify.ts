@@ -1,5 +1,5 @@
-import { resolveRev } from '../../core/rev.js';
-import { verifyTimeline, type VerifyResult } from '../../core/verify.js';
+import { resolveRev } from '../../core/timeline/rev.js';
+import { verifyTimeline, type VerifyResult } from '../../core/timeline/verify.js';
 import type { Command } from '../command.js';
 import { toJson } from '../format.js';
 

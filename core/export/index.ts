@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { blocksOf, dateOf, textOf, type Event, type StoredEvent } from '../event.js';
-import type { Store } from '../store.js';
-import { CLAUDE_FORMAT, fromBlocks, rebuildClaude } from '../import/claude.js';
-import { CODEX_FORMAT, rebuildCodex } from '../import/codex.js';
-import { toJson } from '../import/jsonl.js';
+import { blocksOf, dateOf, textOf, type Event, type StoredEvent } from '../event/event.js';
+import type { Store } from '../store/store.js';
+import { CLAUDE_FORMAT, fromBlocks, rebuildClaude } from '../formats/claude/claude.js';
+import { CODEX_FORMAT, rebuildCodex } from '../formats/codex/codex.js';
+import { toJson } from '../formats/jsonl.js';
 
 /**
  * A timeline as a session file of Claude Code or Codex. An event imported from that format gives back

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dateOf } from '../event.js';
-import type { Store } from '../store.js';
+import { dateOf } from '../event/event.js';
+import type { Store } from '../store/store.js';
 import { claudeProjectsDir, codexSessionsDir } from '../import/index.js';
 import { exportEvents, toJsonl, uuidFrom, type ExportFormat } from './index.js';
 

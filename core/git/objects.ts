@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
-import { PackSet } from './pack.js';
-import { unwrapStored } from './packformat.js';
-import { compactPacks, deflate, writePack } from './packwriter.js';
+import { PackSet } from './pack/reader.js';
+import { unwrapStored } from './pack/format.js';
+import { compactPacks, deflate, writePack } from './pack/writer.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { importFiles, type Format, type ImportSummary } from './index.js';
-import type { ImportWarning, ParsedPrefix } from './jsonl.js';
+import type { ImportWarning, ParsedPrefix } from '../formats/jsonl.js';
 import type { ApplyCache } from './plan.js';
 
 export interface FollowOptions {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Store } from '../store.js';
-import { planClaude } from './claude.js';
-import { planCodex } from './codex.js';
-import type { ImportWarning, ReadOptions } from './jsonl.js';
+import type { Store } from '../store/store.js';
+import { planClaude } from '../formats/claude/claude.js';
+import { planCodex } from '../formats/codex/codex.js';
+import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
 import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.js';
 
 export type Format = 'claude' | 'codex';

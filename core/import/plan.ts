@@ -1,9 +1,9 @@
-import { cidOf, type CID } from '../cid.js';
-import { encode, type IpldValue } from '../codec.js';
-import { eventRecord } from '../event.js';
+import { cidOf, type CID } from '../codec/cid.js';
+import { encode, type IpldValue } from '../codec/dagcbor.js';
+import { eventRecord } from '../event/event.js';
 import { AgentlogError } from '../errors.js';
-import type { Appended, EventInput, Store } from '../store.js';
-import type { ImportWarning } from './jsonl.js';
+import type { Appended, EventInput, Store } from '../store/store.js';
+import type { ImportWarning } from '../formats/jsonl.js';
 
 /**
  * What an import will write: timelines, each the full list of its events from genesis on. A fork

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cidOf, parseCid, shortCid } from '../cid.js';
+import { cidOf, parseCid, shortCid } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import { parseCommit, trailers } from '../git/commit.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import { parseTree } from '../git/tree.js';
-import { eventPath, EVENTS_DIR, Store, TRAILER_EVENT, TRAILER_SEQ, type CommitInfo, type StoreOptions } from '../store.js';
+import { eventPath, EVENTS_DIR, Store, TRAILER_EVENT, TRAILER_SEQ, type CommitInfo, type StoreOptions } from '../store/store.js';
 import { remoteError, type Progress } from './http.js';
 import { addRemote, getRemote, normalizeUrl, type Remote } from './remotes.js';
 import { transportFor, type PushUpdate, type Transport } from './transport.js';

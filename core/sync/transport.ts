@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
-import { buildPack, type ReadObject } from './pack-write.js';
-import { indexPack } from './pack-index.js';
+import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
+import { indexPack } from '../git/pack/indexPack.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
 export interface PushUpdate {

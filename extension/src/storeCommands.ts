@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
 import { listRemotes } from '../../core/sync/remotes.js';
 import { pull, push, type SyncReport } from '../../core/sync/sync.js';
-import type { VerifyResult } from '../../core/verify.js';
+import type { VerifyResult } from '../../core/timeline/verify.js';
 import { openStore } from './storeReader.js';
 
 export async function verifyStore(dir: string, out: vscode.OutputChannel, extensionPath: string): Promise<VerifyResult[]> {

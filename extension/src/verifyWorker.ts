@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Store } from '../../core/index.js';
-import { verifyTimeline } from '../../core/verify.js';
+import { verifyTimeline } from '../../core/timeline/verify.js';
 
 const { dir } = workerData as { dir: string };
 const store = Store.open(dir);

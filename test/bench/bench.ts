@@ -15,8 +15,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Store, eventPath, type StoreOptions } from '../../core/store.js';
-import { encode } from '../../core/codec.js';
+import { Store, eventPath, type StoreOptions } from '../../core/store/store.js';
+import { encode } from '../../core/codec/dagcbor.js';
 import { makeEvents } from './events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

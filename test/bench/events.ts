@@ -1,4 +1,4 @@
-import type { EventInput } from '../../core/store.js';
+import type { EventInput } from '../../core/store/store.js';
 
 /** mulberry32: a small deterministic generator, good enough to spread sizes. */
 export function mulberry32(seed: number): () => number {

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import isogit from 'isomorphic-git';
 import isoHttp from 'isomorphic-git/http/node';
-import { Store } from '../../core/store.js';
+import { Store } from '../../core/store/store.js';
 import { addRemote } from '../../core/sync/remotes.js';
 import { clone, pull, push } from '../../core/sync/sync.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';

@@ -1,4 +1,4 @@
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/store.js';
 
 /**
  * Another writer moves `ref` just as `store` first publishes to it, for real: the first

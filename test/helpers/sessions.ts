@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Store } from '../../core/store.js';
+import { Store } from '../../core/store/store.js';
 import { tmpdir } from './tmp.js';
 
 /** The project's own small session fixtures (test/fixtures/). */

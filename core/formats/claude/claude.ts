@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { IpldValue } from '../codec.js';
-import { oneLine } from '../event.js';
-import type { EventInput } from '../store.js';
-import { deepEqual, parseTs, readJsonl, type ImportWarning, type JsonLine, type ReadOptions } from './jsonl.js';
-import type { Plan, PlannedTimeline } from './plan.js';
+import type { IpldValue } from '../../codec/dagcbor.js';
+import { oneLine } from '../../event/event.js';
+import type { EventInput } from '../../store/store.js';
+import { deepEqual, parseTs, readJsonl, type ImportWarning, type JsonLine, type ReadOptions } from '../jsonl.js';
+import type { Plan, PlannedTimeline } from '../../import/plan.js';
 
 /**
  * Claude Code sessions (`~/.claude/projects/<encoded cwd>/<session id>.jsonl`, subagents in

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from '../git/packformat.js';
-import { AgentlogError } from '../errors.js';
-import { parseCommit } from '../git/commit.js';
-import type { GitObject, ObjectType } from '../git/objects.js';
-import { parseTree } from '../git/tree.js';
+import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
+import { AgentlogError } from '../../errors.js';
+import { parseCommit } from '../commit.js';
+import type { GitObject, ObjectType } from '../objects.js';
+import { parseTree } from '../tree.js';
 
 /** Reads one object (loose or packed); throws when it is missing. */
 export type ReadObject = (oid: string) => GitObject;

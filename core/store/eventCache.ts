@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { cidFromBytes, type CID } from './cid.js';
-import type { Latin1Source } from './codec.js';
+import { cidFromBytes, type CID } from '../codec/cid.js';
+import type { Latin1Source } from '../codec/dagcbor.js';
 
 /**
  * A derived, rebuildable cache of a timeline's events: `.git/agentlog/cache/<commit>.events` holds

@@ -1,7 +1,7 @@
-import { CID } from './cid.js';
-import { AgentlogError } from './errors.js';
-import type { Store } from './store.js';
-import { timelineRef } from './git/refs.js';
+import { CID } from '../codec/cid.js';
+import { AgentlogError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { timelineRef } from '../git/refs.js';
 
 /** What a REV names: a commit, and the timeline it was found on (when there is one). */
 export interface Resolved {

@@ -1,7 +1,7 @@
-import { cidOf } from './cid.js';
-import { AgentlogError } from './errors.js';
-import type { TreeEntry } from './git/tree.js';
-import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, type CommitInfo, type Store } from './store.js';
+import { cidOf } from '../codec/cid.js';
+import { AgentlogError } from '../errors.js';
+import type { TreeEntry } from '../git/tree.js';
+import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, type CommitInfo, type Store } from '../store/store.js';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {

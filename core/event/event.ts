@@ -1,6 +1,6 @@
-import { CID, cidOf } from './cid.js';
-import { decode, encode, type IpldValue, type Latin1Source } from './codec.js';
-import { AgentlogError } from './errors.js';
+import { CID, cidOf } from '../codec/cid.js';
+import { decode, encode, type IpldValue, type Latin1Source } from '../codec/dagcbor.js';
+import { AgentlogError } from '../errors.js';
 
 export const EVENT_VERSION = 1;
 

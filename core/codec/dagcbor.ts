@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { Encoder, Tag } from 'cbor-x';
 import { CID, cidFromBytes } from './cid.js';
-import { AgentlogError } from './errors.js';
+import { AgentlogError } from '../errors.js';
 
 /**
  * DAG-CBOR, the IPLD strict profile: one value, one encoding.

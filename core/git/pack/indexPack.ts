@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
-import { AgentlogError } from '../errors.js';
-import { ObjectStore } from '../git/objects.js';
-import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from '../git/packformat.js';
-import { writeAtomically } from '../git/packwriter.js';
+import { AgentlogError } from '../../errors.js';
+import { ObjectStore } from '../objects.js';
+import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
+import { writeAtomically } from './writer.js';
 
 export interface IndexedPack {
   /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { decode, encode, type IpldValue } from '../codec.js';
-import { oneLine, textOf } from '../event.js';
-import type { EventInput } from '../store.js';
-import { deepEqual, parseTs, readJsonl, type ImportWarning, type ReadOptions } from './jsonl.js';
-import type { Plan } from './plan.js';
+import { decode, encode, type IpldValue } from '../../codec/dagcbor.js';
+import { oneLine, textOf } from '../../event/event.js';
+import type { EventInput } from '../../store/store.js';
+import { deepEqual, parseTs, readJsonl, type ImportWarning, type ReadOptions } from '../jsonl.js';
+import type { Plan } from '../../import/plan.js';
 
 /**
  * Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`) as one timeline,

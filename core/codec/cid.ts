@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
-import { AgentlogError } from './errors.js';
+import { AgentlogError } from '../errors.js';
 import { sha256 } from './hash.js';
 
 export { CID };

@@ -1,6 +1,6 @@
 import { CID } from './cid.js';
-import type { IpldValue } from './codec.js';
-import { AgentlogError } from './errors.js';
+import type { IpldValue } from './dagcbor.js';
+import { AgentlogError } from '../errors.js';
 
 /**
  * DAG-JSON: JSON for the IPLD data model. `{"/": "<cid>"}` is a link, `{"/": {"bytes": "<base64>"}}`

@@ -1,4 +1,4 @@
-import { blocksOf, oneLine, textOf, type StoredEvent } from './event.js';
+import { blocksOf, oneLine, textOf, type StoredEvent } from '../event/event.js';
 
 /**
  * The transcript as a person reads it, as plain text: who spoke, what they said, tool calls and

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CID, parseCid } from './cid.js';
-import type { IpldValue } from './codec.js';
-import { EventCache } from './cache.js';
-import { AgentlogError } from './errors.js';
-import { actorOf, eventRecord, openEvent, sealEvent, summarize, type Event, type StoredEvent } from './event.js';
-import { parseCommit, serializeCommit, trailers, type Commit } from './git/commit.js';
-import { ObjectStore, type PackObject } from './git/objects.js';
-import { commonDir, enclosingWorkTree, findGitDir, readConfig } from './git/repo.js';
-import { Refs, timelineRef, type Warn } from './git/refs.js';
-import { parseTree, serializeTree, type TreeEntry } from './git/tree.js';
+import { CID, parseCid } from '../codec/cid.js';
+import type { IpldValue } from '../codec/dagcbor.js';
+import { EventCache } from './eventCache.js';
+import { AgentlogError } from '../errors.js';
+import { actorOf, eventRecord, openEvent, sealEvent, summarize, type Event, type StoredEvent } from '../event/event.js';
+import { parseCommit, serializeCommit, trailers, type Commit } from '../git/commit.js';
+import { ObjectStore, type PackObject } from '../git/objects.js';
+import { commonDir, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
+import { Refs, timelineRef, type Warn } from '../git/refs.js';
+import { parseTree, serializeTree, type TreeEntry } from '../git/tree.js';
 
 /** What a caller gives to append: an event without `v`, `seq` and `prev` (the store sets them). */
 export type EventInput = { kind: string; ts?: number; [key: string]: IpldValue | undefined };

@@ -1,4 +1,4 @@
-import type { Store } from './store.js';
+import type { Store } from '../store/store.js';
 
 /** A timeline-name slug from a title: lowercase words joined by "-", at most 40 characters. */
 export function slug(text: string): string {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import type { GitObject } from './objects.js';
-import { corrupt } from './objects.js';
-import { applyDelta, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './packformat.js';
+import type { GitObject } from '../objects.js';
+import { corrupt } from '../objects.js';
+import { applyDelta, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
 
 const WINDOW = 4096;
 

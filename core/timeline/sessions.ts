@@ -1,5 +1,5 @@
-import type { Event } from './event.js';
-import type { Store } from './store.js';
+import type { Event } from '../event/event.js';
+import type { Store } from '../store/store.js';
 
 /** One timeline as `ls` shows it. */
 export interface TimelineInfo {
