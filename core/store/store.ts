@@ -6,7 +6,7 @@ import { EventCache } from './eventCache.js';
 import { AgentlogError } from '../errors.js';
 import { actorOf, eventRecord, openEvent, sealEvent, summarize, type Event, type StoredEvent } from '../event/event.js';
 import { parseCommit, serializeCommit, trailers, type Commit } from '../git/commit.js';
-import { ObjectStore, type PackObject } from '../git/objects.js';
+import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js';
 import { commonDir, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef, type Warn } from '../git/refs.js';
 import { parseTree, serializeTree, type TreeEntry } from '../git/tree.js';
@@ -192,6 +192,59 @@ export class Store {
   }
 
   // -------------------------------------------------------------------------------------------------
+  // Refs and objects, for sync and readers (the store's own ObjectStore and Refs stay behind these)
+
+  /** The commit a ref points at (a full ref name, e.g. `refs/remotes/origin/x`), or undefined. */
+  readRef(ref: string): string | undefined {
+    return this.refs.read(ref);
+  }
+
+  /** Every ref under `prefix`: full name → commit. */
+  listRefs(prefix: string): Map<string, string> {
+    return this.refs.list(prefix);
+  }
+
+  /** Remove a ref if it still points at `expected` (git's protocol); false when it had moved. */
+  deleteRef(ref: string, expected: string): Promise<boolean> {
+    return this.refs.delete(ref, expected);
+  }
+
+  /** What HEAD names: the ref it is attached to, and the commit it resolves to. */
+  head(): { symbolic?: string; oid?: string } {
+    return this.refs.head();
+  }
+
+  /**
+   * Move a ref from `expected` (undefined: it must not exist) to `next` by compare-and-swap; false
+   * when it had moved. The detach-HEAD rule, stated once: when HEAD is attached to this ref and the
+   * ref is at `expected`, HEAD is first detached there, so a checked-out working tree stays clean.
+   */
+  async moveRef(ref: string, expected: string | undefined, next: string): Promise<boolean> {
+    if (expected !== undefined && this.refs.headSymbolic() === ref && this.refs.read(ref) === expected) await this.refs.detachHead(expected);
+    return this.refs.compareAndSwap(ref, expected, next);
+  }
+
+  /** True when the object database holds `oid`. */
+  hasObject(oid: string): boolean {
+    return this.objects.has(oid);
+  }
+
+  /** A raw git object, whatever its type. */
+  readGitObject(oid: string): GitObject {
+    return this.objects.read(oid);
+  }
+
+  /** The store's objects/ folder (where received packs are installed). */
+  get objectsDir(): string {
+    return this.objects.objectsDir;
+  }
+
+  /** Look again for packs another process or a fetch added. */
+  refreshPacks(): void {
+    this.objects.refreshPacks();
+  }
+
+  // -------------------------------------------------------------------------------------------------
   // Timelines
 
   /** Every timeline: name → tip commit, sorted by name. */
@@ -325,9 +378,7 @@ export class Store {
         }
         if (done.length) {
           this.writeObjects(objects);
-          const head = this.refs.headSymbolic();
-          if (head === ref && this.refs.read(ref) === tip.commit) await this.refs.detachHead(tip.commit);
-          if (!(await this.refs.compareAndSwap(ref, tip.commit, cur.commit))) {
+          if (!(await this.moveRef(ref, tip.commit, cur.commit))) {
             this.tips.delete(ref);
             if (attempt > 10_000) throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up appending`, { name });
             continue;

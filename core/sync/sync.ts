@@ -55,27 +55,27 @@ export interface SyncOptions {
  * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
  */
 export async function fetchRemote(store: Store, remote: Remote, transport: Transport, opts: SyncOptions = {}): Promise<Map<string, string>> {
-  sweepQuarantines(path.join(store.objects.gitDir, 'agentlog', 'tmp'));
-  const quarantine = path.join(store.objects.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
+  sweepQuarantines(path.join(store.gitDir, 'agentlog', 'tmp'));
+  const quarantine = path.join(store.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
   fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
   try {
-    const heads = await transport.fetch({ objectsDir: store.objects.objectsDir, has: (oid) => store.objects.has(oid), haves: haves(store, remote.name) }, quarantine, opts.progress);
+    const heads = await transport.fetch({ objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) }, quarantine, opts.progress);
     const fetched = new ObjectStore(quarantine);
-    const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.objects.read(oid));
+    const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
     checkAgentlogHeads(read, heads, transport.url);
     installPacks(quarantine, store);
     for (const [name, oid] of heads) {
       const ref = `refs/remotes/${remote.name}/${name}`;
       for (let i = 0; i < 10; i++) {
-        const cur = store.refs.read(ref);
-        if (cur === oid || (await store.refs.compareAndSwap(ref, cur, oid))) break;
+        const cur = store.readRef(ref);
+        if (cur === oid || (await store.moveRef(ref, cur, oid))) break;
       }
     }
     // A timeline the remote no longer has: its remote-tracking ref goes (git fetch --prune). The
     // local timeline of that name, if any, stays.
     const prefix = `refs/remotes/${remote.name}/`;
-    for (const [ref, oid] of store.refs.list(prefix)) {
-      if (!heads.has(ref.slice(prefix.length))) await store.refs.delete(ref, oid);
+    for (const [ref, oid] of store.listRefs(prefix)) {
+      if (!heads.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid);
     }
     return heads;
   } finally {
@@ -86,7 +86,7 @@ export async function fetchRemote(store: Store, remote: Remote, transport: Trans
 /** The commits to tell a remote we hold: every tip, and for each timeline a few ancestors (1, 2, 4, 8… back). */
 function haves(store: Store, remoteName: string): string[] {
   const out = new Set<string>();
-  const tracking = new Set(store.refs.list(`refs/remotes/${remoteName}/`).values());
+  const tracking = new Set(store.listRefs(`refs/remotes/${remoteName}/`).values());
   for (const oid of tracking) out.add(oid);
   for (const tip of store.timelines().values()) {
     out.add(tip);
@@ -170,7 +170,7 @@ export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
 /** Move fetched packs into the store: each `.pack` before its `.idx` (readers look for the .idx). */
 function installPacks(quarantine: string, store: Store): void {
   const from = path.join(quarantine, 'objects', 'pack');
-  const to = path.join(store.objects.objectsDir, 'pack');
+  const to = path.join(store.objectsDir, 'pack');
   fs.mkdirSync(to, { recursive: true });
   const names = fs.readdirSync(from);
   for (const ext of ['.pack', '.rev', '.idx']) {
@@ -185,13 +185,13 @@ function installPacks(quarantine: string, store: Store): void {
     if (!/^[0-9a-f]{2}$/.test(dir)) continue;
     for (const f of fs.readdirSync(path.join(objects, dir))) {
       const oid = dir + f;
-      if (!store.objects.has(oid)) {
-        fs.mkdirSync(path.join(store.objects.objectsDir, dir), { recursive: true });
-        fs.renameSync(path.join(objects, dir, f), path.join(store.objects.objectsDir, dir, f));
+      if (!store.hasObject(oid)) {
+        fs.mkdirSync(path.join(store.objectsDir, dir), { recursive: true });
+        fs.renameSync(path.join(objects, dir, f), path.join(store.objectsDir, dir, f));
       }
     }
   }
-  store.objects.refreshPacks();
+  store.refreshPacks();
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ function parentOf(store: Store, info: CommitInfo): CommitInfo | undefined {
 
 /** True when `a` is `b` or lies on `b`'s first-parent history (timelines are linear). */
 export function isAncestor(store: Store, a: string, b: string): boolean {
-  if (!store.objects.has(a)) return false;
+  if (!store.hasObject(a)) return false;
   const seqA = store.commitInfo(a).seq;
   for (const c of store.history(b)) {
     if (c.oid === a) return true;
@@ -244,26 +244,21 @@ export function forkName(store: Store, name: string, local: string, remote: stri
   return `${name}-${shortCid(cidOf(eventBytesAt(store, local, seq)))}`;
 }
 
-async function detachIfCheckedOut(store: Store, ref: string, oid: string): Promise<void> {
-  const head = store.refs.head();
-  if (head.symbolic === ref && head.oid === oid) await store.refs.detachHead(oid);
-}
-
 /** Put the diverged local tip `local` under its fork name; returns the name. */
 async function keepFork(store: Store, name: string, local: string, remote: string): Promise<string> {
   const base = forkName(store, name, local, remote);
   for (let i = 1; i < 100; i++) {
     const candidate = i === 1 ? base : `${base}-${i}`;
     const ref = `refs/heads/${candidate}`;
-    const existing = store.refs.read(ref);
+    const existing = store.readRef(ref);
     if (!existing) {
-      if (await store.refs.compareAndSwap(ref, undefined, local)) return candidate;
+      if (await store.moveRef(ref, undefined, local)) return candidate;
       i--; // created meanwhile: look again
       continue;
     }
     if (existing === local || isAncestor(store, local, existing)) return candidate;
     if (isAncestor(store, existing, local)) {
-      if (await store.refs.compareAndSwap(ref, existing, local)) return candidate;
+      if (await store.moveRef(ref, existing, local)) return candidate;
       i--;
       continue;
     }
@@ -280,21 +275,19 @@ async function keepFork(store: Store, name: string, local: string, remote: strin
 export async function adopt(store: Store, name: string, remote: string): Promise<TimelineResult> {
   const ref = `refs/heads/${name}`;
   for (let attempt = 0; attempt < 100; attempt++) {
-    const local = store.refs.read(ref);
+    const local = store.readRef(ref);
     if (!local) {
-      if (await store.refs.compareAndSwap(ref, undefined, remote)) return { name, status: 'new', new: remote };
+      if (await store.moveRef(ref, undefined, remote)) return { name, status: 'new', new: remote };
       continue;
     }
     if (local === remote) return { name, status: 'up-to-date' };
     if (isAncestor(store, remote, local)) return { name, status: 'ahead' };
     if (isAncestor(store, local, remote)) {
-      await detachIfCheckedOut(store, ref, local);
-      if (await store.refs.compareAndSwap(ref, local, remote)) return { name, status: 'fast-forwarded', old: local, new: remote };
+      if (await store.moveRef(ref, local, remote)) return { name, status: 'fast-forwarded', old: local, new: remote };
       continue;
     }
     const fork = await keepFork(store, name, local, remote);
-    await detachIfCheckedOut(store, ref, local);
-    if (await store.refs.compareAndSwap(ref, local, remote)) {
+    if (await store.moveRef(ref, local, remote)) {
       await store.recordFork(fork, name);
       return { name, status: 'forked', fork, old: local, new: remote };
     }
@@ -339,8 +332,8 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     let remoteHeads = await transport.heads('push');
     // Anything on the remote we do not hold is fetched first: it is checked to be agentlog
     // timelines, and diverged timelines need it.
-    const read = (oid: string) => store.objects.read(oid);
-    if ([...remoteHeads.values()].some((oid) => !store.objects.has(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts);
+    const read = (oid: string) => store.readGitObject(oid);
+    if ([...remoteHeads.values()].some((oid) => !store.hasObject(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts);
     else checkAgentlogHeads(read, remoteHeads, transport.url);
 
     const updates: PushUpdate[] = [];
@@ -367,7 +360,7 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       settled = true;
       break;
     }
-    const haveOids = [...remoteHeads.values()].filter((oid) => store.objects.has(oid));
+    const haveOids = [...remoteHeads.values()].filter((oid) => store.hasObject(oid));
     const { results: answer, stats } = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);
     sent.objects += stats.objects;
     sent.bytes += stats.bytes;
@@ -381,8 +374,8 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       const prev = results.get(u.name);
       if (prev?.status !== 'forked') results.set(u.name, { name: u.name, status: 'pushed', old: u.old, new: u.next });
       const tracking = `refs/remotes/${remote.name}/${u.name}`;
-      const cur = store.refs.read(tracking);
-      if (cur !== u.next) await store.refs.compareAndSwap(tracking, cur, u.next);
+      const cur = store.readRef(tracking);
+      if (cur !== u.next) await store.moveRef(tracking, cur, u.next);
     }
     settled = !refused.size;
   }

@@ -16,7 +16,7 @@ export interface Resolved {
  */
 export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   if (rev === 'HEAD') {
-    const head = store.refs.head();
+    const head = store.head();
     if (!head.oid) {
       throw new AgentlogError(
         'E_REV',

@@ -55,7 +55,7 @@ export class PanelController {
   ) {
     this.reader = new TimelineReader(store, timeline);
     this.viewSeq = seq;
-    this.headOid = store.refs.head().oid;
+    this.headOid = store.head().oid;
   }
 
   get name(): string {
@@ -131,7 +131,7 @@ export class PanelController {
 
   /** The store changed (a ref moved): show new events, follow a moved HEAD. */
   refresh(): void {
-    const head = this.store.refs.head();
+    const head = this.store.head();
     if (head.oid !== this.headOid) {
       this.headOid = head.oid;
       if (this.followHead(head)) return;

@@ -45,7 +45,7 @@ export class StoreWatcher {
 
   private signature(): string {
     try {
-      const head = this.store.refs.head();
+      const head = this.store.head();
       return JSON.stringify([head.symbolic ?? '', head.oid ?? '', [...this.store.timelines()]]);
     } catch (e) {
       return `error:${(e as Error).message}`;
