@@ -6,6 +6,7 @@
  * uses core/formats/ (records → events, where the agents keep their files) and the store; nothing in
  * formats or export imports it.
  */
+
 import type { Store } from '../store/store.js';
 import type { AgentFormat } from '../formats/index.js';
 import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
