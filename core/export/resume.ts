@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dateOf } from '../event/event.js';
 import type { Store } from '../store/store.js';
-import { claudeProjectsDir, codexSessionsDir } from '../import/index.js';
-import { exportEvents, toJsonl, uuidFrom, type ExportFormat } from './index.js';
+import { claudeSessionFile } from '../formats/claude/paths.js';
+import { codexRolloutFile, findCodexRollout } from '../formats/codex/paths.js';
+import { uuidFrom } from '../formats/uuidFrom.js';
+import { exportEvents, toJsonl, type ExportFormat } from './index.js';
 
 export interface ResumePlan {
   agent: ExportFormat;
@@ -19,11 +20,6 @@ export interface ResumePlan {
 
 /** A session id that is safe as a file name and as a command argument. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** Claude Code's folder name for a project: the absolute cwd with every non-alphanumeric as "-". */
-export function claudeProjectName(cwd: string): string {
-  return cwd.replace(/[^A-Za-z0-9]/g, '-');
-}
 
 /**
  * Write the session of `commit` where the agent looks for it and say how to resume it. The session
@@ -48,7 +44,7 @@ export function prepareResume(
   // command, so one that could leave the agent's folder ("../..") or read as an option ("--x") is
   // replaced by a new id like any other.
   const safeId = SAFE_ID.test(sessionId);
-  let file = safeId ? ((agent === 'codex' ? findCodexFile(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env)) : '';
+  let file = safeId ? ((agent === 'codex' ? findCodexRollout(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env)) : '';
   let newId = false;
   const existing = safeId ? readIf(file) : undefined;
   if (!isTip || !safeId || (existing !== undefined && existing !== text)) {
@@ -66,29 +62,6 @@ export function prepareResume(
   return { agent, sessionId, file, cwd, command, newId };
 }
 
-/** A rollout already on this machine for a Codex session id (Codex names files by local time). */
-function findCodexFile(id: string, env: NodeJS.ProcessEnv): string | undefined {
-  const root = codexSessionsDir(env);
-  const suffix = `-${id}.jsonl`;
-  const walk = (dir: string, depth: number): string | undefined => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return undefined;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && depth > 0) {
-        const hit = walk(p, depth - 1);
-        if (hit) return hit;
-      } else if (e.isFile() && e.name.endsWith(suffix)) return p;
-    }
-    return undefined;
-  };
-  return walk(root, 3);
-}
-
 function readIf(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -99,12 +72,7 @@ function readIf(file: string): string | undefined {
 
 /** Where the agent keeps a session file: Claude by project folder, Codex by date. */
 export function sessionFile(agent: ExportFormat, sessionId: string, ts: number, cwd: string, env: NodeJS.ProcessEnv): string {
-  if (agent === 'claude') return path.join(claudeProjectsDir(env), claudeProjectName(cwd), `${sessionId}.jsonl`);
-  const d = dateOf(ts);
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  const day = path.join(String(d.getUTCFullYear()), p2(d.getUTCMonth() + 1), p2(d.getUTCDate()));
-  const stamp = `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}-${p2(d.getUTCMinutes())}-${p2(d.getUTCSeconds())}`;
-  return path.join(codexSessionsDir(env), day, `rollout-${stamp}-${sessionId}.jsonl`);
+  return agent === 'claude' ? claudeSessionFile(sessionId, cwd, env) : codexRolloutFile(sessionId, ts, env);
 }
 
 /** Quote a command for a POSIX shell, for printing. */

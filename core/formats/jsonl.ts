@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { dateOf } from '../event/event.js';
 
 /** One parsed line of a JSONL session file; `line` counts from 1 as an editor shows it. */
 export interface JsonLine {
@@ -133,6 +134,11 @@ export function parseTs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const t = Date.parse(value);
   return Number.isFinite(t) ? t : undefined;
+}
+
+/** An ISO timestamp, as the agents write them, from milliseconds since the epoch (parseTs backwards). */
+export function isoTs(ts: number): string {
+  return dateOf(ts).toISOString();
 }
 
 /** Deep equality of JSON-like values (key order ignored; bigint and number compared by value). */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store.js';
+import { claudeSubagentsDir } from '../formats/claude/paths.js';
 import { importFiles, type Format, type ImportSummary } from './index.js';
 import type { ImportWarning, ParsedPrefix } from '../formats/jsonl.js';
 import type { ApplyCache } from './plan.js';
@@ -83,7 +84,7 @@ function signature(format: Format, file: string): string {
     return '';
   }
   if (format === 'claude') {
-    const dir = path.join(path.dirname(file), path.basename(file).replace(/\.jsonl$/, ''), 'subagents');
+    const dir = claudeSubagentsDir(file);
     try {
       for (const f of fs.readdirSync(dir).sort()) {
         const st = fs.statSync(path.join(dir, f));

@@ -1,13 +1,22 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+/**
+ * core/import/ owns importing agents' session files into the store: finding them on this machine
+ * (defaultSessionFiles.ts), planning which timelines and events a file makes (planClaude.ts,
+ * planCodex.ts), writing a plan, skipping what is there (plan.ts: applyPlan), and following files while
+ * an agent writes them (follow.ts). This file is the entry: importFiles. Imports go one way: import
+ * uses core/formats/ (records → events, where the agents keep their files) and the store; nothing in
+ * formats or export imports it.
+ */
+
 import type { Store } from '../store/store.js';
-import { planClaude } from '../formats/claude/claude.js';
-import { planCodex } from '../formats/codex/codex.js';
+import type { AgentFormat } from '../formats/index.js';
 import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
 import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.js';
+import { planClaude } from './planClaude.js';
+import { planCodex } from './planCodex.js';
 
-export type Format = 'claude' | 'codex';
+export { defaultSessionFiles } from './defaultSessionFiles.js';
+
+export type Format = AgentFormat;
 
 export interface ImportOptions extends ReadOptions {
   warn?: (w: ImportWarning) => void;
@@ -131,67 +140,5 @@ function unstorable(v: unknown, depth: number): string | undefined {
     }
     default:
       return `a ${typeof v}`;
-  }
-}
-
-/** Where each agent keeps its sessions on this machine. */
-export function claudeProjectsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude'), 'projects');
-}
-
-export function codexSessionsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), 'sessions');
-}
-
-/**
- * The session files in the agent's default location, main files only (a Claude Code main file brings
- * its subagents), leaving out those in `known`. With `within`, only sessions whose recorded cwd lies
- * in that folder.
- */
-export function defaultSessionFiles(format: Format, env: NodeJS.ProcessEnv, within?: string, known: Set<string> = new Set()): string[] {
-  const root = format === 'claude' ? claudeProjectsDir(env) : codexSessionsDir(env);
-  const files: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && depth > 0) walk(p, depth - 1);
-      else if (e.isFile() && e.name.endsWith('.jsonl')) files.push(p);
-    }
-  };
-  // Claude: projects/<encoded cwd>/<id>.jsonl (subagents come with their main file); Codex: YYYY/MM/DD.
-  walk(root, format === 'claude' ? 1 : 3);
-  const main = (format === 'claude' ? files.filter((f) => path.dirname(path.dirname(f)) === root) : files).filter((f) => !known.has(f));
-  if (!within) return main;
-  const inside = path.resolve(within);
-  return main.filter((f) => {
-    const cwd = recordedCwd(f);
-    return cwd !== undefined && (cwd === inside || cwd.startsWith(inside + path.sep));
-  });
-}
-
-/** The cwd a session file records (first 64 KiB searched). */
-function recordedCwd(file: string): string | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    for (const line of buf.toString('utf8', 0, n).split('\n')) {
-      try {
-        const v = JSON.parse(line) as Record<string, unknown>;
-        const cwd = typeof v.cwd === 'string' ? v.cwd : (v.payload as Record<string, unknown> | undefined)?.cwd;
-        if (typeof cwd === 'string') return cwd;
-      } catch {
-        // a partial last line of the window, or a bad line: look further
-      }
-    }
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
   }
 }

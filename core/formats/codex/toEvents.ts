@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import { decode, encode, type IpldValue } from '../../codec/dagcbor.js';
-import { oneLine, textOf } from '../../event/event.js';
+import { oneLine } from '../../event/event.js';
 import type { EventInput } from '../../store/store.js';
-import { deepEqual, parseTs, readJsonl, type ImportWarning, type ReadOptions } from '../jsonl.js';
-import type { Plan } from '../../import/plan.js';
+import { deepEqual, parseTs } from '../jsonl.js';
+import type { Source } from '../source.js';
+import { CODEX_FORMAT, type CodexLine, type CodexPayload, type CodexRecord } from './records.js';
+import { rebuildCodex, shownText } from './toRecords.js';
 
 /**
- * Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`) as one timeline,
- * `codex/<id>`, one event per record in file order:
+ * Codex rollout lines → events (import), one event per record in file order:
  *
  * - `session_meta` → the genesis (`session`), or a `codex.session_meta` event when not first;
  * - `response_item` message → `message` (text blocks), reasoning → assistant `message` with `thinking`
@@ -23,29 +24,32 @@ import type { Plan } from '../../import/plan.js';
  * reasoning summary's too: the event_msg's copy is left out and `source.sameAs` points back (events
  * before this one) to the event whose text it is, so it is stored once and shown once.
  */
-export const CODEX_FORMAT = 'codex';
 
-export function planCodex(file: string, warn: (w: ImportWarning) => void, options: ReadOptions = {}): Plan {
-  const abs = path.resolve(file);
-  const { lines } = readJsonl(abs, warn, options);
-  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(abs)?.[1];
+type Obj = Record<string, unknown>;
+
+/**
+ * The genesis of a rollout (`file`, its `lines`), the session's id, the session_meta line it came from
+ * (when first), and whether its title is settled: the title is the first message the person typed
+ * (event_msg user_message), looked for only before the model's first output, so it never changes as
+ * the file grows; follow mode waits until it is settled.
+ */
+export function codexGenesis(file: string, lines: readonly CodexLine[]): { id: string; genesis: EventInput; metaLine?: CodexLine; settled: boolean } {
+  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(file)?.[1];
   const metaLine = lines.length > 0 && lines[0].value.type === 'session_meta' ? lines[0] : undefined;
-  const meta = metaLine?.value.payload as Record<string, unknown> | undefined;
-  const id = (typeof meta?.id === 'string' ? meta.id : undefined) ?? idFromName ?? path.basename(abs).replace(/\.jsonl$/, '');
-  let ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
+  const meta = metaLine?.value.payload;
+  const id = (typeof meta?.id === 'string' ? meta.id : undefined) ?? idFromName ?? path.basename(file).replace(/\.jsonl$/, '');
+  const ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
   const genesis: EventInput = {
     kind: 'session',
     ts,
     agent: typeof meta?.cli_version === 'string' ? { name: 'codex', version: meta.cli_version } : { name: 'codex' },
-    origin: { format: CODEX_FORMAT, id, file: path.basename(abs) },
+    origin: { format: CODEX_FORMAT, id, file: path.basename(file) },
   };
   if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
-  // The title: the first message the person typed (event_msg user_message), looked for only before the
-  // model's first output, so it never changes as the file grows; follow mode waits until it is settled.
   let title: string | undefined;
   let settled = false;
   for (const l of lines) {
-    const p = (l.value.payload ?? {}) as Obj;
+    const p: CodexPayload = l.value.payload ?? {};
     if (l.value.type === 'event_msg' && p.type === 'user_message' && typeof p.message === 'string') {
       // The VS Code extension puts the editor's context first and the request after this heading.
       const request = p.message.split('## My request for Codex:');
@@ -58,25 +62,15 @@ export function planCodex(file: string, warn: (w: ImportWarning) => void, option
       break;
     }
   }
-  if (options.partialTail && !settled) return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [] };
   if (title) genesis.title = title;
   if (metaLine) genesis.source = { format: CODEX_FORMAT, record: metaLine.value as IpldValue };
-  const events: EventInput[] = [genesis];
-  const numbers: (number | undefined)[] = [metaLine?.line];
-  for (const l of metaLine ? lines.slice(1) : lines) {
-    ts = parseTs(l.value.timestamp) ?? ts;
-    events.push(codexEvent(l.value, ts, events));
-    numbers.push(l.line);
-  }
-  return { file: abs, format: CODEX_FORMAT, sessionId: id, timelines: [{ name: `codex/${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`, events, lines: numbers }] };
+  return { id, genesis, metaLine, settled };
 }
 
-type Obj = Record<string, unknown>;
-
 /** The event for one record; `before` are the events of the timeline so far (for `sameAs`). */
-export function codexEvent(record: Obj, ts: number, before: EventInput[]): EventInput {
+export function codexEvent(record: CodexRecord, ts: number, before: EventInput[]): EventInput {
   const type = typeof record.type === 'string' ? record.type : 'record';
-  const p = (record.payload && typeof record.payload === 'object' ? record.payload : {}) as Obj;
+  const p: CodexPayload = record.payload && typeof record.payload === 'object' ? record.payload : {};
   let e: EventInput;
   let rebuild: string | undefined;
   let sameAs: number | undefined;
@@ -136,61 +130,13 @@ export function codexEvent(record: Obj, ts: number, before: EventInput[]): Event
     // JSON.stringify gives for tool arguments).
     const stored = decode(encode({ ...e, source: source as IpldValue })) as Obj;
     const all = [...before, stored];
-    if (deepEqual(rebuildCodex(stored, stored.source as Obj, all, all.length - 1), record)) {
+    if (deepEqual(rebuildCodex(stored, stored.source as unknown as Source, all, all.length - 1), record)) {
       e.source = source as IpldValue;
       return e;
     }
   }
   e.source = { format: CODEX_FORMAT, record: record as IpldValue };
   return e;
-}
-
-/** The text an event shows: text blocks, or thinking blocks when there is no text. */
-function shownText(e: EventInput): string {
-  const text = textOf(e.content);
-  if (text) return text;
-  return Array.isArray(e.content)
-    ? (e.content as Obj[]).filter((b) => b.type === 'thinking').map((b) => b.thinking as string).join('\n')
-    : '';
-}
-
-/** The original record of an imported Codex event; `events` is the timeline, `index` this event's place. */
-export function rebuildCodex(e: Obj, source: Obj, events: Obj[], index: number): Obj {
-  const record = source.record as Obj;
-  const rule = source.rebuild;
-  if (typeof rule !== 'string') return record;
-  const p = { ...(record.payload as Obj) };
-  const content = (e.content ?? []) as Obj[];
-  const role = p.role;
-  switch (rule) {
-    case 'payload.content':
-      p.content = content.map((b) =>
-        b.type === 'text' && Object.keys(b).length === 2 ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text } : b,
-      );
-      break;
-    case 'payload.summary':
-      p.summary = content.map((b) => ({ type: 'summary_text', text: b.thinking }));
-      break;
-    case 'payload.arguments': {
-      const input = content[0]?.input as Obj | undefined;
-      p.arguments = input && '__raw' in input && Object.keys(input).length === 1 ? input.__raw : JSON.stringify(input);
-      break;
-    }
-    case 'payload.input':
-      p.input = (content[0]?.input as Obj | undefined)?.input;
-      break;
-    case 'payload.output':
-      p.output = content[0]?.content;
-      break;
-    case 'payload.message':
-    case 'payload.text':
-      if (typeof source.sameAs === 'number') p[rule.slice('payload.'.length)] = shownText(events[index - source.sameAs] as EventInput);
-      else p.message = e.summary;
-      break;
-    default:
-      return record;
-  }
-  return { ...record, payload: p };
 }
 
 function parseArgs(args: unknown): IpldValue {

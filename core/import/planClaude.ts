@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { IpldValue } from '../../codec/dagcbor.js';
-import { oneLine } from '../../event/event.js';
-import type { EventInput } from '../../store/store.js';
-import { deepEqual, parseTs, readJsonl, type ImportWarning, type JsonLine, type ReadOptions } from '../jsonl.js';
-import type { Plan, PlannedTimeline } from '../../import/plan.js';
+import type { IpldValue } from '../codec/dagcbor.js';
+import type { EventInput } from '../store/store.js';
+import { claudeSubagentsDir } from '../formats/claude/paths.js';
+import { CLAUDE_FORMAT, contentBlocks, firstText, isMessage, isTurn, recordTs, spawnedAgentId, type ClaudeLine, type ClaudeRecord } from '../formats/claude/records.js';
+import { claudeEvent, claudeGenesis, titleSettled } from '../formats/claude/toEvents.js';
+import { readJsonl, type ImportWarning, type ReadOptions } from '../formats/jsonl.js';
+import type { Plan, PlannedTimeline } from './plan.js';
 
 /**
- * Claude Code sessions (`~/.claude/projects/<encoded cwd>/<session id>.jsonl`, subagents in
- * `<session id>/subagents/agent-<id>.jsonl`) as timelines.
+ * The plan of importing a Claude Code session (`~/.claude/projects/<encoded cwd>/<session id>.jsonl`,
+ * subagents in `<session id>/subagents/agent-<id>.jsonl`): which timelines its records make. The event
+ * of each record and the genesis come from core/formats/claude/toEvents.ts.
  *
  * Records form a tree through `uuid`/`parentUuid` (`logicalParentUuid` bridges a compaction). A
  * timeline is one path from the root to a leaf of that tree, together with the records hanging off it
@@ -22,14 +25,15 @@ import type { Plan, PlannedTimeline } from '../../import/plan.js';
  * whose genesis `parent` names the timeline that started them and the Task call (`tool_use_id`, for
  * inline sidechains) or the agent id (subagent files; the main file's agent_progress records hold it).
  */
-export const CLAUDE_FORMAT = 'claude-code';
 
-interface Rec extends JsonLine {
+/** A record as planned: its line, the file it is in, its uuid and parent (when strings). */
+interface Rec extends ClaudeLine {
   file: string;
   uuid?: string;
   parent?: string;
 }
 
+/** Plan a main session file (with its subagent files unless `withSubagents` is false), or one subagent file. */
 export function planClaude(file: string, warn: (w: ImportWarning) => void, options: ReadOptions & { withSubagents?: boolean } = {}): Plan {
   const abs = path.resolve(file);
   const inSubagents = path.basename(path.dirname(abs)) === 'subagents';
@@ -56,7 +60,7 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
   // matched to its Task call by the prompt.
   const taskByPrompt = new Map<string, string>();
   for (const r of main) {
-    for (const b of blocks(r.value)) {
+    for (const b of contentBlocks(r.value)) {
       if (b.type === 'tool_use' && b.input && typeof (b.input as Record<string, unknown>).prompt === 'string') {
         taskByPrompt.set((b.input as Record<string, unknown>).prompt as string, b.id as string);
       }
@@ -68,8 +72,8 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
   // written, so the link does not depend on how much of the file has been read.
   const spawned = new Map<Rec, string>();
   for (const r of main) {
-    const agentId = (r.value.toolUseResult as Record<string, unknown> | undefined)?.agentId;
-    if (typeof agentId === 'string') spawned.set(r, `${base}.agent-${safeName(agentId)}`);
+    const agentId = spawnedAgentId(r.value);
+    if (agentId !== undefined) spawned.set(r, `${base}.agent-${safeName(agentId)}`);
   }
   const sides: { group: Rec[]; name: string; link: Record<string, IpldValue> }[] = [];
   for (const group of splitRoots(side)) {
@@ -82,18 +86,18 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     const name = `${base}.side-${(root.uuid ?? `line${root.line}`).slice(0, 8)}`;
     sides.push({ group, name, link });
     if (toolUse) {
-      const result = main.find((r) => r.line > root.line && blocks(r.value).some((b) => b.type === 'tool_result' && b.tool_use_id === toolUse));
+      const result = main.find((r) => r.line > root.line && contentBlocks(r.value).some((b) => b.type === 'tool_result' && b.tool_use_id === toolUse));
       if (result && !spawned.has(result)) spawned.set(result, name);
     }
   }
-  planTree(main, mainName, genesisFor(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
+  planTree(main, mainName, claudeGenesis(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
   for (const { group, name, link } of sides) {
-    planTree(group, name, genesisFor(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
+    planTree(group, name, claudeGenesis(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
   }
 
   // Subagent files (Claude Code 2.x), linked through the main file's agent_progress records.
   if (options.withSubagents !== false) {
-    const dir = path.join(path.dirname(abs), stem, 'subagents');
+    const dir = claudeSubagentsDir(abs);
     let files: string[] = [];
     try {
       files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
@@ -115,13 +119,14 @@ function planSubagent(file: string, base: string, stem: string, mainUuids: Set<s
   const link: Record<string, IpldValue> = { timeline: base, agentId: agent };
   const first = sub.find((r) => r.uuid);
   if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
-  planTree(sub, `${base}.agent-${safeName(agent)}`, genesisFor(sub, `${stem}/subagents/${path.basename(file)}`, { parent: link }), mainUuids, warn, out, options.partialTail);
+  planTree(sub, `${base}.agent-${safeName(agent)}`, claudeGenesis(sub, `${stem}/subagents/${path.basename(file)}`, { parent: link }), mainUuids, warn, out, options.partialTail);
   return sub;
 }
 
 function load(file: string, warn: (w: ImportWarning) => void, options: ReadOptions): Rec[] {
   return readJsonl(file, warn, options).lines.map((l) => ({
     ...l,
+    value: l.value as ClaudeRecord,
     file,
     uuid: typeof l.value.uuid === 'string' ? l.value.uuid : undefined,
     parent: typeof l.value.parentUuid === 'string' ? l.value.parentUuid : undefined,
@@ -161,84 +166,6 @@ function splitRoots(recs: Rec[]): Rec[][] {
     if (r.uuid) groupOf.set(r.uuid, g);
   }
   return groups;
-}
-
-/** The genesis of a Claude Code session: only from the first records, so follow mode makes the same. */
-function genesisFor(recs: Rec[], file: string, extra: Record<string, IpldValue>): EventInput {
-  // Everything from one record, the first that names the session, so that a file read while it is
-  // being written (follow mode) gives the same genesis as the whole file.
-  const anchor = recs.find((r) => typeof r.value.sessionId === 'string')?.value ?? {};
-  const pick = (key: string): string | undefined => (typeof anchor[key] === 'string' ? (anchor[key] as string) : undefined);
-  const ts = firstTs(recs) ?? 0;
-  const version = pick('version');
-  const cwd = pick('cwd');
-  const sessionId = pick('sessionId');
-  const title = titleOf(recs);
-  const e: EventInput = {
-    kind: 'session',
-    ts,
-    ...(title ? { title } : {}),
-    agent: version ? { name: 'claude-code', version } : { name: 'claude-code' },
-    origin: { format: CLAUDE_FORMAT, ...(sessionId ? { id: sessionId } : {}), file },
-    ...extra,
-  };
-  if (cwd) e.cwd = cwd;
-  return e;
-}
-
-/**
- * The title: the first prompt a person typed (a user text that is not a command, caveat or summary),
- * looked for only before the first assistant record, so that it is known as soon as the model answers
- * (follow mode waits until then) and never changes as the file grows.
- */
-function titleOf(recs: Rec[]): string | undefined {
-  for (const r of recs) {
-    if (r.value.type === 'assistant') return undefined;
-    if (r.value.type !== 'user' || r.value.isMeta === true || r.value.isCompactSummary === true) continue;
-    const text = firstText(r.value);
-    if (text && !text.trimStart().startsWith('<')) return oneLine(text, 80);
-  }
-  return undefined;
-}
-
-/** True when the title can no longer change: a title was found, or the model has answered. */
-function titleSettled(recs: Rec[]): boolean {
-  return titleOf(recs) !== undefined || recs.some((r) => r.value.type === 'assistant');
-}
-
-function firstTs(recs: Rec[]): number | undefined {
-  for (const r of recs) {
-    const t = recordTs(r.value);
-    if (t !== undefined) return t;
-  }
-  return undefined;
-}
-
-function recordTs(v: Record<string, unknown>): number | undefined {
-  return parseTs(v.timestamp) ?? parseTs((v.snapshot as Record<string, unknown> | undefined)?.timestamp);
-}
-
-const isMessage = (r: Rec): boolean => r.value.type === 'user' || r.value.type === 'assistant';
-
-/**
- * A record that moves the conversation on: an assistant message, or a user message that is more than
- * tool results. Claude Code 2.x writes the results of parallel tool calls as siblings (each result's
- * parent is the assistant record with its tool_use) and progress records as dead-end children; those
- * are not forks. A fork is a record with two children that each lead to a turn (an edited prompt, a
- * regenerated reply). An assistant record that continues the API response of its parent (same
- * message id: Claude Code writes parallel tool calls so) is part of its parent's turn. `parent`: the
- * nearest user or assistant record above `r` in the tree.
- */
-function isTurn(r: Rec, parent: Rec | undefined): boolean {
-  if (r.value.type === 'assistant') {
-    // Parallel tool calls: one API response written as several records with the same message id.
-    const id = (r.value.message as Record<string, unknown> | undefined)?.id;
-    return !(parent?.value.type === 'assistant' && id !== undefined && (parent.value.message as Record<string, unknown> | undefined)?.id === id);
-  }
-  if (r.value.type !== 'user') return false;
-  const c = (r.value.message as Record<string, unknown> | undefined)?.content;
-  if (!Array.isArray(c)) return true;
-  return c.some((b) => !b || typeof b !== 'object' || (b as Record<string, unknown>).type !== 'tool_result');
 }
 
 /**
@@ -295,9 +222,9 @@ function planTree(
   const messageAbove = new Array<number>(recs.length).fill(-1);
   for (let i = 0; i < recs.length; i++) {
     const p = parentIdx[i];
-    messageAbove[i] = p < 0 ? -1 : isMessage(recs[p]) ? p : messageAbove[p];
+    messageAbove[i] = p < 0 ? -1 : isMessage(recs[p].value) ? p : messageAbove[p];
   }
-  const leadsToMessage = recs.map((r, i) => isTurn(r, messageAbove[i] >= 0 ? recs[messageAbove[i]] : undefined));
+  const leadsToMessage = recs.map((r, i) => isTurn(r.value, messageAbove[i] >= 0 ? recs[messageAbove[i]].value : undefined));
   for (let i = recs.length - 1; i >= 0; i--) if (leadsToMessage[i] && parentIdx[i] >= 0) leadsToMessage[parentIdx[i]] = true;
   const hasMessageChild = new Array<boolean>(recs.length).fill(false);
   for (let i = 0; i < recs.length; i++) if (leadsToMessage[i] && parentIdx[i] >= 0) hasMessageChild[parentIdx[i]] = true;
@@ -375,97 +302,3 @@ function eventsFor(recs: Rec[], list: number[], startTs: number, spawned: Map<Re
   });
 }
 
-// -------------------------------------------------------------------------------------------------
-// One record → one event
-
-function blocks(v: Record<string, unknown>): Record<string, unknown>[] {
-  const c = (v.message as Record<string, unknown> | undefined)?.content;
-  return Array.isArray(c) ? (c.filter((b) => b && typeof b === 'object') as Record<string, unknown>[]) : [];
-}
-
-function firstText(v: Record<string, unknown>): string | undefined {
-  const c = (v.message as Record<string, unknown> | undefined)?.content;
-  if (typeof c === 'string') return c;
-  const t = blocks(v).find((b) => b.type === 'text');
-  return typeof t?.text === 'string' ? t.text : undefined;
-}
-
-/**
- * The event for one record. Messages carry their content as agentlog blocks; the source record keeps
- * everything else, and `source.rebuild` says how to put the content back ("message.content": the
- * blocks turned back into Claude's, "message.content:string": the text of the one text block). The
- * rebuild is checked here: when it would not give back the record exactly, the record is kept whole.
- */
-export function claudeEvent(v: Record<string, unknown>, ts: number): EventInput {
-  const type = typeof v.type === 'string' ? v.type : 'record';
-  const msg = v.message as Record<string, unknown> | undefined;
-  if ((type === 'user' || type === 'assistant') && msg && typeof msg === 'object' && msg.content !== undefined) {
-    const role = msg.role === 'user' || msg.role === 'assistant' || msg.role === 'system' ? msg.role : type;
-    const isString = typeof msg.content === 'string';
-    const content = isString ? [{ type: 'text', text: msg.content as string }] : toBlocks(msg.content);
-    const e: EventInput = { kind: 'message', ts, role, content: content as IpldValue };
-    if (typeof msg.model === 'string') e.model = msg.model;
-    const { content: _drop, ...rest } = msg;
-    const stripped = { ...v, message: rest };
-    const rebuild = isString ? 'message.content:string' : 'message.content';
-    const source = { format: CLAUDE_FORMAT, record: stripped as IpldValue, rebuild };
-    if (deepEqual(rebuildClaude(e, source), v)) e.source = source;
-    else e.source = { format: CLAUDE_FORMAT, record: v as IpldValue };
-    return e;
-  }
-  const e: EventInput = { kind: type === 'system' && v.subtype === 'compact_boundary' ? 'compaction' : `claude.${type}`, ts };
-  if (e.kind === 'compaction') {
-    const meta = v.compactMetadata as Record<string, unknown> | undefined;
-    if (typeof meta?.trigger === 'string') e.trigger = meta.trigger;
-    if (typeof meta?.preTokens === 'number') e.tokens = meta.preTokens;
-  } else if (type === 'system' && typeof v.subtype === 'string') {
-    e.subtype = v.subtype;
-  } else if (type === 'summary' && typeof v.summary === 'string') {
-    e.summary = v.summary;
-  }
-  e.source = { format: CLAUDE_FORMAT, record: v as IpldValue };
-  return e;
-}
-
-/** The original record of an imported event (its source record with the elided content put back). */
-export function rebuildClaude(e: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
-  const record = source.record as Record<string, unknown>;
-  if (source.rebuild === 'message.content' || source.rebuild === 'message.content:string') {
-    const content =
-      source.rebuild === 'message.content:string' ? ((e.content as Record<string, unknown>[])[0]?.text as string) : fromBlocks(e.content as unknown[]);
-    return { ...record, message: { ...(record.message as Record<string, unknown>), content } };
-  }
-  return record;
-}
-
-/** Claude content blocks → agentlog blocks: the same shape, except images carry their bytes. */
-export function toBlocks(content: unknown): unknown {
-  if (!Array.isArray(content)) return content;
-  return content.map((b) => {
-    if (!b || typeof b !== 'object') return b;
-    const block = b as Record<string, unknown>;
-    if (block.type === 'image') {
-      const src = block.source as Record<string, unknown> | undefined;
-      if (src?.type === 'base64' && typeof src.data === 'string' && typeof src.media_type === 'string' && Object.keys(src).length === 3 && Object.keys(block).length === 2) {
-        return { type: 'image', media_type: src.media_type, data: new Uint8Array(Buffer.from(src.data, 'base64')) };
-      }
-      return block;
-    }
-    if (block.type === 'tool_result' && Array.isArray(block.content)) return { ...block, content: toBlocks(block.content) };
-    return block;
-  });
-}
-
-/** agentlog blocks → Claude content blocks (images back to base64). */
-export function fromBlocks(content: unknown): unknown {
-  if (!Array.isArray(content)) return content;
-  return content.map((b) => {
-    if (!b || typeof b !== 'object') return b;
-    const block = b as Record<string, unknown>;
-    if (block.type === 'image' && block.data instanceof Uint8Array) {
-      return { type: 'image', source: { type: 'base64', media_type: block.media_type, data: Buffer.from(block.data).toString('base64') } };
-    }
-    if (block.type === 'tool_result' && Array.isArray(block.content)) return { ...block, content: fromBlocks(block.content) };
-    return block;
-  });
-}
