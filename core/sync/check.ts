@@ -1,7 +1,8 @@
 import { parseCid } from '../codec/cid.js';
-import { parseCommit, trailers } from '../git/commit.js';
+import { isAgentlogError } from '../errors.js';
+import { parseCommit, trailers, type Commit } from '../git/commit.js';
 import type { GitObject } from '../git/objects.js';
-import { parseTree } from '../git/tree.js';
+import { parseTree, type TreeEntry } from '../git/tree.js';
 import { EVENTS_DIR, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
 import { remoteError } from './http.js';
 
@@ -14,7 +15,13 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
     return `its commit ${oid} was not received`;
   }
   if (obj.type !== 'commit') return `it points at a ${obj.type}, not a commit`;
-  const c = parseCommit(obj.content, oid);
+  let c: Commit;
+  try {
+    c = parseCommit(obj.content, oid);
+  } catch (e) {
+    if (!isAgentlogError(e)) throw e;
+    return `its tip commit ${oid.slice(0, 12)} cannot be read: ${e.message}`;
+  }
   const t = trailers(c.message);
   if (!t[TRAILER_EVENT] || !t[TRAILER_SEQ]) return `its tip commit ${oid.slice(0, 12)} has no ${TRAILER_EVENT} trailer (not an agentlog event commit)`;
   try {
@@ -22,7 +29,22 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   } catch {
     return `its tip commit ${oid.slice(0, 12)} names "${t[TRAILER_EVENT]}", not an event CID`;
   }
-  const root = parseTree(read(c.tree).content, c.tree);
+  // A tree that never came or does not parse is the remote's doing: a reason, not an error about this
+  // store (an error that is not an AgentlogError is a bug and goes on).
+  let tree: GitObject;
+  try {
+    tree = read(c.tree);
+  } catch (e) {
+    if (!isAgentlogError(e)) throw e;
+    return `its tip commit ${oid.slice(0, 12)} names the tree ${c.tree}, which was not received`;
+  }
+  let root: TreeEntry[];
+  try {
+    root = parseTree(tree.content, c.tree);
+  } catch (e) {
+    if (!isAgentlogError(e)) throw e;
+    return `the tree of its tip commit ${oid.slice(0, 12)} cannot be read: ${e.message}`;
+  }
   if (!root.some((e) => e.name === EVENTS_DIR && e.mode === '40000')) return `its tip commit ${oid.slice(0, 12)} has no ${EVENTS_DIR}/ folder`;
   return undefined;
 }
