@@ -86,8 +86,11 @@ export async function keepFork(store: Store, name: string, local: string, remote
       i--; // created meanwhile: look again
       continue;
     }
-    if (existing === local || isAncestor(store, local, existing)) return candidate;
-    if (isAncestor(store, existing, local)) {
+    // The same rule for the fork's own name: a fork of these events already there (or longer) is
+    // ours; a shorter one is fast-forwarded; a different one leaves the name to the next candidate.
+    const relation = tipRelation(store, local, existing);
+    if (relation === 'same' || relation === 'remote-ahead') return candidate;
+    if (relation === 'local-ahead') {
       if (await store.moveRef(ref, existing, local)) return candidate;
       i--;
       continue;
