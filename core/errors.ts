@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_INPUT' // bad user input (JSON lines, arguments)
   | 'E_VERIFY' // the store failed verification
   | 'E_REMOTE' // a remote that cannot be reached, is not a git server or not a store, or refuses us
+  | 'E_PROTOCOL' // a remote answered something that is not the git protocol
   | 'E_CHAIN'; // not appended because an append before it (same chain) failed
 
 export class AgentlogError extends Error {

@@ -15,5 +15,9 @@ export { importFiles, defaultSessionFiles, type Format as ImportFormat, type Imp
 export { follow } from './import/follow.js';
 export { exportTimeline, toJsonl, type ExportFormat } from './export/index.js';
 export { prepareResume } from './export/resume.js';
-export { push, pull, clone, fetchRemote, type SyncReport, type TimelineResult } from './sync/sync.js';
+export { push } from './sync/push.js';
+export { pull } from './sync/pull.js';
+export { clone } from './sync/clone.js';
+export { fetchRemote } from './sync/fetch.js';
+export type { SyncReport, TimelineResult } from './sync/types.js';
 export { addRemote, listRemotes } from './sync/remotes.js';

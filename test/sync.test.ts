@@ -10,12 +10,17 @@ import { parseTree } from '../core/git/tree.js';
 import { Store } from '../core/store/store.js';
 import { buildPack } from '../core/git/pack/buildPack.js';
 import { addRemote } from '../core/sync/remotes.js';
-import { badRefName, clone, defaultCloneDir, pull, push, sweepQuarantines } from '../core/sync/sync.js';
+import { badRefName } from '../core/sync/check.js';
+import { clone, defaultCloneDir } from '../core/sync/clone.js';
+import { sweepQuarantines } from '../core/sync/fetch.js';
+import { pull } from '../core/sync/pull.js';
+import { push } from '../core/sync/push.js';
 import { normalizeUrl } from '../core/sync/remotes.js';
 import { indexPack } from '../core/git/pack/indexPack.js';
 import { cli as runCli, cliOk, storeWithSession, type CliOptions } from './helpers/cli.js';
 import { bareRepo, startGitHttpServer, type GitHttpServer } from './helpers/git-http-server.js';
 import { closedPort } from './helpers/port.js';
+import { snapshot } from './helpers/snapshot.js';
 import { clock, git, tmpdir } from './helpers/tmp.js';
 
 const execFileAsync = promisify(execFile);
@@ -36,20 +41,6 @@ const ok = (cwd: string, args: string[], opts: CliOptions = {}) => cliOk(cwd, ar
 
 /** A machine with a store (.agentlog) holding one session with a few messages; returns the timeline. */
 const machineWithSession = (title = 'Fix login', messages = ['Login fails with 500', 'Looking at the handler']) => storeWithSession({ title, messages, env: ENV });
-
-/** Everything that must not change when a sync fails: every ref, the config, the object files. */
-function snapshot(gitDir: string): string {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!p.includes(`${path.sep}agentlog${path.sep}tmp`)) out.push(`${path.relative(gitDir, p)} ${p.includes(`${path.sep}objects${path.sep}`) ? '' : fs.readFileSync(p, 'latin1')}`);
-    }
-  };
-  walk(gitDir);
-  return out.join('\n');
-}
 
 function events(dir: string, rev: string): string[] {
   const store = Store.open(dir);

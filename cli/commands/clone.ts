@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { AgentlogError } from '../../core/errors.js';
-import { clone as cloneStore, defaultCloneDir } from '../../core/sync/sync.js';
+import { clone as cloneStore, defaultCloneDir } from '../../core/sync/clone.js';
 import type { Command } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 

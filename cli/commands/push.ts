@@ -1,5 +1,5 @@
 import { listRemotes } from '../../core/sync/remotes.js';
-import { push as pushTimelines } from '../../core/sync/sync.js';
+import { push as pushTimelines } from '../../core/sync/push.js';
 import type { Command } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { AgentlogError } from '../errors.js';
-import { FLUSH, pkt, PktReader, printable } from './pktline.js';
+import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
 /**
  * git's smart-HTTP protocol (version 0/1, stateless RPC), spoken through isomorphic-git's HTTP
@@ -60,9 +60,18 @@ export class HttpRemote {
     url: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    const u = new URL(url);
-    if (u.password) this.auth = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-    else if (env.AGENTLOG_TOKEN) this.auth = { username: decodeURIComponent(u.username) || env.AGENTLOG_USERNAME || 'x-access-token', password: env.AGENTLOG_TOKEN };
+    let u: URL;
+    let username: string;
+    let password: string;
+    try {
+      u = new URL(url);
+      username = decodeURIComponent(u.username);
+      password = decodeURIComponent(u.password);
+    } catch {
+      throw new AgentlogError('E_INPUT', `"${redact(url)}" is not a valid URL`, { url: redact(url) });
+    }
+    if (password) this.auth = { username, password };
+    else if (env.AGENTLOG_TOKEN) this.auth = { username: username || env.AGENTLOG_USERNAME || 'x-access-token', password: env.AGENTLOG_TOKEN };
     u.username = '';
     u.password = '';
     this.base = u.toString().replace(/\/+$/, '');
@@ -86,7 +95,13 @@ export class HttpRemote {
         const err = e as NodeJS.ErrnoException;
         throw remoteError(`cannot reach ${this.base} (${err.code ?? err.message}); check the URL and the network`, { url: this.base, code: err.code });
       }
-      const data = await collect(res.body, progress);
+      let data: Buffer;
+      try {
+        data = await collect(res.body, progress);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw remoteError(`${this.base} broke off its answer (${err.code ?? err.message}); check the network and try again`, { url: this.base, code: err.code });
+      }
       if (res.statusCode === 401 || res.statusCode === 403) {
         if (this.fromHelper) await credentialHelper(this.env, 'reject', this.base, this.auth!);
         if (!this.triedHelper && res.statusCode === 401) {
@@ -123,15 +138,17 @@ export class HttpRemote {
         { url: this.base, status: res.status },
       );
     }
-    const r = new PktReader(res.data);
+    const r = new PktReader(res.data, this.base);
     const first = r.line();
-    if (first !== `# service=${service}`) throw remoteError(`${this.base} answered with something other than a ref advertisement`, { url: this.base });
-    while (r.line() !== null) {
-      /* skip to the flush after the service line */
+    if (first !== `# service=${service}`) throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
+    for (let line = r.line(); line !== null; line = r.line()) {
+      // skip to the flush after the service line
+      if (line === undefined) throw protocolError(this.base, 'the ref advertisement ends before its refs');
     }
     const refs = new Map<string, string>();
     let caps = new Set<string>();
-    for (let line = r.line(); line; line = r.line()) {
+    let line = r.line();
+    for (; line; line = r.line()) {
       if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
       const nul = line.indexOf('\0');
       const main = nul >= 0 ? line.slice(0, nul) : line;
@@ -139,6 +156,7 @@ export class HttpRemote {
       const [oid, name] = main.split(' ');
       if (oid && name && oid !== ZERO_OID && !name.endsWith('^{}')) refs.set(name, oid);
     }
+    if (line === undefined) throw protocolError(this.base, 'the ref advertisement is cut short: no flush-pkt after its refs');
     return { refs, caps };
   }
 
@@ -160,11 +178,11 @@ export class HttpRemote {
       progress,
     );
     if (res.status !== 200) throw remoteError(`${this.base}: fetching failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
-    const r = new PktReader(res.data);
+    const r = new PktReader(res.data, this.base);
     for (;;) {
       if (res.data.toString('latin1', r.pos, r.pos + 4) === 'PACK') return r.rest();
       const line = r.line();
-      if (line === undefined) throw remoteError(`${this.base}: the fetch answer holds no pack`, { url: this.base });
+      if (line === undefined) throw new AgentlogError('E_PROTOCOL', `${this.base}: the fetch answer holds no pack`, { url: this.base });
       if (line?.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
     }
   }
@@ -185,7 +203,7 @@ export class HttpRemote {
       Buffer.concat(parts),
     );
     if (res.status !== 200) throw remoteError(`${this.base}: push failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
-    const r = new PktReader(res.data);
+    const r = new PktReader(res.data, this.base);
     const out = new Map<string, string | undefined>();
     for (let line = r.line(); line; line = r.line()) {
       if (line.startsWith('unpack ')) {

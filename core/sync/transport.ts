@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
 import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
 import { indexPack } from '../git/pack/indexPack.js';
@@ -87,7 +88,13 @@ class HttpTransport implements Transport {
     if (wants.length) {
       const pack = await this.remote.fetchPack(wants, local.haves, progress);
       progress?.('indexing', 0);
-      indexPack(pack, path.join(quarantine, 'objects', 'pack'));
+      try {
+        indexPack(pack, path.join(quarantine, 'objects', 'pack'));
+      } catch (e) {
+        // A pack that does not index is the remote's doing: say which remote sent it.
+        if (!isAgentlogError(e)) throw e;
+        throw new AgentlogError('E_PROTOCOL', `${this.url}: ${e.message}; nothing was changed here`, { ...e.data, url: this.url });
+      }
     }
     return heads;
   }
@@ -153,7 +160,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string, progress?: { 
         progress.report(progress.phase, Number(last[1]), Number(last[2]));
       }
     });
-    child.on('error', reject);
+    child.on('error', (e) => reject(remoteError(`cannot run git (${(e as NodeJS.ErrnoException).code ?? e.message})`)));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 }

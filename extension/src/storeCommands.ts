@@ -7,7 +7,9 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
 import { listRemotes } from '../../core/sync/remotes.js';
-import { pull, push, type SyncReport } from '../../core/sync/sync.js';
+import { pull } from '../../core/sync/pull.js';
+import { push } from '../../core/sync/push.js';
+import type { SyncReport } from '../../core/sync/types.js';
 import type { VerifyResult } from '../../core/timeline/verify.js';
 import { openStore } from './storeReader.js';
 

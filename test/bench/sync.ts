@@ -26,7 +26,9 @@ import isogit from 'isomorphic-git';
 import isoHttp from 'isomorphic-git/http/node';
 import { Store } from '../../core/store/store.js';
 import { addRemote } from '../../core/sync/remotes.js';
-import { clone, pull, push } from '../../core/sync/sync.js';
+import { clone } from '../../core/sync/clone.js';
+import { pull } from '../../core/sync/pull.js';
+import { push } from '../../core/sync/push.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
 import { makeEvent, mulberry32 } from './events.js';
 

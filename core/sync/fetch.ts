@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ObjectStore, type GitObject } from '../git/objects.js';
+import type { Store } from '../store/store.js';
+import { checkAgentlogHeads } from './check.js';
+import type { Remote } from './remotes.js';
+import type { Transport } from './transport.js';
+import type { SyncOptions } from './types.js';
+
+/**
+ * Fetch every timeline of `remote` into the store: the objects arrive in a quarantine folder, the tip
+ * of every remote timeline is checked to be an agentlog commit, and only then are the packs moved
+ * into the store and `refs/remotes/REMOTE/*` updated (and removed for timelines the remote no longer
+ * has). A remote that is not an agentlog store, or any
+ * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
+ */
+export async function fetchRemote(store: Store, remote: Remote, transport: Transport, opts: SyncOptions = {}): Promise<Map<string, string>> {
+  sweepQuarantines(path.join(store.gitDir, 'agentlog', 'tmp'));
+  const quarantine = path.join(store.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
+  fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
+  try {
+    const heads = await transport.fetch({ objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) }, quarantine, opts.progress);
+    const fetched = new ObjectStore(quarantine);
+    const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
+    checkAgentlogHeads(read, heads, transport.url);
+    installPacks(quarantine, store);
+    for (const [name, oid] of heads) {
+      const ref = `refs/remotes/${remote.name}/${name}`;
+      for (let i = 0; i < 10; i++) {
+        const cur = store.readRef(ref);
+        if (cur === oid || (await store.moveRef(ref, cur, oid))) break;
+      }
+    }
+    // A timeline the remote no longer has: its remote-tracking ref goes (git fetch --prune). The
+    // local timeline of that name, if any, stays.
+    const prefix = `refs/remotes/${remote.name}/`;
+    for (const [ref, oid] of store.listRefs(prefix)) {
+      if (!heads.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid);
+    }
+    return heads;
+  } finally {
+    fs.rmSync(quarantine, { recursive: true, force: true });
+  }
+}
+
+/** The commits to tell a remote we hold: every tip, and for each timeline a few ancestors (1, 2, 4, 8… back). */
+function haves(store: Store, remoteName: string): string[] {
+  const out = new Set<string>();
+  const tracking = new Set(store.listRefs(`refs/remotes/${remoteName}/`).values());
+  for (const oid of tracking) out.add(oid);
+  for (const tip of store.timelines().values()) {
+    out.add(tip);
+    if (tracking.has(tip)) continue;
+    let step = 0;
+    let next = 1;
+    for (const c of store.history(tip)) {
+      if (step === next) {
+        out.add(c.oid);
+        next *= 2;
+      }
+      if (tracking.has(c.oid) || ++step > 1024) break;
+    }
+  }
+  return [...out];
+}
+
+/** Remove quarantine folders that killed fetches left behind (older than an hour: a fetch in progress is younger). */
+export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-'));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const dir = path.join(tmp, n);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs > maxAgeMs) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* swept by another process */
+    }
+  }
+}
+
+/** Move fetched packs into the store: each `.pack` before its `.idx` (readers look for the .idx). */
+function installPacks(quarantine: string, store: Store): void {
+  const from = path.join(quarantine, 'objects', 'pack');
+  const to = path.join(store.objectsDir, 'pack');
+  fs.mkdirSync(to, { recursive: true });
+  const names = fs.readdirSync(from);
+  for (const ext of ['.pack', '.rev', '.idx']) {
+    for (const n of names.filter((x) => x.endsWith(ext) && x.startsWith('pack-'))) {
+      const dest = path.join(to, n);
+      if (!fs.existsSync(dest)) fs.renameSync(path.join(from, n), dest);
+    }
+  }
+  // git may leave a few loose objects; keep them too.
+  const objects = path.join(quarantine, 'objects');
+  for (const dir of fs.readdirSync(objects)) {
+    if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+    for (const f of fs.readdirSync(path.join(objects, dir))) {
+      const oid = dir + f;
+      if (!store.hasObject(oid)) {
+        fs.mkdirSync(path.join(store.objectsDir, dir), { recursive: true });
+        fs.renameSync(path.join(objects, dir, f), path.join(store.objectsDir, dir, f));
+      }
+    }
+  }
+  store.refreshPacks();
+}

@@ -1,0 +1,20 @@
+import type { Store } from '../store/store.js';
+import { adopt } from './adopt.js';
+import { fetchRemote } from './fetch.js';
+import { getRemote, type Remote } from './remotes.js';
+import { transportFor, type Transport } from './transport.js';
+import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
+
+/** Fetch every timeline of a remote and apply the rule to each (see adopt). */
+export async function pull(store: Store, remoteName: string, opts: SyncOptions = {}): Promise<SyncReport> {
+  const remote = getRemote(store.gitDir, remoteName);
+  return pullWith(store, remote, transportFor(remote.url, opts.env), opts);
+}
+
+/** pull through a transport at hand (clone's, which has already reached the remote). */
+export async function pullWith(store: Store, remote: Remote, transport: Transport, opts: SyncOptions): Promise<SyncReport> {
+  const heads = await fetchRemote(store, remote, transport, opts);
+  const timelines: TimelineResult[] = [];
+  for (const [name, oid] of [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) timelines.push(await adopt(store, name, oid));
+  return { remote: remote.name, url: transport.url, timelines };
+}

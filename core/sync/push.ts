@@ -1,0 +1,85 @@
+import { AgentlogError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { adopt, tipRelation } from './adopt.js';
+import { checkAgentlogHeads } from './check.js';
+import { fetchRemote } from './fetch.js';
+import { getRemote } from './remotes.js';
+import { transportFor, type PushUpdate } from './transport.js';
+import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
+
+/**
+ * Push timelines (all when `names` is empty) in one pack. A timeline the remote extended meanwhile
+ * is fetched and the rule applied (the store's version becomes a fork, which is pushed too); then the
+ * push is tried again, up to five rounds.
+ */
+export async function push(store: Store, remoteName: string, names: string[] = [], opts: SyncOptions = {}): Promise<SyncReport> {
+  const remote = getRemote(store.gitDir, remoteName);
+  const transport = transportFor(remote.url, opts.env);
+  const want = names.length ? [...new Set(names)] : [...store.timelines().keys()];
+  for (const n of want) {
+    if (!store.tipOf(n)) throw new AgentlogError('E_REF', `no timeline named ${n} (see: agentlog ls)`, { name: n });
+  }
+  const results = new Map<string, TimelineResult>();
+  const sent = { objects: 0, bytes: 0 };
+  let refused = new Map<string, string>();
+  let settled = false;
+  for (let round = 0; round < 5 && !settled; round++) {
+    let remoteHeads = await transport.heads('push');
+    // Anything on the remote we do not hold is fetched first: it is checked to be agentlog
+    // timelines, and diverged timelines need it.
+    const read = (oid: string) => store.readGitObject(oid);
+    if ([...remoteHeads.values()].some((oid) => !store.hasObject(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts);
+    else checkAgentlogHeads(read, remoteHeads, transport.url);
+
+    const updates: PushUpdate[] = [];
+    let adopted = false;
+    for (const name of want) {
+      const local = store.tipOf(name)!;
+      const theirs = remoteHeads.get(name);
+      const relation = tipRelation(store, local, theirs);
+      if (relation === 'same') {
+        if (!results.has(name)) results.set(name, { name, status: 'up-to-date' });
+      } else if (relation === 'local-ahead') {
+        updates.push({ name, old: theirs, next: local });
+      } else {
+        // The remote moved (ahead, or diverged): the store takes its version first, by the rule.
+        const r = await adopt(store, name, theirs!);
+        adopted = true;
+        if (r.status === 'forked') {
+          results.set(name, r);
+          want.push(r.fork!);
+        } else if (r.status !== 'ahead' && r.status !== 'up-to-date') results.set(name, r);
+      }
+    }
+    if (adopted) continue; // plan again with the forks in place
+    if (!updates.length) {
+      refused = new Map();
+      settled = true;
+      break;
+    }
+    const haveOids = [...remoteHeads.values()].filter((oid) => store.hasObject(oid));
+    const { results: answer, stats } = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);
+    sent.objects += stats.objects;
+    sent.bytes += stats.bytes;
+    refused = new Map();
+    for (const u of updates) {
+      const reason = answer.get(u.name);
+      if (reason) {
+        refused.set(u.name, reason);
+        continue;
+      }
+      const prev = results.get(u.name);
+      if (prev?.status !== 'forked') results.set(u.name, { name: u.name, status: 'pushed', old: u.old, new: u.next });
+      const tracking = `refs/remotes/${remote.name}/${u.name}`;
+      const cur = store.readRef(tracking);
+      if (cur !== u.next) await store.moveRef(tracking, cur, u.next);
+    }
+    settled = !refused.size;
+  }
+  for (const [name, reason] of refused) results.set(name, { name, status: 'rejected', reason });
+  if (!settled) {
+    for (const name of want) if (!results.has(name)) results.set(name, { name, status: 'rejected', reason: 'the remote kept changing; try again' });
+  }
+  const order = want.filter((n, i) => want.indexOf(n) === i);
+  return { remote: remote.name, url: transport.url, timelines: order.map((n) => results.get(n)!).filter(Boolean), sent };
+}

@@ -1,0 +1,35 @@
+import type { Progress } from './http.js';
+
+/**
+ * What happened to one timeline in a push, pull or clone:
+ * - `up-to-date`: both sides held the same tip;
+ * - `new`: a timeline the remote had and the store did not, now in the store;
+ * - `fast-forwarded`: the store's timeline caught up with the remote's longer one;
+ * - `ahead`: the store's timeline is longer than the remote's (push to publish it);
+ * - `pushed`: the remote now holds the store's version (created or extended);
+ * - `forked`: both sides extended the timeline: the remote's version keeps the name, the store's
+ *   diverged version was kept as the timeline `fork` (see forkName);
+ * - `rejected`: the remote refused the update (`reason`) and retrying did not help.
+ */
+export interface TimelineResult {
+  name: string;
+  status: 'up-to-date' | 'new' | 'fast-forwarded' | 'ahead' | 'pushed' | 'forked' | 'rejected';
+  fork?: string;
+  /** The tip before and after, where it moved. */
+  old?: string;
+  new?: string;
+  reason?: string;
+}
+
+export interface SyncReport {
+  remote: string;
+  url: string;
+  timelines: TimelineResult[];
+  /** Objects and bytes sent (push over http; 0 when the git CLI did the push). */
+  sent?: { objects: number; bytes: number };
+}
+
+export interface SyncOptions {
+  env?: NodeJS.ProcessEnv;
+  progress?: Progress;
+}
