@@ -117,6 +117,7 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
       }
       if (done.length) {
         writeObjects(ctx, objects); // before the ref names them (I9)
+        // The branch moves only from the tip the batch was built on to its last commit, a descendant (I11).
         if (!(await moveRef(ctx, ref, tip.commit, cur.commit))) {
           // Another writer moved the branch: build the whole batch again on its new tip (I10).
           ctx.tips.delete(ref);

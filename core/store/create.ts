@@ -7,7 +7,8 @@ import { writeObjects } from './publish.js';
 import { sealInput } from './sealInput.js';
 import type { Appended, EventInput, StoreContext } from './types.js';
 
-// The two ways a timeline begins: a new session's genesis (I8), or a branch at a commit of another.
+// The two ways a timeline begins, each a new branch refs/heads/NAME (I2) made by compare-and-swap
+// from nothing (I10): a new session's genesis (I8), or a branch at a commit of another timeline.
 
 /** Start a session: a genesis event (seq 0) on a new branch; E_REF when the timeline exists. */
 export async function create(ctx: StoreContext, name: string, genesis: EventInput): Promise<Appended> {

@@ -1,3 +1,11 @@
+// core/store/ owns the store: a git repository whose branches are timelines of events, written and
+// read without the git CLI. Its format and invariants are stated once, numbered, in layout.ts; code
+// that enforces one cites it (I1…I15). This file is the façade callers use (cli/, extension/, sync,
+// import): each method hands off to a file named after what it does — append.ts (group commit),
+// create.ts, readEvents.ts, history.ts (the one first-parent walk), eventsTree.ts, forks.ts,
+// publish.ts (objects before refs, compare-and-swap, the detach-HEAD rule), init.ts (open, init).
+// The ObjectStore and Refs underneath stay private; tests and tools reach them through internals.ts.
+
 import * as path from 'node:path';
 import type { StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
@@ -16,14 +24,6 @@ import { moveRef } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
-
-// core/store/ owns the store: a git repository whose branches are timelines of events, written and
-// read without the git CLI. Its format and invariants are stated once, numbered, in layout.ts; code
-// that enforces one cites it (I1…I15). This file is the façade callers use (cli/, extension/, sync,
-// import): each method hands off to a file named after what it does — append.ts (group commit),
-// create.ts, readEvents.ts, history.ts (the one first-parent walk), eventsTree.ts, forks.ts,
-// publish.ts (objects before refs, compare-and-swap, the detach-HEAD rule), init.ts (open, init).
-// The ObjectStore and Refs underneath stay private; tests and tools reach them through internals.ts.
 
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
 export type { AppendOptions, Appended, CommitInfo, EventInput, StoreOptions } from './types.js';
