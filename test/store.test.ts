@@ -169,10 +169,10 @@ describe('store', () => {
     git(dir, ['pack-refs', '--all']);
     await store.append('talk', { kind: 'note', text: 'loose again' });
     const now = store.tipOf('talk')!;
-    expect(await store.refs.delete('refs/heads/talk', tip)).toBe(false); // moved since
+    expect(await store.deleteRef('refs/heads/talk', tip)).toBe(false); // moved since
     expect(store.tipOf('talk')).toBe(now);
-    expect(await store.refs.delete('refs/heads/talk', now)).toBe(true); // loose over a packed value
-    expect(await store.refs.delete('refs/heads/other', tip)).toBe(true); // packed only
+    expect(await store.deleteRef('refs/heads/talk', now)).toBe(true); // loose over a packed value
+    expect(await store.deleteRef('refs/heads/other', tip)).toBe(true); // packed only
     expect(git(dir, ['for-each-ref', 'refs/heads/']).trim()).toBe('');
     expect(fs.existsSync(path.join(dir, '.git/refs/heads/talk.lock'))).toBe(false);
     git(dir, ['fsck', '--strict']); // exits non-zero on any error

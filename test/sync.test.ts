@@ -129,7 +129,7 @@ describe('sync over smart HTTP (git http-backend)', () => {
     await ok(b, ['append', a.name, '--role', 'user', '--text', 'B goes on']);
     expect((await ok(b, ['pull'])).out).toMatch(new RegExp(`^${a.name}\\tahead\\t`, 'm'));
     const storeB = Store.open(path.join(b, '.agentlog'));
-    expect(storeB.refs.read(`refs/remotes/origin/${a.name}`)).toBe(Store.open(path.join(a.dir, '.agentlog')).tipOf(a.name));
+    expect(storeB.readRef(`refs/remotes/origin/${a.name}`)).toBe(Store.open(path.join(a.dir, '.agentlog')).tipOf(a.name));
     // refs/heads holds timelines only
     expect([...storeB.timelines().keys()].sort()).toEqual([a.name, other].sort());
     expect(git(path.join(b, '.agentlog'), ['config', 'remote.origin.fetch']).trim()).toBe('+refs/heads/*:refs/remotes/origin/*');
@@ -170,7 +170,7 @@ describe('sync over smart HTTP (git http-backend)', () => {
 
     // Our own pack (what push sends) is well-formed for git, deltas and all, and indexes the same.
     const store = Store.open(path.join(a.dir, '.agentlog'));
-    const built = await buildPack((oid) => store.objects.read(oid), [store.tipOf(a.name)!], []);
+    const built = await buildPack((oid) => store.readGitObject(oid), [store.tipOf(a.name)!], []);
     expect(built.deltas).toBeGreaterThan(200);
     const dir = tmpdir();
     const mine = indexPack(built.pack, dir);

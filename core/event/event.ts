@@ -1,3 +1,8 @@
+// core/event/ owns the event: its record (the keys every event has, checked on the way in and out,
+// I7 in core/store/layout.ts), its canonical bytes and CID (sealEvent, openEvent: I6), and how it
+// reads in words (summarize, oneLine, actorOf, the text of its content blocks). It knows nothing of
+// git or the store.
+
 import { CID, cidOf } from '../codec/cid.js';
 import { decode, encode, type IpldValue, type Latin1Source } from '../codec/dagcbor.js';
 import { AgentlogError } from '../errors.js';
@@ -27,7 +32,7 @@ export interface StoredEvent {
 
 export type ContentBlock = { type: string; [key: string]: IpldValue };
 
-/** Check the keys every event has; `where` names the event in the error. */
+/** Check the keys every event has (I7); `where` names the event in the error. */
 export function checkEvent(value: unknown, where: string): Event {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array || CID.asCID(value)) {
     throw new AgentlogError('E_EVENT', `${where}: an event must be a map`);
@@ -62,7 +67,7 @@ export function eventRecord(input: Record<string, unknown>, seq: number, prev: C
   return e;
 }
 
-/** Encode an event after checking it; returns bytes and CID. */
+/** Encode an event after checking it; returns its canonical bytes and their CID (I6). */
 export function sealEvent(event: Event, where = 'event'): StoredEvent {
   checkEvent(event, where);
   const bytes = encode(event);

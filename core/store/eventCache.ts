@@ -5,7 +5,7 @@ import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
 
 /**
- * A derived, rebuildable cache of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
+ * A derived, rebuildable cache (I14 in layout.ts) of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
  * every event of that commit's tree, in seq order, with its CID, in one file. Reading a big timeline
  * is then one file read instead of a tree walk and thousands of object reads.
  *

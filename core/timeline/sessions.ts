@@ -1,3 +1,8 @@
+// core/timeline/ owns what is read across a store's timelines, above the store itself: grouping
+// timelines into sessions with their forks (this file), resolving a REV to a commit (rev.ts), naming
+// new timelines (names.ts), checking a timeline against the store's invariants (verify.ts) and
+// rendering a transcript (transcript.ts). It reads through Store's methods only and never writes.
+
 import type { Event } from '../event/event.js';
 import type { Store } from '../store/store.js';
 

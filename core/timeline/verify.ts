@@ -1,7 +1,11 @@
 import { cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { TreeEntry } from '../git/tree.js';
-import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, type CommitInfo, type Store } from '../store/store.js';
+import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT } from '../store/layout.js';
+import type { CommitInfo, Store } from '../store/store.js';
+
+/** The store invariants verify checks, numbered as core/store/layout.ts states them. */
+export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {
@@ -10,6 +14,8 @@ export interface Problem {
   commit: string;
   expected?: string;
   found?: string;
+  /** The invariant that broke (core/store/layout.ts); the message starts with it too: `[I5] …`. */
+  invariant: Invariant;
   message: string;
 }
 
@@ -21,35 +27,43 @@ export interface VerifyResult {
 }
 
 /**
- * Verify a timeline as of `tip`: every event's CID recomputed from its bytes, strict decoding, `seq`
- * 0, 1, 2, … with no gaps, each `prev` the CID of the event before, and every commit on the
- * first-parent chain holding exactly the events up to its own, with trailers naming its event's CID
- * and seq. Stops at the first bad event.
+ * Verify a timeline as of `tip` against the store's invariants (core/store/layout.ts): the events/
+ * tree laid out as eventPath says (I4), every commit on the first-parent chain appending one event
+ * and nothing merged (I3), its trailers naming its event's seq and the CID recomputed from the
+ * event's bytes (I5, I6), the events decoded strictly (I6) with `seq` 0, 1, 2, … and each `prev`
+ * the CID of the event before (I7), and every commit holding exactly the events up to its own (I4).
+ * An object that cannot be read (missing, corrupt, or not of the type its parent names) is reported
+ * under I9. Stops at the first bad event. Never reads the event cache (I14).
  */
 export function verifyTimeline(store: Store, timeline: string, tip: string): VerifyResult {
   const result: VerifyResult = { timeline, tip, events: 0 };
-  const fail = (seq: number, commit: string, message: string, expected?: string, found?: string): VerifyResult => {
-    result.problem = { timeline, seq, commit, expected, found, message };
+  const fail = (seq: number, commit: string, invariant: Invariant, message: string, expected?: string, found?: string): VerifyResult => {
+    result.problem = { timeline, seq, commit, expected, found, invariant, message: `[${invariant}] ${message}` };
     return result;
   };
   let blobs: readonly string[];
   try {
     blobs = store.eventBlobs(tip);
   } catch (e) {
-    return fail(-1, tip, errorText(e));
+    return fail(-1, tip, invariantOf(e, 'I4'), errorText(e));
   }
   result.events = blobs.length;
   // The commit chain, newest first: one commit per event, seq n-1 down to 0.
   const bySeq: CommitInfo[] = new Array(blobs.length);
   let expectSeq = blobs.length - 1;
-  for (const c of safeHistory(store, tip)) {
-    if ('error' in c) return fail(expectSeq, c.oid, c.error);
-    if (c.seq !== expectSeq) return fail(expectSeq, c.oid, `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
-    if (c.commit.parents.length > 1) return fail(c.seq, c.oid, `commit ${c.oid} is a merge; timelines never merge`);
-    bySeq[c.seq] = c;
-    expectSeq--;
+  let reading = tip; // the commit the walk reads next, to name it when it cannot be read
+  try {
+    for (const c of store.history(tip)) {
+      if (c.seq !== expectSeq) return fail(expectSeq, c.oid, 'I5', `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
+      if (c.commit.parents.length > 1) return fail(c.seq, c.oid, 'I3', `commit ${c.oid} is a merge; timelines never merge`);
+      bySeq[c.seq] = c;
+      expectSeq--;
+      reading = c.commit.parents[0];
+    }
+  } catch (e) {
+    return fail(expectSeq, reading, invariantOf(e, 'I3'), errorText(e));
   }
-  if (expectSeq !== -1) return fail(expectSeq, tip, `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
+  if (expectSeq !== -1) return fail(expectSeq, tip, 'I3', `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
   const tipTrees = new Map<string, TreeEntry[] | undefined>();
   let prevCid: string | null = null;
@@ -60,25 +74,27 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     try {
       opened = store.eventFromBlob(blobs[seq], `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
     } catch (e) {
-      return fail(seq, commit.oid, errorText(e), claimed);
+      return fail(seq, commit.oid, invariantOf(e, 'I6'), errorText(e), claimed);
     }
     const { event } = opened;
     const cid = opened.cid.toString();
-    if (claimed !== cid) return fail(seq, commit.oid, `the event's bytes hash to ${cid}, but commit ${commit.oid} names ${claimed ?? '(no Agentlog-Event trailer)'}`, claimed, cid);
-    if (event.seq !== seq) return fail(seq, commit.oid, `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
+    if (claimed !== cid) return fail(seq, commit.oid, 'I5', `the event's bytes hash to ${cid}, but commit ${commit.oid} names ${claimed ?? '(no Agentlog-Event trailer)'}`, claimed, cid);
+    if (event.seq !== seq) return fail(seq, commit.oid, 'I7', `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
     const gotPrev = event.prev ? event.prev.toString() : null;
-    if (gotPrev !== prevCid) return fail(seq, commit.oid, 'prev does not link to the event before', String(prevCid), String(gotPrev));
+    if (gotPrev !== prevCid) return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(gotPrev));
     const problem = checkCommitTree(store, tip, commit.oid, seq, blobs, tipTrees);
-    if (problem) return fail(seq, commit.oid, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
+    if (problem) return fail(seq, commit.oid, problem.invariant, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
     prevCid = cid;
   }
   return result;
 }
 
 /**
- * A commit at seq s must hold exactly the tip's events 0..s. Along the path to its last event, every
+ * A commit at seq s must hold exactly the tip's events 0..s (I4). Along the path to its last event, every
  * entry but the last of each folder is the tip's own (those subtrees are complete and never change),
  * each folder has as many entries as seq s implies, and the last file is the tip's blob at s.
+ * Not compared today: the files before the last in the commit's own last folder (a commit that holds
+ * another event 0 in the leaf where it appended event 1 passes when verified from a later tip).
  */
 function checkCommitTree(
   store: Store,
@@ -87,12 +103,12 @@ function checkCommitTree(
   seq: number,
   blobs: readonly string[],
   tipTrees: Map<string, TreeEntry[] | undefined>,
-): { message: string; foundBlob?: string } | undefined {
+): { invariant: Invariant; message: string; foundBlob?: string } | undefined {
   let spine: TreeEntry[][];
   try {
     spine = store.spine(commit);
   } catch (e) {
-    return { message: errorText(e) };
+    return { invariant: invariantOf(e, 'I4'), message: errorText(e) };
   }
   const names = eventPath(seq);
   for (let level = 0; level <= DIR_LEVELS; level++) {
@@ -100,11 +116,11 @@ function checkCommitTree(
     const span = FANOUT ** (DIR_LEVELS - level);
     const want = (level === 0 ? Math.floor(seq / span) : Math.floor(seq / span) % FANOUT) + 1;
     const where = `${EVENTS_DIR}/${names.slice(0, level).map((n) => `${n}/`).join('')}`;
-    if (entries.length !== want) return { message: `commit ${commit} holds ${entries.length} entries in ${where}, expected ${want}` };
+    if (entries.length !== want) return { invariant: 'I4', message: `commit ${commit} holds ${entries.length} entries in ${where}, expected ${want}` };
     const last = entries[entries.length - 1];
-    if (last.name !== names[level]) return { message: `commit ${commit}: unexpected ${where}${last.name}` };
+    if (last.name !== names[level]) return { invariant: 'I4', message: `commit ${commit}: unexpected ${where}${last.name}` };
     if (level === DIR_LEVELS) {
-      if (last.oid !== blobs[seq]) return { message: `commit ${commit} holds a different event at seq ${seq} than later commits`, foundBlob: last.oid };
+      if (last.oid !== blobs[seq]) return { invariant: 'I4', message: `commit ${commit} holds a different event at seq ${seq} than later commits`, foundBlob: last.oid };
       continue;
     }
     if (entries.length < 2) continue;
@@ -113,26 +129,11 @@ function checkCommitTree(
     const theirs = tipTrees.get(key);
     for (let i = 0; i < entries.length - 1; i++) {
       if (!theirs || theirs[i]?.oid !== entries[i].oid || theirs[i]?.name !== entries[i].name) {
-        return { message: `commit ${commit} holds different events in ${where}${entries[i].name}/ than later commits` };
+        return { invariant: 'I4', message: `commit ${commit} holds different events in ${where}${entries[i].name}/ than later commits` };
       }
     }
   }
   return undefined;
-}
-
-function* safeHistory(store: Store, tip: string) {
-  let oid: string | undefined = tip;
-  while (oid) {
-    let info;
-    try {
-      info = store.commitInfo(oid);
-    } catch (e) {
-      yield { oid, error: errorText(e) } as const;
-      return;
-    }
-    yield info;
-    oid = info.commit.parents[0];
-  }
 }
 
 function safeCid(store: Store, blob: string): string | undefined {
@@ -141,6 +142,19 @@ function safeCid(store: Store, blob: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The invariant a read error shows broken: bytes that are not canonical DAG-CBOR (I6), an event
+ * without its keys (I7), an object that cannot be read as what its parent names (I9); anything else
+ * (a tree laid out wrongly, …) breaks `otherwise`, the invariant of what was being read.
+ */
+function invariantOf(e: unknown, otherwise: Invariant): Invariant {
+  if (!(e instanceof AgentlogError)) return otherwise;
+  if (e.code === 'E_CODEC' || e.code === 'E_CID') return 'I6';
+  if (e.code === 'E_EVENT') return 'I7';
+  if (e.code === 'E_OBJECT' && typeof e.data.oid === 'string') return 'I9';
+  return otherwise;
 }
 
 function errorText(e: unknown): string {

@@ -105,7 +105,7 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
 
     // The same store after `git gc` (stores get packed now and then): both read packs now.
     await git(store.workTree!, ['gc', '--quiet']);
-    store.objects.refreshPacks();
+    store.refreshPacks();
     const packedStore = Store.open(store.workTree!);
     addRemote(packedStore.gitDir, 'packed', server.bare('ours-packed.git'));
     [figures.push_10k_packed_ms] = await timed(() => push(packedStore, 'packed', ['bench']));

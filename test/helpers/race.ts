@@ -1,13 +1,14 @@
+import { internals } from '../../core/store/internals.js';
 import type { Store } from '../../core/store/store.js';
 
 /**
  * Another writer moves `ref` just as `store` first publishes to it, for real: the first
- * compareAndSwap of `ref` through `store.refs` runs `move` (e.g. an append through another Store)
+ * compareAndSwap of `ref` through the store's Refs (internals.ts) runs `move` (e.g. an append through another Store)
  * before it goes on, so it finds the ref moved. `fired`: whether that happened; `calls`: how many
  * compareAndSwap calls `store` has made since (of any ref).
  */
 export function moveBeforeFirstPublish(store: Store, ref: string, move: () => Promise<unknown>): { readonly fired: boolean; readonly calls: number } {
-  const refs = store.refs;
+  const { refs } = internals(store);
   const cas = refs.compareAndSwap.bind(refs);
   let fired = false;
   let calls = 0;

@@ -1,0 +1,48 @@
+import { actorOf, summarize, type StoredEvent } from '../event/event.js';
+import { serializeCommit } from '../git/commit.js';
+import { ObjectStore, type PackObject } from '../git/objects.js';
+import { serializeTree, type TreeEntry } from '../git/tree.js';
+import { DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FILE_MODE, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
+
+/**
+ * The objects of one append, added to `objects` in the order they are made: the event's blob, the
+ * folders on its path from the leaf up, `events/`, the root tree and the commit (I3, I4, I5). Pure:
+ * nothing is written here; the caller writes them before any ref names them (I9). `spine` is the
+ * previous tip's path (empty for genesis), `parent` its commit; returns the new commit and spine.
+ */
+export function buildCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: string | undefined, objects: PackObject[]): { oid: string; spine: TreeEntry[][] } {
+  const { seq } = sealed.event;
+  const path = eventPath(seq);
+  const prevPath = seq > 0 ? eventPath(seq - 1) : [];
+  const add = (type: 'blob' | 'tree' | 'commit', content: Uint8Array): string => {
+    const oid = ObjectStore.hash(type, content);
+    objects.push({ type, content, oid });
+    return oid;
+  };
+  let child: TreeEntry = { mode: FILE_MODE, name: path[DIR_LEVELS], oid: add('blob', sealed.bytes) };
+  const next: TreeEntry[][] = new Array(DIR_LEVELS + 1);
+  for (let level = DIR_LEVELS; level >= 0; level--) {
+    // The folder at this level is the previous tip's when every folder name above it is the same:
+    // older entries are kept as they are (I4), only the last is added or replaced.
+    const same = seq > 0 && path.slice(0, level).every((name, i) => name === prevPath[i]);
+    const entries = same ? (spine[level] ?? []).slice() : [];
+    if (entries.length && entries[entries.length - 1].name === child.name) entries[entries.length - 1] = child;
+    else entries.push(child);
+    next[level] = entries;
+    const oid = add('tree', serializeTree(entries));
+    child = level > 0 ? { mode: DIR_MODE, name: path[level - 1], oid } : { mode: DIR_MODE, name: EVENTS_DIR, oid };
+  }
+  const root = add('tree', serializeTree([child]));
+  const actor = actorOf(sealed.event);
+  // git accepts no date before the epoch (fsck: badDateOverflow); the event keeps its own ts (I5).
+  const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.max(0, Math.floor(sealed.event.ts / 1000)), tz: '+0000' };
+  const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
+  // One parent, the previous event's commit; none at genesis (I3).
+  const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
+  return { oid, spine: next };
+}
+
+/** The local part of an actor's commit email: lowercase, [a-z0-9._-] only, `agent` when nothing is left. */
+function emailSlug(actor: string): string {
+  return actor.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'agent';
+}

@@ -1,0 +1,124 @@
+/**
+ * The store's on-disk format and the invariants the code keeps, stated once. Code that enforces an
+ * invariant cites its number (`I4`); `agentlog verify` (timeline/verify.ts) names the number that
+ * broke. These are what the code does today, no more: where a rule is only a convention, it says so.
+ * (Here, not in a FORMAT.md: the constants that define the format sit right below, and an editor's
+ * "go to definition" of eventPath or TRAILER_EVENT lands on the rules that govern them.)
+ *
+ * The format
+ *
+ * I1  A store is an ordinary git repository (a working tree with `.git/`, or bare), readable and
+ *     writable by the git CLI; `init` marks it with `agentlog.version = 1` in its config. agentlog
+ *     reads and writes its objects and refs itself, without the git CLI.
+ *
+ * I2  Each timeline is one branch, `refs/heads/NAME`, with NAME a valid timeline name (timelineRef:
+ *     git's rules for a ref name, no `@`, not `HEAD`). agentlog makes branches under refs/heads/ for
+ *     timelines only; a remote's tips go under `refs/remotes/REMOTE/`. A branch someone else made
+ *     that is not a timeline is skipped by `ls` and reported by `verify`.
+ *
+ * I3  One commit per event, on a first-parent chain: the commit that appended event seq s has one
+ *     parent, the commit that appended seq s-1; the genesis commit (seq 0) has none. A timeline's
+ *     history is the first-parent chain of its tip (Store.history): n events, n commits, no merges.
+ *
+ * I4  A commit's root tree holds `events/` (written alone; readers ignore anything beside it). Below
+ *     it each event is a file `events/<seq / 1024>/<seq / 32 % 32>/<seq>.cbor` (eventPath: 6, 2 and
+ *     9 zero-padded digits, so name order is seq order; files mode 100644, folders 40000), seq 0, 1,
+ *     2, … without a gap and nothing else. The tree of the commit that appended seq s holds exactly
+ *     events 0…s, each the same blob as in every later commit of the timeline: an append adds one
+ *     file and rewrites only the folders on its path (the spine), never an older event.
+ *
+ * I5  The commit names its event: its message is a one-line summary of the event, a blank line, and
+ *     the trailers `Agentlog-Event: <CID>` and `Agentlog-Seq: <seq>` of the event it appended (the
+ *     last file of its tree). Author and committer are the event's actor (actorOf) `<slug@agentlog>`,
+ *     the date is the event's ts in whole seconds (never before the epoch: git refuses those), zone
+ *     +0000; so a commit id follows from its event and its parent alone. `verify` checks the
+ *     trailers; author, date and subject are for people reading `git log` and are not checked.
+ *
+ * I6  An event file holds one event as canonical DAG-CBOR, decoded strictly: a non-canonical
+ *     encoding is an error, not another event. Its CID is CIDv1, codec dag-cbor, multihash sha2-256
+ *     of exactly those bytes. Git holds no CID beside the bytes but the trailer (I5), and a read from
+ *     git computes it again from the bytes (the event cache, I14, keeps it behind a checksum).
+ *
+ * I7  Every event has `v` (a positive integer; the store writes 1), `kind` (a non-empty string),
+ *     `seq`, `prev` and `ts` (an integer, milliseconds). `seq` is the event's position, 0, 1, 2, …;
+ *     `prev` is null at seq 0 and the CID of event seq-1 after it, so the tip's CID (in the tip
+ *     commit's trailer) pins the whole timeline. The store sets `v`, `seq` and `prev` itself, and
+ *     `ts` from its clock when the caller gives none.
+ *
+ * I8  A session begins with `create`: a genesis event (seq 0) on a new branch. The session's id is
+ *     that event's CID, and the timelines that share it are the session's timelines (forks of one
+ *     another). By convention the genesis has kind `session` (`agentlog new`, the importers and the
+ *     demo write one); the store does not check the kind and neither does `verify`.
+ *
+ * How it is written
+ *
+ * I9  Objects before refs: every object a ref will name (the event's blob, the trees on its path,
+ *     the root tree, the commit) is written before the ref moves, as one small pack or as loose
+ *     objects, each visible only once whole: a loose object is written under a temporary name and
+ *     renamed, a pack becomes visible when its .idx is renamed into place after it (fsynced first in
+ *     durable mode). A fetch installs its checked packs before it moves a ref. So a ref never names
+ *     a missing object, and a crash at any instant leaves a readable store, at worst with objects
+ *     nothing names (git gc removes them).
+ *
+ * I10 A ref moves only by compare-and-swap under git's lock protocol: `<ref>.lock` created
+ *     exclusively, the ref's value checked while it is held, the new value written into the lock and
+ *     the lock renamed over the ref (a delete removes the packed-refs line, then the loose file,
+ *     under the same lock). A writer that loses the race builds its events again on the new tip (new
+ *     seq and prev) and tries again, and an append is acknowledged only once its commit is reachable
+ *     from the branch: concurrent writers, agentlog or git, never lose an acknowledged event. An
+ *     append with a condition (`after`, `seq`) that no longer holds is refused instead (E_REF, moved).
+ *
+ * I11 A timeline only grows: agentlog moves a timeline's branch to a descendant of its tip (an
+ *     append, a fast-forwarding pull), or, when a pull finds it diverged, to the remote's version
+ *     after keeping the local tip on a fork branch. It never deletes a branch under refs/heads/ (only
+ *     the remote-tracking ref of a timeline the remote no longer has).
+ *
+ * I12 Appends never touch the working tree or the index; they are only for looking (`git checkout`
+ *     of any commit lays out the log as it was). The detach-HEAD rule: when HEAD is attached to a ref
+ *     about to move from `expected`, HEAD is first detached at `expected` (under HEAD.lock), so a
+ *     checked-out working tree stays clean ("HEAD detached at …") and `git checkout NAME` catches up.
+ *
+ * Files beside git's, under `<git dir>/agentlog/`
+ *
+ * I13 `forks.json` records which timeline each fork agentlog made (fork, import, pull, the extension)
+ *     left: `{ "<fork>": "<timeline>" }`, rewritten whole under the lock protocol so two forks made
+ *     at once both keep their record. It is a hint for `ls` and `resume`: an unreadable file counts
+ *     as none, a store cloned with plain git has none, and `ls` then reads the commit graph instead.
+ *
+ * I14 The event cache (`cache/<commit>.events`, eventCache.ts) is derived: a read trusts a file only
+ *     behind its CRC-32 and when its events' prev links chain up to the commit's Agentlog-Event
+ *     trailer; `verify` never reads it. Deleting it is always safe; it is never needed for correctness.
+ *
+ * In memory
+ *
+ * I15 Commits and objects never change, refs do: what is keyed by a commit or object id is
+ *     remembered freely (commitInfo, eventBlobs), what is keyed by a ref name is checked against the
+ *     ref first (a remembered tip is used only while the branch still points at its commit).
+ */
+
+/** The fan-out under `events/` (I4): DIR_LEVELS levels of folders, FANOUT entries in each folder below the top. */
+export const FANOUT = 32;
+export const DIR_LEVELS = 2;
+export const EVENTS_DIR = 'events';
+/** The trailers that name a commit's event (I5). */
+export const TRAILER_EVENT = 'Agentlog-Event';
+export const TRAILER_SEQ = 'Agentlog-Seq';
+/** git's modes for a file and a folder, as tree entries spell them. */
+export const FILE_MODE = '100644';
+export const DIR_MODE = '40000';
+
+/**
+ * The path of event `seq` below `events/` (I4): DIR_LEVELS folder names, then the file name:
+ * `events/<seq / 1024>/<seq / 32 % 32>/<seq>.cbor`. An append rewrites one leaf (≤ 32 entries), one
+ * middle folder, `events/` and the root: small trees, because the trees an append rewrites cost more
+ * bytes than the event itself when they are large.
+ */
+export function eventPath(seq: number): string[] {
+  const out: string[] = [];
+  for (let level = 0; level < DIR_LEVELS; level++) {
+    const span = FANOUT ** (DIR_LEVELS - level);
+    out.push(level === 0 ? String(Math.floor(seq / span)).padStart(6, '0') : String(Math.floor(seq / span) % FANOUT).padStart(2, '0'));
+  }
+  out.push(`${String(seq).padStart(9, '0')}.cbor`);
+  return out;
+}
