@@ -105,6 +105,7 @@ export async function keepFork(store: Store, name: string, local: string, remote
  * kept as a fork while the remote's version takes the name. Every ref moves by compare-and-swap; a
  * local append racing with us just makes us look again.
  */
+/** I10 (every move a compare-and-swap), I11 (a timeline only grows; a diverged one is kept as a fork first), I13. */
 export async function adopt(store: Store, name: string, remote: string): Promise<TimelineResult> {
   const ref = `refs/heads/${name}`;
   for (let attempt = 0; attempt < 100; attempt++) {

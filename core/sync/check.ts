@@ -7,6 +7,7 @@ import { EVENTS_DIR, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
 import { remoteError } from './http.js';
 
 /** Why `oid` is not the tip of an agentlog timeline, or undefined when it is one. */
+/** I4, I5: a timeline's tip commit names its event in trailers and holds events/. */
 export function notAgentlog(read: (oid: string) => GitObject, oid: string): string | undefined {
   let obj: GitObject;
   try {
@@ -63,6 +64,7 @@ export function badRefName(name: string): boolean {
 /** Refuse a remote whose branches are not all agentlog timelines with valid names; `url` names it in the message. */
 export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string, string>, url: string): void {
   for (const name of heads.keys()) {
+    // I2: a remote's branch becomes a ref here only if git would accept its name.
     if (badRefName(name)) throw remoteError(`${url} advertises a branch with an invalid name (${JSON.stringify(name)}); nothing was changed here`, { url });
   }
   for (const [name, oid] of heads) {

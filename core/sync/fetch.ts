@@ -23,7 +23,7 @@ export async function fetchRemote(store: Store, remote: Remote, transport: Trans
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
     checkAgentlogHeads(read, heads, transport.url);
-    installPacks(quarantine, store);
+    installPacks(quarantine, store); // I9: the checked objects are in place before any ref names them
     for (const [name, oid] of heads) {
       const ref = `refs/remotes/${remote.name}/${name}`;
       for (let i = 0; i < 10; i++) {
@@ -35,7 +35,7 @@ export async function fetchRemote(store: Store, remote: Remote, transport: Trans
     // local timeline of that name, if any, stays.
     const prefix = `refs/remotes/${remote.name}/`;
     for (const [ref, oid] of store.listRefs(prefix)) {
-      if (!heads.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid);
+      if (!heads.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid); // I11: only remote-tracking refs are ever deleted
     }
     return heads;
   } finally {
