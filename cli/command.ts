@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Store } from '../core/store/store.js';
+import type { Store } from '../core/index.js';
 
 /** Where a command writes: stdout for what scripts read (names, CIDs, --json), stderr for messages. */
 export interface Output {

@@ -1,10 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentlogError, isAgentlogError } from '../core/errors.js';
-import { findGitDir } from '../core/git/repo.js';
-import { Store } from '../core/store/store.js';
-import { safe } from '../core/timeline/transcript.js';
+import { AgentlogError, findGitDir, isAgentlogError, safe, Store } from '../core/index.js';
 import type { Command, Context, Output } from './command.js';
 import { commands } from './commands/index.js';
 

@@ -2,10 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Readable } from 'node:stream';
-import type { IpldValue } from '../../core/codec/dagcbor.js';
-import { parseDagJson } from '../../core/codec/dagjson.js';
-import { AgentlogError } from '../../core/errors.js';
-import type { EventInput } from '../../core/store/store.js';
+import { AgentlogError, type EventInput, type IpldValue, parseDagJson } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 const ROLES = ['user', 'assistant', 'system'];

@@ -1,6 +1,4 @@
-import { parseCid } from '../../core/codec/cid.js';
-import { AgentlogError } from '../../core/errors.js';
-import { resolveRev } from '../../core/timeline/rev.js';
+import { AgentlogError, parseCid, resolveRev } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 

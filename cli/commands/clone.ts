@@ -1,6 +1,5 @@
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { clone as cloneStore, defaultCloneDir } from '../../core/sync/sync.js';
+import { AgentlogError, clone as cloneStore, defaultCloneDir } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 

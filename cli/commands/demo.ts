@@ -1,12 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDagJson } from '../../core/codec/dagjson.js';
-import { AgentlogError } from '../../core/errors.js';
-import { commitAt } from '../../core/timeline/rev.js';
-import { listSessions } from '../../core/timeline/sessions.js';
-import { Store, type EventInput } from '../../core/store/store.js';
-import { verifyTimeline } from '../../core/timeline/verify.js';
+import { AgentlogError, commitAt, type EventInput, listSessions, parseDagJson, Store, verifyTimeline } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 /** The sample session that ships with agentlog (written for the demo; not anyone's real data). */

@@ -1,10 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { exportTimeline, toJsonl, type ExportFormat } from '../../core/export/index.js';
-import { resolveRev } from '../../core/timeline/rev.js';
+import { AgentlogError, type ExportFormat, exportTimeline, resolveRev, safe, toJsonl } from '../../core/index.js';
 import type { Command } from '../command.js';
-import { safe } from '../../core/timeline/transcript.js';
 
 export const exportCommand: Command = {
   name: 'export',

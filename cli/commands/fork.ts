@@ -1,6 +1,4 @@
-import { freeName } from '../../core/timeline/names.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import { AgentlogError } from '../../core/errors.js';
+import { AgentlogError, freeName, resolveRev } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 export const fork: Command = {

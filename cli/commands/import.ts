@@ -1,10 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { follow } from '../../core/import/follow.js';
-import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
-import type { ImportWarning } from '../../core/formats/jsonl.js';
-import { safe } from '../../core/timeline/transcript.js';
+import { AgentlogError, defaultSessionFiles, follow, importFiles, type ImportFormat as Format, type ImportSummary, type ImportWarning, safe } from '../../core/index.js';
 import type { Command, Context } from '../command.js';
 
 export const importCommand: Command = {

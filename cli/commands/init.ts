@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Store } from '../../core/store/store.js';
+import { Store } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 export const init: Command = {

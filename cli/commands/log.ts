@@ -1,6 +1,4 @@
-import { oneLine, summarize } from '../../core/event/event.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import { safe } from '../../core/timeline/transcript.js';
+import { oneLine, resolveRev, safe, summarize } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { table, toJson } from '../format.js';
 

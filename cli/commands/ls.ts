@@ -1,6 +1,4 @@
-import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/timeline/sessions.js';
-import { oneLine } from '../../core/event/event.js';
-import { safe } from '../../core/timeline/transcript.js';
+import { listSessions, oneLine, safe, type SessionInfo, type TimelineInfo } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { table, toJson, when } from '../format.js';
 

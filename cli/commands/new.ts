@@ -1,4 +1,4 @@
-import { freeName, slug } from '../../core/timeline/names.js';
+import { freeName, slug } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 export const newCommand: Command = {

@@ -1,4 +1,4 @@
-import { pull as pullTimelines } from '../../core/sync/sync.js';
+import { pull as pullTimelines } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 

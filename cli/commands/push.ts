@@ -1,5 +1,4 @@
-import { listRemotes } from '../../core/sync/remotes.js';
-import { push as pushTimelines } from '../../core/sync/sync.js';
+import { listRemotes, push as pushTimelines } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 

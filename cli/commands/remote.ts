@@ -1,6 +1,4 @@
-import { AgentlogError } from '../../core/errors.js';
-import { redact } from '../../core/sync/http.js';
-import { addRemote, listRemotes, normalizeUrl } from '../../core/sync/remotes.js';
+import { addRemote, AgentlogError, listRemotes, normalizeUrl, redact } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { table, toJson } from '../format.js';
 import { TRANSPORT_HELP } from './sync-output.js';

@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { prepareResume, shellQuote } from '../../core/export/resume.js';
-import { resolveRev } from '../../core/timeline/rev.js';
+import { AgentlogError, prepareResume, resolveRev, shellQuote } from '../../core/index.js';
 import type { Command } from '../command.js';
 
 export const resumeCommand: Command = {

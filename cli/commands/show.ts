@@ -1,5 +1,4 @@
-import { resolveRev } from '../../core/timeline/rev.js';
-import { renderTranscript } from '../../core/timeline/transcript.js';
+import { renderTranscript, resolveRev } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 

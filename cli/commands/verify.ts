@@ -1,5 +1,4 @@
-import { resolveRev } from '../../core/timeline/rev.js';
-import { verifyTimeline, type VerifyResult } from '../../core/timeline/verify.js';
+import { resolveRev, type VerifyResult, verifyTimeline } from '../../core/index.js';
 import type { Command } from '../command.js';
 import { toJson } from '../format.js';
 

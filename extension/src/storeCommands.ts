@@ -5,10 +5,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
-import { listRemotes } from '../../core/sync/remotes.js';
-import { pull, push, type SyncReport } from '../../core/sync/sync.js';
-import type { VerifyResult } from '../../core/timeline/verify.js';
+import { defaultSessionFiles, importFiles, type ImportFormat as Format, type ImportSummary, listRemotes, pull, push, type SyncReport, type VerifyResult } from '../../core/index.js';
 import { openStore } from './storeReader.js';
 
 export async function verifyStore(dir: string, out: vscode.OutputChannel, extensionPath: string): Promise<VerifyResult[]> {
