@@ -1,8 +1,8 @@
 import { AgentlogError, parseCid, resolveRev } from '../../core/index.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 
-export const cat: Command = {
+export const cat = defineCommand({
   name: 'cat',
   summary: 'one event as DAG-JSON',
   usage: 'agentlog cat CID',
@@ -21,4 +21,4 @@ hash to that CID.`,
     ctx.stdout.write(`${toJson(eventJson(e), true)}\n`);
     return 0;
   },
-};
+});

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, defaultSessionFiles, follow, importFiles, type ImportFormat as Format, type ImportSummary, type ImportWarning, safe } from '../../core/index.js';
-import type { Command, Context } from '../command.js';
+import { defineCommand, type Context } from '../command.js';
 
-export const importCommand: Command = {
+export const importCommand = defineCommand({
   name: 'import',
   summary: 'import Claude Code or Codex CLI sessions (again: adds only what is new)',
   usage: 'agentlog import claude|codex [PATH…] [--all] [--follow] [--json]',
@@ -74,7 +74,7 @@ options:
     report(ctx, summary, !!values.json);
     return 0;
   },
-};
+});
 
 /** A session file, or the session files in a folder (subagent files come with their main file). */
 function expand(p: string, format: Format): string[] {

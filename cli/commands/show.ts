@@ -1,8 +1,8 @@
 import { renderTranscript, resolveRev } from '../../core/index.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 
-export const show: Command = {
+export const show = defineCommand({
   name: 'show',
   summary: 'the transcript as a person reads it',
   usage: 'agentlog show [REV] [--json]',
@@ -20,4 +20,4 @@ thinking folded.
     else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns));
     return 0;
   },
-};
+});
