@@ -10,17 +10,21 @@
  *    ever need a pure function of core, give core a browser-safe entry and allow exactly that one here.
  * 3. extension/shared/ and extension/webview/ do not import 'vscode': view models and the page are plain
  *    modules that vitest (and a browser) load without VS Code.
+ * 4. Every TypeScript file of the repository is type-checked: it is a root file of exactly one of the
+ *    projects that tsconfig.all.json lists (a file in none is never checked; in two, checked twice under
+ *    options that may differ).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
-/** Build output and installed packages are not source. */
-const SKIP = new Set(['node_modules', 'dist']);
+/** Build output, installed packages and caches are not source. */
+const SKIP = new Set(['node_modules', 'dist', '.git', '.cache', '.bench', 'test-results']);
 
 /** Source files under `dir` (relative to the repository root, with forward slashes). */
 function sourceFiles(dir: string): string[] {
@@ -29,11 +33,23 @@ function sourceFiles(dir: string): string[] {
     for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
       const child = `${rel}/${e.name}`;
       if (e.isDirectory() && !SKIP.has(e.name)) walk(child);
-      else if (e.isFile() && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) out.push(child);
+      else if (e.isFile() && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) out.push(child.replace(/^\.\//, ''));
     }
   };
   walk(dir);
   return out.sort();
+}
+
+/** A tsconfig's root files (its include/exclude/files, with what it extends), relative to the repository root. */
+function projectFiles(config: string): string[] {
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, config), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(`${config}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    },
+  });
+  if (!parsed) throw new Error(`${config}: cannot be read`);
+  return parsed.fileNames.map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
 }
 
 interface Import {
@@ -113,5 +129,18 @@ describe('architecture', () => {
     const code = result.outputFiles[0].text;
     const nodeOnly = [...code.matchAll(/\brequire\(\s*["'][^"']*["']|["']node:[^"']*["']/g)].map((m) => `…${code.slice(Math.max(0, m.index - 60), m.index + m[0].length)}`);
     expect(nodeOnly).toEqual([]);
+  });
+
+  it('every TypeScript file is a root of exactly one project of tsconfig.all.json', () => {
+    const all = ts.readConfigFile(path.join(ROOT, 'tsconfig.all.json'), ts.sys.readFile);
+    if (all.error) throw new Error(ts.flattenDiagnosticMessageText(all.error.messageText, '\n'));
+    const projects = (all.config.references as Array<{ path: string }>).map((r) => path.normalize(r.path).split(path.sep).join('/'));
+    expect(projects).toContain('tsconfig.json');
+    const owners = new Map<string, string[]>();
+    for (const p of projects) for (const f of projectFiles(p)) owners.set(f, [...(owners.get(f) ?? []), p]);
+    const typescript = sourceFiles('.').filter((f) => /\.[mc]?ts$/.test(f));
+    expect(typescript).toContain('vitest.config.ts');
+    const wrong = typescript.filter((f) => owners.get(f)?.length !== 1).map((f) => `${f}: ${owners.get(f)?.join(', ') ?? 'in no project, so never type-checked'}`);
+    expect(wrong).toEqual([]);
   });
 });
