@@ -1,5 +1,5 @@
 /**
- * The shape of the code, checked (docs: STYLE.md, "a thin adapter"):
+ * The shape of the code, checked. cli/ and extension/ are thin adapters over core/:
  *
  * 1. cli/ and extension/ reach core/ only through core/index.ts, its public surface. A file that moves
  *    inside core/ then changes one `export … from` line there, never a command or a view.
