@@ -1,5 +1,5 @@
-import type { ParseArgsConfig } from 'node:util';
-import type { Store } from '../core/store/store.js';
+import type { parseArgs, ParseArgsConfig } from 'node:util';
+import type { Store } from '../core/index.js';
 
 /** Where a command writes: stdout for what scripts read (names, CIDs, --json), stderr for messages. */
 export interface Output {
@@ -21,14 +21,22 @@ export interface Context {
   now(): number;
 }
 
-export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+/** An option table, as node:util parseArgs takes it. */
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * What parseArgs gives a command for its option table, typed from the table itself: a `type: 'string'`
+ * option is `string | undefined`, a `type: 'boolean'` one `boolean | undefined` (an array with
+ * `multiple`, never undefined with a `default`). Node's own result type, for the config main() parses with.
+ */
+export type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>['values'];
 
 /**
  * One CLI command: its help and its option table (node:util parseArgs), and `run`, which returns the
  * exit code. Commands print data to ctx.stdout and messages to ctx.stderr, and throw AgentlogError
  * for bad input (the CLI prints its message, no stack trace).
  */
-export interface Command {
+export interface Command<O extends Options = Options> {
   name: string;
   /** One line for `agentlog --help`. */
   summary: string;
@@ -36,8 +44,16 @@ export interface Command {
   usage: string;
   /** The rest of `agentlog COMMAND --help`: what it does, its options, examples. */
   help: string;
-  options?: ParseArgsConfig['options'];
+  options?: O;
   /** How many positionals at most (undefined: any number). */
   maxPositionals?: number;
-  run(ctx: Context, values: Values, positionals: string[]): Promise<number>;
+  run(ctx: Context, values: Values<O>, positionals: string[]): Promise<number>;
+}
+
+/**
+ * A command, its `run` typed by its own option table: `options: { json: { type: 'boolean' } }` gives
+ * `values.json: boolean | undefined`, so no command casts what it parsed.
+ */
+export function defineCommand<const O extends Options = {}>(command: Command<O>): Command<O> {
+  return command;
 }

@@ -1,5 +1,4 @@
-import { stringifyDagJson } from '../core/codec/dagjson.js';
-import { dateOf, type StoredEvent } from '../core/event/event.js';
+import { dateOf, type StoredEvent, stringifyDagJson } from '../core/index.js';
 
 /** An event as DAG-JSON-ready data with its CID first (`show --json`, `cat`). */
 export function eventJson(e: StoredEvent): Record<string, unknown> {

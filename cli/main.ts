@@ -1,12 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentlogError, isAgentlogError } from '../core/errors.js';
-import { findGitDir } from '../core/git/repo.js';
-import { Store } from '../core/store/store.js';
-import { safe } from '../core/timeline/transcript.js';
-import type { Command, Context, Output } from './command.js';
+import { AgentlogError, findGitDir, isAgentlogError, safe, Store } from '../core/index.js';
+import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
+
+/** Options every command takes: --store, and --help (answered before parsing, listed so that parseArgs accepts it). */
+const GLOBAL_OPTIONS = { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** What main() parses: a command's own options and the global ones. */
+interface ParsedArgs {
+  values: Values<Options & typeof GLOBAL_OPTIONS>;
+  positionals: string[];
+}
 
 const GLOBAL_HELP = `--store DIR   the store to use (else $AGENTLOG_STORE, else the store around the current folder,
               else the nearest .agentlog/ upward)
@@ -75,19 +81,14 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
-  let values: Record<string, unknown>;
-  let positionals: string[];
+  let parsed: ParsedArgs;
   try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      options: { ...command.options, store: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }));
+    parsed = parseArgs({ args: rest, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
   } catch (e) {
     stderr.write(`agentlog ${name}: ${(e as Error).message}\nusage: ${command.usage}\n`);
     return 2;
   }
+  const { values, positionals } = parsed;
   if (command.maxPositionals !== undefined && positionals.length > command.maxPositionals) {
     stderr.write(`agentlog ${name}: unexpected argument "${positionals[command.maxPositionals]}"\nusage: ${command.usage}\n`);
     return 2;
@@ -104,13 +105,13 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     now,
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
-      (store ??= Store.open(discoverStore(cwd, values.store as string | undefined, env), {
+      (store ??= Store.open(discoverStore(cwd, values.store, env), {
         now,
         warn: (m) => stderr.write(`agentlog: ${m}\n`),
       })),
   };
   try {
-    return await command.run(ctx, values as never, positionals);
+    return await command.run(ctx, values, positionals);
   } catch (e) {
     if (isAgentlogError(e)) {
       // Messages can quote stored or remote text (a ref file, a branch name): no control characters.

@@ -1,23 +1,48 @@
-// The public surface of core/: what cli/ and extension/ build on.
+/**
+ * The public surface of core/: the only module cli/ and extension/ import from core (test/architecture.test.ts
+ * holds them to it). Grouped by capability; when a file inside core/ moves, only the `from` here changes.
+ *
+ * Node-only: it reaches node:fs, node:crypto and node:buffer, so the webview's browser bundle must not import it
+ * (the webview imports types only from extension/shared/; the architecture test checks its bundle).
+ */
+
+// Errors: every failure core reports on purpose, with a stable code.
 export { AgentlogError, isAgentlogError, type ErrorCode } from './errors.js';
+
+// Content ids and the canonical encodings (DAG-CBOR on disk, DAG-JSON for people and --json).
 export { CID, cidOf, parseCid, shortCid } from './codec/cid.js';
 export { encode, decode, type IpldValue } from './codec/dagcbor.js';
 export { parseDagJson, stringifyDagJson } from './codec/dagjson.js';
-export * from './event/event.js';
-export { Store, type Appended, type AppendOptions, type EventInput, type StoreOptions, type CommitInfo, FANOUT, DIR_LEVELS, eventPath } from './store/store.js';
+
+// Events: the record, sealing (its CID), and reading one as a person does.
+export { EVENT_VERSION, checkEvent, eventRecord, sealEvent, openEvent, blocksOf, textOf, actorOf, dateOf, summarize, oneLine, type Event, type StoredEvent, type ContentBlock } from './event/event.js';
+
+// Stores: create, open, append, branch; how events lie in the tree; finding a repository.
+export { Store, FANOUT, DIR_LEVELS, eventPath, type Appended, type AppendOptions, type EventInput, type StoreOptions, type CommitInfo } from './store/store.js';
+export { findGitDir } from './git/repo.js';
 export { timelineRef } from './git/refs.js';
+
+// Timelines: naming them, resolving a REV, listing sessions, verifying, the transcript as text.
+export { freeName, slug } from './timeline/names.js';
 export { resolveRev, commitAt, type Resolved } from './timeline/rev.js';
-export { freeName } from './timeline/names.js';
 export { listSessions, type SessionInfo, type TimelineInfo } from './timeline/sessions.js';
 export { verifyTimeline, type VerifyResult, type Problem } from './timeline/verify.js';
-export { renderTranscript } from './timeline/transcript.js';
+export { renderTranscript, safe } from './timeline/transcript.js';
+
+// Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
 export { follow } from './import/follow.js';
+export type { ImportWarning } from './formats/jsonl.js';
+
+// Export and resume: a timeline back out as an agent's session file, and handed to that agent.
 export { exportTimeline, toJsonl, type ExportFormat } from './export/index.js';
-export { prepareResume } from './export/resume.js';
+export { prepareResume, shellQuote } from './export/resume.js';
+
+// Sync: remotes, push, pull, clone (a diverged timeline is kept as a fork, never merged).
 export { push } from './sync/push.js';
 export { pull } from './sync/pull.js';
-export { clone } from './sync/clone.js';
+export { clone, defaultCloneDir } from './sync/clone.js';
 export { fetchRemote } from './sync/fetch.js';
 export type { SyncReport, TimelineResult } from './sync/types.js';
-export { addRemote, listRemotes } from './sync/remotes.js';
+export { addRemote, listRemotes, normalizeUrl } from './sync/remotes.js';
+export { redact, type Progress } from './sync/http.js';

@@ -2,8 +2,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Values } from '../cli/command.js';
+import { exportCommand } from '../cli/commands/export.js';
 import { commands } from '../cli/commands/index.js';
+import { resumeCommand } from '../cli/commands/resume.js';
+import { show } from '../cli/commands/show.js';
 import { cli, storeWithSession } from './helpers/cli.js';
 import { git, tmpdir } from './helpers/tmp.js';
 
@@ -19,6 +23,15 @@ describe('agentlog CLI', () => {
       expect(r.code, c.name).toBe(0);
       expect(r.out).toContain(`usage: ${c.usage}`);
     }
+  });
+
+  it("types each command's values from its own option table (checked by tsc -p test, no casts in the commands)", () => {
+    expectTypeOf<Values<{ json: { type: 'boolean' }; out: { type: 'string'; short: 'o' } }>>().toEqualTypeOf<{ json?: boolean; out?: string }>();
+    expectTypeOf<Values<{ tag: { type: 'string'; multiple: true }; depth: { type: 'string'; default: '1' } }>>().toEqualTypeOf<{ tag?: string[]; depth: string }>();
+    expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{ json?: boolean }>();
+    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string }>();
+    expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
+    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd']);
   });
 
   it('runs as node_modules/.bin/agentlog from the repository root', () => {

@@ -2,15 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Readable } from 'node:stream';
-import type { IpldValue } from '../../core/codec/dagcbor.js';
-import { parseDagJson } from '../../core/codec/dagjson.js';
-import { AgentlogError } from '../../core/errors.js';
-import type { EventInput } from '../../core/store/store.js';
-import type { Command } from '../command.js';
+import { AgentlogError, type EventInput, type IpldValue, parseDagJson } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
 const ROLES = ['user', 'assistant', 'system'];
 
-export const append: Command = {
+export const append = defineCommand({
   name: 'append',
   summary: 'append events to a timeline (one commit each); prints each CID',
   usage: 'agentlog append NAME (--role user|assistant|system --text TEXT | --json FILE|-)',
@@ -33,7 +30,7 @@ examples:
     if (!store.tipOf(name)) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls; start one with: agentlog new)`);
     if (values.json !== undefined) {
       if (values.role !== undefined || values.text !== undefined) throw new AgentlogError('E_INPUT', '--json cannot be combined with --role/--text');
-      const file = values.json as string;
+      const file = values.json;
       const label = file === '-' ? 'standard input' : file;
       const stream = file === '-' ? ctx.stdin() : openFile(path.resolve(ctx.cwd, file));
       // Each event is handed to the store as soon as it is parsed, without waiting for the one
@@ -61,17 +58,17 @@ examples:
       if (failure) throw failure;
       return 0;
     }
-    const role = values.role as string | undefined;
-    const text = values.text as string | undefined;
+    const role = values.role;
+    const text = values.text;
     if (!role || text === undefined) throw new AgentlogError('E_INPUT', 'give --role and --text, or --json FILE|- (see: agentlog append --help)');
     if (!ROLES.includes(role)) throw new AgentlogError('E_INPUT', `--role must be one of ${ROLES.join(', ')}, not "${role}"`);
     const input: EventInput = { kind: 'message', role, content: [{ type: 'text', text }] };
-    if (values.model) input.model = values.model as string;
+    if (values.model) input.model = values.model;
     const done = await store.append(name, input);
     ctx.stdout.write(`${done.cid}\n`);
     return 0;
   },
-};
+});
 
 function openFile(file: string): Readable {
   if (!fs.existsSync(file)) throw new AgentlogError('E_INPUT', `${file}: no such file`);

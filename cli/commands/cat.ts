@@ -1,10 +1,8 @@
-import { parseCid } from '../../core/codec/cid.js';
-import { AgentlogError } from '../../core/errors.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import type { Command } from '../command.js';
+import { AgentlogError, parseCid, resolveRev } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 
-export const cat: Command = {
+export const cat = defineCommand({
   name: 'cat',
   summary: 'one event as DAG-JSON',
   usage: 'agentlog cat CID',
@@ -23,4 +21,4 @@ hash to that CID.`,
     ctx.stdout.write(`${toJson(eventJson(e), true)}\n`);
     return 0;
   },
-};
+});

@@ -1,10 +1,9 @@
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { clone as cloneStore, defaultCloneDir } from '../../core/sync/clone.js';
-import type { Command } from '../command.js';
+import { AgentlogError, clone as cloneStore, defaultCloneDir } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
-export const clone: Command = {
+export const clone = defineCommand({
   name: 'clone',
   summary: 'a new store holding every timeline of a remote',
   usage: 'agentlog clone URL [DIR] [--json]',
@@ -29,4 +28,4 @@ example (moving a session to another machine):
     if (values.json) return printReport(ctx, { ...report, dir: target } as typeof report, true, 'clone');
     return printReport(ctx, report, false, 'clone');
   },
-};
+});

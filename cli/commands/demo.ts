@@ -1,13 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDagJson } from '../../core/codec/dagjson.js';
-import { AgentlogError } from '../../core/errors.js';
-import { commitAt } from '../../core/timeline/rev.js';
-import { listSessions } from '../../core/timeline/sessions.js';
-import { Store, type EventInput } from '../../core/store/store.js';
-import { verifyTimeline } from '../../core/timeline/verify.js';
-import type { Command } from '../command.js';
+import { AgentlogError, commitAt, type EventInput, listSessions, parseDagJson, Store, verifyTimeline } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
 /** The sample session that ships with agentlog (written for the demo; not anyone's real data). */
 export const SAMPLE_SESSION = findUp(path.dirname(fileURLToPath(import.meta.url)), 'cli/demo/sample-session.jsonl');
@@ -20,7 +15,7 @@ function findUp(dir: string, rel: string): string {
   }
 }
 
-export const demo: Command = {
+export const demo = defineCommand({
   name: 'demo',
   summary: 'build a store in a new folder from a sample session, fork it, append, verify',
   usage: 'agentlog demo [DIR]',
@@ -89,7 +84,7 @@ to try next. Prints the store's path on stdout.`,
     ctx.stdout.write(`${store.dir}\n`);
     return ok ? 0 : 1;
   },
-};
+});
 
 function freeFolder(base: string): string {
   if (!fs.existsSync(base)) return base;

@@ -1,12 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { exportTimeline, toJsonl, type ExportFormat } from '../../core/export/index.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import type { Command } from '../command.js';
-import { safe } from '../../core/timeline/transcript.js';
+import { AgentlogError, exportTimeline, resolveRev, safe, toJsonl } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   summary: 'write a timeline as a Claude Code or Codex session file',
   usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR]',
@@ -29,13 +26,13 @@ options:
     }
     const store = ctx.store();
     const { commit } = resolveRev(store, rev);
-    const exported = exportTimeline(store, commit, which as ExportFormat, {
-      sessionId: values['session-id'] as string | undefined,
-      cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd as string) : undefined,
+    const exported = exportTimeline(store, commit, which, {
+      sessionId: values['session-id'],
+      cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd) : undefined,
     });
     const text = toJsonl(exported.records);
     if (values.out) {
-      const out = path.resolve(ctx.cwd, values.out as string);
+      const out = path.resolve(ctx.cwd, values.out);
       fs.writeFileSync(out, text);
       ctx.stderr.write(`wrote ${exported.records.length} record(s) of session ${safe(exported.sessionId)} to ${out}\n`);
     } else {
@@ -43,4 +40,4 @@ options:
     }
     return 0;
   },
-};
+});

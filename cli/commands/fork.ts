@@ -1,9 +1,7 @@
-import { freeName } from '../../core/timeline/names.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import { AgentlogError } from '../../core/errors.js';
-import type { Command } from '../command.js';
+import { AgentlogError, freeName, resolveRev } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
-export const fork: Command = {
+export const fork = defineCommand({
   name: 'fork',
   summary: 'a new timeline sharing history up to REV; prints its name',
   usage: 'agentlog fork REV [--name NAME]',
@@ -20,10 +18,10 @@ example:
     if (!rev) throw new AgentlogError('E_INPUT', 'name where to fork: agentlog fork REV (e.g. NAME@3)');
     const store = ctx.store();
     const r = resolveRev(store, rev);
-    const name = (values.name as string | undefined) ?? freeName(store, `${r.timeline ?? 'fork'}-at-${r.seq}`);
+    const name = values.name ?? freeName(store, `${r.timeline ?? 'fork'}-at-${r.seq}`);
     await store.branch(name, r.commit, r.timeline);
     ctx.stderr.write(`forked ${r.timeline ?? r.commit.slice(0, 10)} at seq ${r.seq} as ${name}\n`);
     ctx.stdout.write(`${name}\n`);
     return 0;
   },
-};
+});

@@ -1,13 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { follow } from '../../core/import/follow.js';
-import { defaultSessionFiles, importFiles, type Format, type ImportSummary } from '../../core/import/index.js';
-import type { ImportWarning } from '../../core/formats/jsonl.js';
-import { safe } from '../../core/timeline/transcript.js';
-import type { Command, Context } from '../command.js';
+import { AgentlogError, defaultSessionFiles, follow, importFiles, type ImportFormat as Format, type ImportSummary, type ImportWarning, safe } from '../../core/index.js';
+import { defineCommand, type Context } from '../command.js';
 
-export const importCommand: Command = {
+export const importCommand = defineCommand({
   name: 'import',
   summary: 'import Claude Code or Codex CLI sessions (again: adds only what is new)',
   usage: 'agentlog import claude|codex [PATH…] [--all] [--follow] [--json]',
@@ -78,7 +74,7 @@ options:
     report(ctx, summary, !!values.json);
     return 0;
   },
-};
+});
 
 /** A session file, or the session files in a folder (subagent files come with their main file). */
 function expand(p: string, format: Format): string[] {

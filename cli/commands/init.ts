@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { Store } from '../../core/store/store.js';
-import type { Command } from '../command.js';
+import { Store } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
-export const init: Command = {
+export const init = defineCommand({
   name: 'init',
   summary: 'create a store (idempotent)',
   usage: 'agentlog init [DIR]',
@@ -20,4 +20,4 @@ Prints the store's path on stdout.`,
     ctx.stdout.write(`${store.dir}\n`);
     return 0;
   },
-};
+});

@@ -1,10 +1,8 @@
-import { oneLine, summarize } from '../../core/event/event.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import { safe } from '../../core/timeline/transcript.js';
-import type { Command } from '../command.js';
+import { oneLine, resolveRev, safe, summarize } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { table, toJson } from '../format.js';
 
-export const log: Command = {
+export const log = defineCommand({
   name: 'log',
   summary: 'one line per event: seq, short CID, kind, summary',
   usage: 'agentlog log [REV] [--json]',
@@ -26,4 +24,4 @@ export const log: Command = {
     ctx.stdout.write(table(rows, ctx.stdout.isTTY));
     return 0;
   },
-};
+});

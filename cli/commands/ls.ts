@@ -1,10 +1,8 @@
-import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/timeline/sessions.js';
-import { oneLine } from '../../core/event/event.js';
-import { safe } from '../../core/timeline/transcript.js';
-import type { Command } from '../command.js';
+import { listSessions, oneLine, safe, type SessionInfo, type TimelineInfo } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { table, toJson, when } from '../format.js';
 
-export const ls: Command = {
+export const ls = defineCommand({
   name: 'ls',
   summary: 'timelines grouped by session, forks under the timeline they left',
   usage: 'agentlog ls [--json]',
@@ -49,7 +47,7 @@ session that a timeline started (an imported subagent or sidechain) is listed un
     ctx.stdout.write(table(rows, ctx.stdout.isTTY));
     return 0;
   },
-};
+});
 
 function allTimelines(list: TimelineInfo[]): TimelineInfo[] {
   return list.flatMap((t) => [t, ...allTimelines(t.forks)]);

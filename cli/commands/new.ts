@@ -1,7 +1,7 @@
-import { freeName, slug } from '../../core/timeline/names.js';
-import type { Command } from '../command.js';
+import { freeName, slug } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
-export const newCommand: Command = {
+export const newCommand = defineCommand({
   name: 'new',
   summary: 'start a session: a genesis event on a new timeline',
   usage: 'agentlog new [--title T] [--name NAME] [--model M] [--agent A]',
@@ -17,17 +17,17 @@ options:
   maxPositionals: 0,
   async run(ctx, values) {
     const store = ctx.store();
-    const title = (values.title as string | undefined) ?? '';
-    const name = (values.name as string | undefined) ?? freeName(store, slug(title || 'session'));
+    const title = values.title ?? '';
+    const name = values.name ?? freeName(store, slug(title || 'session'));
     const genesis = {
       kind: 'session',
       title,
-      agent: { name: (values.agent as string | undefined) ?? 'agentlog' },
-      ...(values.model ? { model: values.model as string } : {}),
+      agent: { name: values.agent ?? 'agentlog' },
+      ...(values.model ? { model: values.model } : {}),
     };
     const made = await store.create(name, genesis);
     ctx.stderr.write(`new session on timeline ${name}\n`);
     ctx.stdout.write(`${made.cid}\n${name}\n`);
     return 0;
   },
-};
+});

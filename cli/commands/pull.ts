@@ -1,8 +1,8 @@
-import { pull as pullTimelines } from '../../core/sync/pull.js';
-import type { Command } from '../command.js';
+import { pull as pullTimelines } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
-export const pull: Command = {
+export const pull = defineCommand({
   name: 'pull',
   summary: "fetch a remote's timelines: new ones added, longer ones fast-forwarded, diverged ones forked",
   usage: 'agentlog pull [REMOTE] [--json]',
@@ -23,4 +23,4 @@ ${TRANSPORT_HELP}`,
     const report = await pullTimelines(ctx.store(), remoteName ?? 'origin', { env: ctx.env, progress: progressOn(ctx.stderr) });
     return printReport(ctx, report, !!values.json, 'pull');
   },
-};
+});

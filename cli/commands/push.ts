@@ -1,9 +1,8 @@
-import { listRemotes } from '../../core/sync/remotes.js';
-import { push as pushTimelines } from '../../core/sync/push.js';
-import type { Command } from '../command.js';
+import { listRemotes, push as pushTimelines } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
-export const push: Command = {
+export const push = defineCommand({
   name: 'push',
   summary: 'send timelines to a remote; a diverged timeline is kept as a fork, never merged',
   usage: 'agentlog push [REMOTE] [NAME…] [--json]',
@@ -29,4 +28,4 @@ ${TRANSPORT_HELP}`,
     const report = await pushTimelines(store, remoteName, names, { env: ctx.env, progress: progressOn(ctx.stderr) });
     return printReport(ctx, report, !!values.json, 'push');
   },
-};
+});

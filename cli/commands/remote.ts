@@ -1,11 +1,9 @@
-import { AgentlogError } from '../../core/errors.js';
-import { redact } from '../../core/sync/http.js';
-import { addRemote, listRemotes, normalizeUrl } from '../../core/sync/remotes.js';
-import type { Command } from '../command.js';
+import { addRemote, AgentlogError, listRemotes, normalizeUrl, redact } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { table, toJson } from '../format.js';
 import { TRANSPORT_HELP } from './sync-output.js';
 
-export const remote: Command = {
+export const remote = defineCommand({
   name: 'remote',
   summary: 'name a remote store to push to and pull from (add, list)',
   usage: 'agentlog remote add NAME URL | agentlog remote list [--json]',
@@ -37,4 +35,4 @@ example:
     }
     throw new AgentlogError('E_INPUT', `unknown subcommand "${sub}"; use: agentlog remote add NAME URL, or agentlog remote list`);
   },
-};
+});

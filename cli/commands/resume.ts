@@ -1,11 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { AgentlogError } from '../../core/errors.js';
-import { prepareResume, shellQuote } from '../../core/export/resume.js';
-import { resolveRev } from '../../core/timeline/rev.js';
-import type { Command } from '../command.js';
+import { AgentlogError, prepareResume, resolveRev, shellQuote } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 
-export const resumeCommand: Command = {
+export const resumeCommand = defineCommand({
   name: 'resume',
   summary: 'hand a timeline to Claude Code or Codex to continue it',
   usage: 'agentlog resume [REV] --with claude|codex [--cwd DIR] [--exec] [--json]',
@@ -32,7 +30,7 @@ options:
     // The session keeps its id only at the tip of a timeline that is not a fork (a fork is another
     // conversation than the session file the agent has under that id).
     const isTip = rev.timeline !== undefined && store.tipOf(rev.timeline) === rev.commit && store.forkRecords()[rev.timeline] === undefined;
-    const cwd = path.resolve(ctx.cwd, (values.cwd as string | undefined) ?? '.');
+    const cwd = path.resolve(ctx.cwd, values.cwd ?? '.');
     const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now });
     ctx.stderr.write(`wrote ${plan.file}${plan.newId ? ' (a new session id: the original stays as it was)' : ''}\n`);
     if (values.json) ctx.stdout.write(`${JSON.stringify(plan)}\n`);
@@ -42,4 +40,4 @@ options:
     if (r.error) throw new AgentlogError('E_INPUT', `cannot run ${plan.command[0]}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (not on PATH)' : r.error.message}`);
     return r.status ?? 1;
   },
-};
+});

@@ -1,9 +1,8 @@
-import { resolveRev } from '../../core/timeline/rev.js';
-import { renderTranscript } from '../../core/timeline/transcript.js';
-import type { Command } from '../command.js';
+import { renderTranscript, resolveRev } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 
-export const show: Command = {
+export const show = defineCommand({
   name: 'show',
   summary: 'the transcript as a person reads it',
   usage: 'agentlog show [REV] [--json]',
@@ -21,4 +20,4 @@ thinking folded.
     else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns));
     return 0;
   },
-};
+});

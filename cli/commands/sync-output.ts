@@ -1,6 +1,4 @@
-import { safe } from '../../core/timeline/transcript.js';
-import type { Progress } from '../../core/sync/http.js';
-import type { SyncReport, TimelineResult } from '../../core/sync/types.js';
+import { type Progress, safe, type SyncReport, type TimelineResult } from '../../core/index.js';
 import type { Context, Output } from '../command.js';
 import { toJson } from '../format.js';
 

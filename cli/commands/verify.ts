@@ -1,9 +1,8 @@
-import { resolveRev } from '../../core/timeline/rev.js';
-import { verifyTimeline, type VerifyResult } from '../../core/timeline/verify.js';
-import type { Command } from '../command.js';
+import { resolveRev, type VerifyResult, verifyTimeline } from '../../core/index.js';
+import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 
-export const verify: Command = {
+export const verify = defineCommand({
   name: 'verify',
   summary: 'recompute every CID, check links, seq and trailers; exit 0 only if all is well',
   usage: 'agentlog verify [REV…] [--json]',
@@ -42,4 +41,4 @@ event of each timeline: timeline, seq, commit, expected and found CID.
     else ctx.stderr.write(bad ? `${bad} of ${results.length} timeline(s) failed verification\n` : `all ${results.length} timeline(s) verified\n`);
     return bad ? 1 : 0;
   },
-};
+});

@@ -2,7 +2,7 @@
  * Stores and timelines → the Sessions view's tree. Pure: the host turns these nodes into
  * vscode.TreeItems one to one (label, description, tooltip, contextValue).
  */
-import { dateOf } from '../../core/event/event.js';
+import { dateOf } from '../../core/index.js';
 
 /** What the host reads of one timeline (see src/storeReader.ts). */
 export interface TimelineFacts {

@@ -144,3 +144,8 @@ export class SessionPanels implements vscode.Disposable {
     this.panels.clear();
   }
 }
+
+/** VS Code restores the panels that were open before a reload through this serializer. */
+export function registerPanelSerializer(panels: SessionPanels): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => panels.revive(panel, state) });
+}

@@ -50,3 +50,8 @@ function storeLabel(dir: string): string {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
   return folder ? `${folder.name}/${path.relative(folder.uri.fsPath, dir)}` : dir;
 }
+
+/** The Sessions view in the agentlog activity bar, drawn by `view`. */
+export function registerSessionsView(view: SessionsView): vscode.Disposable {
+  return vscode.window.createTreeView('agentlog.sessions', { treeDataProvider: view, showCollapseAll: true });
+}

@@ -5,8 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commitAt, Store, type StoredEvent } from '../../core/index.js';
-import { listSessions, type SessionInfo, type TimelineInfo } from '../../core/timeline/sessions.js';
+import { commitAt, listSessions, Store, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
 import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
 

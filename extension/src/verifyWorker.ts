@@ -3,8 +3,7 @@
  * host must stay responsive). Bundled as dist/verifyWorker.js; posts one result per timeline.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Store } from '../../core/index.js';
-import { verifyTimeline } from '../../core/timeline/verify.js';
+import { Store, verifyTimeline } from '../../core/index.js';
 
 const { dir } = workerData as { dir: string };
 const store = Store.open(dir);
