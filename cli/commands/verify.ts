@@ -9,9 +9,10 @@ export const verify = defineCommand({
   help: `Checks each timeline (default: every timeline in the store): every event's CID recomputed from its
 bytes, strict canonical decoding, seq 0, 1, 2, … without gaps, each prev linking to the event before,
 one commit per event with trailers Agentlog-Event and Agentlog-Seq that match. Names the first bad
-event of each timeline: timeline, seq, commit, expected and found CID.
+event of each timeline: timeline, seq, commit, expected and found CID, and the store invariant it
+breaks ([I4] …; the invariants are stated in core/store/layout.ts and ARCHITECTURE.md).
 
-  --json   [{timeline, tip, events, problem?: {seq, commit, expected, found, message}}]`,
+  --json   [{timeline, tip, events, problem?: {seq, commit, expected, found, invariant, message}}]`,
   options: { json: { type: 'boolean' } },
   async run(ctx, values, revs) {
     const store = ctx.store();
