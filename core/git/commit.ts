@@ -1,4 +1,4 @@
-import { corrupt } from './objects.js';
+import { corrupt } from './object.js';
 
 export interface Signature {
   name: string;

@@ -1,4 +1,4 @@
-import { corrupt } from './objects.js';
+import { corrupt } from './object.js';
 
 export interface TreeEntry {
   mode: string; // '100644' for a file, '40000' for a tree

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectType } from '../objects.js';
+import type { ObjectType } from '../object.js';
 
 /**
  * Pieces of git's pack format shared by the store's own packs (packwriter.ts, pack.ts) and sync's

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { AgentlogError } from '../../errors.js';
-import { ObjectStore } from '../objects.js';
+import { objectId } from '../object.js';
 import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
 import { writeAtomically } from './writer.js';
 
@@ -74,7 +74,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     pos += consumed;
     e.end = pos;
     if (type !== OFS_DELTA && type !== REF_DELTA) {
-      e.oid = ObjectStore.hash(TYPE_NAME[type], buffer);
+      e.oid = objectId(TYPE_NAME[type], buffer);
       e.resolvedType = type;
     }
     entries.push(e);
@@ -127,7 +127,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
       }
       const data = content(e);
       e.resolvedType = base.resolvedType;
-      e.oid = ObjectStore.hash(TYPE_NAME[e.resolvedType], data);
+      e.oid = objectId(TYPE_NAME[e.resolvedType], data);
       byOid.set(e.oid, e);
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, data);
       release(e);

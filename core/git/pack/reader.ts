@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import type { GitObject } from '../objects.js';
-import { corrupt } from '../objects.js';
+import type { GitObject } from '../object.js';
+import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
 
 const WINDOW = 4096;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import type { PackObject } from '../objects.js';
+import type { PackObject } from '../object.js';
 import { buildIndex, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
 
 const madeDirs = new Set<string>();
