@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { ObjectType } from '../object.js';
 
 /**
- * Pieces of git's pack format shared by the store's own packs (packwriter.ts, pack.ts) and sync's
- * (sync/pack-write.ts, sync/pack-index.ts): object type codes, the pack header, entry headers and
- * offset-delta distances, the stored-block zlib stream, the version-2 index, and delta application.
+ * Pieces of git's pack format shared by the store's own packs (writer.ts, reader.ts) and sync's
+ * (buildPack.ts, indexPack.ts): object type codes, the pack header, entry headers and offset-delta
+ * distances, the stored-block zlib stream, and delta application. The version-2 index is in
+ * packIndex.ts.
  */
 
 /** The type code of each object type in a pack entry's header. */
@@ -100,7 +100,27 @@ export function unwrapStored(z: Uint8Array): Buffer | undefined {
   return Buffer.from(z.subarray(7, 7 + n));
 }
 
-/** The header of a pack entry: its type and its (inflated) size as git's varint. */
+/**
+ * Read a pack entry's header at `buf[pos]`: its type code and its inflated size (git's varint: 3 bits
+ * of type and 4 of size, then 7 bits of size a byte); `pos` returned is just past it. Undefined when
+ * the header runs past the end of `buf`.
+ */
+export function readEntryHeader(buf: Uint8Array, pos: number): { type: number; size: number; pos: number } | undefined {
+  if (pos >= buf.length) return undefined;
+  let c = buf[pos++];
+  const type = (c >> 4) & 7;
+  let size = c & 15;
+  let shift = 4;
+  while (c & 0x80) {
+    if (pos >= buf.length) return undefined;
+    c = buf[pos++];
+    size += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  return { type, size, pos };
+}
+
+/** The header of a pack entry: its type and its (inflated) size as git's varint (what readEntryHeader reads). */
 export function objectHeader(type: number, size: number): Buffer {
   const bytes: number[] = [];
   let c = (type << 4) | (size & 15);
@@ -112,43 +132,6 @@ export function objectHeader(type: number, size: number): Buffer {
   }
   bytes.push(c);
   return Buffer.from(bytes);
-}
-
-/** A version-2 pack index for entries (any order) of the pack whose trailing checksum is `packSum`. */
-export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
-  const sorted = [...entries].sort((a, b) => compareOids(a.oid, b.oid));
-  const n = sorted.length;
-  const large = sorted.filter((e) => e.offset >= 0x80000000);
-  const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
-  buf.writeUInt32BE(0xff744f63, 0);
-  buf.writeUInt32BE(2, 4);
-  const counts = new Array(256).fill(0);
-  for (const e of sorted) counts[e.oid[0]]++;
-  let acc = 0;
-  for (let i = 0; i < 256; i++) {
-    acc += counts[i];
-    buf.writeUInt32BE(acc, 8 + i * 4);
-  }
-  let pos = 8 + 256 * 4;
-  for (const e of sorted) (e.oid.copy(buf, pos), (pos += 20));
-  for (const e of sorted) (buf.writeUInt32BE(e.crc >>> 0, pos), (pos += 4));
-  let li = 0;
-  for (const e of sorted) {
-    buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, pos);
-    pos += 4;
-  }
-  for (const e of large) (buf.writeBigUInt64BE(BigInt(e.offset), pos), (pos += 8));
-  packSum.copy(buf, pos);
-  pos += 20;
-  createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
-  return buf;
-}
-
-/** Byte order of two object ids (as Buffer.compare, without a call into C++ for each pair). */
-function compareOids(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 /**

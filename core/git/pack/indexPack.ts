@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { AgentlogError } from '../../errors.js';
 import { objectId } from '../object.js';
-import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
+import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
+import { buildIndex } from './packIndex.js';
 import { writeAtomically } from './writer.js';
 
 export interface IndexedPack {
@@ -53,9 +54,10 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   for (let i = 0; i < count; i++) {
     if (pos >= pack.length - 20) throw bad(`it ends after ${i} of ${count} objects`);
     const offset = pos;
-    let c = pack[pos++];
-    const type = (c >> 4) & 7;
-    while (c & 0x80) c = pack[pos++];
+    const head = readEntryHeader(pack.subarray(0, pack.length - 20), pos);
+    if (!head) throw bad(`the header of the object at ${offset} is truncated`);
+    const type = head.type;
+    pos = head.pos;
     const e: Entry = { offset, end: 0, type, data: 0 };
     if (type === OFS_DELTA) {
       const ofs = readOfsBack(pack, pos);

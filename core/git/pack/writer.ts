@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { PackObject } from '../object.js';
-import { buildIndex, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
+import { objectHeader, OFS_DELTA, packHeader, readEntryHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
+import { buildIndex, PackIndex } from './packIndex.js';
 
 const madeDirs = new Set<string>();
 
@@ -180,34 +181,33 @@ function sweepLeftovers(packDir: string, names: string[]): void {
   }
 }
 
-/** The entries of a delta-free pack as raw bytes (header + zlib data), or undefined if it has deltas. */
+/**
+ * The entries of a delta-free pack as raw bytes (header + zlib data), or undefined when it is not
+ * ours to merge: it has deltas, lies past 2 GiB, has an index older than version 2, is gone (merged
+ * by another process), or does not read as a pack (left as it is: reading its objects reports it).
+ */
 function rawEntries(base: string): RawEntry[] | undefined {
-  let idx: Buffer;
+  let idx: PackIndex;
   let pack: Buffer;
   try {
-    idx = fs.readFileSync(`${base}.idx`);
+    idx = new PackIndex(fs.readFileSync(`${base}.idx`), path.basename(base));
     pack = fs.readFileSync(`${base}.pack`);
   } catch {
     return undefined;
   }
-  if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return undefined;
-  const n = idx.readUInt32BE(8 + 255 * 4);
-  const names = 8 + 256 * 4;
-  const crcs = names + n * 20;
-  const offs = crcs + n * 4;
   const rows: Array<{ oid: Buffer; crc: number; offset: number }> = [];
-  for (let i = 0; i < n; i++) {
-    const o = idx.readUInt32BE(offs + i * 4);
-    if (o & 0x80000000) return undefined; // a pack past 2 GiB is not ours to merge
-    rows.push({ oid: Buffer.from(idx.subarray(names + i * 20, names + i * 20 + 20)), crc: idx.readUInt32BE(crcs + i * 4), offset: o });
+  for (let i = 0; i < idx.count; i++) {
+    if (idx.isLarge(i)) return undefined; // a pack past 2 GiB is not ours to merge
+    rows.push({ oid: Buffer.from(idx.oid(i)), crc: idx.crc(i), offset: idx.offset(i) });
   }
   rows.sort((a, b) => a.offset - b.offset);
   const out: RawEntry[] = [];
   for (let i = 0; i < rows.length; i++) {
     const start = rows[i].offset;
     const end = i + 1 < rows.length ? rows[i + 1].offset : pack.length - 20;
-    const type = (pack[start] >> 4) & 7;
-    if (type === OFS_DELTA || type === REF_DELTA) return undefined;
+    const head = readEntryHeader(pack, start);
+    if (!head || start < 12 || end > pack.length - 20 || end <= start) return undefined;
+    if (head.type === OFS_DELTA || head.type === REF_DELTA) return undefined;
     out.push({ oid: rows[i].oid, crc: rows[i].crc, raw: pack.subarray(start, end) });
   }
   return out;
