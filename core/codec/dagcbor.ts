@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { Encoder, Tag } from 'cbor-x';
 import { CID, cidFromBytes } from './cid.js';
-import { AgentlogError } from '../errors.js';
+import { AgentlogError, isAgentlogError } from '../errors.js';
 
 /**
  * DAG-CBOR, the IPLD strict profile: one value, one encoding.
@@ -336,7 +336,8 @@ class Reader {
         try {
           return cidFromBytes(bytes.subarray(1));
         } catch (e) {
-          return this.fail(`tag 42 holds bytes that are not a CID (${(e as Error).message})`, start);
+          const reason = isAgentlogError(e) && typeof e.data.reason === 'string' ? e.data.reason : (e as Error).message;
+          return this.fail(`tag 42 holds bytes that are not a CID (${reason})`, start);
         }
       }
       default:

@@ -1,4 +1,8 @@
+import { constants } from 'node:buffer';
+import { AgentlogError } from '../../errors.js';
 import type { ObjectType } from '../object.js';
+
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 /**
  * Pieces of git's pack format shared by the store's own packs (writer.ts, reader.ts) and sync's
@@ -54,7 +58,7 @@ export function encodeOfsBack(back: number): Buffer {
 /** A valid zlib stream holding `data` uncompressed (RFC 1950/1951: one final stored block, ≤ 64 KiB). */
 export function zlibStored(data: Uint8Array): Buffer {
   const n = data.length;
-  if (n > 0xffff) throw new RangeError('a stored zlib block holds at most 65535 bytes');
+  if (n > 0xffff) throw new AgentlogError('E_OBJECT', `a stored zlib block holds at most 65535 bytes, not ${n}`, { size: n });
   const out = Buffer.allocUnsafe(n + 11);
   out[0] = 0x78;
   out[1] = 0x01;
@@ -136,7 +140,8 @@ export function objectHeader(type: number, size: number): Buffer {
 
 /**
  * Apply a git delta to its base. `fail(why)` makes the error for a delta that does not fit (`why`
- * reads after "the delta …": "does not fit its base", "copies past the end", …).
+ * reads after "the delta …": "does not fit its base", "copies past the end", …); every malformed
+ * delta ends in it, never in a read past the delta's end or an allocation that cannot be made.
  */
 export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error): Buffer {
   let pos = 0;
@@ -145,6 +150,7 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
     let shift = 0;
     let c: number;
     do {
+      if (pos >= delta.length) throw fail('is truncated');
       c = delta[pos++];
       v += (c & 0x7f) * 2 ** shift;
       shift += 7;
@@ -152,7 +158,9 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
     return v;
   };
   if (varint() !== base.length) throw fail('does not fit its base');
-  const out = Buffer.allocUnsafe(varint());
+  const size = varint();
+  if (size > MAX_LENGTH) throw fail(`makes an object of ${size} bytes, more than can be held in memory`);
+  const out = Buffer.allocUnsafe(size);
   let o = 0;
   while (pos < delta.length) {
     const op = delta[pos++];
@@ -166,6 +174,7 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
       if (op & 16) len |= delta[pos++];
       if (op & 32) len |= delta[pos++] << 8;
       if (op & 64) len |= delta[pos++] << 16;
+      if (pos > delta.length) throw fail('is truncated');
       if (len === 0) len = 0x10000;
       if (off + len > base.length || o + len > out.length) throw fail('copies past the end');
       base.copy(out, o, off, off + len);
