@@ -30,6 +30,8 @@ export interface StoreOptions {
   durable?: boolean;
   /** How an append's objects are written: one small pack (default) or five loose objects. */
   objectWrites?: 'pack' | 'loose';
+  /** How long an append waits for another writer's ref lock (default: LOCK_WAIT_MS in git/lock.ts). Tests inject a short one. */
+  lockWaitMs?: number;
 }
 
 /**
@@ -139,7 +141,7 @@ export class Store {
     this.warn = options.warn ?? (() => {});
     this.now = options.now ?? Date.now;
     this.objects = new ObjectStore(common, durable);
-    this.refs = new Refs(common, durable, this.warn);
+    this.refs = new Refs(common, durable, this.warn, { waitMs: options.lockWaitMs });
     this.loose = options.objectWrites === 'loose';
     this.cache = new EventCache(path.join(common, 'agentlog', 'cache'));
   }

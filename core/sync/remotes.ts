@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
+import { withLockNow } from '../git/lock.js';
 import { commonDir } from '../git/repo.js';
 import { isHttpUrl } from './transport.js';
 
@@ -105,25 +106,10 @@ function readConfigText(gitDir: string): string {
   }
 }
 
-/** Rewrite .git/config under git's own lock (`config.lock`, created exclusively, renamed over). */
+/** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
 function editConfig(gitDir: string, edit: (text: string) => string): void {
   const file = path.join(commonDir(gitDir), 'config');
-  const lock = `${file}.lock`;
-  let fd: number;
-  try {
-    fd = fs.openSync(lock, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock });
-    }
-    throw e;
-  }
-  try {
-    fs.writeSync(fd, edit(readConfigText(gitDir)));
-    fs.closeSync(fd);
-    fs.renameSync(lock, file);
-  } catch (e) {
-    fs.rmSync(lock, { force: true });
-    throw e;
-  }
+  withLockNow(file, { errors: { busy: (lock) => new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }) } }, () =>
+    edit(readConfigText(gitDir)),
+  );
 }
