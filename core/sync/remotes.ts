@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { withLockNow } from '../git/lock.js';
-import { commonDir } from '../git/repo.js';
+import { parseConfig } from '../git/config.js';
+import { configPath, readConfigText } from '../git/repo.js';
 import { isHttpUrl } from './transport.js';
 
 export interface Remote {
@@ -19,25 +19,15 @@ export interface Remote {
  *         fetch = +refs/heads/*:refs/remotes/origin/*
  */
 export function listRemotes(gitDir: string): Remote[] {
-  const text = readConfigText(gitDir);
   const out: Remote[] = [];
-  let current: Remote | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const sec = /^\[\s*([^\s\]"]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
-    if (sec) {
-      current = undefined;
-      if (sec[1].toLowerCase() === 'remote' && sec[2] !== undefined) {
-        current = out.find((r) => r.name === sec[2]);
-        if (!current) {
-          current = { name: sec[2], url: '' };
-          out.push(current);
-        }
-      }
-      continue;
+  for (const e of parseConfig(readConfigText(gitDir))) {
+    if (e.section !== 'remote' || e.subsection === undefined) continue;
+    let remote = out.find((r) => r.name === e.subsection);
+    if (!remote) {
+      remote = { name: e.subsection, url: '' };
+      out.push(remote);
     }
-    const kv = /^url\s*=\s*(.*)$/i.exec(line);
-    if (current && kv) current.url = kv[1].replace(/^"(.*)"$/, '$1');
+    if (e.key === 'url' && e.value !== undefined) remote.url = e.value;
   }
   return out.filter((r) => r.url);
 }
@@ -95,20 +85,14 @@ export function addRemote(gitDir: string, name: string, url: string): void {
   if (listRemotes(gitDir).some((r) => r.name === name)) {
     throw new AgentlogError('E_INPUT', `a remote named ${name} already exists (see: agentlog remote list)`, { remote: name });
   }
-  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${url}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
-}
-
-function readConfigText(gitDir: string): string {
-  try {
-    return fs.readFileSync(path.join(commonDir(gitDir), 'config'), 'utf8');
-  } catch {
-    return '';
-  }
+  // Quoted when git would otherwise read part of it as a comment (# or ;) or trim its spaces.
+  const value = /[#;]|^\s|\s$/.test(url) ? `"${url}"` : url;
+  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${value}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
 }
 
 /** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
 function editConfig(gitDir: string, edit: (text: string) => string): void {
-  const file = path.join(commonDir(gitDir), 'config');
+  const file = configPath(gitDir);
   withLockNow(file, { errors: { busy: (lock) => new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }) } }, () =>
     edit(readConfigText(gitDir)),
   );
