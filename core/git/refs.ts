@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
+import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
 
 const OID = /^[0-9a-f]{40}$/;
 
@@ -226,20 +227,15 @@ export function timelineRef(name: string): string {
   return `refs/heads/${name}`;
 }
 
+/** Why `name` is not a timeline name: git's ref rules (refName.ts) and ours on top; undefined when it is one. */
 function nameProblem(name: string): string | undefined {
   if (name === '') return 'it is empty';
   if (name.length > 200) return 'it is longer than 200 characters';
   if (name === 'HEAD') return 'HEAD names the checked-out commit';
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'it holds a space, a control character or one of ~ ^ : ? * [ \\';
-  if (name.includes('@')) return '"@" is kept for REV syntax (NAME@N)';
-  if (name.includes('..')) return 'it holds ".."';
-  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty path component';
-  if (name.endsWith('.')) return 'it ends with "."';
-  for (const part of name.split('/')) {
-    if (part.startsWith('.')) return 'a path component starts with "."';
-    if (part.endsWith('.lock')) return 'a path component ends with ".lock"';
-  }
+  // Before git's rules, so that "@" is explained by what it is kept for (but after git's rule 2, as always).
+  if (name.includes('@') && !FORBIDDEN_IN_REF.test(name)) return '"@" is kept for REV syntax (NAME@N)';
+  const problem = refNameProblem(name);
+  if (problem) return problem;
   if (name.startsWith('-')) return 'it starts with "-"';
   return undefined;
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { withLockNow } from '../git/lock.js';
 import { parseConfig } from '../git/config.js';
+import { refNameProblem } from '../git/refName.js';
 import { configPath, readConfigText } from '../git/repo.js';
 import { isHttpUrl } from './transport.js';
 
@@ -45,9 +46,12 @@ export function getRemote(gitDir: string, name: string): Remote {
   return found;
 }
 
-/** Check a remote's name the way git does for ref path components (it becomes refs/remotes/NAME/). */
+/**
+ * Check a remote's name: git's rules for the refs it names (refs/remotes/NAME/…, refName.ts), and
+ * ours on top: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100.
+ */
 export function checkRemoteName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.endsWith('.lock') || name.includes('..') || name.length > 100) {
+  if (refNameProblem(`refs/remotes/${name}/x`) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 100) {
     throw new AgentlogError('E_INPUT', `"${name}" is not a valid remote name: use letters, digits, ".", "_" and "-", starting with a letter or digit`, { remote: name });
   }
 }
