@@ -5,7 +5,7 @@ import type { ObjectType } from '../object.js';
 const MAX_LENGTH = constants.MAX_LENGTH;
 
 /**
- * Pieces of git's pack format shared by the store's own packs (writer.ts, reader.ts) and sync's
+ * Pieces of git's pack format shared by the store's own packs (writePack.ts, packSet.ts, compactPacks.ts) and sync's
  * (buildPack.ts, indexPack.ts): object type codes, the pack header, entry headers and offset-delta
  * distances, the stored-block zlib stream, and delta application. The version-2 index is in
  * packIndex.ts.

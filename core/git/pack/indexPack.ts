@@ -6,7 +6,7 @@ import { AgentlogError } from '../../errors.js';
 import { objectId } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
 import { buildIndex } from './packIndex.js';
-import { writeAtomically } from './writer.js';
+import { writeAtomically } from './writePack.js';
 
 export interface IndexedPack {
   /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */

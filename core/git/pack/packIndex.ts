@@ -9,6 +9,9 @@ import { corrupt } from '../object.js';
  * index's own.
  */
 const MAGIC = 0xff744f63;
+
+/** The name of a finished pack's index: temporary files being written (tmp_pack_*) are not packs yet. */
+export const PACK_IDX_NAME = /^pack-[0-9a-f]{40}\.idx$/;
 const FANOUT = 8;
 const NAMES = FANOUT + 256 * 4;
 

@@ -4,7 +4,7 @@ import { inflateSync } from 'node:zlib';
 import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
-import { PackIndex } from './packIndex.js';
+import { PACK_IDX_NAME, PackIndex } from './packIndex.js';
 
 const WINDOW = 4096;
 
@@ -17,8 +17,6 @@ function fitsIn(window: Buffer): boolean {
   if (!head || head.type === OFS_DELTA || head.type === REF_DELTA) return false;
   return head.pos + head.size + head.size / 1000 + 64 <= window.length;
 }
-/** Only finished packs: temporary files being written (tmp_pack_*) are not packs yet. */
-const PACK_IDX = /^pack-[0-9a-f]{40}\.idx$/;
 
 /**
  * Reads objects from git pack files (`objects/pack/*.pack` with their version-2 `.idx`), resolving
@@ -36,7 +34,7 @@ export class PackSet {
 
   private names(): string[] {
     try {
-      return fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
+      return fs.readdirSync(this.dir).filter((n) => PACK_IDX_NAME.test(n)).sort();
     } catch {
       return []; // no pack directory yet
     }
