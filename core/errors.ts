@@ -9,7 +9,7 @@ export type ErrorCode =
   | 'E_EVENT' // an event that breaks the event rules (missing keys, wrong types)
   | 'E_STORE' // no store here, or not a git repository
   | 'E_REF' // a bad timeline name, a missing timeline, or a ref that moved
-  | 'E_LOCK' // a ref lock held too long
+  | 'E_LOCK' // a lock (ref, config) held too long by another writer, or one that cannot be taken or written
   | 'E_OBJECT' // a git object missing, truncated or corrupt
   | 'E_REV' // a REV that names nothing
   | 'E_INPUT' // bad user input (JSON lines, arguments)

@@ -287,7 +287,9 @@ describe('store', () => {
   });
 
   it('waits for a held lock, names it when it stays, and recovers one a killed writer left long ago', async () => {
-    const { store } = await sessionWith(1);
+    // The wait for the lock is injected short (the default is LOCK_WAIT_MS, 5 s): the same path, fast.
+    const { store: made } = await sessionWith(1);
+    const store = Store.open(made.dir, { now: clock(1_755_000_000_000), lockWaitMs: 100 });
     const lock = path.join(store.gitDir, 'refs/heads/talk.lock');
     fs.writeFileSync(lock, '');
     await expect(store.append('talk', { kind: 'note', text: 'x' })).rejects.toThrow(new RegExp(`locked by ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*rm '`));

@@ -10,7 +10,7 @@ import { parseTree } from '../core/git/tree.js';
 import { Store } from '../core/store/store.js';
 import { buildPack } from '../core/git/pack/buildPack.js';
 import { addRemote } from '../core/sync/remotes.js';
-import { badRefName } from '../core/sync/check.js';
+import { badRefName } from '../core/git/refName.js';
 import { clone, defaultCloneDir } from '../core/sync/clone.js';
 import { sweepQuarantines } from '../core/sync/fetch.js';
 import { pull } from '../core/sync/pull.js';

@@ -34,7 +34,12 @@ export function cidFromBytes(bytes: Uint8Array): CID {
     const multihash = bytes.subarray(2);
     return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), bytes) as CID;
   }
-  return CID.decode(bytes);
+  try {
+    return CID.decode(bytes);
+  } catch (e) {
+    const reason = (e as Error).message;
+    throw new AgentlogError('E_CID', `${bytes.length} bytes (${clip(Buffer.from(bytes).toString('hex'))}) are not a binary CID (${reason})`, { reason });
+  }
 }
 
 /** Parse a CID from its string form (base32 `b…`, base58btc `z…`/`Qm…`), with an error that names it. */

@@ -1,5 +1,5 @@
 import { CID } from './cid.js';
-import type { IpldValue } from './dagcbor.js';
+import { MAX_DEPTH, type IpldValue } from './ipldValue.js';
 import { AgentlogError } from '../errors.js';
 
 /**
@@ -40,7 +40,7 @@ class Parser {
   }
 
   value(depth: number): IpldValue {
-    if (depth > 512) this.fail('nests too deep');
+    if (depth > MAX_DEPTH) this.fail('nests too deep');
     const c = this.s[this.pos];
     if (c === '{') return this.object(depth);
     if (c === '[') return this.array(depth);

@@ -1,4 +1,4 @@
-import { corrupt } from './objects.js';
+import { corrupt } from './object.js';
 
 export interface Signature {
   name: string;
@@ -48,7 +48,8 @@ export function parseCommit(content: Buffer, oid = 'commit'): Commit {
     else if (line.startsWith('author ')) author = parseSig(line.slice(7));
     else if (line.startsWith('committer ')) committer = parseSig(line.slice(10));
   }
-  if (!/^[0-9a-f]{40}$/.test(tree) || !author || !committer) throw corrupt(oid, 'it is not a well-formed commit');
+  if (!/^[0-9a-f]{40}$/.test(tree)) throw corrupt(oid, 'it is not a well-formed commit (no tree line naming an object id)');
+  if (!author || !committer) throw corrupt(oid, `it is not a well-formed commit (no well-formed ${author ? 'committer' : 'author'} line)`);
   return { tree, parents, author, committer, message };
 }
 

@@ -1,27 +1,27 @@
+/**
+ * core/git/ is git itself, read and written without the git CLI, and nothing of agentlog (no
+ * events, timelines or what a trailer means): git's object formats (object.ts: types, ids and the
+ * corrupt-object error; commit.ts, tree.ts), the object database (this file: loose objects, packs
+ * through pack/), packs (pack/: the format, the .idx, reading, writing, merging, indexing a received
+ * pack, building one to send), refs (refs.ts, with git's ref-name rules in refName.ts), the config
+ * file (config.ts, read through repo.ts) and git's lock protocol (lock.ts). Dependencies go one way:
+ * object.ts is a leaf; the format parsers and pack/* import it, never this file; this file imports
+ * pack/*. Every error raised here is an AgentlogError: E_OBJECT for bytes that break git's formats.
+ * Two places still know agentlog and may move out one day: timelineRef (refs.ts: a timeline name is
+ * a branch name with our rules on top) and buildPack.ts (it deltas trees along the events/ layout).
+ */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { AgentlogError } from '../errors.js';
-import { PackSet } from './pack/reader.js';
+import { corrupt, objectId, type GitObject, type ObjectType, type PackObject } from './object.js';
+import { PackSet } from './pack/packSet.js';
 import { unwrapStored } from './pack/format.js';
-import { compactPacks, deflate, writePack } from './pack/writer.js';
+import { compactPacks } from './pack/compactPacks.js';
+import { deflate, writePack } from './pack/writePack.js';
 
-export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
-
-/** An object about to be written, with its id. */
-export interface PackObject {
-  type: ObjectType;
-  content: Uint8Array;
-  oid: string;
-}
-
-export interface GitObject {
-  type: ObjectType;
-  content: Buffer;
-  /** For a whole (non-delta) packed object: its zlib stream as stored, for reuse in another pack. */
-  packed?: Buffer;
-}
+export type { GitObject, ObjectType, PackObject } from './object.js';
 
 /**
  * The object database of one git repository, read and written without the git CLI.
@@ -33,7 +33,7 @@ export interface GitObject {
  * AGENTLOG_FSYNC=1) each object file is fsynced before its rename; by default it is not, like
  * git's own default for loose objects: a killed process loses nothing, a power cut may.
  *
- * Reads look in packs first (see pack.ts), then in loose objects, with no git CLI needed.
+ * Reads look in packs first (see pack/packSet.ts), then in loose objects, with no git CLI needed.
  */
 export class ObjectStore {
   readonly objectsDir: string;
@@ -73,11 +73,11 @@ export class ObjectStore {
 
   /** The id an object would have (hex SHA-1 of its header and content). */
   static hash(type: ObjectType, content: Uint8Array): string {
-    return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+    return objectId(type, content);
   }
 
   /**
-   * Write several objects at once as one pack (packwriter.ts): two files instead of one per object,
+   * Write several objects at once as one pack (pack/writePack.ts): two files instead of one per object,
    * which is what makes per-event commits fast. Packs are merged geometrically as they accumulate.
    * Each entry's `oid` must be ObjectStore.hash of its type and content.
    */
@@ -133,9 +133,5 @@ export class ObjectStore {
   refreshPacks(): void {
     this.packs.refresh();
   }
-}
-
-export function corrupt(oid: string, why: string): AgentlogError {
-  return new AgentlogError('E_OBJECT', `git object ${oid} is corrupt: ${why}`, { oid });
 }
 

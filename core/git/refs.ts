@@ -1,25 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
+import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
+import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
 
 const OID = /^[0-9a-f]{40}$/;
-
-/** How long a writer waits for another writer's `<ref>.lock` before it gives up. */
-export const LOCK_WAIT_MS = 5_000;
-/**
- * A lock older than this is abandoned: agentlog and git hold a ref lock for well under a
- * millisecond, so a lock this old belongs to a writer that was killed. It is removed (with a
- * warning) and the compare-and-swap tried again; the compare-and-swap still checks the ref's old
- * value, so removing it never loses an event.
- */
-export const STALE_LOCK_MS = 30_000;
 
 export type Warn = (message: string) => void;
 
 /**
- * Git refs read and moved without the git CLI, under git's own lock protocol: `<ref>.lock` is created
- * exclusively, the old value is checked, the new value written into the lock, and the lock renamed
- * over the ref. packed-refs are honoured when reading (a loose ref shadows a packed one).
+ * Git refs read and moved without the git CLI, under git's own lock protocol (lock.ts): `<ref>.lock`
+ * is created exclusively, the old value is checked, the new value written into the lock, and the
+ * lock renamed over the ref. packed-refs are honoured when reading (a loose ref shadows a packed one).
  */
 export class Refs {
   private packed: Map<string, string> | undefined;
@@ -30,6 +22,8 @@ export class Refs {
     readonly gitDir: string,
     private readonly durable = false,
     private readonly warn: Warn = () => {},
+    /** How long to wait for another writer's lock, and when a lock is stale (lock.ts has the defaults). */
+    private readonly lockTimings: LockTimings = {},
   ) {}
 
   /** The commit a ref points at, or undefined. `name` is a full ref name (`refs/heads/x`). */
@@ -125,8 +119,8 @@ export class Refs {
 
   /**
    * Move `name` from `expected` (undefined: the ref must not exist) to `next`, or report that it
-   * moved meanwhile (returns false). Waits for another writer's lock; see LOCK_WAIT_MS and
-   * STALE_LOCK_MS for what happens to a lock that stays.
+   * moved meanwhile (returns false). Waits for another writer's lock; see lock.ts (LOCK_WAIT_MS,
+   * STALE_LOCK_MS) for what happens to a lock that stays.
    */
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
     const file = path.join(this.gitDir, name);
@@ -142,11 +136,9 @@ export class Refs {
    */
   async delete(name: string, expected: string): Promise<boolean> {
     const file = path.join(this.gitDir, name);
-    const lock = `${file}.lock`;
     this.makeDir(path.dirname(file)); // a packed ref may have no folder left
-    const fd = await this.acquire(lock, name);
+    const lock = await Lock.acquire(file, this.lockOptions(name));
     try {
-      fs.closeSync(fd);
       if (this.read(name) !== expected) return false;
       if (this.packedRefs().has(name)) {
         const packedFile = path.join(this.gitDir, 'packed-refs');
@@ -168,7 +160,7 @@ export class Refs {
       fs.rmSync(file, { force: true });
       return true;
     } finally {
-      fs.rmSync(lock, { force: true });
+      lock.release();
     }
   }
 
@@ -201,80 +193,27 @@ export class Refs {
     }
   }
 
-  /**
-   * git's lock protocol, once for refs, HEAD and our own files: `<file>.lock` created exclusively,
-   * `content()` asked while the lock is held (undefined: give up, nothing changes), written into the
-   * lock, and the lock renamed over the file. Returns whether the file was replaced; the lock never
-   * outlives a failure.
-   */
-  private async underLock(file: string, name: string, content: () => string | undefined): Promise<boolean> {
-    const lock = `${file}.lock`;
-    const fd = await this.acquire(lock, name);
-    let renamed = false;
-    try {
-      const text = content();
-      if (text === undefined) return false;
-      fs.writeSync(fd, text);
-      if (this.durable) fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      try {
-        fs.renameSync(lock, file);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY') {
-          throw new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${file})`, { ref: name });
-        }
-        throw e;
-      }
-      renamed = true;
-      return true;
-    } finally {
-      if (!renamed) {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          /* already closed */
-        }
-        fs.rmSync(lock, { force: true });
-      }
-    }
+  /** Run `content` under the lock of `file` (lock.ts: withLock); `name` is the ref its errors name. */
+  private underLock(file: string, name: string, content: () => string | undefined): Promise<boolean> {
+    return withLock(file, this.lockOptions(name), content);
   }
 
-  private async acquire(lock: string, name: string): Promise<number> {
-    const started = Date.now();
-    let delay = 0.2;
-    for (;;) {
-      try {
-        return fs.openSync(lock, 'wx');
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') {
-          throw new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${lock})`, { ref: name });
-        }
-        if (code !== 'EEXIST') throw e;
-      }
-      let age = 0;
-      try {
-        age = Date.now() - fs.statSync(lock).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-      if (age > STALE_LOCK_MS) {
-        this.warn(`removing ${lock}: left ${Math.round(age / 1000)} s ago by a writer that is gone`);
-        fs.rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() - started > LOCK_WAIT_MS) {
-        throw new AgentlogError(
-          'E_LOCK',
-          `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago). Another agentlog or git process may be writing it; ` +
-            `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes it by itself once it is ${STALE_LOCK_MS / 1000} s old).`,
-          { lock, ref: name },
-        );
-      }
-      await new Promise((r) => setTimeout(r, delay * (1 + Math.random())));
-      delay = Math.min(delay * 2, 20);
-    }
+  private lockOptions(name: string): LockOptions {
+    return {
+      ...this.lockTimings,
+      durable: this.durable,
+      warn: this.warn,
+      errors: {
+        conflict: (p) => new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${p})`, { ref: name }),
+        busy: (lock, age, staleMs) =>
+          new AgentlogError(
+            'E_LOCK',
+            `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago). Another agentlog or git process may be writing it; ` +
+              `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes it by itself once it is ${staleMs / 1000} s old).`,
+            { lock, ref: name },
+          ),
+      },
+    };
   }
 }
 
@@ -288,20 +227,15 @@ export function timelineRef(name: string): string {
   return `refs/heads/${name}`;
 }
 
+/** Why `name` is not a timeline name: git's ref rules (refName.ts) and ours on top; undefined when it is one. */
 function nameProblem(name: string): string | undefined {
   if (name === '') return 'it is empty';
   if (name.length > 200) return 'it is longer than 200 characters';
   if (name === 'HEAD') return 'HEAD names the checked-out commit';
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'it holds a space, a control character or one of ~ ^ : ? * [ \\';
-  if (name.includes('@')) return '"@" is kept for REV syntax (NAME@N)';
-  if (name.includes('..')) return 'it holds ".."';
-  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty path component';
-  if (name.endsWith('.')) return 'it ends with "."';
-  for (const part of name.split('/')) {
-    if (part.startsWith('.')) return 'a path component starts with "."';
-    if (part.endsWith('.lock')) return 'a path component ends with ".lock"';
-  }
+  // Before git's rules, so that "@" is explained by what it is kept for (but after git's rule 2, as always).
+  if (name.includes('@') && !FORBIDDEN_IN_REF.test(name)) return '"@" is kept for REV syntax (NAME@N)';
+  const problem = refNameProblem(name);
+  if (problem) return problem;
   if (name.startsWith('-')) return 'it starts with "-"';
   return undefined;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { configValue, parseConfig } from './config.js';
 
 /**
  * Locate a git repository: `dir` may be a working tree (with `.git/` or a `.git` file pointing to
@@ -47,29 +48,21 @@ export function commonDir(gitDir: string): string {
   }
 }
 
-/** Read one key from a git config file (`section.key` or `section.sub.key`); undefined if absent. */
-export function readConfig(gitDir: string, key: string): string | undefined {
-  let text: string;
+/** The repository's config file (in the common git dir: linked worktrees share it). */
+export function configPath(gitDir: string): string {
+  return path.join(commonDir(gitDir), 'config');
+}
+
+/** The text of the repository's config file; empty when there is none. */
+export function readConfigText(gitDir: string): string {
   try {
-    text = fs.readFileSync(path.join(commonDir(gitDir), 'config'), 'utf8');
+    return fs.readFileSync(configPath(gitDir), 'utf8');
   } catch {
-    return undefined;
+    return '';
   }
-  const dot = key.lastIndexOf('.');
-  const want = key.slice(0, dot).toLowerCase();
-  const name = key.slice(dot + 1).toLowerCase();
-  let section = '';
-  let value: string | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const sec = /^\[([^\s\]"]+)(?:\s+"(.*)")?\]$/.exec(line);
-    if (sec) {
-      section = sec[2] !== undefined ? `${sec[1].toLowerCase()}.${sec[2]}` : sec[1].toLowerCase();
-      continue;
-    }
-    if (section !== want) continue;
-    const kv = /^([A-Za-z0-9-]+)\s*(?:=\s*(.*))?$/.exec(line);
-    if (kv && kv[1].toLowerCase() === name) value = kv[2] === undefined ? 'true' : kv[2].replace(/^"(.*)"$/, '$1');
-  }
-  return value;
+}
+
+/** Read one key from the repository's config (`section.key` or `section.sub.key`, see configValue); undefined if absent. */
+export function readConfig(gitDir: string, key: string): string | undefined {
+  return configValue(parseConfig(readConfigText(gitDir)), key);
 }

@@ -54,7 +54,7 @@ export class EventCache {
     const out: CachedEvent[] = new Array(count);
     // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-    // Strings decoded from these events are slices of this one string instead of copies (codec.ts).
+    // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
     const text = buf.toString('latin1');
     let pos = 8;
     try {

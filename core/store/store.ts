@@ -53,7 +53,7 @@ export class Store {
     this.ctx = {
       commonDir: common,
       objects: new ObjectStore(common, durable),
-      refs: new Refs(common, durable, warn),
+      refs: new Refs(common, durable, warn, { waitMs: options.lockWaitMs }),
       now: options.now ?? Date.now,
       loose: options.objectWrites === 'loose',
       eventCache: new EventCache(path.join(common, 'agentlog', 'cache')),

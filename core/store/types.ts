@@ -29,6 +29,8 @@ export interface StoreOptions {
   durable?: boolean;
   /** How an append's objects are written: one small pack (default) or five loose objects. */
   objectWrites?: 'pack' | 'loose';
+  /** How long an append waits for another writer's ref lock (default: LOCK_WAIT_MS in git/lock.ts). Tests inject a short one. */
+  lockWaitMs?: number;
 }
 
 /** Conditions on an append (see Store.append). */

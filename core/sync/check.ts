@@ -4,6 +4,7 @@ import { parseCommit, trailers, type Commit } from '../git/commit.js';
 import type { GitObject } from '../git/objects.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
 import { EVENTS_DIR, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
+import { badRefName } from '../git/refName.js';
 import { remoteError } from './http.js';
 
 /** Why `oid` is not the tip of an agentlog timeline, or undefined when it is one. */
@@ -48,17 +49,6 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   }
   if (!root.some((e) => e.name === EVENTS_DIR && e.mode === '40000')) return `its tip commit ${oid.slice(0, 12)} has no ${EVENTS_DIR}/ folder`;
   return undefined;
-}
-
-/**
- * git's rules for a branch name (git check-ref-format): a remote is not trusted to follow them, and
- * the name becomes a path under .git/refs/.
- */
-export function badRefName(name: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  if (!name || /[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('@{') || name === '@') return true;
-  if (name.startsWith('/') || name.endsWith('/') || name.includes('//') || name.endsWith('.')) return true;
-  return name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
 }
 
 /** Refuse a remote whose branches are not all agentlog timelines with valid names; `url` names it in the message. */

@@ -1,7 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { commonDir } from '../git/repo.js';
+import { withLockNow } from '../git/lock.js';
+import { parseConfig } from '../git/config.js';
+import { refNameProblem } from '../git/refName.js';
+import { configPath, readConfigText } from '../git/repo.js';
 import { isHttpUrl } from './transport.js';
 
 export interface Remote {
@@ -18,25 +20,15 @@ export interface Remote {
  *         fetch = +refs/heads/*:refs/remotes/origin/*
  */
 export function listRemotes(gitDir: string): Remote[] {
-  const text = readConfigText(gitDir);
   const out: Remote[] = [];
-  let current: Remote | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const sec = /^\[\s*([^\s\]"]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
-    if (sec) {
-      current = undefined;
-      if (sec[1].toLowerCase() === 'remote' && sec[2] !== undefined) {
-        current = out.find((r) => r.name === sec[2]);
-        if (!current) {
-          current = { name: sec[2], url: '' };
-          out.push(current);
-        }
-      }
-      continue;
+  for (const e of parseConfig(readConfigText(gitDir))) {
+    if (e.section !== 'remote' || e.subsection === undefined) continue;
+    let remote = out.find((r) => r.name === e.subsection);
+    if (!remote) {
+      remote = { name: e.subsection, url: '' };
+      out.push(remote);
     }
-    const kv = /^url\s*=\s*(.*)$/i.exec(line);
-    if (current && kv) current.url = kv[1].replace(/^"(.*)"$/, '$1');
+    if (e.key === 'url' && e.value !== undefined) remote.url = e.value;
   }
   return out.filter((r) => r.url);
 }
@@ -54,9 +46,12 @@ export function getRemote(gitDir: string, name: string): Remote {
   return found;
 }
 
-/** Check a remote's name the way git does for ref path components (it becomes refs/remotes/NAME/). */
+/**
+ * Check a remote's name: git's rules for the refs it names (refs/remotes/NAME/…, refName.ts), and
+ * ours on top: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100.
+ */
 export function checkRemoteName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.endsWith('.lock') || name.includes('..') || name.length > 100) {
+  if (refNameProblem(`refs/remotes/${name}/x`) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 100) {
     throw new AgentlogError('E_INPUT', `"${name}" is not a valid remote name: use letters, digits, ".", "_" and "-", starting with a letter or digit`, { remote: name });
   }
 }
@@ -94,36 +89,15 @@ export function addRemote(gitDir: string, name: string, url: string): void {
   if (listRemotes(gitDir).some((r) => r.name === name)) {
     throw new AgentlogError('E_INPUT', `a remote named ${name} already exists (see: agentlog remote list)`, { remote: name });
   }
-  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${url}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
+  // Quoted when git would otherwise read part of it as a comment (# or ;) or trim its spaces.
+  const value = /[#;]|^\s|\s$/.test(url) ? `"${url}"` : url;
+  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${value}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
 }
 
-function readConfigText(gitDir: string): string {
-  try {
-    return fs.readFileSync(path.join(commonDir(gitDir), 'config'), 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Rewrite .git/config under git's own lock (`config.lock`, created exclusively, renamed over). */
+/** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
 function editConfig(gitDir: string, edit: (text: string) => string): void {
-  const file = path.join(commonDir(gitDir), 'config');
-  const lock = `${file}.lock`;
-  let fd: number;
-  try {
-    fd = fs.openSync(lock, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock });
-    }
-    throw e;
-  }
-  try {
-    fs.writeSync(fd, edit(readConfigText(gitDir)));
-    fs.closeSync(fd);
-    fs.renameSync(lock, file);
-  } catch (e) {
-    fs.rmSync(lock, { force: true });
-    throw e;
-  }
+  const file = configPath(gitDir);
+  withLockNow(file, { errors: { busy: (lock) => new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }) } }, () =>
+    edit(readConfigText(gitDir)),
+  );
 }

@@ -3,7 +3,7 @@ import { deflateSync } from 'node:zlib';
 import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
 import { AgentlogError } from '../../errors.js';
 import { parseCommit } from '../commit.js';
-import type { GitObject, ObjectType } from '../objects.js';
+import type { GitObject, ObjectType } from '../object.js';
 import { parseTree } from '../tree.js';
 
 /** Reads one object (loose or packed); throws when it is missing. */

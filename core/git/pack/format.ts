@@ -1,10 +1,14 @@
-import { createHash } from 'node:crypto';
-import type { ObjectType } from '../objects.js';
+import { constants } from 'node:buffer';
+import { AgentlogError } from '../../errors.js';
+import type { ObjectType } from '../object.js';
+
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 /**
- * Pieces of git's pack format shared by the store's own packs (packwriter.ts, pack.ts) and sync's
- * (sync/pack-write.ts, sync/pack-index.ts): object type codes, the pack header, entry headers and
- * offset-delta distances, the stored-block zlib stream, the version-2 index, and delta application.
+ * Pieces of git's pack format shared by the store's own packs (writePack.ts, packSet.ts, compactPacks.ts) and sync's
+ * (buildPack.ts, indexPack.ts): object type codes, the pack header, entry headers and offset-delta
+ * distances, the stored-block zlib stream, and delta application. The version-2 index is in
+ * packIndex.ts.
  */
 
 /** The type code of each object type in a pack entry's header. */
@@ -54,7 +58,7 @@ export function encodeOfsBack(back: number): Buffer {
 /** A valid zlib stream holding `data` uncompressed (RFC 1950/1951: one final stored block, ≤ 64 KiB). */
 export function zlibStored(data: Uint8Array): Buffer {
   const n = data.length;
-  if (n > 0xffff) throw new RangeError('a stored zlib block holds at most 65535 bytes');
+  if (n > 0xffff) throw new AgentlogError('E_OBJECT', `a stored zlib block holds at most 65535 bytes, not ${n}`, { size: n });
   const out = Buffer.allocUnsafe(n + 11);
   out[0] = 0x78;
   out[1] = 0x01;
@@ -100,7 +104,27 @@ export function unwrapStored(z: Uint8Array): Buffer | undefined {
   return Buffer.from(z.subarray(7, 7 + n));
 }
 
-/** The header of a pack entry: its type and its (inflated) size as git's varint. */
+/**
+ * Read a pack entry's header at `buf[pos]`: its type code and its inflated size (git's varint: 3 bits
+ * of type and 4 of size, then 7 bits of size a byte); `pos` returned is just past it. Undefined when
+ * the header runs past the end of `buf`.
+ */
+export function readEntryHeader(buf: Uint8Array, pos: number): { type: number; size: number; pos: number } | undefined {
+  if (pos >= buf.length) return undefined;
+  let c = buf[pos++];
+  const type = (c >> 4) & 7;
+  let size = c & 15;
+  let shift = 4;
+  while (c & 0x80) {
+    if (pos >= buf.length) return undefined;
+    c = buf[pos++];
+    size += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  return { type, size, pos };
+}
+
+/** The header of a pack entry: its type and its (inflated) size as git's varint (what readEntryHeader reads). */
 export function objectHeader(type: number, size: number): Buffer {
   const bytes: number[] = [];
   let c = (type << 4) | (size & 15);
@@ -114,46 +138,10 @@ export function objectHeader(type: number, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** A version-2 pack index for entries (any order) of the pack whose trailing checksum is `packSum`. */
-export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; offset: number }>, packSum: Buffer): Buffer {
-  const sorted = [...entries].sort((a, b) => compareOids(a.oid, b.oid));
-  const n = sorted.length;
-  const large = sorted.filter((e) => e.offset >= 0x80000000);
-  const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
-  buf.writeUInt32BE(0xff744f63, 0);
-  buf.writeUInt32BE(2, 4);
-  const counts = new Array(256).fill(0);
-  for (const e of sorted) counts[e.oid[0]]++;
-  let acc = 0;
-  for (let i = 0; i < 256; i++) {
-    acc += counts[i];
-    buf.writeUInt32BE(acc, 8 + i * 4);
-  }
-  let pos = 8 + 256 * 4;
-  for (const e of sorted) (e.oid.copy(buf, pos), (pos += 20));
-  for (const e of sorted) (buf.writeUInt32BE(e.crc >>> 0, pos), (pos += 4));
-  let li = 0;
-  for (const e of sorted) {
-    buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, pos);
-    pos += 4;
-  }
-  for (const e of large) (buf.writeBigUInt64BE(BigInt(e.offset), pos), (pos += 8));
-  packSum.copy(buf, pos);
-  pos += 20;
-  createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
-  return buf;
-}
-
-/** Byte order of two object ids (as Buffer.compare, without a call into C++ for each pair). */
-function compareOids(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
 /**
  * Apply a git delta to its base. `fail(why)` makes the error for a delta that does not fit (`why`
- * reads after "the delta …": "does not fit its base", "copies past the end", …).
+ * reads after "the delta …": "does not fit its base", "copies past the end", …); every malformed
+ * delta ends in it, never in a read past the delta's end or an allocation that cannot be made.
  */
 export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error): Buffer {
   let pos = 0;
@@ -162,6 +150,7 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
     let shift = 0;
     let c: number;
     do {
+      if (pos >= delta.length) throw fail('is truncated');
       c = delta[pos++];
       v += (c & 0x7f) * 2 ** shift;
       shift += 7;
@@ -169,7 +158,9 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
     return v;
   };
   if (varint() !== base.length) throw fail('does not fit its base');
-  const out = Buffer.allocUnsafe(varint());
+  const size = varint();
+  if (size > MAX_LENGTH) throw fail(`makes an object of ${size} bytes, more than can be held in memory`);
+  const out = Buffer.allocUnsafe(size);
   let o = 0;
   while (pos < delta.length) {
     const op = delta[pos++];
@@ -183,6 +174,7 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
       if (op & 16) len |= delta[pos++];
       if (op & 32) len |= delta[pos++] << 8;
       if (op & 64) len |= delta[pos++] << 16;
+      if (pos > delta.length) throw fail('is truncated');
       if (len === 0) len = 0x10000;
       if (off + len > base.length || o + len > out.length) throw fail('copies past the end');
       base.copy(out, o, off, off + len);

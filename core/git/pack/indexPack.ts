@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { AgentlogError } from '../../errors.js';
-import { ObjectStore } from '../objects.js';
-import { applyDelta, buildIndex, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
-import { writeAtomically } from './writer.js';
+import { objectId } from '../object.js';
+import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
+import { buildIndex } from './packIndex.js';
+import { writeAtomically } from './writePack.js';
 
 export interface IndexedPack {
   /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */
@@ -53,9 +54,10 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   for (let i = 0; i < count; i++) {
     if (pos >= pack.length - 20) throw bad(`it ends after ${i} of ${count} objects`);
     const offset = pos;
-    let c = pack[pos++];
-    const type = (c >> 4) & 7;
-    while (c & 0x80) c = pack[pos++];
+    const head = readEntryHeader(pack.subarray(0, pack.length - 20), pos);
+    if (!head) throw bad(`the header of the object at ${offset} is truncated`);
+    const type = head.type;
+    pos = head.pos;
     const e: Entry = { offset, end: 0, type, data: 0 };
     if (type === OFS_DELTA) {
       const ofs = readOfsBack(pack, pos);
@@ -74,7 +76,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     pos += consumed;
     e.end = pos;
     if (type !== OFS_DELTA && type !== REF_DELTA) {
-      e.oid = ObjectStore.hash(TYPE_NAME[type], buffer);
+      e.oid = objectId(TYPE_NAME[type], buffer);
       e.resolvedType = type;
     }
     entries.push(e);
@@ -127,7 +129,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
       }
       const data = content(e);
       e.resolvedType = base.resolvedType;
-      e.oid = ObjectStore.hash(TYPE_NAME[e.resolvedType], data);
+      e.oid = objectId(TYPE_NAME[e.resolvedType], data);
       byOid.set(e.oid, e);
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, data);
       release(e);

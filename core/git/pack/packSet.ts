@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import type { GitObject } from '../objects.js';
-import { corrupt } from '../objects.js';
-import { applyDelta, OFS_DELTA, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
+import type { GitObject } from '../object.js';
+import { corrupt } from '../object.js';
+import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
+import { PACK_IDX_NAME, PackIndex } from './packIndex.js';
 
 const WINDOW = 4096;
 
@@ -12,22 +13,10 @@ const WINDOW = 4096;
  * entry header) plus zlib's worst-case overhead fits. Deltas and larger objects take exact bounds.
  */
 function fitsIn(window: Buffer): boolean {
-  let c = window[0];
-  const type = (c >> 4) & 7;
-  if (type === OFS_DELTA || type === REF_DELTA) return false;
-  let size = c & 15;
-  let shift = 4;
-  let pos = 1;
-  while (c & 0x80) {
-    if (pos >= window.length) return false;
-    c = window[pos++];
-    size += (c & 0x7f) * 2 ** shift;
-    shift += 7;
-  }
-  return pos + size + size / 1000 + 64 <= window.length;
+  const head = readEntryHeader(window, 0);
+  if (!head || head.type === OFS_DELTA || head.type === REF_DELTA) return false;
+  return head.pos + head.size + head.size / 1000 + 64 <= window.length;
 }
-/** Only finished packs: temporary files being written (tmp_pack_*) are not packs yet. */
-const PACK_IDX = /^pack-[0-9a-f]{40}\.idx$/;
 
 /**
  * Reads objects from git pack files (`objects/pack/*.pack` with their version-2 `.idx`), resolving
@@ -45,7 +34,7 @@ export class PackSet {
 
   private names(): string[] {
     try {
-      return fs.readdirSync(this.dir).filter((n) => PACK_IDX.test(n)).sort();
+      return fs.readdirSync(this.dir).filter((n) => PACK_IDX_NAME.test(n)).sort();
     } catch {
       return []; // no pack directory yet
     }
@@ -96,7 +85,20 @@ export class PackSet {
     }
   }
 
+  /** Objects being read now: a reference delta whose chain comes back to one of them is a loop. */
+  private readonly resolving = new Set<string>();
+
   read(oid: string): GitObject | undefined {
+    if (this.resolving.has(oid)) throw corrupt(oid, 'its chain of reference deltas comes back to it');
+    this.resolving.add(oid);
+    try {
+      return this.readPacked(oid);
+    } finally {
+      this.resolving.delete(oid);
+    }
+  }
+
+  private readPacked(oid: string): GitObject | undefined {
     const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
       try {
@@ -125,7 +127,7 @@ export class PackSet {
 }
 
 class Pack {
-  private idx: Buffer;
+  private readonly idx: PackIndex;
   private data: Buffer | undefined;
   private readonly count: number;
   private readonly bases = new Map<number, GitObject>();
@@ -137,39 +139,14 @@ class Pack {
     private readonly base: string,
     private readonly readOther: (oid: string) => GitObject | undefined,
   ) {
-    this.idx = fs.readFileSync(`${base}.idx`);
-    if (this.idx.length < 8 + 256 * 4 + 40 || this.idx.readUInt32BE(0) !== 0xff744f63 || this.idx.readUInt32BE(4) !== 2) {
-      throw corrupt(path.basename(base), 'its .idx is not a version-2 pack index');
-    }
-    this.count = this.idx.readUInt32BE(8 + 255 * 4);
-    // Names, CRCs and offsets of every object, then the two checksums (large offsets are checked on use).
-    if (this.idx.length < 8 + 256 * 4 + this.count * 28 + 40) throw corrupt(path.basename(base), 'its .idx is truncated');
+    this.idx = new PackIndex(fs.readFileSync(`${base}.idx`), path.basename(base));
+    this.count = this.idx.count;
   }
 
   /** The offset of the object whose binary id is `want` in the pack, or -1. */
   find(want: Buffer): number {
-    const first = want[0];
-    let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
-    let hi = this.idx.readUInt32BE(8 + first * 4);
-    if (lo > hi || hi > this.count) throw corrupt(path.basename(this.base), 'its .idx fan-out table is inconsistent');
-    const names = 8 + 256 * 4;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const cmp = this.idx.compare(want, 0, 20, names + mid * 20, names + mid * 20 + 20);
-      if (cmp === 0) return this.offsetOf(mid);
-      if (cmp > 0) hi = mid;
-      else lo = mid + 1;
-    }
-    return -1;
-  }
-
-  private offsetOf(i: number): number {
-    const offsets = 8 + 256 * 4 + this.count * 24;
-    const v = this.idx.readUInt32BE(offsets + i * 4);
-    if ((v & 0x80000000) === 0) return v;
-    const large = offsets + this.count * 4 + (v & 0x7fffffff) * 8;
-    if (large + 8 > this.idx.length - 40) throw corrupt(path.basename(this.base), 'its .idx names a large offset it does not hold');
-    return Number(this.idx.readBigUInt64BE(large));
+    const i = this.idx.find(want);
+    return i < 0 ? -1 : this.idx.offset(i);
   }
 
   /** The object at `offset` (`oid` names it in errors), deltas applied. */
@@ -177,20 +154,16 @@ class Pack {
     const cached = this.bases.get(offset);
     if (cached) return cached;
     const { data, exact } = this.entry(offset, oid);
-    let pos = 0;
-    let c = data[pos++];
-    const type = (c >> 4) & 7;
-    let size = c & 15;
-    let shift = 4;
-    while (c & 0x80) {
-      c = data[pos++];
-      size += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    }
+    const head = readEntryHeader(data, 0);
+    if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${path.basename(this.base)} is truncated`);
+    const { type, size } = head;
+    let pos = head.pos;
     let obj: GitObject;
     if (type === OFS_DELTA) {
       let back: number;
       ({ back, pos } = readOfsBack(data, pos));
+      // A base lies before its delta, after the 12-byte pack header (which also ends any loop).
+      if (!(back > 0 && offset - back >= 12)) throw corrupt(oid, `its delta at offset ${offset} of ${path.basename(this.base)} names a base ${back} bytes back, outside the pack`);
       const base = this.resolve(offset - back, oid);
       obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
     } else if (type === REF_DELTA) {
@@ -246,7 +219,7 @@ class Pack {
   private endOf(pos: number, packLength: number): number {
     if (!this.ends) {
       const offsets = new Float64Array(this.count + 1);
-      for (let i = 0; i < this.count; i++) offsets[i] = this.offsetOf(i);
+      for (let i = 0; i < this.count; i++) offsets[i] = this.idx.offset(i);
       offsets[this.count] = packLength - 20;
       this.ends = offsets.sort();
     }
