@@ -18,5 +18,8 @@ export function table(rows: string[][], tty: boolean): string {
 }
 
 export function when(ms: number): string {
-  return dateOf(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return dateOf(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }

@@ -30,7 +30,7 @@ export function topHelp(): string {
     ...rows,
     '',
     'REV: a timeline name, a commit id (full or short), an event CID, NAME@N (the timeline as of seq N),',
-    '     or HEAD (the store\'s checked-out commit; the default for read commands).',
+    "     or HEAD (the store's checked-out commit; the default for read commands).",
     '',
     GLOBAL_HELP,
     '',

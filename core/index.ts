@@ -15,7 +15,22 @@ export { encode, decode, type IpldValue } from './codec/dagcbor.js';
 export { parseDagJson, stringifyDagJson } from './codec/dagjson.js';
 
 // Events: the record, sealing (its CID), and reading one as a person does.
-export { EVENT_VERSION, checkEvent, eventRecord, sealEvent, openEvent, blocksOf, textOf, actorOf, dateOf, summarize, oneLine, type Event, type StoredEvent, type ContentBlock } from './event/event.js';
+export {
+  EVENT_VERSION,
+  checkEvent,
+  eventRecord,
+  sealEvent,
+  openEvent,
+  blocksOf,
+  textOf,
+  actorOf,
+  dateOf,
+  summarize,
+  oneLine,
+  type Event,
+  type StoredEvent,
+  type ContentBlock,
+} from './event/event.js';
 
 // Stores: create, open, append, branch; how events lie in the tree; finding a repository.
 export { Store, FANOUT, DIR_LEVELS, eventPath, type Appended, type AppendOptions, type EventInput, type StoreOptions, type CommitInfo } from './store/store.js';

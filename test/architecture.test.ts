@@ -42,12 +42,16 @@ function sourceFiles(dir: string): string[] {
 
 /** A tsconfig's root files (its include/exclude/files, with what it extends), relative to the repository root. */
 function projectFiles(config: string): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, config), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(`${config}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, config),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(`${config}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      },
     },
-  });
+  );
   if (!parsed) throw new Error(`${config}: cannot be read`);
   return parsed.fileNames.map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
 }
@@ -70,7 +74,12 @@ function importsOf(file: string): Import[] {
     const specifier = m[2] ?? m[4];
     const at = m.index + m[0].lastIndexOf(specifier);
     const line = text.slice(0, at).split('\n').length;
-    const target = specifier.startsWith('.') ? path.relative(ROOT, path.resolve(ROOT, path.dirname(file), specifier)).split(path.sep).join('/') : '';
+    const target = specifier.startsWith('.')
+      ? path
+          .relative(ROOT, path.resolve(ROOT, path.dirname(file), specifier))
+          .split(path.sep)
+          .join('/')
+      : '';
     out.push({ where: `${file}:${line}`, specifier, target });
   }
   return out;
@@ -121,13 +130,17 @@ describe('architecture', () => {
       })
       .catch((e: esbuild.BuildFailure) => {
         const first = e.errors.slice(0, 5).map((m) => `${m.location?.file}:${m.location?.line}: ${m.text}`);
-        throw new Error(`the webview bundle does not build for the browser: it reaches Node-only code (a value import from extension/shared/ brings core/ in; take types only):\n${first.join('\n')}`);
+        throw new Error(
+          `the webview bundle does not build for the browser: it reaches Node-only code (a value import from extension/shared/ brings core/ in; take types only):\n${first.join('\n')}`,
+        );
       });
     const inputs = Object.keys(result.metafile.inputs).map((f) => path.relative(ROOT, path.resolve(process.cwd(), f)).split(path.sep).join('/'));
     expect(inputs).toContain('extension/webview/main.ts');
     expect(inputs.filter((f) => f.startsWith('core/') || f.startsWith('node:'))).toEqual([]);
     const code = result.outputFiles[0].text;
-    const nodeOnly = [...code.matchAll(/\brequire\(\s*["'][^"']*["']|["']node:[^"']*["']/g)].map((m) => `…${code.slice(Math.max(0, m.index - 60), m.index + m[0].length)}`);
+    const nodeOnly = [...code.matchAll(/\brequire\(\s*["'][^"']*["']|["']node:[^"']*["']/g)].map(
+      (m) => `…${code.slice(Math.max(0, m.index - 60), m.index + m[0].length)}`,
+    );
     expect(nodeOnly).toEqual([]);
   });
 
@@ -140,7 +153,9 @@ describe('architecture', () => {
     for (const p of projects) for (const f of projectFiles(p)) owners.set(f, [...(owners.get(f) ?? []), p]);
     const typescript = sourceFiles('.').filter((f) => /\.[mc]?ts$/.test(f));
     expect(typescript).toContain('vitest.config.ts');
-    const wrong = typescript.filter((f) => owners.get(f)?.length !== 1).map((f) => `${f}: ${owners.get(f)?.join(', ') ?? 'in no project, so never type-checked'}`);
+    const wrong = typescript
+      .filter((f) => owners.get(f)?.length !== 1)
+      .map((f) => `${f}: ${owners.get(f)?.join(', ') ?? 'in no project, so never type-checked'}`);
     expect(wrong).toEqual([]);
   });
 });

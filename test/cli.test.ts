@@ -27,7 +27,10 @@ describe('agentlog CLI', () => {
 
   it("types each command's values from its own option table (checked by tsc -p test, no casts in the commands)", () => {
     expectTypeOf<Values<{ json: { type: 'boolean' }; out: { type: 'string'; short: 'o' } }>>().toEqualTypeOf<{ json?: boolean; out?: string }>();
-    expectTypeOf<Values<{ tag: { type: 'string'; multiple: true }; depth: { type: 'string'; default: '1' } }>>().toEqualTypeOf<{ tag?: string[]; depth: string }>();
+    expectTypeOf<Values<{ tag: { type: 'string'; multiple: true }; depth: { type: 'string'; default: '1' } }>>().toEqualTypeOf<{
+      tag?: string[];
+      depth: string;
+    }>();
     expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{ json?: boolean }>();
     expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
@@ -77,7 +80,9 @@ describe('agentlog CLI', () => {
     expect(events[2]).toMatchObject({ v: 1, seq: 2, ts: 5, x: { '/': { bytes: 'AQI' } } });
     // Well-formed JSON that is no valid event (an integer past DAG-CBOR's range): the same, though
     // the lines around it were handed to the store together.
-    const unencodable = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"kind":"note","text":"kept"}\n{"kind":"note","n":18446744073709551616}\n{"kind":"note","text":"never"}\n' });
+    const unencodable = await cli(dir, ['append', name, '--json', '-'], {
+      stdin: '{"kind":"note","text":"kept"}\n{"kind":"note","n":18446744073709551616}\n{"kind":"note","text":"never"}\n',
+    });
     expect(unencodable.code).toBe(1);
     expect(unencodable.err).toMatch(/standard input line 2: /);
     expect(unencodable.out.trim().split('\n')).toHaveLength(1);
@@ -157,12 +162,22 @@ describe('agentlog CLI', () => {
   it('session text never reaches the terminal as control characters (log, import warnings, error messages)', async () => {
     const { dir, name } = await storeWithSession();
     const esc = '\x1b]0;pwned\x07';
-    const lines = [{ kind: `${esc}x`, text: 'a' }, { kind: 'message', role: 'user', content: [{ type: 'text', text: `hi \u009b31m red ${esc}` }] }];
+    const lines = [
+      { kind: `${esc}x`, text: 'a' },
+      { kind: 'message', role: 'user', content: [{ type: 'text', text: `hi \u009b31m red ${esc}` }] },
+    ];
     expect((await cli(dir, ['append', name, '--json', '-'], { stdin: lines.map((l) => JSON.stringify(l)).join('\n') })).code).toBe(0);
     const log = await cli(dir, ['log', name]);
     expect(log.code).toBe(0);
     const file = path.join(tmpdir(), 'esc.jsonl');
-    const rec = { type: 'user', uuid: 'u1', parentUuid: esc, sessionId: `s1${esc}`, timestamp: '2025-01-01T00:00:00Z', message: { role: 'user', content: 'hi' } };
+    const rec = {
+      type: 'user',
+      uuid: 'u1',
+      parentUuid: esc,
+      sessionId: `s1${esc}`,
+      timestamp: '2025-01-01T00:00:00Z',
+      message: { role: 'user', content: 'hi' },
+    };
     fs.writeFileSync(file, `${esc} not json\n${JSON.stringify(rec)}\n`);
     const imported = await cli(dir, ['import', 'claude', file]);
     expect(imported.code).toBe(0);
@@ -177,7 +192,13 @@ describe('agentlog CLI', () => {
 
   it('an event ts beyond what a JavaScript Date holds (any safe integer is valid) does not break ls or export', async () => {
     const { dir, name } = await storeWithSession();
-    expect((await cli(dir, ['append', name, '--json', '-'], { stdin: JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text: 'far' }], ts: Number.MAX_SAFE_INTEGER }) })).code).toBe(0);
+    expect(
+      (
+        await cli(dir, ['append', name, '--json', '-'], {
+          stdin: JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text: 'far' }], ts: Number.MAX_SAFE_INTEGER }),
+        })
+      ).code,
+    ).toBe(0);
     const ls = await cli(dir, ['ls']);
     expect(ls.err).toBe('');
     expect(ls.out).toContain('+275760-09-13 00:00:00Z');

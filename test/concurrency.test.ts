@@ -29,7 +29,11 @@ interface Pipe {
  * Run the CLI. `kill`: SIGKILL it that many ms after its first whole line of output (so the kill
  * lands while it is appending, however slowly this machine starts a process).
  */
-function run(args: string[], kill?: { afterFirstLineMs: number }, stdin?: (pipe: Pipe) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  kill?: { afterFirstLineMs: number },
+  stdin?: (pipe: Pipe) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';

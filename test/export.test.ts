@@ -21,17 +21,23 @@ function conversation(store: Store, tip: string, opts: { compactionAsUser?: bool
     e.kind === 'compaction' && opts.compactionAsUser
       ? [`user: ${e.summary}`] // Claude Code keeps a compaction's summary as a user message after the boundary
       : e.kind !== 'message'
-      ? []
-      : blocksOf(e.content).flatMap((b) => {
-          if (b.type === 'text') return [`${e.role === 'assistant' ? 'assistant' : 'user'}: ${b.text}`];
-          if (b.type === 'tool_use') return [`call ${b.id} ${b.name} ${JSON.stringify(b.input)}`];
-          if (b.type === 'tool_result') {
-            const c = b.content as unknown;
-            const text = typeof c === 'string' ? c : blocksOf(c).filter((x) => x.type === 'text').map((x) => x.text).join('\n');
-            return [`result ${b.tool_use_id} ${text}`];
-          }
-          return [];
-        }),
+        ? []
+        : blocksOf(e.content).flatMap((b) => {
+            if (b.type === 'text') return [`${e.role === 'assistant' ? 'assistant' : 'user'}: ${b.text}`];
+            if (b.type === 'tool_use') return [`call ${b.id} ${b.name} ${JSON.stringify(b.input)}`];
+            if (b.type === 'tool_result') {
+              const c = b.content as unknown;
+              const text =
+                typeof c === 'string'
+                  ? c
+                  : blocksOf(c)
+                      .filter((x) => x.type === 'text')
+                      .map((x) => x.text)
+                      .join('\n');
+              return [`result ${b.tool_use_id} ${text}`];
+            }
+            return [];
+          }),
   );
 }
 
@@ -40,8 +46,21 @@ async function made(): Promise<Store> {
   await store.create('native', { kind: 'session', ts: 1_760_000_000_000, title: 'Native', cwd: '/work/app', model: 'claude-opus-4-1' });
   const add = (e: Obj) => store.append('native', e as EventInput);
   await add({ kind: 'message', ts: 1_760_000_001_000, role: 'user', content: [{ type: 'text', text: 'List the files' }] });
-  await add({ kind: 'message', ts: 1_760_000_002_000, role: 'assistant', content: [{ type: 'thinking', thinking: 'ls will do' }, { type: 'tool_use', id: 'toolu_ls', name: 'Bash', input: { command: 'ls' } }] });
-  await add({ kind: 'message', ts: 1_760_000_003_000, role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_ls', content: 'a.txt\nb.txt', is_error: false }] });
+  await add({
+    kind: 'message',
+    ts: 1_760_000_002_000,
+    role: 'assistant',
+    content: [
+      { type: 'thinking', thinking: 'ls will do' },
+      { type: 'tool_use', id: 'toolu_ls', name: 'Bash', input: { command: 'ls' } },
+    ],
+  });
+  await add({
+    kind: 'message',
+    ts: 1_760_000_003_000,
+    role: 'user',
+    content: [{ type: 'tool_result', tool_use_id: 'toolu_ls', content: 'a.txt\nb.txt', is_error: false }],
+  });
   await add({ kind: 'note', ts: 1_760_000_004_000, text: 'a person was here' });
   await add({ kind: 'message', ts: 1_760_000_005_000, role: 'assistant', content: [{ type: 'text', text: 'Two files: a.txt and b.txt' }] });
   await add({ kind: 'compaction', ts: 1_760_000_006_000, summary: 'Listed two files.' });
@@ -69,7 +88,12 @@ describe('export', () => {
     const r = await cli(store.dir, ['export', 'claude', 'claude/tree.fork-10aaf000']);
     expect(r.code).toBe(0);
     const records = jsonLines(TREE) as Obj[];
-    expect(r.out.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([records[0], records[1], records[2], records[10], records[11]]);
+    expect(
+      r.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([records[0], records[1], records[2], records[10], records[11]]);
     const out = path.join(tmpdir(), 'x.jsonl');
     const w = await cli(store.dir, ['export', 'claude', 'claude/tree@3', '--out', out]);
     expect(w.code).toBe(0);
@@ -82,7 +106,15 @@ describe('export', () => {
   it('a timeline made with agentlog exports as a valid Claude Code session', async () => {
     const store = await made();
     const out = exportTimeline(store, store.tipOf('native')!, 'claude', { sessionId: '11111111-2222-4333-8444-555555555555' }).records as Obj[];
-    expect(out.map((r) => `${r.type}${r.subtype ? `/${r.subtype}` : ''}`)).toEqual(['user', 'assistant', 'user', 'assistant', 'system/compact_boundary', 'user', 'user']);
+    expect(out.map((r) => `${r.type}${r.subtype ? `/${r.subtype}` : ''}`)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'system/compact_boundary',
+      'user',
+      'user',
+    ]);
     for (let i = 1; i < out.length; i++) {
       if (out[i].type === 'system') expect(out[i].logicalParentUuid).toBe(out[i - 1].uuid);
       else expect(out[i].parentUuid).toBe(out[i - 1].uuid);
@@ -96,7 +128,9 @@ describe('export', () => {
     fs.writeFileSync(file, toJsonl(out));
     const back = freshStore();
     await importFiles(back, 'claude', [file]);
-    expect(conversation(back, back.tipOf('claude/11111111-2222-4333-8444-555555555555')!)).toEqual(conversation(store, store.tipOf('native')!, { compactionAsUser: true }));
+    expect(conversation(back, back.tipOf('claude/11111111-2222-4333-8444-555555555555')!)).toEqual(
+      conversation(store, store.tipOf('native')!, { compactionAsUser: true }),
+    );
     expect(back.readEvents(back.tipOf('claude/11111111-2222-4333-8444-555555555555')!).some((e) => e.event.kind === 'compaction')).toBe(true);
   });
 
@@ -141,23 +175,24 @@ describe('export', () => {
     }
   });
 
-  if (shared) describe('shared fixtures', () => {
-    it('every imported Claude Code timeline exports each record deep-equal to its original line, in file order', async () => {
-      const store = freshStore();
-      const files = jsonlFiles(path.join(shared, 'claude-code')).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
-      await importFiles(store, 'claude', files);
-      for (const file of files) {
-        const stem = path.basename(file, '.jsonl');
-        const records = jsonLines(file) as Obj[];
-        // The main timeline: every record that is not a sidechain, in file order (no fixture has forks).
-        const main = exportTimeline(store, store.tipOf(`claude/${stem}`)!, 'claude').records;
-        expect(main, file).toEqual(records.filter((r) => r.isSidechain !== true));
-        const subDir = path.join(path.dirname(file), stem, 'subagents');
-        for (const sub of fs.existsSync(subDir) ? jsonlFiles(subDir) : []) {
-          const agent = path.basename(sub, '.jsonl').replace(/^agent-/, '');
-          expect(exportTimeline(store, store.tipOf(`claude/${stem}.agent-${agent}`)!, 'claude').records, sub).toEqual(jsonLines(sub));
+  if (shared)
+    describe('shared fixtures', () => {
+      it('every imported Claude Code timeline exports each record deep-equal to its original line, in file order', async () => {
+        const store = freshStore();
+        const files = jsonlFiles(path.join(shared, 'claude-code')).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
+        await importFiles(store, 'claude', files);
+        for (const file of files) {
+          const stem = path.basename(file, '.jsonl');
+          const records = jsonLines(file) as Obj[];
+          // The main timeline: every record that is not a sidechain, in file order (no fixture has forks).
+          const main = exportTimeline(store, store.tipOf(`claude/${stem}`)!, 'claude').records;
+          expect(main, file).toEqual(records.filter((r) => r.isSidechain !== true));
+          const subDir = path.join(path.dirname(file), stem, 'subagents');
+          for (const sub of fs.existsSync(subDir) ? jsonlFiles(subDir) : []) {
+            const agent = path.basename(sub, '.jsonl').replace(/^agent-/, '');
+            expect(exportTimeline(store, store.tipOf(`claude/${stem}.agent-${agent}`)!, 'claude').records, sub).toEqual(jsonLines(sub));
+          }
         }
-      }
+      });
     });
-  });
 });

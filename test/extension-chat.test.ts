@@ -15,7 +15,14 @@ describe('streaming chat with an endpoint', () => {
     const m = await scriptedModel(() => ({ chunks: ['Hel', 'lo', '!'] }));
     closers.push(m.close);
     const deltas: string[] = [];
-    const answer = await streamChat({ api: 'openai', endpoint: m.url, model: 'gpt-test', key: 'sk-1', messages: [{ role: 'user', content: 'hi' }], onDelta: (d) => deltas.push(d) });
+    const answer = await streamChat({
+      api: 'openai',
+      endpoint: m.url,
+      model: 'gpt-test',
+      key: 'sk-1',
+      messages: [{ role: 'user', content: 'hi' }],
+      onDelta: (d) => deltas.push(d),
+    });
     expect(answer).toBe('Hello!');
     expect(deltas).toEqual(['Hel', 'lo', '!']);
     expect(m.requests[0]).toMatchObject({ model: 'gpt-test', stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -80,7 +87,14 @@ describe('streaming chat with an endpoint', () => {
     closers.push(m.close);
     const ac = new AbortController();
     const got: string[] = [];
-    const p = streamChat({ api: 'openai', endpoint: m.url, model: 'x', messages: [], signal: ac.signal, onDelta: (d) => (got.push(d), got.length === 3 && ac.abort()) });
+    const p = streamChat({
+      api: 'openai',
+      endpoint: m.url,
+      model: 'x',
+      messages: [],
+      signal: ac.signal,
+      onDelta: (d) => (got.push(d), got.length === 3 && ac.abort()),
+    });
     await expect(p).rejects.toThrow();
     expect(got.length).toBeLessThan(10);
   });

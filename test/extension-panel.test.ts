@@ -20,7 +20,9 @@ function recorder(opts: { endpoint?: string; forkName?: string } = {}) {
     askForkName: async (s) => opts.forkName ?? s,
     openTimeline: (s, t) => void opened.push([s, t]),
     chat: async () =>
-      opts.endpoint ? { model: 'scripted-1', chat: (req) => streamChat({ ...req, api: 'openai', endpoint: opts.endpoint! }) } : { error: 'no model configured' },
+      opts.endpoint
+        ? { model: 'scripted-1', chat: (req) => streamChat({ ...req, api: 'openai', endpoint: opts.endpoint! }) }
+        : { error: 'no model configured' },
     modelLabel: () => 'scripted-1',
     setTitle: () => {},
     info: () => {},

@@ -22,7 +22,11 @@ describe('sessions view model', () => {
     const [root] = sessionTree([facts], demo.lastTs + 5 * 60_000);
     expect(root).toMatchObject({ kind: 'store', label: 'ws/.agentlog', description: '2 timelines', contextValue: 'store' });
     const node = root.children.find((c) => c.kind === 'timeline' && c.name === 'demo')!;
-    expect(node).toMatchObject({ label: 'Fix the parser', contextValue: 'timeline', description: '5 events · 5m ago · claude-code · claude-sonnet-4-5 · demo' });
+    expect(node).toMatchObject({
+      label: 'Fix the parser',
+      contextValue: 'timeline',
+      description: '5 events · 5m ago · claude-code · claude-sonnet-4-5 · demo',
+    });
     expect(node.tooltip).toContain(`session: ${demo.session}`);
   });
 
@@ -57,7 +61,18 @@ describe('sessions view model', () => {
   });
 
   it('breaks a cycle in fork records instead of losing timelines', () => {
-    const t = (name: string, forkedFrom?: string) => ({ name, tip: name, tipSeq: 0, tipCid: '', session: 's', title: '', agent: '', model: '', lastTs: 0, forkedFrom });
+    const t = (name: string, forkedFrom?: string) => ({
+      name,
+      tip: name,
+      tipSeq: 0,
+      tipCid: '',
+      session: 's',
+      title: '',
+      agent: '',
+      model: '',
+      lastTs: 0,
+      forkedFrom,
+    });
     const parents = parentsOf([t('a', 'b'), t('b', 'a'), t('c', 'a'), t('d', 'gone')]);
     expect([...parents.values()].filter((p) => p === undefined).length).toBeGreaterThan(1);
     expect(parents.get('c')).toBe('a');

@@ -29,7 +29,13 @@ describe('transcript view model', () => {
   });
 
   it('marks errors', () => {
-    const it = itemOf(stored({ kind: 'message', role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: [{ type: 'text', text: 'ENOENT' }], is_error: true }] }));
+    const it = itemOf(
+      stored({
+        kind: 'message',
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'a', content: [{ type: 'text', text: 'ENOENT' }], is_error: true }],
+      }),
+    );
     expect(it.error).toBe(true);
     expect(it.blocks[0]).toMatchObject({ t: 'tool_result', isError: true, text: 'ENOENT' });
   });
@@ -86,7 +92,13 @@ describe('conversation sent on resume', () => {
         ev('message', { role: 'system', content: 'Be brief.' }),
         ev('message', { role: 'user', content: [{ type: 'text', text: 'hi' }] }),
         ev('note', { text: 'private' }),
-        ev('message', { role: 'assistant', content: [{ type: 'text', text: 'reading' }, { type: 'tool_use', id: '1', name: 'ls', input: { d: '.' } }] }),
+        ev('message', {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'reading' },
+            { type: 'tool_use', id: '1', name: 'ls', input: { d: '.' } },
+          ],
+        }),
         ev('message', { role: 'user', content: [{ type: 'tool_result', tool_use_id: '1', content: 'a b', is_error: true }] }),
         ev('message', { role: 'user', content: 'and?' }),
       ]),

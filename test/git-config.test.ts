@@ -21,20 +21,22 @@ const CONFIGS: Array<[string, string]> = [
 
 /** `git config --list -z` of a file: one `name\nvalue` (or just `name` for a bare boolean) per entry. */
 function gitList(file: string): string[] {
-  return git(path.dirname(file), ['config', '--file', file, '--list', '-z'])
-    .split('\0')
-    .filter(Boolean);
+  return git(path.dirname(file), ['config', '--file', file, '--list', '-z']).split('\0').filter(Boolean);
 }
 
 describe('git config (core/git/config.ts) reads what git reads', () => {
   it.each(CONFIGS)('%s', (_, text) => {
     const file = path.join(tmpdir(), 'config');
     fs.writeFileSync(file, text);
-    const ours = parseConfig(text).map((e) => `${e.section}${e.subsection !== undefined ? `.${e.subsection}` : ''}.${e.key}${e.value !== undefined ? `\n${e.value}` : ''}`);
+    const ours = parseConfig(text).map(
+      (e) => `${e.section}${e.subsection !== undefined ? `.${e.subsection}` : ''}.${e.key}${e.value !== undefined ? `\n${e.value}` : ''}`,
+    );
     expect(ours).toEqual(gitList(file));
     // --get: the last value; a key without "=" (which git prints as an empty line) reads "true", as readConfig always had it.
     for (const name of new Set(ours.map((o) => o.split('\n')[0]))) {
-      const bare = !gitList(file).findLast((l) => l.split('\n')[0] === name)!.includes('\n');
+      const bare = !gitList(file)
+        .findLast((l) => l.split('\n')[0] === name)!
+        .includes('\n');
       const expected = bare ? 'true' : git(path.dirname(file), ['config', '--file', file, '--get', name]).replace(/\n$/, '');
       expect(configValue(parseConfig(text), name), name).toBe(expected);
     }

@@ -88,8 +88,8 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
   const blob = whole('blob', Buffer.from('hello'));
   it.each<[string, () => Buffer, RegExp]>([
     ['not a pack', () => Buffer.alloc(40), /does not start with PACK/],
-    ['an unknown version', () => (p => (p.writeUInt32BE(9, 4), p))(pack(1, blob)), /version 9/],
-    ['a wrong checksum', () => (p => ((p[p.length - 1] ^= 1), p))(pack(1, blob)), /checksum does not match/],
+    ['an unknown version', () => ((p) => (p.writeUInt32BE(9, 4), p))(pack(1, blob)), /version 9/],
+    ['a wrong checksum', () => ((p) => ((p[p.length - 1] ^= 1), p))(pack(1, blob)), /checksum does not match/],
     ['fewer objects than its header says', () => pack(2, blob), /it ends after 1 of 2 objects/],
     ['data after its last object', () => pack(1, blob, Buffer.from([1, 2, 3])), /data after its last object/],
     ['an entry that does not inflate', () => pack(1, objectHeader(3, 5), Buffer.from('not zlib at all')), /object at 12 does not inflate/],
@@ -100,7 +100,11 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
       () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 3), encodeOfsBack(100), zlibStored(delta(5, 1, 1, 0x61))])),
       /deltas against -/,
     ],
-    ['a delta whose base is not in the pack', () => pack(1, Buffer.concat([objectHeader(REF_DELTA, 3), Buffer.alloc(20, 7), zlibStored(delta(5, 1, 1, 0x61))])), /thin pack/],
+    [
+      'a delta whose base is not in the pack',
+      () => pack(1, Buffer.concat([objectHeader(REF_DELTA, 3), Buffer.alloc(20, 7), zlibStored(delta(5, 1, 1, 0x61))])),
+      /thin pack/,
+    ],
     [
       'a delta that does not fit its base',
       () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 3), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])),
@@ -130,12 +134,8 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
     ['not an index', () => Buffer.alloc(2000), /its \.idx is not a version-2 pack index/],
     ['cut short', () => Buffer.alloc(10), /its \.idx is not a version-2 pack index/],
     ['shorter than its object count', (p) => idxFor(p, [[OID_A, 12]]).subarray(0, 1090), /its \.idx is truncated/],
-    [
-      'an inconsistent fan-out table',
-      (p) => (i => (i.writeUInt32BE(5, 8 + 0xa9 * 4), i))(idxFor(p, [[OID_A, 12]])),
-      /fan-out table is inconsistent/,
-    ],
-    ['a large offset it does not hold', (p) => (i => (i.writeUInt32BE(0x80000003, 8 + 1024 + 24), i))(idxFor(p, [[OID_A, 12]])), /large offset/],
+    ['an inconsistent fan-out table', (p) => ((i) => (i.writeUInt32BE(5, 8 + 0xa9 * 4), i))(idxFor(p, [[OID_A, 12]])), /fan-out table is inconsistent/],
+    ['a large offset it does not hold', (p) => ((i) => (i.writeUInt32BE(0x80000003, 8 + 1024 + 24), i))(idxFor(p, [[OID_A, 12]])), /large offset/],
   ])('pack index: %s', { timeout: FAST }, (_, makeIdx, why) => {
     const p = pack(1, blob);
     const { store, name } = storeWith(p, makeIdx(p));
@@ -147,7 +147,11 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
   it.each<[string, () => [Buffer, Array<[string, number]>], RegExp]>([
     ['an entry that does not inflate', () => [pack(1, objectHeader(3, 5), Buffer.from('not zlib at all')), [[OID_A, 12]]], /does not inflate/],
     ['an entry of unknown type', () => [pack(1, objectHeader(5, 5), zlibStored(Buffer.from('hello'))), [[OID_A, 12]]], /unknown pack object type 5/],
-    ['an entry whose size is not its header’s', () => [pack(1, objectHeader(3, 9), zlibStored(Buffer.from('hello'))), [[OID_A, 12]]], /inflates to 5 bytes, not 9/],
+    [
+      'an entry whose size is not its header’s',
+      () => [pack(1, objectHeader(3, 9), zlibStored(Buffer.from('hello'))), [[OID_A, 12]]],
+      /inflates to 5 bytes, not 9/,
+    ],
     ['a truncated entry header', () => [pack(1, Buffer.from([0xb5])), [[OID_A, 12]]], /entry header at offset 12 .* is truncated/],
     ['an offset past the pack', () => [pack(1, blob), [[OID_A, 5000]]], /offset 5000 lies past the end/],
     [
@@ -162,7 +166,10 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
     ],
     [
       'a delta that does not fit its base',
-      () => [pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 3), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])), [[OID_A, 12 + blob.length]]],
+      () => [
+        pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 3), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])),
+        [[OID_A, 12 + blob.length]],
+      ],
       /its delta does not fit its base/,
     ],
     [
@@ -175,7 +182,13 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
       () => {
         const onB = Buffer.concat([objectHeader(REF_DELTA, 3), Buffer.from(OID_B, 'hex'), zlibStored(delta(1, 1, 1, 0x61))]);
         const onA = Buffer.concat([objectHeader(REF_DELTA, 3), Buffer.from(OID_A, 'hex'), zlibStored(delta(1, 1, 1, 0x61))]);
-        return [pack(2, onB, onA), [[OID_A, 12], [OID_B, 12 + onB.length]]];
+        return [
+          pack(2, onB, onA),
+          [
+            [OID_A, 12],
+            [OID_B, 12 + onB.length],
+          ],
+        ];
       },
       /chain of reference deltas comes back to it/,
     ],

@@ -18,9 +18,11 @@ describe('git lock protocol (core/git/lock.ts)', () => {
     const file = path.join(tmpdir(), 'f');
     fs.writeFileSync(file, 'old');
     expect(await withLock(file, {}, () => undefined)).toBe(false);
-    await expect(withLock(file, {}, () => {
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      withLock(file, {}, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(fs.readFileSync(file, 'utf8')).toBe('old');
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });

@@ -263,39 +263,45 @@ describe('import claude', () => {
     expect(JSON.parse(all.out).timelines.names).toContain('claude/outside');
   });
 
-  if (shared) describe('shared fixtures (real Claude Code 1.0–2.1 sessions)', () => {
-    const dir = path.join(shared, 'claude-code');
-    const files = jsonlFiles(dir).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
+  if (shared)
+    describe('shared fixtures (real Claude Code 1.0–2.1 sessions)', () => {
+      const dir = path.join(shared, 'claude-code');
+      const files = jsonlFiles(dir).filter((f) => !f.includes(`${path.sep}subagents${path.sep}`));
 
-    it('every file imports; its timelines give back every record of the files exactly once; a second import adds nothing', async () => {
-      const store = freshStore();
-      const t0 = performance.now();
-      const s = await importFiles(store, 'claude', files);
-      const ms = performance.now() - t0;
-      console.log(`[import-claude] ${files.length} files, ${s.events.appended} events in ${ms.toFixed(0)} ms (${((s.events.appended / ms) * 1000).toFixed(0)} events/s)`);
-      expect(s.sessions).toBe(files.length);
-      // Only the fixture whose first record's parent lives in another file warns.
-      expect(s.warnings.map((w) => path.basename(w.file))).toEqual(['tool-result-image.jsonl']);
-      for (const file of files) {
-        const stem = path.basename(file, '.jsonl');
-        const mine = [...store.timelines()].filter(([n]) => n === `claude/${stem}` || n.startsWith(`claude/${stem}.`));
-        const exported = mine.flatMap(([, tip]) => exportTimeline(store, tip, 'claude').records);
-        const subDir = path.join(path.dirname(file), stem, 'subagents');
-        const originals = [file, ...(fs.existsSync(subDir) ? jsonlFiles(subDir) : [])].flatMap((f) => jsonLines(f));
-        // No fixture holds a real fork (checked: each timeline is its own session), so the timelines
-        // partition the records: sort both sides by their JSON to compare as multisets.
-        const key = (r: unknown) => JSON.stringify(r, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
-        expect(exported.map(key).sort(), file).toEqual(originals.map(key).sort());
-      }
-      // Subagents and sidechains are linked from the events that started them, and back.
-      const links = [...store.timelines().values()].flatMap((tip) => store.readEvents(tip)).flatMap((e) => ((e.event as Obj).subagent ? [(e.event as Obj).subagent.timeline] : []));
-      expect(links).toContain('claude/ae4a77f8-aedd-4bc1-888f-c94edc91af04.agent-aac57f5');
-      expect(links.filter((l) => l.includes('.side-')).length).toBe([...store.timelines().keys()].filter((n) => n.includes('.side-')).length);
-      // A link names the timeline even when the subagent's file was not captured (agentcmd's fixtures).
-      for (const l of links.filter((x) => x.includes('.side-') || x.includes('ae4a77f8'))) expect(store.tipOf(l), l).toBeDefined();
-      const again = await importFiles(store, 'claude', files);
-      expect(again.events.appended).toBe(0);
-      expect(git(store.dir, ['fsck', '--strict'])).toBe('');
+      it('every file imports; its timelines give back every record of the files exactly once; a second import adds nothing', async () => {
+        const store = freshStore();
+        const t0 = performance.now();
+        const s = await importFiles(store, 'claude', files);
+        const ms = performance.now() - t0;
+        console.log(
+          `[import-claude] ${files.length} files, ${s.events.appended} events in ${ms.toFixed(0)} ms (${((s.events.appended / ms) * 1000).toFixed(0)} events/s)`,
+        );
+        expect(s.sessions).toBe(files.length);
+        // Only the fixture whose first record's parent lives in another file warns.
+        expect(s.warnings.map((w) => path.basename(w.file))).toEqual(['tool-result-image.jsonl']);
+        for (const file of files) {
+          const stem = path.basename(file, '.jsonl');
+          const mine = [...store.timelines()].filter(([n]) => n === `claude/${stem}` || n.startsWith(`claude/${stem}.`));
+          const exported = mine.flatMap(([, tip]) => exportTimeline(store, tip, 'claude').records);
+          const subDir = path.join(path.dirname(file), stem, 'subagents');
+          const originals = [file, ...(fs.existsSync(subDir) ? jsonlFiles(subDir) : [])].flatMap((f) => jsonLines(f));
+          // No fixture holds a real fork (checked: each timeline is its own session), so the timelines
+          // partition the records: sort both sides by their JSON to compare as multisets.
+          const key = (r: unknown) =>
+            JSON.stringify(r, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+          expect(exported.map(key).sort(), file).toEqual(originals.map(key).sort());
+        }
+        // Subagents and sidechains are linked from the events that started them, and back.
+        const links = [...store.timelines().values()]
+          .flatMap((tip) => store.readEvents(tip))
+          .flatMap((e) => ((e.event as Obj).subagent ? [(e.event as Obj).subagent.timeline] : []));
+        expect(links).toContain('claude/ae4a77f8-aedd-4bc1-888f-c94edc91af04.agent-aac57f5');
+        expect(links.filter((l) => l.includes('.side-')).length).toBe([...store.timelines().keys()].filter((n) => n.includes('.side-')).length);
+        // A link names the timeline even when the subagent's file was not captured (agentcmd's fixtures).
+        for (const l of links.filter((x) => x.includes('.side-') || x.includes('ae4a77f8'))) expect(store.tipOf(l), l).toBeDefined();
+        const again = await importFiles(store, 'claude', files);
+        expect(again.events.appended).toBe(0);
+        expect(git(store.dir, ['fsck', '--strict'])).toBe('');
+      });
     });
-  });
 });

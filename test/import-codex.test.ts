@@ -65,7 +65,12 @@ describe('import codex', () => {
       'codex.future_record',
       'codex.event_msg',
     ]);
-    expect(events[7].content[0]).toEqual({ type: 'tool_use', id: 'call_abc1', name: 'shell', input: { command: ['bash', '-lc', 'cat math.js'], workdir: '/home/user/app' } });
+    expect(events[7].content[0]).toEqual({
+      type: 'tool_use',
+      id: 'call_abc1',
+      name: 'shell',
+      input: { command: ['bash', '-lc', 'cat math.js'], workdir: '/home/user/app' },
+    });
     expect(events[8].content[0].tool_use_id).toBe('call_abc1');
     expect(events[9].content[0].input).toEqual({ __raw: 'not json at all' }); // not JSON: kept as it was
     expect(events[11].content[0]).toMatchObject({ name: 'apply_patch', input: { input: '*** Begin Patch\n*** End Patch' } });
@@ -113,27 +118,30 @@ describe('import codex', () => {
     expect(r.err).toContain(`${ROLLOUT}:11: not valid JSON`);
   });
 
-  if (shared) describe('shared fixtures (real Codex 0.40 rollouts)', () => {
-    it('every rollout imports and exports back record for record; a second import adds nothing', async () => {
-      const files = jsonlFiles(path.join(shared, 'codex'));
-      const store = freshStore();
-      const t0 = performance.now();
-      const s = await importFiles(store, 'codex', files);
-      const ms = performance.now() - t0;
-      console.log(`[import-codex] ${files.length} files, ${s.events.appended} events in ${ms.toFixed(0)} ms (${((s.events.appended / ms) * 1000).toFixed(0)} events/s)`);
-      expect(s.warnings).toEqual([]);
-      expect(s.timelines.created).toBe(files.length);
-      for (const file of files) {
-        const meta = jsonLines(file)[0] as Obj;
-        const out = exportTimeline(store, store.tipOf(`codex/${meta.payload.id}`)!, 'codex').records;
-        expect(out, file).toEqual(jsonLines(file));
-      }
-      // duplicates of the user's text are stored once
-      const dups = [...store.timelines().values()].flatMap((tip) => store.readEvents(tip)).filter((e) => (e.event as Obj).type === 'user_message');
-      expect(dups.length).toBeGreaterThan(0);
-      expect(dups.every((e) => (e.event as Obj).source.sameAs !== undefined)).toBe(true);
-      expect((await importFiles(store, 'codex', files)).events.appended).toBe(0);
-      expect(git(store.dir, ['fsck', '--strict'])).toBe('');
+  if (shared)
+    describe('shared fixtures (real Codex 0.40 rollouts)', () => {
+      it('every rollout imports and exports back record for record; a second import adds nothing', async () => {
+        const files = jsonlFiles(path.join(shared, 'codex'));
+        const store = freshStore();
+        const t0 = performance.now();
+        const s = await importFiles(store, 'codex', files);
+        const ms = performance.now() - t0;
+        console.log(
+          `[import-codex] ${files.length} files, ${s.events.appended} events in ${ms.toFixed(0)} ms (${((s.events.appended / ms) * 1000).toFixed(0)} events/s)`,
+        );
+        expect(s.warnings).toEqual([]);
+        expect(s.timelines.created).toBe(files.length);
+        for (const file of files) {
+          const meta = jsonLines(file)[0] as Obj;
+          const out = exportTimeline(store, store.tipOf(`codex/${meta.payload.id}`)!, 'codex').records;
+          expect(out, file).toEqual(jsonLines(file));
+        }
+        // duplicates of the user's text are stored once
+        const dups = [...store.timelines().values()].flatMap((tip) => store.readEvents(tip)).filter((e) => (e.event as Obj).type === 'user_message');
+        expect(dups.length).toBeGreaterThan(0);
+        expect(dups.every((e) => (e.event as Obj).source.sameAs !== undefined)).toBe(true);
+        expect((await importFiles(store, 'codex', files)).events.appended).toBe(0);
+        expect(git(store.dir, ['fsck', '--strict'])).toBe('');
+      });
     });
-  });
 });

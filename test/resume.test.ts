@@ -70,7 +70,10 @@ describe('resume', () => {
   it("when the agent's own file has moved on since the import, the tip gets a new id and that file is left alone", async () => {
     const { store, home, project, env } = await setup();
     const first = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
-    fs.appendFileSync(first.file, `${JSON.stringify({ type: 'user', uuid: 'later', message: { role: 'user', content: 'written by Claude Code after the import' } })}\n`);
+    fs.appendFileSync(
+      first.file,
+      `${JSON.stringify({ type: 'user', uuid: 'later', message: { role: 'user', content: 'written by Claude Code after the import' } })}\n`,
+    );
     const moved = fs.readFileSync(first.file, 'utf8');
     const r = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env })).out);
     expect(r.newId).toBe(true);
@@ -80,7 +83,9 @@ describe('resume', () => {
     const codexFile = path.join(home, '.codex', 'sessions', '2025', '10', '01', 'rollout-2025-10-01T23-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee.jsonl');
     fs.mkdirSync(path.dirname(codexFile), { recursive: true });
     fs.writeFileSync(codexFile, 'something else\n');
-    const c = JSON.parse((await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], { env })).out);
+    const c = JSON.parse(
+      (await cli(store.dir, ['resume', 'codex/0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee', '--with', 'codex', '--cwd', project, '--json'], { env })).out,
+    );
     expect(c.newId).toBe(true);
     expect(fs.readFileSync(codexFile, 'utf8')).toBe('something else\n');
   });
@@ -92,7 +97,9 @@ describe('resume', () => {
     const plan = JSON.parse(r.out);
     expect(plan.sessionId).toBe('0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee');
     expect(plan.command).toEqual(['codex', 'resume', plan.sessionId]);
-    expect(path.relative(home, plan.file)).toMatch(/^\.codex\/sessions\/2025\/10\/02\/rollout-2025-10-02T08-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee\.jsonl$/);
+    expect(path.relative(home, plan.file)).toMatch(
+      /^\.codex\/sessions\/2025\/10\/02\/rollout-2025-10-02T08-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee\.jsonl$/,
+    );
     const meta = (jsonLines(plan.file) as Obj[])[0];
     expect(meta.payload.cwd).toBe(project);
     const cross = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--json'], { env })).out);
@@ -107,22 +114,35 @@ describe('resume', () => {
     const bin = tmpdir();
     const log = path.join(bin, 'ran.txt');
     fs.writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\necho "$PWD|$*" > '${log}'\nexit 3\n`, { mode: 0o755 });
-    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--exec'], { env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` } });
+    const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--exec'], {
+      env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` },
+    });
     expect(r.code).toBe(3);
     expect(fs.readFileSync(log, 'utf8').trim()).toBe(`${project}|--resume ${SID}`);
     const missing = await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--exec'], { env: { HOME: home, PATH: bin } });
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot run codex: not installed/);
   });
-  it('a session id from the file that could leave the agent\'s folder or read as an option gets a new id', async () => {
+  it("a session id from the file that could leave the agent's folder or read as an option gets a new id", async () => {
     const store = freshStore();
     const src = tmpdir();
     const home = tmpdir();
     const project = tmpdir();
     const env = { HOME: path.join(home, 'h'), PATH: process.env.PATH };
-    for (const [name, sid] of [['up', '../../../../pwn'], ['opt', '--dangerously-skip-permissions']]) {
+    for (const [name, sid] of [
+      ['up', '../../../../pwn'],
+      ['opt', '--dangerously-skip-permissions'],
+    ]) {
       const file = path.join(src, `${name}.jsonl`);
-      const rec = { type: 'user', uuid: 'u1', parentUuid: null, sessionId: sid, cwd: '/x', timestamp: '2025-01-01T00:00:00Z', message: { role: 'user', content: 'hi' } };
+      const rec = {
+        type: 'user',
+        uuid: 'u1',
+        parentUuid: null,
+        sessionId: sid,
+        cwd: '/x',
+        timestamp: '2025-01-01T00:00:00Z',
+        message: { role: 'user', content: 'hi' },
+      };
       fs.writeFileSync(file, `${JSON.stringify(rec)}\n`);
       await importFiles(store, 'claude', [file]);
       for (const agent of ['claude', 'codex']) {
@@ -142,7 +162,9 @@ describe('resume', () => {
     await store.create('constructor', { kind: 'session', title: 'c' });
     await store.append('constructor', { kind: 'message', role: 'user', content: [{ type: 'text', text: 'hi' }] });
     const project = tmpdir();
-    const r = await cli(store.dir, ['resume', 'constructor', '--with', 'claude', '--cwd', project, '--json'], { env: { HOME: tmpdir(), PATH: process.env.PATH } });
+    const r = await cli(store.dir, ['resume', 'constructor', '--with', 'claude', '--cwd', project, '--json'], {
+      env: { HOME: tmpdir(), PATH: process.env.PATH },
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).newId).toBe(false);
   });

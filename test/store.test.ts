@@ -58,7 +58,13 @@ describe('store', () => {
   it('writes one commit per event that git fsck --strict accepts, with author, date, subject and trailers', async () => {
     const { dir, store, cids } = await sessionWith(5);
     expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
-    const log = git(dir, ['log', '--format=%an|%at|%s|%(trailers:key=Agentlog-Seq,valueonly,separator=)|%(trailers:key=Agentlog-Event,valueonly,separator=)', 'talk']).trim().split('\n');
+    const log = git(dir, [
+      'log',
+      '--format=%an|%at|%s|%(trailers:key=Agentlog-Seq,valueonly,separator=)|%(trailers:key=Agentlog-Event,valueonly,separator=)',
+      'talk',
+    ])
+      .trim()
+      .split('\n');
     expect(log).toHaveLength(6);
     expect(log[0]).toBe(`user|1750000000|user: line 5|5|${cids[4]}`);
     expect(log[5]).toMatch(/^user\|1750000000\|session: a talk\|0\|bafyrei/);
@@ -268,7 +274,24 @@ describe('store', () => {
 
   it('accepts only names git check-ref-format accepts under refs/heads/', async () => {
     const { store } = await sessionWith(0);
-    const names = ['plain', 'with/slash', 'dots.in.name', 'under_score', 'UPPER-1', 'a.lock.b', 'tab\tname', 'ends.', 'x//y', 'trailing/', '/lead', 'a..b', 'q?', 'brace@{1}', 'é-accent', 'star*'];
+    const names = [
+      'plain',
+      'with/slash',
+      'dots.in.name',
+      'under_score',
+      'UPPER-1',
+      'a.lock.b',
+      'tab\tname',
+      'ends.',
+      'x//y',
+      'trailing/',
+      '/lead',
+      'a..b',
+      'q?',
+      'brace@{1}',
+      'é-accent',
+      'star*',
+    ];
     for (const name of names) {
       let ours = true;
       try {
@@ -292,7 +315,9 @@ describe('store', () => {
     const store = Store.open(made.dir, { now: clock(1_755_000_000_000), lockWaitMs: 100 });
     const lock = path.join(store.gitDir, 'refs/heads/talk.lock');
     fs.writeFileSync(lock, '');
-    await expect(store.append('talk', { kind: 'note', text: 'x' })).rejects.toThrow(new RegExp(`locked by ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*rm '`));
+    await expect(store.append('talk', { kind: 'note', text: 'x' })).rejects.toThrow(
+      new RegExp(`locked by ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*rm '`),
+    );
     expect(store.readEvents(store.tipOf('talk')!)).toHaveLength(2);
     const old = new Date(Date.now() - 120_000);
     fs.utimesSync(lock, old, old);
@@ -311,9 +336,20 @@ describe('store', () => {
     const evilFile = path.join(tmpdir(), 'evil.cbor');
     fs.writeFileSync(evilFile, encode(evil));
     git(dir, ['checkout', '-q', '--detach', 'talk']);
-    git(dir, ['filter-branch', '-f', '--tree-filter', `test -f events/000000/00/000000003.cbor && cp ${evilFile} events/000000/00/000000003.cbor || true`, 'talk'], {
-      env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
-    });
+    git(
+      dir,
+      ['filter-branch', '-f', '--tree-filter', `test -f events/000000/00/000000003.cbor && cp ${evilFile} events/000000/00/000000003.cbor || true`, 'talk'],
+      {
+        env: {
+          ...process.env,
+          FILTER_BRANCH_SQUELCH_WARNING: '1',
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@t',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@t',
+        },
+      },
+    );
     const fresh = Store.open(dir);
     const r = verifyTimeline(fresh, 'talk', fresh.tipOf('talk')!);
     const rewritten = resolveRev(fresh, 'talk@3').commit;
@@ -390,7 +426,11 @@ describe('store', () => {
     expect(child?.parent).toBe('talk');
     // Without agentlog's record (a plain git clone), the commit graph says the same.
     fs.rmSync(path.join(store.gitDir, 'agentlog', 'forks.json'));
-    expect(listSessions(store).find((x) => x.title === 'a talk')!.timelines[0].forks.map((f) => f.name)).toEqual(['talk-retry']);
+    expect(
+      listSessions(store)
+        .find((x) => x.title === 'a talk')!
+        .timelines[0].forks.map((f) => f.name),
+    ).toEqual(['talk-retry']);
   });
 });
 
@@ -401,7 +441,11 @@ describe('event cache', () => {
     const first = store.readEvents(tip).map((e) => e.cid.toString());
     const cacheDir = path.join(store.gitDir, 'agentlog', 'cache');
     expect(fs.readdirSync(cacheDir)).toEqual([`${tip}.events`]);
-    expect(Store.open(store.dir).readEvents(tip).map((e) => e.cid.toString())).toEqual(first);
+    expect(
+      Store.open(store.dir)
+        .readEvents(tip)
+        .map((e) => e.cid.toString()),
+    ).toEqual(first);
     // Newer commits start from the cached ancestor and read only what is new.
     await store.append('talk', { kind: 'note', text: 'after the cache' });
     const more = Store.open(store.dir).readEvents(store.tipOf('talk')!);
@@ -441,7 +485,16 @@ describe('event cache', () => {
     const t4 = store.tipOf('talk')!;
     expect(Store.open(store.dir).readEvents(t4)).toHaveLength(1506);
     expect(files()).toEqual([`${t3}.events`, `${t4}.events`].sort());
-    expect(Store.open(store.dir).readEvents(t3).map((e) => e.cid.toString())).toEqual(Store.open(store.dir).readEvents(t4).slice(0, 1306).map((e) => e.cid.toString()));
+    expect(
+      Store.open(store.dir)
+        .readEvents(t3)
+        .map((e) => e.cid.toString()),
+    ).toEqual(
+      Store.open(store.dir)
+        .readEvents(t4)
+        .slice(0, 1306)
+        .map((e) => e.cid.toString()),
+    );
   });
 
   it('events read from the cache equal the events read from git, long and non-ASCII strings included', async () => {
@@ -449,7 +502,17 @@ describe('event cache', () => {
     const pending = [];
     for (let i = 1; i <= 1100; i++) {
       const text = i % 3 === 0 ? `tool output ${i} `.repeat(1 + (i % 50)) : i % 3 === 1 ? `naïve café ${i} — ünïcode `.repeat(1 + (i % 7)) : `short ${i}`;
-      pending.push(store.append('talk', { kind: 'message', role: 'user', content: [{ type: 'text', text }, { type: 'tool_result', content: 'x'.repeat(60 + (i % 10)) }], meta: { ['k'.repeat(1 + (i % 30))]: i } }));
+      pending.push(
+        store.append('talk', {
+          kind: 'message',
+          role: 'user',
+          content: [
+            { type: 'text', text },
+            { type: 'tool_result', content: 'x'.repeat(60 + (i % 10)) },
+          ],
+          meta: { ['k'.repeat(1 + (i % 30))]: i },
+        }),
+      );
     }
     await Promise.all(pending);
     const tip = store.tipOf('talk')!;
@@ -465,7 +528,11 @@ describe('event summaries (commit subjects, log lines)', () => {
   // The plain definition: the first width × 8 + 64 characters, collapsed, cut to `width` code points.
   const reference = (text: string, width: number) => {
     // eslint-disable-next-line no-control-regex
-    const flat = text.slice(0, width * 8 + 64).replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const flat = text
+      .slice(0, width * 8 + 64)
+      .replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const chars = Array.from(flat);
     return chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : flat;
   };
@@ -494,7 +561,13 @@ describe('event summaries (commit subjects, log lines)', () => {
     const big = `${'line of tool output '.repeat(5000)}`;
     const event = { v: 1, kind: 'message', seq: 1, prev: null, ts: 0, role: 'user', content: [{ type: 'tool_result', content: big }] } as unknown as Event;
     expect(summarize(event)).toBe(reference(`user: ← ${big}`, 72));
-    const text = { ...event, content: [{ type: 'text', text: 'first' }, { type: 'text', text: big }] } as unknown as Event;
+    const text = {
+      ...event,
+      content: [
+        { type: 'text', text: 'first' },
+        { type: 'text', text: big },
+      ],
+    } as unknown as Event;
     expect(summarize(text)).toBe(reference(`user: first\n${big}`, 72));
   });
 });

@@ -93,7 +93,10 @@ const SHAPES: Record<string, Shape> = {
   'truncated-ref-line': { refs: advertise(oidOf('commit', eventCommit)).subarray(0, 60) },
   'advertisement-without-flush': { refs: advertise(oidOf('commit', eventCommit)).subarray(0, -4) },
   'response-cut-off': { refs: 'cut' },
-  'garbage-pack': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, Buffer.from('PACK\0\0\0\x09garbage garbage garbage garbage garbage')]) },
+  'garbage-pack': {
+    refs: advertise(oidOf('commit', eventCommit)),
+    upload: Buffer.concat([NAK, Buffer.from('PACK\0\0\0\x09garbage garbage garbage garbage garbage')]),
+  },
   'truncated-pack': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, goodPack.subarray(0, goodPack.length - 30)]) },
   'pack-object-not-zlib': {
     refs: advertise(oidOf('commit', eventCommit)),
@@ -101,15 +104,30 @@ const SHAPES: Record<string, Shape> = {
   },
   'delta-claims-huge-size': {
     refs: advertise(oidOf('commit', eventCommit)),
-    upload: Buffer.concat([NAK, packOf([{ type: 'blob', content: Buffer.from('hello') }, { type: 'ofs-delta', content: hugeDelta, base: 0 }])]),
+    upload: Buffer.concat([
+      NAK,
+      packOf([
+        { type: 'blob', content: Buffer.from('hello') },
+        { type: 'ofs-delta', content: hugeDelta, base: 0 },
+      ]),
+    ]),
   },
   'commit-garbage': { refs: advertise(oidOf('commit', garbageCommit)), upload: Buffer.concat([NAK, packOf([{ type: 'commit', content: garbageCommit }])]) },
   'tree-garbage': {
     refs: advertise(oidOf('commit', commitOnGarbageTree)),
-    upload: Buffer.concat([NAK, packOf([{ type: 'commit', content: commitOnGarbageTree }, { type: 'tree', content: garbageTree }])]),
+    upload: Buffer.concat([
+      NAK,
+      packOf([
+        { type: 'commit', content: commitOnGarbageTree },
+        { type: 'tree', content: garbageTree },
+      ]),
+    ]),
   },
   'commit-tree-missing': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, goodPack]) },
-  'garbage-side-band': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, pkt('\x01\x00\x17garbage'), pkt('\x02remote: junk\n'), pkt('\x05??'), FLUSH]) },
+  'garbage-side-band': {
+    refs: advertise(oidOf('commit', eventCommit)),
+    upload: Buffer.concat([NAK, pkt('\x01\x00\x17garbage'), pkt('\x02remote: junk\n'), pkt('\x05??'), FLUSH]),
+  },
   'bad-side-band-length': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, Buffer.from('\x01\x02\x03\x04garbage side band')]) },
 };
 
@@ -186,7 +204,17 @@ describe('sync rejects a remote that answers garbage, with one clear message, ch
   }
 
   it('asked the server for packs (the pack shapes were reached)', () => {
-    for (const shape of ['garbage-pack', 'truncated-pack', 'pack-object-not-zlib', 'delta-claims-huge-size', 'commit-garbage', 'tree-garbage', 'commit-tree-missing', 'garbage-side-band', 'bad-side-band-length']) {
+    for (const shape of [
+      'garbage-pack',
+      'truncated-pack',
+      'pack-object-not-zlib',
+      'delta-claims-huge-size',
+      'commit-garbage',
+      'tree-garbage',
+      'commit-tree-missing',
+      'garbage-side-band',
+      'bad-side-band-length',
+    ]) {
       expect(requests).toContain(`POST /${shape}.git/git-upload-pack`);
     }
   });

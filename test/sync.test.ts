@@ -40,7 +40,8 @@ const cli = (cwd: string, args: string[], opts: CliOptions = {}) => runCli(cwd, 
 const ok = (cwd: string, args: string[], opts: CliOptions = {}) => cliOk(cwd, args, { env: ENV, ...opts });
 
 /** A machine with a store (.agentlog) holding one session with a few messages; returns the timeline. */
-const machineWithSession = (title = 'Fix login', messages = ['Login fails with 500', 'Looking at the handler']) => storeWithSession({ title, messages, env: ENV });
+const machineWithSession = (title = 'Fix login', messages = ['Login fails with 500', 'Looking at the handler']) =>
+  storeWithSession({ title, messages, env: ENV });
 
 function events(dir: string, rev: string): string[] {
   const store = Store.open(dir);
@@ -105,8 +106,18 @@ describe('sync over smart HTTP (git http-backend)', () => {
     const lsRemote = await gitAsync(HOME, ['ls-remote', '--heads', url]);
     expect(lsRemote).toContain(`refs/heads/${fork}`);
     // A second round changes nothing.
-    expect((await ok(b, ['pull'])).out.split('\n').filter(Boolean).every((l) => l.split('\t')[1] === 'up-to-date')).toBe(true);
-    expect((await ok(a.dir, ['push'])).out.split('\n').filter(Boolean).every((l) => l.split('\t')[1] === 'up-to-date')).toBe(true);
+    expect(
+      (await ok(b, ['pull'])).out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.split('\t')[1] === 'up-to-date'),
+    ).toBe(true);
+    expect(
+      (await ok(a.dir, ['push'])).out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.split('\t')[1] === 'up-to-date'),
+    ).toBe(true);
     // The fork is recorded as a fork of the timeline it left.
     expect(JSON.parse((await ok(b, ['ls', '--json'])).out)[0].timelines[0].forks[0]).toMatchObject({ name: fork, forkOf: a.name });
   });
@@ -156,7 +167,10 @@ describe('sync over smart HTTP (git http-backend)', () => {
 
   it('a fetched pack gets the same .idx as git index-pack writes, and a built pack passes git index-pack', async () => {
     const url = server.bare('idx.git');
-    const a = await machineWithSession('Index me', Array.from({ length: 300 }, (_, i) => `message ${i}`));
+    const a = await machineWithSession(
+      'Index me',
+      Array.from({ length: 300 }, (_, i) => `message ${i}`),
+    );
     await ok(a.dir, ['remote', 'add', 'origin', url]);
     await ok(a.dir, ['push']);
     const b = tmpdir();
@@ -185,12 +199,17 @@ describe('sync over smart HTTP (git http-backend)', () => {
     const { store } = Store.init(path.join(tmpdir(), 'a'), { now: clock() });
     await store.create('long', { kind: 'session', title: 'long' });
     const appends = [];
-    for (let i = 1; i < 1200; i++) appends.push(store.append('long', { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `message ${i}` }] }));
+    for (let i = 1; i < 1200; i++)
+      appends.push(store.append('long', { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `message ${i}` }] }));
     await Promise.all(appends); // handed over together: written in batches, still one commit per event
     addRemote(store.gitDir, 'origin', url);
     const from = server.requests.length;
     const report = await push(store, 'origin', [], { env: ENV });
-    const posts = () => server.requests.slice(from).filter((r) => r.method === 'POST').map((r) => r.path);
+    const posts = () =>
+      server.requests
+        .slice(from)
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.path);
     expect(posts()).toEqual(['/long.git/git-receive-pack']);
     expect(report.sent!.objects).toBe(1200 * 6); // per event: commit, root tree, events/ tree, middle tree, leaf tree, blob
     // Undeltified, the trees each append rewrites (each lists every entry of its folder so far) weigh more than the whole pack.
@@ -210,7 +229,12 @@ describe('sync over smart HTTP (git http-backend)', () => {
     expect(report.sent!.bytes).toBeLessThan(allTreeBytes);
     const pulledFrom = server.requests.length;
     const { store: b } = await clone(url, path.join(tmpdir(), 'b'), { env: ENV });
-    expect(server.requests.slice(pulledFrom).filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/long.git/git-upload-pack']);
+    expect(
+      server.requests
+        .slice(pulledFrom)
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.path),
+    ).toEqual(['/long.git/git-upload-pack']);
     expect(b.readEvents(b.tipOf('long')!).map((e) => e.cid.toString())).toEqual(store.readEvents(store.tipOf('long')!).map((e) => e.cid.toString()));
     // Ten more events: a thin pack, whose new leaf tree is a delta against the leaf the remote holds.
     for (let i = 0; i < 10; i++) await store.append('long', { kind: 'note', text: `more ${i}` });

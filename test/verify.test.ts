@@ -134,7 +134,7 @@ describe('verify names the invariant that broke', () => {
     expect(problem!.message).toContain('the commit chain ends before genesis');
   });
 
-  it('rejects a commit whose Agentlog-Seq is not its event\'s (I5)', async () => {
+  it("rejects a commit whose Agentlog-Seq is not its event's (I5)", async () => {
     const { dir, store } = await sessionWith(3);
     const tip = store.tipOf('talk')!;
     const tree = git(dir, ['rev-parse', `${tip}^{tree}`]).trim();

@@ -16,7 +16,10 @@ hash to that CID.`,
     const r = resolveRev(store, cid.toString());
     const e = store.eventAt(r.commit, r.seq); // one event: one path down the tree, not the timeline
     if (!e || !e.cid.equals(cid)) {
-      throw new AgentlogError('E_VERIFY', `commit ${r.commit} claims event ${cid} at seq ${r.seq}, but its bytes hash to ${e?.cid ?? 'nothing'} (run: agentlog verify)`);
+      throw new AgentlogError(
+        'E_VERIFY',
+        `commit ${r.commit} claims event ${cid} at seq ${r.seq}, but its bytes hash to ${e?.cid ?? 'nothing'} (run: agentlog verify)`,
+      );
     }
     ctx.stdout.write(`${toJson(eventJson(e), true)}\n`);
     return 0;

@@ -34,7 +34,10 @@ to try next. Prints the store's path on stdout.`,
     const store = Store.open(created.dir, { now: ctx.now });
     say(`1. created a store: ${store.dir} (a git repository; each branch is a timeline)`);
 
-    const lines = fs.readFileSync(SAMPLE_SESSION, 'utf8').split('\n').filter((l) => l.trim());
+    const lines = fs
+      .readFileSync(SAMPLE_SESSION, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const events = lines.map((l, i) => parseDagJson(l, `sample session line ${i + 1}`) as EventInput);
     const name = 'fix-date-test';
     const genesis = await store.create(name, events[0]);
@@ -48,7 +51,12 @@ to try next. Prints the store's path on stdout.`,
     await store.branch(forkName, base, name);
     say(`3. forked ${name} at seq ${forkAt} as ${forkName} (a git branch sharing those ${forkAt + 1} commits)`);
 
-    await store.append(forkName, { kind: 'message', role: 'user', content: [{ type: 'text', text: 'Rather than changing format(), could the test pass a time zone?' }], ts: 1763971400000 });
+    await store.append(forkName, {
+      kind: 'message',
+      role: 'user',
+      content: [{ type: 'text', text: 'Rather than changing format(), could the test pass a time zone?' }],
+      ts: 1763971400000,
+    });
     const last = await store.append(forkName, {
       kind: 'message',
       role: 'assistant',

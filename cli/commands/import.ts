@@ -1,6 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError, defaultSessionFiles, follow, importFiles, type ImportFormat as Format, type ImportSummary, type ImportWarning, safe } from '../../core/index.js';
+import {
+  AgentlogError,
+  defaultSessionFiles,
+  follow,
+  importFiles,
+  type ImportFormat as Format,
+  type ImportSummary,
+  type ImportWarning,
+  safe,
+} from '../../core/index.js';
 import { defineCommand, type Context } from '../command.js';
 
 export const importCommand = defineCommand({

@@ -16,7 +16,9 @@ export const log = defineCommand({
     const r = resolveRev(store, rev);
     const events = store.readEvents(r.commit);
     if (values.json) {
-      ctx.stdout.write(`${toJson(events.map((e) => ({ seq: e.event.seq, cid: e.cid, kind: e.event.kind, summary: summarize(e.event, 200), ts: e.event.ts })))}\n`);
+      ctx.stdout.write(
+        `${toJson(events.map((e) => ({ seq: e.event.seq, cid: e.cid, kind: e.event.kind, summary: summarize(e.event, 200), ts: e.event.ts })))}\n`,
+      );
       return 0;
     }
     const width = Math.max(20, ctx.stdout.columns - 30);

@@ -30,7 +30,13 @@ example:
       if (name) throw new AgentlogError('E_INPUT', `unexpected argument "${name}"; usage: agentlog remote list`);
       const remotes = listRemotes(store.gitDir).map((r) => ({ name: r.name, url: redact(r.url) }));
       if (values.json) ctx.stdout.write(`${toJson(remotes)}\n`);
-      else ctx.stdout.write(table(remotes.map((r) => [r.name, r.url]), ctx.stdout.isTTY));
+      else
+        ctx.stdout.write(
+          table(
+            remotes.map((r) => [r.name, r.url]),
+            ctx.stdout.isTTY,
+          ),
+        );
       return 0;
     }
     throw new AgentlogError('E_INPUT', `unknown subcommand "${sub}"; use: agentlog remote add NAME URL, or agentlog remote list`);

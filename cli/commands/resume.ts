@@ -37,7 +37,11 @@ options:
     else if (!values.exec) ctx.stdout.write(`cd ${shellQuote([plan.cwd])} && ${shellQuote(plan.command)}\n`);
     if (!values.exec) return 0;
     const r = spawnSync(plan.command[0], plan.command.slice(1), { cwd: plan.cwd, stdio: 'inherit', env: ctx.env });
-    if (r.error) throw new AgentlogError('E_INPUT', `cannot run ${plan.command[0]}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (not on PATH)' : r.error.message}`);
+    if (r.error)
+      throw new AgentlogError(
+        'E_INPUT',
+        `cannot run ${plan.command[0]}: ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (not on PATH)' : r.error.message}`,
+      );
     return r.status ?? 1;
   },
 });

@@ -32,7 +32,9 @@ export function printReport(ctx: Context, report: SyncReport, json: boolean, ver
     for (const t of report.timelines) {
       // Names come from the remote: no control characters reach the terminal.
       const name = safe(t.name);
-      ctx.stdout.write(ctx.stdout.isTTY ? `${name.padEnd(width)}  ${safe(describe(t))}\n` : `${name}\t${t.status}\t${safe(t.fork ?? '')}\t${safe(describe(t))}\n`);
+      ctx.stdout.write(
+        ctx.stdout.isTTY ? `${name.padEnd(width)}  ${safe(describe(t))}\n` : `${name}\t${t.status}\t${safe(t.fork ?? '')}\t${safe(describe(t))}\n`,
+      );
     }
     if (!report.timelines.length) ctx.stderr.write(`${verb}: no timelines on either side\n`);
   }
@@ -52,7 +54,12 @@ export function progressOn(out: Output): Progress | undefined {
     last = now;
     open = phase;
     // packing (ours), fetching and pushing (the git CLI's) count objects; the others count bytes.
-    const what = phase === 'packing' || phase === 'fetching' || phase === 'pushing' ? `${loaded}${total ? `/${total}` : ''} objects` : phase === 'indexing' ? 'objects received…' : mib(loaded);
+    const what =
+      phase === 'packing' || phase === 'fetching' || phase === 'pushing'
+        ? `${loaded}${total ? `/${total}` : ''} objects`
+        : phase === 'indexing'
+          ? 'objects received…'
+          : mib(loaded);
     out.write(`\r\x1b[K${phase}: ${what}`);
     if (done || phase === 'indexing') {
       out.write('\n');

@@ -188,7 +188,10 @@ export function oneLine(text: string, width: number): string {
   // Only the start can show: do not scan a 100 KB tool output to print 72 characters of it.
   if (text.length > width * 8 + 64) text = text.slice(0, width * 8 + 64);
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (flat.length <= width) return flat;
   // The UTF-16 length of the first n code points (a surrogate pair is one).
   const units = (n: number): number => {

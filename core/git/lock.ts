@@ -50,11 +50,16 @@ export interface LockOptions extends LockTimings {
 }
 
 const defaultErrors: LockErrors = {
-  conflict: (p) => new AgentlogError('E_LOCK', `${p} cannot be made: a file or folder of a conflicting name is in the way, or its folder is missing`, { path: p }),
+  conflict: (p) =>
+    new AgentlogError('E_LOCK', `${p} cannot be made: a file or folder of a conflicting name is in the way, or its folder is missing`, { path: p }),
   busy: (lock, ageMs) =>
-    new AgentlogError('E_LOCK', `${lock.slice(0, -5)} is locked by ${lock} (made ${Math.round(ageMs / 1000)} s ago); if no git or agentlog process is changing it, delete the lock`, {
-      lock,
-    }),
+    new AgentlogError(
+      'E_LOCK',
+      `${lock.slice(0, -5)} is locked by ${lock} (made ${Math.round(ageMs / 1000)} s ago); if no git or agentlog process is changing it, delete the lock`,
+      {
+        lock,
+      },
+    ),
 };
 
 /** A held `<file>.lock`: commit() writes it and renames it over the file, release() gives it up. */
@@ -125,7 +130,9 @@ export class Lock {
       const bytes = Buffer.from(content, 'utf8');
       const written = fs.writeSync(this.fd, bytes);
       if (written !== bytes.length) {
-        throw new AgentlogError('E_LOCK', `${this.lockFile}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`, { lock: this.lockFile });
+        throw new AgentlogError('E_LOCK', `${this.lockFile}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`, {
+          lock: this.lockFile,
+        });
       }
       if (this.options.durable) fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);

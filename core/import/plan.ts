@@ -67,7 +67,8 @@ export async function applyPlan(
       const cached = hooks.cache?.get(t.name);
       const hit = cached !== undefined && cached.tip === tip;
       const existing = hit ? cached.cids : store.readEvents(tip).map((e) => e.cid);
-      const sameLines = hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
+      const sameLines =
+        hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
       if (sameLines && existing.length <= t.events.length) have = existing.length;
       let prev: CID | null = have > 0 ? existing[have - 1] : null;
       while (have < existing.length && have < t.events.length && existing[have].equals(cidAt(t.events[have], have, prev))) prev = existing[have++];
@@ -108,7 +109,10 @@ export async function applyPlan(
     const pending: Array<Promise<Appended>> = [];
     for (let i = have; i < t.events.length; i++) {
       const p = store.append(t.name, t.events[i], { seq: i, chain });
-      p.then(() => hooks.progress?.(1), () => {});
+      p.then(
+        () => hooks.progress?.(1),
+        () => {},
+      );
       pending.push(p);
     }
     let failure: unknown;

@@ -4,7 +4,17 @@ import * as path from 'node:path';
 import type { IpldValue } from '../codec/dagcbor.js';
 import type { EventInput } from '../store/store.js';
 import { claudeSubagentsDir } from '../formats/claude/paths.js';
-import { CLAUDE_FORMAT, contentBlocks, firstText, isMessage, isTurn, recordTs, spawnedAgentId, type ClaudeLine, type ClaudeRecord } from '../formats/claude/records.js';
+import {
+  CLAUDE_FORMAT,
+  contentBlocks,
+  firstText,
+  isMessage,
+  isTurn,
+  recordTs,
+  spawnedAgentId,
+  type ClaudeLine,
+  type ClaudeRecord,
+} from '../formats/claude/records.js';
 import { claudeEvent, claudeGenesis, titleSettled } from '../formats/claude/toEvents.js';
 import { readJsonl, type ImportWarning, type ReadOptions } from '../formats/jsonl.js';
 import type { Plan, PlannedTimeline } from './plan.js';
@@ -100,7 +110,10 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     const dir = claudeSubagentsDir(abs);
     let files: string[] = [];
     try {
-      files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+      files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
     } catch {
       files = [];
     }
@@ -110,16 +123,35 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
 }
 
 /** Plan one subagent file (`<stem>/subagents/agent-<id>.jsonl`) as `claude/<stem>.agent-<id>`. */
-function planSubagent(file: string, base: string, stem: string, mainUuids: Set<string>, warn: (w: ImportWarning) => void, options: ReadOptions, out: PlannedTimeline[]): Rec[] {
+function planSubagent(
+  file: string,
+  base: string,
+  stem: string,
+  mainUuids: Set<string>,
+  warn: (w: ImportWarning) => void,
+  options: ReadOptions,
+  out: PlannedTimeline[],
+): Rec[] {
   const sub = load(file, warn, options);
-  const agent = path.basename(file).replace(/^agent-/, '').replace(/\.jsonl$/, '');
+  const agent = path
+    .basename(file)
+    .replace(/^agent-/, '')
+    .replace(/\.jsonl$/, '');
   // The Task call that started it is found through the main file's agent_progress records
   // (data.agentId); they may be written after the subagent's first records, so the link names the
   // agent id only and stays the same however much of the files has been read.
   const link: Record<string, IpldValue> = { timeline: base, agentId: agent };
   const first = sub.find((r) => r.uuid);
   if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
-  planTree(sub, `${base}.agent-${safeName(agent)}`, claudeGenesis(sub, `${stem}/subagents/${path.basename(file)}`, { parent: link }), mainUuids, warn, out, options.partialTail);
+  planTree(
+    sub,
+    `${base}.agent-${safeName(agent)}`,
+    claudeGenesis(sub, `${stem}/subagents/${path.basename(file)}`, { parent: link }),
+    mainUuids,
+    warn,
+    out,
+    options.partialTail,
+  );
   return sub;
 }
 
@@ -301,4 +333,3 @@ function eventsFor(recs: Rec[], list: number[], startTs: number, spawned: Map<Re
     return e;
   });
 }
-

@@ -100,7 +100,14 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
           continue;
         }
         if (seq !== undefined && cur.seq + 1 !== seq) {
-          fail(p, new AgentlogError('E_REF', `timeline ${name} moved: the next event would be seq ${cur.seq + 1}, not ${seq}`, { name, moved: true, tip: cur.commit }));
+          fail(
+            p,
+            new AgentlogError('E_REF', `timeline ${name} moved: the next event would be seq ${cur.seq + 1}, not ${seq}`, {
+              name,
+              moved: true,
+              tip: cur.commit,
+            }),
+          );
           continue;
         }
         let sealed: StoredEvent;

@@ -10,7 +10,12 @@ import { DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FILE_MODE, TRAILER_EVENT, 
  * nothing is written here; the caller writes them before any ref names them (I9). `spine` is the
  * previous tip's path (empty for genesis), `parent` its commit; returns the new commit and spine.
  */
-export function buildCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: string | undefined, objects: PackObject[]): { oid: string; spine: TreeEntry[][] } {
+export function buildCommit(
+  sealed: StoredEvent,
+  spine: TreeEntry[][],
+  parent: string | undefined,
+  objects: PackObject[],
+): { oid: string; spine: TreeEntry[][] } {
   const { seq } = sealed.event;
   const path = eventPath(seq);
   const prevPath = seq > 0 ? eventPath(seq - 1) : [];
@@ -44,5 +49,10 @@ export function buildCommit(sealed: StoredEvent, spine: TreeEntry[][], parent: s
 
 /** The local part of an actor's commit email: lowercase, [a-z0-9._-] only, `agent` when nothing is left. */
 function emailSlug(actor: string): string {
-  return actor.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'agent';
+  return (
+    actor
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'agent'
+  );
 }

@@ -48,7 +48,7 @@ export class EventCache {
       return undefined;
     }
     if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
-    if ((crc32(buf.subarray(0, buf.length - 4)) >>> 0) !== buf.readUInt32BE(buf.length - 4)) return undefined;
+    if (crc32(buf.subarray(0, buf.length - 4)) >>> 0 !== buf.readUInt32BE(buf.length - 4)) return undefined;
     const count = buf.readUInt32BE(4);
     const end = buf.length - 4;
     const out: CachedEvent[] = new Array(count);

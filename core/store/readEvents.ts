@@ -41,7 +41,10 @@ function walkEventBlobs(ctx: StoreContext, commit: string): string[] {
     for (const e of entries) {
       const want = eventPath(out.length);
       if (e.name !== want[level] || e.mode !== (level === DIR_LEVELS ? FILE_MODE : DIR_MODE)) {
-        throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.join('/')}, found ${prefix}${e.name}`, { commit, seq: out.length });
+        throw new AgentlogError('E_VERIFY', `commit ${commit}: expected ${EVENTS_DIR}/${want.join('/')}, found ${prefix}${e.name}`, {
+          commit,
+          seq: out.length,
+        });
       }
       if (level === DIR_LEVELS) out.push(e.oid);
       else walk(readTree(ctx, e.oid), level + 1, `${prefix}${e.name}/`);

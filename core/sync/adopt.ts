@@ -116,7 +116,8 @@ export async function adopt(store: Store, name: string, remote: string): Promise
       case 'local-ahead':
         return { name, status: 'ahead' };
       case 'remote-ahead':
-        if (await store.moveRef(ref, local, remote)) return local ? { name, status: 'fast-forwarded', old: local, new: remote } : { name, status: 'new', new: remote };
+        if (await store.moveRef(ref, local, remote))
+          return local ? { name, status: 'fast-forwarded', old: local, new: remote } : { name, status: 'new', new: remote };
         continue;
       case 'diverged': {
         const fork = await keepFork(store, name, local!, remote);

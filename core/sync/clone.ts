@@ -12,7 +12,11 @@ import type { SyncOptions, SyncReport } from './types.js';
  * must not exist or be empty; on any failure it is removed again (or emptied), leaving nothing
  * half-made.
  */
-export async function clone(url: string, dir: string, opts: SyncOptions & { cwd?: string; store?: StoreOptions } = {}): Promise<{ store: Store; report: SyncReport }> {
+export async function clone(
+  url: string,
+  dir: string,
+  opts: SyncOptions & { cwd?: string; store?: StoreOptions } = {},
+): Promise<{ store: Store; report: SyncReport }> {
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, dir);
   const stored = normalizeUrl(url, cwd);
@@ -39,8 +43,13 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { cwd?
 
 /** The folder `clone URL` makes when none is given: the URL's last path component, minus `.git`. */
 export function defaultCloneDir(url: string): string {
-  const last = url.replace(/[/\\]+$/, '').split(/[/\\:]/).pop() ?? '';
+  const last =
+    url
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\:]/)
+      .pop() ?? '';
   const name = last.replace(/\.git$/, '');
-  if (!name || name === '.' || name === '..') throw new AgentlogError('E_INPUT', `cannot derive a folder name from ${url}; give one: agentlog clone URL DIR`, { url });
+  if (!name || name === '.' || name === '..')
+    throw new AgentlogError('E_INPUT', `cannot derive a folder name from ${url}; give one: agentlog clone URL DIR`, { url });
   return name;
 }

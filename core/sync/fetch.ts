@@ -19,7 +19,11 @@ export async function fetchRemote(store: Store, remote: Remote, transport: Trans
   const quarantine = path.join(store.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
   fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
   try {
-    const heads = await transport.fetch({ objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) }, quarantine, opts.progress);
+    const heads = await transport.fetch(
+      { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) },
+      quarantine,
+      opts.progress,
+    );
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
     checkAgentlogHeads(read, heads, transport.url);

@@ -89,7 +89,12 @@ export class HttpRemote {
       try {
         // Loaded on first use: every CLI command would otherwise load it at start-up.
         const { default: http } = await import('isomorphic-git/http/node');
-        res = await http.request({ url: `${this.base}${path}`, method, headers: h, body: (body ? [body] : undefined) as unknown as AsyncIterableIterator<Uint8Array> });
+        res = await http.request({
+          url: `${this.base}${path}`,
+          method,
+          headers: h,
+          body: (body ? [body] : undefined) as unknown as AsyncIterableIterator<Uint8Array>,
+        });
         // (an array body is sent whole, with a Content-Length: git http-backend wants one)
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
@@ -100,7 +105,10 @@ export class HttpRemote {
         data = await collect(res.body, progress);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        throw remoteError(`${this.base} broke off its answer (${err.code ?? err.message}); check the network and try again`, { url: this.base, code: err.code });
+        throw remoteError(`${this.base} broke off its answer (${err.code ?? err.message}); check the network and try again`, {
+          url: this.base,
+          code: err.code,
+        });
       }
       if (res.statusCode === 401 || res.statusCode === 403) {
         if (this.fromHelper) await credentialHelper(this.env, 'reject', this.base, this.auth!);
@@ -140,7 +148,8 @@ export class HttpRemote {
     }
     const r = new PktReader(res.data, this.base);
     const first = r.line();
-    if (first !== `# service=${service}`) throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
+    if (first !== `# service=${service}`)
+      throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
     for (let line = r.line(); line !== null; line = r.line()) {
       // skip to the flush after the service line
       if (line === undefined) throw protocolError(this.base, 'the ref advertisement ends before its refs');
@@ -152,7 +161,13 @@ export class HttpRemote {
       if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
       const nul = line.indexOf('\0');
       const main = nul >= 0 ? line.slice(0, nul) : line;
-      if (nul >= 0) caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+      if (nul >= 0)
+        caps = new Set(
+          line
+            .slice(nul + 1)
+            .split(' ')
+            .filter(Boolean),
+        );
       const [oid, name] = main.split(' ');
       if (oid && name && oid !== ZERO_OID && !name.endsWith('^{}')) refs.set(name, oid);
     }
@@ -177,7 +192,8 @@ export class HttpRemote {
       Buffer.concat(parts),
       progress,
     );
-    if (res.status !== 200) throw remoteError(`${this.base}: fetching failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
+    if (res.status !== 200)
+      throw remoteError(`${this.base}: fetching failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
     const r = new PktReader(res.data, this.base);
     for (;;) {
       if (res.data.toString('latin1', r.pos, r.pos + 4) === 'PACK') return r.rest();
@@ -242,7 +258,12 @@ async function collect(body: AsyncIterableIterator<Uint8Array> | undefined, prog
  * Never prompts on the terminal (GIT_TERMINAL_PROMPT=0); an askpass helper set in the environment
  * (VS Code sets one) may still answer.
  */
-async function credentialHelper(env: NodeJS.ProcessEnv, action: 'fill' | 'approve' | 'reject', url: string, cred?: Credentials): Promise<Credentials | undefined> {
+async function credentialHelper(
+  env: NodeJS.ProcessEnv,
+  action: 'fill' | 'approve' | 'reject',
+  url: string,
+  cred?: Credentials,
+): Promise<Credentials | undefined> {
   const u = new URL(url);
   let input = `protocol=${u.protocol.replace(/:$/, '')}\nhost=${u.host}\npath=${u.pathname.replace(/^\//, '')}\n`;
   if (cred) input += `username=${cred.username}\npassword=${cred.password}\n`;

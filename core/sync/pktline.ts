@@ -6,7 +6,8 @@ import { AgentlogError } from '../errors.js';
  */
 export function pkt(line: string | Uint8Array): Buffer {
   const body = typeof line === 'string' ? Buffer.from(line, 'utf8') : Buffer.from(line);
-  if (body.length > 65516) throw new AgentlogError('E_PROTOCOL', `cannot send a pkt-line of ${body.length} bytes (git's protocol carries at most 65516)`, { bytes: body.length });
+  if (body.length > 65516)
+    throw new AgentlogError('E_PROTOCOL', `cannot send a pkt-line of ${body.length} bytes (git's protocol carries at most 65516)`, { bytes: body.length });
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
 }
 

@@ -52,7 +52,9 @@ export function getRemote(gitDir: string, name: string): Remote {
  */
 export function checkRemoteName(name: string): void {
   if (refNameProblem(`refs/remotes/${name}/x`) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 100) {
-    throw new AgentlogError('E_INPUT', `"${name}" is not a valid remote name: use letters, digits, ".", "_" and "-", starting with a letter or digit`, { remote: name });
+    throw new AgentlogError('E_INPUT', `"${name}" is not a valid remote name: use letters, digits, ".", "_" and "-", starting with a letter or digit`, {
+      remote: name,
+    });
   }
 }
 
@@ -70,7 +72,11 @@ export function normalizeUrl(url: string, cwd: string): string {
       throw new AgentlogError('E_INPUT', `"${url}" is not a valid URL`, { url });
     }
     if (u.password) {
-      throw new AgentlogError('E_INPUT', 'the URL holds a password or token; agentlog never stores one: give it in AGENTLOG_TOKEN, or use a git credential helper', {});
+      throw new AgentlogError(
+        'E_INPUT',
+        'the URL holds a password or token; agentlog never stores one: give it in AGENTLOG_TOKEN, or use a git credential helper',
+        {},
+      );
     }
     return url;
   }
@@ -91,13 +97,23 @@ export function addRemote(gitDir: string, name: string, url: string): void {
   }
   // Quoted when git would otherwise read part of it as a comment (# or ;) or trim its spaces.
   const value = /[#;]|^\s|\s$/.test(url) ? `"${url}"` : url;
-  editConfig(gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${value}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`);
+  editConfig(
+    gitDir,
+    (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${value}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`,
+  );
 }
 
 /** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
 function editConfig(gitDir: string, edit: (text: string) => string): void {
   const file = configPath(gitDir);
-  withLockNow(file, { errors: { busy: (lock) => new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }) } }, () =>
-    edit(readConfigText(gitDir)),
+  withLockNow(
+    file,
+    {
+      errors: {
+        busy: (lock) =>
+          new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }),
+      },
+    },
+    () => edit(readConfigText(gitDir)),
   );
 }

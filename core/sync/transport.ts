@@ -46,7 +46,13 @@ export interface Transport {
    */
   fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>>;
   /** Push ref updates in one pack; returns per timeline undefined (accepted) or the reason refused. */
-  push(gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress): Promise<{ results: Map<string, string | undefined>; stats: PushStats }>;
+  push(
+    gitDir: string,
+    read: ReadObject,
+    updates: PushUpdate[],
+    haves: string[],
+    progress?: Progress,
+  ): Promise<{ results: Map<string, string | undefined>; stats: PushStats }>;
 }
 
 export function isHttpUrl(url: string): boolean {
@@ -207,7 +213,19 @@ class GitCliTransport implements Transport {
     // What we hold, as refs, so git negotiates and sends only what is missing.
     fs.writeFileSync(path.join(quarantine, 'packed-refs'), local.haves.map((oid, i) => `${oid} refs/have/${i}\n`).join(''));
     const r = await run(
-      ['-c', 'fetch.unpackLimit=1', '-c', 'transfer.unpackLimit=1', '-C', quarantine, 'fetch', progress ? '--progress' : '--quiet', '--no-tags', this.rawUrl, '+refs/heads/*:refs/fetched/*'],
+      [
+        '-c',
+        'fetch.unpackLimit=1',
+        '-c',
+        'transfer.unpackLimit=1',
+        '-C',
+        quarantine,
+        'fetch',
+        progress ? '--progress' : '--quiet',
+        '--no-tags',
+        this.rawUrl,
+        '+refs/heads/*:refs/fetched/*',
+      ],
       this.env,
       undefined,
       progress && { phase: 'fetching', report: progress },

@@ -18,11 +18,9 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   if (rev === 'HEAD') {
     const head = store.head();
     if (!head.oid) {
-      throw new AgentlogError(
-        'E_REV',
-        `HEAD names no commit in ${store.dir} (nothing is checked out there); name a timeline instead (see: agentlog ls)`,
-        { rev },
-      );
+      throw new AgentlogError('E_REV', `HEAD names no commit in ${store.dir} (nothing is checked out there); name a timeline instead (see: agentlog ls)`, {
+        rev,
+      });
     }
     const timeline = head.symbolic?.startsWith('refs/heads/') ? head.symbolic.slice('refs/heads/'.length) : timelineContaining(store, head.oid);
     return { commit: head.oid, seq: store.commitInfo(head.oid).seq, timeline };

@@ -124,7 +124,14 @@ export function listSessions(store: Store): SessionInfo[] {
     const g = members[0].genesis;
     const updated = Math.max(...members.map((m) => m.tipEvent.ts));
     const parent = g.parent && typeof g.parent === 'object' && !Array.isArray(g.parent) ? (g.parent as Record<string, unknown>).timeline : undefined;
-    sessions.push({ id, title: typeof g.title === 'string' ? g.title : '', genesis: g, timelines: roots, updated, ...(typeof parent === 'string' ? { parent } : {}) });
+    sessions.push({
+      id,
+      title: typeof g.title === 'string' ? g.title : '',
+      genesis: g,
+      timelines: roots,
+      updated,
+      ...(typeof parent === 'string' ? { parent } : {}),
+    });
   }
   return sessions.sort((a, b) => b.updated - a.updated);
 }
@@ -145,4 +152,3 @@ function isForkOf(t: Loaded, u: Loaded, shared: number, ts: (m: Loaded, seq: num
   if (tu === undefined) return false;
   return tt > tu || (tt === tu && t.name > u.name);
 }
-

@@ -12,7 +12,11 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100): s
     switch (event.kind) {
       case 'session': {
         const agent = event.agent && typeof event.agent === 'object' && !Array.isArray(event.agent) ? (event.agent as Record<string, unknown>).name : undefined;
-        const bits = [typeof agent === 'string' ? agent : '', typeof event.model === 'string' ? event.model : '', typeof event.cwd === 'string' ? event.cwd : '']
+        const bits = [
+          typeof agent === 'string' ? agent : '',
+          typeof event.model === 'string' ? event.model : '',
+          typeof event.cwd === 'string' ? event.cwd : '',
+        ]
           .filter(Boolean)
           .join(', ');
         out.push(`═══ ${safe(String(event.title ?? 'untitled'))}${bits ? ` (${safe(bits)})` : ''}  ${id}`);
@@ -28,7 +32,9 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100): s
           else if (b.type === 'tool_result') {
             const text = textOf(b.content) || (typeof b.content === 'string' ? b.content : json(b.content));
             const lines = safe(text).split('\n');
-            out.push(`  ← ${b.is_error === true ? 'ERROR ' : ''}${oneLine(lines[0] ?? '', width - 8)}${lines.length > 1 ? `  (+${lines.length - 1} lines)` : ''}`);
+            out.push(
+              `  ← ${b.is_error === true ? 'ERROR ' : ''}${oneLine(lines[0] ?? '', width - 8)}${lines.length > 1 ? `  (+${lines.length - 1} lines)` : ''}`,
+            );
           } else if (b.type === 'image') out.push(`  [image ${safe(String(b.media_type ?? ''))}]`);
           else out.push(`  [${safe(b.type)}]`);
         }
@@ -41,7 +47,11 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100): s
         out.push('', `── model → ${safe(String(event.model ?? event.provider ?? '?'))}  ${id}`);
         break;
       case 'compaction':
-        out.push('', `── compaction (the model sees only what follows)  ${id}`, indent(oneLine(safe(String(event.summary ?? textOf(event.content))), width - 4)));
+        out.push(
+          '',
+          `── compaction (the model sees only what follows)  ${id}`,
+          indent(oneLine(safe(String(event.summary ?? textOf(event.content))), width - 4)),
+        );
         break;
       case 'checkpoint':
         out.push('', `── checkpoint ${safe(String(event.tree ?? event.label ?? ''))}  ${id}`);

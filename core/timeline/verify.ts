@@ -54,7 +54,8 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
   let reading = tip; // the commit the walk reads next, to name it when it cannot be read
   try {
     for (const c of store.history(tip)) {
-      if (c.seq !== expectSeq) return fail(expectSeq, c.oid, 'I5', `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
+      if (c.seq !== expectSeq)
+        return fail(expectSeq, c.oid, 'I5', `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
       if (c.commit.parents.length > 1) return fail(c.seq, c.oid, 'I3', `commit ${c.oid} is a merge; timelines never merge`);
       bySeq[c.seq] = c;
       expectSeq--;
@@ -78,7 +79,15 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
     }
     const { event } = opened;
     const cid = opened.cid.toString();
-    if (claimed !== cid) return fail(seq, commit.oid, 'I5', `the event's bytes hash to ${cid}, but commit ${commit.oid} names ${claimed ?? '(no Agentlog-Event trailer)'}`, claimed, cid);
+    if (claimed !== cid)
+      return fail(
+        seq,
+        commit.oid,
+        'I5',
+        `the event's bytes hash to ${cid}, but commit ${commit.oid} names ${claimed ?? '(no Agentlog-Event trailer)'}`,
+        claimed,
+        cid,
+      );
     if (event.seq !== seq) return fail(seq, commit.oid, 'I7', `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
     const gotPrev = event.prev ? event.prev.toString() : null;
     if (gotPrev !== prevCid) return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(gotPrev));
@@ -115,12 +124,16 @@ function checkCommitTree(
     const entries = spine[level];
     const span = FANOUT ** (DIR_LEVELS - level);
     const want = (level === 0 ? Math.floor(seq / span) : Math.floor(seq / span) % FANOUT) + 1;
-    const where = `${EVENTS_DIR}/${names.slice(0, level).map((n) => `${n}/`).join('')}`;
+    const where = `${EVENTS_DIR}/${names
+      .slice(0, level)
+      .map((n) => `${n}/`)
+      .join('')}`;
     if (entries.length !== want) return { invariant: 'I4', message: `commit ${commit} holds ${entries.length} entries in ${where}, expected ${want}` };
     const last = entries[entries.length - 1];
     if (last.name !== names[level]) return { invariant: 'I4', message: `commit ${commit}: unexpected ${where}${last.name}` };
     if (level === DIR_LEVELS) {
-      if (last.oid !== blobs[seq]) return { invariant: 'I4', message: `commit ${commit} holds a different event at seq ${seq} than later commits`, foundBlob: last.oid };
+      if (last.oid !== blobs[seq])
+        return { invariant: 'I4', message: `commit ${commit} holds a different event at seq ${seq} than later commits`, foundBlob: last.oid };
       continue;
     }
     if (entries.length < 2) continue;

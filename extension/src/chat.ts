@@ -41,7 +41,10 @@ export async function streamChat(req: ChatRequest): Promise<string> {
   } else {
     if (req.key) headers['x-api-key'] = req.key;
     headers['anthropic-version'] = '2023-06-01';
-    const system = req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const system = req.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
     body = {
       model: req.model,
       stream: true,

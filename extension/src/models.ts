@@ -33,7 +33,10 @@ export async function pickChat(secrets: vscode.SecretStorage): Promise<{ chat: C
   const models = lm ? await lm.selectChatModels(s.name ? { family: s.name } : {}) : [];
   const m = models[0];
   if (!m) {
-    return { error: 'No language model is available in VS Code. Set agentlog.model.endpoint and agentlog.model.name to use an OpenAI- or Anthropic-compatible endpoint.' };
+    return {
+      error:
+        'No language model is available in VS Code. Set agentlog.model.endpoint and agentlog.model.name to use an OpenAI- or Anthropic-compatible endpoint.',
+    };
   }
   return {
     model: m.id,
@@ -58,6 +61,8 @@ export async function pickChat(secrets: vscode.SecretStorage): Promise<{ chat: C
 
 function toLm(messages: ChatMessage[]): vscode.LanguageModelChatMessage[] {
   return messages.map((m) =>
-    m.role === 'assistant' ? vscode.LanguageModelChatMessage.Assistant(m.content) : vscode.LanguageModelChatMessage.User(m.role === 'system' ? `(instructions) ${m.content}` : m.content),
+    m.role === 'assistant'
+      ? vscode.LanguageModelChatMessage.Assistant(m.content)
+      : vscode.LanguageModelChatMessage.User(m.role === 'system' ? `(instructions) ${m.content}` : m.content),
   );
 }

@@ -188,7 +188,16 @@ export class PanelController {
       this.shownTip = undefined;
       this.post({
         type: 'reset',
-        header: { store: this.store.dir, timeline: this.timeline, title: `${this.timeline} (deleted)`, tipSeq: -1, viewSeq: -1, past: false, followsHead: false, model: this.host.modelLabel() },
+        header: {
+          store: this.store.dir,
+          timeline: this.timeline,
+          title: `${this.timeline} (deleted)`,
+          tipSeq: -1,
+          viewSeq: -1,
+          past: false,
+          followsHead: false,
+          model: this.host.modelLabel(),
+        },
         items: [],
         hasOlder: false,
       });

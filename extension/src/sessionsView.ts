@@ -23,7 +23,14 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
   }
 
   getTreeItem(n: SessionNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(n.label, n.children.length ? (n.kind === 'store' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      n.label,
+      n.children.length
+        ? n.kind === 'store'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = n.id;
     item.description = n.description;
     item.tooltip = n.tooltip;

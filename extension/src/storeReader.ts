@@ -64,7 +64,17 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
       } catch (e) {
         reason = (e as Error).message;
       }
-      timelines.push({ name, tip, tipSeq: -1, tipCid: '', session: `unreadable:${name}`, title: `${name} (unreadable: ${reason})`, agent: '', model: '', lastTs: 0 });
+      timelines.push({
+        name,
+        tip,
+        tipSeq: -1,
+        tipCid: '',
+        session: `unreadable:${name}`,
+        title: `${name} (unreadable: ${reason})`,
+        agent: '',
+        model: '',
+        lastTs: 0,
+      });
     }
     return { dir, label, timelines };
   } catch (e) {

@@ -16,7 +16,10 @@ export function storePath(): string {
 
 /** The stores of the workspace folders, now. */
 export function storeDirs(): string[] {
-  return findStores((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), storePath());
+  return findStores(
+    (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    storePath(),
+  );
 }
 
 export interface StoreEvents {

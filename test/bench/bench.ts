@@ -77,7 +77,7 @@ async function main() {
       const t0 = performance.now();
       const text = fs.readFileSync(jsonlFile, 'utf8');
       let count = 0;
-      for (const line of text.split('\n')) if (line) (JSON.parse(line), count++);
+      for (const line of text.split('\n')) if (line) JSON.parse(line), count++;
       parseRuns.push(performance.now() - t0);
       if (count !== N) throw new Error('jsonl count');
     }
@@ -92,7 +92,9 @@ async function main() {
       const file = eventPath(seq).join('/');
       const msg = `event ${seq}\n\nAgentlog-Seq: ${seq}\n`;
       chunks.push(
-        Buffer.from(`commit refs/heads/talk\nauthor bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ncommitter bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}M 100644 inline events/${file}\ndata ${bytes.length}\n`),
+        Buffer.from(
+          `commit refs/heads/talk\nauthor bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ncommitter bench <bench@agentlog> ${1_750_000_000 + seq} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}M 100644 inline events/${file}\ndata ${bytes.length}\n`,
+        ),
         bytes,
         Buffer.from('\n'),
       );
@@ -101,7 +103,10 @@ async function main() {
     let t0 = performance.now();
     execFileSync('git', ['fast-import', '--quiet'], { cwd: fiDir, input: stream, maxBuffer: 1 << 30 });
     const fast_import_per_s = N / ((performance.now() - t0) / 1000);
-    const fiFiles = execFileSync('git', ['ls-tree', '-r', '--name-only', 'talk'], { cwd: fiDir, maxBuffer: 1 << 30 }).toString().split('\n').filter(Boolean).length;
+    const fiFiles = execFileSync('git', ['ls-tree', '-r', '--name-only', 'talk'], { cwd: fiDir, maxBuffer: 1 << 30 })
+      .toString()
+      .split('\n')
+      .filter(Boolean).length;
     if (fiFiles !== N) throw new Error(`fast-import baseline: the tip tree holds ${fiFiles} files, not ${N}`);
 
     // The floor for appends awaited one by one: the file operations that publishing one commit
@@ -174,7 +179,13 @@ async function main() {
     execFileSync(process.execPath, [bin, 'init', cliDir], { stdio: 'ignore' });
     execFileSync(process.execPath, [bin, 'new', '--name', 'talk', '--store', cliDir], { stdio: 'ignore' });
     const cliInput = path.join(work, 'append.jsonl');
-    fs.writeFileSync(cliInput, events.slice(1).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    fs.writeFileSync(
+      cliInput,
+      events
+        .slice(1)
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     t0 = performance.now();
     const cliOut = execFileSync(process.execPath, [bin, 'append', 'talk', '--json', cliInput, '--store', cliDir], { maxBuffer: 1 << 30 }).toString();
     const cli_append_jsonl_per_s = (N - 1) / ((performance.now() - t0) / 1000);
@@ -227,14 +238,26 @@ async function main() {
 
     if (!asJson) {
       log('');
-      log(`append           ${figures.append_per_s} events/s one at a time (each awaited)   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`);
-      log(`                 floor for one-at-a-time: the file operations alone (pack + index + lock/rename of the ref) ${figures.fs_floor_per_s}/s   ratio to fast-import ${figures.fs_floor_vs_fast_import}`);
-      log(`                 ${figures.append_pipelined_per_s} events/s pipelined (not awaited one by one; a commit each, written in batches)   ratio ${figures.append_pipelined_vs_fast_import}`);
-      log(`                 ${figures.cli_append_jsonl_per_s} events/s through \`agentlog append --json FILE\` (new process, JSONL parsed, CIDs printed)   ratio ${figures.cli_append_vs_fast_import}`);
+      log(
+        `append           ${figures.append_per_s} events/s one at a time (each awaited)   vs git fast-import ${figures.fast_import_per_s}/s   ratio ${figures.append_vs_fast_import} (target ≥ 1)`,
+      );
+      log(
+        `                 floor for one-at-a-time: the file operations alone (pack + index + lock/rename of the ref) ${figures.fs_floor_per_s}/s   ratio to fast-import ${figures.fs_floor_vs_fast_import}`,
+      );
+      log(
+        `                 ${figures.append_pipelined_per_s} events/s pipelined (not awaited one by one; a commit each, written in batches)   ratio ${figures.append_pipelined_vs_fast_import}`,
+      );
+      log(
+        `                 ${figures.cli_append_jsonl_per_s} events/s through \`agentlog append --json FILE\` (new process, JSONL parsed, CIDs printed)   ratio ${figures.cli_append_vs_fast_import}`,
+      );
       log(`                 (one at a time with five loose objects per append instead of one pack: ${figures.append_loose_per_s}/s)`);
-      log(`open (new proc)  cold ${figures.open_10k_cold_ms} ms packed, ${figures.open_10k_cold_loose_ms} ms loose; warm ${figures.open_10k_warm_ms} ms (target cold ≤ 1000)`);
+      log(
+        `open (new proc)  cold ${figures.open_10k_cold_ms} ms packed, ${figures.open_10k_cold_loose_ms} ms loose; warm ${figures.open_10k_warm_ms} ms (target cold ≤ 1000)`,
+      );
       log(`                 vs JSON.parse of the JSONL ${figures.jsonl_parse_10k_ms} ms   warm ratio ${figures.warm_vs_jsonl_parse} (target ≤ 1.5)`);
-      log(`disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`);
+      log(
+        `disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`,
+      );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
       for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }

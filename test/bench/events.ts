@@ -25,7 +25,13 @@ export function makeEvent(i: number, rnd: () => number): EventInput {
     return out.join(' ');
   };
   const ts = 1_750_000_000_000 + i * 1000;
-  if (rnd() < 0.05) return { kind: 'message', role: 'user', ts, content: [{ type: 'tool_result', tool_use_id: `call_${i}`, content: text(20_000 + Math.floor(rnd() * 80_000)), is_error: false }] };
+  if (rnd() < 0.05)
+    return {
+      kind: 'message',
+      role: 'user',
+      ts,
+      content: [{ type: 'tool_result', tool_use_id: `call_${i}`, content: text(20_000 + Math.floor(rnd() * 80_000)), is_error: false }],
+    };
   if (i % 2) return { kind: 'message', role: 'user', ts, content: [{ type: 'text', text: text(100 + Math.floor(rnd() * 1500)) }] };
   return {
     kind: 'message',

@@ -45,7 +45,6 @@ export interface BenchSyncOptions {
   isomorphicGit?: boolean;
 }
 
-
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
   const v = await f();
@@ -85,7 +84,9 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     if (opts.isomorphicGit) {
       log('sync bench: isomorphic-git push…');
       const isoUrl = server.bare('iso.git');
-      [figures.isogit_push_10k_ms] = await timed(() => isogit.push({ fs, http: isoHttp, dir: store.workTree!, url: isoUrl, ref: 'bench', remoteRef: 'refs/heads/bench' }));
+      [figures.isogit_push_10k_ms] = await timed(() =>
+        isogit.push({ fs, http: isoHttp, dir: store.workTree!, url: isoUrl, ref: 'bench', remoteRef: 'refs/heads/bench' }),
+      );
     }
 
     log('sync bench: agentlog clone (pull of everything)…');
@@ -109,7 +110,9 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     const packedStore = Store.open(store.workTree!);
     addRemote(packedStore.gitDir, 'packed', server.bare('ours-packed.git'));
     [figures.push_10k_packed_ms] = await timed(() => push(packedStore, 'packed', ['bench']));
-    [figures.git_push_10k_packed_ms] = await timed(() => git(store.workTree!, ['push', '--quiet', server.bare('theirs-packed.git'), 'refs/heads/bench:refs/heads/bench']));
+    [figures.git_push_10k_packed_ms] = await timed(() =>
+      git(store.workTree!, ['push', '--quiet', server.bare('theirs-packed.git'), 'refs/heads/bench:refs/heads/bench']),
+    );
 
     const ratio = (a: number, b: number) => Math.round((a / Math.max(b, 1)) * 100) / 100;
     figures.push_ratio = ratio(figures.push_10k_ms, figures.git_push_10k_ms);

@@ -10,7 +10,13 @@ export async function demoStore(n = 6): Promise<{ workspace: string; dir: string
   const workspace = tmpdir('agentlog-ext-');
   const dir = path.join(workspace, '.agentlog');
   const { store } = Store.init(dir, { now: clock() });
-  await store.create('demo', { kind: 'session', title: 'Fix the parser', agent: { name: 'claude-code', version: '2.0.1' }, model: 'claude-sonnet-4-5', cwd: '/src/app' });
+  await store.create('demo', {
+    kind: 'session',
+    title: 'Fix the parser',
+    agent: { name: 'claude-code', version: '2.0.1' },
+    model: 'claude-sonnet-4-5',
+    cwd: '/src/app',
+  });
   for (let i = 1; i <= n; i++) await store.append('demo', eventFor(i));
   return { workspace, dir, store };
 }
@@ -32,12 +38,18 @@ export function eventFor(i: number): EventInput {
         ],
       };
     default:
-      return { kind: 'message', role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${i - 1}`, content: `contents of p${i - 1}`, is_error: i % 2 === 0 }] };
+      return {
+        kind: 'message',
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: `t${i - 1}`, content: `contents of p${i - 1}`, is_error: i % 2 === 0 }],
+      };
   }
 }
 
 /** A scripted model on 127.0.0.1 speaking OpenAI chat completions (streaming); records requests. */
-export async function scriptedModel(script: (body: { model: string; messages: { role: string; content: string }[] }) => { chunks: string[]; status?: number; delayMs?: number; cut?: boolean }) {
+export async function scriptedModel(
+  script: (body: { model: string; messages: { role: string; content: string }[] }) => { chunks: string[]; status?: number; delayMs?: number; cut?: boolean },
+) {
   const requests: { model: string; messages: { role: string; content: string }[] }[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -54,7 +66,9 @@ export async function scriptedModel(script: (body: { model: string; messages: { 
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const c of plan.chunks) {
         if (res.destroyed) return;
-        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: c }, finish_reason: null }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: c }, finish_reason: null }] })}\n\n`,
+        );
         if (plan.delayMs) await new Promise((r) => setTimeout(r, plan.delayMs));
       }
       if (plan.cut) {

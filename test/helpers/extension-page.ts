@@ -19,13 +19,28 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export async function panelPage() {
   const out = tmpdir('agentlog-webview-');
   const root = path.resolve(__dirname, '../../extension');
-  await esbuild.build({ entryPoints: [path.join(root, 'webview/main.ts')], outfile: path.join(out, 'main.js'), bundle: true, format: 'iife', platform: 'browser', logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [path.join(root, 'webview/main.ts')],
+    outfile: path.join(out, 'main.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'error',
+  });
   fs.copyFileSync(path.join(root, 'media/panel.css'), path.join(out, 'panel.css'));
   const server = http.createServer((req, res) => {
     const origin = `http://${req.headers.host}`;
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(panelHtml({ nonce: randomBytes(18).toString('base64'), cspSource: origin, scriptUri: `${origin}/main.js`, styleUri: `${origin}/panel.css`, title: 'test' }));
+      res.end(
+        panelHtml({
+          nonce: randomBytes(18).toString('base64'),
+          cspSource: origin,
+          scriptUri: `${origin}/main.js`,
+          styleUri: `${origin}/panel.css`,
+          title: 'test',
+        }),
+      );
       return;
     }
     const file = path.join(out, path.basename(req.url ?? ''));
@@ -38,7 +53,15 @@ export async function panelPage() {
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const violations: string[] = [];
 

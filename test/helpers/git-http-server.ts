@@ -26,7 +26,7 @@ const EXEC_PATH = execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).tri
  */
 export async function startGitHttpServer(
   root: string,
-  opts: { auth?: { username: string; password: string }; /** auth for pushes only, like a public repository */ pushOnly?: boolean } = {},
+  opts: { auth?: { username: string; password: string } /** auth for pushes only, like a public repository */; pushOnly?: boolean } = {},
 ): Promise<GitHttpServer> {
   const requests: Array<{ method: string; path: string }> = [];
   const server = http.createServer((req, res) => {

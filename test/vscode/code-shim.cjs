@@ -32,22 +32,66 @@ const extDir = opt['extensions-dir'] || path.join(work, 'exts');
 fs.mkdirSync(path.join(userDir, 'User'), { recursive: true });
 const settings = path.join(userDir, 'User', 'settings.json');
 if (!fs.existsSync(settings)) {
-  fs.writeFileSync(settings, JSON.stringify({ 'chat.disableAIFeatures': true, 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'window.commandCenter': false }));
+  fs.writeFileSync(
+    settings,
+    JSON.stringify({
+      'chat.disableAIFeatures': true,
+      'workbench.startupEditor': 'none',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'window.commandCenter': false,
+    }),
+  );
 }
 for (const d of ['tmp', 'xdg']) fs.mkdirSync(path.join(work, d), { recursive: true });
-const env = { ...process.env, TMPDIR: path.join(work, 'tmp'), XDG_DATA_HOME: path.join(work, 'xdg'), XDG_CACHE_HOME: path.join(work, 'xdg'), XDG_CONFIG_HOME: path.join(work, 'xdg'), AGENTLOG_UI_URL: `http://127.0.0.1:${UI_PORT}/ui` };
+const env = {
+  ...process.env,
+  TMPDIR: path.join(work, 'tmp'),
+  XDG_DATA_HOME: path.join(work, 'xdg'),
+  XDG_CACHE_HOME: path.join(work, 'xdg'),
+  XDG_CONFIG_HOME: path.join(work, 'xdg'),
+  AGENTLOG_UI_URL: `http://127.0.0.1:${UI_PORT}/ui`,
+};
 
-const cs = spawn(N24, [CS, '--config', '/dev/null', '--auth', 'none', '--bind-addr', `127.0.0.1:${PORT}`, '--user-data-dir', userDir, '--extensions-dir', extDir,
-  '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--vscode-option', 'enable-smoke-test-driver'],
-  { detached: true, stdio: ['ignore', fs.openSync(path.join(work, 'code-server.log'), 'a'), fs.openSync(path.join(work, 'code-server.log'), 'a')], env });
+const cs = spawn(
+  N24,
+  [
+    CS,
+    '--config',
+    '/dev/null',
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${PORT}`,
+    '--user-data-dir',
+    userDir,
+    '--extensions-dir',
+    extDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+  ],
+  { detached: true, stdio: ['ignore', fs.openSync(path.join(work, 'code-server.log'), 'a'), fs.openSync(path.join(work, 'code-server.log'), 'a')], env },
+);
 let stopped = false;
 const stop = () => {
   if (stopped) return;
   stopped = true;
-  try { process.kill(-cs.pid, 'SIGTERM'); } catch {}
-  setTimeout(() => { try { process.kill(-cs.pid, 'SIGKILL'); } catch {} }, 3000).unref();
+  try {
+    process.kill(-cs.pid, 'SIGTERM');
+  } catch {}
+  setTimeout(() => {
+    try {
+      process.kill(-cs.pid, 'SIGKILL');
+    } catch {}
+  }, 3000).unref();
 };
-process.on('SIGINT', () => { stop(); process.exit(130); });
+process.on('SIGINT', () => {
+  stop();
+  process.exit(130);
+});
 
 /**
  * After the tests (which leave a session panel open): load the same workspace again, as a window
@@ -55,7 +99,10 @@ process.on('SIGINT', () => { stop(); process.exit(130); });
  * through the extension's webview serializer, showing its transcript.
  */
 async function reloadCheck(page, host, folder) {
-  const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`], ['skipWelcome', 'true']]);
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
+    ['skipWelcome', 'true'],
+  ]);
   await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
   for (let i = 0; i < 120; i++) {
     for (const f of page.frames()) {
@@ -77,12 +124,25 @@ async function reloadCheck(page, host, folder) {
   try {
     let up = false;
     for (let i = 0; i < 600 && !up; i++) {
-      try { up = (await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok; } catch {}
+      try {
+        up = (await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok;
+      } catch {}
       if (!up) await new Promise((r) => setTimeout(r, 100));
     }
     if (!up) throw new Error(`code-server did not start; see ${work}/code-server.log`);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     ui = http.createServer((req, res) => {
       let raw = '';
@@ -139,8 +199,11 @@ async function reloadCheck(page, host, folder) {
     });
     await new Promise((r) => ui.listen(UI_PORT, '127.0.0.1', r));
     const host = `127.0.0.1:${PORT}`;
-    const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
-      ['extensionTestsPath', `vscode-remote://${host}${opt.extensionTestsPath}`], ['skipWelcome', 'true']]);
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
+      ['extensionTestsPath', `vscode-remote://${host}${opt.extensionTestsPath}`],
+      ['skipWelcome', 'true'],
+    ]);
     let done;
     const exited = new Promise((r) => (done = r));
     await page.exposeFunction('codeAutomationExit', (c) => done(c));
@@ -156,8 +219,12 @@ async function reloadCheck(page, host, folder) {
     console.error('code-shim:', e);
     code = 1;
   }
-  try { ui && ui.close(); } catch {}
-  try { browser && (await browser.close()); } catch {}
+  try {
+    ui && ui.close();
+  } catch {}
+  try {
+    browser && (await browser.close());
+  } catch {}
   stop();
   setTimeout(() => process.exit(code), 500);
 })();

@@ -45,7 +45,12 @@ function terminalPng(w = 240, h = 90): Uint8Array {
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
   return new Uint8Array(png);
 }
 
@@ -56,33 +61,62 @@ export async function makeWorkspace(root: string): Promise<{ workspace: string; 
   const dir = path.join(workspace, '.agentlog');
   let t = Date.now() - 3_600_000;
   const { store } = Store.init(dir, { now: () => (t += 61_000) });
-  await store.create('fix-parser', { kind: 'session', title: 'Fix the JSON parser', agent: { name: 'claude-code', version: '2.0.14' }, model: 'claude-sonnet-4-5', cwd: workspace });
-  const say = (role: string, content: unknown, extra: Record<string, unknown> = {}) => store.append('fix-parser', { kind: 'message', role, content: content as never, ...extra });
+  await store.create('fix-parser', {
+    kind: 'session',
+    title: 'Fix the JSON parser',
+    agent: { name: 'claude-code', version: '2.0.14' },
+    model: 'claude-sonnet-4-5',
+    cwd: workspace,
+  });
+  const say = (role: string, content: unknown, extra: Record<string, unknown> = {}) =>
+    store.append('fix-parser', { kind: 'message', role, content: content as never, ...extra });
   await say('user', [{ type: 'text', text: 'The parser crashes on **trailing commas**. Can you fix `parse()`?' }]);
-  await say('assistant', [
-    { type: 'thinking', thinking: 'The user wants trailing commas accepted. JSON.parse rejects them; strip them first, outside strings.' },
-    { type: 'text', text: 'Let me read the parser first.' },
-    { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'parser.ts' } },
-  ], { model: 'claude-sonnet-4-5' });
+  await say(
+    'assistant',
+    [
+      { type: 'thinking', thinking: 'The user wants trailing commas accepted. JSON.parse rejects them; strip them first, outside strings.' },
+      { type: 'text', text: 'Let me read the parser first.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'parser.ts' } },
+    ],
+    { model: 'claude-sonnet-4-5' },
+  );
   await say('user', [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'export function parse(s: string) {\n  return JSON.parse(s);\n}' }]);
-  await say('assistant', [
-    { type: 'text', text: 'Running the tests to see the failure:' },
-    { type: 'tool_use', id: 'toolu_2', name: 'bash', input: { command: 'npm test -- parser' } },
-  ], { model: 'claude-sonnet-4-5' });
-  await say('user', [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'FAIL parser.test.ts\n  SyntaxError: Unexpected token } in JSON at position 9', is_error: true }]);
-  await say('user', [{ type: 'text', text: 'Here is what I see in the terminal:' }, { type: 'image', media_type: 'image/png', data: terminalPng() }]);
-  await say('assistant', [
-    {
-      type: 'text',
-      text: 'The test fails because `JSON.parse` rejects trailing commas. A fix:\n\n```ts\nexport function parse(s: string) {\n  return JSON.parse(s.replace(/,\\s*([}\\]])/g, "$1"));\n}\n```\n\n- keeps valid JSON unchanged\n- see <https://www.json.org> for the grammar',
-    },
-  ], { model: 'claude-sonnet-4-5' });
+  await say(
+    'assistant',
+    [
+      { type: 'text', text: 'Running the tests to see the failure:' },
+      { type: 'tool_use', id: 'toolu_2', name: 'bash', input: { command: 'npm test -- parser' } },
+    ],
+    { model: 'claude-sonnet-4-5' },
+  );
+  await say('user', [
+    { type: 'tool_result', tool_use_id: 'toolu_2', content: 'FAIL parser.test.ts\n  SyntaxError: Unexpected token } in JSON at position 9', is_error: true },
+  ]);
+  await say('user', [
+    { type: 'text', text: 'Here is what I see in the terminal:' },
+    { type: 'image', media_type: 'image/png', data: terminalPng() },
+  ]);
+  await say(
+    'assistant',
+    [
+      {
+        type: 'text',
+        text: 'The test fails because `JSON.parse` rejects trailing commas. A fix:\n\n```ts\nexport function parse(s: string) {\n  return JSON.parse(s.replace(/,\\s*([}\\]])/g, "$1"));\n}\n```\n\n- keeps valid JSON unchanged\n- see <https://www.json.org> for the grammar',
+      },
+    ],
+    { model: 'claude-sonnet-4-5' },
+  );
   await store.append('fix-parser', { kind: 'note', text: 'Careful: the regex also touches commas inside strings.' });
   await say('user', [{ type: 'text', text: 'Hostile text must stay inert: <script>alert(1)</script> [link](javascript:alert(1))' }]);
   // A fork made earlier: another approach from event 4.
   const at4 = [...store.history(store.tipOf('fix-parser')!)].find((h) => h.seq === 4)!.oid;
   await store.branch('fix-parser-tokenizer', at4, 'fix-parser');
-  await store.append('fix-parser-tokenizer', { kind: 'message', role: 'assistant', model: 'gpt-5', content: [{ type: 'text', text: 'Alternative: write a small tokenizer instead of a regex.' }] });
+  await store.append('fix-parser-tokenizer', {
+    kind: 'message',
+    role: 'assistant',
+    model: 'gpt-5',
+    content: [{ type: 'text', text: 'Alternative: write a small tokenizer instead of a regex.' }],
+  });
   await store.create('write-docs', { kind: 'session', title: 'Document the CLI', agent: { name: 'codex', version: '0.42' }, model: 'gpt-5' });
   await store.append('write-docs', { kind: 'message', role: 'user', content: [{ type: 'text', text: 'Write a README section for `agentlog log`.' }] });
   if (process.env.AGENTLOG_TEST_LONG !== '0') await longSession(store, 10_000);
@@ -96,12 +130,16 @@ async function longSession(store: Store, n: number): Promise<void> {
   // Handed over together (not awaited one by one): the store writes them in batches, a commit each.
   const appends = [];
   for (let i = 1; i < n; i++) {
-    appends.push(store.append('long-session', {
-      ts: start + i * 1000,
-      kind: 'message',
-      role: i % 2 ? 'user' : 'assistant',
-      content: [{ type: 'text', text: `Step ${i}: ${i % 2 ? 'what does the next test say?' : 'it passes; moving on to the next file, `src/p' + i + '.ts`.'}` }],
-    }));
+    appends.push(
+      store.append('long-session', {
+        ts: start + i * 1000,
+        kind: 'message',
+        role: i % 2 ? 'user' : 'assistant',
+        content: [
+          { type: 'text', text: `Step ${i}: ${i % 2 ? 'what does the next test say?' : 'it passes; moving on to the next file, `src/p' + i + '.ts`.'}` },
+        ],
+      }),
+    );
   }
   await Promise.all(appends);
 }

@@ -110,7 +110,13 @@ export function toBlocks(content: unknown): unknown {
     const block = b as Record<string, unknown>;
     if (block.type === 'image') {
       const src = block.source as Record<string, unknown> | undefined;
-      if (src?.type === 'base64' && typeof src.data === 'string' && typeof src.media_type === 'string' && Object.keys(src).length === 3 && Object.keys(block).length === 2) {
+      if (
+        src?.type === 'base64' &&
+        typeof src.data === 'string' &&
+        typeof src.media_type === 'string' &&
+        Object.keys(src).length === 3 &&
+        Object.keys(block).length === 2
+      ) {
         return { type: 'image', media_type: src.media_type, data: new Uint8Array(Buffer.from(src.data, 'base64')) };
       }
       return block;

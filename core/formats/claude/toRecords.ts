@@ -75,7 +75,16 @@ export function toClaudeRecords(events: StoredEvent[], sessionId: string, cwd: s
         out.push({
           ...base(uuid),
           type: 'assistant',
-          message: { id: msgId, type: 'message', role: 'assistant', model: model ?? 'unknown', content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+          message: {
+            id: msgId,
+            type: 'message',
+            role: 'assistant',
+            model: model ?? 'unknown',
+            content,
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 0, output_tokens: 0 },
+          },
         });
       } else {
         msgId = undefined;
@@ -85,12 +94,29 @@ export function toClaudeRecords(events: StoredEvent[], sessionId: string, cwd: s
       last = uuid;
     } else if (e.kind === 'compaction') {
       const boundary = uuidFrom(String(cid));
-      out.push({ ...base(boundary), parentUuid: null, logicalParentUuid: last, type: 'system', subtype: 'compact_boundary', content: 'Conversation compacted', isMeta: false, level: 'info', compactMetadata: { trigger: typeof e.trigger === 'string' ? e.trigger : 'auto', preTokens: typeof e.tokens === 'number' ? e.tokens : 0 } });
+      out.push({
+        ...base(boundary),
+        parentUuid: null,
+        logicalParentUuid: last,
+        type: 'system',
+        subtype: 'compact_boundary',
+        content: 'Conversation compacted',
+        isMeta: false,
+        level: 'info',
+        compactMetadata: { trigger: typeof e.trigger === 'string' ? e.trigger : 'auto', preTokens: typeof e.tokens === 'number' ? e.tokens : 0 },
+      });
       last = boundary;
       const summary = typeof e.summary === 'string' ? e.summary : textOf(e.content);
       if (summary) {
         const uuid = uuidFrom(`${cid}/summary`);
-        out.push({ ...base(uuid), parentUuid: boundary, type: 'user', isCompactSummary: true, isVisibleInTranscriptOnly: true, message: { role: 'user', content: summary } });
+        out.push({
+          ...base(uuid),
+          parentUuid: boundary,
+          type: 'user',
+          isCompactSummary: true,
+          isVisibleInTranscriptOnly: true,
+          message: { role: 'user', content: summary },
+        });
         last = uuid;
       }
       msgId = undefined;

@@ -24,7 +24,9 @@ export function rebuildCodex(e: Obj, source: Source, events: Obj[], index: numbe
   switch (rule) {
     case 'payload.content':
       p.content = content.map((b) =>
-        b.type === 'text' && Object.keys(b).length === 2 ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text as string } : (b as CodexContentItem),
+        b.type === 'text' && Object.keys(b).length === 2
+          ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text as string }
+          : (b as CodexContentItem),
       );
       break;
     case 'payload.summary':
@@ -57,7 +59,10 @@ export function shownText(e: Obj): string {
   const text = textOf(e.content);
   if (text) return text;
   return Array.isArray(e.content)
-    ? (e.content as Obj[]).filter((b) => b.type === 'thinking').map((b) => b.thinking as string).join('\n')
+    ? (e.content as Obj[])
+        .filter((b) => b.type === 'thinking')
+        .map((b) => b.thinking as string)
+        .join('\n')
     : '';
 }
 
@@ -81,7 +86,14 @@ export function toCodexRecords(events: StoredEvent[], sessionId: string, cwd: st
       out.push({
         timestamp: isoTs(genesis?.ts ?? e.ts),
         type: 'session_meta',
-        payload: { id: sessionId, timestamp: isoTs(genesis?.ts ?? e.ts), cwd: cwd ?? '', originator: 'agentlog', cli_version: agent.name === 'codex' && typeof agent.version === 'string' ? agent.version : '0.40.0', instructions: null },
+        payload: {
+          id: sessionId,
+          timestamp: isoTs(genesis?.ts ?? e.ts),
+          cwd: cwd ?? '',
+          originator: 'agentlog',
+          cli_version: agent.name === 'codex' && typeof agent.version === 'string' ? agent.version : '0.40.0',
+          instructions: null,
+        },
       });
       metaDone = true;
     }
@@ -99,7 +111,11 @@ export function toCodexRecords(events: StoredEvent[], sessionId: string, cwd: st
           text.push({ type: 'input_image', image_url: `data:${String(b.media_type)};base64,${Buffer.from(b.data).toString('base64')}` });
         } else if (b.type === 'tool_use') {
           flush();
-          out.push({ timestamp: ts, type: 'response_item', payload: { type: 'function_call', name: String(b.name ?? 'tool'), arguments: JSON.stringify(toJson(b.input ?? {})), call_id: String(b.id ?? '') } });
+          out.push({
+            timestamp: ts,
+            type: 'response_item',
+            payload: { type: 'function_call', name: String(b.name ?? 'tool'), arguments: JSON.stringify(toJson(b.input ?? {})), call_id: String(b.id ?? '') },
+          });
         } else if (b.type === 'tool_result') {
           flush();
           const c = b.content;

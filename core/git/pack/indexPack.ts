@@ -43,7 +43,9 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   if (version !== 2 && version !== 3) throw bad(`version ${version}`);
   const count = pack.readUInt32BE(8);
   const trailer = pack.subarray(pack.length - 20);
-  const sum = createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest();
+  const sum = createHash('sha1')
+    .update(pack.subarray(0, pack.length - 20))
+    .digest();
   if (!sum.equals(trailer)) throw bad('its checksum does not match (truncated in transit?)');
 
   // Pass 1: walk entries, hash whole objects, remember deltas.

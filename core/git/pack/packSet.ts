@@ -34,7 +34,10 @@ export class PackSet {
 
   private names(): string[] {
     try {
-      return fs.readdirSync(this.dir).filter((n) => PACK_IDX_NAME.test(n)).sort();
+      return fs
+        .readdirSync(this.dir)
+        .filter((n) => PACK_IDX_NAME.test(n))
+        .sort();
     } catch {
       return []; // no pack directory yet
     }
@@ -163,7 +166,8 @@ class Pack {
       let back: number;
       ({ back, pos } = readOfsBack(data, pos));
       // A base lies before its delta, after the 12-byte pack header (which also ends any loop).
-      if (!(back > 0 && offset - back >= 12)) throw corrupt(oid, `its delta at offset ${offset} of ${path.basename(this.base)} names a base ${back} bytes back, outside the pack`);
+      if (!(back > 0 && offset - back >= 12))
+        throw corrupt(oid, `its delta at offset ${offset} of ${path.basename(this.base)} names a base ${back} bytes back, outside the pack`);
       const base = this.resolve(offset - back, oid);
       obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
     } else if (type === REF_DELTA) {

@@ -82,7 +82,6 @@ export function writeAtomically(file: string, parts: Buffer[], durable: boolean)
   fs.renameSync(tmp, file);
 }
 
-
 /** zlib stream of `data`: stored blocks for small inputs (no deflate state to set up), level 1 else. */
 export function deflate(data: Uint8Array): Buffer {
   return data.length > 16_384 ? deflateSync(data, { level: 1 }) : zlibStored(data);

@@ -13,7 +13,11 @@ export function registerForkTimeline(deps: CommandDeps): vscode.Disposable {
     if (!tip) throw new Error(`no timeline named ${t.timeline}`);
     const name =
       wanted ??
-      (await vscode.window.showInputBox({ title: 'agentlog: Fork Timeline', prompt: `Fork ${t.timeline} at its newest event; name of the new timeline`, value: `${t.timeline}-fork` }));
+      (await vscode.window.showInputBox({
+        title: 'agentlog: Fork Timeline',
+        prompt: `Fork ${t.timeline} at its newest event; name of the new timeline`,
+        value: `${t.timeline}-fork`,
+      }));
     if (!name) return undefined;
     await store.branch(name, tip, t.timeline);
     deps.view.refresh();

@@ -16,7 +16,13 @@ export function registerImport(deps: CommandDeps, id: string, format: ImportForm
   });
 }
 
-export async function importSessions(dir: string, format: ImportFormat, within: string | undefined, out: vscode.OutputChannel, files?: string[]): Promise<ImportSummary> {
+export async function importSessions(
+  dir: string,
+  format: ImportFormat,
+  within: string | undefined,
+  out: vscode.OutputChannel,
+  files?: string[],
+): Promise<ImportSummary> {
   const list = files ?? defaultSessionFiles(format, process.env, within);
   const label = format === 'claude' ? 'Claude Code' : 'Codex';
   if (!list.length) {
@@ -35,7 +41,9 @@ export async function importSessions(dir: string, format: ImportFormat, within: 
       });
     },
   );
-  out.appendLine(`import ${format} → ${dir}: ${summary.sessions} sessions, ${summary.timelines.created} new timelines, ${summary.timelines.extended} extended, ${summary.events.appended} events appended`);
+  out.appendLine(
+    `import ${format} → ${dir}: ${summary.sessions} sessions, ${summary.timelines.created} new timelines, ${summary.timelines.extended} extended, ${summary.events.appended} events appended`,
+  );
   for (const w of summary.warnings) out.appendLine(`  warning: ${JSON.stringify(w)}`);
   vscode.window.showInformationMessage(
     `agentlog: imported ${summary.sessions} ${label} session(s): ${summary.timelines.created} new, ${summary.timelines.extended} extended, ${summary.events.appended} events${summary.warnings.length ? ` (${summary.warnings.length} warnings in the output)` : ''}`,

@@ -10,9 +10,7 @@ export function registerInitStore(deps: CommandDeps): vscode.Disposable {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const folder =
       folderArg ??
-      (folders.length === 1
-        ? folders[0].uri
-        : (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to hold the agentlog store' }))?.uri);
+      (folders.length === 1 ? folders[0].uri : (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to hold the agentlog store' }))?.uri);
     if (!folder) {
       vscode.window.showInformationMessage('agentlog: open a folder first.');
       return undefined;
@@ -20,7 +18,9 @@ export function registerInitStore(deps: CommandDeps): vscode.Disposable {
     const dir = path.resolve(folder.fsPath, storePath());
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `agentlog: init ${dir}` }, async () => Store.init(dir));
     deps.stores.rescan();
-    vscode.window.showInformationMessage(`agentlog: ${r.created ? 'created' : 'already a store:'} ${dir}${r.excludedIn ? ` (excluded from the git repository at ${r.excludedIn})` : ''}`);
+    vscode.window.showInformationMessage(
+      `agentlog: ${r.created ? 'created' : 'already a store:'} ${dir}${r.excludedIn ? ` (excluded from the git repository at ${r.excludedIn})` : ''}`,
+    );
     return dir;
   });
 }

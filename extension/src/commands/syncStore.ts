@@ -7,7 +7,12 @@ import type { StoreArg } from './command.js';
 /** What push and pull take: the store, and the remote (default: the only one, or picked). */
 export type SyncArg = (StoreArg & { remote?: string }) | undefined;
 
-export async function syncStore(dir: string, direction: 'push' | 'pull', remoteName: string | undefined, out: vscode.OutputChannel): Promise<SyncReport | undefined> {
+export async function syncStore(
+  dir: string,
+  direction: 'push' | 'pull',
+  remoteName: string | undefined,
+  out: vscode.OutputChannel,
+): Promise<SyncReport | undefined> {
   const store = openStore(dir);
   const remotes = listRemotes(store.gitDir);
   if (!remotes.length) {
@@ -16,15 +21,19 @@ export async function syncStore(dir: string, direction: 'push' | 'pull', remoteN
   }
   const remote =
     remoteName ??
-    (remotes.length === 1 ? remotes[0].name : (await vscode.window.showQuickPick(remotes.map((r) => ({ label: r.name, description: r.url })), { title: `agentlog: ${direction}` }))?.label);
+    (remotes.length === 1
+      ? remotes[0].name
+      : (
+          await vscode.window.showQuickPick(
+            remotes.map((r) => ({ label: r.name, description: r.url })),
+            { title: `agentlog: ${direction}` },
+          )
+        )?.label);
   if (!remote) return undefined;
-  const report = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `agentlog: ${direction} ${remote}` },
-    (progress) => {
-      const opts = { progress: (phase: string, loaded: number, total?: number) => progress.report({ message: `${phase} ${loaded}${total ? `/${total}` : ''}` }) };
-      return direction === 'push' ? push(store, remote, [], opts) : pull(store, remote, opts);
-    },
-  );
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `agentlog: ${direction} ${remote}` }, (progress) => {
+    const opts = { progress: (phase: string, loaded: number, total?: number) => progress.report({ message: `${phase} ${loaded}${total ? `/${total}` : ''}` }) };
+    return direction === 'push' ? push(store, remote, [], opts) : pull(store, remote, opts);
+  });
   out.appendLine(`${direction} ${report.remote} (${report.url})`);
   for (const t of report.timelines) out.appendLine(`  ${t.name}: ${t.status}${t.fork ? ` (kept as fork ${t.fork})` : ''}${t.reason ? ` — ${t.reason}` : ''}`);
   const rejected = report.timelines.filter((t) => t.status === 'rejected');

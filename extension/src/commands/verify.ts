@@ -38,7 +38,9 @@ export async function verifyStore(dir: string, out: vscode.OutputChannel, extens
   );
   out.appendLine(`verify ${dir}`);
   for (const r of results) {
-    out.appendLine(r.problem ? `  ✗ ${r.timeline}: ${r.problem.message} (seq ${r.problem.seq}, commit ${r.problem.commit})` : `  ✓ ${r.timeline}: ${r.events} events`);
+    out.appendLine(
+      r.problem ? `  ✗ ${r.timeline}: ${r.problem.message} (seq ${r.problem.seq}, commit ${r.problem.commit})` : `  ✓ ${r.timeline}: ${r.events} events`,
+    );
   }
   const bad = results.filter((r) => r.problem);
   if (bad.length) {

@@ -54,7 +54,8 @@ const rendered = (timeline: string, test: (s: RenderedState) => boolean) =>
     return s && test(s) ? s : undefined;
   });
 const git = (args: string[]) => execFileSync('git', args, { cwd: storeDir, encoding: 'utf8' });
-const label = (n: SessionNode): unknown => (n.children.length ? { [n.kind === 'timeline' ? n.name : n.label]: n.children.map(label) } : n.kind === 'timeline' ? n.name : n.label);
+const label = (n: SessionNode): unknown =>
+  n.children.length ? { [n.kind === 'timeline' ? n.name : n.label]: n.children.map(label) } : n.kind === 'timeline' ? n.name : n.label;
 
 describe('agentlog in a real VS Code', () => {
   let model: http.Server;
@@ -112,7 +113,10 @@ describe('agentlog in a real VS Code', () => {
         if (texts.some((t) => t.includes('Fix the JSON parser'))) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      assert.ok(texts.some((t) => t.includes('Fix the JSON parser')), `the Sessions view shows the session: ${JSON.stringify(texts)}`);
+      assert.ok(
+        texts.some((t) => t.includes('Fix the JSON parser')),
+        `the Sessions view shows the session: ${JSON.stringify(texts)}`,
+      );
       assert.ok(texts.some((t) => t.includes('Document the CLI')));
     }
   });
@@ -123,7 +127,10 @@ describe('agentlog in a real VS Code', () => {
     assert.deepEqual([s.count, s.lastSeq, s.tipSeq, s.past], [10, 9, 9, false]);
     if (uiUrl) {
       const texts = (await ui({ op: 'texts', selector: 'article.event .md', frames: true }))!.texts as string[];
-      assert.ok(texts.some((t) => t.includes('<script>alert(1)</script>')), 'hostile text shown as text');
+      assert.ok(
+        texts.some((t) => t.includes('<script>alert(1)</script>')),
+        'hostile text shown as text',
+      );
     }
   });
 
@@ -213,7 +220,10 @@ describe('agentlog in a real VS Code', () => {
     assert.deepEqual(events.at(-2)!.content, [{ type: 'text', text: 'Please also handle comments.' }]);
     assert.deepEqual(events.at(-1)!.content, [{ type: 'text', text: 'Scripted answer to: Please also handle comments.' }]);
     assert.equal(events.at(-1)!.model, 'scripted-gpt');
-    assert.ok(requests.at(-1)!.messages.some((m) => m.content.includes('trailing commas')), 'the model got the conversation');
+    assert.ok(
+      requests.at(-1)!.messages.some((m) => m.content.includes('trailing commas')),
+      'the model got the conversation',
+    );
     assert.equal(requests.at(-1)!.authorization, 'Bearer sk-test-secret', 'the key from secret storage was sent');
     await rendered('fix-parser', (r) => r.lastSeq === tipSeq + 2);
   });
@@ -225,21 +235,25 @@ describe('agentlog in a real VS Code', () => {
     const s = Store.open(storeDir);
     assert.equal(s.tipOf('fix-parser'), before);
     const fork = s.readEvents(s.tipOf('fix-parser-fork-1')!).map((e) => e.event);
-    assert.deepEqual(fork.map((e) => e.seq), [0, 1, 2, 3]);
+    assert.deepEqual(
+      fork.map((e) => e.seq),
+      [0, 1, 2, 3],
+    );
     assert.equal(s.forkRecords()['fix-parser-fork-1'], 'fix-parser');
   });
 
-  if (uiUrl) it('stops a streaming answer from the panel and appends nothing', async () => {
-    await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
-    const before = Store.open(storeDir).tipOf('fix-parser');
-    const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
-    await rendered('fix-parser', (r) => r.streaming);
-    await ui({ op: 'frameClick', selector: 'button.stop' });
-    await resumed;
-    const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
-    assert.match(s.error, /Stopped\. Nothing was appended/);
-    assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
-  });
+  if (uiUrl)
+    it('stops a streaming answer from the panel and appends nothing', async () => {
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+      const before = Store.open(storeDir).tipOf('fix-parser');
+      const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
+      await rendered('fix-parser', (r) => r.streaming);
+      await ui({ op: 'frameClick', selector: 'button.stop' });
+      await resumed;
+      const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
+      assert.match(s.error, /Stopped\. Nothing was appended/);
+      assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
+    });
 
   it('closing the panel during a streamed answer stops it and appends nothing', async () => {
     await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
@@ -265,7 +279,7 @@ describe('agentlog in a real VS Code', () => {
     await cfg.update('endpoint', modelUrl, vscode.ConfigurationTarget.Global);
   });
 
-  it("with the VS Code language-model provider and no models (code-server has none), says so and appends nothing", async () => {
+  it('with the VS Code language-model provider and no models (code-server has none), says so and appends nothing', async () => {
     const cfg = vscode.workspace.getConfiguration('agentlog.model');
     await cfg.update('provider', 'vscode', vscode.ConfigurationTarget.Global);
     const before = Store.open(storeDir).tipOf('fix-parser');
@@ -293,7 +307,10 @@ describe('agentlog in a real VS Code', () => {
     assert.ok(worst < 1000, `the extension host stalled ${worst} ms`);
     assert.ok(results.find((r) => r.timeline === 'long-session')!.events === 10_000);
     assert.ok(results.length >= 6);
-    assert.deepEqual(results.filter((r) => r.problem), []);
+    assert.deepEqual(
+      results.filter((r) => r.problem),
+      [],
+    );
     assert.ok(results.find((r) => r.timeline === 'fix-parser')!.events >= 13);
   });
 
@@ -313,31 +330,40 @@ describe('agentlog in a real VS Code', () => {
     const bare = `${process.env.AGENTLOG_TEST_WORKSPACE}/../remote.git`;
     execFileSync('git', ['init', '-q', '--bare', bare]);
     git(['remote', 'add', 'origin', bare]);
-    const pushed = (await vscode.commands.executeCommand('agentlog.push', { store: storeDir, remote: 'origin' })) as { timelines: { name: string; status: string }[] };
+    const pushed = (await vscode.commands.executeCommand('agentlog.push', { store: storeDir, remote: 'origin' })) as {
+      timelines: { name: string; status: string }[];
+    };
     assert.ok(pushed.timelines.length >= 5);
-    assert.deepEqual(pushed.timelines.filter((t) => t.status === 'rejected'), []);
+    assert.deepEqual(
+      pushed.timelines.filter((t) => t.status === 'rejected'),
+      [],
+    );
     assert.equal(execFileSync('git', ['rev-parse', 'fix-parser'], { cwd: bare, encoding: 'utf8' }).trim(), Store.open(storeDir).tipOf('fix-parser'));
     const pulled = (await vscode.commands.executeCommand('agentlog.pull', { store: storeDir, remote: 'origin' })) as { timelines: { status: string }[] };
-    assert.ok(pulled.timelines.every((t) => t.status === 'up-to-date'), JSON.stringify(pulled.timelines));
+    assert.ok(
+      pulled.timelines.every((t) => t.status === 'up-to-date'),
+      JSON.stringify(pulled.timelines),
+    );
   });
 
   // Only where the harness can see the workbench (code-shim); a desktop run has no screenshot service.
-  if (uiUrl) it('takes screenshots, dark and light', async () => {
-    await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: 7 });
-    await rendered('fix-parser', (r) => r.viewSeq === 7);
-    await vscode.commands.executeCommand('workbench.view.extension.agentlog');
-    await ui({ op: 'click', selector: '.monaco-list-row[aria-level="2"][aria-expanded="false"]:has-text("Fix the JSON parser") .monaco-tl-twistie' });
-    const workbench = vscode.workspace.getConfiguration('workbench');
-    for (const [theme, name] of [
-      ['Default Dark Modern', 'vscode-dark'],
-      ['Default Light Modern', 'vscode-light'],
-      ['Default High Contrast', 'vscode-high-contrast'],
-    ]) {
-      await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await new Promise((r) => setTimeout(r, 1500));
-      await ui({ op: 'hover', selector: 'article.event[data-seq="7"] .bar' });
-      await new Promise((r) => setTimeout(r, 200));
-      await ui({ op: 'screenshot', name });
-    }
-  });
+  if (uiUrl)
+    it('takes screenshots, dark and light', async () => {
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: 7 });
+      await rendered('fix-parser', (r) => r.viewSeq === 7);
+      await vscode.commands.executeCommand('workbench.view.extension.agentlog');
+      await ui({ op: 'click', selector: '.monaco-list-row[aria-level="2"][aria-expanded="false"]:has-text("Fix the JSON parser") .monaco-tl-twistie' });
+      const workbench = vscode.workspace.getConfiguration('workbench');
+      for (const [theme, name] of [
+        ['Default Dark Modern', 'vscode-dark'],
+        ['Default Light Modern', 'vscode-light'],
+        ['Default High Contrast', 'vscode-high-contrast'],
+      ]) {
+        await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await new Promise((r) => setTimeout(r, 1500));
+        await ui({ op: 'hover', selector: 'article.event[data-seq="7"] .bar' });
+        await new Promise((r) => setTimeout(r, 200));
+        await ui({ op: 'screenshot', name });
+      }
+    });
 });
