@@ -6,8 +6,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Values } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { commands } from '../cli/commands/index.js';
-import { resumeCommand } from '../cli/commands/resume.js';
-import { show } from '../cli/commands/show.js';
+import type { resumeCommand } from '../cli/commands/resume.js';
+import type { show } from '../cli/commands/show.js';
 import { cli, storeWithSession } from './helpers/cli.js';
 import { git, tmpdir } from './helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AgentlogError, type EventInput, type IpldValue, parseDagJson } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 

@@ -93,7 +93,6 @@ export async function keepFork(store: Store, name: string, local: string, remote
     if (relation === 'local-ahead') {
       if (await store.moveRef(ref, existing, local)) return candidate;
       i--;
-      continue;
     }
   }
   throw new AgentlogError('E_REF', `cannot find a free fork name for ${name} (tried ${base} and 98 more)`, { name });

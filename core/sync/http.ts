@@ -18,9 +18,7 @@ export interface Advertisement {
   caps: Set<string>;
 }
 
-export interface Progress {
-  (phase: string, loaded: number, total?: number): void;
-}
+export type Progress = (phase: string, loaded: number, total?: number) => void
 
 export interface Credentials {
   username: string;
