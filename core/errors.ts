@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'E_CID' // a CID that does not parse, or does not match its bytes
   | 'E_EVENT' // an event that breaks the event rules (missing keys, wrong types)
   | 'E_STORE' // no store here, or not a git repository
-  | 'E_REF' // a bad timeline name, a missing timeline, or a ref that moved
+  | 'E_REF' // a bad timeline name, a missing timeline, a ref that exists already
+  | 'E_MOVED' // the timeline moved: an append's condition (after, seq) no longer holds, or it kept moving under a writer
   | 'E_LOCK' // a lock (ref, config) held too long by another writer, or one that cannot be taken or written
   | 'E_OBJECT' // a git object missing, truncated or corrupt
   | 'E_REV' // a REV that names nothing

@@ -125,7 +125,7 @@ export async function applyPlan(
         continue;
       }
       const e = outcome.reason;
-      if (e instanceof AgentlogError && e.data.moved) {
+      if (e instanceof AgentlogError && e.code === 'E_MOVED') {
         hooks.warn?.({ file: plan.file, message: `timeline ${t.name} moved while importing; stopped before seq ${have + k}` });
       } else failure = e;
       break;

@@ -24,7 +24,7 @@ const MAX_BATCH_BYTES = 16 << 20;
  * from the branch. An append awaited alone is written alone, at once.
  *
  * `after`: the event must follow that commit, and `seq`: the event must get that seq; otherwise it
- * is not appended (E_REF with data.moved) — and neither is a later one whose condition then fails.
+ * is not appended (E_MOVED) — and neither is a later one whose condition then fails.
  */
 export function append(ctx: StoreContext, name: string, input: EventInput, options: AppendOptions = {}): Promise<Appended> {
   let ref: string;
@@ -96,13 +96,13 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
           continue;
         }
         if (after !== undefined && cur.commit !== after) {
-          fail(p, new AgentlogError('E_REF', `timeline ${name} moved: its tip is ${cur.commit}, not ${after}`, { name, moved: true, tip: cur.commit }));
+          fail(p, new AgentlogError('E_MOVED', `timeline ${name} moved: its tip is ${cur.commit}, not ${after}`, { name, moved: true, tip: cur.commit }));
           continue;
         }
         if (seq !== undefined && cur.seq + 1 !== seq) {
           fail(
             p,
-            new AgentlogError('E_REF', `timeline ${name} moved: the next event would be seq ${cur.seq + 1}, not ${seq}`, {
+            new AgentlogError('E_MOVED', `timeline ${name} moved: the next event would be seq ${cur.seq + 1}, not ${seq}`, {
               name,
               moved: true,
               tip: cur.commit,
@@ -128,7 +128,7 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
         if (!(await moveRef(ctx, ref, tip.commit, cur.commit))) {
           // Another writer moved the branch: build the whole batch again on its new tip (I10).
           ctx.tips.delete(ref);
-          if (attempt > 10_000) throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up appending`, { name });
+          if (attempt > 10_000) throw new AgentlogError('E_MOVED', `timeline ${name} keeps moving; gave up appending`, { name });
           continue;
         }
         ctx.tips.set(ref, cur);

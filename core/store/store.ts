@@ -162,7 +162,7 @@ export class Store {
   /**
    * Append one event to a timeline: one commit, published by compare-and-swap; appends waiting at
    * the same time are written together (group commit). `after` / `seq`: conditions that must still
-   * hold, else E_REF with data.moved. See append.ts.
+   * hold, else E_MOVED. See append.ts.
    */
   append(name: string, input: EventInput, options: AppendOptions = {}): Promise<Appended> {
     return append(this.ctx, name, input, options);

@@ -127,5 +127,5 @@ export async function adopt(store: Store, name: string, remote: string): Promise
       }
     }
   }
-  throw new AgentlogError('E_REF', `timeline ${name} keeps moving; gave up applying the remote's version`, { name });
+  throw new AgentlogError('E_MOVED', `timeline ${name} keeps moving; gave up applying the remote's version`, { name });
 }

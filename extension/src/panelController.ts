@@ -331,7 +331,7 @@ export class PanelController {
       try {
         done = await this.store.append(this.timeline, input, { after: at });
       } catch (e) {
-        if (!(e instanceof AgentlogError && e.data.moved)) throw e;
+        if (!(e instanceof AgentlogError && e.code === 'E_MOVED')) throw e;
       }
       if (!done) {
         const from = this.timeline;
