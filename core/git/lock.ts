@@ -91,12 +91,8 @@ export class Lock {
     for (;;) {
       const fd = tryCreate(lockFile, errors);
       if (fd !== undefined) return new Lock(file, lockFile, fd, options);
-      let age = 0;
-      try {
-        age = Date.now() - fs.statSync(lockFile).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
+      const age = lockAge(lockFile);
+      if (age === undefined) continue; // released meanwhile
       if (age > staleMs) {
         options.warn?.(`removing ${lockFile}: left ${Math.round(age / 1000)} s ago by a writer that is gone`);
         fs.rmSync(lockFile, { force: true });
@@ -114,13 +110,8 @@ export class Lock {
     const errors = { ...defaultErrors, ...options.errors };
     const fd = tryCreate(lockFile, errors);
     if (fd !== undefined) return new Lock(file, lockFile, fd, options);
-    let age = 0;
-    try {
-      age = Date.now() - fs.statSync(lockFile).mtimeMs;
-    } catch {
-      /* released meanwhile: still busy a moment ago */
-    }
-    throw errors.busy(lockFile, age, options.staleMs ?? STALE_LOCK_MS);
+    // Released meanwhile (no age): it was still busy a moment ago.
+    throw errors.busy(lockFile, lockAge(lockFile) ?? 0, options.staleMs ?? STALE_LOCK_MS);
   }
 
   /** Write `content` into the lock and rename it over the file (rule 2); the lock is gone after, whatever happens. */
@@ -206,4 +197,13 @@ function commitOrRelease(lock: Lock, content: () => string | undefined): boolean
   }
   lock.commit(text);
   return true;
+}
+
+/** How long ago `lockFile` was last written, in ms; undefined when it is gone. */
+function lockAge(lockFile: string): number | undefined {
+  try {
+    return Date.now() - fs.statSync(lockFile).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
