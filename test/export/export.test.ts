@@ -7,13 +7,12 @@ import { importFiles } from '../../core/import/index.js';
 import type { EventInput, Store } from '../../core/store/store.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { cli } from '../helpers/cli.js';
-import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
+import { freshStore, jsonLines, jsonlFiles, type Obj, OWN_FIXTURES } from '../helpers/sessions.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const ROLLOUT = jsonlFiles(path.join(OWN_FIXTURES, 'codex'))[0];
 const shared = sharedFixtures('export');
-type Obj = Record<string, any>;
 
 /** The conversation of a timeline: text, tool calls and results, as a list of comparable lines. */
 function conversation(store: Store, tip: string, opts: { compactionAsUser?: boolean } = {}): string[] {

@@ -3,13 +3,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importFiles } from '../../core/import/index.js';
 import { cli } from '../helpers/cli.js';
-import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
+import { freshStore, jsonLines, jsonlFiles, type Obj, OWN_FIXTURES } from '../helpers/sessions.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const ROLLOUT = jsonlFiles(path.join(OWN_FIXTURES, 'codex'))[0];
 const SID = '7d0c1f2e-0000-4000-8000-000000000001';
-type Obj = Record<string, any>;
 
 async function setup() {
   const store = freshStore();

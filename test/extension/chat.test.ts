@@ -93,7 +93,10 @@ describe('streaming chat with an endpoint', () => {
       model: 'x',
       messages: [],
       signal: ac.signal,
-      onDelta: (d) => (got.push(d), got.length === 3 && ac.abort()),
+      onDelta: (d) => {
+        got.push(d);
+        if (got.length === 3) ac.abort();
+      },
     });
     await expect(p).rejects.toThrow();
     expect(got.length).toBeLessThan(10);

@@ -69,7 +69,15 @@ describe('session panel', () => {
     const mine = Store.open(store.dir);
     const { r, c } = await openPanel(mine);
     const changed = new Promise<void>((resolve) => {
-      const w = new StoreWatcher(mine, () => (c.refresh(), w.dispose(), resolve()), { pollMs: 200 });
+      const w = new StoreWatcher(
+        mine,
+        () => {
+          c.refresh();
+          w.dispose();
+          resolve();
+        },
+        { pollMs: 200 },
+      );
     });
     const t0 = Date.now();
     await Store.open(store.dir).append('demo', eventFor(3));
@@ -152,7 +160,7 @@ describe('session panel', () => {
     const { store } = await demoStore(4);
     const tipBefore = store.tipOf('demo');
     const m = await model(() => ({ chunks: ['ok'] }));
-    const { r, c } = await openPanel(store, { endpoint: m.url });
+    const { c } = await openPanel(store, { endpoint: m.url });
     await c.onMessage({ type: 'travel', seq: 1 });
     await c.onMessage({ type: 'send', text: 'again' });
     expect(store.tipOf('demo')).toBe(tipBefore);

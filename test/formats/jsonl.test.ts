@@ -23,7 +23,7 @@ describe('reading a growing JSONL file', () => {
     // Proof that the start is not parsed again: a change in place before where the last read
     // stopped is not seen (session files only grow)…
     const text = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, text.replace('{"a":1,', '{"a":9,') + '{"a":6}\n');
+    fs.writeFileSync(file, `${text.replace('{"a":1,', '{"a":9,')}{"a":6}\n`);
     const reused = readJsonl(file, warn, { partialTail: true, reuse });
     expect(reused.lines.map((l) => l.value.a)).toEqual([1, 2, 3, 4, 5, 6]);
     // …while a file that shrank, or changed just before that point, is read whole again.

@@ -88,8 +88,24 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
   const blob = whole('blob', Buffer.from('hello'));
   it.each<[string, () => Buffer, RegExp]>([
     ['not a pack', () => Buffer.alloc(40), /does not start with PACK/],
-    ['an unknown version', () => ((p) => (p.writeUInt32BE(9, 4), p))(pack(1, blob)), /version 9/],
-    ['a wrong checksum', () => ((p) => ((p[p.length - 1] ^= 1), p))(pack(1, blob)), /checksum does not match/],
+    [
+      'an unknown version',
+      () => {
+        const p = pack(1, blob);
+        p.writeUInt32BE(9, 4);
+        return p;
+      },
+      /version 9/,
+    ],
+    [
+      'a wrong checksum',
+      () => {
+        const p = pack(1, blob);
+        p[p.length - 1] ^= 1;
+        return p;
+      },
+      /checksum does not match/,
+    ],
     ['fewer objects than its header says', () => pack(2, blob), /it ends after 1 of 2 objects/],
     ['data after its last object', () => pack(1, blob, Buffer.from([1, 2, 3])), /data after its last object/],
     ['an entry that does not inflate', () => pack(1, objectHeader(3, 5), Buffer.from('not zlib at all')), /object at 12 does not inflate/],
@@ -134,8 +150,24 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
     ['not an index', () => Buffer.alloc(2000), /its \.idx is not a version-2 pack index/],
     ['cut short', () => Buffer.alloc(10), /its \.idx is not a version-2 pack index/],
     ['shorter than its object count', (p) => idxFor(p, [[OID_A, 12]]).subarray(0, 1090), /its \.idx is truncated/],
-    ['an inconsistent fan-out table', (p) => ((i) => (i.writeUInt32BE(5, 8 + 0xa9 * 4), i))(idxFor(p, [[OID_A, 12]])), /fan-out table is inconsistent/],
-    ['a large offset it does not hold', (p) => ((i) => (i.writeUInt32BE(0x80000003, 8 + 1024 + 24), i))(idxFor(p, [[OID_A, 12]])), /large offset/],
+    [
+      'an inconsistent fan-out table',
+      (p) => {
+        const i = idxFor(p, [[OID_A, 12]]);
+        i.writeUInt32BE(5, 8 + 0xa9 * 4);
+        return i;
+      },
+      /fan-out table is inconsistent/,
+    ],
+    [
+      'a large offset it does not hold',
+      (p) => {
+        const i = idxFor(p, [[OID_A, 12]]);
+        i.writeUInt32BE(0x80000003, 8 + 1024 + 24);
+        return i;
+      },
+      /large offset/,
+    ],
   ])('pack index: %s', { timeout: FAST }, (_, makeIdx, why) => {
     const p = pack(1, blob);
     const { store, name } = storeWith(p, makeIdx(p));

@@ -140,7 +140,10 @@ describe('ref names (core/git/refName.ts)', () => {
   it('random names over the characters that matter: all three checks as before', () => {
     const alphabet = ['a', 'b', '.', '/', '@', '{', '-', 'l', 'o', 'c', 'k', '.lock', ' ', '~', 'H', 'E', 'A', 'D', '_'];
     let seed = 42;
-    const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
     for (let i = 0; i < 5_000; i++) {
       let name = '';
       const len = next() % 9;

@@ -8,25 +8,24 @@ import type { ImportWarning } from '../../core/formats/jsonl.js';
 import { moveBeforeFirstPublish } from '../helpers/race.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { cli } from '../helpers/cli.js';
-import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
+import { freshStore, jsonLines, jsonlFiles, type Obj, OWN_FIXTURES } from '../helpers/sessions.js';
 import { git, tmpdir } from '../helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const BAD = path.join(OWN_FIXTURES, 'claude-code/bad.jsonl');
 const shared = sharedFixtures('import-claude');
 
-type Obj = Record<string, any>;
 const uuidsOf = (records: Obj[]) => records.map((r) => r.uuid ?? r.type);
 
 /** A store that imported grow.jsonl (TREE's first 6 lines), the file then grown by the rest; `before`: the tip after that first import. */
 async function grownImport(): Promise<{ store: Store; file: string; before: string }> {
   const file = path.join(tmpdir(), 'grow.jsonl');
   const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
-  fs.writeFileSync(file, lines.slice(0, 6).join('\n') + '\n');
+  fs.writeFileSync(file, `${lines.slice(0, 6).join('\n')}\n`);
   const store = freshStore();
   await importFiles(store, 'claude', [file]);
   const before = store.tipOf('claude/grow')!;
-  fs.appendFileSync(file, lines.slice(6).join('\n') + '\n');
+  fs.appendFileSync(file, `${lines.slice(6).join('\n')}\n`);
   return { store, file, before };
 }
 

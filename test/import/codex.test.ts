@@ -6,13 +6,12 @@ import { importFiles } from '../../core/import/index.js';
 import type { ImportWarning } from '../../core/formats/jsonl.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { cli } from '../helpers/cli.js';
-import { freshStore, jsonLines, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
+import { freshStore, jsonLines, jsonlFiles, type Obj, OWN_FIXTURES } from '../helpers/sessions.js';
 import { git } from '../helpers/tmp.js';
 
 const ID = '0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
 const ROLLOUT = path.join(OWN_FIXTURES, `codex/rollout-2025-10-02T08-00-00-${ID}.jsonl`);
 const shared = sharedFixtures('import-codex');
-type Obj = Record<string, any>;
 
 /** The records of a file, its malformed lines left out. */
 function goodLines(file: string): unknown[] {

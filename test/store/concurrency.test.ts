@@ -79,7 +79,7 @@ describe('concurrent writers and crashes', () => {
       const { dir } = await newStore();
       const tags = ['a', 'b', 'c', 'd'];
       const files = tags.map((t) => eventsFile(tmpdir(), t, 100));
-      let results;
+      let results: Awaited<ReturnType<typeof run>>[];
       if (feed === 'file') {
         results = await Promise.all(files.map((f) => run(['append', 'talk', '--json', f, '--store', dir])));
       } else {
@@ -112,7 +112,7 @@ describe('concurrent writers and crashes', () => {
       for (const [w, t] of tags.entries()) {
         const mine = texts.filter((x) => x.startsWith(`${t} `)).map((x) => Number(x.split(' ')[1]));
         expect(mine).toEqual(Array.from({ length: 100 }, (_, i) => i));
-        const cidsOfMine = events.filter((e, i) => texts[i].startsWith(`${t} `)).map((e) => e.cid.toString());
+        const cidsOfMine = events.filter((_, i) => texts[i].startsWith(`${t} `)).map((e) => e.cid.toString());
         expect(results[w].stdout.trim().split('\n')).toEqual(cidsOfMine);
       }
       expect(verifyTimeline(store, 'talk', tip).problem).toBeUndefined();
