@@ -54,6 +54,6 @@ export interface Command<O extends Options = Options> {
  * A command, its `run` typed by its own option table: `options: { json: { type: 'boolean' } }` gives
  * `values.json: boolean | undefined`, so no command casts what it parsed.
  */
-export function defineCommand<const O extends Options = {}>(command: Command<O>): Command<O> {
+export function defineCommand<const O extends Options = Record<never, never>>(command: Command<O>): Command<O> {
   return command;
 }

@@ -12,9 +12,9 @@ export function toJson(value: unknown, pretty = false): string {
 /** Rows as aligned columns on a TTY, tab-separated when piped. */
 export function table(rows: string[][], tty: boolean): string {
   if (!rows.length) return '';
-  if (!tty) return rows.map((r) => r.join('\t')).join('\n') + '\n';
+  if (!tty) return `${rows.map((r) => r.join('\t')).join('\n')}\n`;
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ')).join('\n') + '\n';
+  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ')).join('\n')}\n`;
 }
 
 export function when(ms: number): string {

@@ -48,7 +48,9 @@ examples:
           printed = printed.then(() =>
             pending.then(
               (done) => void ctx.stdout.write(`${done.cid}\n`),
-              (e) => void (failure ??= e instanceof AgentlogError && e.code !== 'E_CHAIN' ? new AgentlogError(e.code, `${where}: ${e.message}`, e.data) : e),
+              (e) => {
+                failure ??= e instanceof AgentlogError && e.code !== 'E_CHAIN' ? new AgentlogError(e.code, `${where}: ${e.message}`, e.data) : e;
+              },
             ),
           );
         }

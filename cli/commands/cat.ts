@@ -15,7 +15,7 @@ hash to that CID.`,
     const store = ctx.store();
     const r = resolveRev(store, cid.toString());
     const e = store.eventAt(r.commit, r.seq); // one event: one path down the tree, not the timeline
-    if (!e || !e.cid.equals(cid)) {
+    if (!e?.cid.equals(cid)) {
       throw new AgentlogError(
         'E_VERIFY',
         `commit ${r.commit} claims event ${cid} at seq ${r.seq}, but its bytes hash to ${e?.cid ?? 'nothing'} (run: agentlog verify)`,

@@ -78,7 +78,13 @@ options:
       return 0;
     }
     const bar = progressBar(ctx, files.length);
-    const summary = await importFiles(store, format, files, { warn: (w) => (bar.clear(), warn(w)), progress: bar.tick });
+    const summary = await importFiles(store, format, files, {
+      warn: (w) => {
+        bar.clear();
+        warn(w);
+      },
+      progress: bar.tick,
+    });
     bar.clear();
     report(ctx, summary, !!values.json);
     return 0;

@@ -45,9 +45,18 @@ class Parser {
     if (c === '{') return this.object(depth);
     if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
-    if (c === 't' && this.s.startsWith('true', this.pos)) return ((this.pos += 4), true);
-    if (c === 'f' && this.s.startsWith('false', this.pos)) return ((this.pos += 5), false);
-    if (c === 'n' && this.s.startsWith('null', this.pos)) return ((this.pos += 4), null);
+    if (c === 't' && this.s.startsWith('true', this.pos)) {
+      this.pos += 4;
+      return true;
+    }
+    if (c === 'f' && this.s.startsWith('false', this.pos)) {
+      this.pos += 5;
+      return false;
+    }
+    if (c === 'n' && this.s.startsWith('null', this.pos)) {
+      this.pos += 4;
+      return null;
+    }
     if (c === '-' || (c >= '0' && c <= '9')) return this.number();
     return this.fail(c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(c)}`);
   }
@@ -99,14 +108,20 @@ class Parser {
     this.pos++;
     const out: IpldValue[] = [];
     this.ws();
-    if (this.s[this.pos] === ']') return (this.pos++, out);
+    if (this.s[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
     for (;;) {
       this.ws();
       out.push(this.value(depth + 1));
       this.ws();
       const c = this.s[this.pos++];
       if (c === ']') return out;
-      if (c !== ',') this.pos--, this.fail('expected "," or "]"');
+      if (c !== ',') {
+        this.pos--;
+        this.fail('expected "," or "]"');
+      }
     }
   }
 
@@ -116,15 +131,24 @@ class Parser {
     const out: Record<string, IpldValue> = {};
     const seen = new Set<string>();
     this.ws();
-    if (this.s[this.pos] === '}') return (this.pos++, out);
+    if (this.s[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
     for (;;) {
       this.ws();
       if (this.s[this.pos] !== '"') this.fail('expected a string key');
       const key = this.string();
-      if (seen.has(key)) (this.pos = start), this.fail(`duplicate key "${key}"`);
+      if (seen.has(key)) {
+        this.pos = start;
+        this.fail(`duplicate key "${key}"`);
+      }
       seen.add(key);
       this.ws();
-      if (this.s[this.pos++] !== ':') this.pos--, this.fail('expected ":"');
+      if (this.s[this.pos++] !== ':') {
+        this.pos--;
+        this.fail('expected ":"');
+      }
       this.ws();
       const v = this.value(depth + 1);
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
@@ -132,7 +156,10 @@ class Parser {
       this.ws();
       const c = this.s[this.pos++];
       if (c === '}') break;
-      if (c !== ',') this.pos--, this.fail('expected "," or "}"');
+      if (c !== ',') {
+        this.pos--;
+        this.fail('expected "," or "}"');
+      }
     }
     const keys = Object.keys(out);
     if (keys.length === 1 && keys[0] === '/') {
@@ -149,7 +176,10 @@ class Parser {
         const ik = Object.keys(inner);
         const b64 = (inner as Record<string, IpldValue>).bytes;
         if (ik.length === 1 && typeof b64 === 'string') {
-          if (!/^[A-Za-z0-9+/]*$/.test(b64)) (this.pos = start), this.fail('bytes must be base64 without padding');
+          if (!/^[A-Za-z0-9+/]*$/.test(b64)) {
+            this.pos = start;
+            this.fail('bytes must be base64 without padding');
+          }
           return new Uint8Array(Buffer.from(b64, 'base64'));
         }
       }

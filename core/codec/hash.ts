@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 /**
  * SHA-256 for CIDs. @noble/hashes is the reference (same digest everywhere, no platform code);
  * where Node's crypto is present it is used for speed: it is several times faster on the large tool
- * outputs events carry (see `npm run bench`). The codec tests check that both give the same digest,
+ * outputs events carry (see `npm run bench`). test/codec/codec.test.ts checks that both give the same digest,
  * so a CID never depends on which one ran.
  */
 export function sha256(bytes: Uint8Array): Uint8Array {

@@ -65,8 +65,14 @@ export async function follow(store: Store, format: Format, files: string[], opti
   while (!options.signal?.aborted) {
     await new Promise<void>((resolve) => {
       // One listener per wait, removed when the wait ends: they must not pile up on the signal.
-      const stop = () => (clearTimeout(t), resolve());
-      const t = setTimeout(() => (options.signal?.removeEventListener('abort', stop), resolve()), interval);
+      const stop = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        options.signal?.removeEventListener('abort', stop);
+        resolve();
+      }, interval);
       options.signal?.addEventListener('abort', stop, { once: true });
     });
     if (options.signal?.aborted) break;

@@ -166,7 +166,10 @@ function existingCommits(store: Store, tip: string, events: number): { count: nu
 
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }
 
 /** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */

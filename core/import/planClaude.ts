@@ -193,7 +193,11 @@ function splitRoots(recs: Rec[]): Rec[][] {
   const groups: Rec[][] = [];
   for (const r of recs) {
     const parentGroup = r.parent && uuids.has(r.parent) ? groupOf.get(r.parent) : undefined;
-    const g = parentGroup ?? (groups.push([]), groups[groups.length - 1]);
+    let g = parentGroup;
+    if (g === undefined) {
+      g = [];
+      groups.push(g);
+    }
     g.push(r);
     if (r.uuid) groupOf.set(r.uuid, g);
   }

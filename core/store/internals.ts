@@ -10,6 +10,7 @@ import type { Store } from './store.js';
  */
 export function internals(store: Store): { refs: Refs; objects: ObjectStore } {
   // Element access is TypeScript's checked way past `private`: renaming the field breaks this line.
+  // biome-ignore lint/complexity/useLiteralKeys: store.ctx does not compile (ctx is private); element access is the checked way past it
   const ctx = store['ctx'];
   return { refs: ctx.refs, objects: ctx.objects };
 }

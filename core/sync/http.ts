@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { GitHttpResponse } from 'isomorphic-git/http/node';
 import { AgentlogError } from '../errors.js';
 import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
@@ -18,7 +20,7 @@ export interface Advertisement {
   caps: Set<string>;
 }
 
-export type Progress = (phase: string, loaded: number, total?: number) => void
+export type Progress = (phase: string, loaded: number, total?: number) => void;
 
 export interface Credentials {
   username: string;
@@ -83,7 +85,7 @@ export class HttpRemote {
     for (;;) {
       const h: Record<string, string> = { 'user-agent': 'git/2.0 (agentlog)', ...headers };
       if (this.auth) h.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
-      let res;
+      let res: GitHttpResponse;
       try {
         // Loaded on first use: every CLI command would otherwise load it at start-up.
         const { default: http } = await import('isomorphic-git/http/node');
@@ -179,7 +181,9 @@ export class HttpRemote {
    */
   async fetchPack(wants: string[], haves: string[], progress?: Progress): Promise<Buffer> {
     const parts: Buffer[] = [];
-    wants.forEach((w, i) => parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`)));
+    wants.forEach((w, i) => {
+      parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`));
+    });
     parts.push(FLUSH);
     for (const h of haves) parts.push(pkt(`have ${h}\n`));
     parts.push(pkt('done\n'));
@@ -207,7 +211,9 @@ export class HttpRemote {
    */
   async pushPack(updates: Array<{ ref: string; old: string; next: string }>, pack: Buffer, progress?: Progress): Promise<Map<string, string | undefined>> {
     const parts: Buffer[] = [];
-    updates.forEach((u, i) => parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`)));
+    updates.forEach((u, i) => {
+      parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`));
+    });
     parts.push(FLUSH, pack);
     progress?.('sending', pack.length, pack.length);
     const res = await this.request(
@@ -268,7 +274,7 @@ async function credentialHelper(
   // Asynchronous: an askpass helper may be served by this very process (VS Code's is).
   const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
     let stdout = '';
-    let child;
+    let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn('git', ['credential', action], { env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000 });
     } catch {

@@ -81,7 +81,10 @@ export function listSessions(store: Store): SessionInfo[] {
       if (seq >= m.blobs.length) return undefined;
       const blob = m.blobs[seq];
       let ts = tsOf.get(blob);
-      if (ts === undefined) tsOf.set(blob, (ts = store.eventFromBlob(blob, `${m.name} event ${seq}`).event.ts));
+      if (ts === undefined) {
+        ts = store.eventFromBlob(blob, `${m.name} event ${seq}`).event.ts;
+        tsOf.set(blob, ts);
+      }
       return ts;
     };
     const parentOf = new Map<string, { parent: string; shared: number }>();

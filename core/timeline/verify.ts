@@ -1,5 +1,6 @@
 import { cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
+import type { StoredEvent } from '../event/event.js';
 import type { TreeEntry } from '../git/tree.js';
 import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT } from '../store/layout.js';
 import type { CommitInfo, Store } from '../store/store.js';
@@ -71,7 +72,7 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
   for (let seq = 0; seq < blobs.length; seq++) {
     const commit = bySeq[seq];
     const claimed = commit.cid?.toString();
-    let opened;
+    let opened: StoredEvent;
     try {
       opened = store.eventFromBlob(blobs[seq], `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
     } catch (e) {

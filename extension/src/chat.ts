@@ -112,8 +112,7 @@ async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string
   let data: string[] = [];
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.search(/\r?\n/)) >= 0) {
+    for (let nl = buf.search(/\r?\n/); nl >= 0; nl = buf.search(/\r?\n/)) {
       const line = buf.slice(0, nl);
       buf = buf.slice(buf[nl] === '\r' ? nl + 2 : nl + 1);
       if (line === '') {

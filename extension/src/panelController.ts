@@ -138,10 +138,16 @@ export class PanelController {
     }
     const tip = this.reader.tip();
     if (tip === this.shownTip) return;
-    if (!tip || !this.shownTip) return this.reset();
+    if (!tip || !this.shownTip) {
+      this.reset();
+      return;
+    }
     const tipSeq = this.reader.tipSeq(tip);
     const sameHistory = this.lastSeq >= 0 && this.lastSeq <= tipSeq && this.reader.event(tip, this.lastSeq).cid.toString() === this.shownCid;
-    if (!sameHistory) return this.reset();
+    if (!sameHistory) {
+      this.reset();
+      return;
+    }
     if (this.viewSeq !== null) {
       this.shownTip = tip;
       this.post({ type: 'header', header: this.header(tip) });
@@ -172,7 +178,7 @@ export class PanelController {
       }
     })();
     const tip = this.reader.tip();
-    if (!info || !info.cid || !tip || info.seq < 0 || info.seq > this.reader.tipSeq(tip)) return false;
+    if (!info?.cid || !tip || info.seq < 0 || info.seq > this.reader.tipSeq(tip)) return false;
     if (this.reader.event(tip, info.seq).cid.toString() !== info.cid.toString()) return false;
     const tipSeq = this.reader.tipSeq(tip);
     this.viewSeq = info.seq >= tipSeq ? null : info.seq;

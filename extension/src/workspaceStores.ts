@@ -83,7 +83,7 @@ export class WorkspaceStores implements vscode.Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
-    this.watchers.forEach((w) => w.dispose());
+    for (const w of this.watchers.values()) w.dispose();
     for (const l of this.listeners) l.dispose();
   }
 }

@@ -70,14 +70,18 @@ async function main() {
 
     // Baseline: the same session as JSONL, parsed line by line.
     const jsonlFile = path.join(work, 'session.jsonl');
-    fs.writeFileSync(jsonlFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    fs.writeFileSync(jsonlFile, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const jsonlBytes = fs.statSync(jsonlFile).size;
     const parseRuns: number[] = [];
     for (let r = 0; r < 3; r++) {
       const t0 = performance.now();
       const text = fs.readFileSync(jsonlFile, 'utf8');
       let count = 0;
-      for (const line of text.split('\n')) if (line) JSON.parse(line), count++;
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        JSON.parse(line);
+        count++;
+      }
       parseRuns.push(performance.now() - t0);
       if (count !== N) throw new Error('jsonl count');
     }
@@ -181,10 +185,10 @@ async function main() {
     const cliInput = path.join(work, 'append.jsonl');
     fs.writeFileSync(
       cliInput,
-      events
+      `${events
         .slice(1)
         .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     t0 = performance.now();
     const cliOut = execFileSync(process.execPath, [bin, 'append', 'talk', '--json', cliInput, '--store', cliDir], { maxBuffer: 1 << 30 }).toString();

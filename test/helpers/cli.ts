@@ -20,8 +20,20 @@ export async function cli(cwd: string, args: string[], opts: CliOptions = {}): P
     cwd,
     env: opts.env ?? {},
     now: clock(),
-    stdout: { write: (t) => void (out += t), isTTY: false, columns: 100 },
-    stderr: { write: (t) => void (err += t), isTTY: !!opts.tty, columns: 100 },
+    stdout: {
+      write: (t) => {
+        out += t;
+      },
+      isTTY: false,
+      columns: 100,
+    },
+    stderr: {
+      write: (t) => {
+        err += t;
+      },
+      isTTY: !!opts.tty,
+      columns: 100,
+    },
     stdin: () => Readable.from([opts.stdin ?? '']),
   };
   const code = await main(args, context);

@@ -7,6 +7,13 @@ import { tmpdir } from './tmp.js';
 /** The project's own small session fixtures (test/fixtures/). */
 export const OWN_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
+/**
+ * A record of an agent's session file (or an event) as the assertions read it: any key, any depth,
+ * without a cast at each step. The formats' own types are in core/formats/.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk untyped JSONL records field by field; typing them here would only add casts
+export type Obj = Record<string, any>;
+
 /** A fresh store in a temporary folder. */
 export function freshStore(): Store {
   return Store.init(tmpdir('agentlog-import-')).store;

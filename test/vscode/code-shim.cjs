@@ -193,7 +193,7 @@ async function reloadCheck(page, host, folder) {
           } else throw new Error(`unknown op ${q.op}`);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
         } catch (e) {
-          res.writeHead(500).end(JSON.stringify({ error: String(e && e.message) }));
+          res.writeHead(500).end(JSON.stringify({ error: String(e?.message) }));
         }
       });
     });
@@ -220,7 +220,7 @@ async function reloadCheck(page, host, folder) {
     code = 1;
   }
   try {
-    ui && ui.close();
+    ui?.close();
   } catch {}
   try {
     browser && (await browser.close());

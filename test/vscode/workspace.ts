@@ -135,9 +135,7 @@ async function longSession(store: Store, n: number): Promise<void> {
         ts: start + i * 1000,
         kind: 'message',
         role: i % 2 ? 'user' : 'assistant',
-        content: [
-          { type: 'text', text: `Step ${i}: ${i % 2 ? 'what does the next test say?' : 'it passes; moving on to the next file, `src/p' + i + '.ts`.'}` },
-        ],
+        content: [{ type: 'text', text: `Step ${i}: ${i % 2 ? 'what does the next test say?' : `it passes; moving on to the next file, \`src/p${i}.ts\`.`}` }],
       }),
     );
   }

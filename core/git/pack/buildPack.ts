@@ -92,7 +92,7 @@ export async function buildPack(
       const entries = parseTree(content, oid);
       for (const e of entries) uninteresting.add(e.oid);
       const last = entries[entries.length - 1];
-      if (!last || last.mode !== '40000') break;
+      if (last?.mode !== '40000') break;
       key += '/*';
       oid = last.oid;
       content = read(oid).content;

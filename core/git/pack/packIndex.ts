@@ -31,14 +31,23 @@ export function buildIndex(entries: ReadonlyArray<{ oid: Buffer; crc: number; of
     buf.writeUInt32BE(acc, FANOUT + i * 4);
   }
   let pos = NAMES;
-  for (const e of sorted) e.oid.copy(buf, pos), (pos += 20);
-  for (const e of sorted) buf.writeUInt32BE(e.crc >>> 0, pos), (pos += 4);
+  for (const e of sorted) {
+    e.oid.copy(buf, pos);
+    pos += 20;
+  }
+  for (const e of sorted) {
+    buf.writeUInt32BE(e.crc >>> 0, pos);
+    pos += 4;
+  }
   let li = 0;
   for (const e of sorted) {
     buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, pos);
     pos += 4;
   }
-  for (const e of large) buf.writeBigUInt64BE(BigInt(e.offset), pos), (pos += 8);
+  for (const e of large) {
+    buf.writeBigUInt64BE(BigInt(e.offset), pos);
+    pos += 8;
+  }
   packSum.copy(buf, pos);
   pos += 20;
   createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
