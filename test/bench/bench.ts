@@ -42,7 +42,7 @@ function median(xs: number[]): number {
 /** Time a child process that opens the store and reads every event (cold: a new process). */
 function openInChild(storeDir: string, name: string): Promise<number> {
   const script = `
-    const { Store } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/core/store.js')).href)});
+    const { Store } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/core/index.js')).href)});
     const t0 = performance.now();
     const store = Store.open(${JSON.stringify(storeDir)});
     const events = store.readEvents(store.tipOf(${JSON.stringify(name)}));
