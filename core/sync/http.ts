@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AgentlogError } from '../errors.js';
@@ -201,7 +202,7 @@ export class HttpRemote {
    */
   async fetchPack(wants: string[], haves: string[], progress?: Progress): Promise<Buffer> {
     const parts: Buffer[] = [];
-    wants.forEach((w, i) => parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`)));
+    for (const [i, w] of wants.entries()) parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`));
     parts.push(FLUSH);
     for (const h of haves) parts.push(pkt(`have ${h}\n`));
     parts.push(pkt('done\n'));
@@ -230,7 +231,7 @@ export class HttpRemote {
    */
   async pushPack(updates: Array<{ ref: string; old: string; next: string }>, pack: Buffer, progress?: Progress): Promise<Map<string, string | undefined>> {
     const parts: Buffer[] = [];
-    updates.forEach((u, i) => parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`)));
+    for (const [i, u] of updates.entries()) parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`));
     parts.push(FLUSH, pack);
     progress?.('sending', pack.length, pack.length);
     const res = await this.request(
@@ -393,7 +394,7 @@ async function credentialHelper(
   // Asynchronous: an askpass helper may be served by this very process (VS Code's is).
   const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
     let stdout = '';
-    let child;
+    let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn('git', ['credential', action], { env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000 });
     } catch {
