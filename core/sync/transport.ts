@@ -5,6 +5,7 @@ import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
 import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
 import { indexPack } from '../git/pack/indexPack.js';
+import { syncLimits } from './limits.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
 export interface PushUpdate {
@@ -70,7 +71,10 @@ export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env):
 class HttpTransport implements Transport {
   readonly kind = 'http';
   private readonly remote: HttpRemote;
-  constructor(url: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    url: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.remote = new HttpRemote(url, env);
   }
 
@@ -95,7 +99,7 @@ class HttpTransport implements Transport {
       const pack = await this.remote.fetchPack(wants, local.haves, progress);
       progress?.('indexing', 0);
       try {
-        indexPack(pack, path.join(quarantine, 'objects', 'pack'));
+        indexPack(pack, path.join(quarantine, 'objects', 'pack'), { object: syncLimits(this.env).object });
       } catch (e) {
         // A pack that does not index is the remote's doing: say which remote sent it.
         if (!isAgentlogError(e)) throw e;
