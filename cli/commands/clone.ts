@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { AgentlogError, clone as cloneStore, defaultCloneDir } from '../../core/index.js';
+import { AgentlogError, clone as cloneStore, defaultCloneDir, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
@@ -23,7 +23,13 @@ example (moving a session to another machine):
   async run(ctx, values, [url, dir]) {
     if (!url) throw new AgentlogError('E_INPUT', 'give the URL to clone: agentlog clone URL [DIR]');
     const target = path.resolve(ctx.cwd, dir ?? defaultCloneDir(url));
-    const { report } = await cloneStore(url, target, { cwd: ctx.cwd, env: ctx.env, progress: progressOn(ctx.stderr), store: { now: ctx.now } });
+    const { report } = await cloneStore(url, target, {
+      cwd: ctx.cwd,
+      env: ctx.env,
+      progress: progressOn(ctx.stderr),
+      warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
+      store: { now: ctx.now },
+    });
     ctx.stderr.write(`cloned ${report.url} into ${target}\n`);
     if (values.json) return printReport(ctx, { ...report, dir: target } as typeof report, true, 'clone');
     return printReport(ctx, report, false, 'clone');

@@ -1,4 +1,4 @@
-import { pull as pullTimelines } from '../../core/index.js';
+import { pull as pullTimelines, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
@@ -20,7 +20,11 @@ ${TRANSPORT_HELP}`,
   options: { json: { type: 'boolean' } },
   maxPositionals: 1,
   async run(ctx, values, [remoteName]) {
-    const report = await pullTimelines(ctx.store(), remoteName ?? 'origin', { env: ctx.env, progress: progressOn(ctx.stderr) });
+    const report = await pullTimelines(ctx.store(), remoteName ?? 'origin', {
+      env: ctx.env,
+      progress: progressOn(ctx.stderr),
+      warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
+    });
     return printReport(ctx, report, !!values.json, 'pull');
   },
 });

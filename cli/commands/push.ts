@@ -1,4 +1,4 @@
-import { listRemotes, push as pushTimelines } from '../../core/index.js';
+import { listRemotes, push as pushTimelines, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
@@ -25,7 +25,11 @@ ${TRANSPORT_HELP}`,
     const named = first !== undefined && remotes.has(first);
     const remoteName = named ? first : 'origin';
     const names = named ? rest : args;
-    const report = await pushTimelines(store, remoteName, names, { env: ctx.env, progress: progressOn(ctx.stderr) });
+    const report = await pushTimelines(store, remoteName, names, {
+      env: ctx.env,
+      progress: progressOn(ctx.stderr),
+      warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
+    });
     return printReport(ctx, report, !!values.json, 'push');
   },
 });

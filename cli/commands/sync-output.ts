@@ -72,8 +72,8 @@ function mib(n: number): string {
   return n < 1 << 20 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 }
 
-export const TRANSPORT_HELP = `URLs: http:// and https:// remotes are spoken to directly (smart HTTP through isomorphic-git's
-HTTP client): no git CLI needed. Other URLs (a folder path, file://, ssh://, user@host:path) go
+export const TRANSPORT_HELP = `URLs: http:// and https:// remotes are spoken to directly (smart HTTP over Node's own
+http/https client): no git CLI needed. Other URLs (a folder path, file://, ssh://, user@host:path) go
 through the git CLI, which must then be installed.
 
 Credentials (http/https): AGENTLOG_TOKEN (sent as the password, with AGENTLOG_USERNAME, default

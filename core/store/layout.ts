@@ -26,6 +26,8 @@
  *     2, … without a gap and nothing else. The tree of the commit that appended seq s holds exactly
  *     events 0…s, each the same blob as in every later commit of the timeline: an append adds one
  *     file and rewrites only the folders on its path (the spine), never an older event.
+ *     A pull or push adopts a remote's commit only when its root tree holds `events/` alone and
+ *     every folder and file on its path has the mode above (sync/check.ts timelineProblem).
  *
  * I5  The commit names its event: its message is a one-line summary of the event, a blank line, and
  *     the trailers `Agentlog-Event: <CID>` and `Agentlog-Seq: <seq>` of the event it appended (the

@@ -3,8 +3,10 @@ import { isAgentlogError } from '../errors.js';
 import { parseCommit, trailers, type Commit } from '../git/commit.js';
 import type { GitObject } from '../git/objects.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
-import { EVENTS_DIR, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
-import { badRefName } from '../git/refName.js';
+import { timelineRef } from '../git/refs.js';
+import { DIR_LEVELS, DIR_MODE, FILE_MODE } from '../store/layout.js';
+import { EVENTS_DIR, type Store, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
+import { verifyTimeline } from '../timeline/verify.js';
 import { remoteError } from './http.js';
 
 /** Why `oid` is not the tip of an agentlog timeline, or undefined when it is one. */
@@ -51,16 +53,93 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   return undefined;
 }
 
-/** Refuse a remote whose branches are not all agentlog timelines with valid names; `url` names it in the message. */
-export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string, string>, url: string): void {
-  for (const name of heads.keys()) {
-    // I2: a remote's branch becomes a ref here only if git would accept its name.
-    if (badRefName(name)) throw remoteError(`${url} advertises a branch with an invalid name (${JSON.stringify(name)}); nothing was changed here`, { url });
+/** A remote branch or timeline this store would not take, and why (the warning names both). */
+export interface Skipped {
+  name: string;
+  reason: string;
+}
+
+/**
+ * Why a remote branch name cannot be a timeline here, or undefined: the store's own rule for
+ * timeline names (timelineRef: git's ref rules, no "@", not HEAD, not "-…", at most 200
+ * characters, I2), and no name a REV would read as an object (a full commit id or an event CID).
+ */
+export function remoteNameProblem(name: string): string | undefined {
+  try {
+    timelineRef(name);
+  } catch (e) {
+    if (!isAgentlogError(e)) throw e;
+    return e.message;
   }
+  if (/^[0-9a-f]{40}$/i.test(name)) return `"${name}" looks like a commit id and would shadow it`;
+  if (name.length > 40 && name.length < 120) {
+    try {
+      parseCid(name);
+      return `"${name}" is an event CID and would shadow it`;
+    } catch {
+      /* not a CID: fine */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The remote's branches that can be timelines here; the others go to `skipped` (with a warning
+ * each, never an error: the rest syncs). I2: a remote's branch becomes a ref here only under a valid
+ * timeline name.
+ */
+export function timelineHeads(heads: Map<string, string>, skipped: Skipped[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, oid] of heads) {
+    const why = remoteNameProblem(name);
+    if (why) skipped.push({ name, reason: `its name is not a valid timeline name (${why})` });
+    else out.set(name, oid);
+  }
+  return out;
+}
+
+/** Refuse a remote whose branches are not all agentlog timelines; `url` names it in the message. */
+export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string, string>, url: string): void {
   for (const [name, oid] of heads) {
     const why = notAgentlog(read, oid);
     if (why) {
       throw remoteError(`${url} is not an agentlog store: its branch ${name} is not a timeline (${why}); nothing was changed here`, { url, branch: name });
     }
   }
+}
+
+/**
+ * Why the store must not adopt `tip` as timeline `name`, or undefined (git's transfer.fsckObjects,
+ * for our format). Every commit it would bring in is checked before any ref names it: its root tree
+ * holds `events/` and nothing else, the folders and files on its path to its event have the modes
+ * and names I4 gives (no symlink, no `..`, no `.git`), down to `known`, a commit already checked
+ * (the store's own tip, or what an earlier pull verified); and the whole timeline passes
+ * verifyTimeline: one commit per event on a first-parent chain (I3), every event's CID computed
+ * again from its bytes and equal to its commit's trailer (I5, I6), seq and prev unbroken from
+ * genesis (I7), the trees of every commit consistent with the tip's (I4).
+ */
+export function timelineProblem(store: Store, name: string, tip: string, known: ReadonlySet<string>): string | undefined {
+  try {
+    for (const c of store.history(tip)) {
+      if (known.has(c.oid)) break;
+      const root = store.readObject(c.commit.tree, 'tree');
+      const entries = parseTree(root.content, c.commit.tree);
+      const bad = entries.find((e) => e.name !== EVENTS_DIR || e.mode !== DIR_MODE);
+      if (bad || entries.length !== 1) {
+        const what = bad ? `"${bad.name}" (mode ${bad.mode})` : 'no events/ folder';
+        return `[I4] its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be`;
+      }
+      const spine = store.spine(c.oid);
+      for (let level = 0; level < spine.length; level++) {
+        const want = level === DIR_LEVELS ? FILE_MODE : DIR_MODE;
+        const odd = spine[level].find((e) => e.mode !== want);
+        if (odd) return `[I4] its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds "${odd.name}" with mode ${odd.mode} under ${EVENTS_DIR}/, not ${want}`;
+      }
+    }
+  } catch (e) {
+    if (!isAgentlogError(e)) throw e;
+    return e.message;
+  }
+  const verified = verifyTimeline(store, name, tip);
+  return verified.problem?.message;
 }

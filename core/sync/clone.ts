@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { Store, type StoreOptions } from '../store/store.js';
+import { trimSlashes } from './http.js';
 import { pullWith } from './pull.js';
 import { addRemote, getRemote, normalizeUrl } from './remotes.js';
 import { transportFor } from './transport.js';
@@ -43,9 +44,9 @@ export async function clone(
 
 /** The folder `clone URL` makes when none is given: the URL's last path component, minus `.git`. */
 export function defaultCloneDir(url: string): string {
+  // trimSlashes, not /[/\\]+$/ (quadratic on a long run of slashes: issue 17, point 6).
   const last =
-    url
-      .replace(/[/\\]+$/, '')
+    trimSlashes(url, true)
       .split(/[/\\:]/)
       .pop() ?? '';
   const name = last.replace(/\.git$/, '');

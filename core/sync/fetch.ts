@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
-import { checkAgentlogHeads } from './check.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem } from './check.js';
 import type { Remote } from './remotes.js';
 import type { Transport } from './transport.js';
 import type { SyncOptions } from './types.js';
@@ -14,37 +14,74 @@ import type { SyncOptions } from './types.js';
  * has). A remote that is not an agentlog store, or any
  * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
  */
-export async function fetchRemote(store: Store, remote: Remote, transport: Transport, opts: SyncOptions = {}): Promise<Map<string, string>> {
+export async function fetchRemote(
+  store: Store,
+  remote: Remote,
+  transport: Transport,
+  opts: SyncOptions = {},
+  skipped: Skipped[] = [],
+): Promise<Map<string, string>> {
   sweepQuarantines(path.join(store.gitDir, 'agentlog', 'tmp'));
   const quarantine = path.join(store.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
   fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
   try {
-    const heads = await transport.fetch(
+    const all = await transport.fetch(
       { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) },
       quarantine,
       opts.progress,
     );
+    const refused: Skipped[] = [];
+    const heads = timelineHeads(all, refused);
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
     checkAgentlogHeads(read, heads, transport.url);
-    installPacks(quarantine, store); // I9: the checked objects are in place before any ref names them
+    // I9: the objects are in place before any ref names them; installed unchecked, they are objects
+    // nothing names (git gc removes them) until the check below lets a ref name them.
+    installPacks(quarantine, store);
+    const prefix = `refs/remotes/${remote.name}/`;
+    verifyHeads(store, remote.name, heads, refused);
+    for (const r of refused) {
+      skipped.push(r);
+      warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} from ${transport.url}: ${r.reason}`);
+    }
     for (const [name, oid] of heads) {
-      const ref = `refs/remotes/${remote.name}/${name}`;
+      const ref = `${prefix}${name}`;
       for (let i = 0; i < 10; i++) {
         const cur = store.readRef(ref);
         if (cur === oid || (await store.moveRef(ref, cur, oid))) break;
       }
     }
     // A timeline the remote no longer has: its remote-tracking ref goes (git fetch --prune). The
-    // local timeline of that name, if any, stays.
-    const prefix = `refs/remotes/${remote.name}/`;
+    // local timeline of that name, if any, stays; so does the tracking ref of one refused above.
     for (const [ref, oid] of store.listRefs(prefix)) {
-      if (!heads.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid); // I11: only remote-tracking refs are ever deleted
+      if (!all.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid); // I11: only remote-tracking refs are ever deleted
     }
     return heads;
   } finally {
     fs.rmSync(quarantine, { recursive: true, force: true });
   }
+}
+
+/**
+ * Drop from `heads` (into `refused`) every remote tip the store must not adopt (check.ts
+ * timelineProblem); a tip that is the store's own or that an earlier pull checked (its
+ * remote-tracking ref) is not checked again, and neither are the commits below it.
+ */
+export function verifyHeads(store: Store, remoteName: string, heads: Map<string, string>, refused: Skipped[]): void {
+  for (const [name, oid] of [...heads]) {
+    const known = new Set([store.readRef(`refs/heads/${name}`), store.readRef(`refs/remotes/${remoteName}/${name}`)].filter((x): x is string => !!x));
+    if (known.has(oid)) continue;
+    const why = timelineProblem(store, name, oid, known);
+    if (why) {
+      heads.delete(name);
+      refused.push({ name, reason: `its tip ${oid.slice(0, 12)} fails verification: ${why}` });
+    }
+  }
+}
+
+/** Where sync's warnings go: the caller's, else standard error (a skipped branch must never pass silently). */
+export function warnOf(opts: SyncOptions): (message: string) => void {
+  return opts.warn ?? ((m) => process.stderr.write(`agentlog: warning: ${m}\n`));
 }
 
 /** The commits to tell a remote we hold: every tip, and for each timeline a few ancestors (1, 2, 4, 8… back). */

@@ -1,14 +1,18 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import type { GitHttpResponse } from 'isomorphic-git/http/node';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { AgentlogError } from '../errors.js';
+import { syncLimits, sizeText } from './limits.js';
 import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
 /**
- * git's smart-HTTP protocol (version 0/1, stateless RPC), spoken through isomorphic-git's HTTP
- * client, so that sync needs no git CLI. We speak the protocol ourselves rather than call
- * isomorphic-git's push/fetch: its push sends undeltified packs (193 s for a 10,000-event timeline
- * here) and its fetch indexes packs slowly; see pack-write.ts and pack-index.ts for ours.
+ * git's smart-HTTP protocol (version 0/1, stateless RPC), spoken over Node's own http/https, so that
+ * sync needs no git CLI. We speak the protocol ourselves rather than call isomorphic-git's push/fetch:
+ * its push sends undeltified packs (193 s for a 10,000-event timeline here) and its fetch indexes
+ * packs slowly; see git/pack/buildPack.ts and git/pack/indexPack.ts for ours. Not isomorphic-git's
+ * HTTP client either: it asks for gzip and inflates without bound, and reads answers whole; here
+ * every answer is read under a limit (limits.ts) and a compressed one is refused.
  */
 
 export const ZERO_OID = '0'.repeat(40);
@@ -25,6 +29,17 @@ export type Progress = (phase: string, loaded: number, total?: number) => void;
 export interface Credentials {
   username: string;
   password: string;
+}
+
+/**
+ * `text` without the slashes (and, with `backslashes`, backslashes) it ends with. A loop, not
+ * /\/+$/: that pattern retries from every slash of a long run and takes quadratic time on a URL of
+ * slashes (issue 17, point 6).
+ */
+export function trimSlashes(text: string, backslashes = false): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '/' || (backslashes && text[end - 1] === '\\'))) end--;
+  return text.slice(0, end);
 }
 
 export function remoteError(message: string, data: Record<string, unknown> = {}): AgentlogError {
@@ -74,70 +89,86 @@ export class HttpRemote {
     else if (env.AGENTLOG_TOKEN) this.auth = { username: username || env.AGENTLOG_USERNAME || 'x-access-token', password: env.AGENTLOG_TOKEN };
     u.username = '';
     u.password = '';
-    this.base = u.toString().replace(/\/+$/, '');
+    this.base = trimSlashes(u.toString());
   }
 
   get url(): string {
     return this.base;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: Buffer, progress?: Progress) {
-    for (;;) {
-      const h: Record<string, string> = { 'user-agent': 'git/2.0 (agentlog)', ...headers };
+  /**
+   * One request, its answer read whole under `limit` bytes (limits.ts): an answer that says or
+   * turns out to be larger, that is compressed (we ask for none: a gzip answer could inflate without
+   * bound), or that breaks off is an E_REMOTE error naming this remote. A GET that breaks off before
+   * its answer is complete is sent once more (it changes nothing on the server); a POST never is.
+   */
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    limit: { bytes: number; what: string; env?: string },
+    body?: Buffer,
+    progress?: Progress,
+  ) {
+    for (let tries = 0; ; tries++) {
+      const h: Record<string, string> = { 'user-agent': 'git/2.0 (agentlog)', 'accept-encoding': 'identity', ...headers };
       if (this.auth) h.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
-      let res: GitHttpResponse;
+      let res: Answer;
       try {
-        // Loaded on first use: every CLI command would otherwise load it at start-up.
-        const { default: http } = await import('isomorphic-git/http/node');
-        res = await http.request({
-          url: `${this.base}${path}`,
-          method,
-          headers: h,
-          body: (body ? [body] : undefined) as unknown as AsyncIterableIterator<Uint8Array>,
-        });
-        // (an array body is sent whole, with a Content-Length: git http-backend wants one)
+        res = await send(`${this.base}${path}`, method, h, body, limit, progress);
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw remoteError(`cannot reach ${this.base} (${err.code ?? err.message}); check the URL and the network`, { url: this.base, code: err.code });
-      }
-      let data: Buffer;
-      try {
-        data = await collect(res.body, progress);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw remoteError(`${this.base} broke off its answer (${err.code ?? err.message}); check the network and try again`, {
+        if (!(e instanceof NetError)) throw e;
+        if (e.kind === 'limit') {
+          throw remoteError(
+            `${this.base} sent more than ${sizeText(limit.bytes)} as ${limit.what}; refused, nothing was changed here` +
+              (limit.env ? ` (if the store is really that large, raise ${limit.env})` : ''),
+            { url: this.base, limit: limit.bytes },
+          );
+        }
+        if (e.kind === 'encoding') {
+          throw remoteError(`${this.base} sent a ${e.detail}-encoded answer, which agentlog does not accept (it asks for none); nothing was changed here`, {
+            url: this.base,
+          });
+        }
+        if (method === 'GET' && tries < 1) continue; // safe to repeat: a GET changes nothing
+        if (e.kind === 'connect') {
+          throw remoteError(`cannot reach ${this.base} (${e.detail}); check the URL and the network`, { url: this.base, code: e.detail });
+        }
+        throw remoteError(`${this.base} broke off its answer (${e.detail}); nothing was changed here; check the network and try again`, {
           url: this.base,
-          code: err.code,
+          code: e.detail,
         });
       }
-      if (res.statusCode === 401 || res.statusCode === 403) {
+      if (res.status === 401 || res.status === 403) {
         if (this.fromHelper) await credentialHelper(this.env, 'reject', this.base, this.auth!);
-        if (!this.triedHelper && res.statusCode === 401) {
+        if (!this.triedHelper && res.status === 401) {
           this.triedHelper = true;
           const got = await credentialHelper(this.env, 'fill', this.base);
           if (got && (got.username !== this.auth?.username || got.password !== this.auth?.password)) {
             this.auth = got;
             this.fromHelper = true;
+            tries--;
             continue;
           }
         }
         throw remoteError(
-          `authentication failed for ${this.base} (HTTP ${res.statusCode}${this.auth ? ', the credentials given were refused' : ', no credentials given'}); ` +
+          `authentication failed for ${this.base} (HTTP ${res.status}${this.auth ? ', the credentials given were refused' : ', no credentials given'}); ` +
             'set AGENTLOG_TOKEN (and AGENTLOG_USERNAME if the server wants one) or configure a git credential helper',
-          { url: this.base, status: res.statusCode },
+          { url: this.base, status: res.status },
         );
       }
-      if (this.fromHelper && res.statusCode < 300) {
+      if (this.fromHelper && res.status < 300) {
         await credentialHelper(this.env, 'approve', this.base, this.auth!);
         this.fromHelper = false;
       }
-      return { status: res.statusCode, headers: res.headers ?? {}, data };
+      return res;
     }
   }
 
   /** The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing). */
   async discover(service: 'git-upload-pack' | 'git-receive-pack'): Promise<Advertisement> {
-    const res = await this.request('GET', `/info/refs?service=${service}`, { accept: '*/*' });
+    const limits = syncLimits(this.env);
+    const res = await this.request('GET', `/info/refs?service=${service}`, { accept: '*/*' }, { bytes: limits.advertisement, what: 'its ref advertisement' });
     const type = String(res.headers['content-type'] ?? '');
     if (res.status !== 200 || type !== `application/x-${service}-advertisement`) {
       throw remoteError(
@@ -157,19 +188,11 @@ export class HttpRemote {
     const refs = new Map<string, string>();
     let caps = new Set<string>();
     let line = r.line();
-    for (; line; line = r.line()) {
-      if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
-      const nul = line.indexOf('\0');
-      const main = nul >= 0 ? line.slice(0, nul) : line;
-      if (nul >= 0)
-        caps = new Set(
-          line
-            .slice(nul + 1)
-            .split(' ')
-            .filter(Boolean),
-        );
-      const [oid, name] = main.split(' ');
-      if (oid && name && oid !== ZERO_OID && !name.endsWith('^{}')) refs.set(name, oid);
+    for (let firstRef = true; line; line = r.line(), firstRef = false) {
+      if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
+      const ref = parseRefLine(line, firstRef, this.base);
+      if (ref.caps) caps = ref.caps;
+      if (ref.oid !== ZERO_OID && !ref.name.endsWith('^{}')) refs.set(ref.name, ref.oid);
     }
     if (line === undefined) throw protocolError(this.base, 'the ref advertisement is cut short: no flush-pkt after its refs');
     return { refs, caps };
@@ -181,9 +204,7 @@ export class HttpRemote {
    */
   async fetchPack(wants: string[], haves: string[], progress?: Progress): Promise<Buffer> {
     const parts: Buffer[] = [];
-    wants.forEach((w, i) => {
-      parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`));
-    });
+    for (const [i, w] of wants.entries()) parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`));
     parts.push(FLUSH);
     for (const h of haves) parts.push(pkt(`have ${h}\n`));
     parts.push(pkt('done\n'));
@@ -191,6 +212,7 @@ export class HttpRemote {
       'POST',
       '/git-upload-pack',
       { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
+      { bytes: syncLimits(this.env).pack, what: 'a pack', env: 'AGENTLOG_MAX_PACK_BYTES' },
       Buffer.concat(parts),
       progress,
     );
@@ -211,15 +233,14 @@ export class HttpRemote {
    */
   async pushPack(updates: Array<{ ref: string; old: string; next: string }>, pack: Buffer, progress?: Progress): Promise<Map<string, string | undefined>> {
     const parts: Buffer[] = [];
-    updates.forEach((u, i) => {
-      parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`));
-    });
+    for (const [i, u] of updates.entries()) parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`));
     parts.push(FLUSH, pack);
     progress?.('sending', pack.length, pack.length);
     const res = await this.request(
       'POST',
       '/git-receive-pack',
       { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
+      { bytes: syncLimits(this.env).pushAnswer, what: 'its answer to a push' },
       Buffer.concat(parts),
     );
     if (res.status !== 200) throw remoteError(`${this.base}: push failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
@@ -240,21 +261,122 @@ export class HttpRemote {
   }
 }
 
-async function collect(body: AsyncIterableIterator<Uint8Array> | undefined, progress?: Progress): Promise<Buffer> {
-  if (!body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  let shown = 0;
-  for await (const c of body) {
-    chunks.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-    n += c.byteLength;
-    if (progress && n - shown > 1 << 20) {
-      shown = n;
-      progress('receiving', n);
-    }
+/** An object id as the protocol sends it: 40 lowercase hex digits, nothing else (never a path). */
+const OID = /^[0-9a-f]{40}$/;
+
+/**
+ * One line of a ref advertisement, parsed exactly (gitprotocol-http): `<oid> SP <refname>`, the
+ * first line followed by NUL and the capabilities. The name is everything after the first space (a
+ * space inside it is kept, for the name check to refuse); an id that is not 40 lowercase hex digits
+ * is a protocol error before it is used anywhere.
+ */
+export function parseRefLine(line: string, first: boolean, url: string): { oid: string; name: string; caps?: Set<string> } {
+  const nul = first ? line.indexOf('\0') : -1;
+  const main = nul >= 0 ? line.slice(0, nul) : line;
+  const oid = main.slice(0, 40);
+  if (!OID.test(oid) || main[40] !== ' ' || main.length < 42) {
+    throw protocolError(url, `a ref advertisement line is not "<40 hex digits> <ref name>": "${printable(Buffer.from(main.slice(0, 120)))}"`);
   }
-  if (progress && n) progress('receiving', n);
-  return Buffer.concat(chunks);
+  const caps =
+    nul >= 0
+      ? new Set(
+          line
+            .slice(nul + 1)
+            .split(' ')
+            .filter(Boolean),
+        )
+      : undefined;
+  return { oid, name: main.slice(41), caps };
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  data: Buffer;
+}
+
+/** Why a request failed below HTTP: no connection, an answer broken off, too large, or compressed. */
+class NetError extends Error {
+  constructor(
+    readonly kind: 'connect' | 'broken' | 'limit' | 'encoding',
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * Send one request with Node's own HTTP client and read its answer whole, never more than
+ * `limit.bytes` (checked against Content-Length first, then as it arrives), never compressed. A GET
+ * follows up to five redirects (credentials only to the same origin).
+ */
+function send(
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  limit: { bytes: number },
+  progress?: Progress,
+  redirects = 0,
+): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    let settled = false;
+    const fail = (e: NetError): void => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      reject(e);
+    };
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    let answered = false;
+    const req = client.request(target, { method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
+      answered = true;
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (method === 'GET' && location && [301, 302, 303, 307, 308].includes(status) && redirects < 5) {
+        res.resume();
+        settled = true;
+        const next = new URL(location, target);
+        const h = { ...headers };
+        if (next.origin !== target.origin) delete h.authorization;
+        send(next.toString(), method, h, body, limit, progress, redirects + 1).then(resolve, reject);
+        return;
+      }
+      const encoding = String(res.headers['content-encoding'] ?? 'identity')
+        .trim()
+        .toLowerCase();
+      if (encoding !== 'identity' && encoding !== '') return fail(new NetError('encoding', encoding.slice(0, 40)));
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limit.bytes) return fail(new NetError('limit', String(declared)));
+      const chunks: Buffer[] = [];
+      let n = 0;
+      let shown = 0;
+      res.on('data', (c: Buffer) => {
+        if (settled) return;
+        n += c.length;
+        if (n > limit.bytes) return fail(new NetError('limit', String(n)));
+        chunks.push(c);
+        if (progress && n - shown > 1 << 20) {
+          shown = n;
+          progress('receiving', n);
+        }
+      });
+      res.on('error', (e: NodeJS.ErrnoException) => fail(new NetError('broken', e.code ?? e.message)));
+      res.on('close', () => {
+        if (!res.complete) fail(new NetError('broken', 'the connection closed before the answer was complete'));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        if (!res.complete) return fail(new NetError('broken', 'the connection closed before the answer was complete'));
+        settled = true;
+        if (progress && n) progress('receiving', n);
+        resolve({ status, headers: res.headers, data: Buffer.concat(chunks, n) });
+      });
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => fail(new NetError(answered ? 'broken' : 'connect', e.code ?? e.message)));
+    req.end(body);
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { adopt } from './adopt.js';
+import type { Skipped } from './check.js';
 import { fetchRemote } from './fetch.js';
 import { getRemote, type Remote } from './remotes.js';
 import { transportFor, type Transport } from './transport.js';
@@ -13,8 +14,9 @@ export async function pull(store: Store, remoteName: string, opts: SyncOptions =
 
 /** pull through a transport at hand (clone's, which has already reached the remote). */
 export async function pullWith(store: Store, remote: Remote, transport: Transport, opts: SyncOptions): Promise<SyncReport> {
-  const heads = await fetchRemote(store, remote, transport, opts);
+  const skipped: Skipped[] = [];
+  const heads = await fetchRemote(store, remote, transport, opts, skipped);
   const timelines: TimelineResult[] = [];
   for (const [name, oid] of [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) timelines.push(await adopt(store, name, oid));
-  return { remote: remote.name, url: transport.url, timelines };
+  return { remote: remote.name, url: transport.url, timelines, ...(skipped.length ? { skipped } : {}) };
 }

@@ -1,8 +1,8 @@
 import { AgentlogError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { adopt, tipRelation } from './adopt.js';
-import { checkAgentlogHeads } from './check.js';
-import { fetchRemote } from './fetch.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads } from './check.js';
+import { fetchRemote, verifyHeads, warnOf } from './fetch.js';
 import { getRemote } from './remotes.js';
 import { transportFor, type PushUpdate } from './transport.js';
 import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
@@ -28,8 +28,16 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     // Anything on the remote we do not hold is fetched first: it is checked to be agentlog
     // timelines, and diverged timelines need it.
     const read = (oid: string) => store.readGitObject(oid);
-    if ([...remoteHeads.values()].some((oid) => !store.hasObject(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts);
-    else checkAgentlogHeads(read, remoteHeads, transport.url);
+    // Anything the remote sends is checked as a pull checks it (fetchRemote); branches that cannot
+    // be timelines here are skipped, with a warning, while the rest syncs.
+    if ([...remoteHeads.values()].some((oid) => !store.hasObject(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts, []);
+    else {
+      const skipped: Skipped[] = [];
+      remoteHeads = timelineHeads(remoteHeads, skipped);
+      checkAgentlogHeads(read, remoteHeads, transport.url);
+      verifyHeads(store, remote.name, remoteHeads, skipped);
+      for (const r of skipped) warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} at ${transport.url}: ${r.reason}`);
+    }
 
     const updates: PushUpdate[] = [];
     let adopted = false;

@@ -80,8 +80,9 @@ export function normalizeUrl(url: string, cwd: string): string {
     }
     return url;
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url) || /^[^/\\:]+:(?!\\)/.test(url)) {
-    // ssh://, file://, user@host:path, host:path. The git CLI gets it as an argument: one starting with
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\@]+@[^/\\:]+:/.test(url) || /^[^/\\:]+:(?!\\)/.test(url)) {
+    // ssh://, file://, user@host:path, host:path. (No "@" in the user part, no ":" in the host:
+    // /^[^/\\]+@[^/\\]+:/ backtracked over every "@" and took quadratic time; issue 17, point 6.) The git CLI gets it as an argument: one starting with
     // "-" would be read as an option (--upload-pack=…).
     if (url.startsWith('-')) throw new AgentlogError('E_INPUT', `"${url}" is not a URL (it starts with "-")`, { url });
     return url;

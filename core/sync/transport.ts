@@ -5,6 +5,7 @@ import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
 import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
 import { indexPack } from '../git/pack/indexPack.js';
+import { syncLimits } from './limits.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
 export interface PushUpdate {
@@ -70,7 +71,10 @@ export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env):
 class HttpTransport implements Transport {
   readonly kind = 'http';
   private readonly remote: HttpRemote;
-  constructor(url: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    url: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.remote = new HttpRemote(url, env);
   }
 
@@ -95,7 +99,7 @@ class HttpTransport implements Transport {
       const pack = await this.remote.fetchPack(wants, local.haves, progress);
       progress?.('indexing', 0);
       try {
-        indexPack(pack, path.join(quarantine, 'objects', 'pack'));
+        indexPack(pack, path.join(quarantine, 'objects', 'pack'), { object: syncLimits(this.env).object });
       } catch (e) {
         // A pack that does not index is the remote's doing: say which remote sent it.
         if (!isAgentlogError(e)) throw e;
@@ -181,6 +185,20 @@ function gitReason(r: Run): string {
   return (fatal.length ? fatal : lines.slice(-1)).join('; ') || `git exited with ${r.code}`;
 }
 
+/**
+ * The reason in parentheses that ends git push's porcelain summary of a refused ref
+ * (`[remote rejected] (REASON)`, text the server chose), as /\(([^)]*)\)\s*$/ would find it, in
+ * linear time: that pattern retries from every "(" and takes quadratic time on a long reason
+ * (issue 17, point 6). Undefined when the summary does not end with one.
+ */
+export function rejectionReason(summary: string): string | undefined {
+  const t = summary.trimEnd();
+  if (!t.endsWith(')')) return undefined;
+  const inner = t.slice(0, -1);
+  const open = inner.indexOf('(', inner.lastIndexOf(')') + 1);
+  return open < 0 ? undefined : inner.slice(open + 1);
+}
+
 class GitCliTransport implements Transport {
   readonly kind = 'git';
   readonly url: string;
@@ -196,8 +214,10 @@ class GitCliTransport implements Transport {
     if (r.code !== 0) throw remoteError(`cannot read the remote ${this.url}: ${gitReason(r)}`, { url: this.url });
     const out = new Map<string, string>();
     for (const line of r.stdout.split('\n')) {
-      const [oid, ref] = line.split('\t');
-      if (oid && ref?.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+      const tab = line.indexOf('\t');
+      const oid = line.slice(0, tab);
+      const ref = line.slice(tab + 1);
+      if (tab === 40 && /^[0-9a-f]{40}$/.test(oid) && ref.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
     }
     return out;
   }
@@ -252,8 +272,7 @@ class GitCliTransport implements Transport {
       const to = parts[1].slice(parts[1].lastIndexOf(':') + 1);
       if (!to.startsWith('refs/heads/')) continue;
       const name = to.slice('refs/heads/'.length);
-      const m = /\(([^)]*)\)\s*$/.exec(parts[2]);
-      results.set(name, parts[0] === '!' ? (m?.[1] ?? parts[2]) : undefined);
+      results.set(name, parts[0] === '!' ? (rejectionReason(parts[2]) ?? parts[2]) : undefined);
     }
     if (r.code !== 0 && results.size === 0) throw remoteError(`cannot push to ${this.url}: ${gitReason(r)}`, { url: this.url });
     for (const u of updates) if (!results.has(u.name)) results.set(u.name, 'no status reported by git');

@@ -25,6 +25,11 @@ export interface SyncReport {
   remote: string;
   url: string;
   timelines: TimelineResult[];
+  /**
+   * The remote's branches not taken (an invalid timeline name, a timeline that fails verification),
+   * each with why; the rest synced. Each was also passed to `warn`.
+   */
+  skipped?: Array<{ name: string; reason: string }>;
   /** Objects and bytes sent (push over http; 0 when the git CLI did the push). */
   sent?: { objects: number; bytes: number };
 }
@@ -32,4 +37,6 @@ export interface SyncReport {
 export interface SyncOptions {
   env?: NodeJS.ProcessEnv;
   progress?: Progress;
+  /** Where a warning goes (a remote branch skipped, and why); standard error when not given. */
+  warn?: (message: string) => void;
 }

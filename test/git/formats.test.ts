@@ -118,12 +118,12 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
     ],
     [
       'a delta whose base is not in the pack',
-      () => pack(1, Buffer.concat([objectHeader(REF_DELTA, 3), Buffer.alloc(20, 7), zlibStored(delta(5, 1, 1, 0x61))])),
+      () => pack(1, Buffer.concat([objectHeader(REF_DELTA, 4), Buffer.alloc(20, 7), zlibStored(delta(5, 1, 1, 0x61))])),
       /thin pack/,
     ],
     [
       'a delta that does not fit its base',
-      () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 3), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])),
+      () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 4), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])),
       /delta at \d+ does not fit its base/,
     ],
   ])('received pack: %s', { timeout: FAST }, (_, make, why) => {

@@ -142,8 +142,9 @@ export function objectHeader(type: number, size: number): Buffer {
  * Apply a git delta to its base. `fail(why)` makes the error for a delta that does not fit (`why`
  * reads after "the delta …": "does not fit its base", "copies past the end", …); every malformed
  * delta ends in it, never in a read past the delta's end or an allocation that cannot be made.
+ * `maxSize` bounds the object it may make (a received pack's limit, sync/limits.ts).
  */
-export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error): Buffer {
+export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error, maxSize = MAX_LENGTH): Buffer {
   let pos = 0;
   const varint = (): number => {
     let v = 0;
@@ -159,7 +160,9 @@ export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => E
   };
   if (varint() !== base.length) throw fail('does not fit its base');
   const size = varint();
+  // Checked before the result is allocated: a delta cannot make us hold more than `maxSize`.
   if (size > MAX_LENGTH) throw fail(`makes an object of ${size} bytes, more than can be held in memory`);
+  if (size > maxSize) throw fail(`makes an object of ${size} bytes, more than the ${maxSize} allowed`);
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   while (pos < delta.length) {

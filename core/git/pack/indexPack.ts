@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,11 +21,17 @@ interface Entry {
   type: number;
   /** Where its zlib data starts. */
   data: number;
+  /** The inflated size its header declares (of the delta itself, for a delta). */
+  size: number;
   baseOffset?: number;
   baseOid?: string;
   oid?: string;
   resolvedType?: number;
 }
+
+const MAX_LENGTH = constants.MAX_LENGTH;
+/** The largest object a received pack may hold unless the caller says otherwise (sync/limits.ts sets it). */
+const MAX_OBJECT = 128 * 1024 * 1024;
 
 function bad(why: string): AgentlogError {
   return new AgentlogError('E_OBJECT', `the pack received from the remote is malformed: ${why}`);
@@ -37,7 +44,8 @@ function bad(why: string): AgentlogError {
  * self-contained (we never ask for thin packs). Delta bases stay in memory only while a delta still
  * needs them.
  */
-export function indexPack(pack: Buffer, dir: string): IndexedPack {
+export function indexPack(pack: Buffer, dir: string, limits: { object?: number } = {}): IndexedPack {
+  const maxObject = Math.min(limits.object ?? MAX_OBJECT, MAX_LENGTH);
   if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw bad('it does not start with PACK');
   const version = pack.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw bad(`version ${version}`);
@@ -60,7 +68,10 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
     if (!head) throw bad(`the header of the object at ${offset} is truncated`);
     const type = head.type;
     pos = head.pos;
-    const e: Entry = { offset, end: 0, type, data: 0 };
+    // An entry may hold no more than its header declares, and may declare no more than the limit:
+    // checked before anything is inflated, so a zlib bomb costs at most its declared size (issue 17, 12–13).
+    if (head.size > maxObject) throw bad(`the object at ${offset} declares ${head.size} bytes, more than the ${maxObject} allowed`);
+    const e: Entry = { offset, end: 0, type, data: 0, size: head.size };
     if (type === OFS_DELTA) {
       const ofs = readOfsBack(pack, pos);
       pos = ofs.pos;
@@ -74,7 +85,7 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
       throw bad(`object at ${offset} has unknown type ${type}`);
     }
     e.data = pos;
-    const { buffer, consumed } = inflateAt(pack, pos, offset);
+    const { buffer, consumed } = inflateAt(pack, pos, offset, head.size);
     pos += consumed;
     e.end = pos;
     if (type !== OFS_DELTA && type !== REF_DELTA) {
@@ -100,14 +111,14 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   const content = (e: Entry): Buffer => {
     const hit = cache.get(e.offset);
     if (hit) return hit;
-    const raw = inflateAt(pack, e.data, e.offset).buffer;
+    const raw = inflateAt(pack, e.data, e.offset, e.size).buffer;
     if (e.type !== OFS_DELTA && e.type !== REF_DELTA) {
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, raw);
       return raw;
     }
     // Only called for a delta whose base is resolved (the loop below), so the base is there.
     const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset)! : byOid.get(e.baseOid!)!;
-    return applyDelta(content(base), raw, (why) => bad(`the delta at ${e.offset} ${why}`));
+    return applyDelta(content(base), raw, (why) => bad(`the delta at ${e.offset} ${why}`), maxObject);
   };
   const release = (e: Entry): void => {
     const base = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : e.baseOid ? byOid.get(e.baseOid) : undefined;
@@ -149,13 +160,21 @@ export function indexPack(pack: Buffer, dir: string): IndexedPack {
   return { name, objects: count };
 }
 
-function inflateAt(pack: Buffer, pos: number, offset: number): { buffer: Buffer; consumed: number } {
+/**
+ * Inflate the entry whose zlib data starts at `pos`, expecting exactly `size` bytes: it is never
+ * allowed to inflate further (zlib stops at size + 1), and a different size is refused.
+ */
+function inflateAt(pack: Buffer, pos: number, offset: number, size: number): { buffer: Buffer; consumed: number } {
+  let r: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    const r = inflateSync(pack.subarray(pos, pack.length - 20), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { buffer: r.buffer, consumed: r.engine.bytesWritten };
+    r = inflateSync(pack.subarray(pos, pack.length - 20), { info: true, maxOutputLength: size + 1 }) as unknown as typeof r;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw bad(`the object at ${offset} inflates to more than the ${size} bytes its header declares`);
     throw bad(`object at ${offset} does not inflate (${(e as Error).message})`);
   }
+  if (r.buffer.length !== size) throw bad(`the object at ${offset} inflates to ${r.buffer.length} bytes, not the ${size} its header declares`);
+  return { buffer: r.buffer, consumed: r.engine.bytesWritten };
 }
 
 /** The version-2 index of the pack's entries (buildIndex puts them in id order). */

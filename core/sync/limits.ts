@@ -1,0 +1,41 @@
+/**
+ * How much a remote may make this process hold. Everything a remote sends is untrusted (issue 17,
+ * points 12–13): every answer is read under a cap, so an endless or inflated answer ends in a clear
+ * error instead of exhausting memory. The pack is held in memory whole (indexPack reads it as one
+ * buffer), so its cap bounds memory; raise it with AGENTLOG_MAX_PACK_BYTES for a very large store.
+ */
+export interface SyncLimits {
+  /** The ref advertisement (GET /info/refs): 16 MiB holds some 250,000 refs. */
+  advertisement: number;
+  /** The answer to a push (receive-pack's report): a few lines per ref. */
+  pushAnswer: number;
+  /** The fetch answer: the pack (AGENTLOG_MAX_PACK_BYTES, default 1 GiB). */
+  pack: number;
+  /** One object's inflated size, as its pack entry or its delta declares it (AGENTLOG_MAX_OBJECT_BYTES, default 128 MiB). */
+  object: number;
+}
+
+const MiB = 1 << 20;
+
+/** The limits in force, from the environment where it sets them (a positive whole number of bytes), else the defaults. */
+export function syncLimits(env: NodeJS.ProcessEnv = process.env): SyncLimits {
+  return {
+    advertisement: 16 * MiB,
+    pushAnswer: 4 * MiB,
+    pack: bytesFrom(env.AGENTLOG_MAX_PACK_BYTES, 1024 * MiB),
+    object: bytesFrom(env.AGENTLOG_MAX_OBJECT_BYTES, 128 * MiB),
+  };
+}
+
+function bytesFrom(value: string | undefined, fallback: number): number {
+  if (!value || !/^[0-9]{1,15}$/.test(value)) return fallback;
+  const n = Number(value);
+  return n > 0 ? n : fallback;
+}
+
+/** A byte count as a person reads it. */
+export function sizeText(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  return `${n} bytes`;
+}
