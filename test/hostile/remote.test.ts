@@ -254,7 +254,11 @@ async function stream(res: http.ServerResponse, total: number, make: (i: number)
   for (let i = 0; sent < total && !res.destroyed; i++) {
     const c = make(i);
     sent += c.length;
-    if (!res.write(c)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+    if (!res.write(c))
+      await new Promise((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
   }
   res.end();
 }
