@@ -205,11 +205,11 @@ export class Refs {
       warn: this.warn,
       errors: {
         conflict: (p) => new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${p})`, { ref: name }),
-        busy: (lock, age, staleMs) =>
+        busy: (lock, age, owner) =>
           new AgentlogError(
             'E_LOCK',
-            `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago). Another agentlog or git process may be writing it; ` +
-              `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes it by itself once it is ${staleMs / 1000} s old).`,
+            `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago, ${owner}). Another agentlog or git process may be writing it; ` +
+              `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes a lock by itself only when the agentlog process that made it is gone).`,
             { lock, ref: name },
           ),
       },
