@@ -297,7 +297,8 @@ export class Lock {
     try {
       const record = Buffer.from(ownerRecord(), 'utf8');
       const written = fs.writeSync(fd, record, 0, record.length, 0);
-      if (written !== record.length) throw new AgentlogError('E_LOCK', `${lockFile}: only ${written} of ${record.length} bytes could be written (is the disk full?)`, { lock: lockFile });
+      if (written !== record.length)
+        throw new AgentlogError('E_LOCK', `${lockFile}: only ${written} of ${record.length} bytes could be written (is the disk full?)`, { lock: lockFile });
     } catch (e) {
       lock.release();
       throw e;
