@@ -268,7 +268,7 @@ export class Refs {
    */
   async updateFile(file: string, update: (current: string | undefined) => string): Promise<void> {
     this.makeDir(path.dirname(file));
-    await this.underLock(file, path.basename(file), () => {
+    await withLock(file, this.fileLockOptions(file), () => {
       let current: string | undefined;
       try {
         current = fs.readFileSync(file, 'utf8');
@@ -277,6 +277,26 @@ export class Refs {
       }
       return update(current);
     });
+  }
+
+  /** The lock options for a file of ours (not a ref): its errors name the file, not a timeline. */
+  private fileLockOptions(file: string): LockOptions {
+    return {
+      ...this.lockTimings,
+      durable: this.durable,
+      warn: this.warn,
+      errors: {
+        conflict: (p) =>
+          new AgentlogError('E_LOCK', `${file} cannot be written: a file or folder of a conflicting name is in the way (${p}); move it aside`, { path: file }),
+        busy: (lock, age, owner) =>
+          new AgentlogError(
+            'E_LOCK',
+            `${file} is locked by ${lock} (made ${Math.round(age / 1000)} s ago, ${owner}). Another agentlog process may be writing it; ` +
+              `if none is running, delete the lock (rm '${lock}') and try again.`,
+            { lock, path: file },
+          ),
+      },
+    };
   }
 
   /**
