@@ -18,6 +18,42 @@ function checkRefName(name: string): void {
 
 export type Warn = (message: string) => void;
 
+/** The ref a HEAD file is attached to, or undefined (detached, unreadable). */
+function symbolicOf(headFile: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(headFile, 'latin1');
+  } catch {
+    return undefined;
+  }
+  return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
+}
+
+/** The new commit of a reflog's last entry (`<old> <new> <who> <when>\t<message>`), or undefined. Reads only its tail. */
+function lastReflogOid(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, 4096);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    const lines = buf
+      .toString('latin1')
+      .split('\n')
+      .filter((l) => l.length > 0);
+    const last = lines[lines.length - 1];
+    const oid = last?.slice(41, 81);
+    return last && last[40] === ' ' && oid && OID.test(oid) ? oid : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Git refs read and moved without the git CLI, under git's own lock protocol (lock.ts): `<ref>.lock`
  * is created exclusively, the old value is checked, the new value written into the lock, and the
@@ -260,6 +296,41 @@ export class Refs {
   /** Point HEAD at a commit (detached), under HEAD.lock. */
   async detachHead(oid: string): Promise<void> {
     await this.underLock(path.join(this.gitDir, 'HEAD'), 'HEAD', () => `${oid}\n`);
+  }
+
+  /**
+   * The detach-HEAD rule (I12), for every HEAD of the repository: the main one and each linked
+   * worktree's (`worktrees/<id>/HEAD`). Each HEAD attached to `ref`, while `ref` is still at
+   * `expected`, is detached under its HEAD.lock (checked again while held) at what that worktree
+   * really has checked out: the commit its HEAD reflog last moved to (git logs every checkout; agentlog's
+   * own moves of a branch do not), when `checkedOut` accepts it as an earlier commit of the timeline —
+   * a `git checkout` that raced an earlier append left the branch ahead of the working tree — and
+   * else `expected`.
+   */
+  async detachHeadsOn(ref: string, expected: string, checkedOut: (oid: string) => boolean): Promise<void> {
+    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref);
+    if (!attached.length || this.read(ref) !== expected) return;
+    for (const headFile of attached) {
+      const logged = lastReflogOid(path.join(path.dirname(headFile), 'logs', 'HEAD'));
+      const at = logged && logged !== expected && checkedOut(logged) ? logged : expected;
+      await withLock(headFile, this.lockOptions('HEAD'), () => (symbolicOf(headFile) === ref ? `${at}\n` : undefined));
+    }
+  }
+
+  /** The HEAD files of the repository: `HEAD`, then `worktrees/<id>/HEAD` of each linked worktree. */
+  headFiles(): string[] {
+    const out = [path.join(this.gitDir, 'HEAD')];
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(path.join(this.gitDir, 'worktrees')).sort();
+    } catch {
+      ids = [];
+    }
+    for (const id of ids) {
+      const head = path.join(this.gitDir, 'worktrees', id, 'HEAD');
+      if (fs.existsSync(head)) out.push(head);
+    }
+    return out;
   }
 
   /**
