@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
 import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
@@ -439,4 +440,28 @@ function nameProblem(name: string): string | undefined {
   if (problem) return problem;
   if (name.startsWith('-')) return 'it starts with "-"';
   return undefined;
+}
+
+/**
+ * Why a new timeline may not take `name` although it is a valid timeline name: REV resolution
+ * (timeline/rev.ts) reads a timeline name before a commit id or an event CID, so a timeline named
+ * like one would hide it. New names are refused rather than ids resolved first, so that what a
+ * name means never depends on which commit ids happen to exist. Undefined when `name` is free of that.
+ */
+export function revShadowProblem(name: string): string | undefined {
+  if (/^[0-9a-f]{4,40}$/.test(name)) return 'it looks like a commit id (4 to 40 hex digits) and would hide that commit in a REV';
+  try {
+    CID.parse(name);
+    return 'it is an event CID and would hide that event in a REV';
+  } catch {
+    return undefined;
+  }
+}
+
+/** timelineRef for a timeline about to be made (create, fork): also refuses a name that would shadow a commit id or CID. */
+export function newTimelineRef(name: string): string {
+  const ref = timelineRef(name);
+  const problem = revShadowProblem(name);
+  if (problem) throw new AgentlogError('E_REF', `"${name}" cannot name a new timeline: ${problem}; choose another name`, { name });
+  return ref;
 }

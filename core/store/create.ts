@@ -1,6 +1,6 @@
 import { AgentlogError } from '../errors.js';
 import type { PackObject } from '../git/objects.js';
-import { timelineRef } from '../git/refs.js';
+import { newTimelineRef } from '../git/refs.js';
 import { buildCommit } from './buildCommit.js';
 import { recordFork } from './forks.js';
 import { writeObjects } from './publish.js';
@@ -12,7 +12,7 @@ import type { Appended, EventInput, StoreContext } from './types.js';
 
 /** Start a session: a genesis event (seq 0) on a new branch; E_REF when the timeline exists. */
 export async function create(ctx: StoreContext, name: string, genesis: EventInput): Promise<Appended> {
-  const ref = timelineRef(name);
+  const ref = newTimelineRef(name); // not a name that shadows a commit id or CID (rev.ts)
   if (ctx.refs.read(ref)) throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
   const sealed = sealInput(genesis, 0, null, ctx.now);
   const objects: PackObject[] = [];
@@ -32,7 +32,7 @@ export async function create(ctx: StoreContext, name: string, genesis: EventInpu
  * says what happened.
  */
 export async function branch(ctx: StoreContext, name: string, commit: string, forkedFrom?: string): Promise<void> {
-  const ref = timelineRef(name);
+  const ref = newTimelineRef(name); // not a name that shadows a commit id or CID (rev.ts)
   if (!(await ctx.refs.compareAndSwap(ref, undefined, commit))) {
     throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
   }
