@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_VERIFY' // the store failed verification
   | 'E_REMOTE' // a remote that cannot be reached, is not a git server or not a store, or refuses us
   | 'E_PROTOCOL' // a remote answered something that is not the git protocol
-  | 'E_CHAIN'; // not appended because an append before it (same chain) failed
+  | 'E_CHAIN' // not appended because an append before it (same chain) failed
+  | 'E_IO'; // a file of the store cannot be read or written (disk full, permissions, a file in the way)
 
 export class AgentlogError extends Error {
   readonly code: ErrorCode;

@@ -1,31 +1,50 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { AgentlogError } from '../errors.js';
 
 /**
- * git's lock protocol, written once for refs, HEAD, packed-refs, the config file and our own files:
+ * git's lock protocol, written once for refs, HEAD, packed-refs, the config file and our own files
+ * (store invariant I10, core/store/layout.ts):
  *
- * 1. `<file>.lock` is created exclusively (O_CREAT|O_EXCL): whoever creates it holds the file.
- * 2. The holder reads the file, writes the whole new content into the lock (the byte count is
- *    checked), fsyncs it when durable, and renames the lock over the file: readers see the old
- *    content or the new, never a part.
- * 3. A holder that gives up (or fails) removes the lock; the lock never outlives a failure of ours.
+ * 1. `<file>.lock` is created exclusively (O_CREAT|O_EXCL): whoever creates it holds the file. At
+ *    once it writes its owner record into the lock: `{"agentlog-lock":1,"pid","host","boot","start"}`
+ *    (the process id, the host name, the kernel's boot id and the process's start time in clock
+ *    ticks, where /proc has them).
+ * 2. The holder reads the file, then replaces the owner record with the whole new content (the byte
+ *    count is checked), fsyncs it when durable, checks that the lock on disk is still the very file
+ *    it created (same device and inode as its open descriptor), and renames the lock over the file:
+ *    readers see the old content or the new, never a part. A holder whose lock is gone or replaced
+ *    refuses to rename (E_LOCK) and leaves the other lock alone.
+ * 3. A holder that gives up (or fails) removes its lock, only if the lock on disk is still its own.
  * 4. A writer that finds the lock taken waits for it (`waitMs`), polling with a growing, jittered
- *    pause; a lock older than `staleMs` was left by a killed writer (git and agentlog hold one for
- *    well under a millisecond) and is removed with a warning. What a holder writes must still be
- *    checked against what it read under the lock (refs: compare-and-swap), so removing a stale
- *    lock never loses a write.
+ *    pause, then fails with E_LOCK naming the lock and its owner.
+ * 5. A lock is never broken because of its age: a holder may stall (SIGSTOP, swap, a debugger) for
+ *    any time, and breaking its lock would let two writers in (the stalled one would rename over the
+ *    other's ref when it wakes). A lock is broken only when its owner is provably gone: its record
+ *    names this host, and either the boot id differs (the machine restarted since), or no process
+ *    has its pid, or the process with that pid started at another time (the pid was reused). A lock
+ *    of unknown owner (git's own locks, which are empty, a lock of another host, a record cut short)
+ *    is never removed automatically: like git, the error tells the user to remove it when no git or
+ *    agentlog process is running.
+ * 6. Breaking cannot remove a newer lock: the breaker renames the lock it judged to a unique aside
+ *    name (ending in `.lock`, which git and ref listing ignore), then checks that what it moved is
+ *    the file it judged (device, inode and content). If it is not — another writer replaced the lock
+ *    in between — it links the file back (never over a lock that is there now) and judges again.
+ *
+ * Why not fcntl/flock: Node has no portable binding for them, and git itself does not honour them;
+ * the lock file is what git and agentlog both respect.
  */
 
 /** How long a writer waits for another writer's `<file>.lock` before it gives up. */
 export const LOCK_WAIT_MS = 5_000;
-/** A lock older than this is abandoned (see 4 above). */
+/** @deprecated No lock is broken by age any more (rule 5); kept so that old options still type-check. */
 export const STALE_LOCK_MS = 30_000;
 
 /** The timings of waiting for a lock; each has today's default. Tests inject short ones. */
 export interface LockTimings {
   /** How long to wait for another holder before giving up (default LOCK_WAIT_MS). */
   waitMs?: number;
-  /** A lock older than this is removed as abandoned (default STALE_LOCK_MS). */
+  /** @deprecated Ignored: a lock is never broken by age (rule 5), only when its owner is provably gone. */
   staleMs?: number;
   /** The first pause between two attempts, in ms (default 0.2); each pause doubles, up to maxPollMs, and is stretched by a random 1–2×. */
   pollMs?: number;
@@ -37,14 +56,14 @@ export interface LockTimings {
 export interface LockErrors {
   /** The lock or the file cannot be made: a file or folder of a conflicting name is in the way (or the folder is missing). */
   conflict(path: string): AgentlogError;
-  /** Another holder kept the lock past the wait (`ageMs`: how old the lock is). */
-  busy(lock: string, ageMs: number, staleMs: number): AgentlogError;
+  /** Another holder kept the lock past the wait (`ageMs`: how old the lock is; `owner`: who holds it, in words, from its record). */
+  busy(lock: string, ageMs: number, owner: string): AgentlogError;
 }
 
 export interface LockOptions extends LockTimings {
   /** fsync the new content before the rename. */
   durable?: boolean;
-  /** Where the removal of a stale lock is reported. */
+  /** Where the removal of a lock whose owner is gone is reported. */
   warn?: (message: string) => void;
   errors?: Partial<LockErrors>;
 }
@@ -52,15 +71,166 @@ export interface LockOptions extends LockTimings {
 const defaultErrors: LockErrors = {
   conflict: (p) =>
     new AgentlogError('E_LOCK', `${p} cannot be made: a file or folder of a conflicting name is in the way, or its folder is missing`, { path: p }),
-  busy: (lock, ageMs) =>
+  busy: (lock, ageMs, owner) =>
     new AgentlogError(
       'E_LOCK',
-      `${lock.slice(0, -5)} is locked by ${lock} (made ${Math.round(ageMs / 1000)} s ago); if no git or agentlog process is changing it, delete the lock`,
-      {
-        lock,
-      },
+      `${lock.slice(0, -5)} is locked by ${lock} (made ${Math.round(ageMs / 1000)} s ago, ${owner}); if no git or agentlog process is changing it, delete the lock`,
+      { lock },
     ),
 };
+
+/** Who a lock file says holds it (rule 1). */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  /** The kernel's boot id ('' where there is none to read). */
+  boot: string;
+  /** The process's start time in clock ticks since boot ('' where /proc has none). */
+  start: string;
+}
+
+/** This process as a lock owner; computed once. */
+let self: LockOwner | undefined;
+function selfOwner(): LockOwner {
+  self ??= { pid: process.pid, host: os.hostname(), boot: bootId(), start: startTime(process.pid) ?? '' };
+  return self;
+}
+
+/** The owner record a lock holds while held (rule 1): exported so that tests can plant a lock of a given (e.g. dead) process. */
+export function ownerRecord(owner: LockOwner = selfOwner()): string {
+  return `${JSON.stringify({ 'agentlog-lock': 1, pid: owner.pid, host: owner.host, boot: owner.boot, start: owner.start })}\n`;
+}
+
+/** The owner a lock's content names, or undefined when it names none (git's empty locks, a record cut short, new content). */
+function parseOwner(content: string): LockOwner | undefined {
+  if (!content.startsWith('{"agentlog-lock":1,') || content.length > 1000) return undefined;
+  try {
+    const o = JSON.parse(content) as Record<string, unknown>;
+    if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0 || typeof o.host !== 'string' || typeof o.boot !== 'string' || typeof o.start !== 'string') {
+      return undefined;
+    }
+    return { pid: o.pid as number, host: o.host, boot: o.boot, start: o.start };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `owner` is provably gone (rule 5): same host, and a reboot since, no such process, or a process of that pid started at another time. */
+export function ownerGone(owner: LockOwner): boolean {
+  const me = selfOwner();
+  if (owner.host !== me.host) return false; // another machine's process: we cannot tell
+  if (owner.boot && me.boot && owner.boot !== me.boot) return true;
+  if (owner.pid === me.pid) return owner.start !== me.start && owner.start !== '' && me.start !== '';
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    return false; // EPERM: it runs, as another user
+  }
+  if (!owner.start) return false;
+  const now = startTime(owner.pid);
+  return now !== undefined && now !== owner.start;
+}
+
+/** The kernel's boot id, or '' off Linux. */
+function bootId(): string {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when there is none to read. */
+function startTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+/** A lock file as one look saw it (exported for tests): its identity and content (undefined: there is none). */
+export interface Seen {
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  content: string;
+}
+
+export function look(lockFile: string): Seen | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(lockFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') return { dev: -1, ino: -1, mtimeMs: Date.now(), content: '' }; // a symlink: of unknown owner
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const buf = Buffer.alloc(Math.min(st.size, 1000));
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, content: buf.subarray(0, n).toString('utf8') };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Who holds a lock, in words, for errors. */
+function describeOwner(seen: Seen): string {
+  const owner = parseOwner(seen.content);
+  if (!owner) return 'of unknown owner: git makes such locks, or a writer was killed before it named itself';
+  const me = selfOwner();
+  if (owner.host !== me.host) return `held by process ${owner.pid} on host ${owner.host.slice(0, 100)}`;
+  return `held by process ${owner.pid} on this machine, which is still running`;
+}
+
+let asideCounter = 0;
+
+/**
+ * Break the lock `seen` judged abandoned, without ever removing another (rule 6): rename it aside,
+ * check that what moved is the judged file, else put it back. True when the judged lock is gone.
+ */
+export function breakLock(lockFile: string, seen: Seen): boolean {
+  const aside = `${lockFile.slice(0, -5)}.broken-${process.pid}-${++asideCounter}-${Math.random().toString(36).slice(2, 8)}.lock`;
+  try {
+    fs.renameSync(lockFile, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true; // gone meanwhile
+    throw e;
+  }
+  const moved = look(aside);
+  if (moved && moved.dev === seen.dev && moved.ino === seen.ino && moved.content === seen.content) {
+    fs.rmSync(aside, { force: true });
+    return true;
+  }
+  // Not the lock we judged: a writer replaced it meanwhile. Put it back, never over a lock that is there now.
+  try {
+    fs.linkSync(aside, lockFile);
+  } catch {
+    /* another lock is in place: the holder of the one we moved finds its lock gone and refuses to write (rule 2) */
+  }
+  fs.rmSync(aside, { force: true });
+  return false;
+}
+
+/** Inspect a lock that is in the way: break it when its owner is provably gone (rule 5). What was seen, or undefined when it is gone now. */
+function judge(lockFile: string, options: LockOptions): Seen | undefined {
+  const seen = look(lockFile);
+  if (!seen) return undefined;
+  const owner = parseOwner(seen.content);
+  if (owner && ownerGone(owner) && breakLock(lockFile, seen)) {
+    options.warn?.(`removed ${lockFile}: its owner, process ${owner.pid}, is gone`);
+    return undefined;
+  }
+  return seen;
+}
 
 /** A held `<file>.lock`: commit() writes it and renames it over the file, release() gives it up. */
 export class Lock {
@@ -68,6 +238,9 @@ export class Lock {
   /** Until committed or released: after that the lock file may be another holder's. */
   private held = true;
   private readonly errors: LockErrors;
+  /** The identity of the lock file this holder created (rule 2). */
+  private readonly dev: number;
+  private readonly ino: number;
 
   private constructor(
     readonly file: string,
@@ -77,41 +250,70 @@ export class Lock {
   ) {
     this.fd = fd;
     this.errors = { ...defaultErrors, ...options.errors };
+    const st = fs.fstatSync(fd);
+    this.dev = st.dev;
+    this.ino = st.ino;
   }
 
-  /** Take `<file>.lock`, waiting for another holder as `options` say (rule 4). */
+  /** Take `<file>.lock`, waiting for another holder as `options` say (rule 4), breaking it only when its owner is gone (rule 5). */
   static async acquire(file: string, options: LockOptions = {}): Promise<Lock> {
     const lockFile = `${file}.lock`;
     const errors = { ...defaultErrors, ...options.errors };
     const waitMs = options.waitMs ?? LOCK_WAIT_MS;
-    const staleMs = options.staleMs ?? STALE_LOCK_MS;
     const maxPollMs = options.maxPollMs ?? 20;
     const started = Date.now();
     let delay = options.pollMs ?? 0.2;
     for (;;) {
-      const fd = tryCreate(lockFile, errors);
-      if (fd !== undefined) return new Lock(file, lockFile, fd, options);
-      const age = lockAge(lockFile);
-      if (age === undefined) continue; // released meanwhile
-      if (age > staleMs) {
-        options.warn?.(`removing ${lockFile}: left ${Math.round(age / 1000)} s ago by a writer that is gone`);
-        fs.rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() - started > waitMs) throw errors.busy(lockFile, age, staleMs);
+      const lock = Lock.tryTake(file, lockFile, options, errors);
+      if (lock) return lock;
+      const seen = judge(lockFile, options);
+      if (!seen) continue; // released (or broken) meanwhile
+      if (Date.now() - started > waitMs) throw errors.busy(lockFile, Date.now() - seen.mtimeMs, describeOwner(seen));
       await new Promise((r) => setTimeout(r, delay * (1 + Math.random())));
       delay = Math.min(delay * 2, maxPollMs);
     }
   }
 
-  /** Take `<file>.lock` now or fail with `busy` (no waiting, no stale rule: for synchronous callers). */
+  /** Take `<file>.lock` now or fail with `busy` (no waiting, for synchronous callers; a lock whose owner is gone is still broken). */
   static acquireNow(file: string, options: LockOptions = {}): Lock {
     const lockFile = `${file}.lock`;
     const errors = { ...defaultErrors, ...options.errors };
+    for (let attempt = 0; ; attempt++) {
+      const lock = Lock.tryTake(file, lockFile, options, errors);
+      if (lock) return lock;
+      const seen = judge(lockFile, options);
+      if (seen || attempt >= 3) {
+        const s = seen ?? { dev: -1, ino: -1, mtimeMs: Date.now(), content: '' };
+        throw errors.busy(lockFile, Date.now() - s.mtimeMs, describeOwner(s));
+      }
+    }
+  }
+
+  /** Create the lock and write the owner record into it (rule 1); undefined when another holder has it. */
+  private static tryTake(file: string, lockFile: string, options: LockOptions, errors: LockErrors): Lock | undefined {
     const fd = tryCreate(lockFile, errors);
-    if (fd !== undefined) return new Lock(file, lockFile, fd, options);
-    // Released meanwhile (no age): it was still busy a moment ago.
-    throw errors.busy(lockFile, lockAge(lockFile) ?? 0, options.staleMs ?? STALE_LOCK_MS);
+    if (fd === undefined) return undefined;
+    const lock = new Lock(file, lockFile, fd, options);
+    try {
+      const record = Buffer.from(ownerRecord(), 'utf8');
+      const written = fs.writeSync(fd, record, 0, record.length, 0);
+      if (written !== record.length)
+        throw new AgentlogError('E_LOCK', `${lockFile}: only ${written} of ${record.length} bytes could be written (is the disk full?)`, { lock: lockFile });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    return lock;
+  }
+
+  /** Whether the lock on disk is still the file this holder created (rule 2). */
+  private stillOurs(): boolean {
+    try {
+      const st = fs.lstatSync(this.lockFile);
+      return st.dev === this.dev && st.ino === this.ino;
+    } catch {
+      return false;
+    }
   }
 
   /** Write `content` into the lock and rename it over the file (rule 2); the lock is gone after, whatever happens. */
@@ -119,7 +321,8 @@ export class Lock {
     if (!this.held || this.fd === undefined) throw new AgentlogError('E_LOCK', `${this.lockFile} is no longer held`, { lock: this.lockFile });
     try {
       const bytes = Buffer.from(content, 'utf8');
-      const written = fs.writeSync(this.fd, bytes);
+      fs.ftruncateSync(this.fd, 0);
+      const written = bytes.length ? fs.writeSync(this.fd, bytes, 0, bytes.length, 0) : 0;
       if (written !== bytes.length) {
         throw new AgentlogError('E_LOCK', `${this.lockFile}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`, {
           lock: this.lockFile,
@@ -128,6 +331,13 @@ export class Lock {
       if (this.options.durable) fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = undefined;
+      if (!this.stillOurs()) {
+        throw new AgentlogError(
+          'E_LOCK',
+          `${this.lockFile} was taken from this process while it held it (removed or replaced by another program); ${this.file} was not changed. Try again.`,
+          { lock: this.lockFile },
+        );
+      }
       try {
         fs.renameSync(this.lockFile, this.file);
       } catch (e) {
@@ -142,7 +352,7 @@ export class Lock {
     }
   }
 
-  /** Give the lock up, the file unchanged (rule 3). Nothing happens once committed or released. */
+  /** Give the lock up, the file unchanged (rule 3): the lock file is removed only while it is still this holder's. Nothing happens once committed or released. */
   release(): void {
     if (!this.held) return;
     this.held = false;
@@ -154,7 +364,7 @@ export class Lock {
       }
       this.fd = undefined;
     }
-    fs.rmSync(this.lockFile, { force: true });
+    if (this.stillOurs()) fs.rmSync(this.lockFile, { force: true });
   }
 }
 
@@ -197,13 +407,4 @@ function commitOrRelease(lock: Lock, content: () => string | undefined): boolean
   }
   lock.commit(text);
   return true;
-}
-
-/** How long ago `lockFile` was last written, in ms; undefined when it is gone. */
-function lockAge(lockFile: string): number | undefined {
-  try {
-    return Date.now() - fs.statSync(lockFile).mtimeMs;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,12 +1,59 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
 import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
 
 const OID = /^[0-9a-f]{40}$/;
+/** How many symbolic refs in a row are followed (git's own limit). */
+const MAX_SYMREF_DEPTH = 5;
+
+/** A name read() and the writers accept: HEAD, or a valid ref name under refs/ (never a path out of the git dir). */
+function checkRefName(name: string): void {
+  if (name === 'HEAD') return;
+  if (!name.startsWith('refs/') || refNameProblem(name) !== undefined) {
+    throw new AgentlogError('E_REF', `"${name.slice(0, 200)}" is not a ref name agentlog reads or writes (a valid name under refs/)`, { ref: name });
+  }
+}
 
 export type Warn = (message: string) => void;
+
+/** The ref a HEAD file is attached to, or undefined (detached, unreadable). */
+function symbolicOf(headFile: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(headFile, 'latin1');
+  } catch {
+    return undefined;
+  }
+  return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
+}
+
+/** The new commit of a reflog's last entry (`<old> <new> <who> <when>\t<message>`), or undefined. Reads only its tail. */
+function lastReflogOid(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, 4096);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    const lines = buf
+      .toString('latin1')
+      .split('\n')
+      .filter((l) => l.length > 0);
+    const last = lines[lines.length - 1];
+    const oid = last?.slice(41, 81);
+    return last && last[40] === ' ' && oid && OID.test(oid) ? oid : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * Git refs read and moved without the git CLI, under git's own lock protocol (lock.ts): `<ref>.lock`
@@ -26,22 +73,78 @@ export class Refs {
     private readonly lockTimings: LockTimings = {},
   ) {}
 
-  /** The commit a ref points at, or undefined. `name` is a full ref name (`refs/heads/x`). */
+  /**
+   * The commit a ref points at, or undefined when there is none. `name` is a full ref name
+   * (`refs/heads/x`) or HEAD. Read strictly (I10): a ref file that is empty, holds anything but a
+   * commit id or `ref: refs/…`, is a symbolic link (it could lead out of the store), or a symbolic
+   * ref that leads outside refs/ or loops is an E_REF error naming the ref and its file, never
+   * quoting what the file holds. Symbolic refs are followed within refs/, at most MAX_SYMREF_DEPTH deep.
+   */
   read(name: string): string | undefined {
+    return this.resolve(name, 0);
+  }
+
+  private resolve(name: string, depth: number): string | undefined {
+    const loose = this.readLoose(name);
+    if (!loose) return this.packedRefs().get(name);
+    if (loose.oid) return loose.oid;
+    const target = loose.symbolic!;
+    if (depth >= MAX_SYMREF_DEPTH) {
+      throw this.bad(name, `is a symbolic ref that goes on for more than ${MAX_SYMREF_DEPTH} steps (a loop?)`);
+    }
+    return this.resolve(target, depth + 1);
+  }
+
+  /**
+   * The loose ref file of `name` as it stands: a commit id, or the target of a symbolic ref (checked:
+   * a valid ref name under refs/). Undefined when there is no loose file (the packed value, if any, counts).
+   */
+  readLoose(name: string): { oid?: string; symbolic?: string } | undefined {
+    checkRefName(name);
     const file = path.join(this.gitDir, name);
-    let text: string | undefined;
+    let fd: number;
     try {
-      text = fs.readFileSync(file, 'latin1').trim();
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (code === 'ELOOP') throw this.bad(name, 'is a symbolic link; agentlog never follows a link in refs/ (it could lead out of the store)');
+      throw e;
     }
-    if (text !== undefined) {
-      if (text.startsWith('ref: ')) return this.read(text.slice(5));
-      if (!OID.test(text)) throw new AgentlogError('E_REF', `ref ${name} holds "${text.slice(0, 60)}", not a commit id (${file})`, { ref: name });
-      return text;
+    let text: string;
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) return undefined; // refs/heads/x when refs/heads/x/y exists: only a packed x can be there
+      if (!st.isFile()) throw this.bad(name, 'is not a regular file');
+      if (st.size > 4096) throw this.bad(name, `holds ${st.size} bytes, not a commit id`);
+      const buf = Buffer.alloc(st.size);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      text = buf.subarray(0, n).toString('latin1');
+    } finally {
+      fs.closeSync(fd);
     }
-    return this.packedRefs().get(name);
+    const value = text.trim();
+    if (value === '') throw this.bad(name, 'is empty: it names no commit');
+    if (OID.test(value)) return { oid: value };
+    if (value.startsWith('ref: ')) {
+      const target = value.slice(5).trim();
+      if (!target.startsWith('refs/') || refNameProblem(target) !== undefined) {
+        throw this.bad(name, 'is a symbolic ref to something that is not a ref under refs/');
+      }
+      if (target === name) throw this.bad(name, 'is a symbolic ref to itself');
+      return { symbolic: target };
+    }
+    throw this.bad(name, `holds ${value.length} bytes that are not a commit id`);
+  }
+
+  /** The E_REF error for a broken ref (I10): names the ref and its file, says what to do, quotes nothing of its content. */
+  private bad(name: string, what: string): AgentlogError {
+    const file = path.join(this.gitDir, name);
+    return new AgentlogError(
+      'E_REF',
+      `ref ${name} (${file}) ${what}. Repair it (git update-ref ${name} <commit>; git reflog ${name} lists where it was) or remove it (git update-ref -d ${name}).`,
+      { ref: name, file },
+    );
   }
 
   /** HEAD: a symbolic ref (`refs/heads/x`) or a detached commit; unborn when the branch does not exist. */
@@ -70,9 +173,21 @@ export class Refs {
     return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
   }
 
-  /** All refs under a prefix (`refs/heads/`), loose and packed, as full name → commit. */
+  /**
+   * All refs under a prefix (`refs/heads/`), loose and packed, as full name → commit, sorted. Strict
+   * (I10): the first broken ref is an E_REF error naming it (listChecked lists them instead). A
+   * symbolic ref is listed with the commit of its target.
+   */
   list(prefix: string): Map<string, string> {
+    const { refs, bad } = this.listChecked(prefix);
+    if (bad.length) throw bad[0].error;
+    return refs;
+  }
+
+  /** The refs under a prefix that read well, and each broken one with its error (for verify). */
+  listChecked(prefix: string): { refs: Map<string, string>; bad: Array<{ ref: string; error: AgentlogError }> } {
     const out = new Map<string, string>();
+    const bad: Array<{ ref: string; error: AgentlogError }> = [];
     for (const [name, oid] of this.packedRefs()) if (name.startsWith(prefix)) out.set(name, oid);
     const walk = (dir: string, ref: string): void => {
       let entries: fs.Dirent[];
@@ -83,15 +198,24 @@ export class Refs {
       }
       for (const e of entries) {
         const full = `${ref}${e.name}`;
-        if (e.isDirectory()) walk(path.join(dir, e.name), `${full}/`);
-        else if (e.isFile() && !e.name.endsWith('.lock')) {
-          const oid = fs.readFileSync(path.join(dir, e.name), 'latin1').trim();
-          if (OID.test(oid)) out.set(full, oid);
+        if (e.isDirectory()) {
+          walk(path.join(dir, e.name), `${full}/`);
+          continue;
+        }
+        if (e.name.endsWith('.lock')) continue; // a lock (lock.ts), never a ref
+        try {
+          const oid = this.read(full);
+          if (oid === undefined) throw this.bad(full, 'is a symbolic ref to a ref that does not exist');
+          out.set(full, oid);
+        } catch (error) {
+          if (!(error instanceof AgentlogError)) throw error;
+          out.delete(full);
+          bad.push({ ref: full, error });
         }
       }
     };
     walk(path.join(this.gitDir, prefix), prefix);
-    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { refs: new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), bad };
   }
 
   private packedRefs(): Map<string, string> {
@@ -123,9 +247,13 @@ export class Refs {
    * STALE_LOCK_MS) for what happens to a lock that stays.
    */
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
+    checkRefName(name);
     const file = path.join(this.gitDir, name);
     this.makeDir(path.dirname(file));
-    return this.underLock(file, name, () => (this.read(name) === expected ? `${next}\n` : undefined));
+    return this.underLock(file, name, () => {
+      this.refuseSymbolic(name);
+      return this.read(name) === expected ? `${next}\n` : undefined;
+    });
   }
 
   /**
@@ -135,10 +263,12 @@ export class Refs {
    * Folders it leaves empty stay (git ignores them; removing them could fail another writer).
    */
   async delete(name: string, expected: string): Promise<boolean> {
+    checkRefName(name);
     const file = path.join(this.gitDir, name);
     this.makeDir(path.dirname(file)); // a packed ref may have no folder left
     const lock = await Lock.acquire(file, this.lockOptions(name));
     try {
+      this.refuseSymbolic(name);
       if (this.read(name) !== expected) return false;
       if (this.packedRefs().has(name)) {
         const packedFile = path.join(this.gitDir, 'packed-refs');
@@ -170,12 +300,47 @@ export class Refs {
   }
 
   /**
+   * The detach-HEAD rule (I12), for every HEAD of the repository: the main one and each linked
+   * worktree's (`worktrees/<id>/HEAD`). Each HEAD attached to `ref`, while `ref` is still at
+   * `expected`, is detached under its HEAD.lock (checked again while held) at what that worktree
+   * really has checked out: the commit its HEAD reflog last moved to (git logs every checkout; agentlog's
+   * own moves of a branch do not), when `checkedOut` accepts it as an earlier commit of the timeline —
+   * a `git checkout` that raced an earlier append left the branch ahead of the working tree — and
+   * else `expected`.
+   */
+  async detachHeadsOn(ref: string, expected: string, checkedOut: (oid: string) => boolean): Promise<void> {
+    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref);
+    if (!attached.length || this.read(ref) !== expected) return;
+    for (const headFile of attached) {
+      const logged = lastReflogOid(path.join(path.dirname(headFile), 'logs', 'HEAD'));
+      const at = logged && logged !== expected && checkedOut(logged) ? logged : expected;
+      await withLock(headFile, this.lockOptions('HEAD'), () => (symbolicOf(headFile) === ref ? `${at}\n` : undefined));
+    }
+  }
+
+  /** The HEAD files of the repository: `HEAD`, then `worktrees/<id>/HEAD` of each linked worktree. */
+  headFiles(): string[] {
+    const out = [path.join(this.gitDir, 'HEAD')];
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(path.join(this.gitDir, 'worktrees')).sort();
+    } catch {
+      ids = [];
+    }
+    for (const id of ids) {
+      const head = path.join(this.gitDir, 'worktrees', id, 'HEAD');
+      if (fs.existsSync(head)) out.push(head);
+    }
+    return out;
+  }
+
+  /**
    * Run `update` on a file of ours (not a ref) under the same lock protocol: `update` gets the
    * current content and returns the new one.
    */
   async updateFile(file: string, update: (current: string | undefined) => string): Promise<void> {
     this.makeDir(path.dirname(file));
-    await this.underLock(file, path.basename(file), () => {
+    await withLock(file, this.fileLockOptions(file), () => {
       let current: string | undefined;
       try {
         current = fs.readFileSync(file, 'utf8');
@@ -184,6 +349,43 @@ export class Refs {
       }
       return update(current);
     });
+  }
+
+  /** The lock options for a file of ours (not a ref): its errors name the file, not a timeline. */
+  private fileLockOptions(file: string): LockOptions {
+    return {
+      ...this.lockTimings,
+      durable: this.durable,
+      warn: this.warn,
+      errors: {
+        conflict: (p) =>
+          new AgentlogError('E_LOCK', `${file} cannot be written: a file or folder of a conflicting name is in the way (${p}); move it aside`, { path: file }),
+        busy: (lock, age, owner) =>
+          new AgentlogError(
+            'E_LOCK',
+            `${file} is locked by ${lock} (made ${Math.round(age / 1000)} s ago, ${owner}). Another agentlog process may be writing it; ` +
+              `if none is running, delete the lock (rm '${lock}') and try again.`,
+            { lock, path: file },
+          ),
+      },
+    };
+  }
+
+  /**
+   * A symbolic ref (git symbolic-ref refs/heads/alias refs/heads/x) is never moved through (I10):
+   * moving it would turn the alias into a separate branch, and writing through to its target would
+   * move a timeline under a lock that is not the target's. The caller is told to name the target.
+   */
+  private refuseSymbolic(name: string): void {
+    const loose = this.readLoose(name);
+    if (loose?.symbolic) {
+      const target = loose.symbolic.startsWith('refs/heads/') ? `timeline ${loose.symbolic.slice(11)}` : loose.symbolic;
+      throw new AgentlogError(
+        'E_REF',
+        `ref ${name} is a symbolic ref to ${loose.symbolic}: agentlog does not move a branch through an alias; name ${target} instead`,
+        { ref: name, target: loose.symbolic },
+      );
+    }
   }
 
   private makeDir(dir: string): void {
@@ -205,11 +407,11 @@ export class Refs {
       warn: this.warn,
       errors: {
         conflict: (p) => new AgentlogError('E_REF', `ref ${name} cannot be written: a ref of a conflicting name exists (${p})`, { ref: name }),
-        busy: (lock, age, staleMs) =>
+        busy: (lock, age, owner) =>
           new AgentlogError(
             'E_LOCK',
-            `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago). Another agentlog or git process may be writing it; ` +
-              `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes it by itself once it is ${staleMs / 1000} s old).`,
+            `timeline ${name} is locked by ${lock} (made ${Math.round(age / 1000)} s ago, ${owner}). Another agentlog or git process may be writing it; ` +
+              `if none is running, the lock was left by a killed writer: delete it (rm '${lock}') and try again (agentlog removes a lock by itself only when the agentlog process that made it is gone).`,
             { lock, ref: name },
           ),
       },
@@ -238,4 +440,28 @@ function nameProblem(name: string): string | undefined {
   if (problem) return problem;
   if (name.startsWith('-')) return 'it starts with "-"';
   return undefined;
+}
+
+/**
+ * Why a new timeline may not take `name` although it is a valid timeline name: REV resolution
+ * (timeline/rev.ts) reads a timeline name before a commit id or an event CID, so a timeline named
+ * like one would hide it. New names are refused rather than ids resolved first, so that what a
+ * name means never depends on which commit ids happen to exist. Undefined when `name` is free of that.
+ */
+export function revShadowProblem(name: string): string | undefined {
+  if (/^[0-9a-f]{4,40}$/.test(name)) return 'it looks like a commit id (4 to 40 hex digits) and would hide that commit in a REV';
+  try {
+    CID.parse(name);
+    return 'it is an event CID and would hide that event in a REV';
+  } catch {
+    return undefined;
+  }
+}
+
+/** timelineRef for a timeline about to be made (create, fork): also refuses a name that would shadow a commit id or CID. */
+export function newTimelineRef(name: string): string {
+  const ref = timelineRef(name);
+  const problem = revShadowProblem(name);
+  if (problem) throw new AgentlogError('E_REF', `"${name}" cannot name a new timeline: ${problem}; choose another name`, { name });
+  return ref;
 }

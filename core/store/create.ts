@@ -1,6 +1,6 @@
 import { AgentlogError } from '../errors.js';
 import type { PackObject } from '../git/objects.js';
-import { timelineRef } from '../git/refs.js';
+import { newTimelineRef } from '../git/refs.js';
 import { buildCommit } from './buildCommit.js';
 import { recordFork } from './forks.js';
 import { writeObjects } from './publish.js';
@@ -12,7 +12,7 @@ import type { Appended, EventInput, StoreContext } from './types.js';
 
 /** Start a session: a genesis event (seq 0) on a new branch; E_REF when the timeline exists. */
 export async function create(ctx: StoreContext, name: string, genesis: EventInput): Promise<Appended> {
-  const ref = timelineRef(name);
+  const ref = newTimelineRef(name); // not a name that shadows a commit id or CID (rev.ts)
   if (ctx.refs.read(ref)) throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
   const sealed = sealInput(genesis, 0, null, ctx.now);
   const objects: PackObject[] = [];
@@ -25,11 +25,35 @@ export async function create(ctx: StoreContext, name: string, genesis: EventInpu
   return { cid: sealed.cid, seq: 0, commit: commit.oid, event: sealed.event };
 }
 
-/** A new timeline pointing at `commit` (sharing all history up to it); `forkedFrom` is recorded (I13). */
+/**
+ * A new timeline pointing at `commit` (sharing all history up to it); `forkedFrom` is recorded (I13).
+ * Atomic (I13): when the record cannot be written, the new branch is deleted again — by
+ * compare-and-swap from `commit`, so a branch someone already appended to is kept — and the error
+ * says what happened.
+ */
 export async function branch(ctx: StoreContext, name: string, commit: string, forkedFrom?: string): Promise<void> {
-  const ref = timelineRef(name);
+  const ref = newTimelineRef(name); // not a name that shadows a commit id or CID (rev.ts)
   if (!(await ctx.refs.compareAndSwap(ref, undefined, commit))) {
     throw new AgentlogError('E_REF', `timeline ${name} already exists`, { name });
   }
-  if (forkedFrom) await recordFork(ctx, name, forkedFrom);
+  if (!forkedFrom) return;
+  try {
+    await recordFork(ctx, name, forkedFrom);
+  } catch (e) {
+    let removed = false;
+    try {
+      removed = await ctx.refs.delete(ref, commit);
+    } catch {
+      removed = false;
+    }
+    const cause = e instanceof Error ? e.message : String(e);
+    const code = e instanceof AgentlogError ? e.code : 'E_IO';
+    throw new AgentlogError(
+      code,
+      removed
+        ? `fork ${name} was not made: its record (which timeline it left) could not be written, so the new branch was removed again. ${cause}`
+        : `fork ${name} was made, but its record (which timeline it left) could not be written and the branch had moved, so it was kept. ${cause}`,
+      { name, from: forkedFrom },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AgentlogError } from '../errors.js';
 import type { StoreContext } from './types.js';
 
 // Which timeline a fork left (I13): recorded locally when agentlog makes the fork; a store cloned
@@ -22,11 +23,18 @@ export function forkRecords(ctx: StoreContext): Record<string, string> {
 
 /** Record which timeline a fork left, under a lock (two forks at once both keep their record, I13). */
 export async function recordFork(ctx: StoreContext, name: string, from: string): Promise<void> {
-  await ctx.refs.updateFile(forksFile(ctx), (current) => {
-    const records = parseForkRecords(current);
-    records[name] = from;
-    return `${JSON.stringify(records, null, 1)}\n`;
-  });
+  const file = forksFile(ctx);
+  try {
+    await ctx.refs.updateFile(file, (current) => {
+      const records = parseForkRecords(current);
+      records[name] = from;
+      return `${JSON.stringify(records, null, 1)}\n`;
+    });
+  } catch (e) {
+    if (e instanceof AgentlogError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new AgentlogError('E_IO', `${file} cannot be written (${code}): check that its folder is writable and the disk is not full`, { path: file, code });
+  }
 }
 
 /** forks.json's records (fork name → timeline it left); anything unreadable counts as none (I13). */

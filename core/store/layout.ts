@@ -62,13 +62,26 @@
  *     a missing object, and a crash at any instant leaves a readable store, at worst with objects
  *     nothing names (git gc removes them).
  *
- * I10 A ref moves only by compare-and-swap under git's lock protocol: `<ref>.lock` created
- *     exclusively, the ref's value checked while it is held, the new value written into the lock and
- *     the lock renamed over the ref (a delete removes the packed-refs line, then the loose file,
- *     under the same lock). A writer that loses the race builds its events again on the new tip (new
- *     seq and prev) and tries again, and an append is acknowledged only once its commit is reachable
- *     from the branch: concurrent writers, agentlog or git, never lose an acknowledged event. An
- *     append with a condition (`after`, `seq`) that no longer holds is refused instead (E_REF, moved).
+ * I10 A ref moves only by compare-and-swap under git's lock protocol (git/lock.ts): `<ref>.lock`
+ *     created exclusively, the ref's value checked while it is held, the new value written into the
+ *     lock and the lock renamed over the ref (a delete removes the packed-refs line, then the loose
+ *     file, under the same lock). A writer that loses the race builds its events again on the new tip
+ *     (new seq and prev) and tries again, and an append is acknowledged only once its commit is
+ *     reachable from the branch: concurrent writers, agentlog or git, never lose an acknowledged
+ *     event. An append with a condition (`after`, `seq`) that no longer holds is refused (E_MOVED).
+ *     Two writers never hold one lock: a lock holds its owner's record (pid, host, boot id, process
+ *     start time) and is never broken because of its age — a holder may stall for any time, and
+ *     breaking its lock would let it rename over the other writer's ref when it wakes — only when
+ *     its owner is provably gone (same host, and a reboot since, no such pid, or a pid reused);
+ *     breaking renames the lock aside and checks it is the one judged, so a newer lock is never
+ *     removed; a holder whose lock was taken renames nothing. A lock of unknown owner (git's) is
+ *     never removed automatically: the error names it and says to remove it if no writer runs.
+ *     Refs are read strictly: an empty ref, one that is not a commit id, a symbolic link, or a
+ *     symbolic ref that leaves refs/ or runs more than 5 deep is an E_REF error naming it (verify
+ *     reports it as an I10 problem), and nothing of its content is quoted. A symbolic ref (a
+ *     `git symbolic-ref` alias) is listed with its target's commit but never moved through: an
+ *     append to it is refused, naming the target (moving the alias would split it into a branch of
+ *     its own, and writing through would move the target under the alias's lock, not its own).
  *
  * I11 A timeline only grows: agentlog moves a timeline's branch to a descendant of its tip (an
  *     append, a fast-forwarding pull), or, when a pull finds it diverged, to the remote's version
@@ -76,9 +89,15 @@
  *     the remote-tracking ref of a timeline the remote no longer has).
  *
  * I12 Appends never touch the working tree or the index; they are only for looking (`git checkout`
- *     of any commit lays out the log as it was). The detach-HEAD rule: when HEAD is attached to a ref
- *     about to move from `expected`, HEAD is first detached at `expected` (under HEAD.lock), so a
- *     checked-out working tree stays clean ("HEAD detached at …") and `git checkout NAME` catches up.
+ *     of any commit lays out the log as it was). The detach-HEAD rule: every HEAD attached to a ref
+ *     about to move from `expected` — the main worktree's and each linked worktree's
+ *     (`worktrees/<id>/HEAD`) — is first detached (under its HEAD.lock, checked again while held) at
+ *     the commit that worktree has checked out, so its working tree stays clean ("HEAD detached at
+ *     …") and `git checkout NAME` catches up. What is checked out is the commit its HEAD reflog last
+ *     moved to (git logs every checkout; agentlog's branch moves are not logged) when that is an
+ *     earlier commit of the timeline — a `git checkout` that raced an append — else `expected`.
+ *     A checkout landing between that check and the move can still leave one append's window dirty;
+ *     the next append detaches HEAD at what is really checked out.
  *
  * Files beside git's, under `<git dir>/agentlog/`
  *
@@ -86,6 +105,11 @@
  *     left: `{ "<fork>": "<timeline>" }`, rewritten whole under the lock protocol so two forks made
  *     at once both keep their record. It is a hint for `ls` and `resume`: an unreadable file counts
  *     as none, a store cloned with plain git has none, and `ls` then reads the commit graph instead.
+ *     A fork is atomic: when its record cannot be written, its new branch is deleted again (by
+ *     compare-and-swap from the commit it was made at: the one deletion under refs/heads/ agentlog
+ *     makes, of a branch it made a moment before) and the error names forks.json. New timelines
+ *     never take a name that looks like a commit id (4–40 hex digits) or an event CID, which REV
+ *     resolution would otherwise read as the timeline (refs.ts newTimelineRef).
  *
  * I14 The event cache (`cache/<commit>.events`, eventCache.ts) is derived: a read trusts a file only
  *     behind its CRC-32 and when its events' prev links chain up to the commit's Agentlog-Event

@@ -1,4 +1,5 @@
 import type { PackObject } from '../git/objects.js';
+import { commitInfo, history } from './history.js';
 import type { StoreContext } from './types.js';
 
 // Publishing an append, in the order that keeps a crash harmless: its objects first (I9), then the
@@ -12,11 +13,28 @@ export function writeObjects(ctx: StoreContext, objects: PackObject[]): void {
 
 /**
  * Move a ref from `expected` (undefined: it must not exist) to `next` by compare-and-swap (I10);
- * false when it had moved. The detach-HEAD rule (I12), stated once: when HEAD is attached to this
- * ref and the ref is at `expected`, HEAD is first detached there, so a checked-out working tree
- * stays clean.
+ * false when it had moved. The detach-HEAD rule (I12), stated once: every HEAD attached to this ref
+ * (the main worktree's and each linked worktree's) is first detached at the commit it has checked
+ * out, so a checked-out working tree stays clean (refs.ts detachHeadsOn).
  */
 export async function moveRef(ctx: StoreContext, ref: string, expected: string | undefined, next: string): Promise<boolean> {
-  if (expected !== undefined && ctx.refs.headSymbolic() === ref && ctx.refs.read(ref) === expected) await ctx.refs.detachHead(expected);
+  // Every worktree's HEAD, at what it really has checked out: an earlier commit of this timeline when a checkout raced an append.
+  if (expected !== undefined) await ctx.refs.detachHeadsOn(ref, expected, (oid) => isEarlierCommit(ctx, oid, expected));
   return ctx.refs.compareAndSwap(ref, expected, next);
+}
+
+/** Whether `oid` is a commit of the timeline ending at `tip`, before it (first parents back, I3). */
+function isEarlierCommit(ctx: StoreContext, oid: string, tip: string): boolean {
+  if (!ctx.objects.has(oid)) return false;
+  let target: number;
+  try {
+    target = commitInfo(ctx, oid).seq;
+  } catch {
+    return false;
+  }
+  for (const c of history(ctx, tip)) {
+    if (c.oid === oid) return true;
+    if (c.seq >= 0 && c.seq <= target) return false;
+  }
+  return false;
 }

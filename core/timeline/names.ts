@@ -1,6 +1,11 @@
+import { revShadowProblem } from '../git/refs.js';
 import type { Store } from '../store/store.js';
 
-/** A timeline-name slug from a title: lowercase words joined by "-", at most 40 characters. */
+/**
+ * A timeline-name slug from a title: lowercase words joined by "-", at most 40 characters; a slug
+ * that would look like a commit id or a CID (a title "cafe", "2025") gets "-session" after it, since
+ * such names are refused for new timelines (refs.ts revShadowProblem).
+ */
 export function slug(text: string): string {
   const s = text
     .normalize('NFKD')
@@ -9,7 +14,8 @@ export function slug(text: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/g, '');
-  return s || 'session';
+  if (!s) return 'session';
+  return revShadowProblem(s) ? `${s}-session` : s;
 }
 
 /** `base`, or `base-2`, `base-3`, … : the first name no timeline has. */

@@ -1,7 +1,7 @@
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { timelineRef } from '../git/refs.js';
+import { revShadowProblem, timelineRef } from '../git/refs.js';
 
 /** What a REV names: a commit, and the timeline it was found on (when there is one). */
 export interface Resolved {
@@ -27,7 +27,20 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   }
   const timelines = store.timelines();
   const direct = timelines.get(rev);
-  if (direct) return { commit: direct, seq: store.commitInfo(direct).seq, timeline: rev };
+  if (direct) {
+    // A timeline named like a commit id or CID (made before such names were refused, or by git) must not hide one.
+    if (revShadowProblem(rev)) {
+      const hidden = findCommit(store, /^[0-9a-f]+$/.test(rev) ? (oid) => oid.startsWith(rev) : (_oid, c) => c === rev, rev);
+      if (hidden && hidden.commit !== direct) {
+        throw new AgentlogError(
+          'E_REV',
+          `"${rev}" names both timeline ${rev} and commit ${hidden.commit.slice(0, 12)} (on ${hidden.timeline}); say ${rev}@${store.commitInfo(direct).seq} for the timeline, or give more of the commit id`,
+          { rev },
+        );
+      }
+    }
+    return { commit: direct, seq: store.commitInfo(direct).seq, timeline: rev };
+  }
 
   const at = /^(.+)@(\d+)$/.exec(rev);
   if (at) {

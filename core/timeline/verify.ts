@@ -3,10 +3,11 @@ import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
 import type { TreeEntry } from '../git/tree.js';
 import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT } from '../store/layout.js';
+import { internals } from '../store/internals.js';
 import type { CommitInfo, Store } from '../store/store.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
-export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9';
+export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9' | 'I10';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {
@@ -25,6 +26,23 @@ export interface VerifyResult {
   tip: string;
   events: number;
   problem?: Problem;
+}
+
+/**
+ * The timelines to verify, and a failed result for each branch under refs/heads/ that cannot be read
+ * (I10: an empty ref file, a symbolic ref that loops or leads out of refs/, a symbolic link, content
+ * that is not a commit id). Store.timelines() fails at the first such ref; verify names them all,
+ * each as a Problem (seq -1, no commit) naming the ref and the invariant.
+ */
+export function checkTimelineRefs(store: Store): { timelines: Map<string, string>; problems: VerifyResult[] } {
+  const { refs, bad } = internals(store).refs.listChecked('refs/heads/');
+  const timelines = new Map<string, string>();
+  for (const [ref, oid] of refs) timelines.set(ref.slice('refs/heads/'.length), oid);
+  const problems = bad.map(({ ref, error }): VerifyResult => {
+    const timeline = ref.slice('refs/heads/'.length);
+    return { timeline, tip: '', events: 0, problem: { timeline, seq: -1, commit: '', invariant: 'I10', message: `[I10] ${error.message}` } };
+  });
+  return { timelines, problems };
 }
 
 /**
