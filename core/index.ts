@@ -41,7 +41,7 @@ export { timelineRef } from './git/refs.js';
 export { freeName, slug } from './timeline/names.js';
 export { resolveRev, commitAt, type Resolved } from './timeline/rev.js';
 export { listSessions, type SessionInfo, type TimelineInfo } from './timeline/sessions.js';
-export { verifyTimeline, type VerifyResult, type Problem } from './timeline/verify.js';
+export { checkTimelineRefs, verifyTimeline, type VerifyResult, type Problem, type Invariant } from './timeline/verify.js';
 export { renderTranscript, safe } from './timeline/transcript.js';
 
 // Import: Claude Code and Codex session files in, once or following them as they grow.

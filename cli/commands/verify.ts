@@ -1,4 +1,4 @@
-import { resolveRev, type VerifyResult, verifyTimeline } from '../../core/index.js';
+import { checkTimelineRefs, resolveRev, type VerifyResult, verifyTimeline } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 
@@ -16,6 +16,7 @@ breaks ([I4] …; the invariants are stated in core/store/layout.ts and ARCHITEC
   options: { json: { type: 'boolean' } },
   async run(ctx, values, revs) {
     const store = ctx.store();
+    const results: VerifyResult[] = [];
     const targets: Array<{ name: string; commit: string }> = [];
     if (revs.length) {
       for (const rev of revs) {
@@ -23,9 +24,15 @@ breaks ([I4] …; the invariants are stated in core/store/layout.ts and ARCHITEC
         targets.push({ name: r.timeline ?? rev, commit: r.commit });
       }
     } else {
-      for (const [name, tip] of store.timelines()) targets.push({ name, commit: tip });
+      // A branch whose ref cannot be read (empty, a symlink, a symbolic ref out of refs/) is a problem
+      // of its own, named here; the rest are verified.
+      const checked = checkTimelineRefs(store);
+      for (const p of checked.problems) {
+        results.push(p);
+        if (!values.json) ctx.stderr.write(`BAD  ${p.timeline}: ${p.problem!.message}\n`);
+      }
+      for (const [name, tip] of checked.timelines) targets.push({ name, commit: tip });
     }
-    const results: VerifyResult[] = [];
     for (const t of targets) {
       const res = verifyTimeline(store, t.name, t.commit);
       results.push(res);
@@ -38,7 +45,7 @@ breaks ([I4] …; the invariants are stated in core/store/layout.ts and ARCHITEC
     }
     const bad = results.filter((r) => r.problem).length;
     if (values.json) ctx.stdout.write(`${toJson(results)}\n`);
-    else if (!targets.length) ctx.stderr.write('no timelines to verify\n');
+    else if (!results.length) ctx.stderr.write('no timelines to verify\n');
     else ctx.stderr.write(bad ? `${bad} of ${results.length} timeline(s) failed verification\n` : `all ${results.length} timeline(s) verified\n`);
     return bad ? 1 : 0;
   },

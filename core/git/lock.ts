@@ -37,15 +37,11 @@ import { AgentlogError } from '../errors.js';
 
 /** How long a writer waits for another writer's `<file>.lock` before it gives up. */
 export const LOCK_WAIT_MS = 5_000;
-/** @deprecated No lock is broken by age any more (rule 5); kept so that old options still type-check. */
-export const STALE_LOCK_MS = 30_000;
 
 /** The timings of waiting for a lock; each has today's default. Tests inject short ones. */
 export interface LockTimings {
   /** How long to wait for another holder before giving up (default LOCK_WAIT_MS). */
   waitMs?: number;
-  /** @deprecated Ignored: a lock is never broken by age (rule 5), only when its owner is provably gone. */
-  staleMs?: number;
   /** The first pause between two attempts, in ms (default 0.2); each pause doubles, up to maxPollMs, and is stretched by a random 1–2×. */
   pollMs?: number;
   /** The longest pause between two attempts, in ms (default 20). */

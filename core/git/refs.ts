@@ -244,7 +244,7 @@ export class Refs {
   /**
    * Move `name` from `expected` (undefined: the ref must not exist) to `next`, or report that it
    * moved meanwhile (returns false). Waits for another writer's lock; see lock.ts (LOCK_WAIT_MS,
-   * STALE_LOCK_MS) for what happens to a lock that stays.
+   * and the owner rule) for what happens to a lock that stays.
    */
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
     checkRefName(name);

@@ -102,6 +102,11 @@ export class Store {
     return this.ctx.refs.list(prefix);
   }
 
+  /** Every ref under `prefix` that reads cleanly, and each broken one with the error naming it (verify reports those). */
+  listRefsChecked(prefix: string): ReturnType<Refs['listChecked']> {
+    return this.ctx.refs.listChecked(prefix);
+  }
+
   /** Remove a ref if it still points at `expected` (git's protocol, I10); false when it had moved. */
   deleteRef(ref: string, expected: string): Promise<boolean> {
     return this.ctx.refs.delete(ref, expected);

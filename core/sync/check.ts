@@ -3,7 +3,7 @@ import { isAgentlogError } from '../errors.js';
 import { parseCommit, trailers, type Commit } from '../git/commit.js';
 import type { GitObject } from '../git/objects.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
-import { timelineRef } from '../git/refs.js';
+import { revShadowProblem, timelineRef } from '../git/refs.js';
 import { DIR_LEVELS, DIR_MODE, FILE_MODE } from '../store/layout.js';
 import { EVENTS_DIR, type Store, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
 import { verifyTimeline } from '../timeline/verify.js';
@@ -62,7 +62,8 @@ export interface Skipped {
 /**
  * Why a remote branch name cannot be a timeline here, or undefined: the store's own rule for
  * timeline names (timelineRef: git's ref rules, no "@", not HEAD, not "-…", at most 200
- * characters, I2), and no name a REV would read as an object (a full commit id or an event CID).
+ * characters, I2), and no name a REV would read as an object (revShadowProblem: a commit id or an
+ * event CID), as for a timeline made here.
  */
 export function remoteNameProblem(name: string): string | undefined {
   try {
@@ -71,15 +72,8 @@ export function remoteNameProblem(name: string): string | undefined {
     if (!isAgentlogError(e)) throw e;
     return e.message;
   }
-  if (/^[0-9a-f]{40}$/i.test(name)) return `"${name}" looks like a commit id and would shadow it`;
-  if (name.length > 40 && name.length < 120) {
-    try {
-      parseCid(name);
-      return `"${name}" is an event CID and would shadow it`;
-    } catch {
-      /* not a CID: fine */
-    }
-  }
+  const shadow = revShadowProblem(name); // the same rule as for a timeline made here
+  if (shadow) return `"${name}": ${shadow}`;
   return undefined;
 }
 

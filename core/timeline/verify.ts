@@ -3,7 +3,6 @@ import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
 import type { TreeEntry } from '../git/tree.js';
 import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT } from '../store/layout.js';
-import { internals } from '../store/internals.js';
 import type { CommitInfo, Store } from '../store/store.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
@@ -35,7 +34,7 @@ export interface VerifyResult {
  * each as a Problem (seq -1, no commit) naming the ref and the invariant.
  */
 export function checkTimelineRefs(store: Store): { timelines: Map<string, string>; problems: VerifyResult[] } {
-  const { refs, bad } = internals(store).refs.listChecked('refs/heads/');
+  const { refs, bad } = store.listRefsChecked('refs/heads/');
   const timelines = new Map<string, string>();
   for (const [ref, oid] of refs) timelines.set(ref.slice('refs/heads/'.length), oid);
   const problems = bad.map(({ ref, error }): VerifyResult => {

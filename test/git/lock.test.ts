@@ -1,11 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAgentlogError } from '../../core/errors.js';
-import { Lock, withLock, withLockNow } from '../../core/git/lock.js';
+import { Lock, ownerRecord, withLock, withLockNow } from '../../core/git/lock.js';
 import { Store } from '../../core/store/store.js';
 import { sessionWith } from '../helpers/store.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
+
+/** The lock content a writer that has since exited would have left: its pid is no longer a process. */
+function deadOwnerRecord(): string {
+  const pid = spawnSync(process.execPath, ['-e', '0']).pid;
+  if (!pid) throw new Error('could not start a process to take its pid');
+  return ownerRecord({ pid, host: os.hostname(), boot: '', start: '' });
+}
 
 describe('git lock protocol (core/git/lock.ts)', () => {
   it('replaces the file through <file>.lock and leaves no lock behind', async () => {
@@ -48,13 +57,11 @@ describe('git lock protocol (core/git/lock.ts)', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('first then second');
   });
 
-  it('removes a lock older than the stale limit, with a warning', async () => {
+  it('removes a lock whose owner process is gone, with a warning', async () => {
     const file = path.join(tmpdir(), 'f');
-    fs.writeFileSync(`${file}.lock`, '');
-    const old = new Date(Date.now() - 10_000);
-    fs.utimesSync(`${file}.lock`, old, old);
+    fs.writeFileSync(`${file}.lock`, deadOwnerRecord());
     const warnings: string[] = [];
-    expect(await withLock(file, { waitMs: 50, staleMs: 5_000, warn: (m) => warnings.push(m) }, () => 'x')).toBe(true);
+    expect(await withLock(file, { waitMs: 50, warn: (m) => warnings.push(m) }, () => 'x')).toBe(true);
     expect(warnings.join()).toContain(`${file}.lock`);
   });
 
@@ -93,8 +100,7 @@ describe('store', () => {
       new RegExp(`locked by ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*rm '`),
     );
     expect(store.readEvents(store.tipOf('talk')!)).toHaveLength(2);
-    const old = new Date(Date.now() - 120_000);
-    fs.utimesSync(lock, old, old);
+    fs.writeFileSync(lock, deadOwnerRecord()); // a killed writer's lock: its owner record names a process that is gone
     const warnings: string[] = [];
     const again = Store.open(store.dir, { now: clock(1_760_000_000_000), warn: (m) => warnings.push(m) });
     await again.append('talk', { kind: 'note', text: 'after the stale lock' });
