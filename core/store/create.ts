@@ -3,7 +3,7 @@ import type { PackObject } from '../git/objects.js';
 import { timelineRef } from '../git/refs.js';
 import { buildCommit } from './buildCommit.js';
 import { recordFork } from './forks.js';
-import { writeObjects } from './publish.js';
+import { moveRef, writeObjects } from './publish.js';
 import { sealInput } from './sealInput.js';
 import type { Appended, EventInput, StoreContext } from './types.js';
 
@@ -20,7 +20,7 @@ export async function create(ctx: StoreContext, name: string, genesis: EventInpu
   const release = writeObjects(ctx, objects); // before the ref names them, durable first (I9)
   let made: boolean;
   try {
-    made = await ctx.refs.compareAndSwap(ref, undefined, commit.oid);
+    made = await moveRef(ctx, ref, undefined, commit.oid);
   } finally {
     release(); // the pack's .keep goes once the ref has moved or the move was given up (I9)
   }
