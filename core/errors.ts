@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_MOVED' // the timeline moved: an append's condition (after, seq) no longer holds, or it kept moving under a writer
   | 'E_LOCK' // a lock (ref, config) held too long by another writer, or one that cannot be taken or written
   | 'E_OBJECT' // a git object missing, truncated or corrupt
+  | 'E_IO' // the file system refused a write (disk full, file-size limit, I/O error, read-only, permissions): names the file and what to do
   | 'E_REV' // a REV that names nothing
   | 'E_INPUT' // bad user input (JSON lines, arguments)
   | 'E_VERIFY' // the store failed verification

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
+import { fsyncDir } from './fsio.js';
 
 /**
  * git's lock protocol, written once for refs, HEAD, packed-refs, the config file and our own files
@@ -336,6 +338,8 @@ export class Lock {
       }
       try {
         fs.renameSync(this.lockFile, this.file);
+        // Durable: the rename survives a power cut once its folder is fsynced (I9, I10).
+        if (this.options.durable) fsyncDir(path.dirname(this.file));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY') throw this.errors.conflict(this.file);

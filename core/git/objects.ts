@@ -18,7 +18,8 @@ import { AgentlogError } from '../errors.js';
 import { corrupt, objectId, type GitObject, type ObjectType, type PackObject } from './object.js';
 import { PackSet } from './pack/packSet.js';
 import { unwrapStored } from './pack/format.js';
-import { compactPacks } from './pack/compactPacks.js';
+import { compactPacks, sweepLeftovers } from './pack/compactPacks.js';
+import { fsyncDir, ioError, removeQuietly, writeNewFile } from './fsio.js';
 import { deflate, writePack } from './pack/writePack.js';
 
 export type { GitObject, ObjectType, PackObject } from './object.js';
@@ -30,8 +31,10 @@ export type { GitObject, ObjectType, PackObject } from './object.js';
  * `objects/xx/tmp_obj_*` (a name git's fsck and gc know as a temporary), then rename it to its name. A kill at any instant leaves either
  * no object or a whole one, never a truncated file under `objects/`. Objects are written before any
  * ref names them. In durable mode (`agentlog.fsync = true` in the store's git config, or
- * AGENTLOG_FSYNC=1) each object file is fsynced before its rename; by default it is not, like
- * git's own default for loose objects: a killed process loses nothing, a power cut may.
+ * AGENTLOG_FSYNC=1) each object file is fsynced before its rename and its folder after it; by
+ * default it is not, like git's own default for loose objects: a killed process loses nothing, a
+ * power cut may. Packs (writeBatch) are fsynced in every mode, as git fsyncs its packs (I9). Every
+ * write is checked and an errno is an E_IO error naming the file (fsio.ts).
  *
  * Reads look in packs first (see pack/packSet.ts), then in loose objects, with no git CLI needed.
  */
@@ -39,11 +42,12 @@ export class ObjectStore {
   readonly objectsDir: string;
   private readonly knownDirs = new Set<string>();
   private tmpCounter = 0;
+  private swept = false;
   private packs: PackSet;
 
   constructor(
     readonly gitDir: string,
-    private readonly durable = false,
+    readonly durable = false,
   ) {
     this.objectsDir = path.join(gitDir, 'objects');
     this.packs = new PackSet(path.join(this.objectsDir, 'pack'));
@@ -55,19 +59,23 @@ export class ObjectStore {
     const dir = path.join(this.objectsDir, oid.slice(0, 2));
     const file = path.join(dir, oid.slice(2));
     if (!this.knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw ioError(e, 'create', dir);
+      }
       this.knownDirs.add(dir);
     }
     const raw = deflate(Buffer.concat([header, content]));
     const tmp = path.join(dir, `tmp_obj_${process.pid}_${++this.tmpCounter}`);
-    const fd = fs.openSync(tmp, 'wx', 0o444);
     try {
-      fs.writeSync(fd, raw);
-      if (this.durable) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      writeNewFile(tmp, [raw], { exclusive: true, sync: this.durable });
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      removeQuietly(tmp);
+      throw ioError(e, 'write', file);
     }
-    fs.renameSync(tmp, file);
+    if (this.durable) fsyncDir(dir);
     return oid;
   }
 
@@ -78,16 +86,31 @@ export class ObjectStore {
 
   /**
    * Write several objects at once as one pack (pack/writePack.ts): two files instead of one per object,
-   * which is what makes per-event commits fast. Packs are merged geometrically as they accumulate.
-   * Each entry's `oid` must be ObjectStore.hash of its type and content.
+   * which is what makes per-event commits fast. The pack is kept (a `.keep`) until the caller has
+   * moved the ref that names it and calls the returned release(), so a concurrent `git repack -a -d`
+   * cannot delete it first; release() then merges packs geometrically as they accumulate, and never
+   * throws (the objects are published by then: tidying up must not fail the append). Each entry's
+   * `oid` must be ObjectStore.hash of its type and content.
    */
-  writeBatch(entries: readonly PackObject[]): void {
+  writeBatch(entries: readonly PackObject[]): () => void {
     const packDir = path.join(this.objectsDir, 'pack');
-    const name = writePack(packDir, entries, this.durable);
-    // Look at the pack count after about one pack in 16: when the last byte of the new pack's
-    // checksum is a multiple of 16. Not a count of this process's packs: a process that appends once
-    // (a hook running `agentlog append`) must take its turn too, or packs pile up without end.
-    if (parseInt(name.slice(-2), 16) % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
+    if (!this.swept) {
+      // What writers killed earlier left (temporary files, dead writers' .keep): once a process.
+      this.swept = true;
+      sweepLeftovers(packDir);
+    }
+    const pack = writePack(packDir, entries, this.durable);
+    return () => {
+      pack.release();
+      // Look at the pack count after about one pack in 16: when the last byte of the new pack's
+      // checksum is a multiple of 16. Not a count of this process's packs: a process that appends once
+      // (a hook running `agentlog append`) must take its turn too, or packs pile up without end.
+      try {
+        if (parseInt(pack.name.slice(-2), 16) % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
+      } catch {
+        /* a merge that fails leaves every pack as it was; the next one tries again */
+      }
+    };
   }
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */

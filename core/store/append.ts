@@ -1,4 +1,5 @@
-import { AgentlogError } from '../errors.js';
+import { AgentlogError, isAgentlogError } from '../errors.js';
+import { ioError } from '../git/fsio.js';
 import type { StoredEvent } from '../event/event.js';
 import type { PackObject } from '../git/objects.js';
 import { timelineRef } from '../git/refs.js';
@@ -123,9 +124,20 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
         done.push([p, { cid: sealed.cid, seq: cur.seq, commit: cur.commit, event: sealed.event }]);
       }
       if (done.length) {
-        writeObjects(ctx, objects); // before the ref names them (I9)
+        const release = writeObjects(ctx, objects); // before the ref names them, durable first (I9)
         // The branch moves only from the tip the batch was built on to its last commit, a descendant (I11).
-        if (!(await moveRef(ctx, ref, tip.commit, cur.commit))) {
+        let moved: boolean;
+        try {
+          moved = await moveRef(ctx, ref, tip.commit, cur.commit);
+        } catch (e) {
+          // An error after the ref moved (a rename reported failing once done, a cleanup after it)
+          // must not fail an append that is published: ask the ref itself.
+          if (!refIs(ctx, ref, cur.commit)) throw e;
+          moved = true;
+        } finally {
+          release(); // the pack's .keep goes only once the ref has moved or the move was given up (I9)
+        }
+        if (!moved) {
           // Another writer moved the branch: build the whole batch again on its new tip (I10).
           ctx.tips.delete(ref);
           if (attempt > 10_000) throw new AgentlogError('E_MOVED', `timeline ${name} keeps moving; gave up appending`, { name });
@@ -134,9 +146,10 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
         ctx.tips.set(ref, cur);
       }
     } catch (e) {
+      const err = notAppended(e, ctx, name);
       for (const p of batch) {
         if (p.options.chain) p.options.chain.failed = true;
-        p.reject(e);
+        p.reject(err);
       }
       return [];
     }
@@ -145,4 +158,23 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
     for (const [p, a] of done) p.resolve(a);
     return later;
   }
+}
+
+/** Whether `ref` points at `commit` now (false when it cannot be read). */
+function refIs(ctx: StoreContext, ref: string, commit: string): boolean {
+  try {
+    return ctx.refs.read(ref) === commit;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A write error of a batch that was not published, said so: an E_IO error (or a raw errno one, made
+ * E_IO) gets the timeline and the store named, and that nothing of the batch was appended.
+ */
+function notAppended(e: unknown, ctx: StoreContext, name: string): unknown {
+  const io = ioError(e, 'write', (e as NodeJS.ErrnoException | undefined)?.path ?? ctx.commonDir);
+  if (!isAgentlogError(io) || io.code !== 'E_IO') return e;
+  return new AgentlogError('E_IO', `${io.message}; nothing was appended to timeline ${name} in the store ${ctx.commonDir}`, { ...io.data, name });
 }

@@ -3,7 +3,7 @@ import type { PackObject } from '../git/objects.js';
 import { newTimelineRef } from '../git/refs.js';
 import { buildCommit } from './buildCommit.js';
 import { recordFork } from './forks.js';
-import { writeObjects } from './publish.js';
+import { moveRef, writeObjects } from './publish.js';
 import { sealInput } from './sealInput.js';
 import type { Appended, EventInput, StoreContext } from './types.js';
 
@@ -17,8 +17,14 @@ export async function create(ctx: StoreContext, name: string, genesis: EventInpu
   const sealed = sealInput(genesis, 0, null, ctx.now);
   const objects: PackObject[] = [];
   const commit = buildCommit(sealed, [], undefined, objects);
-  writeObjects(ctx, objects); // before the ref names them (I9)
-  if (!(await ctx.refs.compareAndSwap(ref, undefined, commit.oid))) {
+  const release = writeObjects(ctx, objects); // before the ref names them, durable first (I9)
+  let made: boolean;
+  try {
+    made = await moveRef(ctx, ref, undefined, commit.oid);
+  } finally {
+    release(); // the pack's .keep goes once the ref has moved or the move was given up (I9)
+  }
+  if (!made) {
     throw new AgentlogError('E_REF', `timeline ${name} was created by another writer meanwhile`, { name });
   }
   ctx.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, spine: commit.spine });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
+import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
 
 /**
  * A derived, rebuildable cache (I14 in layout.ts) of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
@@ -91,8 +92,13 @@ export class EventCache {
       const sum = Buffer.alloc(4);
       sum.writeUInt32BE(crc32(body) >>> 0);
       const tmp = `${this.file(commit)}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([body, sum]));
-      fs.renameSync(tmp, this.file(commit));
+      try {
+        writeNewFile(tmp, [body, sum], { mode: 0o644 }); // checked: a short write is an error, not a cache file
+        fs.renameSync(tmp, this.file(commit));
+      } catch {
+        removeQuietly(tmp);
+        return;
+      }
       this.prune();
     } catch {
       /* a cache that cannot be written is only a slower read */
@@ -103,9 +109,18 @@ export class EventCache {
     fs.rmSync(this.file(commit), { force: true });
   }
 
+  /**
+   * Keep the KEEP newest files, and remove temporary files (`<commit>.events.<pid>.tmp`) that a
+   * writer killed mid-write left (I14): those whose pid is gone on this machine, or older than ten
+   * minutes whoever wrote them (a pid reused; a live writer takes milliseconds).
+   */
   private prune(): void {
-    const files = fs
-      .readdirSync(this.dir)
+    const names = fs.readdirSync(this.dir);
+    for (const f of names) {
+      const m = /\.events\.(\d+)\.tmp$/.exec(f);
+      if (m && staleTemp(path.join(this.dir, f), Number(m[1]), TEMP_MAX_AGE_MS)) removeQuietly(path.join(this.dir, f));
+    }
+    const files = names
       .filter((f) => f.endsWith('.events'))
       .map((f) => ({ f, t: fs.statSync(path.join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t);

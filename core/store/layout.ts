@@ -54,13 +54,34 @@
  *
  * How it is written
  *
- * I9  Objects before refs: every object a ref will name (the event's blob, the trees on its path,
- *     the root tree, the commit) is written before the ref moves, as one small pack or as loose
- *     objects, each visible only once whole: a loose object is written under a temporary name and
- *     renamed, a pack becomes visible when its .idx is renamed into place after it (fsynced first in
- *     durable mode). A fetch installs its checked packs before it moves a ref. So a ref never names
- *     a missing object, and a crash at any instant leaves a readable store, at worst with objects
- *     nothing names (git gc removes them).
+ * I9  Objects before refs, durable before published: every object a ref will name (the event's
+ *     blob, the trees on its path, the root tree, the commit) is written before the ref moves, as
+ *     one small pack or as loose objects, each visible only once whole: a loose object is written
+ *     under a temporary name and renamed; a pack gets a `.keep` first, then its .pack, then its
+ *     .idx under a temporary name renamed into place. Every write's byte count is checked (a short
+ *     or failed write is an E_IO error naming the file; what the failed append wrote is removed and
+ *     nothing was appended). A fetch installs its checked packs before it moves a ref. So a ref
+ *     never names a missing object, and a kill at any instant leaves a readable store, at worst with
+ *     objects nothing names (git gc removes them) or leftovers a later run sweeps (temporary files
+ *     and agentlog's own .keep files whose writer's pid is gone on this host, or that are older than
+ *     ten minutes).
+ *     Under a power cut, per mode (`agentlog.fsync = true` or AGENTLOG_FSYNC=1 is durable mode):
+ *     - default mode, as git's default: a pack's .pack and .idx are fsynced before the ref moves
+ *       (so are packs received by pull and clone, and a compaction's merged pack before it deletes
+ *       what it merged); loose objects and refs are not fsynced, and folders are not: the store
+ *       relies on the file system committing renames in order (ext4, xfs, btrfs and APFS do). A
+ *       power cut can lose the last appends, never leave a ref naming a pack that lost its bytes.
+ *     - durable mode: also every loose object, every ref (its lock, before the rename), and the
+ *       folder after each rename that must survive (a pack's .idx, a loose object, the ref an
+ *       append or a new session moves), so an acknowledged append survives a power cut on any POSIX
+ *       file system. Not yet: the folder after the renames that install a pull's packs from its
+ *       quarantine and after the ref moves of fork, pull and forks.json (sync/fetch.ts, refs.ts,
+ *       lock.ts: they can call git/fsio.ts fsyncDir).
+ *     A pack of the same name already there is trusted only when its checksum checks.
+ *     A pack stays kept (its `.keep`) from before its .pack is written until the ref naming it has
+ *     moved (or the move was given up), so a concurrent `git repack -a -d` or `git gc` never deletes
+ *     a fresh append's pack; the store's compaction never merges or deletes a kept pack, whoever
+ *     kept it.
  *
  * I10 A ref moves only by compare-and-swap under git's lock protocol (git/lock.ts): `<ref>.lock`
  *     created exclusively, the ref's value checked while it is held, the new value written into the
@@ -114,6 +135,8 @@
  * I14 The event cache (`cache/<commit>.events`, eventCache.ts) is derived: a read trusts a file only
  *     behind its CRC-32 and when its events' prev links chain up to the commit's Agentlog-Event
  *     trailer; `verify` never reads it. Deleting it is always safe; it is never needed for correctness.
+ *     It is written through `<commit>.events.<pid>.tmp` (checked writes) and a rename; a temporary
+ *     file whose pid is gone on this host, or older than ten minutes, is removed at the next write.
  *
  * In memory
  *

@@ -5,10 +5,15 @@ import type { StoreContext } from './types.js';
 // Publishing an append, in the order that keeps a crash harmless: its objects first (I9), then the
 // ref by compare-and-swap (I10), with HEAD detached first when it is attached there (I12).
 
-/** Write an append's objects: one small pack (default) or loose objects; each is whole once visible (I9). */
-export function writeObjects(ctx: StoreContext, objects: PackObject[]): void {
-  if (ctx.loose) for (const o of objects) ctx.objects.write(o.type, o.content, o.oid);
-  else ctx.objects.writeBatch(objects);
+/**
+ * Write an append's objects: one small pack (default) or loose objects; each is whole once visible,
+ * and a pack is durable before this returns (I9). Returns what to call once the ref has moved (or the
+ * move was given up): it lets go of the pack's `.keep` and tidies packs, and never throws.
+ */
+export function writeObjects(ctx: StoreContext, objects: PackObject[]): () => void {
+  if (!ctx.loose) return ctx.objects.writeBatch(objects);
+  for (const o of objects) ctx.objects.write(o.type, o.content, o.oid);
+  return () => {};
 }
 
 /**
@@ -20,6 +25,7 @@ export function writeObjects(ctx: StoreContext, objects: PackObject[]): void {
 export async function moveRef(ctx: StoreContext, ref: string, expected: string | undefined, next: string): Promise<boolean> {
   // Every worktree's HEAD, at what it really has checked out: an earlier commit of this timeline when a checkout raced an append.
   if (expected !== undefined) await ctx.refs.detachHeadsOn(ref, expected, (oid) => isEarlierCommit(ctx, oid, expected));
+  // Durable mode: the lock protocol fsyncs the ref's folder after the rename (git/lock.ts).
   return ctx.refs.compareAndSwap(ref, expected, next);
 }
 

@@ -97,6 +97,11 @@ export class Store {
     return this.ctx.refs.read(ref);
   }
 
+  /** Whether this store fsyncs what it publishes (agentlog.fsync, AGENTLOG_FSYNC=1, or StoreOptions.durable). */
+  get durable(): boolean {
+    return this.ctx.objects.durable;
+  }
+
   /** Every ref under `prefix`: full name → commit. */
   listRefs(prefix: string): Map<string, string> {
     return this.ctx.refs.list(prefix);

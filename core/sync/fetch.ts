@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fsyncDir } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
 import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem } from './check.js';
@@ -146,6 +147,11 @@ function installPacks(quarantine: string, store: Store): void {
         fs.renameSync(path.join(objects, dir, f), path.join(store.objectsDir, dir, f));
       }
     }
+  }
+  // Durable mode: the renames survive a power cut before any ref names what they brought (I9).
+  if (store.durable) {
+    fsyncDir(to);
+    fsyncDir(store.objectsDir);
   }
   store.refreshPacks();
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { OFS_DELTA, packHeader, readEntryHeader, REF_DELTA } from './format.js';
 import { buildIndex, PACK_IDX_NAME, PackIndex } from './packIndex.js';
 import { finishPack, writeAtomically } from './writePack.js';
+import { parseKeepNote, removeQuietly, staleTemp, TEMP_MAX_AGE_MS } from '../fsio.js';
 
 interface RawEntry {
   oid: Buffer;
@@ -15,11 +16,14 @@ interface RawEntry {
  * `maxPacks`, merge the smallest ones geometrically (every pack left is at least twice the size of
  * all smaller packs together), so each object is copied O(log n) times in all. Entries are copied
  * as they are (no inflate, no deflate). Only packs without deltas are merged (ours never have any;
- * packs that `git gc` wrote are left alone). The merged pack is published before the old ones are
- * deleted (.idx first), so every object is always findable; readers that listed a deleted pack look
- * again (PackSet).
+ * packs that `git gc` wrote are left alone), and never a kept pack (a `.keep` beside it: a user's,
+ * git's, or a writer's whose ref has not moved yet), as git never touches one. The merged pack is
+ * published, and durable (its files and the folder fsynced), before the old ones are deleted, so
+ * every object is always findable, even after a power cut; readers that listed a deleted pack look
+ * again (PackSet). That is so in every mode, not only the durable one (`_durable`): a compaction
+ * deletes what it merged, so its own order must survive a power cut.
  */
-export function compactPacks(packDir: string, maxPacks: number, durable = false): boolean {
+export function compactPacks(packDir: string, maxPacks: number, _durable = false): boolean {
   let all: string[];
   try {
     all = fs.readdirSync(packDir);
@@ -27,7 +31,8 @@ export function compactPacks(packDir: string, maxPacks: number, durable = false)
     return false;
   }
   sweepLeftovers(packDir, all);
-  const names = all.filter((n) => PACK_IDX_NAME.test(n));
+  const kept = new Set(all.filter((n) => n.endsWith('.keep')).map((n) => n.slice(0, -5)));
+  const names = all.filter((n) => PACK_IDX_NAME.test(n) && !kept.has(n.slice(0, -4)));
   if (names.length <= maxPacks) return false;
   const packs: Array<{ base: string; size: number }> = [];
   for (const n of names) {
@@ -67,10 +72,11 @@ export function compactPacks(packDir: string, maxPacks: number, durable = false)
     offset += e.raw.length;
   }
   const { name, sum: sum1 } = finishPack(packDir, parts);
-  writeAtomically(`${name}.pack`, parts, durable);
-  writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], durable);
+  writeAtomically(`${name}.pack`, parts, true);
+  writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], true, true);
   for (const base of used) {
-    if (base === name) continue;
+    // Kept since we listed it (a user or git ran meanwhile): leave it, its objects are in both.
+    if (base === name || fs.existsSync(`${base}.keep`)) continue;
     fs.rmSync(`${base}.idx`, { force: true });
     fs.rmSync(`${base}.pack`, { force: true });
   }
@@ -78,22 +84,46 @@ export function compactPacks(packDir: string, maxPacks: number, durable = false)
 }
 
 /**
- * Remove what killed writers left: temporary pack files, and a .pack whose .idx never came (git
- * ignores both, with a warning). Only files older than ten minutes: a live writer finishes in
- * milliseconds.
+ * Remove what killed writers left in the pack folder (git ignores all of it, with a warning):
+ * temporary files (`tmp_pack_<pid>_*`), a `.keep` agentlog wrote for a pack whose ref never moved,
+ * and a .pack whose .idx never came. A file is stale when its writer is provably gone (the pid in its
+ * name or note, on this host, is not alive) or when it is older than ten minutes whoever wrote it
+ * (a live writer finishes in milliseconds); a .keep someone else wrote is never touched, nor the
+ * pack it keeps.
  */
-function sweepLeftovers(packDir: string, names: string[]): void {
-  const cutoff = Date.now() - 10 * 60_000;
-  const idx = new Set(names.filter((n) => n.endsWith('.idx')).map((n) => n.slice(0, -4)));
-  for (const n of names) {
-    const orphan = /^pack-[0-9a-f]{40}\.pack$/.test(n) && !idx.has(n.slice(0, -5));
-    if (!orphan && !n.startsWith('tmp_pack_')) continue;
-    const file = path.join(packDir, n);
+export function sweepLeftovers(packDir: string, names?: string[]): void {
+  let all = names;
+  if (!all) {
     try {
-      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+      all = fs.readdirSync(packDir);
     } catch {
-      /* gone already */
+      return;
     }
+  }
+  const keeps = new Set<string>();
+  for (const n of all) {
+    if (!/^pack-[0-9a-f]{40}\.keep$/.test(n)) continue;
+    const file = path.join(packDir, n);
+    let note: { pid: number; host: string } | undefined;
+    try {
+      note = parseKeepNote(fs.readFileSync(file, 'latin1').slice(0, 300));
+    } catch {
+      continue;
+    }
+    if (note && staleTemp(file, note.pid, TEMP_MAX_AGE_MS, note.host)) removeQuietly(file);
+    else keeps.add(n.slice(0, -5));
+  }
+  const idx = new Set(all.filter((n) => n.endsWith('.idx')).map((n) => n.slice(0, -4)));
+  for (const n of all) {
+    const file = path.join(packDir, n);
+    const tmp = /^tmp_pack_(\d+)_/.exec(n);
+    if (tmp) {
+      if (staleTemp(file, Number(tmp[1]), TEMP_MAX_AGE_MS)) removeQuietly(file);
+      continue;
+    }
+    const base = n.slice(0, -5);
+    const orphan = /^pack-[0-9a-f]{40}\.pack$/.test(n) && !idx.has(base) && !keeps.has(base);
+    if (orphan && staleTemp(file, undefined, TEMP_MAX_AGE_MS)) removeQuietly(file);
   }
 }
 

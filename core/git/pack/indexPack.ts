@@ -40,7 +40,8 @@ function bad(why: string): AgentlogError {
 /**
  * Index a pack received from a remote (what `git index-pack` does, without the git CLI): check its
  * trailer, inflate every entry, resolve offset and reference deltas against objects in the same pack,
- * hash every object, and write `<dir>/pack-<hex>.pack` and its version-2 `.idx`. The pack must be
+ * hash every object, and write `<dir>/pack-<hex>.pack` and its version-2 `.idx`, each fsynced
+ * (and the folder after them) before this returns, so the refs moved next never name lost objects. The pack must be
  * self-contained (we never ask for thin packs). Delta bases stay in memory only while a delta still
  * needs them.
  */
@@ -155,8 +156,9 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
   const name = `pack-${trailer.toString('hex')}`;
   const idx = buildIdx(pack, entries, trailer);
   fs.mkdirSync(dir, { recursive: true });
-  writeAtomically(path.join(dir, `${name}.pack`), [pack], false);
-  writeAtomically(path.join(dir, `${name}.idx`), [idx], false);
+  // fsynced in every mode, as git's index-pack does: the caller moves refs into these objects next (I9).
+  writeAtomically(path.join(dir, `${name}.pack`), [pack], true);
+  writeAtomically(path.join(dir, `${name}.idx`), [idx], true, true);
   return { name, objects: count };
 }
 

@@ -5,17 +5,29 @@ import { crc32, deflateSync } from 'node:zlib';
 import type { PackObject } from '../object.js';
 import { objectHeader, packHeader, TYPE_CODE, zlibStored } from './format.js';
 import { buildIndex } from './packIndex.js';
+import { fsyncDir, fsyncFd, ioError, keepNote, removeQuietly, writeAll, writeNewFile } from '../fsio.js';
 
 const madeDirs = new Set<string>();
 
+/** A pack just written: its base path, and how to let git's repack have it once a ref names it. */
+export interface WrittenPack {
+  /** The pack's base path (without extension). */
+  name: string;
+  /** Remove the .keep this writer made (call once the ref naming the pack has moved, or given up); never throws. */
+  release(): void;
+}
+
 /**
- * Write objects as one git pack (version 2, no deltas) with its version-2 index, crash-safe: the
- * .pack first (in place, see writePackFile), then the .idx through a temporary file and a rename
- * (git only looks at packs through their .idx, so a kill before that leaves a .pack nobody reads,
- * never a broken one).
- * Returns the pack's base path (without extension).
+ * Write objects as one git pack (version 2, no deltas) with its version-2 index, crash-safe and in
+ * git's order (I9): a `.keep` first, so a concurrent `git repack -a -d` or `git gc` leaves the pack
+ * alone until a ref names it (released by the caller after the ref moved); then the .pack (in place,
+ * see writePackFile) and the .idx through a temporary file and a rename, both fsynced before the
+ * rename, so a ref that moves after this returns never names objects a power cut can take away (git
+ * only looks at packs through their .idx, so a kill before that leaves a .pack nobody reads, never a
+ * broken one). `durable` also fsyncs the folder after the rename. Every write is checked (fsio.ts):
+ * a short or failed write is an E_IO error, and what this call wrote is removed again.
  */
-export function writePack(packDir: string, entries: readonly PackObject[], durable = false): string {
+export function writePack(packDir: string, entries: readonly PackObject[], durable = false): WrittenPack {
   const parts: Buffer[] = [packHeader(entries.length)];
   let offset = 12;
   const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
@@ -29,12 +41,33 @@ export function writePack(packDir: string, entries: readonly PackObject[], durab
   }
   const { name, sum: packSum } = finishPack(packDir, parts);
   if (!madeDirs.has(packDir)) {
-    fs.mkdirSync(packDir, { recursive: true });
+    try {
+      fs.mkdirSync(packDir, { recursive: true });
+    } catch (e) {
+      throw ioError(e, 'create', packDir);
+    }
     madeDirs.add(packDir);
   }
-  writePackFile(`${name}.pack`, parts, offset + 20, durable);
-  writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], durable);
-  return name;
+  const keep = `${name}.keep`;
+  let kept = false;
+  try {
+    writeNewFile(keep, [Buffer.from(keepNote())], { exclusive: true, mode: 0o644 });
+    kept = true;
+  } catch (e) {
+    // Kept already (by git, a user or another writer of the same objects): it stays kept, and not by us.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  let created = false;
+  try {
+    created = writePackFile(`${name}.pack`, parts, packSum);
+    writeAtomically(`${name}.idx`, [buildIndex(index, packSum)], true, durable);
+  } catch (e) {
+    // Nothing names the pack yet: take back what this call wrote (not a .pack another writer published).
+    if (created && !fs.existsSync(`${name}.idx`)) removeQuietly(`${name}.pack`);
+    if (kept) removeQuietly(keep);
+    throw e;
+  }
+  return { name, release: () => void (kept && removeQuietly(keep)) };
 }
 
 /** End a pack's parts (header, entries) with their SHA-1, which also names the pack: returns both. */
@@ -49,37 +82,83 @@ export function finishPack(packDir: string, parts: Buffer[]): { name: string; su
 /**
  * A .pack can be written in place: git finds packs through their .idx only, so until the .idx is
  * renamed into place a half-written .pack is invisible (and swept later if its writer died). That
- * saves a rename per append. A file already there with the same name holds the same content,
- * unless a writer died while writing it: then it is short and is replaced.
+ * saves a rename per append. It is fsynced before the caller publishes its .idx. A file already there
+ * with the same name is trusted only when it checks (its trailer and its SHA-1, which name it): a
+ * writer that died, or a disk that lost its tail, leaves one that does not, and it is replaced.
+ * Returns whether this call created the file in place.
  */
-function writePackFile(file: string, parts: Buffer[], size: number, durable: boolean): void {
+function writePackFile(file: string, parts: Buffer[], sum: Buffer): boolean {
   let fd: number;
   try {
     fd = fs.openSync(file, 'wx', 0o444);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    if (fs.statSync(file).size !== size) writeAtomically(file, parts, durable);
-    return;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'create', file);
+    if (packChecks(file, sum)) syncExisting(file);
+    else writeAtomically(file, parts, true);
+    return false;
   }
   try {
-    fs.writevSync(fd, parts);
-    if (durable) fs.fsyncSync(fd);
+    writeAll(fd, parts, file);
+    fsyncFd(fd, file);
+  } catch (e) {
+    fs.closeSync(fd);
+    removeQuietly(file);
+    throw e;
+  }
+  fs.closeSync(fd);
+  return true;
+}
+
+/** Whether `file` is the whole pack whose SHA-1 is `sum`: its trailer and the hash of what precedes it. */
+function packChecks(file: string, sum: Buffer): boolean {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return false;
+  }
+  if (buf.length < 32 || !buf.subarray(buf.length - 20).equals(sum)) return false;
+  return createHash('sha1')
+    .update(buf.subarray(0, buf.length - 20))
+    .digest()
+    .equals(sum);
+}
+
+/** fsync a file another writer made (it may not have flushed it yet) before we publish a ref into it. */
+function syncExisting(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw ioError(e, 'open', file);
+  }
+  try {
+    fsyncFd(fd, file);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** Write `file` through a temporary file renamed into place (a name git's fsck and gc know as temporary). */
-export function writeAtomically(file: string, parts: Buffer[], durable: boolean): void {
+/**
+ * Write `file` through a temporary file renamed into place (a name git's fsck and gc know as
+ * temporary, with our pid so a sweep can tell a dead writer's): fsynced before the rename when
+ * `sync`, and the folder fsynced after it when `syncDir`. On failure the temporary file is removed.
+ */
+export function writeAtomically(file: string, parts: Buffer[], sync: boolean, syncDir = false): void {
   const tmp = path.join(path.dirname(file), `tmp_pack_${process.pid}_${path.basename(file)}`);
-  const fd = fs.openSync(tmp, 'w', 0o444);
   try {
-    fs.writevSync(fd, parts);
-    if (durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    writeNewFile(tmp, parts, { sync });
+  } catch (e) {
+    removeQuietly(tmp);
+    throw e;
   }
-  fs.renameSync(tmp, file);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw ioError(e, 'rename into place', file);
+  }
+  if (syncDir) fsyncDir(path.dirname(file));
 }
 
 /** zlib stream of `data`: stored blocks for small inputs (no deflate state to set up), level 1 else. */
