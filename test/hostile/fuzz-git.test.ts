@@ -199,6 +199,7 @@ describe('fuzz: packs (indexPack)', () => {
         expect(r.objects).toBe(cs.length);
         const idx = fs.readFileSync(path.join(out, `${r.name}.idx`));
         for (const oid of oids) expect(idx.includes(Buffer.from(oid, 'hex'))).toBe(true);
+        fs.rmSync(out, { recursive: true, force: true });
       }),
       params(0.5),
     );
@@ -219,6 +220,7 @@ describe('fuzz: packs (indexPack)', () => {
         ),
         (pack) => {
           onlyAgentlogErrors(() => indexPack(pack, path.join(dir, 'mutated')));
+          fs.rmSync(path.join(dir, 'mutated'), { recursive: true, force: true });
         },
       ),
       params(2),
@@ -241,6 +243,7 @@ describe('fuzz: packs (indexPack)', () => {
         const r = onlyAgentlogErrors(() => indexPack(pack, out));
         if (!r) return;
         execFileSync('git', ['verify-pack', path.join(out, `${r.name}.idx`)], { stdio: 'pipe' });
+        fs.rmSync(out, { recursive: true, force: true });
       }),
       params(0.1),
     );

@@ -18,11 +18,9 @@ import { bytes, onlyAgentlogErrors, params } from '../helpers/fuzz.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 const dir = tmpdir('agentlog-fuzz-jsonl-');
-let n = 0;
+/** Write the input as `name` in one folder, overwriting the input before: thousands of runs make no more files. */
 function writeFile(name: string, data: Uint8Array | string): string {
-  const d = path.join(dir, String(n++));
-  fs.mkdirSync(d);
-  const file = path.join(d, name);
+  const file = path.join(dir, name);
   fs.writeFileSync(file, data);
   return file;
 }
