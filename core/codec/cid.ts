@@ -34,12 +34,21 @@ export function cidFromBytes(bytes: Uint8Array): CID {
     const multihash = bytes.subarray(2);
     return new CID(1, DAG_CBOR, new Digest.Digest(SHA2_256, 32, multihash.subarray(2), multihash), bytes) as CID;
   }
+  let cid: CID;
   try {
-    return CID.decode(bytes);
+    cid = CID.decode(bytes);
   } catch (e) {
     const reason = (e as Error).message;
     throw new AgentlogError('E_CID', `${bytes.length} bytes (${clip(Buffer.from(bytes).toString('hex'))}) are not a binary CID (${reason})`, { reason });
   }
+  // multiformats reads some non-canonical forms (a version byte 0 before a CIDv0's multihash) as a CID
+  // whose bytes are other than these: a link must have one binary form, or DAG-CBOR is not strict
+  // (what decodes would re-encode to other bytes). Found by test/hostile/fuzz-codec.test.ts.
+  if (!Buffer.from(cid.bytes).equals(Buffer.from(bytes))) {
+    const reason = `not in canonical form; it reads as ${cid.toString()}, whose bytes are ${clip(Buffer.from(cid.bytes).toString('hex'))}`;
+    throw new AgentlogError('E_CID', `${bytes.length} bytes (${clip(Buffer.from(bytes).toString('hex'))}) are not a binary CID (${reason})`, { reason });
+  }
+  return cid;
 }
 
 /** Parse a CID from its string form (base32 `b…`, base58btc `z…`/`Qm…`), with an error that names it. */

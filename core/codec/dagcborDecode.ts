@@ -272,6 +272,11 @@ class Reader {
         const v = this.view.getFloat64(this.pos);
         this.pos += 8;
         if (!Number.isFinite(v)) this.fail(`${v} is not allowed`, start);
+        // An integral value in the 64-bit integer range (-0 too) is what encode writes as an integer:
+        // read as a float it would re-encode to other bytes, two encodings of one value, two CIDs.
+        // Found by test/hostile/fuzz-codec.test.ts.
+        if (Number.isInteger(v) && v >= -(2 ** 64) && v < 2 ** 64)
+          this.fail(`the float ${Object.is(v, -0) ? '-0' : v} has an integer value: canonical DAG-CBOR here writes it as an integer`, start);
         return v;
       }
       default:

@@ -200,6 +200,10 @@ function write(v: unknown, ind: string, cur: string): string {
       return String(v);
     case 'number':
       if (!Number.isFinite(v)) throw new AgentlogError('E_CODEC', `DAG-JSON has no ${v}`);
+      // A float DAG-CBOR keeps as a float must read back as one: an integral value of 2^64 or more,
+      // which JSON.stringify writes as an integer ("18446744073709552000"), would parse as a BigInt
+      // no integer encoding holds. Found by test/hostile/fuzz-codec.test.ts.
+      if (Number.isInteger(v) && Math.abs(v) >= 2 ** 64) return v.toExponential();
       return JSON.stringify(v);
     case 'bigint':
       return v.toString();

@@ -53,10 +53,32 @@ export function parseCommit(content: Buffer, oid = 'commit'): Commit {
   return { tree, parents, author, committer, message };
 }
 
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * `NAME <EMAIL> TIME TZ`, read by a scan from the end: the commit comes from a store or a remote, and
+ * the regex this replaces (`^(.*) <(.*)> (-?\d+) ([+-]\d{4})$`) backtracked quadratically — a 300 KB
+ * author line made `log`, `show` and `verify` take tens of seconds (issue 17, point 6). Same split as
+ * that regex: TZ and TIME fixed from the end, EMAIL up to the `>` before TIME, NAME up to the last ` <`
+ * before it; unlike it, NAME and EMAIL may hold \r, U+2028 and U+2029 (git accepts them, and
+ * serializeCommit writes them, so a commit we wrote must read back).
+ */
 function parseSig(s: string): Signature | undefined {
-  const m = /^(.*) <(.*)> (-?\d+) ([+-]\d{4})$/.exec(s);
-  if (!m) return undefined;
-  return { name: m[1], email: m[2], time: Number(m[3]), tz: m[4] };
+  const n = s.length;
+  // ' ' [+-] d d d d at the end
+  if (n < 6 || s[n - 6] !== ' ' || (s[n - 5] !== '+' && s[n - 5] !== '-')) return undefined;
+  for (let i = n - 4; i < n; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
+  let t = n - 6; // TIME ends here (exclusive)
+  while (t > 0 && isDigit(s.charCodeAt(t - 1))) t--;
+  if (t === n - 6) return undefined;
+  if (t > 0 && s[t - 1] === '-') t--;
+  // '> ' before TIME, at mailEnd
+  const mailEnd = t - 2;
+  if (mailEnd < 0 || s[mailEnd] !== '>' || s[mailEnd + 1] !== ' ') return undefined;
+  if (mailEnd < 2) return undefined;
+  const open = s.lastIndexOf(' <', mailEnd - 2);
+  if (open < 0) return undefined;
+  return { name: s.slice(0, open), email: s.slice(open + 2, mailEnd), time: Number(s.slice(t, n - 6)), tz: s.slice(n - 5) };
 }
 
 /** Trailers at the end of a commit message (`Key: value` lines of the last paragraph). */

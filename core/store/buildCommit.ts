@@ -47,12 +47,17 @@ export function buildCommit(
   return { oid, spine: next };
 }
 
-/** The local part of an actor's commit email: lowercase, [a-z0-9._-] only, `agent` when nothing is left. */
-function emailSlug(actor: string): string {
-  return (
-    actor
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'agent'
-  );
+/**
+ * The local part of an actor's commit email: lowercase, [a-z0-9._-] only, no `-` at either end, `agent`
+ * when nothing is left. The ends are trimmed by a scan: the actor comes from event text (a model name),
+ * and `.replace(/^-+|-+$/g, '')` is quadratic on a long run of `-` inside it — a 200 KB model name made
+ * one append take tens of seconds (issue 17, point 6).
+ */
+export function emailSlug(actor: string): string {
+  const s = actor.toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) === 0x2d) start++;
+  while (end > start && s.charCodeAt(end - 1) === 0x2d) end--;
+  return s.slice(start, end) || 'agent';
 }
