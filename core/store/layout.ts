@@ -37,7 +37,8 @@
  *     trailers; author, date and subject are for people reading `git log` and are not checked.
  *
  * I6  An event file holds one event as canonical DAG-CBOR, decoded strictly: a non-canonical
- *     encoding is an error, not another event. Its CID is CIDv1, codec dag-cbor, multihash sha2-256
+ *     encoding is an error, not another event (a float holding a whole number in the 64-bit integer
+ *     range, or a binary CID in a non-canonical form, is refused: encode writes those otherwise). Its CID is CIDv1, codec dag-cbor, multihash sha2-256
  *     of exactly those bytes. Git holds no CID beside the bytes but the trailer (I5), and a read from
  *     git computes it again from the bytes (the event cache, I14, keeps it behind a checksum).
  *

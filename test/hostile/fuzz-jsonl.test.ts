@@ -161,12 +161,9 @@ describe('fuzz: session JSONL', () => {
     );
   });
 
-  // Not in this engineer's files, so skipped unless AGENTLOG_FUZZ_KNOWN=1 (unskip when fixed):
-  // - core/formats/codex/toRecords.ts rebuildCodex reads `b.type` of each content item: a null item
-  //   (`"content":[null]`) throws a TypeError out of planFile;
-  // - core/import/planCodex.ts names the timeline `codex/${id}` from session_meta's id: an empty id
-  //   gives the timeline name "codex/", which is no valid name, and the file does not import.
-  it.skipIf(!process.env.AGENTLOG_FUZZ_KNOWN)('Codex rollout files with null content items or an empty id: as above', () => {
+  // Found by this property and fixed: a null content item made rebuildCodex throw a TypeError, and an
+  // empty session_meta id named the timeline "codex/", which is no valid name.
+  it('Codex rollout files with null content items or an empty id: as above', () => {
     fc.assert(
       fc.property(sessionFile(codexRecordOf(any, word)), (text) => {
         planAndSeal('codex', writeFile('rollout-2025-01-01T00-00-00-0a0a0a0a-0000-4000-8000-000000000000.jsonl', text));

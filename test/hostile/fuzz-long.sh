@@ -4,7 +4,6 @@
 # `npm test`) and a memory budget for the whole run (the worker's V8 heap is capped at 512 MB, so an
 # input that makes a parser allocate without bound ends the run). Replay a failure with the seed
 # fast-check prints: AGENTLOG_FUZZ_SEED=<seed> AGENTLOG_FUZZ_RUNS=<n> test/hostile/fuzz-long.sh.
-# AGENTLOG_FUZZ_KNOWN=1 also runs the properties that fail on known, reported bugs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export AGENTLOG_FUZZ_RUNS="${AGENTLOG_FUZZ_RUNS:-10000}"

@@ -58,28 +58,38 @@ function at(ops: string[], re: RegExp): number {
   return i;
 }
 
-describe.skipIf(!hasStrace)('publication order (issue 17: 2)', () => {
-  it('default mode: .pack and .idx fsynced, then the .idx renamed into place, then the ref moved', async () => {
-    const { ops } = await traceAppend({ AGENTLOG_FSYNC: '0' });
-    const pack = at(ops, /^fsync \/objects\/pack\/pack-[0-9a-f]{40}\.pack$/);
-    const idx = at(ops, /^fsync \/objects\/pack\/tmp_pack_\d+_pack-[0-9a-f]{40}\.idx$/);
-    const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
-    const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
-    expect(pack).toBeLessThan(publish);
-    expect(idx).toBeLessThan(publish);
-    expect(publish).toBeLessThan(ref);
+if (!hasStrace) {
+  // npm test installs strace (test/vscode/setup.sh); without it these tests say so instead of passing.
+  console.log('publication-order tests did not run: strace is not installed (bash test/vscode/setup.sh --chromium-only installs it)');
+  describe('publication order (issue 17: 2)', () => {
+    it('needs strace', () => {
+      expect(hasStrace, 'strace is not installed: run bash test/vscode/setup.sh --chromium-only').toBe(true);
+    });
   });
+} else {
+  describe('publication order (issue 17: 2)', () => {
+    it('default mode: .pack and .idx fsynced, then the .idx renamed into place, then the ref moved', async () => {
+      const { ops } = await traceAppend({ AGENTLOG_FSYNC: '0' });
+      const pack = at(ops, /^fsync \/objects\/pack\/pack-[0-9a-f]{40}\.pack$/);
+      const idx = at(ops, /^fsync \/objects\/pack\/tmp_pack_\d+_pack-[0-9a-f]{40}\.idx$/);
+      const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
+      const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
+      expect(pack).toBeLessThan(publish);
+      expect(idx).toBeLessThan(publish);
+      expect(publish).toBeLessThan(ref);
+    });
 
-  it('durable mode: also the pack folder after the .idx rename, the ref lock before its rename, the refs folder after it', async () => {
-    const { ops } = await traceAppend({ AGENTLOG_FSYNC: '1' });
-    const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
-    const packDir = ops.findIndex((o, i) => i > publish && o === 'fsync /objects/pack');
-    const lock = at(ops, /^fsync \/refs\/heads\/talk\.lock$/);
-    const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
-    const refsDir = ops.findIndex((o, i) => i > ref && o === 'fsync /refs/heads');
-    expect(packDir, ops.join('\n')).toBeGreaterThan(publish);
-    expect(packDir).toBeLessThan(ref);
-    expect(lock).toBeLessThan(ref);
-    expect(refsDir, ops.join('\n')).toBeGreaterThan(ref);
+    it('durable mode: also the pack folder after the .idx rename, the ref lock before its rename, the refs folder after it', async () => {
+      const { ops } = await traceAppend({ AGENTLOG_FSYNC: '1' });
+      const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
+      const packDir = ops.findIndex((o, i) => i > publish && o === 'fsync /objects/pack');
+      const lock = at(ops, /^fsync \/refs\/heads\/talk\.lock$/);
+      const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
+      const refsDir = ops.findIndex((o, i) => i > ref && o === 'fsync /refs/heads');
+      expect(packDir, ops.join('\n')).toBeGreaterThan(publish);
+      expect(packDir).toBeLessThan(ref);
+      expect(lock).toBeLessThan(ref);
+      expect(refsDir, ops.join('\n')).toBeGreaterThan(ref);
+    });
   });
-});
+}

@@ -37,7 +37,8 @@ export function codexGenesis(file: string, lines: readonly CodexLine[]): { id: s
   const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(file)?.[1];
   const metaLine = lines.length > 0 && lines[0].value.type === 'session_meta' ? lines[0] : undefined;
   const meta = metaLine?.value.payload;
-  const id = (typeof meta?.id === 'string' ? meta.id : undefined) ?? idFromName ?? path.basename(file).replace(/\.jsonl$/, '');
+  // An id with nothing a timeline name can hold ("", "...") is no id: the file name's is used.
+  const id = (typeof meta?.id === 'string' && /[A-Za-z0-9]/.test(meta.id) ? meta.id : undefined) ?? idFromName ?? path.basename(file).replace(/\.jsonl$/, '');
   const ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
   const genesis: EventInput = {
     kind: 'session',

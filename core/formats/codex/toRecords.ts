@@ -24,7 +24,7 @@ export function rebuildCodex(e: Obj, source: Source, events: Obj[], index: numbe
   switch (rule) {
     case 'payload.content':
       p.content = content.map((b) =>
-        b.type === 'text' && Object.keys(b).length === 2
+        b?.type === 'text' && Object.keys(b).length === 2
           ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text as string }
           : (b as CodexContentItem),
       );
