@@ -75,9 +75,9 @@
  *     - durable mode: also every loose object, every ref (its lock, before the rename), and the
  *       folder after each rename that must survive (a pack's .idx, a loose object, the ref an
  *       append or a new session moves), so an acknowledged append survives a power cut on any POSIX
- *       file system. Not yet: the folder after the renames that install a pull's packs from its
- *       quarantine and after the ref moves of fork, pull and forks.json (sync/fetch.ts, refs.ts,
- *       lock.ts: they can call git/fsio.ts fsyncDir).
+ *       file system. The lock protocol fsyncs the folder after every rename of a lock into place
+ *       (every ref move, forks.json, config: git/lock.ts), and a fetch fsyncs the pack folder after
+ *       installing a pull's packs, before any ref names them (sync/fetch.ts).
  *     A pack of the same name already there is trusted only when its checksum checks.
  *     A pack stays kept (its `.keep`) from before its .pack is written until the ref naming it has
  *     moved (or the move was given up), so a concurrent `git repack -a -d` or `git gc` never deletes
