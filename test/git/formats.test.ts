@@ -68,14 +68,15 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
   });
 
   it.each<[string, Buffer, Buffer, RegExp]>([
-    ['empty', Buffer.alloc(3), Buffer.alloc(0), /is truncated/],
-    ['a base size that runs off the end', Buffer.alloc(3), Buffer.from([0x83]), /is truncated/],
+    ['empty', Buffer.alloc(3), Buffer.alloc(0), /shorter than git accepts/],
+    ['shorter than git accepts', Buffer.alloc(3), Buffer.from([3, 0, 0]), /shorter than git accepts/],
+    ['a base size that runs off the end', Buffer.alloc(3), Buffer.from([0x83, 0x83, 0x83, 0x83]), /is truncated/],
     ['the wrong base size', Buffer.alloc(3), delta(4, 1, 1, 0x61), /does not fit its base/],
     ['a result larger than memory', Buffer.alloc(3), Buffer.from([3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), /more than can be held/],
     ['a copy past the end of the base', Buffer.alloc(3), delta(3, 4, 0x91, 0, 4), /copies past the end/],
     ['a copy cut in its arguments', Buffer.alloc(3), delta(3, 2, 0x91, 0), /is truncated/],
     ['an insert past the end', Buffer.alloc(3), delta(3, 1, 5, 0x61), /inserts past the end/],
-    ['a reserved opcode', Buffer.alloc(3), delta(3, 1, 0), /reserved opcode/],
+    ['a reserved opcode', Buffer.alloc(3), delta(3, 1, 0, 0), /reserved opcode/],
     ['a result shorter than declared', Buffer.alloc(3), delta(3, 5, 0x91, 0, 3), /is short/],
   ])('delta: %s', { timeout: FAST }, (_, base, bytes, why) => {
     expectError(() => applyDelta(base, bytes, (w) => corrupt('d', `its delta ${w}`)), 'E_OBJECT', why);
@@ -125,6 +126,13 @@ describe('git formats reject malformed bytes with an AgentlogError', () => {
       'a delta that does not fit its base',
       () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 4), encodeOfsBack(blob.length), zlibStored(delta(9, 1, 1, 0x61))])),
       /delta at \d+ does not fit its base/,
+    ],
+    // Found by the fuzzer (test/hostile/fuzz-git.test.ts): git index-pack takes it, git verify-pack refuses it.
+    ['the same object twice', () => pack(2, blob, blob), /holds the object [0-9a-f]{40} twice/],
+    [
+      'a delta shorter than git accepts (an empty result in 2 bytes)',
+      () => pack(2, blob, Buffer.concat([objectHeader(OFS_DELTA, 2), encodeOfsBack(blob.length), zlibStored(Buffer.from([5, 0]))])),
+      /shorter than git accepts/,
     ],
   ])('received pack: %s', { timeout: FAST }, (_, make, why) => {
     expectError(() => indexPack(make(), path.join(tmpdir(), 'pack')), 'E_OBJECT', why);

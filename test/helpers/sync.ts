@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 import { Store } from '../../core/store/store.js';
 import { cli as runCli, cliOk, storeWithSession, type CliOptions } from './cli.js';
 import { tmpdir } from './tmp.js';
@@ -31,4 +32,16 @@ export const machineWithSession = (title = 'Fix login', messages = ['Login fails
 export function events(dir: string, rev: string): string[] {
   const store = Store.open(dir);
   return store.readEvents(store.tipOf(rev)!).map((e) => e.cid.toString());
+}
+
+/** One clear line naming the remote (and `why`, when given): exit code 1, no internal error, no stack trace. */
+export function expectClearFailure(r: { code: number; err: string }, command: string, url: string, why?: RegExp): void {
+  expect(r.err, r.err).not.toContain('internal error');
+  expect(r.err, r.err).not.toMatch(/\n\s+at /);
+  expect(r.code, r.err).toBe(1);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines, r.err).toHaveLength(1);
+  expect(lines[0].startsWith(`agentlog ${command}: `), r.err).toBe(true);
+  expect(lines[0], r.err).toContain(url);
+  if (why) expect(lines[0], r.err).toMatch(why);
 }

@@ -8,6 +8,7 @@ import { createDeflate, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../core/codec/dagcbor.js';
 import { cidOf, parseCid } from '../../core/codec/cid.js';
+import { objectHeader } from '../../core/git/pack/format.js';
 import { Store } from '../../core/store/store.js';
 import { eventPath } from '../../core/store/layout.js';
 import { timelineHeads } from '../../core/sync/check.js';
@@ -16,6 +17,7 @@ import { pull } from '../../core/sync/pull.js';
 import { cli as runCli, cliOk, storeWithSession } from '../helpers/cli.js';
 import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 import { snapshot } from '../helpers/snapshot.js';
+import { expectClearFailure } from '../helpers/sync.js';
 import { git, tmpdir } from '../helpers/tmp.js';
 
 /**
@@ -38,20 +40,6 @@ const NAK = pkt('NAK\n');
 const CAPS = 'multi_ack ofs-delta side-band-64k no-progress';
 const advertise = (refs: Array<[string, string]>) =>
   Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, ...refs.map(([oid, ref], i) => pkt(`${oid} ${ref}${i === 0 ? `\0${CAPS}` : ''}\n`)), FLUSH]);
-
-/** One pack entry's header: type and the size it declares (git's varint). */
-function entryHeader(type: number, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (type << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(c | 0x80);
-    c = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
-}
 
 function packOf(entries: Buffer[]): Buffer {
   const head = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
@@ -76,18 +64,6 @@ async function zlibBomb(size: number): Promise<Buffer> {
 }
 
 const rssGrowth = (before: number) => process.memoryUsage().rss - before;
-
-/** One clear line naming the remote: exit code 1, no internal error, no stack trace. */
-function expectClearFailure(r: { code: number; err: string }, command: string, url: string, why?: RegExp): void {
-  expect(r.err, r.err).not.toContain('internal error');
-  expect(r.err, r.err).not.toMatch(/\n\s+at /);
-  expect(r.code, r.err).toBe(1);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  expect(lines[0].startsWith(`agentlog ${command}: `), r.err).toBe(true);
-  expect(lines[0], r.err).toContain(url);
-  if (why) expect(lines[0], r.err).toMatch(why);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // A real git server with crafted branches (points 11, 14, 15)
@@ -291,11 +267,11 @@ beforeAll(async () => {
       void stream(res, 600 * MiB, () => chunk);
     },
   };
-  shapes['bomb-lying-header'] = { refs: ad(FAKE_OID), upload: result(Buffer.concat([NAK, packOf([Buffer.concat([entryHeader(3, 100), bomb])])])) };
-  shapes['bomb-honest-header'] = { refs: ad(FAKE_OID), upload: result(Buffer.concat([NAK, packOf([Buffer.concat([entryHeader(3, 512 * MiB), bomb])])])) };
+  shapes['bomb-lying-header'] = { refs: ad(FAKE_OID), upload: result(Buffer.concat([NAK, packOf([Buffer.concat([objectHeader(3, 100), bomb])])])) };
+  shapes['bomb-honest-header'] = { refs: ad(FAKE_OID), upload: result(Buffer.concat([NAK, packOf([Buffer.concat([objectHeader(3, 512 * MiB), bomb])])])) };
   shapes['size-lies-short'] = {
     refs: ad(FAKE_OID),
-    upload: result(Buffer.concat([NAK, packOf([Buffer.concat([entryHeader(3, 10), deflateSync(Buffer.from('hello'))])])])),
+    upload: result(Buffer.concat([NAK, packOf([Buffer.concat([objectHeader(3, 10), deflateSync(Buffer.from('hello'))])])])),
   };
   shapes['gzip-answer'] = {
     refs: (res) =>

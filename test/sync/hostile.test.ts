@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidOf } from '../../core/codec/cid.js';
 import { cli as runCli, cliOk, storeWithSession } from '../helpers/cli.js';
 import { snapshot } from '../helpers/snapshot.js';
+import { expectClearFailure } from '../helpers/sync.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 /**
@@ -167,17 +168,6 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-
-/** One clear line naming the remote: exit code 1, no internal error, no stack trace. */
-function expectClearFailure(r: { code: number; err: string }, command: string, url: string): void {
-  expect(r.err, r.err).not.toContain('internal error');
-  expect(r.err, r.err).not.toMatch(/\n\s+at /);
-  expect(r.code, r.err).toBe(1);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  expect(lines[0].startsWith(`agentlog ${command}: `), r.err).toBe(true);
-  expect(lines[0], r.err).toContain(url);
-}
 
 describe('sync rejects a remote that answers garbage, with one clear message, changing nothing', () => {
   let store: { dir: string; gitDir: string };

@@ -145,6 +145,9 @@ export function objectHeader(type: number, size: number): Buffer {
  * `maxSize` bounds the object it may make (a received pack's limit, sync/limits.ts).
  */
 export function applyDelta(base: Buffer, delta: Buffer, fail: (why: string) => Error, maxSize = MAX_LENGTH): Buffer {
+  // git's patch_delta refuses a delta shorter than DELTA_SIZE_MIN (4 bytes); so do we, or we would
+  // accept packs that git then calls corrupt (found by test/hostile/fuzz-git.test.ts).
+  if (delta.length < 4) throw fail(`is ${delta.length} bytes long, shorter than git accepts (4)`);
   let pos = 0;
   const varint = (): number => {
     let v = 0;

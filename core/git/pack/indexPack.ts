@@ -98,8 +98,14 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
   }
   if (pos !== pack.length - 20) throw bad('it holds data after its last object');
 
+  // git pack-objects never writes an object twice, and git verify-pack and fsck refuse a pack that does.
+  const twice = (oid: string): AgentlogError => bad(`it holds the object ${oid} twice`);
   const byOid = new Map<string, Entry>();
-  for (const e of entries) if (e.oid) byOid.set(e.oid, e);
+  for (const e of entries) {
+    if (!e.oid) continue;
+    if (byOid.has(e.oid)) throw twice(e.oid);
+    byOid.set(e.oid, e);
+  }
   for (const e of entries) {
     if (e.baseOid) {
       const base = byOid.get(e.baseOid);
@@ -144,6 +150,7 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
       const data = content(e);
       e.resolvedType = base.resolvedType;
       e.oid = objectId(TYPE_NAME[e.resolvedType], data);
+      if (byOid.has(e.oid)) throw twice(e.oid);
       byOid.set(e.oid, e);
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, data);
       release(e);
