@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AgentlogError } from '../errors.js';
 import { configValue, parseConfig } from './config.js';
+import { withLockNow } from './lock.js';
 
 /**
  * Locate a git repository: `dir` may be a working tree (with `.git/` or a `.git` file pointing to
@@ -65,4 +67,19 @@ export function readConfigText(gitDir: string): string {
 /** Read one key from the repository's config (`section.key` or `section.sub.key`, see configValue); undefined if absent. */
 export function readConfig(gitDir: string, key: string): string | undefined {
   return configValue(parseConfig(readConfigText(gitDir)), key);
+}
+
+/** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
+export function editConfig(gitDir: string, edit: (text: string) => string): void {
+  const file = configPath(gitDir);
+  withLockNow(
+    file,
+    {
+      errors: {
+        busy: (lock) =>
+          new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }),
+      },
+    },
+    () => edit(readConfigText(gitDir)),
+  );
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { commonDir, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
+import { commonDir, editConfig, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
 
 // Finding a store on disk and making one (I1). Store.open and Store.init wrap these.
 
@@ -31,7 +31,8 @@ export function initStore(dir: string): { created: boolean; excludedIn?: string 
   let created = false;
   if (existing) {
     if (readConfig(existing.gitDir, 'agentlog.version') === undefined) {
-      fs.appendFileSync(path.join(commonDir(existing.gitDir), 'config'), '[agentlog]\n\tversion = 1\n');
+      // Under git's config lock, as every config change (git/repo.ts editConfig).
+      editConfig(existing.gitDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[agentlog]\n\tversion = 1\n`);
     }
   } else {
     const gitDir = path.join(abs, '.git');

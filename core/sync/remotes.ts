@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { withLockNow } from '../git/lock.js';
 import { parseConfig } from '../git/config.js';
 import { refNameProblem } from '../git/refName.js';
-import { configPath, readConfigText } from '../git/repo.js';
+import { editConfig, readConfigText } from '../git/repo.js';
 import { isHttpUrl } from './transport.js';
 
 export interface Remote {
@@ -101,20 +100,5 @@ export function addRemote(gitDir: string, name: string, url: string): void {
   editConfig(
     gitDir,
     (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[remote "${name}"]\n\turl = ${value}\n\tfetch = +refs/heads/*:refs/remotes/${name}/*\n`,
-  );
-}
-
-/** Rewrite .git/config under git's own lock (`config.lock`, lock.ts), failing at once when another process holds it. */
-function editConfig(gitDir: string, edit: (text: string) => string): void {
-  const file = configPath(gitDir);
-  withLockNow(
-    file,
-    {
-      errors: {
-        busy: (lock) =>
-          new AgentlogError('E_LOCK', `${file} is locked by ${lock}; another git or agentlog process is changing it (if none is, delete the lock)`, { lock }),
-      },
-    },
-    () => edit(readConfigText(gitDir)),
   );
 }
