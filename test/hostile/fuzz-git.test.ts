@@ -131,10 +131,12 @@ describe('fuzz: pack entry headers and deltas', () => {
     return [base, Buffer.concat([base.subarray(0, i), ins.subarray(0, 40), base.subarray(j)])];
   });
 
-  it('applyDelta(base, makeDelta(base, target)) is target', () => {
+  it("applyDelta(base, makeDelta(base, target)) is target (a delta under git's 4-byte minimum is refused, and never sent)", () => {
     fc.assert(
       fc.property(pair, ([base, target]) => {
-        expect(applyDelta(base, makeDelta(base, target), fail).equals(target)).toBe(true);
+        const delta = makeDelta(base, target);
+        if (delta.length < 4) expect(() => applyDelta(base, delta, fail)).toThrow(/shorter than git accepts/);
+        else expect(applyDelta(base, delta, fail).equals(target)).toBe(true);
       }),
       params(),
     );
@@ -167,8 +169,8 @@ function buildPackOf(contents: Buffer[]): { pack: Buffer; oids: string[] } {
   let prevAt = -1;
   contents.forEach((c, i) => {
     let entry: Buffer;
-    if (i > 0 && i % 2 === 0) {
-      const delta = makeDelta(contents[i - 1], c);
+    const delta = i > 0 && i % 2 === 0 ? makeDelta(contents[i - 1], c) : undefined;
+    if (delta && delta.length >= 4) {
       entry = Buffer.concat([objectHeader(OFS_DELTA, delta.length), encodeOfsBack(at - prevAt), deflateSync(delta)]);
     } else {
       entry = Buffer.concat([objectHeader(TYPE_CODE.blob, c.length), deflateSync(c)]);

@@ -175,6 +175,14 @@ describe('fuzz: session JSONL', () => {
 
 /** What the fuzzers above found, kept as plain regression tests. */
 describe('fuzz findings (session JSONL)', () => {
+  it('a Codex function call whose arguments hold an integer beyond 2^53 plans, seals and rebuilds', () => {
+    const line = JSON.stringify({
+      type: 'response_item',
+      payload: { type: 'function_call', name: '', arguments: '{"":{"":[-9007199254740992]}}', call_id: '', input: [] },
+    });
+    planAndSeal('codex', writeFile('rollout-2025-01-01T00-00-00-0a0a0a0a-0000-4000-8000-000000000001.jsonl', `${line}\n`));
+  });
+
   it('a line holding a number beyond float64 (1e400) is skipped with a warning naming file and line, and the rest imports', () => {
     const file = writeFile('0a0a0a0a-0000-4000-8000-000000000000.jsonl', '{"a":1}\n{"a":1e400}\n{"b":[2E+308]}\n{"c":"1e400"}\n');
     const warnings: Array<{ line?: number; message: string }> = [];

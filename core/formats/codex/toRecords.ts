@@ -34,7 +34,7 @@ export function rebuildCodex(e: Obj, source: Source, events: Obj[], index: numbe
       break;
     case 'payload.arguments': {
       const input = content[0]?.input as Obj | undefined;
-      p.arguments = (input && '__raw' in input && Object.keys(input).length === 1 ? input.__raw : JSON.stringify(input)) as string;
+      p.arguments = (input && '__raw' in input && Object.keys(input).length === 1 ? input.__raw : JSON.stringify(toJson(input))) as string;
       break;
     }
     case 'payload.input':

@@ -107,7 +107,8 @@ export async function buildPack(
     let index: number;
     let depth = 0;
     const delta = base && base.depth < MAX_DELTA_DEPTH ? makeDelta(base.content, content) : undefined;
-    if (base && delta && delta.length < content.length / 2) {
+    // A delta under git's 4-byte minimum (patch_delta) is never sent: git would call the pack corrupt.
+    if (base && delta && delta.length >= 4 && delta.length < content.length / 2) {
       index = base.oid ? writer.addRefDelta(base.oid, delta) : writer.addOfsDelta(base.index, delta);
       depth = base.depth + 1;
     } else {
