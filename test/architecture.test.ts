@@ -10,6 +10,8 @@
  *    ever need a pure function of core, give core a browser-safe entry and allow exactly that one here.
  * 3. extension/shared/ and extension/webview/ do not import 'vscode': view models and the page are plain
  *    modules that vitest (and a browser) load without VS Code.
+ * 5. core/ has no import cycles (type-only imports aside): each folder depends on the ones below it
+ *    (ARCHITECTURE.md draws the arrows), and within a folder a file never needs one that needs it.
  * 4. Every TypeScript file of the repository is type-checked: it is a root file of exactly one of the
  *    projects that tsconfig.all.json lists (a file in none is never checked; in two, checked twice under
  *    options that may differ).
@@ -142,6 +144,37 @@ describe('architecture', () => {
       (m) => `…${code.slice(Math.max(0, m.index - 60), m.index + m[0].length)}`,
     );
     expect(nodeOnly).toEqual([]);
+  });
+
+  it('core/ has no import cycles (type-only imports aside)', () => {
+    const files = sourceFiles('core').filter((f) => f.endsWith('.ts'));
+    const VALUE_IMPORT = /^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'(\.[^']+)'/gm;
+    const deps = new Map<string, string[]>();
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      const targets = [...text.matchAll(VALUE_IMPORT)].map((m) =>
+        path
+          .relative(ROOT, path.resolve(ROOT, path.dirname(f), m[1].replace(/\.js$/, '.ts')))
+          .split(path.sep)
+          .join('/'),
+      );
+      deps.set(f, targets);
+    }
+    expect(deps.get('core/store/store.ts')?.length).toBeGreaterThan(3); // the scan reads imports
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (f: string, trail: string[]): void => {
+      if (state.get(f) === 'done') return;
+      if (state.get(f) === 'open') {
+        cycles.push([...trail.slice(trail.indexOf(f)), f].join(' -> '));
+        return;
+      }
+      state.set(f, 'open');
+      for (const d of deps.get(f) ?? []) visit(d, [...trail, f]);
+      state.set(f, 'done');
+    };
+    for (const f of files) visit(f, []);
+    expect(cycles).toEqual([]);
   });
 
   it('every TypeScript file is a root of exactly one project of tsconfig.all.json', () => {
