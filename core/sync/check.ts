@@ -113,9 +113,13 @@ export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<
  * genesis (I7), the trees of every commit consistent with the tip's (I4).
  */
 export function timelineProblem(store: Store, name: string, tip: string, known: ReadonlySet<string>): string | undefined {
+  let trusted: string | undefined; // a commit the store already held: what is before it was checked when it came
   try {
     for (const c of store.history(tip)) {
-      if (known.has(c.oid)) break;
+      if (known.has(c.oid)) {
+        trusted = c.oid;
+        break;
+      }
       const root = store.readObject(c.commit.tree, 'tree');
       const entries = parseTree(root.content, c.commit.tree);
       const bad = entries.find((e) => e.name !== EVENTS_DIR || e.mode !== DIR_MODE);
@@ -134,6 +138,6 @@ export function timelineProblem(store: Store, name: string, tip: string, known: 
     if (!isAgentlogError(e)) throw e;
     return e.message;
   }
-  const verified = verifyTimeline(store, name, tip);
+  const verified = verifyTimeline(store, name, tip, { trusted });
   return verified.problem?.message;
 }

@@ -52,8 +52,12 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * the CID of the event before (I7), and every commit holding exactly the events up to its own (I4).
  * An object that cannot be read (missing, corrupt, or not of the type its parent names) is reported
  * under I9. Stops at the first bad event. Never reads the event cache (I14).
+ *
+ * `trusted`: a commit of this timeline the store already holds and trusts (a pull's local tip): only the
+ * commits after it are checked, the first of them against its event's CID. A pull then costs in
+ * proportion to what is new, not to the timeline.
  */
-export function verifyTimeline(store: Store, timeline: string, tip: string): VerifyResult {
+export function verifyTimeline(store: Store, timeline: string, tip: string, options: { trusted?: string } = {}): VerifyResult {
   const result: VerifyResult = { timeline, tip, events: 0 };
   const fail = (seq: number, commit: string, invariant: Invariant, message: string, expected?: string, found?: string): VerifyResult => {
     result.problem = { timeline, seq, commit, expected, found, invariant, message: `[${invariant}] ${message}` };
@@ -70,8 +74,13 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
   const bySeq: CommitInfo[] = new Array(blobs.length);
   let expectSeq = blobs.length - 1;
   let reading = tip; // the commit the walk reads next, to name it when it cannot be read
+  let base: CommitInfo | undefined; // the trusted commit the walk stopped at
   try {
     for (const c of store.history(tip)) {
+      if (c.oid === options.trusted) {
+        base = c;
+        break;
+      }
       if (c.seq !== expectSeq)
         return fail(expectSeq, c.oid, 'I5', `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
       if (c.commit.parents.length > 1) return fail(c.seq, c.oid, 'I3', `commit ${c.oid} is a merge; timelines never merge`);
@@ -82,11 +91,14 @@ export function verifyTimeline(store: Store, timeline: string, tip: string): Ver
   } catch (e) {
     return fail(expectSeq, reading, invariantOf(e, 'I3'), errorText(e));
   }
-  if (expectSeq !== -1) return fail(expectSeq, tip, 'I3', `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
+  if (base && base.seq !== expectSeq) {
+    return fail(expectSeq, base.oid, 'I5', `commit ${base.oid} has Agentlog-Seq ${base.seq}`, String(expectSeq), String(base.seq));
+  }
+  if (!base && expectSeq !== -1) return fail(expectSeq, tip, 'I3', `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
   const tipTrees = new Map<string, TreeEntry[] | undefined>();
-  let prevCid: string | null = null;
-  for (let seq = 0; seq < blobs.length; seq++) {
+  let prevCid: string | null = base ? (base.cid?.toString() ?? null) : null;
+  for (let seq = base ? base.seq + 1 : 0; seq < blobs.length; seq++) {
     const commit = bySeq[seq];
     const claimed = commit.cid?.toString();
     let opened: StoredEvent;

@@ -71,6 +71,9 @@ const rssGrowth = (before: number) => process.memoryUsage().rss - before;
 let source: { dir: string; name: string };
 let sourceGit: string;
 let gitServer: GitHttpServer;
+/** A second remote, extend.git: the source timeline as it is, and (in hostile.git) a broken extension of it. */
+let extendRepo: string;
+let hostileRepo: string;
 /** name → why it must be skipped */
 const HOSTILE: Record<string, string> = {};
 
@@ -123,6 +126,9 @@ beforeAll(async () => {
   const prevTree = git(repo, ['write-tree'], { env }).trim();
   setRef(repo, 'broken-prev', commitTree(repo, prevTree, [tip], `message: x\n\nAgentlog-Event: ${cidOf(bad)}\nAgentlog-Seq: ${n}\n`));
   HOSTILE['broken-prev'] = 'I7';
+  hostileRepo = repo;
+  extendRepo = path.join(root, 'extend.git');
+  git(root, ['clone', '--bare', '--quiet', sourceGit, extendRepo]);
 
   // 15: the root tree holds more than events/, at the tip or deeper.
   const rootOf = (c: string) =>
@@ -193,6 +199,25 @@ describe('a pull adopts only what it has verified; the rest syncs', () => {
     const again = await pull(store, 'origin', { env: ENV, warn: () => {} });
     expect(new Set((again.skipped ?? []).map((s) => s.name))).toEqual(new Set(Object.keys(HOSTILE)));
     expect([...store.timelines().keys()].sort()).toEqual([source.name, target.name].sort());
+  }, 60_000);
+});
+
+describe('a pull verifies what is new after the timeline it already holds', () => {
+  it('a broken event on top of a timeline the store holds is refused; only the new commits are read (the held ones are trusted)', async () => {
+    const url = `${gitServer.url}/extend.git`;
+    const target = tmpdir('agentlog-hostile-extend-');
+    await cliOk(target, ['clone', url, 'store'], { env: ENV });
+    const store = Store.open(path.join(target, 'store'));
+    const held = store.tipOf(source.name);
+    expect(held).toBeDefined();
+    // The remote's timeline now goes on with an event whose prev skips back to genesis.
+    git(extendRepo, ['fetch', '--quiet', '--force', hostileRepo, `refs/heads/broken-prev:refs/heads/${source.name}`]);
+    const warnings: string[] = [];
+    const report = await pull(store, 'origin', { env: ENV, warn: (m) => warnings.push(m) });
+    const skipped = new Map((report.skipped ?? []).map((s) => [s.name, s.reason]));
+    expect(skipped.get(source.name), JSON.stringify(report)).toContain('[I7]');
+    expect(store.tipOf(source.name)).toBe(held);
+    expect(warnings.join('\n')).toContain(JSON.stringify(source.name));
   }, 60_000);
 });
 
