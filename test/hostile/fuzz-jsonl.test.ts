@@ -175,6 +175,17 @@ describe('fuzz: session JSONL', () => {
 
 /** What the fuzzers above found, kept as plain regression tests. */
 describe('fuzz findings (session JSONL)', () => {
+  it('a Codex assistant message whose content holds null, followed by reasoning, plans and seals', () => {
+    const lines = [
+      { type: 'response_item', payload: { type: 'message', role: 'assistant', content: [null] } },
+      { type: 'event_msg', payload: { type: 'agent_reasoning', text: '' } },
+    ];
+    planAndSeal(
+      'codex',
+      writeFile('rollout-2025-01-01T00-00-00-0a0a0a0a-0000-4000-8000-000000000002.jsonl', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`),
+    );
+  });
+
   it('a Codex function call whose arguments hold an integer beyond 2^53 plans, seals and rebuilds', () => {
     const line = JSON.stringify({
       type: 'response_item',

@@ -58,12 +58,10 @@ export function rebuildCodex(e: Obj, source: Source, events: Obj[], index: numbe
 export function shownText(e: Obj): string {
   const text = textOf(e.content);
   if (text) return text;
-  return Array.isArray(e.content)
-    ? (e.content as Obj[])
-        .filter((b) => b.type === 'thinking')
-        .map((b) => b.thinking as string)
-        .join('\n')
-    : '';
+  return blocksOf(e.content)
+    .filter((b) => b.type === 'thinking')
+    .map((b) => b.thinking as string)
+    .join('\n');
 }
 
 /** A timeline's events as the lines of a Codex rollout of session `sessionId`, recorded in `cwd`. */
