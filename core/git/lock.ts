@@ -28,10 +28,15 @@ import { fsyncDir } from './fsio.js';
  *    of unknown owner (git's own locks, which are empty, a lock of another host, a record cut short)
  *    is never removed automatically: like git, the error tells the user to remove it when no git or
  *    agentlog process is running.
- * 6. Breaking cannot remove a newer lock: the breaker renames the lock it judged to a unique aside
- *    name (ending in `.lock`, which git and ref listing ignore), then checks that what it moved is
- *    the file it judged (device, inode and content). If it is not — another writer replaced the lock
- *    in between — it links the file back (never over a lock that is there now) and judges again.
+ * 6. Breaking cannot remove a newer lock: breakers take turns through a second lock,
+ *    `<file>~break.lock` (created exclusively, naming its owner; `~` cannot be in a ref name, and
+ *    names ending in `.lock` are ignored by git and ref listing), and under it look again: only if
+ *    the lock is still the very file judged (device, inode, content) is it removed. Only breakers
+ *    remove a dead owner's lock, and they take turns, so between that look and the removal nobody
+ *    can replace it. (Renaming the judged lock aside, then checking it, was tried first: for the
+ *    moment it is aside a live holder's lock may be missing, and under load holders were refused.)
+ *    A `~break.lock` left by a killed breaker is removed when its owner is gone and it is older than
+ *    BREAK_STALE_MS; a breaker holds it for microseconds.
  *
  * Why not fcntl/flock: Node has no portable binding for them, and git itself does not honour them;
  * the lock file is what git and agentlog both respect.
@@ -189,33 +194,40 @@ function describeOwner(seen: Seen): string {
   return `held by process ${owner.pid} on this machine, which is still running`;
 }
 
-let asideCounter = 0;
+/** How old a breaker's `~break.lock` must be, besides its owner being gone, before it is removed (rule 6). */
+const BREAK_STALE_MS = 10_000;
 
 /**
- * Break the lock `seen` judged abandoned, without ever removing another (rule 6): rename it aside,
- * check that what moved is the judged file, else put it back. True when the judged lock is gone.
+ * Break the lock `seen` judged abandoned, without ever removing another (rule 6): under the breakers'
+ * own lock, remove it only if it is still the file judged. True when the judged lock is gone.
  */
 export function breakLock(lockFile: string, seen: Seen): boolean {
-  const aside = `${lockFile.slice(0, -5)}.broken-${process.pid}-${++asideCounter}-${Math.random().toString(36).slice(2, 8)}.lock`;
+  const turn = `${lockFile.slice(0, -'.lock'.length)}~break.lock`;
+  let fd: number;
   try {
-    fs.renameSync(lockFile, aside);
+    fd = fs.openSync(turn, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true; // gone meanwhile
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // Another breaker's turn; or one a killed breaker left: removed when its owner is gone and it is old.
+    const other = look(turn);
+    const owner = other && parseOwner(other.content);
+    if (other && owner && ownerGone(owner) && Date.now() - other.mtimeMs > BREAK_STALE_MS) fs.rmSync(turn, { force: true });
+    return false;
   }
-  const moved = look(aside);
-  if (moved && moved.dev === seen.dev && moved.ino === seen.ino && moved.content === seen.content) {
-    fs.rmSync(aside, { force: true });
-    return true;
-  }
-  // Not the lock we judged: a writer replaced it meanwhile. Put it back, never over a lock that is there now.
   try {
-    fs.linkSync(aside, lockFile);
-  } catch {
-    /* another lock is in place: the holder of the one we moved finds its lock gone and refuses to write (rule 2) */
+    try {
+      fs.writeSync(fd, ownerRecord());
+    } finally {
+      fs.closeSync(fd);
+    }
+    const now = look(lockFile);
+    if (!now) return true; // gone meanwhile
+    if (now.dev !== seen.dev || now.ino !== seen.ino || now.content !== seen.content) return false; // a newer lock
+    fs.rmSync(lockFile, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(turn, { force: true });
   }
-  fs.rmSync(aside, { force: true });
-  return false;
 }
 
 /** Inspect a lock that is in the way: break it when its owner is provably gone (rule 5). What was seen, or undefined when it is gone now. */

@@ -177,7 +177,7 @@ for (let i = 0; i < Number(n); i++) await withLock(file, { waitMs: 20000 }, () =
     );
     const host = os.hostname();
     const dead = deadPid();
-    const writers = [0, 1, 2].map(() => spawn(process.execPath, [script, file, '60'], { stdio: 'ignore' }));
+    const writers = [0, 1, 2, 3].map(() => spawn(process.execPath, [script, file, '60'], { stdio: 'ignore' }));
     const done = Promise.all(writers.map((w) => new Promise<number | null>((r) => w.on('exit', (c) => r(c)))));
     let planted = 0;
     let finished = false;
@@ -193,8 +193,8 @@ for (let i = 0; i < Number(n); i++) await withLock(file, { waitMs: 20000 }, () =
       }
       await new Promise((r) => setTimeout(r, 2));
     }
-    expect(await done).toEqual([0, 0, 0]);
-    expect(fs.readFileSync(file, 'utf8')).toBe('180');
+    expect(await done).toEqual([0, 0, 0, 0]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('240');
     expect(planted).toBeGreaterThan(0);
   }, 60_000);
 });
