@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { fsyncDir } from './fsio.js';
+import { fsyncDir, ioError } from './fsio.js';
 
 /**
  * git's lock protocol, written once for refs, HEAD, packed-refs, the config file and our own files
@@ -397,12 +397,20 @@ function tryCreate(lockFile: string, errors: LockErrors): number | undefined {
  * give up, nothing changes), write and rename. Returns whether the file was replaced.
  */
 export async function withLock(file: string, options: LockOptions, content: () => string | undefined): Promise<boolean> {
-  return commitOrRelease(await Lock.acquire(file, options), content);
+  try {
+    return commitOrRelease(await Lock.acquire(file, options), content);
+  } catch (e) {
+    throw ioError(e, 'update', file); // a system error (EIO, ENOSPC, …) becomes E_IO naming the file
+  }
 }
 
 /** withLock for synchronous callers: fails at once (`busy`) when the lock is held. */
 export function withLockNow(file: string, options: LockOptions, content: () => string | undefined): boolean {
-  return commitOrRelease(Lock.acquireNow(file, options), content);
+  try {
+    return commitOrRelease(Lock.acquireNow(file, options), content);
+  } catch (e) {
+    throw ioError(e, 'update', file);
+  }
 }
 
 function commitOrRelease(lock: Lock, content: () => string | undefined): boolean {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
+import { ioError } from './fsio.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
 import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
 
@@ -390,7 +391,11 @@ export class Refs {
 
   private makeDir(dir: string): void {
     if (!this.dirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw ioError(e, 'make the folder', dir);
+      }
       this.dirs.add(dir);
     }
   }
