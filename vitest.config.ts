@@ -7,5 +7,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests spawn git and node processes; two cores here.
     maxWorkers: 2,
+    // Test files of one worker share its module graph instead of loading core again for each of the
+    // 55 files: 74 s instead of ~94 s here. Tests keep their state in their own temporary folders.
+    isolate: false,
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

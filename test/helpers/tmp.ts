@@ -2,18 +2,18 @@ import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll } from 'vitest';
 
-const made: string[] = [];
-afterAll(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+/**
+ * Every folder a test makes lies in one folder of the run (test/helpers/global-setup.ts makes it and
+ * removes it when the run ends). Test files of one worker share one module graph (vitest.config.ts:
+ * isolate false), so a per-file afterAll here would be registered once only.
+ */
+const RUN_DIR = process.env.AGENTLOG_TEST_RUN_DIR ?? os.tmpdir();
 
-/** A fresh temporary folder, removed after the test file. */
+/** A fresh temporary folder, removed when the test run ends. */
 export function tmpdir(prefix = 'agentlog-test-'): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
-  return d;
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  return fs.mkdtempSync(path.join(RUN_DIR, prefix));
 }
 
 /** Run the real git CLI in `cwd`; returns stdout. Throws with git's stderr on failure. */
