@@ -45,18 +45,41 @@ function failure(code: string, name: string): NodeJS.ErrnoException {
   return e;
 }
 
+/** How many of the patched calls `op` makes. */
+async function countCalls(op: () => Promise<unknown>): Promise<number> {
+  let calls = 0;
+  patch(() => {
+    calls++;
+  });
+  try {
+    await op();
+  } finally {
+    restore();
+  }
+  return calls;
+}
+
+/** Run `op` with call `at` failing with `code`; what it returned, or the error it threw. */
+async function withFault<T>(code: string, at: number, op: () => Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  patch((n, name) => {
+    if (n === at) throw failure(code, name);
+  });
+  try {
+    return { value: await op() };
+  } catch (error) {
+    return { error };
+  } finally {
+    restore();
+  }
+}
+
 describe('fault injection at each file call of an append (issue 17, test (b))', () => {
   it.each(['EIO', 'ENOSPC'])(
     '%s at each call: the store stays whole, and the append is acknowledged or refused, never half',
     async (code) => {
       // Count the calls of one append (a store opened afresh, as each faulted run below is).
       const probe = await sessionWith(2);
-      let calls = 0;
-      patch(() => {
-        calls++;
-      });
-      await Store.open(probe.dir, { now: clock(1_760_000_000_000) }).append('talk', { kind: 'note', text: 'probe' });
-      restore();
+      const calls = await countCalls(() => Store.open(probe.dir, { now: clock(1_760_000_000_000) }).append('talk', { kind: 'note', text: 'probe' }));
       expect(calls).toBeGreaterThan(3);
 
       let refused = 0;
@@ -64,17 +87,8 @@ describe('fault injection at each file call of an append (issue 17, test (b))', 
         const { dir, store } = await sessionWith(2);
         const before = store.tipOf('talk')!;
         const writer = Store.open(dir, { now: clock(1_760_000_000_000) });
-        patch((n, name) => {
-          if (n === at) throw failure(code, name);
-        });
-        let acknowledged: string | undefined;
-        let error: unknown;
-        try {
-          acknowledged = (await writer.append('talk', { kind: 'note', text: `fault at call ${at}` })).cid.toString();
-        } catch (e) {
-          error = e;
-        }
-        restore();
+        const { value, error } = await withFault(code, at, () => writer.append('talk', { kind: 'note', text: `fault at call ${at}` }));
+        const acknowledged = value?.cid.toString();
         const where = `${code} at call ${at} of ${calls}`;
         if (error !== undefined) {
           refused++;
@@ -99,28 +113,14 @@ describe('fault injection at each file call of an append (issue 17, test (b))', 
     '%s at each call of a fork: the fork is made whole (branch and its record) or not at all',
     async (code) => {
       const probe = await sessionWith(2);
-      let calls = 0;
-      patch(() => {
-        calls++;
-      });
-      await Store.open(probe.dir).branch('side', probe.store.tipOf('talk')!, 'talk');
-      restore();
+      const calls = await countCalls(() => Store.open(probe.dir).branch('side', probe.store.tipOf('talk')!, 'talk'));
       expect(calls).toBeGreaterThan(2);
 
       for (let at = 1; at <= calls; at++) {
         const { dir, store } = await sessionWith(2);
         const tip = store.tipOf('talk')!;
         const writer = Store.open(dir);
-        patch((n, name) => {
-          if (n === at) throw failure(code, name);
-        });
-        let error: unknown;
-        try {
-          await writer.branch('side', tip, 'talk');
-        } catch (e) {
-          error = e;
-        }
-        restore();
+        const { error } = await withFault(code, at, () => writer.branch('side', tip, 'talk'));
         const where = `${code} at call ${at} of ${calls}`;
         if (error !== undefined) expect(isAgentlogError(error), `${where}: ${String(error)}`).toBe(true);
         const reader = Store.open(dir);
