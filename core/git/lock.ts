@@ -305,10 +305,7 @@ export class Lock {
     if (fd === undefined) return undefined;
     const lock = new Lock(file, lockFile, fd, options);
     try {
-      const record = Buffer.from(ownerRecord(), 'utf8');
-      const written = fs.writeSync(fd, record, 0, record.length, 0);
-      if (written !== record.length)
-        throw new AgentlogError('E_LOCK', `${lockFile}: only ${written} of ${record.length} bytes could be written (is the disk full?)`, { lock: lockFile });
+      writeWhole(fd, Buffer.from(ownerRecord(), 'utf8'), lockFile);
     } catch (e) {
       lock.release();
       throw e;
@@ -332,12 +329,7 @@ export class Lock {
     try {
       const bytes = Buffer.from(content, 'utf8');
       fs.ftruncateSync(this.fd, 0);
-      const written = bytes.length ? fs.writeSync(this.fd, bytes, 0, bytes.length, 0) : 0;
-      if (written !== bytes.length) {
-        throw new AgentlogError('E_LOCK', `${this.lockFile}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`, {
-          lock: this.lockFile,
-        });
-      }
+      writeWhole(this.fd, bytes, this.lockFile);
       if (this.options.durable) fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = undefined;
@@ -427,4 +419,19 @@ function commitOrRelease(lock: Lock, content: () => string | undefined): boolean
   }
   lock.commit(text);
   return true;
+}
+
+/**
+ * Write all of `bytes` at the start of the lock: a write that comes back short (a signal, a disk
+ * filling up) is continued where it stopped; one that makes no progress is an error.
+ */
+function writeWhole(fd: number, bytes: Buffer, lockFile: string): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = fs.writeSync(fd, bytes, done, bytes.length - done, done);
+    if (n <= 0) {
+      throw new AgentlogError('E_LOCK', `${lockFile}: only ${done} of ${bytes.length} bytes could be written (is the disk full?)`, { lock: lockFile });
+    }
+    done += n;
+  }
 }

@@ -110,7 +110,7 @@ export class Refs {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       if (code === 'ELOOP') throw this.bad(name, 'is a symbolic link; agentlog never follows a link in refs/ (it could lead out of the store)');
-      throw e;
+      throw ioError(e, 'read', file);
     }
     let text: string;
     try {

@@ -15,7 +15,8 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   let obj: GitObject;
   try {
     obj = read(oid);
-  } catch {
+  } catch (e) {
+    if (isAgentlogError(e) && e.code === 'E_IO') throw e; // this store's disk, not the remote
     return `its commit ${oid} was not received`;
   }
   if (obj.type !== 'commit') return `it points at a ${obj.type}, not a commit`;
@@ -39,7 +40,7 @@ export function notAgentlog(read: (oid: string) => GitObject, oid: string): stri
   try {
     tree = read(c.tree);
   } catch (e) {
-    if (!isAgentlogError(e)) throw e;
+    if (!isAgentlogError(e) || e.code === 'E_IO') throw e;
     return `its tip commit ${oid.slice(0, 12)} names the tree ${c.tree}, which was not received`;
   }
   let root: TreeEntry[];
@@ -135,7 +136,8 @@ export function timelineProblem(store: Store, name: string, tip: string, known: 
       }
     }
   } catch (e) {
-    if (!isAgentlogError(e)) throw e;
+    // This store's disk failing (E_IO) is not the remote's doing: an error, not a reason to skip.
+    if (!isAgentlogError(e) || e.code === 'E_IO') throw e;
     return e.message;
   }
   const verified = verifyTimeline(store, name, tip, { trusted });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from '../git/fsio.js';
+import { fsyncDir, ioError } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
 import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem } from './check.js';
@@ -24,7 +24,11 @@ export async function fetchRemote(
 ): Promise<Map<string, string>> {
   sweepQuarantines(path.join(store.gitDir, 'agentlog', 'tmp'));
   const quarantine = path.join(store.gitDir, 'agentlog', 'tmp', `fetch-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e6}`);
-  fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
+  try {
+    fs.mkdirSync(path.join(quarantine, 'objects', 'pack'), { recursive: true });
+  } catch (e) {
+    throw ioError(e, 'create', quarantine);
+  }
   try {
     const all = await transport.fetch(
       { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) },
@@ -59,7 +63,12 @@ export async function fetchRemote(
     }
     return heads;
   } finally {
-    fs.rmSync(quarantine, { recursive: true, force: true });
+    // Never hides the error that ended the fetch; what is left, sweepQuarantines removes later.
+    try {
+      fs.rmSync(quarantine, { recursive: true, force: true });
+    } catch {
+      /* swept by a later fetch */
+    }
   }
 }
 
@@ -128,12 +137,19 @@ export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
 function installPacks(quarantine: string, store: Store): void {
   const from = path.join(quarantine, 'objects', 'pack');
   const to = path.join(store.objectsDir, 'pack');
-  fs.mkdirSync(to, { recursive: true });
+  const io = (doing: string, file: string, call: () => void): void => {
+    try {
+      call();
+    } catch (e) {
+      throw ioError(e, doing, file);
+    }
+  };
+  io('create', to, () => fs.mkdirSync(to, { recursive: true }));
   const names = fs.readdirSync(from);
   for (const ext of ['.pack', '.rev', '.idx']) {
     for (const n of names.filter((x) => x.endsWith(ext) && x.startsWith('pack-'))) {
       const dest = path.join(to, n);
-      if (!fs.existsSync(dest)) fs.renameSync(path.join(from, n), dest);
+      if (!fs.existsSync(dest)) io('move into place', dest, () => fs.renameSync(path.join(from, n), dest));
     }
   }
   // git may leave a few loose objects; keep them too.
@@ -143,8 +159,9 @@ function installPacks(quarantine: string, store: Store): void {
     for (const f of fs.readdirSync(path.join(objects, dir))) {
       const oid = dir + f;
       if (!store.hasObject(oid)) {
-        fs.mkdirSync(path.join(store.objectsDir, dir), { recursive: true });
-        fs.renameSync(path.join(objects, dir, f), path.join(store.objectsDir, dir, f));
+        const dest = path.join(store.objectsDir, dir, f);
+        io('create', path.dirname(dest), () => fs.mkdirSync(path.dirname(dest), { recursive: true }));
+        io('move into place', dest, () => fs.renameSync(path.join(objects, dir, f), dest));
       }
     }
   }

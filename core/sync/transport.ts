@@ -102,7 +102,8 @@ class HttpTransport implements Transport {
         indexPack(pack, path.join(quarantine, 'objects', 'pack'), { object: syncLimits(this.env).object });
       } catch (e) {
         // A pack that does not index is the remote's doing: say which remote sent it.
-        if (!isAgentlogError(e)) throw e;
+        // (This store's disk failing, E_IO, is not: it goes on as it is.)
+        if (!isAgentlogError(e) || e.code === 'E_IO') throw e;
         throw new AgentlogError('E_PROTOCOL', `${this.url}: ${e.message}; nothing was changed here`, { ...e.data, url: this.url });
       }
     }

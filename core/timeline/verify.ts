@@ -193,6 +193,8 @@ function safeCid(store: Store, blob: string): string | undefined {
  * (a tree laid out wrongly, …) breaks `otherwise`, the invariant of what was being read.
  */
 function invariantOf(e: unknown, otherwise: Invariant): Invariant {
+  // The disk failing to read (E_IO) breaks no invariant of the timeline: it is an error, not a finding.
+  if (e instanceof AgentlogError && e.code === 'E_IO') throw e;
   if (!(e instanceof AgentlogError)) return otherwise;
   if (e.code === 'E_CODEC' || e.code === 'E_CID') return 'I6';
   if (e.code === 'E_EVENT') return 'I7';

@@ -77,8 +77,16 @@ export function compactPacks(packDir: string, maxPacks: number, _durable = false
   for (const base of used) {
     // Kept since we listed it (a user or git ran meanwhile): leave it, its objects are in both.
     if (base === name || fs.existsSync(`${base}.keep`)) continue;
-    fs.rmSync(`${base}.idx`, { force: true });
-    fs.rmSync(`${base}.pack`, { force: true });
+    // Tidying only: every object is in the merged pack by now. The .idx goes first (readers find a
+    // pack through it), the .pack only after it: a removal that fails leaves a whole duplicate pack
+    // (merged again next time) or a .pack without .idx (sweepLeftovers removes it), never an .idx
+    // without its .pack.
+    try {
+      fs.rmSync(`${base}.idx`, { force: true });
+    } catch {
+      continue;
+    }
+    removeQuietly(`${base}.pack`);
   }
   return true;
 }

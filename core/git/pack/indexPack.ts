@@ -7,6 +7,7 @@ import { AgentlogError } from '../../errors.js';
 import { objectId } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
 import { buildIndex } from './packIndex.js';
+import { ioError } from '../fsio.js';
 import { writeAtomically } from './writePack.js';
 
 export interface IndexedPack {
@@ -162,7 +163,11 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
 
   const name = `pack-${trailer.toString('hex')}`;
   const idx = buildIdx(pack, entries, trailer);
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw ioError(e, 'create', dir);
+  }
   // fsynced in every mode, as git's index-pack does: the caller moves refs into these objects next (I9).
   writeAtomically(path.join(dir, `${name}.pack`), [pack], true);
   writeAtomically(path.join(dir, `${name}.idx`), [idx], true, true);

@@ -5,6 +5,7 @@ import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
 import { PACK_IDX_NAME, PackIndex } from './packIndex.js';
+import { ioError } from '../fsio.js';
 
 const WINDOW = 4096;
 
@@ -59,7 +60,7 @@ export class PackSet {
         try {
           pack = new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid));
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(e, 'read', path.join(this.dir, n));
           // Merged into a newer pack (which this listing may not show) and deleted meanwhile.
           this.incomplete = true;
           continue;
@@ -196,6 +197,17 @@ class Pack {
    * that the whole pack is read once, since reading a timeline touches most of it.
    */
   private entry(offset: number, oid: string): { data: Buffer; exact: boolean } {
+    try {
+      return this.entryOf(offset, oid);
+    } catch (e) {
+      // A pack merged and deleted meanwhile (ENOENT) is looked for again by readPacked; an
+      // AgentlogError passes as it is.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      throw ioError(e, 'read', `${this.base}.pack`);
+    }
+  }
+
+  private entryOf(offset: number, oid: string): { data: Buffer; exact: boolean } {
     if (!this.data && this.reads++ >= 32) this.data = fs.readFileSync(`${this.base}.pack`);
     if (this.data) {
       if (offset >= this.data.length - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
