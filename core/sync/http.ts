@@ -2,7 +2,9 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as fs from 'node:fs';
 import { AgentlogError } from '../errors.js';
+import { ioError, writeAll } from '../git/fsio.js';
 import { syncLimits, sizeText } from './limits.js';
 import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
@@ -106,7 +108,7 @@ export class HttpRemote {
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
-    limit: { bytes: number; what: string; env?: string },
+    limit: { bytes: number; what: string; env?: string; sink?: (chunk: Buffer) => void },
     body?: Buffer,
     progress?: Progress,
   ) {
@@ -202,28 +204,35 @@ export class HttpRemote {
    * Ask upload-pack for one pack holding `wants` and what they reach, minus what `haves` reach.
    * Returns the raw pack.
    */
-  async fetchPack(wants: string[], haves: string[], progress?: Progress): Promise<Buffer> {
+  async fetchPack(wants: string[], haves: string[], into: string, progress?: Progress): Promise<number> {
     const parts: Buffer[] = [];
     for (const [i, w] of wants.entries()) parts.push(pkt(`want ${w}${i === 0 ? ` ofs-delta no-progress ${AGENT}` : ''}\n`));
     parts.push(FLUSH);
     for (const h of haves) parts.push(pkt(`have ${h}\n`));
     parts.push(pkt('done\n'));
-    const res = await this.request(
-      'POST',
-      '/git-upload-pack',
-      { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
-      { bytes: syncLimits(this.env).pack, what: 'a pack', env: 'AGENTLOG_MAX_PACK_BYTES' },
-      Buffer.concat(parts),
-      progress,
-    );
-    if (res.status !== 200)
-      throw remoteError(`${this.base}: fetching failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
-    const r = new PktReader(res.data, this.base);
-    for (;;) {
-      if (res.data.toString('latin1', r.pos, r.pos + 4) === 'PACK') return r.rest();
-      const line = r.line();
-      if (line === undefined) throw new AgentlogError('E_PROTOCOL', `${this.base}: the fetch answer holds no pack`, { url: this.base });
-      if (line?.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
+    // The answer: pkt-lines (NAK, or ERR), then the pack's raw bytes, which go straight to `into` as
+    // they arrive (issue 17, point 13): memory holds at most the lines before the pack.
+    const sink = new PackSink(into, this.base);
+    try {
+      const res = await this.request(
+        'POST',
+        '/git-upload-pack',
+        { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
+        { bytes: syncLimits(this.env).pack, what: 'a pack', env: 'AGENTLOG_MAX_PACK_BYTES', sink: (c) => sink.take(c) },
+        Buffer.concat(parts),
+        progress,
+      );
+      const head = sink.head();
+      if (res.status !== 200) throw remoteError(`${this.base}: fetching failed (HTTP ${res.status}: ${printable(head.subarray(0, 200))})`, { url: this.base });
+      if (sink.packBytes > 0) return sink.packBytes;
+      const r = new PktReader(head, this.base);
+      for (;;) {
+        const line = r.line();
+        if (line === undefined) throw new AgentlogError('E_PROTOCOL', `${this.base}: the fetch answer holds no pack`, { url: this.base });
+        if (line?.startsWith('ERR ')) throw remoteError(`${this.base}: ${line.slice(4)}`, { url: this.base });
+      }
+    } finally {
+      sink.close();
     }
   }
 
@@ -315,7 +324,7 @@ function send(
   method: 'GET' | 'POST',
   headers: Record<string, string>,
   body: Buffer | undefined,
-  limit: { bytes: number },
+  limit: { bytes: number; sink?: (chunk: Buffer) => void },
   progress?: Progress,
   redirects = 0,
 ): Promise<Answer> {
@@ -356,7 +365,17 @@ function send(
         if (settled) return;
         n += c.length;
         if (n > limit.bytes) return fail(new NetError('limit', String(n)));
-        chunks.push(c);
+        if (limit.sink) {
+          try {
+            limit.sink(c);
+          } catch (e) {
+            // The sink could not keep it (a disk error): that error ends the request as it is.
+            settled = true;
+            req.destroy();
+            reject(e);
+            return;
+          }
+        } else chunks.push(c);
         if (progress && n - shown > 1 << 20) {
           shown = n;
           progress('receiving', n);
@@ -416,4 +435,61 @@ async function credentialHelper(
     if (eq > 0) got[line.slice(0, eq)] = line.slice(eq + 1);
   }
   return got.password !== undefined ? { username: got.username ?? '', password: got.password } : undefined;
+}
+
+/**
+ * The fetch answer's pack, written to a file as it arrives: the pkt-lines before it are kept (at most
+ * 1 MiB: a NAK, an ERR), the bytes from `PACK` on go to the file, written whole (fsio.writeAll).
+ */
+class PackSink {
+  packBytes = 0;
+  private fd: number | undefined;
+  private before: Buffer = Buffer.alloc(0);
+  constructor(
+    private readonly file: string,
+    private readonly url: string,
+  ) {}
+
+  take(chunk: Buffer): void {
+    if (this.fd !== undefined) {
+      this.write(chunk);
+      return;
+    }
+    const buf = this.before.length ? Buffer.concat([this.before, chunk]) : chunk;
+    let p = 0;
+    while (buf.length - p >= 4) {
+      if (buf.toString('latin1', p, p + 4) === 'PACK') {
+        try {
+          this.fd = fs.openSync(this.file, 'wx', 0o444);
+        } catch (e) {
+          throw ioError(e, 'create', this.file);
+        }
+        this.before = buf.subarray(0, p);
+        this.write(buf.subarray(p));
+        return;
+      }
+      const hex = buf.toString('latin1', p, p + 4);
+      if (!/^[0-9a-f]{4}$/i.test(hex)) break; // not the protocol: the reader of head() says so
+      const len = parseInt(hex, 16);
+      if (len >= 4 && p + len > buf.length) break;
+      p += Math.max(4, len);
+    }
+    if (buf.length > 1 << 20) throw protocolError(this.url, 'the fetch answer holds no pack in its first MiB');
+    this.before = Buffer.from(buf);
+  }
+
+  private write(chunk: Buffer): void {
+    writeAll(this.fd!, [chunk], this.file);
+    this.packBytes += chunk.length;
+  }
+
+  /** What came before the pack (all of the answer when no pack came). */
+  head(): Buffer {
+    return this.before;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
 }

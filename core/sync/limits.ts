@@ -1,15 +1,17 @@
 /**
  * How much a remote may make this process hold. Everything a remote sends is untrusted (issue 17,
  * points 12–13): every answer is read under a cap, so an endless or inflated answer ends in a clear
- * error instead of exhausting memory. The pack is held in memory whole (indexPack reads it as one
- * buffer), so its cap bounds memory; raise it with AGENTLOG_MAX_PACK_BYTES for a very large store.
+ * error instead of exhausting memory. The pack is streamed into a file in the fetch's quarantine as
+ * it arrives and indexed from there (indexPackFile: objects inflated one at a time, each capped at its
+ * declared size), so memory is bounded by the largest objects, not the pack; the pack's cap bounds the
+ * disk a remote may fill: raise it with AGENTLOG_MAX_PACK_BYTES for a very large store.
  */
 export interface SyncLimits {
   /** The ref advertisement (GET /info/refs): 16 MiB holds some 250,000 refs. */
   advertisement: number;
   /** The answer to a push (receive-pack's report): a few lines per ref. */
   pushAnswer: number;
-  /** The fetch answer: the pack (AGENTLOG_MAX_PACK_BYTES, default 1 GiB). */
+  /** The fetch answer: the pack, written to disk as it comes (AGENTLOG_MAX_PACK_BYTES, default 1 GiB). */
   pack: number;
   /** One object's inflated size, as its pack entry or its delta declares it (AGENTLOG_MAX_OBJECT_BYTES, default 128 MiB). */
   object: number;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
 import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
-import { indexPack } from '../git/pack/indexPack.js';
+import { indexPackFile } from '../git/pack/indexPack.js';
 import { syncLimits } from './limits.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
@@ -96,10 +96,13 @@ class HttpTransport implements Transport {
     const heads = headsOf(adv.refs);
     const wants = [...new Set(heads.values())].filter((oid) => !local.has(oid));
     if (wants.length) {
-      const pack = await this.remote.fetchPack(wants, local.haves, progress);
+      // Streamed to a file in the quarantine as it arrives, indexed from there (issue 17, point 13).
+      const dir = path.join(quarantine, 'objects', 'pack');
+      const incoming = path.join(dir, `tmp_pack_${process.pid}_incoming`);
+      await this.remote.fetchPack(wants, local.haves, incoming, progress);
       progress?.('indexing', 0);
       try {
-        indexPack(pack, path.join(quarantine, 'objects', 'pack'), { object: syncLimits(this.env).object });
+        indexPackFile(incoming, dir, { object: syncLimits(this.env).object });
       } catch (e) {
         // A pack that does not index is the remote's doing: say which remote sent it.
         // (This store's disk failing, E_IO, is not: it goes on as it is.)

@@ -7,7 +7,7 @@ import { AgentlogError } from '../../errors.js';
 import { objectId } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
 import { buildIndex } from './packIndex.js';
-import { ioError } from '../fsio.js';
+import { fsyncFd, ioError } from '../fsio.js';
 import { writeAtomically } from './writePack.js';
 
 export interface IndexedPack {
@@ -28,14 +28,58 @@ interface Entry {
   baseOid?: string;
   oid?: string;
   resolvedType?: number;
+  /** CRC-32 of its bytes in the pack (header and zlib data), for the .idx. */
+  crc?: number;
 }
 
 const MAX_LENGTH = constants.MAX_LENGTH;
 /** The largest object a received pack may hold unless the caller says otherwise (sync/limits.ts sets it). */
 const MAX_OBJECT = 128 * 1024 * 1024;
+/** How much of the pack is hashed at a time, and how much is read for an entry's header. */
+const CHUNK = 1 << 20;
+const HEADER_WINDOW = 64;
 
 function bad(why: string): AgentlogError {
   return new AgentlogError('E_OBJECT', `the pack received from the remote is malformed: ${why}`);
+}
+
+/**
+ * Where a pack's bytes are read from while it is indexed: a buffer (tests, fuzzers), or the file a
+ * fetch streamed the pack into (indexPackFile), read a window at a time so memory stays bounded by the
+ * largest object, not the pack.
+ */
+interface PackSource {
+  length: number;
+  /** The bytes [pos, pos + len) (fewer at the end); `whole`: a source in memory hands out the rest freely. */
+  read(pos: number, len: number): Buffer;
+  whole: boolean;
+}
+
+function bufferSource(b: Buffer): PackSource {
+  return { length: b.length, whole: true, read: (pos, len) => b.subarray(pos, Math.min(b.length, pos + len)) };
+}
+
+function fileSource(fd: number, size: number, file: string): PackSource {
+  return {
+    length: size,
+    whole: false,
+    read(pos, len) {
+      const n = Math.max(0, Math.min(len, size - pos));
+      const buf = Buffer.allocUnsafe(n);
+      let done = 0;
+      while (done < n) {
+        let got: number;
+        try {
+          got = fs.readSync(fd, buf, done, n - done, pos + done);
+        } catch (e) {
+          throw ioError(e, 'read', file);
+        }
+        if (got <= 0) throw ioError(Object.assign(new Error('the file ended early'), { code: 'EIO' }), 'read', file);
+        done += got;
+      }
+      return buf;
+    },
+  };
 }
 
 /**
@@ -47,16 +91,51 @@ function bad(why: string): AgentlogError {
  * needs them.
  */
 export function indexPack(pack: Buffer, dir: string, limits: { object?: number } = {}): IndexedPack {
+  return indexFrom(bufferSource(pack), dir, limits, (name) => writeAtomically(path.join(dir, `${name}.pack`), [pack], true));
+}
+
+/**
+ * indexPack for a pack a fetch streamed into `file` (issue 17, point 13): read from the file a window
+ * at a time, objects inflated one at a time and each capped at its declared size, so memory is
+ * bounded by the largest object (and the delta bases still needed), not by the pack. The file becomes
+ * `<dir>/pack-<hex>.pack` (fsynced, renamed); on an error it is left for the caller to remove.
+ */
+export function indexPackFile(file: string, dir: string, limits: { object?: number } = {}): IndexedPack {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw ioError(e, 'open', file);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    return indexFrom(fileSource(fd, size, file), dir, limits, (name) => {
+      const dest = path.join(dir, `${name}.pack`);
+      fsyncFd(fd, file);
+      try {
+        fs.renameSync(file, dest);
+      } catch (e) {
+        throw ioError(e, 'rename into place', dest);
+      }
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function indexFrom(src: PackSource, dir: string, limits: { object?: number }, placePack: (name: string) => void): IndexedPack {
   const maxObject = Math.min(limits.object ?? MAX_OBJECT, MAX_LENGTH);
-  if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw bad('it does not start with PACK');
-  const version = pack.readUInt32BE(4);
+  if (src.length < 32) throw bad('it does not start with PACK');
+  const head = src.read(0, 12);
+  if (head.toString('latin1', 0, 4) !== 'PACK') throw bad('it does not start with PACK');
+  const version = head.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw bad(`version ${version}`);
-  const count = pack.readUInt32BE(8);
-  const trailer = pack.subarray(pack.length - 20);
-  const sum = createHash('sha1')
-    .update(pack.subarray(0, pack.length - 20))
-    .digest();
-  if (!sum.equals(trailer)) throw bad('its checksum does not match (truncated in transit?)');
+  const count = head.readUInt32BE(8);
+  const end = src.length - 20;
+  const trailer = Buffer.from(src.read(end, 20));
+  const hash = createHash('sha1');
+  for (let at = 0; at < end; at += CHUNK) hash.update(src.read(at, Math.min(CHUNK, end - at)));
+  if (!hash.digest().equals(trailer)) throw bad('its checksum does not match (truncated in transit?)');
 
   // Pass 1: walk entries, hash whole objects, remember deltas.
   const entries: Entry[] = [];
@@ -64,32 +143,36 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
   const refs = new Map<number, number>(); // entry offset -> how many deltas use it as a base
   let pos = 12;
   for (let i = 0; i < count; i++) {
-    if (pos >= pack.length - 20) throw bad(`it ends after ${i} of ${count} objects`);
+    if (pos >= end) throw bad(`it ends after ${i} of ${count} objects`);
     const offset = pos;
-    const head = readEntryHeader(pack.subarray(0, pack.length - 20), pos);
+    const window = src.read(pos, Math.min(HEADER_WINDOW, end - pos));
+    const head = readEntryHeader(window, 0);
     if (!head) throw bad(`the header of the object at ${offset} is truncated`);
     const type = head.type;
-    pos = head.pos;
+    let at = head.pos;
     // An entry may hold no more than its header declares, and may declare no more than the limit:
     // checked before anything is inflated, so a zlib bomb costs at most its declared size (issue 17, 12–13).
     if (head.size > maxObject) throw bad(`the object at ${offset} declares ${head.size} bytes, more than the ${maxObject} allowed`);
     const e: Entry = { offset, end: 0, type, data: 0, size: head.size };
     if (type === OFS_DELTA) {
-      const ofs = readOfsBack(pack, pos);
-      pos = ofs.pos;
+      const ofs = readOfsBack(window, at);
+      at = ofs.pos;
       e.baseOffset = offset - ofs.back;
       if (!byOffset.has(e.baseOffset)) throw bad(`object at ${offset} deltas against ${e.baseOffset}, which is no object`);
       refs.set(e.baseOffset, (refs.get(e.baseOffset) ?? 0) + 1);
     } else if (type === REF_DELTA) {
-      e.baseOid = pack.toString('hex', pos, pos + 20);
-      pos += 20;
+      if (at + 20 > window.length) throw bad(`the header of the object at ${offset} is truncated`);
+      e.baseOid = window.toString('hex', at, at + 20);
+      at += 20;
     } else if (!TYPE_NAME[type]) {
       throw bad(`object at ${offset} has unknown type ${type}`);
     }
+    pos += at;
     e.data = pos;
-    const { buffer, consumed } = inflateAt(pack, pos, offset, head.size);
+    const { buffer, consumed } = inflateAt(src, pos, offset, head.size);
     pos += consumed;
     e.end = pos;
+    e.crc = crc32(src.read(offset, e.end - offset)) >>> 0;
     if (type !== OFS_DELTA && type !== REF_DELTA) {
       e.oid = objectId(TYPE_NAME[type], buffer);
       e.resolvedType = type;
@@ -97,7 +180,7 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
     entries.push(e);
     byOffset.set(offset, e);
   }
-  if (pos !== pack.length - 20) throw bad('it holds data after its last object');
+  if (pos !== end) throw bad('it holds data after its last object');
 
   // git pack-objects never writes an object twice, and git verify-pack and fsck refuse a pack that does.
   const twice = (oid: string): AgentlogError => bad(`it holds the object ${oid} twice`);
@@ -119,7 +202,7 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
   const content = (e: Entry): Buffer => {
     const hit = cache.get(e.offset);
     if (hit) return hit;
-    const raw = inflateAt(pack, e.data, e.offset, e.size).buffer;
+    const raw = inflateAt(src, e.data, e.offset, e.size).buffer;
     if (e.type !== OFS_DELTA && e.type !== REF_DELTA) {
       if ((refs.get(e.offset) ?? 0) > 0) cache.set(e.offset, raw);
       return raw;
@@ -162,39 +245,46 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
   // Whole objects used as bases were cached lazily by content(); nothing else to free.
 
   const name = `pack-${trailer.toString('hex')}`;
-  const idx = buildIdx(pack, entries, trailer);
+  const idx = buildIndex(
+    entries.map((e) => ({ oid: Buffer.from(e.oid!, 'hex'), crc: e.crc!, offset: e.offset })),
+    trailer,
+  );
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw ioError(e, 'create', dir);
   }
   // fsynced in every mode, as git's index-pack does: the caller moves refs into these objects next (I9).
-  writeAtomically(path.join(dir, `${name}.pack`), [pack], true);
+  placePack(name);
   writeAtomically(path.join(dir, `${name}.idx`), [idx], true, true);
   return { name, objects: count };
 }
 
 /**
  * Inflate the entry whose zlib data starts at `pos`, expecting exactly `size` bytes: it is never
- * allowed to inflate further (zlib stops at size + 1), and a different size is refused.
+ * allowed to inflate further (zlib stops at size + 1), and a different size is refused. From a file,
+ * the zlib stream is read in a window of zlib's bound for `size` bytes (deflateBound), widened a few
+ * times if the stream runs on (a compressor that pads); one longer than 4 × that bound + 1 MiB is
+ * refused, so a stream costs memory in proportion to its declared size.
  */
-function inflateAt(pack: Buffer, pos: number, offset: number, size: number): { buffer: Buffer; consumed: number } {
-  let r: { buffer: Buffer; engine: { bytesWritten: number } };
-  try {
-    r = inflateSync(pack.subarray(pos, pack.length - 20), { info: true, maxOutputLength: size + 1 }) as unknown as typeof r;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw bad(`the object at ${offset} inflates to more than the ${size} bytes its header declares`);
-    throw bad(`object at ${offset} does not inflate (${(e as Error).message})`);
+function inflateAt(src: PackSource, pos: number, offset: number, size: number): { buffer: Buffer; consumed: number } {
+  const rest = src.length - 20 - pos;
+  const bound = size + 5 * (Math.floor(size / 16_383) + 1) + 64;
+  const most = Math.min(rest, 4 * bound + (1 << 20));
+  for (let window = src.whole ? rest : Math.min(rest, bound); ; window = Math.min(most, window * 4)) {
+    let r: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      r = inflateSync(src.read(pos, window), { info: true, maxOutputLength: size + 1 }) as unknown as typeof r;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw bad(`the object at ${offset} inflates to more than the ${size} bytes its header declares`);
+      // The stream goes on past the window: read more of it, up to the bound.
+      if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' && window < most) continue;
+      if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' && window < rest)
+        throw bad(`the object at ${offset} is a zlib stream far longer than ${size} bytes need`);
+      throw bad(`object at ${offset} does not inflate (${(e as Error).message})`);
+    }
+    if (r.buffer.length !== size) throw bad(`the object at ${offset} inflates to ${r.buffer.length} bytes, not the ${size} its header declares`);
+    return { buffer: r.buffer, consumed: r.engine.bytesWritten };
   }
-  if (r.buffer.length !== size) throw bad(`the object at ${offset} inflates to ${r.buffer.length} bytes, not the ${size} its header declares`);
-  return { buffer: r.buffer, consumed: r.engine.bytesWritten };
-}
-
-/** The version-2 index of the pack's entries (buildIndex puts them in id order). */
-function buildIdx(pack: Buffer, entries: Entry[], packSum: Buffer): Buffer {
-  return buildIndex(
-    entries.map((e) => ({ oid: Buffer.from(e.oid!, 'hex'), crc: crc32(pack.subarray(e.offset, e.end)) >>> 0, offset: e.offset })),
-    packSum,
-  );
 }
