@@ -79,6 +79,23 @@
  *       (every ref move, forks.json, config: git/lock.ts), and a fetch fsyncs the pack folder after
  *       installing a pull's packs, before any ref names them (sync/fetch.ts).
  *     A pack of the same name already there is trusted only when its checksum checks.
+ *     What this guarantees, checked state by state (test/hostile/crash-states.test.ts, a crash-state
+ *     explorer after ALICE: the file operations of an append, a new session, a fork, a compaction
+ *     and a pull are recorded, and every state a power cut could leave is built): the store opens,
+ *     every ref holds its value from before the operation or from after it (never a third, never one
+ *     naming a missing object), every timeline reads back its events and verifies, `git fsck` is
+ *     clean. Durable mode under the POSIX model (data not fsynced lost, partly kept or torn; entries
+ *     of a folder not fsynced lost, each folder on its own): no broken state, and once the operation
+ *     returned, it is in every state. Default mode under the ordered model it relies on (entries
+ *     reach the disk in order; a file renamed into place carries its bytes): no broken state, the
+ *     last operation possibly lost. The default mode under the POSIX model does break (a ref's
+ *     rename kept, its pack's .idx rename not): that is what durable mode is for.
+ *     Under I/O faults (test/hostile/fault-injection*.test.ts: EIO or ENOSPC at any file call of an
+ *     append, a fork, a compaction or a pull, a short write at any write): the store stays whole and
+ *     the operation is done, or refused with an E_IO (E_LOCK for a lock) naming the file; a short
+ *     write is continued where it stopped. A read the disk fails is an E_IO error too, never a
+ *     finding: verify does not report it as a broken invariant, nor does a pull skip a remote
+ *     timeline for it. A received pack is streamed to disk and indexed from there (sync/limits.ts).
  *     A pack stays kept (its `.keep`) from before its .pack is written until the ref naming it has
  *     moved (or the move was given up), so a concurrent `git repack -a -d` or `git gc` never deletes
  *     a fresh append's pack; the store's compaction never merges or deletes a kept pack, whoever
