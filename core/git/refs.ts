@@ -319,14 +319,30 @@ export class Refs {
     }
   }
 
-  /** The HEAD files of the repository: `HEAD`, then `worktrees/<id>/HEAD` of each linked worktree. */
+  /** The linked worktrees' ids as last listed, with the folder's identity and mtime then (headFiles). */
+  private worktreeIds: { ino: number; mtimeNs: bigint; ids: string[] } | undefined;
+
+  /**
+   * The HEAD files of the repository: `HEAD`, then `worktrees/<id>/HEAD` of each linked worktree.
+   * Asked at every ref move: the worktrees/ folder is listed again only when its mtime changed (git
+   * adds or removes a worktree's folder there, which changes it), else a stat is all it costs.
+   */
   headFiles(): string[] {
     const out = [path.join(this.gitDir, 'HEAD')];
+    const dir = path.join(this.gitDir, 'worktrees');
     let ids: string[] = [];
-    try {
-      ids = fs.readdirSync(path.join(this.gitDir, 'worktrees')).sort();
-    } catch {
-      ids = [];
+    const st = fs.statSync(dir, { throwIfNoEntry: false, bigint: true });
+    if (st?.isDirectory()) {
+      const known = this.worktreeIds;
+      if (known && known.ino === Number(st.ino) && known.mtimeNs === st.mtimeNs) ids = known.ids;
+      else {
+        try {
+          ids = fs.readdirSync(dir).sort();
+        } catch {
+          ids = [];
+        }
+        this.worktreeIds = { ino: Number(st.ino), mtimeNs: st.mtimeNs, ids };
+      }
     }
     for (const id of ids) {
       const head = path.join(this.gitDir, 'worktrees', id, 'HEAD');
