@@ -4,7 +4,6 @@ import { parseCommit, trailers, type Commit } from '../git/commit.js';
 import type { GitObject } from '../git/objects.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
 import { revShadowProblem, timelineRef } from '../git/refs.js';
-import { DIR_LEVELS, DIR_MODE, FILE_MODE } from '../store/layout.js';
 import { EVENTS_DIR, type Store, TRAILER_EVENT, TRAILER_SEQ } from '../store/store.js';
 import { verifyTimeline } from '../timeline/verify.js';
 import { remoteError } from './http.js';
@@ -114,32 +113,7 @@ export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<
  * genesis (I7), the trees of every commit consistent with the tip's (I4).
  */
 export function timelineProblem(store: Store, name: string, tip: string, known: ReadonlySet<string>): string | undefined {
-  let trusted: string | undefined; // a commit the store already held: what is before it was checked when it came
-  try {
-    for (const c of store.history(tip)) {
-      if (known.has(c.oid)) {
-        trusted = c.oid;
-        break;
-      }
-      const root = store.readObject(c.commit.tree, 'tree');
-      const entries = parseTree(root.content, c.commit.tree);
-      const bad = entries.find((e) => e.name !== EVENTS_DIR || e.mode !== DIR_MODE);
-      if (bad || entries.length !== 1) {
-        const what = bad ? `"${bad.name}" (mode ${bad.mode})` : 'no events/ folder';
-        return `[I4] its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be`;
-      }
-      const spine = store.spine(c.oid);
-      for (let level = 0; level < spine.length; level++) {
-        const want = level === DIR_LEVELS ? FILE_MODE : DIR_MODE;
-        const odd = spine[level].find((e) => e.mode !== want);
-        if (odd) return `[I4] its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds "${odd.name}" with mode ${odd.mode} under ${EVENTS_DIR}/, not ${want}`;
-      }
-    }
-  } catch (e) {
-    // This store's disk failing (E_IO) is not the remote's doing: an error, not a reason to skip.
-    if (!isAgentlogError(e) || e.code === 'E_IO') throw e;
-    return e.message;
-  }
-  const verified = verifyTimeline(store, name, tip, { trusted });
-  return verified.problem?.message;
+  // One walk: verifyTimeline checks each new commit's tree shape as it goes (strictTrees), down to
+  // the first commit already known; an I/O error of this store goes on as the error it is.
+  return verifyTimeline(store, name, tip, { trusted: known, strictTrees: true }).problem?.message;
 }

@@ -1,8 +1,8 @@
 import { cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
-import type { TreeEntry } from '../git/tree.js';
-import { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT } from '../store/layout.js';
+import { parseTree, type TreeEntry } from '../git/tree.js';
+import { DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FANOUT, FILE_MODE } from '../store/layout.js';
 import type { CommitInfo, Store } from '../store/store.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
@@ -53,11 +53,23 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * An object that cannot be read (missing, corrupt, or not of the type its parent names) is reported
  * under I9. Stops at the first bad event. Never reads the event cache (I14).
  *
- * `trusted`: a commit of this timeline the store already holds and trusts (a pull's local tip): only the
- * commits after it are checked, the first of them against its event's CID. A pull then costs in
- * proportion to what is new, not to the timeline.
+ * `trusted`: a commit (or any of a set of commits) of this timeline the store already holds and
+ * trusts (a pull's local tip, what an earlier pull checked): the walk stops at the first it meets, and
+ * only the commits after it are checked, the first of them against its event's CID. A pull then costs
+ * in proportion to what is new, not to the timeline.
+ *
+ * `strictTrees` (what a pull adopts, sync/check.ts): also, in the same walk, every commit's root tree
+ * holds `events/` alone and every folder and file on its path has the mode I4 gives (no symlink, no
+ * `.git`, no `..`), so a remote's timeline is walked once.
  */
-export function verifyTimeline(store: Store, timeline: string, tip: string, options: { trusted?: string } = {}): VerifyResult {
+export function verifyTimeline(
+  store: Store,
+  timeline: string,
+  tip: string,
+  options: { trusted?: string | ReadonlySet<string>; strictTrees?: boolean } = {},
+): VerifyResult {
+  const trusted = options.trusted;
+  const isTrusted = (oid: string): boolean => (typeof trusted === 'string' ? oid === trusted : !!trusted?.has(oid));
   const result: VerifyResult = { timeline, tip, events: 0 };
   const fail = (seq: number, commit: string, invariant: Invariant, message: string, expected?: string, found?: string): VerifyResult => {
     result.problem = { timeline, seq, commit, expected, found, invariant, message: `[${invariant}] ${message}` };
@@ -77,9 +89,13 @@ export function verifyTimeline(store: Store, timeline: string, tip: string, opti
   let base: CommitInfo | undefined; // the trusted commit the walk stopped at
   try {
     for (const c of store.history(tip)) {
-      if (c.oid === options.trusted) {
+      if (isTrusted(c.oid)) {
         base = c;
         break;
+      }
+      if (options.strictTrees) {
+        const shape = treeShapeProblem(store, c);
+        if (shape) return fail(c.seq, c.oid, 'I4', shape);
       }
       if (c.seq !== expectSeq)
         return fail(expectSeq, c.oid, 'I5', `commit ${c.oid} has Agentlog-Seq ${c.seq < 0 ? '(missing)' : c.seq}`, String(expectSeq), String(c.seq));
@@ -126,6 +142,28 @@ export function verifyTimeline(store: Store, timeline: string, tip: string, opti
     prevCid = cid;
   }
   return result;
+}
+
+/**
+ * Why commit `c`'s tree is not the shape I4 gives, or undefined (verifyTimeline's strictTrees): its
+ * root tree holds `events/` alone, and the folders and the file on the path to its last event have
+ * the modes a folder and a file have.
+ */
+function treeShapeProblem(store: Store, c: CommitInfo): string | undefined {
+  const root = store.readObject(c.commit.tree, 'tree');
+  const entries = parseTree(root.content, c.commit.tree);
+  const bad = entries.find((e) => e.name !== EVENTS_DIR || e.mode !== DIR_MODE);
+  if (bad || entries.length !== 1) {
+    const what = bad ? `"${bad.name}" (mode ${bad.mode})` : 'no events/ folder';
+    return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be`;
+  }
+  const spine = store.spine(c.oid);
+  for (let level = 0; level < spine.length; level++) {
+    const want = level === DIR_LEVELS ? FILE_MODE : DIR_MODE;
+    const odd = spine[level].find((e) => e.mode !== want);
+    if (odd) return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds "${odd.name}" with mode ${odd.mode} under ${EVENTS_DIR}/, not ${want}`;
+  }
+  return undefined;
 }
 
 /**
