@@ -22,7 +22,10 @@ describe('claude round trip', () => {
   /** Machine A: a session with thinking, a Bash call and its result, imported into A's store. */
   async function sessionOnA(): Promise<{ a: Machine; storeA: string; id: string; file: string; name: string }> {
     const a = machine(model.url, 'a');
-    model.script([[{ thinking: 'I should run echo.' }, { tool: 'Bash', input: { command: 'echo first-output', description: 'echo' } }], [{ text: 'It printed first-output.' }]]);
+    model.script([
+      [{ thinking: 'I should run echo.' }, { tool: 'Bash', input: { command: 'echo first-output', description: 'echo' } }],
+      [{ text: 'It printed first-output.' }],
+    ]);
     const { sessionId: id } = await claudePrint(a, 'first prompt: run echo');
     const file = sessionFiles(a).claude.find((f) => path.basename(f) === `${id}.jsonl`)!;
     expect(file).toBeDefined();
@@ -33,7 +36,7 @@ describe('claude round trip', () => {
   }
 
   it('a session resumed on machine B comes back to the same timeline: import and import --follow extend it, the earlier conversation reached the model', async () => {
-    const { a, storeA, id, name } = await sessionOnA();
+    const { storeA, id, name } = await sessionOnA();
     const before = storeCommits(storeA, name);
     expect(before.length).toBeGreaterThan(4);
 
@@ -70,7 +73,9 @@ describe('claude round trip', () => {
     expect(sent.length).toBe(1);
     const messages = sent[0].body.messages as { role: string; content: unknown }[];
     const flat = JSON.stringify(messages);
-    expect(userTexts(messages)).toEqual(expect.arrayContaining([expect.stringContaining('first prompt: run echo'), expect.stringContaining('second prompt on B')]));
+    expect(userTexts(messages)).toEqual(
+      expect.arrayContaining([expect.stringContaining('first prompt: run echo'), expect.stringContaining('second prompt on B')]),
+    );
     for (const piece of ['I should run echo.', '"name":"Bash"', 'first-output', 'It printed first-output.']) expect(flat).toContain(piece);
     expect(flat.indexOf('first prompt: run echo')).toBeLessThan(flat.indexOf('second prompt on B'));
 
