@@ -28,3 +28,8 @@ export function userTexts(messages: { role: string; content: unknown }[]): strin
     .filter((m) => m.role === 'user')
     .map((m) => (typeof m.content === 'string' ? m.content : (m.content as { type: string; text?: string }[]).map((b) => b.text ?? '').join('\n')));
 }
+
+/** The text of each user message of an OpenAI Responses `input` array. */
+export function inputTexts(input: Record<string, unknown>[]): string[] {
+  return input.filter((i) => i.type === 'message' && i.role === 'user').map((i) => (i.content as { text?: string }[]).map((c) => c.text ?? '').join('\n'));
+}
