@@ -139,7 +139,7 @@ describe('resume', () => {
       const file = path.join(src, `${name}.jsonl`);
       const rec = {
         type: 'user',
-        uuid: 'u1',
+        uuid: `u-${name}`,
         parentUuid: null,
         sessionId: sid,
         cwd: '/x',
