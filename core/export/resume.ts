@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Store } from '../store/store.js';
 import { claudeSessionFile } from '../formats/claude/paths.js';
-import { codexRolloutFile, findCodexRollout } from '../formats/codex/paths.js';
+import { codexRolloutFile, codexSessionsDir, findCodexRollout } from '../formats/codex/paths.js';
 import { toJson } from '../formats/jsonl.js';
 import { uuidFrom } from '../formats/uuidFrom.js';
 import { exportEvents, toJsonl, type ExportFormat } from './index.js';
@@ -50,7 +50,10 @@ export function prepareResume(
   // command, so one that could leave the agent's folder ("../..") or read as an option ("--x") is
   // replaced by a new id like any other.
   const safeId = SAFE_ID.test(sessionId);
-  let file = safeId ? ((agent === 'codex' ? findCodexRollout(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env)) : '';
+  let file = safeId
+    ? ((agent === 'codex' ? (findCodexRollout(sessionId, env) ?? recordedRollout(events[0]?.event, sessionId, env)) : undefined) ??
+      sessionFile(agent, sessionId, first.ts, cwd, env))
+    : '';
   let newId = false;
   const existing = safeId ? readIf(file) : undefined;
   if (!isTip || !safeId || (existing !== undefined && !sameRecords(existing, records))) {
@@ -65,6 +68,22 @@ export function prepareResume(
   fs.renameSync(tmp, file);
   const command = agent === 'claude' ? ['claude', '--resume', sessionId] : ['codex', 'resume', sessionId];
   return { agent, sessionId, file, cwd, command, newId };
+}
+
+/**
+ * The rollout file a Codex session was imported from, by the name recorded in its genesis
+ * (`rollout-YYYY-MM-DDTHH-MM-SS-<id>.jsonl`, in the folder of that date), so that the file on
+ * another machine has the same name: the name is part of the genesis, and a file under another name
+ * (Codex names it by the second it was created, not by its session_meta's timestamp) would not
+ * extend the same timeline when it is imported again.
+ */
+function recordedRollout(genesis: Record<string, unknown> | undefined, sessionId: string, env: NodeJS.ProcessEnv): string | undefined {
+  const origin = genesis?.origin as Record<string, unknown> | undefined;
+  const name = origin?.file;
+  if (origin?.id !== sessionId || typeof name !== 'string') return undefined;
+  const m = /^rollout-(\d{4})-(\d{2})-(\d{2})T\d{2}-\d{2}-\d{2}-(.+)\.jsonl$/.exec(name);
+  if (!m || m[4] !== sessionId) return undefined;
+  return path.join(codexSessionsDir(env), m[1], m[2], m[3], name);
 }
 
 /**
