@@ -27,8 +27,12 @@ export interface Lineage {
   sessionId: string;
   /** Timelines of the same agent start with this ('claude/', 'codex/'). */
   prefix: string;
-  /** Codex: the source named by the file (`forked_from_id`) and how many of its events the fork shares. */
-  forkedFrom?: { timeline: string; shared: number };
+  /**
+   * The source named by the file and where the fork leaves it: Codex's `forked_from_id` with how many
+   * of its events the fork shares; Claude's fork file whose first record's parent is a record of
+   * another session file (`afterUuid`: the fork shares the source up to that record).
+   */
+  forkedFrom?: { timeline: string; shared?: number; afterUuid?: string };
   /** Whether the genesis is a record of the file (Codex's session_meta) rather than made up (Claude). */
   genesisIsRecord: boolean;
 }
@@ -145,7 +149,10 @@ function forkOf(store: Store, t: PlannedTimeline, lineage: Lineage, source: stri
     const seq = found[i]?.seq;
     if (seq === undefined || seq >= shared) own.push(i);
   }
-  if (lineage.forkedFrom && source === lineage.forkedFrom.timeline) shared = Math.max(shared, Math.min(lineage.forkedFrom.shared, stored.length));
+  const named = lineage.forkedFrom && source === lineage.forkedFrom.timeline ? lineage.forkedFrom : undefined;
+  if (named?.shared !== undefined) shared = Math.max(shared, Math.min(named.shared, stored.length));
+  const after = named?.afterUuid !== undefined ? uuidSeq.get(named.afterUuid) : undefined;
+  if (after !== undefined) shared = Math.max(shared, after + 1);
   if (shared === 0) return undefined;
   const prefix = stored.slice(0, shared).map((s) => inputOf(s.event));
   return {
