@@ -37,8 +37,13 @@ export interface Lineage {
   genesisIsRecord: boolean;
 }
 
-/** How many events from the start of a timeline identify it as a source. */
-const HEAD = 24;
+/**
+ * How many events from the start of a timeline identify it as a source (Claude Code's first record
+ * with a uuid comes within its first few), and how many of a new session's are looked up (a fork
+ * may put records of its own before the copied ones).
+ */
+const SOURCE_HEAD = 8;
+const PLANNED_HEAD = 32;
 
 /**
  * The first events of each timeline of the store, by key, built on first use and kept for one import
@@ -76,7 +81,7 @@ export class LineageIndex {
     const last = this.store.commitInfo(tip).seq;
     const genesis = this.store.eventAt(tip, 0)?.event;
     const id = originId(genesis);
-    for (let seq = 1; seq <= Math.min(last, HEAD); seq++) {
+    for (let seq = 1; seq <= Math.min(last, SOURCE_HEAD); seq++) {
       const e = this.store.eventAt(tip, seq)?.event;
       if (!e) break;
       for (const k of keysOf(e, id)) if (!map.has(k)) map.set(k, name);
@@ -99,7 +104,7 @@ export function resolveLineage(store: Store, t: PlannedTimeline, index: LineageI
   if (recorded !== undefined) candidates = [recorded];
   else if (lineage.forkedFrom) candidates = [lineage.forkedFrom.timeline];
   else {
-    const keys = t.events.slice(1, 1 + HEAD).flatMap((e) => keysOf(e, lineage.sessionId));
+    const keys = t.events.slice(1, 1 + PLANNED_HEAD).flatMap((e) => keysOf(e, lineage.sessionId));
     candidates = index.find(keys, lineage.prefix, t.name);
   }
   for (const source of candidates) {
