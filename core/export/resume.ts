@@ -59,10 +59,13 @@ export function prepareResume(
     : '';
   let newId = false;
   const existing = safeId ? readIf(file) : undefined;
-  if (!isTip || !safeId || (existing !== undefined && !sameRecords(existing, records))) {
+  // A timeline that continues another session under a new id (a fork import linked to its source)
+  // holds the records of two sessions: it is handed out as one, under a new id.
+  if (!isTip || !safeId || holdsTwoSessions(agent, records) || (existing !== undefined && !sameRecords(existing, records))) {
     sessionId = uuidFrom(`${commit}/${agent}`);
     newId = true;
     records = exportEvents(events, agent, { sessionId }).records;
+    if (agent === 'codex') records = oneCodexSession(records, sessionId);
     file = sessionFile(agent, sessionId, options.now?.() ?? Date.now(), cwd, env);
   }
   writeAtomically(file, toJsonl(records));
@@ -164,6 +167,29 @@ function startedWithin(genesis: Record<string, unknown> | undefined, events: Sto
   const parent = genesis?.parent as Record<string, unknown> | undefined;
   if (typeof parent?.record !== 'string') return true;
   return events.some((e) => ((e.event.source as Record<string, unknown> | undefined)?.record as Record<string, unknown> | undefined)?.uuid === parent.record);
+}
+
+/**
+ * A Codex rollout under a new id as one session that holds its whole history. Its session_meta names
+ * the new id in `session_id` too (Codex 0.17x writes both). A timeline that began as a Codex fork
+ * holds its source's records, then the fork's own session_meta, which names the source
+ * (`forked_from_id`, `history_base`) for Codex to read the history from, and another machine has no
+ * source rollout: without it (the records, ordinals included, as they are) Codex reads the whole
+ * history from this file (tried with Codex 0.171.0).
+ */
+function oneCodexSession(records: Record<string, unknown>[], sessionId: string): Record<string, unknown>[] {
+  return records
+    .filter((r, i) => i === 0 || r.type !== 'session_meta')
+    .map((r, i) => {
+      const p = r.payload as Record<string, unknown> | undefined;
+      if (i !== 0 || r.type !== 'session_meta' || typeof p?.session_id !== 'string') return r;
+      return { ...r, payload: { ...p, session_id: sessionId } };
+    });
+}
+
+function holdsTwoSessions(agent: ExportFormat, records: Record<string, unknown>[]): boolean {
+  if (agent === 'codex') return records.filter((r) => r.type === 'session_meta').length > 1;
+  return new Set(records.flatMap((r) => (typeof r.sessionId === 'string' ? [r.sessionId] : []))).size > 1;
 }
 
 function readIf(file: string): string | undefined {

@@ -66,6 +66,19 @@ describe('claude forks', () => {
     expect(again.err).toBe('');
     expect(JSON.parse(again.out).events.appended).toBe(0);
     expect(storeCommits(storeA, name)).toEqual(source);
+
+    // Machine B: the fork resumes there as one session (under a new id), with the whole conversation.
+    const b = machine(model.url, 'b');
+    const storeB = path.join(b.project, '.agentlog');
+    await cliOk(path.dirname(b.project), ['clone', storeA, storeB], { env: b.env });
+    const resumed = JSON.parse((await cliOk(b.project, ['resume', forkName, '--with', 'claude', '--json'], { env: b.env })).out);
+    expect(resumed.newId).toBe(true);
+    const start = model.requests.length;
+    model.script([[{ text: 'Answer on B.' }]]);
+    await claudePrint(b, 'prompt on B', ['--resume', resumed.sessionId]);
+    const flat = JSON.stringify(model.requests.slice(start).find((q) => q.main)!.body.messages);
+    for (const t of ['first prompt', 'First answer.', 'second prompt', 'Second answer.', 'forked prompt', 'Forked answer.', 'prompt on B'])
+      expect(flat).toContain(t);
   });
 
   it('resume from an older point, continued on machine B under the new id, comes back as a fork at that commit', async () => {

@@ -4,7 +4,7 @@ import { Store } from '../../core/index.js';
 import { codexExec, machine, sessionFiles } from '../helpers/agents.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { startModelServer, type ModelServer } from '../helpers/model-server.js';
-import { forkInLs, storeCommits } from './roundtrip.js';
+import { forkInLs, inputTexts, storeCommits } from './roundtrip.js';
 
 /**
  * Codex sessions that continue another under a new id come back as forks of the timeline they left:
@@ -31,7 +31,7 @@ describe('codex forks', () => {
     return { a, storeA, id, name: `codex/${id}` };
   }
 
-  it('codex exec fork: a fork of the timeline at the records it names, nothing stored twice', async () => {
+  it('codex exec fork: a fork of the timeline at the records it names, nothing stored twice; moved to machine B it resumes there with the whole conversation', async () => {
     const { a, storeA, id, name } = await sessionOnA();
     const source = storeCommits(storeA, name);
     model.script([[{ text: 'Forked answer.' }]]);
@@ -48,6 +48,24 @@ describe('codex forks', () => {
     expect(JSON.parse(r.out).events.appended).toBe(fork.length - source.length);
     expect(await forkInLs(a.project, a.env, name, forkName)).toBe(source.length - 1);
     expect(JSON.parse((await cli(a.project, ['import', 'codex', forkFile, '--json'], { env: a.env })).out).events.appended).toBe(0);
+
+    // Machine B has no rollout of the source: the fork resumes there from a file that holds it all.
+    const b = machine(model.url, 'b');
+    const storeB = path.join(b.project, '.agentlog');
+    await cliOk(path.dirname(b.project), ['clone', storeA, storeB], { env: b.env });
+    const resumed = JSON.parse((await cliOk(b.project, ['resume', forkName, '--with', 'codex', '--json'], { env: b.env })).out);
+    const start = model.requests.length;
+    model.script([[{ text: 'Answer on B.' }]]);
+    await codexExec(b, 'prompt on B', ['resume', resumed.sessionId]);
+    const sent = model.requests.slice(start).find((q) => q.main)!;
+    const texts = inputTexts(sent.body.input);
+    for (const t of ['first prompt', 'second prompt', 'forked prompt', 'prompt on B'])
+      expect(
+        texts.some((x) => x.includes(t)),
+        t,
+      ).toBe(true);
+    const flat = JSON.stringify(sent.body.input);
+    for (const t of ['First answer.', 'Second answer.', 'Forked answer.']) expect(flat).toContain(t);
   });
 
   it('resume from an older point, continued on machine B under the new id, comes back as a fork at that commit', async () => {
