@@ -99,7 +99,10 @@ export function resolveLineage(store: Store, t: PlannedTimeline, index: LineageI
   // events counted in the file's order): it is imported as a session of its own, as before.
   if (!lineage || t.fork || others.some((o) => o.fork?.of === t.name)) return t;
   const recorded = store.forkRecords()[t.name];
-  if (store.tipOf(t.name) && recorded === undefined) return t;
+  const tip = store.tipOf(t.name);
+  // A timeline of this session already in the store, not recorded as a fork (forks.json stays on the
+  // machine that made it: a clone has none): a fork all the same when its genesis is another session's.
+  if (tip && recorded === undefined && originId(store.eventAt(tip, 0)?.event) === lineage.sessionId) return t;
   let candidates: string[];
   if (recorded !== undefined) candidates = [recorded];
   else if (lineage.forkedFrom) candidates = [lineage.forkedFrom.timeline];

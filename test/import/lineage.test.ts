@@ -51,6 +51,14 @@ describe('lineage: a session continuing another under a new id is a fork of its 
     const again = await importFiles(store, 'claude', [path.join(dir, `${F}.jsonl`)]);
     expect(again.events.appended).toBe(0);
     expect(again.timelines.diverged).toBe(0);
+    // Without forks.json (a clone has none): still the same fork, nothing diverged.
+    for (const f of fs.readdirSync(store.dir, { recursive: true }) as string[]) if (path.basename(f) === 'forks.json') fs.rmSync(path.join(store.dir, f));
+    expect(store.forkRecords()).toEqual({});
+    fs.appendFileSync(path.join(dir, `${F}.jsonl`), toJsonl([rec('f3', 'f2', F, 'user', 'more', 12)]));
+    const third = await importFiles(store, 'claude', [path.join(dir, `${F}.jsonl`)]);
+    expect(third.timelines.diverged).toBe(0);
+    expect(third.events.appended).toBe(1);
+    expect(commits(store, `claude/${F}`).slice(0, 3)).toEqual(source.slice(0, 3));
   });
 
   it('a session exported from an older point under a new id and continued: a fork at that point, only its own records stored', async () => {
