@@ -98,4 +98,16 @@ describe('codex round trip', () => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.length).toBeGreaterThan(before.length);
   });
+
+  it("Codex's own picker finds a session agentlog wrote, without an entry in its state database: `resume --last --all` resumes it on machine B", async () => {
+    const { storeA, id, name } = await sessionOnA();
+    const b = machine(model.url, 'b');
+    const storeB = path.join(b.project, '.agentlog');
+    await cliOk(path.dirname(b.project), ['clone', storeA, storeB], { env: b.env });
+    await cliOk(b.project, ['resume', name, '--with', 'codex', '--json'], { env: b.env });
+    model.script([[{ text: 'Picked.' }]]);
+    // --all: the picker lists by the recorded cwd, machine A's folder (records go out as recorded).
+    const { sessionId } = await codexExec(b, 'picked on B', ['resume', '--last', '--all']);
+    expect(sessionId).toBe(id);
+  });
 });
