@@ -145,9 +145,15 @@ function forkOf(store: Store, t: PlannedTimeline, lineage: Lineage, source: stri
   // The branch point: after the last record found by uuid (records with a uuid are the conversation;
   // an agent may write the same record without one again later, as Claude Code does when it resumes),
   // else after the last event found.
-  const byUuid = found.filter((f) => f?.uuid).map((f) => f!.seq!);
-  const any = found.flatMap((f) => (f?.seq !== undefined ? [f.seq] : []));
-  let shared = (byUuid.length ? Math.max(...byUuid) : any.length ? Math.max(...any) : -1) + 1;
+  // (A loop, not Math.max(...list): a session's events can be more than a call's arguments.)
+  let lastByUuid = -1;
+  let lastAny = -1;
+  for (const f of found) {
+    if (f?.seq === undefined) continue;
+    if (f.uuid) lastByUuid = Math.max(lastByUuid, f.seq);
+    lastAny = Math.max(lastAny, f.seq);
+  }
+  let shared = (lastByUuid >= 0 ? lastByUuid : lastAny) + 1;
   const own: number[] = [];
   // A genesis made up by the planner (Claude) has no record: the fork shares the source's. A record
   // (Codex's session_meta) is the fork's own unless it is the source's under another id.
