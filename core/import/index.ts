@@ -13,7 +13,7 @@ import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
 import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.js';
 import { planClaude } from './planClaude.js';
 import { planCodex } from './planCodex.js';
-import { LineageIndex } from './lineage.js';
+import { inSessionOrder, LineageIndex } from './lineage.js';
 
 export { defaultSessionFiles } from './defaultSessionFiles.js';
 
@@ -52,7 +52,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
   };
   // One index of the store's timelines for the whole import: a session continuing another is found once.
   const lineage = new LineageIndex(store);
-  for (const file of files) {
+  for (const file of inSessionOrder(files)) {
     let plan: Plan;
     try {
       plan = planFile(format, file, warn, options);

@@ -14,6 +14,7 @@
  * that source again, so the fork's events compare equal and only new records are appended.
  */
 
+import * as fs from 'node:fs';
 import { cidOf } from '../codec/cid.js';
 import { encode, type IpldValue } from '../codec/dagcbor.js';
 import { CID } from '../codec/cid.js';
@@ -218,4 +219,49 @@ function putAside(v: unknown, id: string): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = putAside(x, id);
   return out;
+}
+
+/** How much of a file's start is read for its first timestamp. */
+const FIRST_BYTES = 64 * 1024;
+
+/**
+ * Files in the order their sessions began (the first record's `timestamp`; files without one keep
+ * their place after those with one), so that a fork is imported after the session it continues and
+ * is linked to it: a fork's first record is its own, written after the source's first (Claude's
+ * --fork-session, a Claude fork file of 2.1.x, Codex's fork). Reads at most 64 KiB of each file.
+ */
+export function inSessionOrder(files: string[]): string[] {
+  if (files.length < 2) return files;
+  const started = new Map<string, number>();
+  for (const f of files) started.set(f, firstTimestamp(f));
+  return [...files].sort((a, b) => {
+    const x = started.get(a)!;
+    const y = started.get(b)!;
+    return x === y ? 0 : x < y ? -1 : 1;
+  });
+}
+
+function firstTimestamp(file: string): number {
+  let text: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(FIRST_BYTES);
+      text = buf.subarray(0, fs.readSync(fd, buf, 0, FIRST_BYTES, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+  for (const line of text.split('\n').slice(0, -1)) {
+    try {
+      const ts = (JSON.parse(line) as Record<string, unknown>)?.timestamp;
+      const ms = typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
+      if (Number.isFinite(ms)) return ms;
+    } catch {
+      // not JSON: the next line
+    }
+  }
+  return Number.POSITIVE_INFINITY;
 }

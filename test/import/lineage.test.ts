@@ -51,6 +51,11 @@ describe('lineage: a session continuing another under a new id is a fork of its 
     const again = await importFiles(store, 'claude', [path.join(dir, `${F}.jsonl`)]);
     expect(again.events.appended).toBe(0);
     expect(again.timelines.diverged).toBe(0);
+    // Given the fork file first, import still takes the sessions in the order they began: linked.
+    const other = freshStore();
+    await importFiles(other, 'claude', [path.join(dir, `${F}.jsonl`), path.join(dir, `${S}.jsonl`)]);
+    expect(other.forkRecords()[`claude/${F}`]).toBe(`claude/${S}`);
+    expect(commits(other, `claude/${F}`)).toEqual(fork);
     // Without forks.json (a clone has none): still the same fork, nothing diverged.
     for (const f of fs.readdirSync(store.dir, { recursive: true }) as string[]) if (path.basename(f) === 'forks.json') fs.rmSync(path.join(store.dir, f));
     expect(store.forkRecords()).toEqual({});
