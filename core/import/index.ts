@@ -13,6 +13,7 @@ import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
 import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.js';
 import { planClaude } from './planClaude.js';
 import { planCodex } from './planCodex.js';
+import { inSessionOrder, LineageIndex } from './lineage.js';
 
 export { defaultSessionFiles } from './defaultSessionFiles.js';
 
@@ -49,7 +50,9 @@ export async function importFiles(store: Store, format: Format, files: string[],
     summary.warnings.push(w);
     options.warn?.(w);
   };
-  for (const file of files) {
+  // One index of the store's timelines for the whole import: a session continuing another is found once.
+  const lineage = new LineageIndex(store);
+  for (const file of inSessionOrder(files)) {
     let plan: Plan;
     try {
       plan = planFile(format, file, warn, options);
@@ -64,7 +67,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
     }
     const planned = dropUnstorable(plan, warn);
     if (planned.length === 0) continue;
-    const result: ApplyResult = await applyPlan(store, { ...plan, timelines: planned }, { warn, progress: options.progress, cache: options.cache });
+    const result: ApplyResult = await applyPlan(store, { ...plan, timelines: planned }, { warn, progress: options.progress, cache: options.cache, lineage });
     summary.sessions++;
     for (const t of result.timelines) {
       summary.timelines[t.status]++;
