@@ -4,6 +4,7 @@ import { oneLine } from '../../event/event.js';
 import type { EventInput } from '../../store/store.js';
 import { deepEqual, parseTs } from '../jsonl.js';
 import type { Source } from '../source.js';
+import { plainName } from '../zstd.js';
 import { CODEX_FORMAT, type CodexLine, type CodexPayload, type CodexRecord } from './records.js';
 import { rebuildCodex, shownText } from './toRecords.js';
 
@@ -34,17 +35,20 @@ type Obj = Record<string, unknown>;
  * the file grows; follow mode waits until it is settled.
  */
 export function codexGenesis(file: string, lines: readonly CodexLine[]): { id: string; genesis: EventInput; metaLine?: CodexLine; settled: boolean } {
-  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(file)?.[1];
+  // A compressed rollout (`.jsonl.zst`) is the same session as the file it was: the same name, so the
+  // same genesis, whichever of the two was imported first.
+  const name = plainName(path.basename(file));
+  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(name)?.[1];
   const metaLine = lines.length > 0 && lines[0].value.type === 'session_meta' ? lines[0] : undefined;
   const meta = metaLine?.value.payload;
   // An id with nothing a timeline name can hold ("", "...") is no id: the file name's is used.
-  const id = (typeof meta?.id === 'string' && /[A-Za-z0-9]/.test(meta.id) ? meta.id : undefined) ?? idFromName ?? path.basename(file).replace(/\.jsonl$/, '');
+  const id = (typeof meta?.id === 'string' && /[A-Za-z0-9]/.test(meta.id) ? meta.id : undefined) ?? idFromName ?? name.replace(/\.jsonl$/, '');
   const ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
   const genesis: EventInput = {
     kind: 'session',
     ts,
     agent: typeof meta?.cli_version === 'string' ? { name: 'codex', version: meta.cli_version } : { name: 'codex' },
-    origin: { format: CODEX_FORMAT, id, file: path.basename(file) },
+    origin: { format: CODEX_FORMAT, id, file: name },
   };
   if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
   let title: string | undefined;
