@@ -55,4 +55,42 @@ describe('Codex 0.16x records', () => {
     expect(event.content[1]).toEqual({ type: 'output_refusal', refusal: 'no' });
     expect(exportTimeline(store, tip, 'codex').records).toEqual(all);
   });
+
+  it('every rollout item type 0.171.0 writes, and one of a later version, round-trips and shows folded', async () => {
+    const lines = jsonLines(REAL) as Obj[];
+    const ts = lines[3].timestamp;
+    // The RolloutItem tags the 0.171.0 binary knows, with a payload of the shape it writes.
+    const extra: Obj[] = [
+      { timestamp: ts, type: 'dynamic_tools_updated', payload: { tools: [] } },
+      { timestamp: ts, type: 'inter_agent_communication', payload: { from: 'a', to: 'b', message: 'hi' } },
+      { timestamp: ts, type: 'security_risk_score', payload: { score: 0.1 } },
+      { timestamp: ts, type: 'realtime_item', payload: { item: { type: 'audio', id: 'x' } } },
+      { timestamp: ts, type: 'compacted', payload: { message: 'Listed files.', replacement_history: [], window_number: 2, first_window_id: 'w1' } },
+      { timestamp: ts, type: 'a_rollout_item_of_0_180', payload: { anything: [1, 2.5, null] } },
+    ];
+    const all = [...lines.slice(0, 4), ...extra, ...lines.slice(4)];
+    const file = path.join(tmpdir('codex-records-'), path.basename(REAL));
+    fs.writeFileSync(file, `${all.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const store = freshStore();
+    const s = await importFiles(store, 'codex', [file]);
+    expect(s.warnings).toEqual([]);
+    const tip = store.tipOf(`codex/${ID}`)!;
+    expect(
+      store
+        .readEvents(tip)
+        .map((e) => e.event.kind)
+        .slice(4, 10),
+    ).toEqual([
+      'codex.dynamic_tools_updated',
+      'codex.inter_agent_communication',
+      'codex.security_risk_score',
+      'codex.realtime_item',
+      'compaction',
+      'codex.a_rollout_item_of_0_180',
+    ]);
+    expect(exportTimeline(store, tip, 'codex').records).toEqual(all);
+    const { out } = await cliOk(store.dir, ['show', `codex/${ID}`]);
+    expect(out).toMatch(/── 4 records: dynamic_tools_updated, inter_agent_communication, security.* {2}#4 \S+ – #7 );
+    expect(out).not.toContain('── codex.');
+  });
 });
