@@ -90,7 +90,7 @@ describe('Codex 0.16x records', () => {
     ]);
     expect(exportTimeline(store, tip, 'codex').records).toEqual(all);
     const { out } = await cliOk(store.dir, ['show', `codex/${ID}`]);
-    expect(out).toMatch(/── 4 records: dynamic_tools_updated, inter_agent_communication, security.* {2}#4 \S+ – #7 );
+    expect(out).toMatch(/── 4 records: dynamic_tools_updated, inter_agent_communication, security.* {2}#4 \S+ – #7 /);
     expect(out).not.toContain('── codex.');
   });
 });
