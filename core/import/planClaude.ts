@@ -101,6 +101,7 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     }
   }
   planTree(main, mainName, claudeGenesis(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
+  withLineage(timelines, mainName, sessionIdOf(recs) ?? stem);
   for (const { group, name, link } of sides) {
     planTree(group, name, claudeGenesis(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
   }
@@ -121,6 +122,16 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     planWorkflowAgents(abs, base, stem, mainUuids, warn, options, timelines);
   }
   return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
+}
+
+/**
+ * The main timeline may continue another session under a new id (Claude Code's --fork-session copies
+ * the records, uuids kept; agentlog's resume from an older point writes them under a new id): import
+ * makes it a fork of that session's timeline (lineage.ts).
+ */
+function withLineage(timelines: PlannedTimeline[], mainName: string, sessionId: string): void {
+  const main = timelines.find((t) => t.name === mainName);
+  if (main) main.lineage = { sessionId, prefix: 'claude/', genesisIsRecord: false };
 }
 
 /** Plan one subagent file (`<stem>/subagents/agent-<id>.jsonl`) as `claude/<stem>.agent-<id>`. */
