@@ -40,6 +40,9 @@ describe('compressed Codex rollouts (.jsonl.zst)', () => {
       `sessions/2026/11/20/${path.basename(REAL)}.zst`,
       `archived_sessions/${path.basename(OLD)}.zst`,
     ]);
+    // Without --all, the sessions of one project: the cwd is read from the decompressed start.
+    expect(defaultSessionFiles('codex', { CODEX_HOME: home }, '/tmp/formats-gen/proj').map((f) => path.basename(f))).toEqual([`${path.basename(REAL)}.zst`]);
+    expect(defaultSessionFiles('codex', { CODEX_HOME: home }, '/home/user/app').map((f) => path.basename(f))).toEqual([`${path.basename(OLD)}.zst`]);
     const store = freshStore();
     const { err } = await cliOk(store.dir, ['import', 'codex', '--all'], { env: { CODEX_HOME: home } });
     expect(err).toMatch(/imported 2 session\(s\): 2 timeline\(s\) created/);
