@@ -42,11 +42,35 @@ function commandHelp(c: Command): string {
   return `usage: ${c.usage}\n\n${c.summary}\n\n${c.help.trim()}\n\nglobal options:\n${GLOBAL_HELP}`;
 }
 
-function output(stream: NodeJS.WriteStream): Output {
+/** A process stream as an Output, and what went wrong writing to it (see `output`). */
+type ProcessOutput = Output & { failure: () => Promise<NodeJS.ErrnoException | undefined> };
+
+/**
+ * A process stream as an Output. When the reader goes away (`agentlog show --json | head`: the pipe
+ * is closed, EPIPE) the rest of the output is dropped and the command runs to its end as it would
+ * have, so an append or import is never cut in the middle; the exit code is the command's, and no
+ * stack trace. Any other write error (a full disk behind `> file`) drops the rest too and is kept
+ * for main to report.
+ */
+function output(stream: NodeJS.WriteStream): ProcessOutput {
+  let closed = false;
+  let failed: NodeJS.ErrnoException | undefined;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    closed = true;
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') failed ??= e;
+  });
   return {
-    write: (text) => void stream.write(text),
+    write: (text) => {
+      if (!closed) stream.write(text);
+    },
     isTTY: !!stream.isTTY,
     columns: stream.columns || 100,
+    // Once what was written has gone out (or failed: the error event comes first).
+    failure: () =>
+      new Promise((resolve) => {
+        if (closed) resolve(failed);
+        else stream.write('', () => setImmediate(() => resolve(failed)));
+      }),
   };
 }
 
@@ -61,8 +85,19 @@ export interface MainOptions {
 
 /** Run the CLI; returns the exit code. Never throws for bad input. */
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
-  const stdout = opts.stdout ?? output(process.stdout);
+  const out = opts.stdout ? undefined : output(process.stdout);
+  const stdout = opts.stdout ?? out!;
   const stderr = opts.stderr ?? output(process.stderr);
+  const code = await run(argv, opts, stdout, stderr);
+  const failed = await out?.failure();
+  if (failed && code === 0) {
+    stderr.write(`agentlog: cannot write the output: ${failed.message}\n`);
+    return 1;
+  }
+  return code;
+}
+
+async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     (name ? stdout : stderr).write(`${topHelp()}\n`);

@@ -48,6 +48,7 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
 export { follow } from './import/follow.js';
 export type { ImportWarning } from './formats/jsonl.js';
+export { describeRecord, type RecordDescription } from './formats/describe.js';
 
 // Export and resume: a timeline back out as an agent's session file, and handed to that agent.
 export { exportTimeline, toJsonl, type ExportFormat } from './export/index.js';

@@ -26,7 +26,8 @@ SHA-256 added); a branch of the
 record tree (an edited prompt, a regenerated reply) is a fork claude/<name>.fork-<uuid8> sharing the
 commits before it; sidechains and subagents (the <id>/subagents/ folder comes along with its main
 file) are timelines claude/<name>.side-<uuid8> and claude/<name>.agent-<id>.
-Codex (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl): timeline codex/<session id>.
+Codex (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl, compressed after seven days to .jsonl.zst, and
+~/.codex/archived_sessions/): timeline codex/<session id>.
 
 PATH: session files or folders of them. With no PATH: the sessions in the agent's default location
 whose recorded cwd lies in the folder that holds the store (--all: every project's).
@@ -106,7 +107,7 @@ function expand(p: string, format: Format): string[] {
       const q = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!(format === 'claude' && e.name === 'subagents')) walk(q);
-      } else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(q);
+      } else if (e.isFile() && (e.name.endsWith('.jsonl') || (format === 'codex' && e.name.endsWith('.jsonl.zst')))) out.push(q);
     }
   };
   walk(p);

@@ -1,4 +1,4 @@
-import { renderTranscript, resolveRev } from '../../core/index.js';
+import { describeRecord, renderTranscript, resolveRev } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 
@@ -7,7 +7,7 @@ export const show = defineCommand({
   summary: 'the transcript as a person reads it',
   usage: 'agentlog show [REV] [--json]',
   help: `Shows the timeline as of REV (default HEAD): messages, tool calls and results folded to a line,
-thinking folded.
+thinking folded, the agents' other records in words (a run of bookkeeping records on one line).
 
   --json   the events as a DAG-JSON array, each with its "cid"`,
   options: { json: { type: 'boolean' } },
@@ -17,7 +17,7 @@ thinking folded.
     const r = resolveRev(store, rev);
     const events = store.readEvents(r.commit);
     if (values.json) ctx.stdout.write(`${toJson(events.map(eventJson))}\n`);
-    else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns));
+    else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns, describeRecord));
     return 0;
   },
 });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { dateOf } from '../event/event.js';
+import { isZstd, readZstd } from './zstd.js';
 
 /** One parsed line of a JSONL session file; `line` counts from 1 as an editor shows it. */
 export interface JsonLine {
@@ -20,6 +21,8 @@ export interface ReadOptions {
    * before where the last read stopped are still there) is parsed from there on, not again whole.
    */
   reuse?: Map<string, ParsedPrefix>;
+  /** A compressed file (`.zst`) that decompresses to more bytes than this is skipped with a warning (default 1 GiB). */
+  maxDecompressedBytes?: number;
 }
 
 /** What one read of a file parsed: its records up to `bytes`, and the bytes just before that point. */
@@ -34,6 +37,16 @@ const TAIL = 64;
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
+/** A session file that cannot be read at all (a compressed file over the limit, not zstd): import warns and goes on. */
+export class UnreadableFile extends Error {
+  constructor(
+    readonly file: string,
+    readonly why: string,
+  ) {
+    super(`${file}: ${why}`);
+  }
+}
+
 /** A warning about the input, naming file and line: import goes on without that record. */
 export interface ImportWarning {
   file: string;
@@ -43,14 +56,26 @@ export interface ImportWarning {
 
 /**
  * Read a JSONL file: one JSON object per line. A line that is not JSON, not an object, too long, or a
- * truncated last line is skipped with a warning naming the file and line; the rest is read.
+ * truncated last line is skipped with a warning naming the file and line; the rest is read. A `.zst`
+ * file is decompressed first (zstd.ts: bounded; a file over the limit or not zstd is UnreadableFile); it is
+ * whole as it is (an agent compresses a finished file), so follow mode reads it whole.
  * Returns the records and the number of bytes consumed (the tail left for follow mode excluded).
  */
 export function readJsonl(file: string, warn: (w: ImportWarning) => void, options: ReadOptions = {}): { lines: JsonLine[]; bytes: number } {
-  const prior = options.reuse?.get(file);
+  if (isZstd(file)) {
+    const read = readZstd(file, options.maxDecompressedBytes);
+    if (!read.ok) throw new UnreadableFile(file, read.why);
+    return parseLines(file, read.bytes, warn, { maxLineBytes: options.maxLineBytes });
+  }
+  return parseLines(file, undefined, warn, options);
+}
+
+/** readJsonl over `whole` (or the file's bytes when undefined). */
+function parseLines(file: string, whole: Buffer | undefined, warn: (w: ImportWarning) => void, options: ReadOptions): { lines: JsonLine[]; bytes: number } {
+  const prior = whole ? undefined : options.reuse?.get(file);
   const grown = prior && readGrown(file, prior);
   // With a prior read the file only grew since: `buf` is what is new, from byte `base` on.
-  const buf = grown ?? fs.readFileSync(file);
+  const buf = whole ?? grown ?? fs.readFileSync(file);
   const base = grown ? prior!.bytes : 0;
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const lines: JsonLine[] = grown ? prior!.lines.slice() : [];

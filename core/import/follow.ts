@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store.js';
-import { claudeSubagentsDir } from '../formats/claude/paths.js';
+import { claudeSubagentsDir, claudeWorkflowAgentFiles } from '../formats/claude/paths.js';
 import { importFiles, type Format, type ImportSummary } from './index.js';
 import type { ImportWarning, ParsedPrefix } from '../formats/jsonl.js';
 import type { ApplyCache } from './plan.js';
@@ -80,7 +80,7 @@ export async function follow(store: Store, format: Format, files: string[], opti
   }
 }
 
-/** Size and mtime of a file and, for Claude Code, of its subagent files; '' when it does not exist. */
+/** Size and mtime of a file and, for Claude Code, of its subagent and Workflow agent files; '' when it does not exist. */
 function signature(format: Format, file: string): string {
   const parts: string[] = [];
   try {
@@ -98,6 +98,14 @@ function signature(format: Format, file: string): string {
       }
     } catch {
       // no subagents folder
+    }
+    for (const [run, f] of claudeWorkflowAgentFiles(file)) {
+      try {
+        const st = fs.statSync(f);
+        parts.push(`${run}/${path.basename(f)}:${st.size}:${st.mtimeMs}`);
+      } catch {
+        // gone since it was listed
+      }
     }
   }
   return parts.join('|');

@@ -9,7 +9,7 @@
 
 import type { Store } from '../store/store.js';
 import type { AgentFormat } from '../formats/index.js';
-import type { ImportWarning, ReadOptions } from '../formats/jsonl.js';
+import { UnreadableFile, type ImportWarning, type ReadOptions } from '../formats/jsonl.js';
 import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.js';
 import { planClaude } from './planClaude.js';
 import { planCodex } from './planCodex.js';
@@ -57,6 +57,10 @@ export async function importFiles(store: Store, format: Format, files: string[],
     try {
       plan = planFile(format, file, warn, options);
     } catch (e) {
+      if (e instanceof UnreadableFile) {
+        warn({ file, message: e.why });
+        continue;
+      }
       const err = e as NodeJS.ErrnoException;
       // A file over 2 GiB cannot be read whole (ERR_FS_FILE_TOO_LARGE): a warning like any unreadable file.
       if (err?.syscall || err?.code === 'ERR_FS_FILE_TOO_LARGE') {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IpldValue } from '../codec/dagcbor.js';
 import type { EventInput } from '../store/store.js';
-import { claudeSubagentsDir } from '../formats/claude/paths.js';
+import { claudeSubagentsDir, claudeWorkflowAgentFiles } from '../formats/claude/paths.js';
 import {
   CLAUDE_FORMAT,
   contentBlocks,
@@ -120,6 +120,7 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
       files = [];
     }
     for (const f of files) planSubagent(path.join(dir, f), base, stem, mainUuids, warn, options, timelines);
+    planWorkflowAgents(abs, base, stem, mainUuids, warn, options, timelines);
   }
   return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
 }
@@ -200,6 +201,41 @@ function planSubagent(
     options.partialTail,
   );
   return sub;
+}
+
+/**
+ * Plan the agents of the session's Workflow runs (Claude Code 2.1:
+ * `<stem>/subagents/workflows/<run id>/agent-<id>.jsonl`) as subagent timelines
+ * `claude/<stem>.agent-<id>`, whose genesis `parent` names the run (`workflow`) besides the session's
+ * timeline and the agent id. The run's `journal.jsonl` (each agent's return value, for the run's own
+ * replay) and the agents' `.meta.json` are not transcripts and are not imported.
+ */
+function planWorkflowAgents(
+  mainFile: string,
+  base: string,
+  stem: string,
+  mainUuids: Set<string>,
+  warn: (w: ImportWarning) => void,
+  options: ReadOptions,
+  out: PlannedTimeline[],
+): void {
+  for (const [run, file] of claudeWorkflowAgentFiles(mainFile)) {
+    const sub = load(file, warn, options);
+    const agent = path
+      .basename(file)
+      .replace(/^agent-/, '')
+      .replace(/\.jsonl$/, '');
+    const name = `${base}.agent-${safeName(agent)}`;
+    if (out.some((t) => t.name === name)) {
+      warn({ file, message: `agent ${agent} also has a transcript in subagents/; this one is not imported` });
+      continue;
+    }
+    const link: Record<string, IpldValue> = { timeline: base, agentId: agent, workflow: run };
+    const first = sub.find((r) => r.uuid);
+    if (first?.parent && mainUuids.has(first.parent)) link.record = first.parent;
+    const genesis = claudeGenesis(sub, `${stem}/subagents/workflows/${run}/${path.basename(file)}`, { parent: link });
+    planTree(sub, name, genesis, mainUuids, warn, out, options.partialTail);
+  }
 }
 
 function load(file: string, warn: (w: ImportWarning) => void, options: ReadOptions): Rec[] {

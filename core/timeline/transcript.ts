@@ -1,14 +1,43 @@
-import { blocksOf, oneLine, textOf, type StoredEvent } from '../event/event.js';
+import { blocksOf, oneLine, textOf, type Event, type StoredEvent } from '../event/event.js';
+
+/**
+ * What an event of another kind than those below is, in words (core/formats/describe.ts says it for
+ * the records imported from the agents): `quiet` ones are bookkeeping, folded with their neighbours.
+ */
+export type DescribeEvent = (e: Event) => { label: string; detail?: string; quiet: boolean } | undefined;
 
 /**
  * The transcript as a person reads it, as plain text: who spoke, what they said, tool calls and
- * results folded to a line or a few, thinking folded. Control characters are removed: session text
- * is untrusted and must not drive the terminal.
+ * results folded to a line or a few, thinking folded; with `describe`, other events in words, a run of
+ * bookkeeping events on one line. Control characters are removed: session text is untrusted and must
+ * not drive the terminal.
  */
-export function renderTranscript(events: readonly StoredEvent[], width = 100): string {
+export function renderTranscript(events: readonly StoredEvent[], width = 100, describe?: DescribeEvent): string {
   const out: string[] = [];
+  let quiet: { labels: string[]; first: string; last: string } | undefined;
+  const flushQuiet = () => {
+    if (!quiet) return;
+    const n = quiet.labels.length;
+    const head = n === 1 ? quiet.labels[0] : `${n} records: ${grouped(quiet.labels).join(', ')}`;
+    out.push('', `── ${oneLine(safe(head), Math.max(20, width - 30))}  ${n === 1 ? quiet.first : `${quiet.first} – ${quiet.last}`}`);
+    quiet = undefined;
+  };
   for (const { event, cid } of events) {
     const id = `#${event.seq} ${cid.toString().slice(-8)}`;
+    const described = BUILT_IN.has(event.kind) ? undefined : describe?.(event);
+    if (described?.quiet) {
+      if (quiet) {
+        quiet.labels.push(described.label);
+        quiet.last = id;
+      } else quiet = { labels: [described.label], first: id, last: id };
+      continue;
+    }
+    flushQuiet();
+    if (described) {
+      out.push('', `── ${safe(oneLine(described.label, width - 20))}  ${id}`);
+      if (described.detail) out.push(indent(oneLine(safe(described.detail), width - 4)));
+      continue;
+    }
     switch (event.kind) {
       case 'session': {
         const agent = event.agent && typeof event.agent === 'object' && !Array.isArray(event.agent) ? (event.agent as Record<string, unknown>).name : undefined;
@@ -60,8 +89,22 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100): s
         out.push('', `── ${safe(event.kind)}  ${id}`);
     }
   }
+  flushQuiet();
   return `${out.join('\n')}\n`;
 }
+
+/** Labels by their first word, in order of first appearance: `attachment ×10` for ten attachments. */
+function grouped(labels: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const l of labels) {
+    const key = l.split(' ')[0];
+    groups.set(key, [...(groups.get(key) ?? []), l]);
+  }
+  return [...groups].map(([key, ls]) => (ls.length === 1 ? ls[0] : `${key} ×${ls.length}`));
+}
+
+/** The kinds this file shows itself. */
+const BUILT_IN = new Set(['session', 'message', 'note', 'model', 'compaction', 'checkpoint']);
 
 function indent(text: string): string {
   return text

@@ -16,9 +16,12 @@ import { rebuildClaude } from './toRecords.js';
  * `file` names the session file (relative), `extra` adds keys (a sidechain's or subagent's `parent`).
  */
 export function claudeGenesis(recs: readonly ClaudeLine[], file: string, extra: Record<string, IpldValue>): EventInput {
-  // Everything from one record, the first that names the session, so that a file read while it is
-  // being written (follow mode) gives the same genesis as the whole file.
-  const anchor: ClaudeRecord = recs.find((r) => typeof r.value.sessionId === 'string')?.value ?? {};
+  // Everything from one record, the first that names the session and its cwd (Claude Code 2.1 opens a
+  // file with queue-operation records that name neither cwd nor version), else the first that names
+  // the session, so that a file read while it is being written (follow mode, which waits for the
+  // prompt, a record with both) gives the same genesis as the whole file.
+  const named = (r: ClaudeLine) => typeof r.value.sessionId === 'string';
+  const anchor: ClaudeRecord = (recs.find((r) => named(r) && typeof r.value.cwd === 'string') ?? recs.find(named))?.value ?? {};
   const pick = (key: string): string | undefined => (typeof anchor[key] === 'string' ? (anchor[key] as string) : undefined);
   const ts = firstTs(recs) ?? 0;
   const version = pick('version');

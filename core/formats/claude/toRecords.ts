@@ -125,17 +125,56 @@ export function toClaudeRecords(events: StoredEvent[], sessionId: string, cwd: s
   return out;
 }
 
-/** An event's blocks as Claude content: thinking only when it came from Claude (it carries a signature). */
+/**
+ * An event's blocks as Claude content, only what the Anthropic Messages API accepts, since Claude Code
+ * sends them on as they are: text blocks with text that is not blank (`{ type, text }` only: Codex's
+ * `annotations` are refused), thinking only when it came from Claude (it carries a signature), tool
+ * calls with an object input and an id the API accepts, their results with string or text/image
+ * content, images; other blocks have no place there and are left out.
+ */
 function claudeBlocks(e: Event): ClaudeBlock[] {
-  const blocks = blocksOf(e.content).filter((b) => b.type !== 'thinking' || typeof b.signature === 'string');
-  return (fromBlocks(blocks) as ClaudeBlock[]).map((b) => {
-    if (b.type === 'tool_result') {
-      const content = b.content;
-      const ok = typeof content === 'string' || Array.isArray(content);
-      return { ...b, content: ok ? content : JSON.stringify(toJson(content)) };
+  const out: ClaudeBlock[] = [];
+  for (const b of blocksOf(e.content)) {
+    if (b.type === 'text') {
+      if (typeof b.text === 'string' && b.text.trim() !== '') out.push({ type: 'text', text: b.text });
+    } else if (b.type === 'thinking') {
+      if (typeof b.signature === 'string' && typeof b.thinking === 'string') out.push({ type: 'thinking', thinking: b.thinking, signature: b.signature });
+    } else if (b.type === 'redacted_thinking') {
+      if (typeof b.data === 'string') out.push({ type: 'redacted_thinking', data: b.data });
+    } else if (b.type === 'tool_use') {
+      const input = b.input && typeof b.input === 'object' && !Array.isArray(b.input) ? toJson(b.input) : { input: toJson(b.input ?? null) };
+      out.push({ type: 'tool_use', id: toolId(b.id), name: typeof b.name === 'string' && b.name ? b.name : 'tool', input });
+    } else if (b.type === 'tool_result') {
+      out.push({
+        type: 'tool_result',
+        tool_use_id: toolId(b.tool_use_id),
+        content: resultContent(b.content),
+        ...(typeof b.is_error === 'boolean' ? { is_error: b.is_error } : {}),
+      });
+    } else if (b.type === 'image' && b.data instanceof Uint8Array) {
+      out.push(...(fromBlocks([b]) as ClaudeBlock[]));
     }
-    return b;
-  });
+  }
+  return out;
+}
+
+/** A tool result's content as the API takes it: a string, or text and image blocks. */
+function resultContent(content: unknown): string | ClaudeBlock[] {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    // Codex writes a function's output as content items too (input_text, input_image).
+    const blocks = blocksOf(content).map((b) => (b.type === 'input_text' && typeof b.text === 'string' ? { type: 'text', text: b.text } : b));
+    const ok = blocks.every((b) => (b.type === 'text' && typeof b.text === 'string') || (b.type === 'image' && b.data instanceof Uint8Array));
+    if (ok) return (fromBlocks(blocks) as ClaudeBlock[]).map((b) => (b.type === 'text' ? { type: 'text', text: b.text } : b));
+    return textOf(blocks) || JSON.stringify(toJson(content));
+  }
+  return JSON.stringify(toJson(content ?? null));
+}
+
+/** A tool call's id as the API accepts it (`^[a-zA-Z0-9_-]+$`); the call and its result map alike. */
+function toolId(id: unknown): string {
+  const s = typeof id === 'string' ? id.replace(/[^A-Za-z0-9_-]/g, '_') : '';
+  return s || 'toolu_unknown';
 }
 
 /** A record with its session id and (when given) its cwd rewritten: for resume elsewhere or from another point. */

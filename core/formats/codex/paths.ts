@@ -5,12 +5,21 @@ import { dateOf } from '../../event/event.js';
 
 /**
  * Where Codex keeps its sessions: `<codex home>/sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl`
- * (Codex writes the date and time in local time, agentlog in UTC). The home folder is $CODEX_HOME,
- * else ~/.codex.
+ * (Codex writes the date and time in local time, agentlog in UTC), compressed to `.jsonl.zst` after
+ * seven days (0.137+); archived sessions in `<codex home>/archived_sessions/`. The home folder is
+ * $CODEX_HOME, else ~/.codex.
  */
 export function codexSessionsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), 'sessions');
 }
+
+/** Where Codex moves the rollouts of archived sessions: `<codex home>/archived_sessions/`. */
+export function codexArchivedDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex'), 'archived_sessions');
+}
+
+/** A rollout file by its name: `rollout-*.jsonl`, or compressed (Codex 0.137+, after seven days) `rollout-*.jsonl.zst`. */
+export const isRolloutName = (name: string): boolean => name.endsWith('.jsonl') || name.endsWith('.jsonl.zst');
 
 /** Where agentlog writes the rollout of session `sessionId` started at `ts` (date and time in UTC). */
 export function codexRolloutFile(sessionId: string, ts: number, env: NodeJS.ProcessEnv): string {

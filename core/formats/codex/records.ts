@@ -12,7 +12,9 @@ import type { JsonLine } from '../jsonl.js';
  * - `compacted`: the summary the context was rebuilt from (`message`);
  * - `turn_context`: the settings of a turn (cwd, model, …);
  * - `event_msg`: what the UI showed, by `payload.type` (`user_message`, `agent_message`,
- *   `agent_reasoning`, token counts, …), often the same text as a response_item.
+ *   `agent_reasoning`, token counts, …; from 0.16x `item_completed` with a `UserMessage`,
+ *   `AgentMessage`, `Reasoning`, … item), often the same text as a response_item;
+ * - from 0.16x also `world_state`, `token_usage_record`, kept as they are.
  *
  * These types say what Codex writes; read from a file, a line is only a JSON object, so every field is
  * checked (typeof) before it is used, and fields not listed here are kept as they are.
@@ -65,6 +67,8 @@ export interface CodexPayload {
   message?: unknown;
   /** event_msg agent_reasoning */
   text?: string;
+  /** event_msg item_completed (0.16x): the item, `{ type: 'UserMessage' | 'AgentMessage' | 'Reasoning' | …, … }` */
+  item?: unknown;
   /** turn_context */
   model?: string;
   [key: string]: unknown;

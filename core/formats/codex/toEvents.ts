@@ -4,6 +4,7 @@ import { oneLine } from '../../event/event.js';
 import type { EventInput } from '../../store/store.js';
 import { deepEqual, parseTs } from '../jsonl.js';
 import type { Source } from '../source.js';
+import { plainName } from '../zstd.js';
 import { CODEX_FORMAT, type CodexLine, type CodexPayload, type CodexRecord } from './records.js';
 import { rebuildCodex, shownText } from './toRecords.js';
 
@@ -34,31 +35,35 @@ type Obj = Record<string, unknown>;
  * the file grows; follow mode waits until it is settled.
  */
 export function codexGenesis(file: string, lines: readonly CodexLine[]): { id: string; genesis: EventInput; metaLine?: CodexLine; settled: boolean } {
-  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(file)?.[1];
+  // A compressed rollout (`.jsonl.zst`) is the same session as the file it was: the same name, so the
+  // same genesis, whichever of the two was imported first.
+  const name = plainName(path.basename(file));
+  const idFromName = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(name)?.[1];
   const metaLine = lines.length > 0 && lines[0].value.type === 'session_meta' ? lines[0] : undefined;
   const meta = metaLine?.value.payload;
   // An id with nothing a timeline name can hold ("", "...") is no id: the file name's is used.
-  const id = (typeof meta?.id === 'string' && /[A-Za-z0-9]/.test(meta.id) ? meta.id : undefined) ?? idFromName ?? path.basename(file).replace(/\.jsonl$/, '');
+  const id = (typeof meta?.id === 'string' && /[A-Za-z0-9]/.test(meta.id) ? meta.id : undefined) ?? idFromName ?? name.replace(/\.jsonl$/, '');
   const ts = parseTs(metaLine?.value.timestamp) ?? parseTs(lines[0]?.value.timestamp) ?? 0;
   const genesis: EventInput = {
     kind: 'session',
     ts,
     agent: typeof meta?.cli_version === 'string' ? { name: 'codex', version: meta.cli_version } : { name: 'codex' },
-    origin: { format: CODEX_FORMAT, id, file: path.basename(file) },
+    origin: { format: CODEX_FORMAT, id, file: name },
   };
   if (typeof meta?.cwd === 'string') genesis.cwd = meta.cwd;
   let title: string | undefined;
   let settled = false;
   for (const l of lines) {
     const p: CodexPayload = l.value.payload ?? {};
-    if (l.value.type === 'event_msg' && p.type === 'user_message' && typeof p.message === 'string') {
+    const typed = typedPrompt(l.value);
+    if (typed !== undefined) {
       // The VS Code extension puts the editor's context first and the request after this heading.
-      const request = p.message.split('## My request for Codex:');
+      const request = typed.split('## My request for Codex:');
       title = oneLine(request[request.length - 1], 80);
       settled = true;
       break;
     }
-    if (l.value.type === 'response_item' && (p.role === 'assistant' || p.type === 'reasoning' || p.type === 'function_call')) {
+    if (l.value.type === 'response_item' && (p.role === 'assistant' || p.type === 'reasoning' || p.type === 'function_call' || p.type === 'custom_tool_call')) {
       settled = true;
       break;
     }
@@ -66,6 +71,38 @@ export function codexGenesis(file: string, lines: readonly CodexLine[]): { id: s
   if (title) genesis.title = title;
   if (metaLine) genesis.source = { format: CODEX_FORMAT, record: metaLine.value as IpldValue };
   return { id, genesis, metaLine, settled };
+}
+
+/**
+ * The text a person typed, from the record the UI shows it by: an event_msg `user_message` (Codex up
+ * to 0.15x) or an event_msg `item_completed` whose item is a `UserMessage` (0.16x), its text items
+ * joined.
+ */
+function typedPrompt(r: CodexRecord): string | undefined {
+  const p: CodexPayload = r.payload && typeof r.payload === 'object' ? r.payload : {};
+  if (r.type !== 'event_msg') return undefined;
+  if (p.type === 'user_message') return typeof p.message === 'string' ? p.message : undefined;
+  if (p.type !== 'item_completed') return undefined;
+  const item = p.item as Obj | undefined;
+  if (!item || typeof item !== 'object' || item.type !== 'UserMessage' || !Array.isArray(item.content)) return undefined;
+  const texts = item.content.flatMap((c) =>
+    c && typeof c === 'object' && (c as Obj).type === 'text' && typeof (c as Obj).text === 'string' ? [(c as Obj).text as string] : [],
+  );
+  return texts.length > 0 ? texts.join('\n') : undefined;
+}
+
+/**
+ * A content item as an agentlog block: `input_text` and `output_text` with a string text are `text`
+ * blocks, keeping what else the item holds (Codex 0.16x writes `annotations` on output_text, an
+ * empty list mostly); any other item is kept as it is.
+ */
+function contentBlock(item: unknown): IpldValue {
+  const block = item as Obj;
+  if ((block?.type === 'input_text' || block?.type === 'output_text') && typeof block.text === 'string') {
+    const { type: _type, text, ...rest } = block;
+    return { type: 'text', text, ...rest } as IpldValue;
+  }
+  return block as IpldValue;
 }
 
 /** The event for one record; `before` are the events of the timeline so far (for `sameAs`). */
@@ -77,12 +114,7 @@ export function codexEvent(record: CodexRecord, ts: number, before: EventInput[]
   let sameAs: number | undefined;
   if (type === 'response_item' && p.type === 'message' && Array.isArray(p.content)) {
     const role = p.role === 'assistant' ? 'assistant' : p.role === 'user' ? 'user' : 'system';
-    const content = p.content.map((b) => {
-      const block = b as Obj;
-      return (block?.type === 'input_text' || block?.type === 'output_text') && typeof block.text === 'string' && Object.keys(block).length === 2
-        ? { type: 'text', text: block.text }
-        : (block as IpldValue);
-    });
+    const content = p.content.map(contentBlock);
     e = { kind: 'message', ts, role, content: content as IpldValue };
     rebuild = 'payload.content';
   } else if (type === 'response_item' && p.type === 'reasoning' && Array.isArray(p.summary)) {

@@ -23,11 +23,12 @@ export function rebuildCodex(e: Obj, source: Source, events: Obj[], index: numbe
   const role = p.role;
   switch (rule) {
     case 'payload.content':
-      p.content = content.map((b) =>
-        b?.type === 'text' && Object.keys(b).length === 2
-          ? { type: role === 'assistant' ? 'output_text' : 'input_text', text: b.text as string }
-          : (b as CodexContentItem),
-      );
+      // A text block back to the item it came from (contentBlock in toEvents.ts), with what else it held.
+      p.content = content.map((b) => {
+        if (b?.type !== 'text' || typeof b.text !== 'string') return b as CodexContentItem;
+        const { type: _type, text, ...rest } = b;
+        return { type: role === 'assistant' ? 'output_text' : 'input_text', text: text as string, ...rest };
+      });
       break;
     case 'payload.summary':
       p.summary = content.map((b) => ({ type: 'summary_text', text: b.thinking as string }));
