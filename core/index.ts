@@ -47,6 +47,25 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 // Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
 export { follow } from './import/follow.js';
+export {
+  appendCaptureLog,
+  applyEdit,
+  captureFile,
+  captureLog,
+  captureSetup,
+  captureStatus,
+  hookArgv,
+  MAX_HOOK_INPUT,
+  planInstall,
+  planUninstall,
+  runHook,
+  runThen,
+  type CaptureAgent,
+  type CaptureResult,
+  type CaptureScope,
+  type CaptureSetup,
+  type SettingsEdit,
+} from './capture/index.js';
 export type { ImportWarning } from './formats/jsonl.js';
 
 // Export and resume: a timeline back out as an agent's session file, and handed to that agent.

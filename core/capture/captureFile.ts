@@ -38,7 +38,12 @@ export async function captureFile(store: Store, format: Format, file: string, wa
     const done = await appendNewLines(store, format, abs, state);
     if (done) return done;
   }
-  return importWhole(store, format, abs, st, warn);
+  // Another capture of the same file raced this one (the store took its events first): import again,
+  // which adds only what that one did not.
+  for (let attempt = 1; ; attempt++) {
+    const r = await importWhole(store, format, abs, st, warn, attempt < 3);
+    if (r) return r;
+  }
 }
 
 /** The incremental path: undefined when the state does not hold (then the file is imported whole). */
@@ -142,16 +147,49 @@ async function appendNewLines(store: Store, format: Format, file: string, state:
 }
 
 /** The whole-file path: importFiles, then the state for the next capture from what it planned. */
-async function importWhole(store: Store, format: Format, file: string, st: fs.Stats, warn: (w: ImportWarning) => void): Promise<CaptureResult> {
+async function importWhole(
+  store: Store,
+  format: Format,
+  file: string,
+  st: fs.Stats,
+  warn: (w: ImportWarning) => void,
+  retry: boolean,
+): Promise<CaptureResult | undefined> {
   const reuse = new Map<string, ParsedPrefix>();
   const plan = planFile(format, file, () => {}, { partialTail: true, reuse });
-  const summary = await importFiles(store, format, [file], { partialTail: true, reuse, warn });
+  let moved = false;
+  let summary: Awaited<ReturnType<typeof importFiles>>;
+  try {
+    summary = await importFiles(store, format, [file], {
+      partialTail: true,
+      reuse,
+      warn: (w) => {
+        if (/moved while importing/.test(w.message)) moved = true;
+        else warn(w);
+      },
+    });
+  } catch (e) {
+    // Two first captures of one session: the other made the timeline first (applyPlan's create lost).
+    if (retry && e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer/.test(e.message)) return undefined;
+    throw e;
+  }
+  if (moved && retry) return undefined;
   const read = reuse.get(file);
   if (!read) return { file, mode: 'full', appended: summary.events.appended };
   const fd = fs.openSync(file, 'r');
   let state: FileState;
   try {
-    state = { v: 1, format, file, size: st.size, mtimeMs: st.mtimeMs, offset: read.bytes, lineCount: read.lineCount, ...prefixIdentity(fd, read.bytes) };
+    // Still moved after retries: no size recorded, so that the next capture looks at the file again.
+    state = {
+      v: 1,
+      format,
+      file,
+      size: moved ? -1 : st.size,
+      mtimeMs: st.mtimeMs,
+      offset: read.bytes,
+      lineCount: read.lineCount,
+      ...prefixIdentity(fd, read.bytes),
+    };
   } finally {
     fs.closeSync(fd);
   }
