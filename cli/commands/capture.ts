@@ -54,11 +54,11 @@ examples:
     user: { type: 'boolean' },
     project: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
-    then: { type: 'string' },
+    chain: { type: 'string' },
   },
   async run(ctx, values, positionals) {
     const [action, which, ...rest] = positionals;
-    if (action === 'hook') return hook(ctx, which, rest, values.then);
+    if (action === 'hook') return hook(ctx, which, rest, values.chain);
     if (action !== 'install' && action !== 'uninstall' && action !== 'status') {
       throw new AgentlogError('E_INPUT', `say what to do: agentlog capture install|uninstall|status|hook (got "${action ?? ''}")`);
     }
@@ -110,13 +110,13 @@ function agentOf(which: string | undefined): CaptureAgent {
  * What the agent runs: never fails it (exit 0), whatever happens; errors go to the store's capture
  * log, or to stderr when there is no store to log in.
  */
-async function hook(ctx: Context, which: string | undefined, rest: string[], then: string | undefined): Promise<number> {
+async function hook(ctx: Context, which: string | undefined, rest: string[], chain: string | undefined): Promise<number> {
   const started = ctx.now();
   let log = (line: string) => ctx.stderr.write(`agentlog capture: ${safe(line)}\n`);
   // Codex passes its JSON as the last argument; Claude Code on stdin.
   const arg = rest[rest.length - 1];
   try {
-    if (then !== undefined && arg !== undefined) runThen(parseThen(then), arg);
+    if (chain !== undefined && arg !== undefined) runThen(parseChain(chain), arg);
     const agent = agentOf(which);
     const store = ctx.store();
     const file = captureLog(store.gitDir);
@@ -131,9 +131,9 @@ async function hook(ctx: Context, which: string | undefined, rest: string[], the
   return 0;
 }
 
-function parseThen(text: string): string[] {
+function parseChain(text: string): string[] {
   const v: unknown = JSON.parse(text);
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new AgentlogError('E_INPUT', '--then is not a JSON list of strings');
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new AgentlogError('E_INPUT', '--chain is not a JSON list of strings');
   return v as string[];
 }
 

@@ -7,7 +7,7 @@ import type { Edit } from './claudeSettings.js';
  * it is never re-serialised: capture adds one marked block of lines at the top (a top-level key must
  * come before the first table) and uninstall removes that block. A notify program the user already
  * had is not clobbered: its lines move into the block as comments, capture runs it after itself
- * (`--then`, with the same argument), and uninstall puts the lines back where they were.
+ * (`--chain`, with the same argument), and uninstall puts the lines back where they were.
  */
 
 export const BEGIN = '# >>> agentlog capture (added by `agentlog capture install codex`; `agentlog capture uninstall codex` removes it)';

@@ -41,7 +41,7 @@ export function captureSetup(agent: CaptureAgent, scope: CaptureScope, env: Node
  * path (`agentlog` = the node binary and the CLI's script), so it works whatever the agent's PATH.
  */
 export function hookArgv(agentlog: string[], agent: CaptureAgent, store: string, then?: string[]): string[] {
-  return [...agentlog, 'capture', 'hook', agent, '--store', path.resolve(store), ...(then ? ['--then', JSON.stringify(then)] : [])];
+  return [...agentlog, 'capture', 'hook', agent, '--store', path.resolve(store), ...(then ? ['--chain', JSON.stringify(then)] : [])];
 }
 
 /** The change install would make (nothing written). */

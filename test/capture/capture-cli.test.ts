@@ -104,7 +104,7 @@ describe('capture install / uninstall', () => {
     expect(r.err).toMatch(/your notify program: kept/);
     const installed = fs.readFileSync(file, 'utf8');
     expect(installed).toContain(
-      `notify = ["/usr/bin/node", "/opt/agentlog/cli/bin/agentlog.js", "capture", "hook", "codex", "--store", ${JSON.stringify(store)}, "--then", "[\\"notify-send\\",\\"Codex\\"]"]`,
+      `notify = ["/usr/bin/node", "/opt/agentlog/cli/bin/agentlog.js", "capture", "hook", "codex", "--store", ${JSON.stringify(store)}, "--chain", "[\\"notify-send\\",\\"Codex\\"]"]`,
     );
     expect(installed).toContain('model = "gpt-5"   # the best');
     expect(installed.indexOf('notify =')).toBeLessThan(installed.indexOf('[profiles.fast]'));
@@ -159,7 +159,7 @@ describe('capture hook', () => {
     const seen = path.join(dir, 'their-notify.txt');
     const theirs = JSON.stringify(['sh', '-c', 'printf %s "$1" > "$0"', seen]);
     const arg = JSON.stringify({ type: 'agent-turn-complete', 'thread-id': THREAD, 'turn-id': '1', cwd: dir });
-    await cliOk(dir, ['capture', 'hook', 'codex', '--store', store, '--then', theirs, arg], { env: { HOME: home, CODEX_HOME: codexHome } });
+    await cliOk(dir, ['capture', 'hook', 'codex', '--store', store, '--chain', theirs, arg], { env: { HOME: home, CODEX_HOME: codexHome } });
     expect(Store.open(store).tipOf(`codex/${THREAD}`)).toBeDefined();
     await until(() => fs.existsSync(seen) && fs.readFileSync(seen, 'utf8') === arg);
   });
