@@ -8,12 +8,14 @@ export const resumeCommand = defineCommand({
   summary: 'hand a timeline to Claude Code or Codex to continue it',
   usage: 'agentlog resume [REV] --with claude|codex [--cwd DIR] [--exec] [--json]',
   help: `Writes the session as of REV (default HEAD) where the agent looks for it on this machine
-(Claude Code: ~/.claude/projects/<project>/<id>.jsonl; Codex: ~/.codex/sessions/YYYY/MM/DD/), with
-the recorded cwd rewritten to DIR, then prints the agent's own resume command (or runs it with --exec).
+(Claude Code: ~/.claude/projects/<project of DIR>/<id>.jsonl; Codex: ~/.codex/sessions/YYYY/MM/DD/),
+then prints the agent's own resume command, to run in DIR (or runs it there with --exec). The records
+go out as recorded, the paths of the machine they were written on included; the agent works in DIR
+and what it appends extends the same timeline on the next import.
 
 At the tip of a timeline that is not a fork the session keeps its id. From an older point, a fork, or
-when the agent's file has moved on since the import, it gets a new id derived from the commit, and the
-original file stays as it was.
+when the agent's file has moved on since the import (its records compared as parsed JSON), it gets a
+new id derived from the commit, and the original file stays as it was.
 
 options:
   --with AGENT   claude or codex (either can resume a session that began in the other)

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Store } from '../store/store.js';
 import { claudeSessionFile } from '../formats/claude/paths.js';
 import { codexRolloutFile, findCodexRollout } from '../formats/codex/paths.js';
+import { toJson } from '../formats/jsonl.js';
 import { uuidFrom } from '../formats/uuidFrom.js';
 import { exportEvents, toJsonl, type ExportFormat } from './index.js';
 
@@ -23,9 +25,9 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Write the session of `commit` where the agent looks for it and say how to resume it. The session
- * keeps its id when `commit` is the tip of its timeline and the agent's file is absent or is exactly
- * what we would write (a prefix of ours, as the agent wrote it before); otherwise it gets a new id
- * derived from the commit, so the original session file stays as it was.
+ * keeps its id when `commit` is the tip of its timeline and the agent's file is absent or holds
+ * exactly the records we would write (as parsed JSON); otherwise it gets a new id derived from the
+ * commit, so the original session file stays as it was.
  */
 export function prepareResume(
   store: Store,
@@ -37,9 +39,13 @@ export function prepareResume(
   const env = options.env ?? process.env;
   const cwd = path.resolve(options.cwd);
   const events = store.readEvents(commit);
-  const first = exportEvents(events, agent, { cwd });
+  // The records go out as recorded, paths of the machine they were written on included: the agent runs
+  // in `cwd` (Claude finds the file by the project folder it runs in, Codex by id) and tells the model
+  // its new working directory itself. Rewriting them would make the handed-off records differ from the
+  // stored ones, and what the agent appends would no longer extend the timeline on import.
+  const first = exportEvents(events, agent);
   let sessionId = first.sessionId;
-  let text = toJsonl(first.records);
+  let records = first.records;
   // The id comes from the session file (untrusted): it names a file and is an argument of the resume
   // command, so one that could leave the agent's folder ("../..") or read as an option ("--x") is
   // replaced by a new id like any other.
@@ -47,19 +53,33 @@ export function prepareResume(
   let file = safeId ? ((agent === 'codex' ? findCodexRollout(sessionId, env) : undefined) ?? sessionFile(agent, sessionId, first.ts, cwd, env)) : '';
   let newId = false;
   const existing = safeId ? readIf(file) : undefined;
-  if (!isTip || !safeId || (existing !== undefined && existing !== text)) {
+  if (!isTip || !safeId || (existing !== undefined && !sameRecords(existing, records))) {
     sessionId = uuidFrom(`${commit}/${agent}`);
     newId = true;
-    const again = exportEvents(events, agent, { cwd, sessionId });
-    text = toJsonl(again.records);
+    records = exportEvents(events, agent, { sessionId }).records;
     file = sessionFile(agent, sessionId, options.now?.() ?? Date.now(), cwd, env);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
+  fs.writeFileSync(tmp, toJsonl(records));
   fs.renameSync(tmp, file);
   const command = agent === 'claude' ? ['claude', '--resume', sessionId] : ['codex', 'resume', sessionId];
   return { agent, sessionId, file, cwd, command, newId };
+}
+
+/**
+ * Whether the agent's file holds exactly `records`, compared as parsed JSON (the agent's key order and
+ * spacing are not ours). A line that is not JSON makes them differ.
+ */
+function sameRecords(text: string, records: Record<string, unknown>[]): boolean {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length !== records.length) return false;
+  const ours = records.map((r) => JSON.parse(JSON.stringify(toJson(r))) as unknown);
+  try {
+    return lines.every((l, i) => isDeepStrictEqual(JSON.parse(l), ours[i]));
+  } catch {
+    return false;
+  }
 }
 
 function readIf(file: string): string | undefined {

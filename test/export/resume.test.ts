@@ -21,7 +21,7 @@ async function setup() {
 }
 
 describe('resume', () => {
-  it('at the tip: writes the session where Claude Code looks, cwd rewritten, same id; prints the command', async () => {
+  it('at the tip: writes the session where Claude Code looks for the project folder, records as recorded, same id; prints the command', async () => {
     const { store, home, project, env } = await setup();
     const r = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project], { env });
     expect(r.code).toBe(0);
@@ -31,14 +31,17 @@ describe('resume', () => {
     const records = jsonLines(file) as Obj[];
     const original = (jsonLines(TREE) as Obj[]).filter((x, i) => i !== 10 && i !== 11 && !x.isSidechain);
     expect(records).toHaveLength(original.length);
-    for (let i = 0; i < records.length; i++) {
-      const want = { ...original[i] };
-      if ('cwd' in want) want.cwd = project;
-      expect(records[i]).toEqual(want);
-    }
+    // As recorded, cwd included: the agent runs in the project folder; a rewrite would make the
+    // records differ from the stored ones, and what the agent appends would not extend the timeline.
+    for (let i = 0; i < records.length; i++) expect(records[i]).toEqual(original[i]);
     // again: the same file, the same id
     const again = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env });
     expect(JSON.parse(again.out)).toMatchObject({ sessionId: SID, file, newId: false, command: ['claude', '--resume', SID] });
+    // the agent's own file, with its key order and spacing (not ours): the same records, the same id
+    const reordered = records.map((x) => `${JSON.stringify(Object.fromEntries(Object.entries(x).reverse()), null, 1).replace(/\n\s*/g, ' ')}\n`).join('');
+    fs.writeFileSync(file, reordered);
+    const kept = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env });
+    expect(JSON.parse(kept.out)).toMatchObject({ sessionId: SID, file, newId: false });
   });
 
   it('from an older point: a new session id, and the original session file stays as it was', async () => {
@@ -100,11 +103,12 @@ describe('resume', () => {
       /^\.codex\/sessions\/2025\/10\/02\/rollout-2025-10-02T08-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee\.jsonl$/,
     );
     const meta = (jsonLines(plan.file) as Obj[])[0];
-    expect(meta.payload.cwd).toBe(project);
+    expect(meta.payload.cwd).toBe('/home/user/app');
+    expect(plan.cwd).toBe(project);
     const cross = JSON.parse((await cli(store.dir, ['resume', 'claude/tree', '--with', 'codex', '--cwd', project, '--json'], { env })).out);
     expect(cross.file.startsWith(path.join(home, '.codex', 'sessions'))).toBe(true);
     const rollout = jsonLines(cross.file) as Obj[];
-    expect(rollout[0]).toMatchObject({ type: 'session_meta', payload: { id: cross.sessionId, cwd: project } });
+    expect(rollout[0]).toMatchObject({ type: 'session_meta', payload: { id: cross.sessionId, cwd: '/home/user/haiku' } });
     expect(rollout.some((x) => x.payload?.type === 'function_call' && x.payload.call_id === 'toolu_read1')).toBe(true);
   });
 
