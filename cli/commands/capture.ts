@@ -122,7 +122,9 @@ async function hook(ctx: Context, which: string | undefined, rest: string[], cha
     const file = captureLog(store.gitDir);
     log = (line) => appendCaptureLog(file, ctx.now(), `${agent}: ${line}`);
     const input = agent === 'codex' ? (arg ?? '') : await readInput(ctx.stdin());
-    const results = await runHook(store, agent, input, ctx.env, log);
+    // Codex does not wait for its notify program and writes the turn's last records after calling it.
+    const settle = agent === 'codex' ? { quietMs: Number(ctx.env.AGENTLOG_CAPTURE_SETTLE_MS ?? 1500), maxMs: 30_000 } : undefined;
+    const results = await runHook(store, agent, input, ctx.env, log, settle);
     const appended = results.reduce((n, r) => n + r.appended, 0);
     if (appended > 0) log(`${appended} event(s) in ${ctx.now() - started} ms`);
   } catch (e) {

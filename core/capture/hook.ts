@@ -54,20 +54,63 @@ export function hookFiles(agent: CaptureAgent, input: string, env: NodeJS.Proces
   return [file];
 }
 
-/** Capture what a hook's input names; each file on its own (one that fails does not stop the others). */
-export async function runHook(store: Store, agent: CaptureAgent, input: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<CaptureResult[]> {
+/**
+ * Capture what a hook's input names; each file on its own (one that fails does not stop the others).
+ * With `settle` (Codex: its notify runs when a turn completes, while Codex still writes the turn's last
+ * records, and does not wait for the program), the files are captured again as long as they keep
+ * changing: until they have been still for `settle.quietMs`, at most `settle.maxMs`.
+ */
+export async function runHook(
+  store: Store,
+  agent: CaptureAgent,
+  input: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  settle?: { quietMs: number; maxMs: number },
+): Promise<CaptureResult[]> {
   const out: CaptureResult[] = [];
   const warn = (w: ImportWarning) => log(`warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
-  for (const file of hookFiles(agent, input, env)) {
-    try {
-      const r = await captureFile(store, agent, file, warn);
-      out.push(r);
-      if (r.mode !== 'unchanged') log(`${r.mode}: +${r.appended} event(s) from ${file}`);
-    } catch (e) {
-      log(`error: ${file}: ${(e as Error).message}`);
+  const files = hookFiles(agent, input, env);
+  const pass = async () => {
+    for (const file of files) {
+      try {
+        const r = await captureFile(store, agent, file, warn);
+        out.push(r);
+        if (r.mode !== 'unchanged') log(`${r.mode}: +${r.appended} event(s) from ${file}`);
+      } catch (e) {
+        log(`error: ${file}: ${(e as Error).message}`);
+      }
+    }
+  };
+  await pass();
+  if (!settle) return out;
+  const started = Date.now();
+  let seen = sizes(files);
+  let still = Date.now();
+  while (Date.now() - still < settle.quietMs && Date.now() - started < settle.maxMs) {
+    await new Promise((r) => setTimeout(r, Math.min(200, settle.quietMs)));
+    const now = sizes(files);
+    if (now !== seen) {
+      seen = now;
+      still = Date.now();
+      await pass();
     }
   }
   return out;
+}
+
+/** Size and mtime of each file, as one string (a change in any shows). */
+function sizes(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        const st = fs.statSync(f);
+        return `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
 }
 
 /** The log of the hooks, `<git dir>/agentlog/capture.log`, kept under 1 MiB (the older half moved to capture.log.1). */
