@@ -46,7 +46,7 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 
 // Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
-export { follow } from './import/follow.js';
+export { follow, sessionsRoot } from './import/follow.js';
 export {
   appendCaptureLog,
   applyEdit,
