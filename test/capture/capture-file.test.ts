@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureFile, type CaptureResult } from '../../core/capture/captureFile.js';
+import { runHook } from '../../core/capture/hook.js';
 import { captureDir } from '../../core/capture/state.js';
 import { importFiles } from '../../core/import/index.js';
 import type { Store } from '../../core/store/store.js';
@@ -87,4 +88,40 @@ describe('capture of a session file as it grows', () => {
     fs.appendFileSync(target, '');
     expect((await captureFile(again, 'codex', target)).mode).toBe('unchanged');
   });
+
+  const withSubagents: string[] = [path.join(OWN_FIXTURES, 'claude-code/tree.jsonl')];
+  if (shared) withSubagents.push(path.join(shared, 'claude-code/spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl'));
+  it.each(withSubagents)(
+    '%s: main and subagent files written in time order, captured by the hook after each step, make what one import makes',
+    async (main) => {
+      const subDir = path.join(main.replace(/\.jsonl$/, ''), 'subagents');
+      const sources = [main, ...fs.readdirSync(subDir).map((f) => path.join(subDir, f))];
+      const dir = tmpdir();
+      const target = (f: string) => path.join(dir, path.relative(path.dirname(main), f));
+      fs.mkdirSync(path.join(target(subDir)), { recursive: true });
+      for (const f of sources) fs.writeFileSync(target(f), '');
+      // The lines of all files in the order the agent wrote them: by timestamp, each file's own order kept.
+      const queues = sources.map((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
+      const written: { file: string; line: string }[] = [];
+      const tsOf = (l: string) => Date.parse((JSON.parse(l) as { timestamp?: string }).timestamp ?? '') || 0;
+      while (queues.some((q) => q.length)) {
+        let best = -1;
+        for (const [i, q] of queues.entries()) if (q.length && (best === -1 || tsOf(q[0]) < tsOf(queues[best][0]))) best = i;
+        written.push({ file: target(sources[best]), line: queues[best].shift()! });
+      }
+      const store = freshStore();
+      const steps = 6;
+      const log: string[] = [];
+      for (let k = 1; k <= steps; k++) {
+        for (const w of written.slice(Math.floor(((k - 1) * written.length) / steps), Math.floor((k * written.length) / steps)))
+          fs.appendFileSync(w.file, `${w.line}\n`);
+        await runHook(store, 'claude', JSON.stringify({ transcript_path: target(main), hook_event_name: 'Stop' }), {}, (l) => log.push(l));
+      }
+      expect(log.filter((l) => l.startsWith('error'))).toEqual([]);
+      expect(log.some((l) => /^incremental: \+[1-9]/.test(l))).toBe(true);
+      const whole = freshStore();
+      await importFiles(whole, 'claude', [target(main)]);
+      expect(new Map(store.timelines())).toEqual(new Map(whole.timelines()));
+    },
+  );
 });
