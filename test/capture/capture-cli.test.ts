@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captureFile } from '../../core/capture/captureFile.js';
 import { importFiles } from '../../core/import/index.js';
@@ -13,6 +15,8 @@ const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const ROLLOUT_NAME = 'rollout-2025-10-02T08-00-00-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee.jsonl';
 const ROLLOUT = path.join(OWN_FIXTURES, 'codex', ROLLOUT_NAME);
 const THREAD = '0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
+// The built CLI (dist/, made by `npm test`'s tsc step), for hooks as separate processes.
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/bin/agentlog.js');
 const ARGV = JSON.stringify(['/usr/bin/node', '/opt/agentlog/cli/bin/agentlog.js']);
 
 /** A project folder with a store (.agentlog) and a HOME of its own. */
@@ -159,7 +163,9 @@ describe('capture hook', () => {
     const seen = path.join(dir, 'their-notify.txt');
     const theirs = JSON.stringify(['sh', '-c', 'printf %s "$1" > "$0"', seen]);
     const arg = JSON.stringify({ type: 'agent-turn-complete', 'thread-id': THREAD, 'turn-id': '1', cwd: dir });
-    await cliOk(dir, ['capture', 'hook', 'codex', '--store', store, '--chain', theirs, arg], { env: { HOME: home, CODEX_HOME: codexHome } });
+    await cliOk(dir, ['capture', 'hook', 'codex', '--store', store, '--chain', theirs, arg], {
+      env: { HOME: home, CODEX_HOME: codexHome, AGENTLOG_CAPTURE_SETTLE_MS: '0' },
+    });
     expect(Store.open(store).tipOf(`codex/${THREAD}`)).toBeDefined();
     await until(() => fs.existsSync(seen) && fs.readFileSync(seen, 'utf8') === arg);
   });
@@ -181,5 +187,32 @@ describe('capture hook', () => {
     const whole = freshStore();
     await importFiles(whole, 'codex', [file]);
     expect(new Map(Store.open(storeDir).timelines())).toEqual(new Map(whole.timelines()));
+  });
+
+  it('Claude Code: hooks racing as separate processes on a growing session leave one timeline, no event twice', async () => {
+    const { dir, home, store } = await project();
+    const projects = path.join(home, '.claude', 'projects', '-work');
+    fs.mkdirSync(projects, { recursive: true });
+    const file = path.join(projects, 'race.jsonl');
+    const lines = fs.readFileSync(TREE, 'utf8').split('\n').filter(Boolean);
+    const input = JSON.stringify({ session_id: 'race', transcript_path: file, cwd: dir, hook_event_name: 'Stop' });
+    const hook = () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'capture', 'hook', 'claude', '--store', store], {
+          env: { HOME: home },
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
+        child.stdin.end(input);
+        child.on('close', resolve);
+      });
+    fs.writeFileSync(file, '');
+    for (let k = 4; k <= lines.length + 7; k += 8) {
+      fs.writeFileSync(file, `${lines.slice(0, k).join('\n')}\n`);
+      expect(await Promise.all([hook(), hook(), hook()])).toEqual([0, 0, 0]);
+    }
+    const whole = freshStore();
+    await importFiles(whole, 'claude', [file]);
+    expect(new Map(Store.open(store).timelines())).toEqual(new Map(whole.timelines()));
+    expect(fs.readFileSync(path.join(Store.open(store).gitDir, 'agentlog', 'capture.log'), 'utf8')).not.toMatch(/error/);
   });
 });
