@@ -181,7 +181,7 @@ async function importWhole(
   try {
     // Still moved after retries: no size recorded, so that the next capture looks at the file again.
     state = {
-      v: 1,
+      v: 2,
       format,
       file,
       size: moved ? -1 : st.size,
@@ -201,7 +201,7 @@ async function importWhole(
   let walkOk = true;
   let walk: FileState['walk'];
   if (format === 'claude') {
-    const cursor = new WalkCursor(newWalk(!inSubagents));
+    const cursor = new WalkCursor(newWalk(!inSubagents), true);
     walkOk = read.lines.every((l) => cursor.take(l.value as ClaudeRecord));
     walk = cursor.state();
   }

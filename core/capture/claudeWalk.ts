@@ -1,4 +1,5 @@
 import { isMessage, isTurn, type ClaudeRecord } from '../formats/claude/records.js';
+import { UuidSet, type UuidFilter } from './uuidFilter.js';
 
 /**
  * Where a Claude Code session's record tree stands after the records read so far, as much as is
@@ -20,14 +21,14 @@ export interface ClaudeWalk {
   hanging: string[];
   /** For the leaf and each hanging record: the nearest message at or above it (type, message id). */
   above: Record<string, { type: string; id?: string } | null>;
-  /** Every uuid seen (a repeated one is a case for the whole-file import). */
-  uuids: string[];
+  /** Every uuid seen, as a filter (a repeated one is a case for the whole-file import; so is a false "seen"). */
+  uuids: UuidFilter;
   /** Main files: whether an inline sidechain (Claude Code 1.0) is present (then: whole-file import). */
   main: boolean;
 }
 
 export function newWalk(main: boolean): ClaudeWalk {
-  return { lastNode: null, leaf: null, hanging: [], above: {}, uuids: [], main };
+  return { lastNode: null, leaf: null, hanging: [], above: {}, uuids: { layers: [] }, main };
 }
 
 /** A walk that can take records: its sets as sets, copied so that a refused record changes nothing. */
@@ -36,15 +37,19 @@ export class WalkCursor {
   private leaf: string | null;
   private hanging: Set<string>;
   private above: Map<string, { type: string; id?: string } | null>;
-  private uuids: Set<string>;
+  private uuids: UuidSet;
   private readonly main: boolean;
 
-  constructor(w: ClaudeWalk) {
+  /** While the whole file is walked (the state made anew), the uuids themselves: no wrong "maybe". */
+  private readonly exact?: Set<string>;
+
+  constructor(w: ClaudeWalk, exact = false) {
+    if (exact) this.exact = new Set();
     this.lastNode = w.lastNode;
     this.leaf = w.leaf;
     this.hanging = new Set(w.hanging);
     this.above = new Map(Object.entries(w.above));
-    this.uuids = new Set(w.uuids);
+    this.uuids = new UuidSet(w.uuids);
     this.main = w.main;
   }
 
@@ -60,13 +65,13 @@ export class WalkCursor {
       if (isMessage(v)) return false;
       return this.lastNode === null || this.onPath(this.lastNode);
     }
-    if (this.uuids.has(uuid)) return false;
+    if (this.seen(uuid)) return false;
     // The parent as planClaude.ts finds it: parentUuid, else logicalParentUuid (a compaction), when it
     // names a record read before; otherwise the record before it.
     const p = typeof v.parentUuid === 'string' ? v.parentUuid : undefined;
     const logical = typeof v.logicalParentUuid === 'string' ? v.logicalParentUuid : undefined;
     const q = p ?? logical;
-    const parent = q !== undefined && this.uuids.has(q) ? q : logical !== undefined && this.uuids.has(logical) ? logical : this.lastNode;
+    const parent = q !== undefined && this.seen(q) ? q : logical !== undefined && this.seen(logical) ? logical : this.lastNode;
     if (parent !== null && !this.onPath(parent)) return false;
     const aboveParent = parent === null ? null : (this.above.get(parent) ?? null);
     const parentMsg: ClaudeRecord | undefined = aboveParent
@@ -84,8 +89,14 @@ export class WalkCursor {
     }
     this.above.set(uuid, mine);
     this.uuids.add(uuid);
+    this.exact?.add(uuid);
     this.lastNode = uuid;
     return true;
+  }
+
+  /** Whether a uuid was seen: surely (the exact set), or maybe (the filter: a wrong yes only refuses a record). */
+  private seen(uuid: string): boolean {
+    return this.exact ? this.exact.has(uuid) : this.uuids.has(uuid);
   }
 
   /** The leaf, or a record hanging below it. */
@@ -99,7 +110,7 @@ export class WalkCursor {
       leaf: this.leaf,
       hanging: [...this.hanging],
       above: Object.fromEntries(this.above),
-      uuids: [...this.uuids],
+      uuids: this.uuids.toJSON(),
       main: this.main,
     };
   }

@@ -10,7 +10,7 @@ import type { ClaudeWalk } from './claudeWalk.js';
  * the timeline's tip is still `tip`; otherwise the file is imported whole and the state made again.
  */
 export interface FileState {
-  v: 1;
+  v: 2;
   format: 'claude' | 'codex';
   file: string;
   /** Size and mtime when last captured: a file with both unchanged is skipped without reading it. */
@@ -60,7 +60,7 @@ export function readState(gitDir: string, file: string): FileState | undefined {
     const s = JSON.parse(text) as FileState;
     const ok =
       s &&
-      s.v === 1 &&
+      s.v === 2 &&
       s.file === path.resolve(file) &&
       Number.isSafeInteger(s.size) &&
       Number.isSafeInteger(s.offset) &&
