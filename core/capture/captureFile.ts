@@ -169,8 +169,9 @@ async function importWhole(
       },
     });
   } catch (e) {
-    // Two first captures of one session: the other made the timeline first (applyPlan's create lost).
-    if (retry && e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer/.test(e.message)) return undefined;
+    // Two captures of one session: the other made a timeline or fork branch first (applyPlan's create
+    // or branch lost the race). Planned again, that timeline is found there and extended or left.
+    if (retry && e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer|already exists/.test(e.message)) return undefined;
     throw e;
   }
   if (moved && retry) return undefined;

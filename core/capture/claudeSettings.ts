@@ -77,13 +77,18 @@ export function installClaude(text: string | undefined, file: string, command: s
   const hooks = { ...((settings.hooks as Record<string, unknown>) ?? {}) };
   const changes: string[] = [];
   for (const event of CLAUDE_EVENTS) {
-    const groups = Array.isArray(hooks[event]) ? (hooks[event] as unknown[]) : [];
+    if (hooks[event] !== undefined && !Array.isArray(hooks[event])) {
+      throw new AgentlogError('E_INPUT', `${file}: "hooks.${event}" is not a list; agentlog leaves the file as it is`);
+    }
+    const groups = (hooks[event] as unknown[] | undefined) ?? [];
     hooks[event] = [...groups, { hooks: [{ type: 'command', command, timeout: 60 }] }];
     changes.push(`+ hooks.${event}: ${command}`);
   }
   const next = { ...settings, hooks };
   const out = `${JSON.stringify(next, null, 2)}\n`;
   if (out === text) return { changes: [] };
+  // Claude Code runs no hook at all with this set: say so rather than let capture silently do nothing.
+  if (settings.disableAllHooks === true) changes.push('! "disableAllHooks": true in this file: Claude Code runs no hooks until it is removed');
   return { text: out, changes: [...removed.map((r) => `- hooks.${r}`), ...changes] };
 }
 

@@ -85,6 +85,9 @@ describe('capture install / uninstall', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/settings\.json is not valid JSON/);
     expect(fs.readFileSync(file, 'utf8')).toBe('{"model": "opus",');
+    fs.writeFileSync(file, '{"hooks": {"Stop": "say done"}}');
+    expect((await cli(dir, ['capture', 'install', 'claude'], { env })).err).toMatch(/"hooks\.Stop" is not a list/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"hooks": {"Stop": "say done"}}');
   });
 
   it("adds notify to Codex's config.toml as a marked block, chains the user's own notify, and uninstall gives the file back byte for byte", async () => {
