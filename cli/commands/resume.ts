@@ -8,7 +8,8 @@ export const resumeCommand = defineCommand({
   summary: 'hand a timeline to Claude Code or Codex to continue it',
   usage: 'agentlog resume [REV] --with claude|codex [--cwd DIR] [--exec] [--json]',
   help: `Writes the session as of REV (default HEAD) where the agent looks for it on this machine
-(Claude Code: ~/.claude/projects/<project of DIR>/<id>.jsonl; Codex: ~/.codex/sessions/YYYY/MM/DD/),
+(Claude Code: ~/.claude/projects/<project of DIR>/<id>.jsonl, its subagents in <id>/subagents/;
+Codex: ~/.codex/sessions/YYYY/MM/DD/),
 then prints the agent's own resume command, to run in DIR (or runs it there with --exec). The records
 go out as recorded, the paths of the machine they were written on included; the agent works in DIR
 and what it appends extends the same timeline on the next import.
@@ -21,7 +22,7 @@ options:
   --with AGENT   claude or codex (either can resume a session that began in the other)
   --cwd DIR      the project folder to resume in (default: the current folder)
   --exec         run the resume command in DIR instead of printing it
-  --json         print {agent, sessionId, file, cwd, command, newId} on stdout`,
+  --json         print {agent, sessionId, file, cwd, command, newId, subagents} on stdout`,
   options: { with: { type: 'string' }, cwd: { type: 'string' }, exec: { type: 'boolean' }, json: { type: 'boolean' } },
   maxPositionals: 1,
   async run(ctx, values, positionals) {
@@ -33,7 +34,7 @@ options:
     // conversation than the session file the agent has under that id).
     const isTip = rev.timeline !== undefined && store.tipOf(rev.timeline) === rev.commit && store.forkRecords()[rev.timeline] === undefined;
     const cwd = path.resolve(ctx.cwd, values.cwd ?? '.');
-    const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now });
+    const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now, timeline: rev.timeline });
     ctx.stderr.write(`wrote ${plan.file}${plan.newId ? ' (a new session id: the original stays as it was)' : ''}\n`);
     if (values.json) ctx.stdout.write(`${JSON.stringify(plan)}\n`);
     else if (!values.exec) ctx.stdout.write(`cd ${shellQuote([plan.cwd])} && ${shellQuote(plan.command)}\n`);

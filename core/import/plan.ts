@@ -4,6 +4,7 @@ import { eventRecord } from '../event/event.js';
 import { AgentlogError } from '../errors.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import type { ImportWarning } from '../formats/jsonl.js';
+import { LineageIndex, resolveLineage, type Lineage } from './lineage.js';
 
 /**
  * What an import will write: timelines, each the full list of its events from genesis on. A fork
@@ -16,6 +17,10 @@ export interface PlannedTimeline {
   /** The line of the source file each event comes from (undefined for made-up ones, like a genesis). */
   lines?: (number | undefined)[];
   fork?: { of: string; shared: number };
+  /** The session may continue another one under a new id (lineage.ts): then it is made a fork of it. */
+  lineage?: Lineage;
+  /** A fork of a timeline already in the store: the CIDs of the shared events (set by lineage.ts). */
+  forkCids?: CID[];
 }
 
 export interface Plan {
@@ -49,12 +54,15 @@ export type ApplyCache = Map<string, { tip: string; cids: CID[]; lines?: (number
 export async function applyPlan(
   store: Store,
   plan: Plan,
-  hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache } = {},
+  hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache; lineage?: LineageIndex } = {},
 ): Promise<ApplyResult> {
   const result: ApplyResult = { timelines: [], appended: 0, present: 0 };
   // timeline → commit oid of each seq (as written or found), listed only when a fork asks
   const commitsOf = new Map<string, () => string[]>();
-  for (const t of plan.timelines) {
+  const lineage = hooks.lineage ?? new LineageIndex(store);
+  for (const planned of plan.timelines) {
+    // A session continuing another under a new id becomes a fork of it (lineage.ts).
+    const t = resolveLineage(store, planned, lineage, plan.timelines);
     const tip = store.tipOf(t.name);
     /** The timeline's commits from before this apply (up to `tip`): their number, and their list when asked. */
     let before = { count: 0, list: (): string[] => [] };
@@ -84,12 +92,14 @@ export async function applyPlan(
       before = existingCommits(store, tip, existing.length);
       commits = [];
       cids = existing.slice();
-    } else if (t.fork && commitsOf.has(t.fork.of)) {
-      // A fork: a branch at the last shared commit; only its own events are appended.
-      const base = commitsOf.get(t.fork.of)!().slice(0, t.fork.shared);
+    } else if (t.fork && (commitsOf.has(t.fork.of) || t.forkCids)) {
+      // A fork: a branch at the last shared commit; only its own events are appended. Its source is
+      // planned earlier in this plan, or (a continuation under a new id) already in the store.
+      const source = commitsOf.get(t.fork.of) ?? lazyCommitList(store, store.tipOf(t.fork.of)!);
+      const base = source().slice(0, t.fork.shared);
       await store.branch(t.name, base[base.length - 1], t.fork.of);
       commits = base;
-      cids = (hooks.cache?.get(t.fork.of)?.cids ?? []).slice(0, t.fork.shared);
+      cids = (t.forkCids ?? hooks.cache?.get(t.fork.of)?.cids ?? []).slice(0, t.fork.shared);
       have = t.fork.shared;
     } else {
       const made = await store.create(t.name, t.events[0]);
@@ -131,6 +141,7 @@ export async function applyPlan(
       break;
     }
     if (failure) throw failure;
+    if (!tip) lineage.note(t.name);
     const status = tip ? (appended > 0 ? 'extended' : 'unchanged') : 'created';
     result.timelines.push({ name: t.name, status, appended, present });
     commitsOf.set(t.name, before.count ? once(() => [...before.list(), ...commits]) : () => commits);

@@ -17,6 +17,7 @@ import {
 } from '../formats/claude/records.js';
 import { claudeEvent, claudeGenesis, titleSettled } from '../formats/claude/toEvents.js';
 import { readJsonl, type ImportWarning, type ReadOptions } from '../formats/jsonl.js';
+import type { Lineage } from './lineage.js';
 import type { Plan, PlannedTimeline } from './plan.js';
 
 /**
@@ -101,6 +102,7 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     }
   }
   planTree(main, mainName, claudeGenesis(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
+  withLineage(timelines, mainName, sessionIdOf(recs) ?? stem, parentElsewhere(abs, main));
   for (const { group, name, link } of sides) {
     planTree(group, name, claudeGenesis(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
   }
@@ -120,6 +122,51 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
     for (const f of files) planSubagent(path.join(dir, f), base, stem, mainUuids, warn, options, timelines);
   }
   return { file: abs, format: CLAUDE_FORMAT, sessionId: sessionIdOf(recs) ?? stem, timelines };
+}
+
+/**
+ * The main timeline may continue another session under a new id (Claude Code's --fork-session copies
+ * the records, uuids kept; agentlog's resume from an older point writes them under a new id): import
+ * makes it a fork of that session's timeline (lineage.ts).
+ */
+function withLineage(timelines: PlannedTimeline[], mainName: string, sessionId: string, from: Lineage['forkedFrom']): void {
+  const main = timelines.find((t) => t.name === mainName);
+  if (main) main.lineage = { sessionId, prefix: 'claude/', genesisIsRecord: false, ...(from && { forkedFrom: from }) };
+}
+
+/** Session files over this size are not searched for a fork's parent record. */
+const MAX_SEARCHED = 256 * 1024 * 1024;
+
+/**
+ * A fork file of Claude Code 2.1.x whose first record's parent is a record of another session file
+ * beside it: that session's timeline and the record (the fork leaves it there). Searched only when the
+ * parent is missing from the file (rare), in the files of the same project folder.
+ */
+function parentElsewhere(file: string, recs: Rec[]): Lineage['forkedFrom'] {
+  const first = recs.find((r) => r.uuid);
+  const parent = first?.parent;
+  if (!parent || recs.some((r) => r.uuid === parent)) return undefined;
+  const needle = `"uuid":${JSON.stringify(parent)}`;
+  const dir = path.dirname(file);
+  let names: string[];
+  try {
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.jsonl') && n !== path.basename(file))
+      .sort();
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    const f = path.join(dir, n);
+    try {
+      if (fs.statSync(f).size > MAX_SEARCHED || !fs.readFileSync(f, 'utf8').includes(needle)) continue;
+    } catch {
+      continue;
+    }
+    return { timeline: `claude/${stemName(n.replace(/\.jsonl$/, ''))}`, afterUuid: parent };
+  }
+  return undefined;
 }
 
 /** Plan one subagent file (`<stem>/subagents/agent-<id>.jsonl`) as `claude/<stem>.agent-<id>`. */

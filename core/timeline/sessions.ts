@@ -95,7 +95,8 @@ export function listSessions(store: Store): SessionInfo[] {
       if (rec) best = { parent: rec.name, shared: sharedPrefix(t.blobs, rec.blobs) };
       else {
         for (const u of members) {
-          if (u === t) continue;
+          // A timeline recorded as a fork of t is never t's parent (its own events may be older).
+          if (u === t || records[u.name] === t.name) continue;
           const shared = sharedPrefix(t.blobs, u.blobs);
           if (!isForkOf(t, u, shared, eventTs)) continue;
           if (!best || shared > best.shared) best = { parent: u.name, shared };

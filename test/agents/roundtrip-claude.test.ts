@@ -104,4 +104,40 @@ describe('claude round trip', () => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.length).toBeGreaterThan(before.length);
   });
+
+  it('a session that ran a subagent: resume on machine B writes the subagent transcript too, and the re-import finds it unchanged', async () => {
+    const a = machine(model.url, 'a');
+    model.script([
+      [{ tool: 'Agent', input: { description: 'look around', prompt: 'subagent task: say done', subagent_type: 'general-purpose' } }],
+      [{ text: 'Subagent done.' }],
+      [{ text: 'The subagent said done.' }],
+    ]);
+    const { sessionId: id } = await claudePrint(a, 'prompt that starts a subagent');
+    expect(model.pending()).toBe(0);
+    const file = sessionFiles(a).claude.find((f) => path.basename(f) === `${id}.jsonl`)!;
+    const subsOnA = sessionFiles(a).claude.filter((f) => f.includes(`${path.sep}${id}${path.sep}subagents${path.sep}`));
+    expect(subsOnA.length).toBeGreaterThan(0);
+    const storeA = path.join(a.project, '.agentlog');
+    await cliOk(a.project, ['init'], { env: a.env });
+    await cliOk(a.project, ['import', 'claude', file], { env: a.env });
+    const agentTimelines = [...Store.open(storeA).timelines().keys()].filter((n) => n.startsWith(`claude/${id}.agent-`));
+    expect(agentTimelines.length).toBe(subsOnA.length);
+
+    const b = machine(model.url, 'b');
+    const storeB = path.join(b.project, '.agentlog');
+    await cliOk(path.dirname(b.project), ['clone', storeA, storeB], { env: b.env });
+    const resumed = JSON.parse((await cliOk(b.project, ['resume', `claude/${id}`, '--with', 'claude', '--json'], { env: b.env })).out);
+    expect(resumed.subagents.map((f: string) => path.basename(f)).sort()).toEqual(subsOnA.map((f) => path.basename(f)).sort());
+    for (const f of subsOnA) {
+      const onB = resumed.subagents.find((g: string) => path.basename(g) === path.basename(f));
+      expect(readJsonl(onB)).toEqual(readJsonl(f));
+    }
+    const before = agentTimelines.map((n) => storeCommits(storeB, n));
+    model.script([[{ text: 'Continued on B.' }]]);
+    await claudePrint(b, 'continue on B', ['--resume', id]);
+    const r = await cli(b.project, ['import', 'claude', resumed.file, '--json'], { env: b.env });
+    expect(r.err).not.toMatch(/diverged|other events/);
+    expect(agentTimelines.map((n) => storeCommits(storeB, n))).toEqual(before);
+    expect(storeCommits(storeB, `claude/${id}`).length).toBeGreaterThan(storeCommits(storeA, `claude/${id}`).length);
+  });
 });

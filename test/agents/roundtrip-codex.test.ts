@@ -33,7 +33,7 @@ describe('codex round trip', () => {
   }
 
   it('a session resumed on machine B comes back to the same timeline: import and import --follow extend it, the earlier conversation reached the model', async () => {
-    const { storeA, id, name } = await sessionOnA();
+    const { a, storeA, id, name, file } = await sessionOnA();
     const before = storeCommits(storeA, name);
     expect(before.length).toBeGreaterThan(4);
 
@@ -42,6 +42,8 @@ describe('codex round trip', () => {
     await cliOk(path.dirname(b.project), ['clone', storeA, storeB], { env: b.env });
     const resumed = JSON.parse((await cliOk(b.project, ['resume', name, '--with', 'codex', '--json'], { env: b.env })).out);
     expect(resumed).toMatchObject({ sessionId: id, newId: false });
+    // The same file name as on A (part of the genesis), not one made from session_meta's timestamp.
+    expect(path.relative(b.codexHome, resumed.file)).toBe(path.relative(a.codexHome, file));
 
     const following = startFollow(storeB, 'codex', [resumed.file]);
     const start = model.requests.length;

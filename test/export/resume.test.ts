@@ -34,6 +34,11 @@ describe('resume', () => {
     // As recorded, cwd included: the agent runs in the project folder; a rewrite would make the
     // records differ from the stored ones, and what the agent appends would not extend the timeline.
     for (let i = 0; i < records.length; i++) expect(records[i]).toEqual(original[i]);
+    // the subagents the session started, beside it where Claude Code keeps them, as recorded
+    const subDir = path.join(path.dirname(file), SID, 'subagents');
+    const subs = fs.readdirSync(path.join(path.dirname(TREE), 'tree', 'subagents')).sort();
+    expect(fs.readdirSync(subDir).sort()).toEqual(subs);
+    for (const f of subs) expect(jsonLines(path.join(subDir, f))).toEqual(jsonLines(path.join(path.dirname(TREE), 'tree', 'subagents', f)));
     // again: the same file, the same id
     const again = await cli(store.dir, ['resume', 'claude/tree', '--with', 'claude', '--cwd', project, '--json'], { env });
     expect(JSON.parse(again.out)).toMatchObject({ sessionId: SID, file, newId: false, command: ['claude', '--resume', SID] });
@@ -139,7 +144,7 @@ describe('resume', () => {
       const file = path.join(src, `${name}.jsonl`);
       const rec = {
         type: 'user',
-        uuid: 'u1',
+        uuid: `u-${name}`,
         parentUuid: null,
         sessionId: sid,
         cwd: '/x',

@@ -120,9 +120,9 @@ export async function runOk(bin: string, args: string[], cwd: string, env: NodeJ
   return r;
 }
 
-/** `claude -p PROMPT` (the Bash tool allowed), plus `extra` (e.g. --resume ID, --fork-session). Returns its session id. */
+/** `claude -p PROMPT` (the Bash and Agent tools allowed), plus `extra` (e.g. --resume ID, --fork-session). Returns its session id. */
 export async function claudePrint(m: Machine, prompt: string, extra: string[] = []): Promise<{ sessionId: string; run: AgentRun }> {
-  const r = await runOk(agentBinaries().claude, ['-p', prompt, '--allowedTools', 'Bash', '--output-format', 'json', ...extra], m.project, m.env);
+  const r = await runOk(agentBinaries().claude, ['-p', prompt, '--allowedTools', 'Bash,Agent', '--output-format', 'json', ...extra], m.project, m.env);
   const sessionId = JSON.parse(r.stdout.trim().split('\n').pop()!).session_id as string;
   return { sessionId, run: r };
 }

@@ -42,9 +42,11 @@ export interface ModelServer {
 
 const MAX_BODY = 64 * 1024 * 1024;
 
-/** Start the server. `logFile`: also append each request as a JSON line there. */
+/** Start the server. `logFile` (or $AGENTLOG_MODEL_LOG): also append each request as a JSON line there. */
 export async function startModelServer(options: { turns?: Turn[]; logFile?: string } = {}): Promise<ModelServer> {
   const queue: Turn[] = [...(options.turns ?? [])];
+  // AGENTLOG_MODEL_LOG=FILE keeps the requests of a whole run, to read what reached the model.
+  const logFile = options.logFile ?? process.env.AGENTLOG_MODEL_LOG;
   const requests: LoggedRequest[] = [];
   let ids = 0;
   const nextId = (prefix: string) => `${prefix}_${String(++ids).padStart(6, '0')}`;
@@ -67,7 +69,7 @@ export async function startModelServer(options: { turns?: Turn[]; logFile?: stri
       const log = (api: LoggedRequest['api'], main: boolean) => {
         const entry = { api, path: url.pathname, main, body };
         requests.push(entry);
-        if (options.logFile) fs.appendFileSync(options.logFile, `${JSON.stringify(entry)}\n`);
+        if (logFile) fs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
       };
       const b = body as Record<string, unknown>;
       if (req.method === 'POST' && url.pathname.endsWith('/messages/count_tokens')) {
