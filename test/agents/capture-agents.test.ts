@@ -55,6 +55,13 @@ describe('capture with the real agents', () => {
     const again = Store.open(store);
     expect(new Map(again.timelines())).toEqual(await byHand('claude', [file]));
     expect(fs.readFileSync(path.join(again.gitDir, 'agentlog/capture.log'), 'utf8')).toMatch(/claude: incremental: \+\d+ event\(s\)/);
+    // Claude's own --fork-session: the new session is captured as a fork of the timeline it left.
+    model.script([[{ text: 'Forked answer.' }]]);
+    const { sessionId: forkId } = await claudePrint(m, 'forked prompt, captured', ['--resume', sessionId, '--fork-session']);
+    const forkFile = sessionFiles(m).claude.find((f) => f.endsWith(`${forkId}.jsonl`))!;
+    const forked = Store.open(store);
+    expect(forked.forkRecords()[`claude/${forkId}`]).toBe(name);
+    expect(new Map(forked.timelines())).toEqual(await byHand('claude', [file, forkFile]));
   });
 
   it('codex exec with capture installed: the session is in the store after the turn, no other command', async () => {
