@@ -208,11 +208,38 @@ async function importWhole(
   }
   const planned = main?.lines?.filter((l) => l !== undefined) ?? [];
   const sameLines = planned.length === read.lines.length && read.lines.every((l, i) => l.line === planned[i]);
-  if (main && tip && walkOk && sameLines && store.commitInfo(tip).seq === main.events.length - 1) {
-    state = { ...state, timeline: main.name, tip, seq: main.events.length - 1, lastTs: main.events[main.events.length - 1].ts as number, walk };
+  if (
+    main &&
+    tip &&
+    walkOk &&
+    sameLines &&
+    endsWith(store, tip, main.events[main.events.length - 1], format === 'codex' ? main.events.length - 1 : undefined)
+  ) {
+    const seq = store.commitInfo(tip).seq;
+    state = { ...state, timeline: main.name, tip, seq, lastTs: main.events[main.events.length - 1].ts as number, walk };
   }
   writeState(store.gitDir, state);
   return { file, mode: 'full', appended: summary.events.appended };
+}
+
+/**
+ * Whether the timeline at `tip` ends with the file's last planned event: its CID on top of the event
+ * before. Usually the timeline holds the plan whole (tip seq = events - 1); a session continuing
+ * another under a new id (core/import/lineage.ts: Claude's --fork-session) is a fork holding the
+ * source's events up to where it left, then its own, so its seq differs while its tip is still the
+ * file's last record. Codex (`seq` given) must hold the plan whole: an event there can refer to the
+ * 50 events before it in the file, which a fork's timeline does not hold.
+ */
+function endsWith(store: Store, tip: string, last: EventInput, seq?: number): boolean {
+  const info = store.commitInfo(tip);
+  if (seq !== undefined && info.seq !== seq) return false;
+  if (info.seq < 1 || info.cid === undefined) return info.seq === seq;
+  const prev = store.eventAt(tip, info.seq - 1);
+  try {
+    return prev !== undefined && cidAt(last, info.seq, prev.cid).equals(info.cid);
+  } catch {
+    return false;
+  }
 }
 
 /** A git-ref-safe agent id, as core/import/planClaude.ts names a subagent's timeline (`<main>.agent-<id>`). */

@@ -62,6 +62,15 @@ describe('capture with the real agents', () => {
     const forked = Store.open(store);
     expect(forked.forkRecords()[`claude/${forkId}`]).toBe(name);
     expect(new Map(forked.timelines())).toEqual(await byHand('claude', [file, forkFile]));
+    // A turn on the fork: captured from where the fork's file stood, not imported whole again.
+    model.script([[{ text: 'Fork goes on.' }]]);
+    await claudePrint(m, 'fork turn two', ['--resume', forkId]);
+    expect(new Map(Store.open(store).timelines())).toEqual(await byHand('claude', [file, forkFile]));
+    const forkLog = fs
+      .readFileSync(path.join(forked.gitDir, 'agentlog/capture.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(forkId));
+    expect(forkLog[forkLog.length - 1]).toMatch(/incremental: \+[1-9]\d* event\(s\)/);
   });
 
   it('codex exec with capture installed: the session is in the store after the turn, no other command', async () => {
