@@ -46,7 +46,26 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 
 // Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
-export { follow } from './import/follow.js';
+export { follow, sessionsRoot } from './import/follow.js';
+export {
+  appendCaptureLog,
+  applyEdit,
+  captureFile,
+  captureLog,
+  captureSetup,
+  captureStatus,
+  hookArgv,
+  MAX_HOOK_INPUT,
+  planInstall,
+  planUninstall,
+  runHook,
+  runThen,
+  type CaptureAgent,
+  type CaptureResult,
+  type CaptureScope,
+  type CaptureSetup,
+  type SettingsEdit,
+} from './capture/index.js';
 export type { ImportWarning } from './formats/jsonl.js';
 export { describeRecord, type RecordDescription } from './formats/describe.js';
 

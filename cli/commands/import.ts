@@ -9,6 +9,7 @@ import {
   type ImportSummary,
   type ImportWarning,
   safe,
+  sessionsRoot,
 } from '../../core/index.js';
 import { defineCommand, type Context } from '../command.js';
 
@@ -69,6 +70,8 @@ options:
           warn,
           // With no PATH, sessions started after this one are followed too.
           discover: paths.length ? undefined : (known) => defaultSessionFiles(format, ctx.env, within, known),
+          // A new session file is noticed at once (file-system events); the rescan stays as the fallback.
+          watch: paths.length ? undefined : [sessionsRoot(format, ctx.env)],
           onDiscover: (found) => ctx.stderr.write(`agentlog import: following ${found.join(', ')}\n`),
           onImport: (s) => ctx.stderr.write(`agentlog import: +${s.events.appended} event(s) on ${s.timelines.names.filter(Boolean).join(', ')}\n`),
         });

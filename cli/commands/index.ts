@@ -16,6 +16,7 @@ import { clone } from './clone.js';
 import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
 import { resumeCommand } from './resume.js';
+import { captureCommand } from './capture.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -35,5 +36,6 @@ export const commands: Command[] = [
   importCommand,
   exportCommand,
   resumeCommand,
+  captureCommand,
   demo,
 ];

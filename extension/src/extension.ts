@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { CommandDeps } from './commands/command.js';
+import { registerCaptureSessions } from './commands/captureSessions.js';
 import { registerCopySessionId } from './commands/copySessionId.js';
 import { registerCopyTipCid } from './commands/copyTipCid.js';
 import { registerForkTimeline } from './commands/forkTimeline.js';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext) {
     registerVerify(deps),
     registerImportClaude(deps),
     registerImportCodex(deps),
+    registerCaptureSessions(deps),
     registerPush(deps),
     registerPull(deps),
     registerSetApiKey(deps),

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
@@ -9,7 +9,9 @@
  *   fs_floor_per_s: only the file operations one published append needs, no other work;
  * - open_10k_cold_ms / open_10k_warm_ms (a new process reads and decodes every event) vs
  *   jsonl_parse_10k_ms (JSON.parse of every line of the same session as JSONL);
- * - bytes on disk, loose and after `git gc`, vs the JSONL's size.
+ * - bytes on disk, loose and after `git gc`, vs the JSONL's size;
+ * - capture_turn_vs_append (capture.ts): one turn of a 40 MB Claude Code session captured as a hook
+ *   does, vs appending its events alone.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -238,6 +240,12 @@ async function main() {
     if (fs.existsSync(syncBench) && !args.includes('--no-sync')) {
       const mod = (await import(pathToFileURL(syncBench).href)) as { benchSync?: (o: Record<string, unknown>) => Promise<Record<string, number>> };
       if (mod.benchSync) Object.assign(figures, await mod.benchSync({ events: N, dir: work, log }));
+    }
+
+    // Capture: one turn of a 40 MB session, as a hook captures it, against appending its events alone.
+    if (!args.includes('--no-capture')) {
+      const { benchCapture } = await import('./capture.js');
+      Object.assign(figures, await benchCapture({ dir: work, log: asJson ? undefined : log }));
     }
 
     if (!asJson) {

@@ -84,6 +84,39 @@ describe('import --follow', () => {
     expect(found).toEqual([file]);
   });
 
+  it('with watch: a session that starts is picked up from a file-system event, not a rescan', async () => {
+    const home = tmpdir();
+    const env = { HOME: home };
+    const project = path.join(home, 'proj');
+    const projects = path.join(home, '.claude', 'projects');
+    fs.mkdirSync(projects, { recursive: true });
+    const store = freshStore();
+    const controller = new AbortController();
+    const found: string[] = [];
+    // Interval and rescan far beyond the test: only an event can start a pass.
+    const never = 1_000_000_000;
+    const running = follow(store, 'claude', [], {
+      interval: never,
+      rescan: never,
+      watch: [projects],
+      signal: controller.signal,
+      discover: (known) => defaultSessionFiles('claude', env, project, known),
+      onDiscover: (files) => found.push(...files),
+    });
+    // A new folder and a file in it (the watch is recursive), written in two steps as an agent does.
+    const dir = path.join(projects, project.replace(/[^A-Za-z0-9]/g, '-'));
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'watched.jsonl');
+    const lines = fs.readFileSync(TREE, 'utf8').replaceAll('/home/user/haiku', project).split('\n').filter(Boolean);
+    fs.writeFileSync(file, `${lines.slice(0, 4).join('\n')}\n`);
+    await until(() => length(store, 'claude/watched') === 5);
+    fs.appendFileSync(file, `${lines.slice(4).join('\n')}\n`);
+    await until(() => length(store, 'claude/watched') === 20);
+    controller.abort();
+    await running;
+    expect(found).toEqual([file]);
+  });
+
   it('follows a Codex rollout and reports a malformed line once', async () => {
     const dir = tmpdir();
     const file = path.join(dir, path.basename(ROLLOUT));

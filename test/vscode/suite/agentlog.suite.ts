@@ -93,7 +93,15 @@ describe('agentlog in a real VS Code', () => {
 
   it('registers its commands under the agentlog category', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['agentlog.openSession', 'agentlog.forkTimeline', 'agentlog.resume', 'agentlog.initStore', 'agentlog.refresh', 'agentlog.setApiKey']) {
+    for (const c of [
+      'agentlog.openSession',
+      'agentlog.forkTimeline',
+      'agentlog.resume',
+      'agentlog.initStore',
+      'agentlog.refresh',
+      'agentlog.setApiKey',
+      'agentlog.captureSessions',
+    ]) {
       assert.ok(all.includes(c), `${c} is registered`);
     }
   });
