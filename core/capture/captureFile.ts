@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
+import { claudeWorkflowAgentFiles } from '../formats/claude/paths.js';
 import { claudeEvent } from '../formats/claude/toEvents.js';
 import { recordTs, spawnedAgentId, type ClaudeRecord } from '../formats/claude/records.js';
 import { codexEvent } from '../formats/codex/toEvents.js';
@@ -31,10 +32,13 @@ export async function captureFile(store: Store, format: Format, file: string, wa
   const st = fs.statSync(abs);
   const state = readState(store.gitDir, abs);
   const tipHeld = state?.timeline !== undefined && store.tipOf(state.timeline) === state.tip;
-  if (state && state.format === format && state.size === st.size && state.mtimeMs === st.mtimeMs && (state.timeline === undefined || tipHeld)) {
+  // Workflow agents (<id>/subagents/workflows/wf_*/) are planned only with their main file, and the
+  // state does not follow them: a session that has any is imported whole at every capture.
+  const followed = !(format === 'claude' && claudeWorkflowAgentFiles(abs).length > 0);
+  if (followed && state && state.format === format && state.size === st.size && state.mtimeMs === st.mtimeMs && (state.timeline === undefined || tipHeld)) {
     return { file: abs, mode: 'unchanged', appended: 0 };
   }
-  if (state && state.format === format && tipHeld && st.size >= state.offset) {
+  if (followed && state && state.format === format && tipHeld && st.size >= state.offset) {
     const done = await appendNewLines(store, format, abs, state);
     if (done) return done;
   }
