@@ -162,22 +162,16 @@ async function importWhole(
   const reuse = new Map<string, ParsedPrefix>();
   const plan = planFile(format, file, () => {}, { partialTail: true, reuse });
   let moved = false;
-  let summary: Awaited<ReturnType<typeof importFiles>>;
-  try {
-    summary = await importFiles(store, format, [file], {
-      partialTail: true,
-      reuse,
-      warn: (w) => {
-        if (/moved while importing/.test(w.message)) moved = true;
-        else warn(w);
-      },
-    });
-  } catch (e) {
-    // Two captures of one session: the other made a timeline or fork branch first (applyPlan's create
-    // or branch lost the race). Planned again, that timeline is found there and extended or left.
-    if (retry && e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer|already exists/.test(e.message)) return undefined;
-    throw e;
-  }
+  // Two captures of one session: the other may make a timeline or fork branch first; importFiles
+  // applies its plan again then, finding that timeline there.
+  const summary = await importFiles(store, format, [file], {
+    partialTail: true,
+    reuse,
+    warn: (w) => {
+      if (/moved while importing/.test(w.message)) moved = true;
+      else warn(w);
+    },
+  });
   if (moved && retry) return undefined;
   const read = reuse.get(file);
   if (!read) return { file, mode: 'full', appended: summary.events.appended };

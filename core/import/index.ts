@@ -7,6 +7,7 @@
  * formats or export imports it.
  */
 
+import { AgentlogError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { AgentFormat } from '../formats/index.js';
 import { UnreadableFile, type ImportWarning, type ReadOptions } from '../formats/jsonl.js';
@@ -71,7 +72,9 @@ export async function importFiles(store: Store, format: Format, files: string[],
     }
     const planned = dropUnstorable(plan, warn);
     if (planned.length === 0) continue;
-    const result: ApplyResult = await applyPlan(store, { ...plan, timelines: planned }, { warn, progress: options.progress, cache: options.cache, lineage });
+    const result = await applyRacing(() =>
+      applyPlan(store, { ...plan, timelines: planned }, { warn, progress: options.progress, cache: options.cache, lineage }),
+    );
     summary.sessions++;
     for (const t of result.timelines) {
       summary.timelines[t.status]++;
@@ -81,6 +84,22 @@ export async function importFiles(store: Store, format: Format, files: string[],
     summary.events.present += result.present;
   }
   return summary;
+}
+
+/**
+ * Apply a plan; when another writer (a capture hook, a second import of the same session) created one
+ * of its timelines first, apply it again: the second pass finds that timeline and appends only what
+ * the other writer did not.
+ */
+async function applyRacing(apply: () => Promise<ApplyResult>): Promise<ApplyResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await apply();
+    } catch (e) {
+      const lost = e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer|already exists/.test(e.message);
+      if (!lost || attempt >= 3) throw e;
+    }
+  }
 }
 
 /**
