@@ -101,8 +101,19 @@ export function planClaude(file: string, warn: (w: ImportWarning) => void, optio
       if (result && !spawned.has(result)) spawned.set(result, name);
     }
   }
-  planTree(main, mainName, claudeGenesis(main, path.basename(abs), {}), new Set(), warn, timelines, options.partialTail, spawned);
-  withLineage(timelines, mainName, sessionIdOf(recs) ?? stem, parentElsewhere(abs, main));
+  // A fork file's first parent found in another session file is that fork's branch point, not a missing record.
+  const from = parentElsewhere(abs, main);
+  planTree(
+    main,
+    mainName,
+    claudeGenesis(main, path.basename(abs), {}),
+    new Set(from?.afterUuid ? [from.afterUuid] : []),
+    warn,
+    timelines,
+    options.partialTail,
+    spawned,
+  );
+  withLineage(timelines, mainName, sessionIdOf(recs) ?? stem, from);
   for (const { group, name, link } of sides) {
     planTree(group, name, claudeGenesis(group, path.basename(abs), { parent: link }), mainUuids, warn, timelines, options.partialTail);
   }

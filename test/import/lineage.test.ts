@@ -48,6 +48,8 @@ describe('lineage: a session continuing another under a new id is a fork of its 
     expect(fork.slice(0, 3)).toEqual(source.slice(0, 3)); // genesis, u1, a1
     expect(fork).toHaveLength(5);
     expect(first.events.appended).toBe(5 + 2);
+    // Its first record's parent is the branch point, not a record missing from the session.
+    expect(first.warnings).toEqual([]);
     const again = await importFiles(store, 'claude', [path.join(dir, `${F}.jsonl`)]);
     expect(again.events.appended).toBe(0);
     expect(again.timelines.diverged).toBe(0);
