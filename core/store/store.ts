@@ -23,6 +23,7 @@ import { findStore, initStore, isMarked } from './init.js';
 import { moveRef } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
+import { SummaryIndex } from './summaryIndex.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
@@ -233,6 +234,14 @@ export class Store {
   /** Every event of the timeline as of `commit`, decoded strictly (through the event cache, I14). */
   readEvents(commit: string): StoredEvent[] {
     return readEvents(this.ctx, commit);
+  }
+
+  /**
+   * The summary index (summaryIndex.ts): what listing timelines needs of each tip, kept in a derived
+   * file so a listing reads no packs for a timeline that has not moved. Call save() when done.
+   */
+  summaryIndex(): SummaryIndex {
+    return SummaryIndex.open(this.ctx);
   }
 
   // -------------------------------------------------------------------------------------------------
