@@ -4,7 +4,8 @@ import { inflateSync } from 'node:zlib';
 import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
-import { PACK_IDX_NAME, PackIndex } from './packIndex.js';
+import { IdxFile } from './idxFile.js';
+import { PACK_IDX_NAME } from './packIndex.js';
 import { AgentlogError } from '../../errors.js';
 import { ioError } from '../fsio.js';
 
@@ -49,6 +50,7 @@ export class PackSet {
   private byName = new Map<string, Pack>();
   private seen = '';
   private incomplete = false;
+  private lastHit: Pack | undefined;
   /** Chunks read, by pack name and start (a pack's name is its checksum: its bytes never change). */
   private readonly chunks = new Map<string, Buffer>();
   /** Objects read, by pack name and offset, and their bytes in all. */
@@ -133,12 +135,20 @@ export class PackSet {
     const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
       try {
-        for (const pack of this.list()) {
+        // The pack of the last hit first: a timeline's objects were written together.
+        const packs = this.list();
+        const last = this.lastHit && this.byName.get(`${this.lastHit.name}.idx`) === this.lastHit ? this.lastHit : undefined;
+        for (let i = last ? -1 : 0; i < packs.length; i++) {
+          const pack = i < 0 ? last! : packs[i];
+          if (i >= 0 && pack === last) continue;
           const offset = pack.find(want);
           // Packed objects are not re-hashed on read (git does not either): the pack's zlib streams
           // and lengths are checked, and what matters most is checked above this layer — every
           // event's bytes against its CID. `git fsck` checks the rest.
-          if (offset >= 0) return pack.resolve(offset, oid);
+          if (offset >= 0) {
+            this.lastHit = pack;
+            return pack.resolve(offset, oid);
+          }
         }
         // Packs vanished while we listed them (another writer merging): the object may be in the
         // merged pack, which appeared after our listing. Look again.
@@ -212,7 +222,7 @@ export class PackSet {
 }
 
 class Pack {
-  private readonly idx: PackIndex;
+  private readonly idx: IdxFile;
   private readonly count: number;
   private ends: Float64Array | undefined;
   private fd = -1;
@@ -227,17 +237,19 @@ class Pack {
     private readonly set: PackSet,
   ) {
     this.name = path.basename(base);
-    this.idx = new PackIndex(fs.readFileSync(`${base}.idx`), this.name);
+    this.idx = new IdxFile(`${base}.idx`, this.name);
     this.count = this.idx.count;
   }
 
   /** The offset of the object whose binary id is `want` in the pack, or -1. */
   find(want: Buffer): number {
+    this.set.opened(this); // the lookup may open the .idx
     const i = this.idx.find(want);
     return i < 0 ? -1 : this.idx.offset(i);
   }
 
   close(): void {
+    this.idx.close();
     if (this.fd < 0) return;
     try {
       fs.closeSync(this.fd);
@@ -343,7 +355,8 @@ class Pack {
   private endOf(pos: number, packLength: number): number {
     if (!this.ends) {
       const offsets = new Float64Array(this.count + 1);
-      for (let i = 0; i < this.count; i++) offsets[i] = this.idx.offset(i);
+      const idx = this.idx.index();
+      for (let i = 0; i < this.count; i++) offsets[i] = idx.offset(i);
       offsets[this.count] = packLength - 20;
       this.ends = offsets.sort();
     }
