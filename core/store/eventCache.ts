@@ -20,7 +20,13 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
  */
 const MAGIC = 'ALC2';
 const CID_BYTES = 36;
-const KEEP = 16;
+/**
+ * How big the cache gets: the files of the timelines read most recently, at most KEEP of them and
+ * KEEP_BYTES in all (the newest is kept whatever its size: a 60 MB session read again and again).
+ * A file is "read" when it is written or served, so the timelines being worked on stay.
+ */
+const KEEP = 64;
+const KEEP_BYTES = 64 << 20;
 
 export interface CachedEvent {
   cid: CID;
@@ -49,6 +55,7 @@ export class EventCache {
       return undefined;
     }
     if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    this.touch(commit);
     if (crc32(buf.subarray(0, buf.length - 4)) >>> 0 !== buf.readUInt32BE(buf.length - 4)) return undefined;
     const count = buf.readUInt32BE(4);
     const end = buf.length - 4;
@@ -105,12 +112,22 @@ export class EventCache {
     }
   }
 
+  /** Mark a file as just used (its mtime orders what prune keeps). */
+  private touch(commit: string): void {
+    try {
+      const now = new Date();
+      fs.utimesSync(this.file(commit), now, now);
+    } catch {
+      /* a cache file that cannot be touched may only go sooner */
+    }
+  }
+
   remove(commit: string): void {
     fs.rmSync(this.file(commit), { force: true });
   }
 
   /**
-   * Keep the KEEP newest files, and remove temporary files (`<commit>.events.<pid>.tmp`) that a
+   * Keep the newest files within KEEP and KEEP_BYTES (and always the newest), and remove temporary files (`<commit>.events.<pid>.tmp`) that a
    * writer killed mid-write left (I14): those whose pid is gone on this machine, or older than ten
    * minutes whoever wrote them (a pid reused; a live writer takes milliseconds).
    */
@@ -122,8 +139,15 @@ export class EventCache {
     }
     const files = names
       .filter((f) => f.endsWith('.events'))
-      .map((f) => ({ f, t: fs.statSync(path.join(this.dir, f)).mtimeMs }))
+      .map((f) => {
+        const st = fs.statSync(path.join(this.dir, f));
+        return { f, t: st.mtimeMs, size: st.size };
+      })
       .sort((a, b) => b.t - a.t);
-    for (const { f } of files.slice(KEEP)) fs.rmSync(path.join(this.dir, f), { force: true });
+    let bytes = 0;
+    files.forEach(({ f, size }, i) => {
+      bytes += size;
+      if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) fs.rmSync(path.join(this.dir, f), { force: true });
+    });
   }
 }
