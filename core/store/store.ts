@@ -24,6 +24,7 @@ import { moveRef } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
+import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
@@ -242,6 +243,16 @@ export class Store {
    */
   summaryIndex(): SummaryIndex {
     return SummaryIndex.open(this.ctx);
+  }
+
+  /** Verified-up-to marks (verifyMarks.ts): timeline name → the last commit `verify` found sound. */
+  verifyMarks(): Map<string, string> {
+    return readVerifyMarks(this.ctx);
+  }
+
+  /** Set (a commit) or drop (undefined) verify marks; with `keep`, drop every mark whose name it refuses. */
+  updateVerifyMarks(changes: ReadonlyMap<string, string | undefined>, keep?: (name: string) => boolean): void {
+    updateVerifyMarks(this.ctx, changes, keep);
   }
 
   // -------------------------------------------------------------------------------------------------
