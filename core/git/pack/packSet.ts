@@ -339,7 +339,12 @@ class Pack {
     } else {
       view = this.readAt(offset, Math.min(WINDOW, end - offset), oid);
     }
-    const head = readEntryHeader(view, 0);
+    let head = readEntryHeader(view, 0);
+    if (!head && view.length < WINDOW && offset + view.length < end) {
+      // The header runs past the chunk's end: read from the entry itself.
+      view = this.readAt(offset, Math.min(WINDOW, end - offset), oid);
+      head = readEntryHeader(view, 0);
+    }
     if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${this.name} is truncated`);
     const bound = Math.min(boundOf(head), end - offset);
     return bound <= view.length ? view : this.readAt(offset, bound, oid);
