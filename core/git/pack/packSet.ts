@@ -51,10 +51,12 @@ export class PackSet {
   private seen = '';
   private incomplete = false;
   private lastHit: Pack | undefined;
-  /** Chunks read, by pack name and start (a pack's name is its checksum: its bytes never change). */
-  private readonly chunks = new Map<string, Buffer>();
-  /** Objects read, by pack name and offset, and their bytes in all. */
-  private readonly objects = new Map<string, GitObject>();
+  /** Chunks read, by pack (its id) and start: a pack's bytes never change. */
+  private readonly chunks = new Map<number, Buffer>();
+  /** Objects read, by pack (its id) and offset, and their bytes in all. */
+  private readonly objects = new Map<number, GitObject>();
+  /** The id the next pack opened gets (keys are id × 2^40 + offset: exact for packs under 1 TiB). */
+  private nextId = 1;
   private objectBytes = 0;
   /** Packs whose file is open, least recently used first. */
   private readonly open = new Set<Pack>();
@@ -183,20 +185,25 @@ export class PackSet {
   }
 
   /** The chunk of `pack` starting at `start` (a multiple of CHUNK), read once and kept a while. */
+  /** A small number naming a pack in this set's keys. */
+  idFor(): number {
+    return this.nextId++;
+  }
+
   chunk(pack: Pack, start: number, read: () => Buffer): Buffer {
-    const key = `${pack.name}:${start}`;
+    const key = pack.id * 2 ** 40 + start;
     let chunk = this.chunks.get(key);
     if (chunk) this.chunks.delete(key);
     else {
       chunk = read();
-      if (this.chunks.size >= CHUNKS) this.chunks.delete(this.chunks.keys().next().value as string);
+      if (this.chunks.size >= CHUNKS) this.chunks.delete(this.chunks.keys().next().value as number);
     }
     this.chunks.set(key, chunk);
     return chunk;
   }
 
   cached(pack: Pack, offset: number): GitObject | undefined {
-    const key = `${pack.name}:${offset}`;
+    const key = pack.id * 2 ** 40 + offset;
     const obj = this.objects.get(key);
     if (obj) {
       this.objects.delete(key);
@@ -208,13 +215,13 @@ export class PackSet {
   keep(pack: Pack, offset: number, obj: GitObject): void {
     const size = obj.content.length;
     if (size > OBJECT_MAX) return;
-    const key = `${pack.name}:${offset}`;
+    const key = pack.id * 2 ** 40 + offset;
     if (this.objects.has(key)) return;
     // Kept without `packed`: the stored stream would keep a whole chunk alive.
     this.objects.set(key, obj.packed ? { type: obj.type, content: obj.content } : obj);
     this.objectBytes += size;
     while (this.objects.size > OBJECTS || this.objectBytes > OBJECT_BYTES) {
-      const [oldKey, old] = this.objects.entries().next().value as [string, GitObject];
+      const [oldKey, old] = this.objects.entries().next().value as [number, GitObject];
       this.objects.delete(oldKey);
       this.objectBytes -= old.content.length;
     }
@@ -231,12 +238,15 @@ class Pack {
   private last = -1;
   /** The pack's name (`pack-<hex>`). */
   readonly name: string;
+  /** Its number in its PackSet's keys. */
+  readonly id: number;
 
   constructor(
     private readonly base: string,
     private readonly set: PackSet,
   ) {
     this.name = path.basename(base);
+    this.id = set.idFor();
     this.idx = new IdxFile(`${base}.idx`, this.name);
     this.count = this.idx.count;
   }
@@ -259,8 +269,11 @@ class Pack {
     this.fd = -1;
   }
 
-  /** The object at `offset` (`oid` names it in errors), deltas applied. */
-  resolve(offset: number, oid: string): GitObject {
+  /**
+   * The object at `offset` (`oid` names it in errors), deltas applied. Kept a while when it is a
+   * tree, a commit or a delta's base (`base`); a blob is read once (an event, its CID checked above).
+   */
+  resolve(offset: number, oid: string, base = false): GitObject {
     const cached = this.set.cached(this, offset);
     if (cached) return cached;
     let obj: GitObject;
@@ -272,7 +285,7 @@ class Pack {
       if (!(e instanceof AgentlogError && e.data.unbounded === true)) throw e;
       obj = this.resolveFrom(this.entry(offset, oid, true), offset, oid);
     }
-    this.set.keep(this, offset, obj);
+    if (base || obj.type !== 'blob') this.set.keep(this, offset, obj);
     return obj;
   }
 
@@ -287,7 +300,7 @@ class Pack {
       // A base lies before its delta, after the 12-byte pack header (which also ends any loop).
       if (!(back > 0 && offset - back >= 12))
         throw corrupt(oid, `its delta at offset ${offset} of ${this.name} names a base ${back} bytes back, outside the pack`);
-      const base = this.resolve(offset - back, oid);
+      const base = this.resolve(offset - back, oid, true);
       return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, size, oid).content, (why) => corrupt(oid, `its delta ${why}`)) };
     }
     if (type === REF_DELTA) {
@@ -300,8 +313,9 @@ class Pack {
     if (!TYPE_NAME[type]) throw corrupt(oid, `unknown pack object type ${type}`);
     const { content, used } = this.inflate(data, pos, size, oid);
     if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
-    // The stored stream, for reuse as it is in another pack (a push): exactly its bytes, copied.
-    return { type: TYPE_NAME[type], content, packed: Buffer.from(data.subarray(pos, pos + used)) };
+    // The stored stream, for reuse as it is in another pack (a push): exactly its bytes (a view of
+    // the chunk or window read; the kept copy drops it, see PackSet.keep).
+    return { type: TYPE_NAME[type], content, packed: data.subarray(pos, pos + used) };
   }
 
   /**
