@@ -84,23 +84,26 @@ export class EventCache {
   write(commit: string, events: readonly CachedEvent[]): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
-      const parts: Buffer[] = [];
+      // Written as its parts, never joined: the file is as big as the timeline's events.
+      const parts: Uint8Array[] = [];
       const head = Buffer.alloc(8);
       head.write(MAGIC, 0, 'latin1');
       head.writeUInt32BE(events.length, 4);
       parts.push(head);
+      let crc = crc32(head);
       for (const e of events) {
         if (e.cid.bytes.length !== CID_BYTES) return; // not a dag-cbor/sha2-256 CID: do not cache
         const len = Buffer.alloc(4);
         len.writeUInt32BE(e.bytes.length);
-        parts.push(len, Buffer.from(e.cid.bytes), Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
+        parts.push(len, e.cid.bytes, e.bytes);
+        crc = crc32(e.bytes, crc32(e.cid.bytes, crc32(len, crc)));
       }
-      const body = Buffer.concat(parts);
       const sum = Buffer.alloc(4);
-      sum.writeUInt32BE(crc32(body) >>> 0);
+      sum.writeUInt32BE(crc >>> 0);
+      parts.push(sum);
       const tmp = `${this.file(commit)}.${process.pid}.tmp`;
       try {
-        writeNewFile(tmp, [body, sum], { mode: 0o644 }); // checked: a short write is an error, not a cache file
+        writeNewFile(tmp, parts, { mode: 0o644 }); // checked: a short write is an error, not a cache file
         fs.renameSync(tmp, this.file(commit));
       } catch {
         removeQuietly(tmp);
