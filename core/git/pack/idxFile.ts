@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { ioError } from '../fsio.js';
 import { corrupt } from '../object.js';
 import { PackIndex } from './packIndex.js';
 
@@ -56,7 +57,14 @@ export class IdxFile {
   /** The whole index in memory (read now if it is not yet). */
   index(): PackIndex {
     if (!this.whole) {
-      this.whole = new PackIndex(fs.readFileSync(this.file), this.name);
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(this.file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+        throw ioError(e, 'read', this.file);
+      }
+      this.whole = new PackIndex(bytes, this.name);
       this.close();
     }
     return this.whole;
@@ -87,10 +95,18 @@ export class IdxFile {
     return (v & 0x80000000) === 0 ? v : this.index().offset(i);
   }
 
+  /** `length` bytes at `pos`. A file gone (merged and deleted: ENOENT) is looked for again by PackSet; any other errno is E_IO. */
   private read(pos: number, length: number): Buffer {
-    if (this.fd < 0) this.fd = fs.openSync(this.file, 'r');
     const buf = length === 20 ? this.one : Buffer.allocUnsafe(length);
-    if (fs.readSync(this.fd, buf, 0, length, pos) !== length) throw corrupt(this.name, 'its .idx is truncated');
+    let got: number;
+    try {
+      if (this.fd < 0) this.fd = fs.openSync(this.file, 'r');
+      got = fs.readSync(this.fd, buf, 0, length, pos);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      throw ioError(e, 'read', this.file);
+    }
+    if (got !== length) throw corrupt(this.name, 'its .idx is truncated');
     return buf;
   }
 }
