@@ -20,7 +20,13 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
  */
 const MAGIC = 'ALC2';
 const CID_BYTES = 36;
-const KEEP = 16;
+/**
+ * How big the cache gets: the files of the timelines read most recently, at most KEEP of them and
+ * KEEP_BYTES in all (the newest is kept whatever its size: a 60 MB session read again and again).
+ * A file is "read" when it is written or served, so the timelines being worked on stay.
+ */
+const KEEP = 64;
+const KEEP_BYTES = 64 << 20;
 
 export interface CachedEvent {
   cid: CID;
@@ -49,6 +55,7 @@ export class EventCache {
       return undefined;
     }
     if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    this.touch(commit);
     if (crc32(buf.subarray(0, buf.length - 4)) >>> 0 !== buf.readUInt32BE(buf.length - 4)) return undefined;
     const count = buf.readUInt32BE(4);
     const end = buf.length - 4;
@@ -77,23 +84,26 @@ export class EventCache {
   write(commit: string, events: readonly CachedEvent[]): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
-      const parts: Buffer[] = [];
+      // Written as its parts, never joined: the file is as big as the timeline's events.
+      const parts: Uint8Array[] = [];
       const head = Buffer.alloc(8);
       head.write(MAGIC, 0, 'latin1');
       head.writeUInt32BE(events.length, 4);
       parts.push(head);
+      let crc = crc32(head);
       for (const e of events) {
         if (e.cid.bytes.length !== CID_BYTES) return; // not a dag-cbor/sha2-256 CID: do not cache
         const len = Buffer.alloc(4);
         len.writeUInt32BE(e.bytes.length);
-        parts.push(len, Buffer.from(e.cid.bytes), Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
+        parts.push(len, e.cid.bytes, e.bytes);
+        crc = crc32(e.bytes, crc32(e.cid.bytes, crc32(len, crc)));
       }
-      const body = Buffer.concat(parts);
       const sum = Buffer.alloc(4);
-      sum.writeUInt32BE(crc32(body) >>> 0);
+      sum.writeUInt32BE(crc >>> 0);
+      parts.push(sum);
       const tmp = `${this.file(commit)}.${process.pid}.tmp`;
       try {
-        writeNewFile(tmp, [body, sum], { mode: 0o644 }); // checked: a short write is an error, not a cache file
+        writeNewFile(tmp, parts, { mode: 0o644 }); // checked: a short write is an error, not a cache file
         fs.renameSync(tmp, this.file(commit));
       } catch {
         removeQuietly(tmp);
@@ -105,12 +115,22 @@ export class EventCache {
     }
   }
 
+  /** Mark a file as just used (its mtime orders what prune keeps). */
+  private touch(commit: string): void {
+    try {
+      const now = new Date();
+      fs.utimesSync(this.file(commit), now, now);
+    } catch {
+      /* a cache file that cannot be touched may only go sooner */
+    }
+  }
+
   remove(commit: string): void {
     fs.rmSync(this.file(commit), { force: true });
   }
 
   /**
-   * Keep the KEEP newest files, and remove temporary files (`<commit>.events.<pid>.tmp`) that a
+   * Keep the newest files within KEEP and KEEP_BYTES (and always the newest), and remove temporary files (`<commit>.events.<pid>.tmp`) that a
    * writer killed mid-write left (I14): those whose pid is gone on this machine, or older than ten
    * minutes whoever wrote them (a pid reused; a live writer takes milliseconds).
    */
@@ -122,8 +142,15 @@ export class EventCache {
     }
     const files = names
       .filter((f) => f.endsWith('.events'))
-      .map((f) => ({ f, t: fs.statSync(path.join(this.dir, f)).mtimeMs }))
+      .map((f) => {
+        const st = fs.statSync(path.join(this.dir, f));
+        return { f, t: st.mtimeMs, size: st.size };
+      })
       .sort((a, b) => b.t - a.t);
-    for (const { f } of files.slice(KEEP)) fs.rmSync(path.join(this.dir, f), { force: true });
+    let bytes = 0;
+    files.forEach(({ f, size }, i) => {
+      bytes += size;
+      if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) fs.rmSync(path.join(this.dir, f), { force: true });
+    });
   }
 }

@@ -7,6 +7,9 @@ import type { CommitInfo, StoreContext } from './types.js';
 // A timeline's commits: each one's trailers (I5), and the one first-parent walk (I3) that every
 // reader of history uses.
 
+/** How many commits' trailers are remembered (oldest read first out). */
+const COMMITS_KEPT = 32_768;
+
 /** A commit with its trailers read (seq, event CID). Remembered: commits never change (I15). */
 export function commitInfo(ctx: StoreContext, oid: string): CommitInfo {
   let info = ctx.commits.get(oid);
@@ -21,6 +24,8 @@ export function commitInfo(ctx: StoreContext, oid: string): CommitInfo {
     }
     const seq = t[TRAILER_SEQ] !== undefined && /^\d+$/.test(t[TRAILER_SEQ]) ? Number(t[TRAILER_SEQ]) : -1;
     info = { oid, commit, seq, cid };
+    // Bounded: a walk of a long timeline (verify, a 10k-event log) must not keep every commit.
+    if (ctx.commits.size >= COMMITS_KEPT) ctx.commits.delete(ctx.commits.keys().next().value as string);
     ctx.commits.set(oid, info);
   }
   return info;

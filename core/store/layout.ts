@@ -155,6 +155,10 @@
  *     trailer; `verify` never reads it. Deleting it is always safe; it is never needed for correctness.
  *     It is written through `<commit>.events.<pid>.tmp` (checked writes) and a rename; a temporary
  *     file whose pid is gone on this host, or older than ten minutes, is removed at the next write.
+ *     So are the summary index (`summaries.json`, summaryIndex.ts: what `ls` shows of each tip,
+ *     keyed by commit id) and the verify marks (`verified.json`, verifyMarks.ts: the last commit
+ *     of each timeline `verify` found sound): behind a CRC-32, written whole through a temporary
+ *     file and a rename, ignored when damaged, never authoritative (`verify --full` uses no mark).
  *
  * In memory
  *

@@ -10,8 +10,11 @@ import type { StoreContext } from './types.js';
 // Reading a whole timeline: the blob of every event in a commit's tree, and every event decoded,
 // through the event cache (eventCache.ts, I14) when the timeline is long.
 
-/** Timelines this long or longer are cached after a read. */
-const CACHE_MIN = 1000;
+/**
+ * Timelines this long or longer are cached after a read. Shorter ones read from git in tens of
+ * milliseconds (a few chunks of one pack, packSet.ts); from a cache file, a few.
+ */
+const CACHE_MIN = 256;
 /** How many commits back readEvents looks for an ancestor's cache file to start from. */
 const CACHE_LOOKBACK = 256;
 /** A new cache file only once a commit is this many events past the file it would build on. */

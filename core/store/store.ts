@@ -23,6 +23,8 @@ import { findStore, initStore, isMarked } from './init.js';
 import { moveRef } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
+import { SummaryIndex } from './summaryIndex.js';
+import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
@@ -233,6 +235,24 @@ export class Store {
   /** Every event of the timeline as of `commit`, decoded strictly (through the event cache, I14). */
   readEvents(commit: string): StoredEvent[] {
     return readEvents(this.ctx, commit);
+  }
+
+  /**
+   * The summary index (summaryIndex.ts): what listing timelines needs of each tip, kept in a derived
+   * file so a listing reads no packs for a timeline that has not moved. Call save() when done.
+   */
+  summaryIndex(): SummaryIndex {
+    return SummaryIndex.open(this.ctx);
+  }
+
+  /** Verified-up-to marks (verifyMarks.ts): timeline name → the last commit `verify` found sound. */
+  verifyMarks(): Map<string, string> {
+    return readVerifyMarks(this.ctx);
+  }
+
+  /** Set (a commit) or drop (undefined) verify marks; with `keep`, drop every mark whose name it refuses. */
+  updateVerifyMarks(changes: ReadonlyMap<string, string | undefined>, keep?: (name: string) => boolean): void {
+    updateVerifyMarks(this.ctx, changes, keep);
   }
 
   // -------------------------------------------------------------------------------------------------

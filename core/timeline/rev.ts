@@ -25,8 +25,8 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
     const timeline = head.symbolic?.startsWith('refs/heads/') ? head.symbolic.slice('refs/heads/'.length) : timelineContaining(store, head.oid);
     return { commit: head.oid, seq: store.commitInfo(head.oid).seq, timeline };
   }
-  const timelines = store.timelines();
-  const direct = timelines.get(rev);
+  // A timeline's name reads its one ref, not every ref of the store.
+  const direct = directTip(store, rev);
   if (direct) {
     // A timeline named like a commit id or CID (made before such names were refused, or by git) must not hide one.
     if (revShadowProblem(rev)) {
@@ -46,7 +46,7 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   if (at) {
     const [, name, n] = at;
     timelineRef(name);
-    const tip = timelines.get(name);
+    const tip = store.tipOf(name);
     if (!tip) throw new AgentlogError('E_REV', `no timeline named ${name} (see: agentlog ls)`, { rev });
     const want = Number(n);
     const commit = commitAt(store, tip, want);
@@ -72,6 +72,19 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
     throw new AgentlogError('E_REV', `no event ${rev} on any timeline of ${store.dir}`, { rev });
   }
   throw new AgentlogError('E_REV', `"${rev}" names no timeline, commit or event in ${store.dir} (see: agentlog ls)`, { rev });
+}
+
+/**
+ * The tip of the timeline named `rev`, or undefined. A name agentlog could give reads its one ref; a
+ * branch git made under a name agentlog refuses (with "@", say) is looked for among all of them.
+ */
+function directTip(store: Store, rev: string): string | undefined {
+  try {
+    timelineRef(rev);
+  } catch {
+    return store.timelines().get(rev);
+  }
+  return store.tipOf(rev);
 }
 
 /** Search every timeline's history for a commit; a prefix matching several commits is an error. */

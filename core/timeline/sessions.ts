@@ -5,6 +5,7 @@
 
 import type { Event } from '../event/event.js';
 import type { Store } from '../store/store.js';
+import type { PairSummary } from '../store/summaryIndex.js';
 
 /** One timeline as `ls` shows it. */
 export interface TimelineInfo {
@@ -34,10 +35,10 @@ export interface SessionInfo {
 interface Loaded {
   name: string;
   tip: string;
-  blobs: readonly string[];
+  length: number;
   genesisCid: string;
   genesis: Event;
-  tipEvent: Event;
+  tipTs: number;
   tipCid: string;
 }
 
@@ -46,21 +47,17 @@ interface Loaded {
  * fork left: the record agentlog keeps when it makes a fork (`fork`, import, sync), else the commit
  * graph: of two timelines that share a prefix, the fork is the one whose first event after the shared
  * prefix is later (or the one that stops at the shared prefix), and its parent is the timeline it
- * shares the longest prefix with.
+ * shares the longest prefix with. What it needs of each timeline comes from the store's summary
+ * index (store/summaryIndex.ts), keyed by tip commit: a listing reads the refs and that file, and
+ * git only for the timelines whose tip moved since.
  */
 export function listSessions(store: Store): SessionInfo[] {
+  const index = store.summaryIndex();
   const loaded: Loaded[] = [];
   for (const [name, tip] of store.timelines()) {
-    let blobs: readonly string[];
-    try {
-      blobs = store.eventBlobs(tip);
-    } catch {
-      continue; // not an agentlog timeline (verify reports it)
-    }
-    if (!blobs.length) continue;
-    const g = store.eventFromBlob(blobs[0], `${name} genesis`);
-    const t = blobs.length === 1 ? g : store.eventFromBlob(blobs[blobs.length - 1], `${name} tip`);
-    loaded.push({ name, tip, blobs, genesisCid: g.cid.toString(), genesis: g.event, tipEvent: t.event, tipCid: t.cid.toString() });
+    const s = index.tip(tip);
+    if (!s) continue; // not an agentlog timeline (verify reports it)
+    loaded.push({ name, tip, length: s.length, genesisCid: s.genesisCid, genesis: s.genesis, tipTs: s.tipTs, tipCid: s.tipCid });
   }
   const bySession = new Map<string, Loaded[]>();
   for (const l of loaded) {
@@ -73,33 +70,22 @@ export function listSessions(store: Store): SessionInfo[] {
   for (const [id, members] of bySession) {
     const infos = new Map<string, TimelineInfo>();
     for (const m of members) {
-      infos.set(m.name, { name: m.name, tip: m.tip, tipCid: m.tipCid, length: m.blobs.length, updated: m.tipEvent.ts, forks: [] });
+      infos.set(m.name, { name: m.name, tip: m.tip, tipCid: m.tipCid, length: m.length, updated: m.tipTs, forks: [] });
     }
-    // Comparing every pair of members asks for the same few events again and again: by blob id.
-    const tsOf = new Map<string, number>();
-    const eventTs = (m: Loaded, seq: number): number | undefined => {
-      if (seq >= m.blobs.length) return undefined;
-      const blob = m.blobs[seq];
-      let ts = tsOf.get(blob);
-      if (ts === undefined) {
-        ts = store.eventFromBlob(blob, `${m.name} event ${seq}`).event.ts;
-        tsOf.set(blob, ts);
-      }
-      return ts;
-    };
     const parentOf = new Map<string, { parent: string; shared: number }>();
     for (const t of members) {
+      if (members.length === 1) break;
       let best: { parent: string; shared: number } | undefined;
       const recorded = records[t.name];
       const rec = recorded ? members.find((m) => m.name === recorded) : undefined;
-      if (rec) best = { parent: rec.name, shared: sharedPrefix(t.blobs, rec.blobs) };
+      if (rec) best = { parent: rec.name, shared: index.pair(t.tip, rec.tip).shared };
       else {
         for (const u of members) {
           // A timeline recorded as a fork of t is never t's parent (its own events may be older).
           if (u === t || records[u.name] === t.name) continue;
-          const shared = sharedPrefix(t.blobs, u.blobs);
-          if (!isForkOf(t, u, shared, eventTs)) continue;
-          if (!best || shared > best.shared) best = { parent: u.name, shared };
+          const pair = index.pair(t.tip, u.tip);
+          if (!isForkOf(t, u, pair)) continue;
+          if (!best || pair.shared > best.shared) best = { parent: u.name, shared: pair.shared };
         }
       }
       if (best) parentOf.set(t.name, best);
@@ -126,7 +112,7 @@ export function listSessions(store: Store): SessionInfo[] {
       } else roots.push(info);
     }
     const g = members[0].genesis;
-    const updated = Math.max(...members.map((m) => m.tipEvent.ts));
+    const updated = Math.max(...members.map((m) => m.tipTs));
     const parent = g.parent && typeof g.parent === 'object' && !Array.isArray(g.parent) ? (g.parent as Record<string, unknown>).timeline : undefined;
     sessions.push({
       id,
@@ -137,20 +123,14 @@ export function listSessions(store: Store): SessionInfo[] {
       ...(typeof parent === 'string' ? { parent } : {}),
     });
   }
+  index.save();
   return sessions.sort((a, b) => b.updated - a.updated);
 }
 
-function sharedPrefix(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
-function isForkOf(t: Loaded, u: Loaded, shared: number, ts: (m: Loaded, seq: number) => number | undefined): boolean {
-  if (shared === 0) return false;
-  const tt = ts(t, shared);
-  const tu = ts(u, shared);
+function isForkOf(t: Loaded, u: Loaded, pair: PairSummary): boolean {
+  if (pair.shared === 0) return false;
+  const tt = pair.nextA;
+  const tu = pair.nextB;
   if (tt === undefined && tu === undefined) return t.name > u.name;
   if (tt === undefined) return true;
   if (tu === undefined) return false;

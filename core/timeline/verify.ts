@@ -24,6 +24,8 @@ export interface VerifyResult {
   timeline: string;
   tip: string;
   events: number;
+  /** The seq of the trusted commit the check started after (a verify mark, a pull's local tip), when it met one. */
+  trustedSeq?: number;
   problem?: Problem;
 }
 
@@ -110,6 +112,7 @@ export function verifyTimeline(
   if (base && base.seq !== expectSeq) {
     return fail(expectSeq, base.oid, 'I5', `commit ${base.oid} has Agentlog-Seq ${base.seq}`, String(expectSeq), String(base.seq));
   }
+  if (base) result.trustedSeq = base.seq;
   if (!base && expectSeq !== -1) return fail(expectSeq, tip, 'I3', `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
   const tipTrees = new Map<string, TreeEntry[] | undefined>();

@@ -93,9 +93,13 @@ export class PackIndex {
     let lo = first === 0 ? 0 : idx.readUInt32BE(FANOUT + (first - 1) * 4);
     let hi = idx.readUInt32BE(FANOUT + first * 4);
     if (lo > hi || hi > this.count) throw corrupt(this.name, 'its .idx fan-out table is inconsistent');
+    // Bytes 1-4 of the id compared as a number first (a call into C++ per step costs more than the search).
+    const head = ((want[1] << 24) | (want[2] << 16) | (want[3] << 8) | want[4]) >>> 0;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const cmp = idx.compare(want, 0, 20, NAMES + mid * 20, NAMES + mid * 20 + 20);
+      const at = NAMES + mid * 20;
+      const got = idx.readUInt32BE(at + 1);
+      const cmp = got !== head ? got - head : idx.compare(want, 0, 20, at, at + 20);
       if (cmp === 0) return mid;
       if (cmp > 0) hi = mid;
       else lo = mid + 1;

@@ -4,25 +4,45 @@ import { inflateSync } from 'node:zlib';
 import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
-import { PACK_IDX_NAME, PackIndex } from './packIndex.js';
+import { IdxFile } from './idxFile.js';
+import { PACK_IDX_NAME } from './packIndex.js';
+import { AgentlogError } from '../../errors.js';
 import { ioError } from '../fsio.js';
 
+/** A first read at an entry: enough for a commit or a tree, whatever follows it. */
 const WINDOW = 4096;
+/** Reads near the one before in the same pack (a timeline being walked) take a chunk this long, aligned. */
+const CHUNK = 256 << 10;
+/** Chunks kept per PackSet (bytes: CHUNKS × CHUNK = 8 MiB). */
+const CHUNKS = 32;
+/** Objects kept after they are read (delta chains reuse their bases; a tree is read again and again). */
+const OBJECTS = 1024;
+const OBJECT_BYTES = 16 << 20;
+/** An object larger than this is never kept. */
+const OBJECT_MAX = 1 << 20;
+/** Packs kept open at once; the least recently used is closed past this. */
+const OPEN_FDS = 64;
 
 /**
- * Whether a window read at an entry surely holds all of it: a whole object whose size (from the
- * entry header) plus zlib's worst-case overhead fits. Deltas and larger objects take exact bounds.
+ * The most bytes an entry whose header is at `head` can span in its pack: the header, a delta's base
+ * reference, and the zlib stream of `size` bytes with zlib's worst-case overhead (deflateBound is
+ * about size/4096 + 13; this is generous). A stream longer than this (valid zlib made oddly) is
+ * read again with exact bounds.
  */
-function fitsIn(window: Buffer): boolean {
-  const head = readEntryHeader(window, 0);
-  if (!head || head.type === OFS_DELTA || head.type === REF_DELTA) return false;
-  return head.pos + head.size + head.size / 1000 + 64 <= window.length;
+function boundOf(head: { type: number; size: number; pos: number }): number {
+  return head.pos + (head.type === REF_DELTA ? 20 : head.type === OFS_DELTA ? 10 : 0) + head.size + Math.ceil(head.size / 1000) + 64;
 }
 
 /**
  * Reads objects from git pack files (`objects/pack/*.pack` with their version-2 `.idx`), resolving
- * offset and reference deltas. Each pack is read into memory once per process: reading a whole
- * timeline touches most of it, and one read beats thousands of small ones.
+ * offset and reference deltas, with memory bounded by what is read, not by the packs: each entry is
+ * read with a positional read on the pack's open file, bounded by its header's size. A read near the
+ * one before it in the same pack (a timeline being walked: its objects were written together) takes
+ * an aligned chunk of CHUNK bytes that the next reads share, so a whole timeline costs a few hundred
+ * reads, not one per object. Chunks (CHUNKS of them) and recently read objects (OBJECTS, at most
+ * OBJECT_BYTES) are kept per PackSet, least recently used first out; at most OPEN_FDS packs are open.
+ * An open pack that another writer merges and deletes can still be read through its open file (its
+ * objects are in the merged pack too); one deleted before it was opened is looked for again.
  */
 export class PackSet {
   private packs: Pack[] | undefined;
@@ -30,6 +50,16 @@ export class PackSet {
   private byName = new Map<string, Pack>();
   private seen = '';
   private incomplete = false;
+  private lastHit: Pack | undefined;
+  /** Chunks read, by pack (its id) and start: a pack's bytes never change. */
+  private readonly chunks = new Map<number, Buffer>();
+  /** Objects read, by pack (its id) and offset, and their bytes in all. */
+  private readonly objects = new Map<number, GitObject>();
+  /** The id the next pack opened gets (keys are id × 2^40 + offset: exact for packs under 1 TiB). */
+  private nextId = 1;
+  private objectBytes = 0;
+  /** Packs whose file is open, least recently used first. */
+  private readonly open = new Set<Pack>();
 
   constructor(private readonly dir: string) {}
 
@@ -58,7 +88,7 @@ export class PackSet {
       let pack = this.byName.get(n);
       if (!pack) {
         try {
-          pack = new Pack(path.join(this.dir, n.slice(0, -4)), (oid) => this.read(oid));
+          pack = new Pack(path.join(this.dir, n.slice(0, -4)), this);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(e, 'read', path.join(this.dir, n));
           // Merged into a newer pack (which this listing may not show) and deleted meanwhile.
@@ -68,6 +98,7 @@ export class PackSet {
       }
       byName.set(n, pack);
     }
+    for (const [n, pack] of this.byName) if (!byName.has(n)) this.closed(pack);
     this.byName = byName;
     this.packs = [...byName.values()];
   }
@@ -106,12 +137,20 @@ export class PackSet {
     const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
       try {
-        for (const pack of this.list()) {
+        // The pack of the last hit first: a timeline's objects were written together.
+        const packs = this.list();
+        const last = this.lastHit && this.byName.get(`${this.lastHit.name}.idx`) === this.lastHit ? this.lastHit : undefined;
+        for (let i = last ? -1 : 0; i < packs.length; i++) {
+          const pack = i < 0 ? last! : packs[i];
+          if (i >= 0 && pack === last) continue;
           const offset = pack.find(want);
           // Packed objects are not re-hashed on read (git does not either): the pack's zlib streams
           // and lengths are checked, and what matters most is checked above this layer — every
           // event's bytes against its CID. `git fsck` checks the rest.
-          if (offset >= 0) return pack.resolve(offset, oid);
+          if (offset >= 0) {
+            this.lastHit = pack;
+            return pack.resolve(offset, oid);
+          }
         }
         // Packs vanished while we listed them (another writer merging): the object may be in the
         // merged pack, which appeared after our listing. Look again.
@@ -123,119 +162,220 @@ export class PackSet {
       } catch (e) {
         // A pack merged into another and deleted after we listed it: look again.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw e;
-        this.byName.clear(); // its data may be gone: open every pack again
+        for (const pack of this.byName.values()) this.closed(pack);
+        this.byName.clear(); // open every pack again
         this.packs = undefined;
       }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // What the packs share: open files, chunks, objects (each bounded, least recently used out)
+
+  /** A pack opened its file: close the least recently used one past OPEN_FDS. */
+  opened(pack: Pack): void {
+    this.open.delete(pack);
+    this.open.add(pack);
+    if (this.open.size > OPEN_FDS) this.closed(this.open.values().next().value as Pack);
+  }
+
+  private closed(pack: Pack): void {
+    this.open.delete(pack);
+    pack.close();
+  }
+
+  /** The chunk of `pack` starting at `start` (a multiple of CHUNK), read once and kept a while. */
+  /** A small number naming a pack in this set's keys. */
+  idFor(): number {
+    return this.nextId++;
+  }
+
+  chunk(pack: Pack, start: number, read: () => Buffer): Buffer {
+    const key = pack.id * 2 ** 40 + start;
+    let chunk = this.chunks.get(key);
+    if (chunk) this.chunks.delete(key);
+    else {
+      chunk = read();
+      if (this.chunks.size >= CHUNKS) this.chunks.delete(this.chunks.keys().next().value as number);
+    }
+    this.chunks.set(key, chunk);
+    return chunk;
+  }
+
+  cached(pack: Pack, offset: number): GitObject | undefined {
+    const key = pack.id * 2 ** 40 + offset;
+    const obj = this.objects.get(key);
+    if (obj) {
+      this.objects.delete(key);
+      this.objects.set(key, obj);
+    }
+    return obj;
+  }
+
+  keep(pack: Pack, offset: number, obj: GitObject): void {
+    const size = obj.content.length;
+    if (size > OBJECT_MAX) return;
+    const key = pack.id * 2 ** 40 + offset;
+    if (this.objects.has(key)) return;
+    // Kept without `packed`: the stored stream would keep a whole chunk alive.
+    this.objects.set(key, obj.packed ? { type: obj.type, content: obj.content } : obj);
+    this.objectBytes += size;
+    while (this.objects.size > OBJECTS || this.objectBytes > OBJECT_BYTES) {
+      const [oldKey, old] = this.objects.entries().next().value as [number, GitObject];
+      this.objects.delete(oldKey);
+      this.objectBytes -= old.content.length;
     }
   }
 }
 
 class Pack {
-  private readonly idx: PackIndex;
-  private data: Buffer | undefined;
+  private readonly idx: IdxFile;
   private readonly count: number;
-  private readonly bases = new Map<number, GitObject>();
   private ends: Float64Array | undefined;
-  private reads = 0;
+  private fd = -1;
   private size = -1;
+  /** Where the last read in this pack started (-1: none yet). */
+  private last = -1;
+  /** The pack's name (`pack-<hex>`). */
+  readonly name: string;
+  /** Its number in its PackSet's keys. */
+  readonly id: number;
 
   constructor(
     private readonly base: string,
-    private readonly readOther: (oid: string) => GitObject | undefined,
+    private readonly set: PackSet,
   ) {
-    this.idx = new PackIndex(fs.readFileSync(`${base}.idx`), path.basename(base));
+    this.name = path.basename(base);
+    this.id = set.idFor();
+    this.idx = new IdxFile(`${base}.idx`, this.name);
     this.count = this.idx.count;
   }
 
   /** The offset of the object whose binary id is `want` in the pack, or -1. */
   find(want: Buffer): number {
+    this.set.opened(this); // the lookup may open the .idx
     const i = this.idx.find(want);
     return i < 0 ? -1 : this.idx.offset(i);
   }
 
-  /** The object at `offset` (`oid` names it in errors), deltas applied. */
-  resolve(offset: number, oid: string): GitObject {
-    const cached = this.bases.get(offset);
+  close(): void {
+    this.idx.close();
+    if (this.fd < 0) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* closing a file only read from cannot lose anything */
+    }
+    this.fd = -1;
+  }
+
+  /**
+   * The object at `offset` (`oid` names it in errors), deltas applied. Kept a while when it is a
+   * tree, a commit or a delta's base (`base`); a blob is read once (an event, its CID checked above).
+   */
+  resolve(offset: number, oid: string, base = false): GitObject {
+    const cached = this.set.cached(this, offset);
     if (cached) return cached;
-    const { data, exact } = this.entry(offset, oid);
+    let obj: GitObject;
+    try {
+      obj = this.resolveFrom(this.entry(offset, oid, false), offset, oid);
+    } catch (e) {
+      // An entry read by its header's bound whose zlib stream runs past it (valid, made oddly): read
+      // it again bounded by the next entry's offset. Anything else passes as it is.
+      if (!(e instanceof AgentlogError && e.data.unbounded === true)) throw e;
+      obj = this.resolveFrom(this.entry(offset, oid, true), offset, oid);
+    }
+    if (base || obj.type !== 'blob') this.set.keep(this, offset, obj);
+    return obj;
+  }
+
+  private resolveFrom(data: Buffer, offset: number, oid: string): GitObject {
     const head = readEntryHeader(data, 0);
-    if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${path.basename(this.base)} is truncated`);
+    if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${this.name} is truncated`);
     const { type, size } = head;
     let pos = head.pos;
-    let obj: GitObject;
     if (type === OFS_DELTA) {
       let back: number;
       ({ back, pos } = readOfsBack(data, pos));
       // A base lies before its delta, after the 12-byte pack header (which also ends any loop).
       if (!(back > 0 && offset - back >= 12))
-        throw corrupt(oid, `its delta at offset ${offset} of ${path.basename(this.base)} names a base ${back} bytes back, outside the pack`);
-      const base = this.resolve(offset - back, oid);
-      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
-    } else if (type === REF_DELTA) {
+        throw corrupt(oid, `its delta at offset ${offset} of ${this.name} names a base ${back} bytes back, outside the pack`);
+      const base = this.resolve(offset - back, oid, true);
+      return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, size, oid).content, (why) => corrupt(oid, `its delta ${why}`)) };
+    }
+    if (type === REF_DELTA) {
       const baseOid = data.toString('hex', pos, pos + 20);
       pos += 20;
-      const base = this.readOther(baseOid);
+      const base = this.set.read(baseOid);
       if (!base) throw corrupt(oid, `its delta base ${baseOid} is missing`);
-      obj = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, oid), (why) => corrupt(oid, `its delta ${why}`)) };
-    } else if (TYPE_NAME[type]) {
-      const content = this.inflate(data, pos, oid);
-      if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
-      // The stored stream can be reused as it is only when the read was bounded to this entry.
-      obj = exact ? { type: TYPE_NAME[type], content, packed: data.subarray(pos) } : { type: TYPE_NAME[type], content };
-    } else {
-      throw corrupt(oid, `unknown pack object type ${type}`);
+      return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, size, oid).content, (why) => corrupt(oid, `its delta ${why}`)) };
     }
-    // Keep recent objects: delta chains reuse their bases.
-    if (this.bases.size > 256) this.bases.delete(this.bases.keys().next().value as number);
-    this.bases.set(offset, obj);
-    return obj;
+    if (!TYPE_NAME[type]) throw corrupt(oid, `unknown pack object type ${type}`);
+    const { content, used } = this.inflate(data, pos, size, oid);
+    if (content.length !== size) throw corrupt(oid, `it inflates to ${content.length} bytes, not ${size}`);
+    // The stored stream, for reuse as it is in another pack (a push): exactly its bytes (a view of
+    // the chunk or window read; the kept copy drops it, see PackSet.keep).
+    return { type: TYPE_NAME[type], content, packed: data.subarray(pos, pos + used) };
   }
 
   /**
-   * The bytes of the entry at `offset` (header and zlib data). The first few entries are read
-   * with positional reads (opening a store to read its tip touches a handful of objects); after
-   * that the whole pack is read once, since reading a timeline touches most of it.
+   * The bytes of the entry at `offset`: its header and zlib data, and maybe more after it (a window,
+   * a chunk, or the most its header's size allows); `exact`: bounded by the next entry's offset.
    */
-  private entry(offset: number, oid: string): { data: Buffer; exact: boolean } {
+  private entry(offset: number, oid: string, exact: boolean): Buffer {
     try {
-      return this.entryOf(offset, oid);
+      return this.entryOf(offset, oid, exact);
     } catch (e) {
-      // A pack merged and deleted meanwhile (ENOENT) is looked for again by readPacked; an
-      // AgentlogError passes as it is.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      // A pack merged and deleted before we opened it (ENOENT) is looked for again by readPacked;
+      // an AgentlogError passes as it is.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof AgentlogError) throw e;
       throw ioError(e, 'read', `${this.base}.pack`);
     }
   }
 
-  private entryOf(offset: number, oid: string): { data: Buffer; exact: boolean } {
-    if (!this.data && this.reads++ >= 32) this.data = fs.readFileSync(`${this.base}.pack`);
-    if (this.data) {
-      if (offset >= this.data.length - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
-      return { data: this.data.subarray(offset, this.endOf(offset, this.data.length)), exact: true };
+  private entryOf(offset: number, oid: string, exact: boolean): Buffer {
+    if (this.fd < 0) {
+      this.fd = fs.openSync(`${this.base}.pack`, 'r');
+      this.size = fs.fstatSync(this.fd).size;
     }
-    const fd = fs.openSync(`${this.base}.pack`, 'r');
-    try {
-      if (this.size < 0) this.size = fs.fstatSync(fd).size;
-      if (offset >= this.size - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
-      // A small window first: enough for a small object (a commit, a tree) whatever follows it, so
-      // the entry bounds (all offsets, sorted) are only worked out for a large one.
-      const windowLength = Math.min(WINDOW, this.size - 20 - offset);
-      const window = Buffer.allocUnsafe(windowLength);
-      if (fs.readSync(fd, window, 0, windowLength, offset) !== windowLength) throw corrupt(oid, 'its pack is truncated');
-      if (fitsIn(window)) return { data: window, exact: false };
-      const buf = Buffer.allocUnsafe(this.endOf(offset, this.size) - offset);
-      if (fs.readSync(fd, buf, 0, buf.length, offset) !== buf.length) throw corrupt(oid, 'its pack is truncated');
-      return { data: buf, exact: true };
-    } finally {
-      fs.closeSync(fd);
+    this.set.opened(this);
+    if (offset >= this.size - 20) throw corrupt(oid, `its pack offset ${offset} lies past the end of the pack`);
+    if (offset < 12) throw corrupt(oid, `its pack offset ${offset} lies in the pack header of ${this.name}`);
+    const end = this.size - 20; // the trailing checksum is no entry's
+    if (exact) return this.readAt(offset, this.endOf(offset, this.size) - offset, oid);
+    const near = this.last >= 0 && Math.abs(offset - this.last) < 4 * CHUNK;
+    this.last = offset;
+    let view: Buffer;
+    if (near) {
+      const start = offset - (offset % CHUNK);
+      const chunk = this.set.chunk(this, start, () => this.readAt(start, Math.min(CHUNK, end - start), oid));
+      view = chunk.subarray(offset - start);
+    } else {
+      view = this.readAt(offset, Math.min(WINDOW, end - offset), oid);
     }
+    let head = readEntryHeader(view, 0);
+    if (!head && view.length < WINDOW && offset + view.length < end) {
+      // The header runs past the chunk's end: read from the entry itself.
+      view = this.readAt(offset, Math.min(WINDOW, end - offset), oid);
+      head = readEntryHeader(view, 0);
+    }
+    if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${this.name} is truncated`);
+    const bound = Math.min(boundOf(head), end - offset);
+    return bound <= view.length ? view : this.readAt(offset, bound, oid);
+  }
+
+  private readAt(pos: number, length: number, oid: string): Buffer {
+    const buf = Buffer.allocUnsafe(length);
+    if (fs.readSync(this.fd, buf, 0, length, pos) !== length) throw corrupt(oid, `its pack ${this.name} is truncated`);
+    return buf;
   }
 
   /** Where the entry starting at `pos` ends: the next entry's offset (or the pack trailer). */
   private endOf(pos: number, packLength: number): number {
     if (!this.ends) {
       const offsets = new Float64Array(this.count + 1);
-      for (let i = 0; i < this.count; i++) offsets[i] = this.idx.offset(i);
+      const idx = this.idx.index();
+      for (let i = 0; i < this.count; i++) offsets[i] = idx.offset(i);
       offsets[this.count] = packLength - 20;
       this.ends = offsets.sort();
     }
@@ -250,13 +390,26 @@ class Pack {
     return ends[lo] > pos ? ends[lo] : packLength - 20;
   }
 
-  private inflate(data: Buffer, pos: number, oid: string): Buffer {
-    const stored = unwrapStored(data.subarray(pos));
-    if (stored) return stored;
+  /**
+   * The zlib stream at data[pos…] inflated to at most `size` bytes (its entry header's size: a
+   * stream that makes more is corrupt, and is never held), and how many bytes of `data` it used.
+   */
+  private inflate(data: Buffer, pos: number, size: number, oid: string): { content: Buffer; used: number } {
+    const z = data.subarray(pos);
+    const stored = unwrapStored(z);
+    if (stored) return { content: stored, used: stored.length + 11 };
     try {
-      return inflateSync(data.subarray(pos));
+      const { buffer, engine } = inflateSync(z, { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as {
+        buffer: Buffer;
+        engine: { bytesWritten: number };
+      };
+      return { content: buffer, used: engine.bytesWritten };
     } catch (e) {
-      throw corrupt(oid, `its packed data does not inflate (${(e as Error).message})`);
+      const why = (e as Error).message;
+      // The stream ends past what was read: read again, bounded by the next entry (resolve).
+      if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR')
+        throw new AgentlogError('E_OBJECT', `git object ${oid} is corrupt: its packed data does not inflate (${why})`, { oid, unbounded: true });
+      throw corrupt(oid, `its packed data does not inflate (${why})`);
     }
   }
 }
