@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importChanged } from '../../core/capture/importChanged.js';
 import { importFiles } from '../../core/import/index.js';
-import { Store } from '../../core/store/store.js';
+import type { Store } from '../../core/store/store.js';
 import { freshStore, OWN_FIXTURES } from '../helpers/sessions.js';
 import { tmpdir } from '../helpers/tmp.js';
 
