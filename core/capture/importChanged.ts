@@ -76,6 +76,8 @@ export async function importChanged(store: Store, format: Format, files: string[
         summary.events.appended += r.appended;
       }
     }
+    // Each file writes its own packs: merge them between files once due (bounded, gc.ts), never inside an append.
+    if (store.gcDue()) await store.gc({ auto: true });
     if (!sizes.has(file)) continue; // a subagent file: counted with its main file
     done++;
     bytes += sizes.get(file) ?? 0;
