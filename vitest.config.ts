@@ -13,5 +13,8 @@ export default defineConfig({
     // 55 files: 74 s instead of ~94 s here. Tests keep their state in their own temporary folders.
     isolate: false,
     globalSetup: ['test/helpers/global-setup.ts'],
+    // The CLI processes tests spawn run their automatic gc before they exit (cli/autoGc.ts), so no
+    // detached gc outlives a test or races its checks; test/cli/gc.test.ts tests the detached one.
+    env: { AGENTLOG_AUTO_GC: 'wait' },
   },
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentlogError, findGitDir, isAgentlogError, safe, Store } from '../core/index.js';
+import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -81,6 +82,8 @@ export interface MainOptions {
   stderr?: Output;
   stdin?: () => NodeJS.ReadableStream;
   now?: () => number;
+  /** How the automatic gc runs after a command that wrote packs (cli/autoGc.ts; default: AGENTLOG_AUTO_GC, else detach). */
+  autoGc?: AutoGcMode;
 }
 
 /** Run the CLI; returns the exit code. Never throws for bad input. */
@@ -88,8 +91,11 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   const out = opts.stdout ? undefined : output(process.stdout);
   const stdout = opts.stdout ?? out!;
   const stderr = opts.stderr ?? output(process.stderr);
-  const code = await run(argv, opts, stdout, stderr);
+  const opened: { store?: Store } = {};
+  const code = await run(argv, opts, stdout, stderr, opened);
   const failed = await out?.failure();
+  // Once the command's work is acknowledged and its output out: never inside an append (store/gc.ts).
+  if (opened.store) await autoGc(opened.store, opts.autoGc ?? autoGcMode(opts.env ?? process.env), opts.env ?? process.env, stderr);
   if (failed && code === 0) {
     stderr.write(`agentlog: cannot write the output: ${failed.message}\n`);
     return 1;
@@ -97,7 +103,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   return code;
 }
 
-async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output): Promise<number> {
+async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output, opened: { store?: Store }): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     (name ? stdout : stderr).write(`${topHelp()}\n`);
@@ -140,10 +146,11 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     now,
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
-      (store ??= Store.open(discoverStore(cwd, values.store, env), {
-        now,
-        warn: (m) => stderr.write(`agentlog: ${m}\n`),
-      })),
+      (opened.store = store ??=
+        Store.open(discoverStore(cwd, values.store, env), {
+          now,
+          warn: (m) => stderr.write(`agentlog: ${m}\n`),
+        })),
   };
   try {
     return await command.run(ctx, values, positionals);

@@ -33,7 +33,19 @@ export {
 } from './event/event.js';
 
 // Stores: create, open, append, branch; how events lie in the tree; finding a repository.
-export { Store, FANOUT, DIR_LEVELS, eventPath, type Appended, type AppendOptions, type EventInput, type StoreOptions, type CommitInfo } from './store/store.js';
+export {
+  Store,
+  FANOUT,
+  DIR_LEVELS,
+  eventPath,
+  type Appended,
+  type AppendOptions,
+  type EventInput,
+  type StoreOptions,
+  type CommitInfo,
+  type GcOptions,
+  type GcResult,
+} from './store/store.js';
 export { findGitDir } from './git/repo.js';
 export { timelineRef } from './git/refs.js';
 
@@ -52,6 +64,7 @@ export {
   applyEdit,
   captureFile,
   captureLog,
+  importChanged,
   captureSetup,
   captureStatus,
   hookArgv,
@@ -62,6 +75,7 @@ export {
   runThen,
   type CaptureAgent,
   type CaptureResult,
+  type ImportChangedSummary,
   type CaptureScope,
   type CaptureSetup,
   type SettingsEdit,

@@ -4,9 +4,9 @@ import {
   AgentlogError,
   defaultSessionFiles,
   follow,
-  importFiles,
+  importChanged,
+  type ImportChangedSummary,
   type ImportFormat as Format,
-  type ImportSummary,
   type ImportWarning,
   safe,
   sessionsRoot,
@@ -81,13 +81,14 @@ options:
       }
       return 0;
     }
-    const bar = progressBar(ctx, files.length);
-    const summary = await importFiles(store, format, files, {
+    // A file unchanged since the last import or capture is skipped unread; one that grew is read from where it grew.
+    const bar = progressBar(ctx, !values.json);
+    const summary = await importChanged(store, format, files, {
       warn: (w) => {
         bar.clear();
         warn(w);
       },
-      progress: bar.tick,
+      progress: bar.update,
     });
     bar.clear();
     report(ctx, summary, !!values.json);
@@ -122,25 +123,37 @@ function projectFolder(storeDir: string): string {
   return path.basename(storeDir) === '.agentlog' ? path.dirname(storeDir) : storeDir;
 }
 
-function progressBar(ctx: Context, files: number) {
-  let n = 0;
-  let shown = 0;
-  const on = ctx.stderr.isTTY;
+/**
+ * The progress line of an import on a terminal (stderr), redrawn at most every 100 ms: files done of
+ * all, megabytes, and an estimate of the time left from the bytes done so far. Nothing when stderr is
+ * not a terminal or with --json.
+ */
+function progressBar(ctx: Context, on: boolean) {
+  const show = on && ctx.stderr.isTTY;
+  const started = Date.now();
+  let drawn = 0;
+  let last = 0;
   return {
-    tick: (k: number) => {
-      n += k;
-      if (!on || (shown > 0 && n - shown < 50)) return;
-      shown = n;
-      ctx.stderr.write(`\r\x1b[Kimporting ${files} file(s): ${n} event(s) written`);
+    update: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => {
+      const t = Date.now();
+      if (!show || (t - last < 100 && p.files < p.totalFiles)) return;
+      last = t;
+      const mb = (b: number) => (b / 1e6).toFixed(b < 1e7 ? 1 : 0);
+      const elapsed = (t - started) / 1000;
+      const left = p.bytes > 0 && p.bytes < p.totalBytes ? (elapsed * (p.totalBytes - p.bytes)) / p.bytes : 0;
+      const eta = left > 0 && elapsed >= 1 ? `, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left` : '';
+      const line = `importing: ${p.files}/${p.totalFiles} files, ${mb(p.bytes)}/${mb(p.totalBytes)} MB${eta}`;
+      ctx.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, ctx.stderr.columns - 1))}`);
+      drawn++;
     },
     clear: () => {
-      if (on && shown > 0) ctx.stderr.write('\r\x1b[K');
-      shown = 0;
+      if (show && drawn > 0) ctx.stderr.write('\r\x1b[K');
+      drawn = 0;
     },
   };
 }
 
-function report(ctx: Context, s: ImportSummary, json: boolean): void {
+function report(ctx: Context, s: ImportChangedSummary, json: boolean): void {
   if (json) {
     ctx.stdout.write(`${JSON.stringify(s)}\n`);
     return;
@@ -149,7 +162,8 @@ function report(ctx: Context, s: ImportSummary, json: boolean): void {
   ctx.stderr.write(
     `imported ${s.sessions} session(s): ${t.created} timeline(s) created, ${t.extended} extended, ${t.unchanged} unchanged` +
       `${t.diverged ? `, ${t.diverged} left as they were (they hold other events)` : ''}; ` +
-      `${s.events.appended} event(s) appended, ${s.events.present} already present; ${s.warnings.length} record(s) skipped or warned about\n`,
+      `${s.events.appended} event(s) appended, ${s.events.present} already present; ${s.warnings.length} record(s) skipped or warned about` +
+      `${s.files.unchanged ? `; ${s.files.unchanged} file(s) unchanged since the last import, not read` : ''}\n`,
   );
   for (const name of t.names) ctx.stdout.write(`${name}\n`);
 }

@@ -7,7 +7,8 @@ import { recordTs, spawnedAgentId, type ClaudeRecord } from '../formats/claude/r
 import { codexEvent } from '../formats/codex/toEvents.js';
 import type { CodexRecord } from '../formats/codex/records.js';
 import { DEFAULT_MAX_LINE_BYTES, parseTs, type ImportWarning, type ParsedPrefix } from '../formats/jsonl.js';
-import { importFiles, planFile, type Format } from '../import/index.js';
+import { importFiles, type Format, type ImportSummary, type LineageIndex } from '../import/index.js';
+import type { Plan } from '../import/plan.js';
 import { cidAt } from '../import/plan.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import { newWalk, WalkCursor } from './claudeWalk.js';
@@ -15,9 +16,20 @@ import { prefixIdentity, readState, writeState, type FileState } from './state.j
 
 export interface CaptureResult {
   file: string;
-  /** unchanged: size and mtime as last captured; incremental: only the new lines read; full: the file planned whole. */
+  /** unchanged: size, mtime, head and tail as last captured; incremental: only the new lines read; full: the file planned whole. */
   mode: 'unchanged' | 'incremental' | 'full';
   appended: number;
+  /** incremental: the timeline the new lines went to. */
+  timeline?: string;
+  /** full: what importing the file whole did. */
+  summary?: ImportSummary;
+}
+
+export interface CaptureOptions {
+  /** Leave a last line without its newline for the next capture (default: true; an agent may be writing it). */
+  partialTail?: boolean;
+  /** One index of the store's timelines shared by the captures of many files (importChanged.ts). */
+  lineage?: LineageIndex;
 }
 
 /**
@@ -27,7 +39,13 @@ export interface CaptureResult {
  * adds only what is missing) and the state made again. The result is always what importing the whole
  * file gives: the incremental path refuses anything it cannot place exactly (claudeWalk.ts).
  */
-export async function captureFile(store: Store, format: Format, file: string, warn: (w: ImportWarning) => void = () => {}): Promise<CaptureResult> {
+export async function captureFile(
+  store: Store,
+  format: Format,
+  file: string,
+  warn: (w: ImportWarning) => void = () => {},
+  options: CaptureOptions = {},
+): Promise<CaptureResult> {
   const abs = path.resolve(file);
   const st = fs.statSync(abs);
   const state = readState(store.gitDir, abs);
@@ -35,17 +53,21 @@ export async function captureFile(store: Store, format: Format, file: string, wa
   // Workflow agents (<id>/subagents/workflows/wf_*/) are planned only with their main file, and the
   // state does not follow them: a session that has any is imported whole at every capture.
   const followed = !(format === 'claude' && claudeWorkflowAgentFiles(abs).length > 0);
-  if (followed && state && state.format === format && state.size === st.size && state.mtimeMs === st.mtimeMs && (state.timeline === undefined || tipHeld)) {
+  const same = followed && state && state.format === format && (state.timeline === undefined || tipHeld);
+  // Unchanged: size and mtime as recorded, and (two small reads) its head and the bytes before the
+  // recorded offset still hash the same, so an edit that kept size and mtime is caught at its ends.
+  if (same && state.size === st.size && state.mtimeMs === st.mtimeMs && samePrefix(abs, state)) {
     return { file: abs, mode: 'unchanged', appended: 0 };
   }
-  if (followed && state && state.format === format && tipHeld && st.size >= state.offset) {
+  // Grown: only the new lines are read. Same size with a new mtime is a rewrite, not growth: whole.
+  if (same && tipHeld && (st.size > state.size || (st.size === state.size && st.mtimeMs === state.mtimeMs)) && st.size >= state.offset) {
     const done = await appendNewLines(store, format, abs, state);
     if (done) return done;
   }
   // Another capture of the same file raced this one (the store took its events first): import again,
   // which adds only what that one did not.
   for (let attempt = 1; ; attempt++) {
-    const r = await importWhole(store, format, abs, st, warn, attempt < 3);
+    const r = await importWhole(store, format, abs, st, warn, attempt < 3, options);
     if (r) return r;
   }
 }
@@ -147,7 +169,7 @@ async function appendNewLines(store: Store, format: Format, file: string, state:
   const last = done[done.length - 1];
   if (last) fresh = { ...fresh, tip: last.commit, seq: last.seq, lastTs: events[events.length - 1].ts as number };
   writeState(store.gitDir, fresh);
-  return { file, mode: 'incremental', appended: done.length };
+  return { file, mode: 'incremental', appended: done.length, timeline: fresh.timeline };
 }
 
 /** The whole-file path: importFiles, then the state for the next capture from what it planned. */
@@ -158,15 +180,20 @@ async function importWhole(
   st: fs.Stats,
   warn: (w: ImportWarning) => void,
   retry: boolean,
+  options: CaptureOptions,
 ): Promise<CaptureResult | undefined> {
   const reuse = new Map<string, ParsedPrefix>();
-  const plan = planFile(format, file, () => {}, { partialTail: true, reuse });
+  let planned: Plan | undefined;
   let moved = false;
   // Two captures of one session: the other may make a timeline or fork branch first; importFiles
   // applies its plan again then, finding that timeline there.
   const summary = await importFiles(store, format, [file], {
-    partialTail: true,
+    partialTail: options.partialTail ?? true,
     reuse,
+    lineage: options.lineage,
+    onPlan: (p) => {
+      planned = p;
+    },
     warn: (w) => {
       if (/moved while importing/.test(w.message)) moved = true;
       else warn(w);
@@ -174,7 +201,8 @@ async function importWhole(
   });
   if (moved && retry) return undefined;
   const read = reuse.get(file);
-  if (!read) return { file, mode: 'full', appended: summary.events.appended };
+  const plan = planned;
+  if (!read || !plan) return { file, mode: 'full', appended: summary.events.appended, summary };
   const fd = fs.openSync(file, 'r');
   let state: FileState;
   try {
@@ -204,8 +232,8 @@ async function importWhole(
     walkOk = read.lines.every((l) => cursor.take(l.value as ClaudeRecord));
     walk = cursor.state();
   }
-  const planned = main?.lines?.filter((l) => l !== undefined) ?? [];
-  const sameLines = planned.length === read.lines.length && read.lines.every((l, i) => l.line === planned[i]);
+  const lines = main?.lines?.filter((l) => l !== undefined) ?? [];
+  const sameLines = lines.length === read.lines.length && read.lines.every((l, i) => l.line === lines[i]);
   if (
     main &&
     tip &&
@@ -217,7 +245,23 @@ async function importWhole(
     state = { ...state, timeline: main.name, tip, seq, lastTs: main.events[main.events.length - 1].ts as number, walk };
   }
   writeState(store.gitDir, state);
-  return { file, mode: 'full', appended: summary.events.appended };
+  return { file, mode: 'full', appended: summary.events.appended, summary };
+}
+
+/** Whether the file still holds, at its start and just before the recorded offset, the bytes the state hashed. */
+function samePrefix(file: string, state: FileState): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const id = prefixIdentity(fd, state.offset);
+    return id.head === state.head && id.tail === state.tail;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -9,7 +9,8 @@
  * to core/import's whole-file import whenever the state does not match.
  */
 
-export { captureFile, type CaptureResult } from './captureFile.js';
+export { captureFile, type CaptureOptions, type CaptureResult } from './captureFile.js';
+export { importChanged, type ImportChangedOptions, type ImportChangedSummary } from './importChanged.js';
 export { appendCaptureLog, captureLog, hookFiles, runHook, runThen, MAX_HOOK_INPUT } from './hook.js';
 export {
   applyEdit,

@@ -18,7 +18,7 @@ import { AgentlogError } from '../errors.js';
 import { corrupt, objectId, type GitObject, type ObjectType, type PackObject } from './object.js';
 import { PackSet } from './pack/packSet.js';
 import { unwrapStored } from './pack/format.js';
-import { compactPacks, sweepLeftovers } from './pack/compactPacks.js';
+import { compactPacks, planCompaction, sweepLeftovers, type CompactLimits } from './pack/compactPacks.js';
 import { fsyncDir, ioError, removeQuietly, writeNewFile } from './fsio.js';
 import { deflate, writePack } from './pack/writePack.js';
 
@@ -44,6 +44,8 @@ export class ObjectStore {
   private tmpCounter = 0;
   private swept = false;
   private packs: PackSet;
+  /** How many packs this object store has written (writeBatch): a command that wrote none has nothing to tidy. */
+  packsWritten = 0;
 
   constructor(
     readonly gitDir: string,
@@ -88,9 +90,9 @@ export class ObjectStore {
    * Write several objects at once as one pack (pack/writePack.ts): two files instead of one per object,
    * which is what makes per-event commits fast. The pack is kept (a `.keep`) until the caller has
    * moved the ref that names it and calls the returned release(), so a concurrent `git repack -a -d`
-   * cannot delete it first; release() then merges packs geometrically as they accumulate, and never
-   * throws (the objects are published by then: tidying up must not fail the append). Each entry's
-   * `oid` must be ObjectStore.hash of its type and content.
+   * cannot delete it first; release() never throws. Packs are merged by `compact`, never here: an
+   * append's latency must not include a merge (store/gc.ts runs it after the command's work). Each
+   * entry's `oid` must be ObjectStore.hash of its type and content.
    */
   writeBatch(entries: readonly PackObject[]): () => void {
     const packDir = path.join(this.objectsDir, 'pack');
@@ -100,17 +102,44 @@ export class ObjectStore {
       sweepLeftovers(packDir);
     }
     const pack = writePack(packDir, entries, this.durable);
-    return () => {
-      pack.release();
-      // Look at the pack count after about one pack in 16: when the last byte of the new pack's
-      // checksum is a multiple of 16. Not a count of this process's packs: a process that appends once
-      // (a hook running `agentlog append`) must take its turn too, or packs pile up without end.
+    this.packsWritten++;
+    return () => pack.release();
+  }
+
+  /** Whether a compaction within `limits` would merge packs now (a folder listing and a stat per pack). */
+  compactionDue(limits: CompactLimits): boolean {
+    return planCompaction(path.join(this.objectsDir, 'pack'), limits).length >= 2;
+  }
+
+  /** Merge packs within `limits` (pack/compactPacks.ts); returns how many packs were merged into one (0: none). */
+  compact(limits: CompactLimits): number {
+    const merged = compactPacks(path.join(this.objectsDir, 'pack'), limits, this.durable);
+    if (merged) this.packs.refresh();
+    return merged;
+  }
+
+  /** The packs (not kept) in the object database, and their bytes. */
+  packStats(): { packs: number; bytes: number; kept: number } {
+    const dir = path.join(this.objectsDir, 'pack');
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return { packs: 0, bytes: 0, kept: 0 };
+    }
+    const keeps = new Set(names.filter((n) => n.endsWith('.keep')).map((n) => n.slice(0, -5)));
+    let packs = 0;
+    let bytes = 0;
+    for (const n of names) {
+      if (!/^pack-[0-9a-f]{40}\.idx$/.test(n)) continue;
+      packs++;
       try {
-        if (parseInt(pack.name.slice(-2), 16) % 16 === 0 && compactPacks(packDir, 32, this.durable)) this.packs.refresh();
+        bytes += fs.statSync(path.join(dir, `${n.slice(0, -4)}.pack`)).size;
       } catch {
-        /* a merge that fails leaves every pack as it was; the next one tries again */
+        /* merged away meanwhile */
       }
-    };
+    }
+    return { packs, bytes, kept: [...keeps].filter((k) => names.includes(`${k}.idx`)).length };
   }
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */

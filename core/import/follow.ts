@@ -83,6 +83,8 @@ export async function follow(store: Store, format: Format, files: string[], opti
     if (changed.length === 0) return;
     const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true, reuse: parsed });
     if (summary.events.appended > 0) options.onImport?.(summary);
+    // A follow runs for hours, a pack per change: merge them between passes once due (bounded, store/gc.ts).
+    if (store.gcDue()) await store.gc({ auto: true });
   };
   try {
     await pass();

@@ -17,6 +17,7 @@ import { planCodex } from './planCodex.js';
 import { inSessionOrder, LineageIndex } from './lineage.js';
 
 export { defaultSessionFiles } from './defaultSessionFiles.js';
+export { inSessionOrder, LineageIndex } from './lineage.js';
 
 export type Format = AgentFormat;
 
@@ -25,6 +26,10 @@ export interface ImportOptions extends ReadOptions {
   /** Called with the number of events written since the last call. */
   progress?: (n: number) => void;
   cache?: ApplyCache;
+  /** One index of the store's timelines shared across calls (an import of many files one at a time). */
+  lineage?: LineageIndex;
+  /** Called with each file's plan once it is made (before it is written). */
+  onPlan?: (plan: Plan) => void;
 }
 
 export interface ImportSummary {
@@ -52,7 +57,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
     options.warn?.(w);
   };
   // One index of the store's timelines for the whole import: a session continuing another is found once.
-  const lineage = new LineageIndex(store);
+  const lineage = options.lineage ?? new LineageIndex(store);
   for (const file of inSessionOrder(files)) {
     let plan: Plan;
     try {
@@ -70,6 +75,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
       }
       throw e;
     }
+    options.onPlan?.(plan);
     const planned = dropUnstorable(plan, warn);
     if (planned.length === 0) continue;
     const result = await applyRacing(planned.length, () =>

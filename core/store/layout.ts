@@ -99,7 +99,9 @@
  *     A pack stays kept (its `.keep`) from before its .pack is written until the ref naming it has
  *     moved (or the move was given up), so a concurrent `git repack -a -d` or `git gc` never deletes
  *     a fresh append's pack; the store's compaction never merges or deletes a kept pack, whoever
- *     kept it.
+ *     kept it. Compaction runs only in a gc (gc.ts: `agentlog gc`, or the automatic one a command
+ *     starts once its own work is acknowledged), one at a time under `agentlog/gc.lock`, never inside
+ *     an append.
  *
  * I10 A ref moves only by compare-and-swap under git's lock protocol (git/lock.ts): `<ref>.lock`
  *     created exclusively, the ref's value checked while it is held, the new value written into the

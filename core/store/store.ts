@@ -18,6 +18,7 @@ import { branch, create } from './create.js';
 import { EventCache } from './eventCache.js';
 import { eventAt, spine, treeAt } from './eventsTree.js';
 import { forkRecords, recordFork } from './forks.js';
+import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
 import { moveRef } from './publish.js';
@@ -29,6 +30,7 @@ import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, Sto
 
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
 export type { AppendOptions, Appended, CommitInfo, EventInput, StoreOptions } from './types.js';
+export type { GcOptions, GcResult } from './gc.js';
 
 /**
  * A store: a git repository whose branches (`refs/heads/*`) are timelines (I2). Each append is one
@@ -93,6 +95,19 @@ export class Store {
 
   // -------------------------------------------------------------------------------------------------
   // Refs and objects, for sync and readers (the store's own ObjectStore and Refs stay behind these)
+
+  /**
+   * Merge the packs appends left (gc.ts): `auto` does one bounded round when due, else rounds until
+   * done. Never called by an append; one gc at a time per store (its lock).
+   */
+  gc(options: GcOptions = {}): Promise<GcResult> {
+    return gc(this.ctx, options);
+  }
+
+  /** Whether this Store wrote packs and an automatic gc now has work (cheap: a folder listing). */
+  gcDue(): boolean {
+    return this.ctx.objects.packsWritten > 0 && gcDue(this.ctx);
+  }
 
   /** The commit a ref points at (a full ref name, e.g. `refs/remotes/origin/x`), or undefined. */
   readRef(ref: string): string | undefined {

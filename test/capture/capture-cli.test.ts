@@ -202,7 +202,7 @@ describe('capture hook', () => {
     const hook = () =>
       new Promise<number | null>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'capture', 'hook', 'claude', '--store', store], {
-          env: { HOME: home },
+          env: { HOME: home, AGENTLOG_AUTO_GC: 'wait' },
           stdio: ['pipe', 'ignore', 'ignore'],
         });
         child.stdin.end(input);

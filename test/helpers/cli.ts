@@ -10,6 +10,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether its stderr is a terminal (progress bars). */
   tty?: boolean;
+  /** How the automatic gc runs after it (default: wait, in-process, so that no test leaves a child behind). */
+  autoGc?: 'detach' | 'wait' | 'off';
 }
 
 /** Run the CLI in-process with captured output, a fresh deterministic clock and the given stdin. */
@@ -20,6 +22,7 @@ export async function cli(cwd: string, args: string[], opts: CliOptions = {}): P
     cwd,
     env: opts.env ?? {},
     now: clock(),
+    autoGc: opts.autoGc ?? 'wait',
     stdout: {
       write: (t) => {
         out += t;

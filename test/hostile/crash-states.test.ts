@@ -1,6 +1,6 @@
 /**
  * The crash-state explorer (issue 17, test (a); test/helpers/crash.ts): the file operations of an
- * append, a new session, a fork, a compaction and a pull are recorded, and every state a power cut
+ * append, a new session, a fork, a compaction, a gc and a pull are recorded, and every state a power cut
  * could leave is built and checked (test/helpers/crashCheck.ts): the store opens, every ref is as it
  * was before the operation or as it is after it (after, once a durable-mode operation returned),
  * every timeline reads back the events it held and verifies, and `git fsck --strict` is clean.
@@ -67,6 +67,17 @@ const OPERATIONS: Record<string, (durable: boolean) => Promise<{ dir: string; op
       dir,
       op: async () => {
         if (!compactPacks(packDir, 1, durable)) throw new Error('nothing was compacted');
+      },
+    };
+  },
+  async gc(durable) {
+    // `agentlog gc`: under its lock, rounds of merges until one pack is left (store/gc.ts).
+    const { dir } = await sessionWith(3);
+    const store = Store.open(dir, { durable });
+    return {
+      dir,
+      op: async () => {
+        if (!(await store.gc()).merged) throw new Error('nothing was merged');
       },
     };
   },

@@ -1,5 +1,5 @@
 /**
- * Fault injection at each file call (issue 17, test (b)) of a compaction and of a pull from a real
+ * Fault injection at each file call (issue 17, test (b)) of a compaction, a gc (its lock too) and of a pull from a real
  * git smart-HTTP server, and short writes at each write of an append: the operation runs once to
  * count its calls on the store's files, then once per call with that call failing (EIO, ENOSPC, or a
  * short write: half the bytes written and reported; test/helpers/crashFaults.ts). After each, with the
@@ -45,6 +45,11 @@ const compaction: Setup = async () => {
       compactPacks(path.join(d, '.git', 'objects', 'pack'), 1);
     },
   };
+};
+
+const gc: Setup = async () => {
+  const { dir } = await sessionWith(3);
+  return { template: dir, again: true, op: (d) => Store.open(d).gc() };
 };
 
 const pullTwoMore: Setup = async () => {
@@ -121,7 +126,7 @@ async function injectEach(setup: Setup, fault: Fault, stride = 1): Promise<{ cal
 }
 
 describe('fault injection at each file call of a compaction and a pull (issue 17, test (b))', () => {
-  for (const [name, setup] of Object.entries({ compaction, pull: pullTwoMore })) {
+  for (const [name, setup] of Object.entries({ compaction, gc, pull: pullTwoMore })) {
     it.each(['EIO', 'ENOSPC', 'short'] as const)(
       `${name}: %s at each call leaves the store whole, before or after`,
       async (fault) => {

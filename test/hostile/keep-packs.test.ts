@@ -93,7 +93,7 @@ describe('kept packs (issue 17: 4, 2)', () => {
     const kept = bases[0]; // the smallest packs are the ones merged first; all are the same size here
     fs.writeFileSync(`${kept}.keep`, 'mine\n');
     const before = { pack: fs.readFileSync(`${kept}.pack`), idx: fs.readFileSync(`${kept}.idx`) };
-    expect(compactPacks(packDir, 32)).toBe(true);
+    expect(compactPacks(packDir, 32)).toBeGreaterThan(1);
     const after = packNames(packDir);
     expect(after.length).toBeLessThan(40);
     expect(after).toContain(path.basename(kept));

@@ -233,11 +233,19 @@ describe('import claude', () => {
     const piped = await cli(store.dir, ['import', 'claude', BAD]);
     expect(piped.err).not.toContain('\r'); // no progress bar when stderr is not a terminal
     const tty = await cli(freshStore().dir, ['import', 'claude', TREE], { tty: true });
-    expect(tty.err).toMatch(/\r\x1b\[Kimporting 1 file\(s\): \d+ event\(s\) written/);
+    expect(tty.err).toMatch(/\r\x1b\[Kimporting: 1\/1 files, [\d.]+\/[\d.]+ MB/);
+    // Files unchanged since they were imported are not read again (issue 20): nothing to say about them.
     const text = await cli(store.dir, ['import', 'claude', path.dirname(TREE)]);
     expect(text.code).toBe(0);
-    expect(text.err).toMatch(/imported 2 session\(s\): 0 timeline\(s\) created, 0 extended, 7 unchanged; 0 event\(s\) appended/);
-    expect(text.err).toMatch(/bad\.jsonl:2: not valid JSON/);
+    expect(text.err).toMatch(
+      /imported 0 session\(s\): 0 timeline\(s\) created, 0 extended, 0 unchanged; 0 event\(s\) appended.*; 2 file\(s\) unchanged since the last import, not read/,
+    );
+    expect(text.err).not.toMatch(/bad\.jsonl:2/);
+    // A file read again (here: its state gone) is imported whole, which adds nothing and warns again.
+    fs.rmSync(path.join(store.gitDir, 'agentlog', 'capture'), { recursive: true });
+    const again = await cli(store.dir, ['import', 'claude', path.dirname(TREE)]);
+    expect(again.err).toMatch(/imported 2 session\(s\): 0 timeline\(s\) created, 0 extended, 7 unchanged; 0 event\(s\) appended/);
+    expect(again.err).toMatch(/bad\.jsonl:2: not valid JSON/);
   });
 
   it('with no path: the sessions whose cwd lies in the project holding the store', async () => {

@@ -1,32 +1,37 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUTO_GC } from '../../core/store/gc.js';
 import { Store } from '../../core/store/store.js';
 import { verifyTimeline } from '../../core/timeline/verify.js';
 import { sessionWith } from '../helpers/store.js';
 import { clock, git } from '../helpers/tmp.js';
 
 describe('store', () => {
-  it('keeps its packs few as appends accumulate, and git reads them all', async () => {
+  it('keeps its packs few as appends accumulate, with gc after them, and git reads them all', async () => {
     const { dir, store } = await sessionWith(300);
-    const packs = fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((n) => n.endsWith('.pack'));
-    expect(packs.length).toBeLessThanOrEqual(48);
+    // Appends never merge (one pack each); the automatic gc's one round brings the count under its bound.
+    expect(packCount(dir)).toBe(301);
+    const r = await store.gc({ auto: true });
+    expect(r).toMatchObject({ ran: true, rounds: 1 });
+    expect(packCount(dir)).toBeLessThanOrEqual(AUTO_GC.maxPacks);
     expect(git(dir, ['count-objects', '-v'])).toMatch(/garbage: 0/);
     expect(git(dir, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
     expect(git(dir, ['rev-list', '--count', 'talk']).trim()).toBe('301');
     expect(verifyTimeline(store, 'talk', store.tipOf('talk')!).problem).toBeUndefined();
   });
 
-  it('keeps its packs few when every append comes from a new process (a Store opened for each)', async () => {
+  it('keeps its packs few when every append comes from a new process and a gc --auto follows each (as the CLI runs it)', async () => {
     const { dir } = await sessionWith(0);
     const now = clock();
     const counts: number[] = [];
     for (let i = 0; i < 400; i++) {
-      await Store.open(dir, { now }).append('talk', { kind: 'note', text: `one-shot ${i}` });
-      counts.push(fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((n) => n.endsWith('.pack')).length);
+      const store = Store.open(dir, { now });
+      await store.append('talk', { kind: 'note', text: `one-shot ${i}` });
+      if (store.gcDue()) await store.gc({ auto: true });
+      counts.push(packCount(dir));
     }
-    expect(Math.max(...counts)).toBeLessThanOrEqual(80);
-    expect(counts[counts.length - 1]).toBeLessThan(64);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(AUTO_GC.maxPacks + 1);
     expect(git(dir, ['count-objects', '-v'])).toMatch(/garbage: 0/);
     expect(git(dir, ['rev-list', '--count', 'talk']).trim()).toBe('401');
     expect(verifyTimeline(Store.open(dir), 'talk', Store.open(dir).tipOf('talk')!).problem).toBeUndefined();
@@ -59,3 +64,8 @@ describe('store', () => {
     }
   });
 });
+
+/** The packs in the store at `dir`. */
+function packCount(dir: string): number {
+  return fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((n) => n.endsWith('.pack')).length;
+}

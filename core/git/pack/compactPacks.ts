@@ -11,29 +11,34 @@ interface RawEntry {
   raw: Buffer;
 }
 
+/** How much one compaction may merge: a pack count to stay under, and a cap on the bytes it copies. */
+export interface CompactLimits {
+  /** Merge only when more than this many packs (not kept) are there. */
+  maxPacks: number;
+  /** Merge at most this many bytes of packs in one run (bounded work and memory: the packs are read whole). */
+  maxBytes?: number;
+}
+
 /**
- * Keep the number of packs small when every append writes its own: when there are more than
- * `maxPacks`, merge the smallest ones geometrically (every pack left is at least twice the size of
- * all smaller packs together), so each object is copied O(log n) times in all. Entries are copied
- * as they are (no inflate, no deflate). Only packs without deltas are merged (ours never have any;
- * packs that `git gc` wrote are left alone), and never a kept pack (a `.keep` beside it: a user's,
- * git's, or a writer's whose ref has not moved yet), as git never touches one. The merged pack is
- * published, and durable (its files and the folder fsynced), before the old ones are deleted, so
- * every object is always findable, even after a power cut; readers that listed a deleted pack look
- * again (PackSet). That is so in every mode, not only the durable one (`_durable`): a compaction
- * deletes what it merged, so its own order must survive a power cut.
+ * The packs a compaction would merge now (their base paths, smallest first), or an empty list when
+ * there are at most `maxPacks` packs that are not kept, or no two of them to merge within the
+ * budget. Cheap (a folder listing and a stat per pack): `Store.gcDue` asks it after every write
+ * command. The rule is geometric (see compactPacks), cut to the smallest packs that fit `maxBytes`.
  */
-export function compactPacks(packDir: string, maxPacks: number, _durable = false): boolean {
+export function planCompaction(packDir: string, limits: CompactLimits): string[] {
   let all: string[];
   try {
     all = fs.readdirSync(packDir);
   } catch {
-    return false;
+    return [];
   }
-  sweepLeftovers(packDir, all);
+  return planFrom(packDir, all, limits);
+}
+
+function planFrom(packDir: string, all: string[], limits: CompactLimits): string[] {
   const kept = new Set(all.filter((n) => n.endsWith('.keep')).map((n) => n.slice(0, -5)));
   const names = all.filter((n) => PACK_IDX_NAME.test(n) && !kept.has(n.slice(0, -4)));
-  if (names.length <= maxPacks) return false;
+  if (names.length <= limits.maxPacks) return [];
   const packs: Array<{ base: string; size: number }> = [];
   for (const n of names) {
     const base = path.join(packDir, n.slice(0, -4));
@@ -53,16 +58,49 @@ export function compactPacks(packDir: string, maxPacks: number, _durable = false
       break;
     }
   }
-  if (split < 2) return false;
+  // Within the budget: the smallest packs whose sizes add up to at most maxBytes.
+  const budget = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+  let bytes = 0;
+  let fit = 0;
+  while (fit < split && bytes + packs[fit].size <= budget) bytes += packs[fit++].size;
+  return fit < 2 ? [] : packs.slice(0, fit).map((p) => p.base);
+}
+
+/**
+ * Keep the number of packs small when every append writes its own: when there are more than
+ * `maxPacks`, merge the smallest ones geometrically (every pack left is at least twice the size of
+ * all smaller packs together), so each object is copied O(log n) times in all; at most `maxBytes` of
+ * packs in one run, so that a run's time and memory are bounded whatever the store's size. It runs
+ * from `agentlog gc` (core/store/gc.ts), never inside an append. Entries are copied
+ * as they are (no inflate, no deflate). Only packs without deltas are merged (ours never have any;
+ * packs that `git gc` wrote are left alone), and never a kept pack (a `.keep` beside it: a user's,
+ * git's, or a writer's whose ref has not moved yet), as git never touches one. The merged pack is
+ * published, and durable (its files and the folder fsynced), before the old ones are deleted, so
+ * every object is always findable, even after a power cut; readers that listed a deleted pack look
+ * again (PackSet). That is so in every mode, not only the durable one (`_durable`): a compaction
+ * deletes what it merged, so its own order must survive a power cut. Returns the number of packs
+ * merged into one (0: nothing was done).
+ */
+export function compactPacks(packDir: string, limits: CompactLimits | number, _durable = false): number {
+  const lim = typeof limits === 'number' ? { maxPacks: limits } : limits;
+  let all: string[];
+  try {
+    all = fs.readdirSync(packDir);
+  } catch {
+    return 0;
+  }
+  sweepLeftovers(packDir, all);
+  const chosen = planFrom(packDir, all, lim);
+  if (chosen.length < 2) return 0;
   const merged = new Map<string, RawEntry>();
   const used: string[] = [];
-  for (const p of packs.slice(0, split)) {
-    const entries = rawEntries(p.base);
+  for (const base of chosen) {
+    const entries = rawEntries(base);
     if (!entries) continue;
-    used.push(p.base);
+    used.push(base);
     for (const e of entries) merged.set(e.oid.toString('hex'), e);
   }
-  if (used.length < 2) return false;
+  if (used.length < 2) return 0;
   const parts: Buffer[] = [packHeader(merged.size)];
   const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
   let offset = 12;
@@ -88,7 +126,7 @@ export function compactPacks(packDir: string, maxPacks: number, _durable = false
     }
     removeQuietly(`${base}.pack`);
   }
-  return true;
+  return used.length;
 }
 
 /**

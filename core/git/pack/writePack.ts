@@ -9,6 +9,9 @@ import { fsyncDir, fsyncFd, ioError, keepNote, removeQuietly, writeAll, writeNew
 
 const madeDirs = new Set<string>();
 
+/** Objects of at least this many bytes are deflated (see deflate). */
+export const COMPRESS_FROM = 1024;
+
 /** A pack just written: its base path, and how to let git's repack have it once a ref names it. */
 export interface WrittenPack {
   /** The pack's base path (without extension). */
@@ -161,7 +164,12 @@ export function writeAtomically(file: string, parts: Buffer[], sync: boolean, sy
   if (syncDir) fsyncDir(path.dirname(file));
 }
 
-/** zlib stream of `data`: stored blocks for small inputs (no deflate state to set up), level 1 else. */
+/**
+ * zlib stream of `data`: level 1 from COMPRESS_FROM bytes on, a stored block below (no deflate state
+ * to set up: for a small object that costs more than the deflate). Measured on 35 MB of real sessions
+ * (issue 20): compressing from 1 KB makes the objects 16% smaller than from 16 KB (45.6 → 38.4 MB) at
+ * no measurable CPU cost; from 256 bytes, 31% smaller but the import takes 30% more CPU.
+ */
 export function deflate(data: Uint8Array): Buffer {
-  return data.length > 16_384 ? deflateSync(data, { level: 1 }) : zlibStored(data);
+  return data.length >= COMPRESS_FROM ? deflateSync(data, { level: 1 }) : zlibStored(data);
 }

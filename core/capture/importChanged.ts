@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { claudeSubagentsDir } from '../formats/claude/paths.js';
+import type { ImportWarning } from '../formats/jsonl.js';
+import { inSessionOrder, LineageIndex, type Format, type ImportSummary } from '../import/index.js';
+import type { Store } from '../store/store.js';
+import { captureFile } from './captureFile.js';
+
+export interface ImportChangedOptions {
+  warn?: (w: ImportWarning) => void;
+  /** After each file: how many files are done, of how many, and their bytes so far, of how many. */
+  progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
+}
+
+export interface ImportChangedSummary extends ImportSummary {
+  /** Files skipped unread (size, mtime, head and tail as last imported), and files read only from where they grew. */
+  files: { total: number; unchanged: number; incremental: number; full: number };
+}
+
+/**
+ * `agentlog import` of many files at the cost of what changed: each file goes through captureFile,
+ * so a file unchanged since the last import or capture (size, mtime and the hashes of its head and of
+ * the bytes before its recorded offset) is skipped unread, a file that grew along one path has only
+ * its new lines read and appended, and any other is imported whole (importFiles, which adds only what
+ * is missing). The result is what importing every file whole gives. Files go in session order (a
+ * session continuing another after it) and share one index of the store's timelines.
+ */
+export async function importChanged(store: Store, format: Format, files: string[], options: ImportChangedOptions = {}): Promise<ImportChangedSummary> {
+  const summary: ImportChangedSummary = {
+    sessions: 0,
+    timelines: { created: 0, extended: 0, unchanged: 0, diverged: 0, names: [] },
+    events: { appended: 0, present: 0 },
+    warnings: [],
+    files: { total: files.length, unchanged: 0, incremental: 0, full: 0 },
+  };
+  const warn = (w: ImportWarning) => {
+    summary.warnings.push(w);
+    options.warn?.(w);
+  };
+  const sizes = new Map(files.map((f) => [f, sizeOf(f)]));
+  const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const lineage = new LineageIndex(store);
+  let done = 0;
+  let bytes = 0;
+  // As a hook captures a Claude Code session: its main file, then each file of its subagents/ folder.
+  const units = inSessionOrder(files).flatMap((f) => (format === 'claude' ? [f, ...subagentFiles(f).map((s) => ({ s, main: f }))] : [f]));
+  // Main files imported whole in this run: they brought their subagents along, so a subagent file's
+  // own pass (which only makes its state for the next run) adds nothing to the summary.
+  const whole = new Set<string>();
+  for (const unit of units) {
+    const file = typeof unit === 'string' ? unit : unit.s;
+    const counted = typeof unit === 'string' || !whole.has(unit.main);
+    let r: Awaited<ReturnType<typeof captureFile>> | undefined;
+    try {
+      r = await captureFile(store, format, file, warn, { partialTail: false, lineage });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (!err?.syscall) throw e;
+      warn({ file, message: `cannot read: ${err.message}` }); // gone or unreadable since it was listed
+    }
+    if (r && typeof unit === 'string' && r.mode === 'full') whole.add(unit);
+    if (r && !counted) summary.events.appended += r.appended;
+    else if (r) {
+      if (typeof unit === 'string') summary.files[r.mode]++;
+      if (r.summary) {
+        const s = r.summary;
+        summary.sessions += s.sessions;
+        for (const k of ['created', 'extended', 'unchanged', 'diverged'] as const) summary.timelines[k] += s.timelines[k];
+        summary.timelines.names.push(...s.timelines.names);
+        summary.events.appended += s.events.appended;
+        summary.events.present += s.events.present;
+      } else if (r.mode === 'incremental' && r.timeline) {
+        summary.sessions++;
+        summary.timelines[r.appended ? 'extended' : 'unchanged']++;
+        summary.timelines.names.push(r.timeline);
+        summary.events.appended += r.appended;
+      }
+    }
+    // Each file writes its own packs: merge them between files once due (bounded, gc.ts), never inside an append.
+    if (store.gcDue()) await store.gc({ auto: true });
+    if (!sizes.has(file)) continue; // a subagent file: counted with its main file
+    done++;
+    bytes += sizes.get(file) ?? 0;
+    options.progress?.({ files: done, totalFiles: files.length, bytes, totalBytes });
+  }
+  return summary;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The subagent files of a Claude Code main file (none for a file that is itself in a subagents/ folder). */
+function subagentFiles(main: string): string[] {
+  if (path.basename(path.dirname(main)) === 'subagents') return [];
+  const dir = claudeSubagentsDir(main);
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
