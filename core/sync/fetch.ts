@@ -115,11 +115,14 @@ function haves(store: Store, remoteName: string): string[] {
   return [...out];
 }
 
-/** Remove quarantine folders that killed fetches left behind (older than an hour: a fetch in progress is younger). */
+/**
+ * Remove quarantine folders that killed fetches left behind, and outgoing packs of killed pushes
+ * (older than an hour: one in progress is younger).
+ */
 export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
   let names: string[];
   try {
-    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-'));
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-') || n.startsWith('push-'));
   } catch {
     return;
   }

@@ -9,7 +9,7 @@ import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
 /** Fetch every timeline of a remote and apply the rule to each (see adopt). */
 export async function pull(store: Store, remoteName: string, opts: SyncOptions = {}): Promise<SyncReport> {
   const remote = getRemote(store.gitDir, remoteName);
-  return pullWith(store, remote, transportFor(remote.url, opts.env), opts);
+  return pullWith(store, remote, transportFor(remote.url, opts.env, opts.timings), opts);
 }
 
 /** pull through a transport at hand (clone's, which has already reached the remote). */

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
-import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
+import { buildPackFile, type ReadObject } from '../git/pack/buildPack.js';
+import { ioError, removeQuietly } from '../git/fsio.js';
 import { indexPackFile } from '../git/pack/indexPack.js';
-import { syncLimits } from './limits.js';
+import { type HttpTimings, syncLimits } from './limits.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
 export interface PushUpdate {
@@ -60,8 +61,8 @@ export function isHttpUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
 
-export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env): Transport {
-  if (isHttpUrl(url)) return new HttpTransport(url, env);
+export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env, timings?: Partial<HttpTimings>): Transport {
+  if (isHttpUrl(url)) return new HttpTransport(url, env, timings);
   if (!gitAvailable(env)) {
     throw remoteError(`${url} is not an http(s) URL, and remotes of that kind need the git CLI, which is not installed here; use an http(s) remote`, { url });
   }
@@ -74,8 +75,9 @@ class HttpTransport implements Transport {
   constructor(
     url: string,
     private readonly env: NodeJS.ProcessEnv,
+    timings?: Partial<HttpTimings>,
   ) {
-    this.remote = new HttpRemote(url, env);
+    this.remote = new HttpRemote(url, env, timings);
   }
 
   get url(): string {
@@ -113,22 +115,36 @@ class HttpTransport implements Transport {
     return heads;
   }
 
-  async push(_gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
-    const built = await buildPack(
-      read,
-      updates.map((u) => u.next),
-      haves,
-      progress && ((done, total) => progress('packing', done, total)),
-      this.thin,
-    );
-    const answer = await this.remote.pushPack(
-      updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
-      built.pack,
-      progress,
-    );
-    const results = new Map<string, string | undefined>();
-    for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
-    return { results, stats: { objects: built.objects, bytes: built.pack.length } };
+  async push(gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
+    // The pack goes to a file in the store's tmp folder, then streams from it (issue 20); the file
+    // is removed after, or by the next fetch's sweep when this process was killed.
+    const tmp = path.join(gitDir, 'agentlog', 'tmp');
+    try {
+      fs.mkdirSync(tmp, { recursive: true });
+    } catch (e) {
+      throw ioError(e, 'create', tmp);
+    }
+    const file = path.join(tmp, `push-${process.pid}-${Date.now()}.pack`);
+    try {
+      const built = await buildPackFile(
+        read,
+        updates.map((u) => u.next),
+        haves,
+        file,
+        progress && ((done, total) => progress('packing', done, total)),
+        this.thin,
+      );
+      const answer = await this.remote.pushPack(
+        updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
+        built,
+        progress,
+      );
+      const results = new Map<string, string | undefined>();
+      for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
+      return { results, stats: { objects: built.objects, bytes: built.bytes } };
+    } finally {
+      removeQuietly(file);
+    }
   }
 }
 

@@ -29,7 +29,7 @@ interface Timed {
 
 async function timed(cwd: string, cmd: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const r = await run('/usr/bin/time', ['-v', ...cmd], { cwd, env, maxBuffer: 1 << 28 }).catch((e) => {
-    throw new Error(`${cmd.join(" ")} failed: ${e.message?.slice(0, 300)} ${e.stdout?.slice(-500)} ${e.stderr?.slice(-2000) ?? e}`);
+    throw new Error(`${cmd.join(' ')} failed: ${e.message?.slice(0, 300)} ${e.stdout?.slice(-500)} ${e.stderr?.slice(-2000) ?? e}`);
   });
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)!;
   const ms = Math.round(((Number(wall[1] ?? 0) * 60 + Number(wall[2])) * 60 + Number(wall[3])) * 1000) / 1;
@@ -81,7 +81,10 @@ async function main(): Promise<void> {
     for (const [i, n] of names.entries()) await s.append(n, makeEvent(1000 + i, rnd));
     rows.push([`push, ${changed} changed`, await agentlog(store, ['push']), 'git push --mirror', await git(store, ['push', '--quiet', '--mirror', theirs])]);
     rows.push([`pull, ${changed} changed`, await agentlog(pulled, ['pull', '--json']), 'git fetch', await git(mirror, ['fetch', '--quiet', 'origin'])]);
-    const report = JSON.parse(rows[rows.length - 1][1].out.slice(0, rows[rows.length - 1][1].out.lastIndexOf('}') + 1)) as { advertised?: number; timelines: Array<{ status: string }> };
+    const report = JSON.parse(rows[rows.length - 1][1].out.slice(0, rows[rows.length - 1][1].out.lastIndexOf('}') + 1)) as {
+      advertised?: number;
+      timelines: Array<{ status: string }>;
+    };
     const ff = report.timelines.filter((t) => t.status === 'fast-forwarded').length;
     if (ff !== changed) throw new Error(`the pull fast-forwarded ${ff} timelines, not ${changed}`);
     process.stderr.write(`pull: ${report.advertised ?? '?'} refs advertised\n`);
@@ -89,7 +92,9 @@ async function main(): Promise<void> {
     console.log('| what | agentlog | peak RSS | git | peak RSS | ratio |');
     console.log('|---|---|---|---|---|---|');
     for (const [what, a, gitWhat, g] of rows) {
-      console.log(`| ${what} | ${(a.ms / 1000).toFixed(2)} s | ${a.rssMiB} MiB | ${gitWhat}: ${(g.ms / 1000).toFixed(2)} s | ${g.rssMiB} MiB | ${(a.ms / g.ms).toFixed(2)}× |`);
+      console.log(
+        `| ${what} | ${(a.ms / 1000).toFixed(2)} s | ${a.rssMiB} MiB | ${gitWhat}: ${(g.ms / 1000).toFixed(2)} s | ${g.rssMiB} MiB | ${(a.ms / g.ms).toFixed(2)}× |`,
+      );
     }
   } finally {
     await server.close();

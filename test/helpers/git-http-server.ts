@@ -26,7 +26,22 @@ const EXEC_PATH = execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).tri
  */
 export async function startGitHttpServer(
   root: string,
-  opts: { auth?: { username: string; password: string } /** auth for pushes only, like a public repository */; pushOnly?: boolean } = {},
+  opts: {
+    auth?: { username: string; password: string };
+    /** auth for pushes only, like a public repository */
+    pushOnly?: boolean;
+    /**
+     * For each POST (a push or a fetch): how long the server stays silent after http-backend has done
+     * its work and before it answers, as a server indexing a large pushed pack or counting objects for
+     * a clone does (issue 20). Read at each request, so a test may change it between requests.
+     */
+    delayMs?: () => number;
+    /**
+     * For a POST this names a moment for: drop the connection unanswered, `after` http-backend ran (a
+     * push is applied) or `before` (nothing is).
+     */
+    dropAnswer?: (path: string) => 'after' | 'before' | undefined;
+  } = {},
 ): Promise<GitHttpServer> {
   const requests: Array<{ method: string; path: string }> = [];
   const server = http.createServer((req, res) => {
@@ -45,6 +60,10 @@ export async function startGitHttpServer(
     req.on('data', (c: Buffer) => body.push(c));
     req.on('end', () => {
       const input = Buffer.concat(body);
+      if (req.method === 'POST' && opts.dropAnswer?.(req.url ?? '') === 'before') {
+        req.socket.destroy();
+        return;
+      }
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         GIT_PROJECT_ROOT: root,
@@ -71,7 +90,15 @@ export async function startGitHttpServer(
       cgi.stderr.on('data', () => {});
       cgi.stdin.on('error', () => {});
       cgi.stdin.end(input);
-      cgi.on('close', () => {
+      cgi.on('close', async () => {
+        if (req.method === 'POST') {
+          const delay = opts.delayMs?.() ?? 0;
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+          if (opts.dropAnswer?.(req.url ?? '') === 'after') {
+            req.socket.destroy();
+            return;
+          }
+        }
         const all = Buffer.concat(out);
         let split = all.indexOf('\r\n\r\n');
         let sep = 4;
