@@ -59,7 +59,9 @@ export function progressOn(out: Output): Progress | undefined {
         ? `${loaded}${total ? `/${total}` : ''} objects`
         : phase === 'indexing'
           ? 'objects received…'
-          : mib(loaded);
+          : phase === 'waiting'
+            ? `the remote has been working for ${loaded} s…`
+            : `${mib(loaded)}${total ? ` of ${mib(total)}` : ''}`;
     out.write(`\r\x1b[K${phase}: ${what}`);
     if (done || phase === 'indexing') {
       out.write('\n');
