@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { AgentlogError } from '../errors.js';
 import { ioError, writeAll } from '../git/fsio.js';
 import { durationText, type HttpTimings, sizeText, syncLimits, syncTimings } from './limits.js';
-import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
+import { DELIM, FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
 /**
  * git's smart-HTTP protocol (version 0/1, stateless RPC), spoken over Node's own http/https, so that
@@ -24,6 +24,10 @@ export interface Advertisement {
   /** Full ref name → commit id. */
   refs: Map<string, string>;
   caps: Set<string>;
+  /** How many ref lines the server sent. */
+  advertised: number;
+  /** 2 when the refs came from protocol v2's ls-refs, else 0 (v0 or v1). */
+  protocol: 0 | 2;
 }
 
 export type Progress = (phase: string, loaded: number, total?: number) => void;
@@ -178,10 +182,22 @@ export class HttpRemote {
     }
   }
 
-  /** The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing). */
-  async discover(service: 'git-upload-pack' | 'git-receive-pack'): Promise<Advertisement> {
+  /**
+   * The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing).
+   * Fetching asks for protocol v2 (the Git-Protocol header); a server that speaks it answers with its
+   * capabilities only, and the refs come from `ls-refs` limited to `refPrefix` (issue 20: a remote's
+   * other refs, pull requests and the like, are never listed). A server that does not answers as
+   * before (v0/v1), with every ref. `advertised` counts the ref lines received either way.
+   */
+  async discover(service: 'git-upload-pack' | 'git-receive-pack', refPrefix = 'refs/heads/'): Promise<Advertisement> {
     const limits = syncLimits(this.env);
-    const res = await this.request('GET', `/info/refs?service=${service}`, { accept: '*/*' }, { bytes: limits.advertisement, what: 'its ref advertisement' });
+    const v2: Record<string, string> = service === 'git-upload-pack' ? { 'git-protocol': 'version=2' } : {};
+    const res = await this.request(
+      'GET',
+      `/info/refs?service=${service}`,
+      { accept: '*/*', ...v2 },
+      { bytes: limits.advertisement, what: 'its ref advertisement' },
+    );
     const type = String(res.headers['content-type'] ?? '');
     if (res.status !== 200 || type !== `application/x-${service}-advertisement`) {
       throw remoteError(
@@ -192,23 +208,65 @@ export class HttpRemote {
     }
     const r = new PktReader(res.data, this.base);
     const first = r.line();
+    // git http-backend answers v2 without the service line; other servers put it first.
+    if (first === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
     if (first !== `# service=${service}`)
       throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
     for (let line = r.line(); line !== null; line = r.line()) {
       // skip to the flush after the service line
       if (line === undefined) throw protocolError(this.base, 'the ref advertisement ends before its refs');
     }
+    let line = r.line();
+    if (line === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
+    if (line === 'version 1') line = r.line();
     const refs = new Map<string, string>();
     let caps = new Set<string>();
-    let line = r.line();
+    let advertised = 0;
     for (let firstRef = true; line; line = r.line(), firstRef = false) {
       if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
       const ref = parseRefLine(line, firstRef, this.base);
       if (ref.caps) caps = ref.caps;
+      advertised++;
       if (ref.oid !== ZERO_OID && !ref.name.endsWith('^{}')) refs.set(ref.name, ref.oid);
     }
     if (line === undefined) throw protocolError(this.base, 'the ref advertisement is cut short: no flush-pkt after its refs');
-    return { refs, caps };
+    return { refs, caps, advertised, protocol: 0 };
+  }
+
+  /**
+   * Protocol v2: the capabilities after `version 2` (up to a flush), then the refs under `prefix`
+   * from an `ls-refs` command (gitprotocol-v2), each line `<oid> <name>`, read as a v0 ref line is.
+   */
+  private async lsRefs(r: PktReader, prefix: string): Promise<Advertisement> {
+    const caps = new Set<string>();
+    for (let line = r.line(); line !== null; line = r.line()) {
+      if (line === undefined) throw protocolError(this.base, 'the v2 capability advertisement is cut short: no flush-pkt');
+      caps.add(line.split('=')[0]);
+    }
+    if (!caps.has('ls-refs')) throw protocolError(this.base, 'a protocol v2 server that offers no ls-refs');
+    const body = Buffer.concat([pkt('command=ls-refs\n'), ...(caps.has('agent') ? [pkt(`${AGENT}\n`)] : []), DELIM, pkt(`ref-prefix ${prefix}\n`), FLUSH]);
+    const res = await this.request(
+      'POST',
+      '/git-upload-pack',
+      { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result', 'git-protocol': 'version=2' },
+      { bytes: syncLimits(this.env).advertisement, what: 'its ref list' },
+      body,
+    );
+    if (res.status !== 200)
+      throw remoteError(`${this.base}: listing refs failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
+    const lr = new PktReader(res.data, this.base);
+    const refs = new Map<string, string>();
+    let advertised = 0;
+    let line = lr.line();
+    for (; line; line = lr.line()) {
+      if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
+      const ref = parseRefLine(line, false, this.base);
+      advertised++;
+      // Asked for `prefix` only: anything else the server sends is not taken.
+      if (ref.name.startsWith(prefix) && ref.oid !== ZERO_OID) refs.set(ref.name, ref.oid);
+    }
+    if (line === undefined) throw protocolError(this.base, 'the ref list is cut short: no flush-pkt after its refs');
+    return { refs, caps, advertised, protocol: 2 };
   }
 
   /**

@@ -18,5 +18,11 @@ export async function pullWith(store: Store, remote: Remote, transport: Transpor
   const heads = await fetchRemote(store, remote, transport, opts, skipped);
   const timelines: TimelineResult[] = [];
   for (const [name, oid] of [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) timelines.push(await adopt(store, name, oid));
-  return { remote: remote.name, url: transport.url, timelines, ...(skipped.length ? { skipped } : {}) };
+  return {
+    remote: remote.name,
+    url: transport.url,
+    timelines,
+    ...(skipped.length ? { skipped } : {}),
+    ...(transport.advertised !== undefined ? { advertised: transport.advertised } : {}),
+  };
 }
