@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fsyncDir, ioError } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
-import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem } from './check.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem, unknownHeads } from './check.js';
 import type { Remote } from './remotes.js';
 import type { Transport } from './transport.js';
 import type { SyncOptions } from './types.js';
@@ -39,7 +39,7 @@ export async function fetchRemote(
     const heads = timelineHeads(all, refused);
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
-    checkAgentlogHeads(read, heads, transport.url);
+    checkAgentlogHeads(read, unknownHeads(store, remote.name, heads), transport.url);
     // I9: the objects are in place before any ref names them; installed unchecked, they are objects
     // nothing names (git gc removes them) until the check below lets a ref name them.
     installPacks(quarantine, store);

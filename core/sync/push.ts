@@ -1,7 +1,7 @@
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { adopt, tipRelation } from './adopt.js';
-import { checkAgentlogHeads, type Skipped, timelineHeads } from './check.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads, unknownHeads } from './check.js';
 import { fetchRemote, verifyHeads, warnOf } from './fetch.js';
 import { getRemote } from './remotes.js';
 import { type PushUpdate, type Transport, transportFor } from './transport.js';
@@ -57,7 +57,7 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     else {
       const skipped: Skipped[] = [];
       remoteHeads = timelineHeads(remoteHeads, skipped);
-      checkAgentlogHeads(read, remoteHeads, transport.url);
+      checkAgentlogHeads(read, unknownHeads(store, remote.name, remoteHeads), transport.url);
       verifyHeads(store, remote.name, remoteHeads, skipped);
       for (const r of skipped) warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} at ${transport.url}: ${r.reason}`);
     }
