@@ -14,7 +14,9 @@ shared part>. Nothing is merged and nothing is lost. The remote's tips are remem
 refs/remotes/REMOTE/ (a timeline the remote no longer has is dropped there, never here). A remote
 that is not an agentlog store is refused and nothing changes here.
 
-  --json   {remote, url, timelines: [{name, status, fork?, old?, new?}]}
+  --json   {remote, url, timelines: [{name, status, fork?, old?, new?}], advertised}
+           (advertised: how many refs the remote listed; over http with protocol v2, only its
+           branches, refs/heads/*)
 
 ${TRANSPORT_HELP}`,
   options: { json: { type: 'boolean' } },
@@ -25,6 +27,8 @@ ${TRANSPORT_HELP}`,
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
     });
+    if (report.advertised !== undefined && ctx.stderr.isTTY && !values.json)
+      ctx.stderr.write(`pull: ${report.advertised} refs advertised by ${safe(report.url)}\n`);
     return printReport(ctx, report, !!values.json, 'pull');
   },
 });

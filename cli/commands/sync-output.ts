@@ -59,7 +59,9 @@ export function progressOn(out: Output): Progress | undefined {
         ? `${loaded}${total ? `/${total}` : ''} objects`
         : phase === 'indexing'
           ? 'objects received…'
-          : mib(loaded);
+          : phase === 'waiting'
+            ? `the remote has been working for ${loaded} s…`
+            : `${mib(loaded)}${total ? ` of ${mib(total)}` : ''}`;
     out.write(`\r\x1b[K${phase}: ${what}`);
     if (done || phase === 'indexing') {
       out.write('\n');
@@ -78,4 +80,9 @@ through the git CLI, which must then be installed.
 
 Credentials (http/https): AGENTLOG_TOKEN (sent as the password, with AGENTLOG_USERNAME, default
 x-access-token), else git's credential helper when git is installed. They are never printed and never
-stored in the store.`;
+stored in the store.
+
+Time (http/https): a server may be silent for minutes while it indexes a pushed pack or counts objects
+for a clone; agentlog waits (a terminal shows how long) and no idle time-out ends a transfer. One
+request may take at most AGENTLOG_HTTP_TIMEOUT seconds (default 14400, 4 hours). When the answer to a
+push is lost, the remote's refs are read again: what it applied is reported pushed.`;

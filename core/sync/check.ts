@@ -92,6 +92,20 @@ export function timelineHeads(heads: Map<string, string>, skipped: Skipped[]): M
   return out;
 }
 
+/**
+ * The heads whose tips this store has not taken before: a tip that is the store's timeline of that
+ * name or its remote-tracking ref for `remoteName` passed these checks when it came (issue 20: a pull
+ * with nothing new read every tip of a store of 2,000 timelines again, 2.4 s of its 3.3 s).
+ */
+export function unknownHeads(store: Store, remoteName: string, heads: Map<string, string>): Map<string, string> {
+  const prefix = `refs/remotes/${remoteName}/`;
+  const tracking = store.listRefs(prefix);
+  const local = store.timelines();
+  const out = new Map<string, string>();
+  for (const [name, oid] of heads) if (tracking.get(`${prefix}${name}`) !== oid && local.get(name) !== oid) out.set(name, oid);
+  return out;
+}
+
 /** Refuse a remote whose branches are not all agentlog timelines; `url` names it in the message. */
 export function checkAgentlogHeads(read: (oid: string) => GitObject, heads: Map<string, string>, url: string): void {
   for (const [name, oid] of heads) {

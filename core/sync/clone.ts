@@ -28,7 +28,7 @@ export async function clone(
     }
     existed = true;
   }
-  const transport = transportFor(stored, opts.env);
+  const transport = transportFor(stored, opts.env, opts.timings);
   await transport.heads('fetch'); // reachable, a git server, credentials accepted: before any folder is made
   try {
     const { store } = Store.init(abs, opts.store);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fsyncDir, ioError } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
-import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem } from './check.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem, unknownHeads } from './check.js';
 import type { Remote } from './remotes.js';
 import type { Transport } from './transport.js';
 import type { SyncOptions } from './types.js';
@@ -31,7 +31,7 @@ export async function fetchRemote(
   }
   try {
     const all = await transport.fetch(
-      { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: haves(store, remote.name) },
+      { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: (names) => haves(store, remote.name, names) },
       quarantine,
       opts.progress,
     );
@@ -39,7 +39,7 @@ export async function fetchRemote(
     const heads = timelineHeads(all, refused);
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
-    checkAgentlogHeads(read, heads, transport.url);
+    checkAgentlogHeads(read, unknownHeads(store, remote.name, heads), transport.url);
     // I9: the objects are in place before any ref names them; installed unchecked, they are objects
     // nothing names (git gc removes them) until the check below lets a ref name them.
     installPacks(quarantine, store);
@@ -94,12 +94,30 @@ export function warnOf(opts: SyncOptions): (message: string) => void {
   return opts.warn ?? ((m) => process.stderr.write(`agentlog: warning: ${m}\n`));
 }
 
-/** The commits to tell a remote we hold: every tip, and for each timeline a few ancestors (1, 2, 4, 8… back). */
-function haves(store: Store, remoteName: string): string[] {
+/**
+ * The commits to tell a remote we hold, for the remote timelines `names` (all when not given): each
+ * one's remote-tracking tip, and the tip of every local timeline that can share commits with it (the
+ * same name, or a fork's: forks are named NAME-<id>, so a name and the names it begins with or that
+ * begin with it followed by "-"), with a few ancestors of each (1, 2, 4, 8… back). Timelines that
+ * share nothing with those wanted are left out: their haves cannot shrink the pack.
+ */
+export function haves(store: Store, remoteName: string, names?: string[]): string[] {
   const out = new Set<string>();
-  const tracking = new Set(store.listRefs(`refs/remotes/${remoteName}/`).values());
-  for (const oid of tracking) out.add(oid);
-  for (const tip of store.timelines().values()) {
+  const prefix = `refs/remotes/${remoteName}/`;
+  const trackingRefs = store.listRefs(prefix);
+  const tracking = new Set(trackingRefs.values());
+  const wanted = names && new Set(names);
+  // A wanted name's parents by the fork rule (NAME-<id>: every part before a "-").
+  const parents = new Set<string>();
+  for (const n of names ?? []) for (let i = n.indexOf('-'); i > 0; i = n.indexOf('-', i + 1)) parents.add(n.slice(0, i));
+  const related = (name: string): boolean => {
+    if (!wanted || wanted.has(name) || parents.has(name)) return true;
+    for (let i = name.indexOf('-'); i > 0; i = name.indexOf('-', i + 1)) if (wanted.has(name.slice(0, i))) return true;
+    return false;
+  };
+  for (const [ref, oid] of trackingRefs) if (related(ref.slice(prefix.length))) out.add(oid);
+  for (const [name, tip] of store.timelines()) {
+    if (!related(name)) continue;
     out.add(tip);
     if (tracking.has(tip)) continue;
     let step = 0;
@@ -115,11 +133,14 @@ function haves(store: Store, remoteName: string): string[] {
   return [...out];
 }
 
-/** Remove quarantine folders that killed fetches left behind (older than an hour: a fetch in progress is younger). */
+/**
+ * Remove quarantine folders that killed fetches left behind, and outgoing packs of killed pushes
+ * (older than an hour: one in progress is younger).
+ */
 export function sweepQuarantines(tmp: string, maxAgeMs = 3_600_000): void {
   let names: string[];
   try {
-    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-'));
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith('fetch-') || n.startsWith('push-'));
   } catch {
     return;
   }

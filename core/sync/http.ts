@@ -1,12 +1,12 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as fs from 'node:fs';
 import { AgentlogError } from '../errors.js';
 import { ioError, writeAll } from '../git/fsio.js';
-import { syncLimits, sizeText } from './limits.js';
-import { FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
+import { durationText, type HttpTimings, sizeText, syncLimits, syncTimings } from './limits.js';
+import { DELIM, FLUSH, pkt, PktReader, printable, protocolError } from './pktline.js';
 
 /**
  * git's smart-HTTP protocol (version 0/1, stateless RPC), spoken over Node's own http/https, so that
@@ -24,6 +24,10 @@ export interface Advertisement {
   /** Full ref name → commit id. */
   refs: Map<string, string>;
   caps: Set<string>;
+  /** How many ref lines the server sent. */
+  advertised: number;
+  /** 2 when the refs came from protocol v2's ls-refs, else 0 (v0 or v1). */
+  protocol: 0 | 2;
 }
 
 export type Progress = (phase: string, loaded: number, total?: number) => void;
@@ -76,6 +80,7 @@ export class HttpRemote {
   constructor(
     url: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly timings: Partial<HttpTimings> = {},
   ) {
     let u: URL;
     let username: string;
@@ -109,15 +114,16 @@ export class HttpRemote {
     path: string,
     headers: Record<string, string>,
     limit: { bytes: number; what: string; env?: string; sink?: (chunk: Buffer) => void },
-    body?: Buffer,
+    body?: Body,
     progress?: Progress,
   ) {
+    const timing = { ...syncTimings(this.env), ...this.timings };
     for (let tries = 0; ; tries++) {
       const h: Record<string, string> = { 'user-agent': 'git/2.0 (agentlog)', 'accept-encoding': 'identity', ...headers };
       if (this.auth) h.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
       let res: Answer;
       try {
-        res = await send(`${this.base}${path}`, method, h, body, limit, progress);
+        res = await send(`${this.base}${path}`, method, h, body, limit, timing, progress);
       } catch (e) {
         if (!(e instanceof NetError)) throw e;
         if (e.kind === 'limit') {
@@ -132,6 +138,14 @@ export class HttpRemote {
             url: this.base,
           });
         }
+        if (e.kind === 'timeout') {
+          throw remoteError(
+            `${this.base} did not finish answering within ${durationText(timing.totalMs)}` +
+              (method === 'POST' ? ' (the server may still be working on it)' : '') +
+              '; try again, or allow more time with AGENTLOG_HTTP_TIMEOUT (seconds)',
+            { url: this.base, timeoutMs: timing.totalMs, answer: 'lost' },
+          );
+        }
         if (method === 'GET' && tries < 1) continue; // safe to repeat: a GET changes nothing
         if (e.kind === 'connect') {
           throw remoteError(`cannot reach ${this.base} (${e.detail}); check the URL and the network`, { url: this.base, code: e.detail });
@@ -139,6 +153,7 @@ export class HttpRemote {
         throw remoteError(`${this.base} broke off its answer (${e.detail}); nothing was changed here; check the network and try again`, {
           url: this.base,
           code: e.detail,
+          answer: 'lost',
         });
       }
       if (res.status === 401 || res.status === 403) {
@@ -167,10 +182,22 @@ export class HttpRemote {
     }
   }
 
-  /** The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing). */
-  async discover(service: 'git-upload-pack' | 'git-receive-pack'): Promise<Advertisement> {
+  /**
+   * The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing).
+   * Fetching asks for protocol v2 (the Git-Protocol header); a server that speaks it answers with its
+   * capabilities only, and the refs come from `ls-refs` limited to `refPrefix` (issue 20: a remote's
+   * other refs, pull requests and the like, are never listed). A server that does not answers as
+   * before (v0/v1), with every ref. `advertised` counts the ref lines received either way.
+   */
+  async discover(service: 'git-upload-pack' | 'git-receive-pack', refPrefix = 'refs/heads/'): Promise<Advertisement> {
     const limits = syncLimits(this.env);
-    const res = await this.request('GET', `/info/refs?service=${service}`, { accept: '*/*' }, { bytes: limits.advertisement, what: 'its ref advertisement' });
+    const v2: Record<string, string> = service === 'git-upload-pack' ? { 'git-protocol': 'version=2' } : {};
+    const res = await this.request(
+      'GET',
+      `/info/refs?service=${service}`,
+      { accept: '*/*', ...v2 },
+      { bytes: limits.advertisement, what: 'its ref advertisement' },
+    );
     const type = String(res.headers['content-type'] ?? '');
     if (res.status !== 200 || type !== `application/x-${service}-advertisement`) {
       throw remoteError(
@@ -181,23 +208,65 @@ export class HttpRemote {
     }
     const r = new PktReader(res.data, this.base);
     const first = r.line();
+    // git http-backend answers v2 without the service line; other servers put it first.
+    if (first === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
     if (first !== `# service=${service}`)
       throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
     for (let line = r.line(); line !== null; line = r.line()) {
       // skip to the flush after the service line
       if (line === undefined) throw protocolError(this.base, 'the ref advertisement ends before its refs');
     }
+    let line = r.line();
+    if (line === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
+    if (line === 'version 1') line = r.line();
     const refs = new Map<string, string>();
     let caps = new Set<string>();
-    let line = r.line();
+    let advertised = 0;
     for (let firstRef = true; line; line = r.line(), firstRef = false) {
       if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
       const ref = parseRefLine(line, firstRef, this.base);
       if (ref.caps) caps = ref.caps;
+      advertised++;
       if (ref.oid !== ZERO_OID && !ref.name.endsWith('^{}')) refs.set(ref.name, ref.oid);
     }
     if (line === undefined) throw protocolError(this.base, 'the ref advertisement is cut short: no flush-pkt after its refs');
-    return { refs, caps };
+    return { refs, caps, advertised, protocol: 0 };
+  }
+
+  /**
+   * Protocol v2: the capabilities after `version 2` (up to a flush), then the refs under `prefix`
+   * from an `ls-refs` command (gitprotocol-v2), each line `<oid> <name>`, read as a v0 ref line is.
+   */
+  private async lsRefs(r: PktReader, prefix: string): Promise<Advertisement> {
+    const caps = new Set<string>();
+    for (let line = r.line(); line !== null; line = r.line()) {
+      if (line === undefined) throw protocolError(this.base, 'the v2 capability advertisement is cut short: no flush-pkt');
+      caps.add(line.split('=')[0]);
+    }
+    if (!caps.has('ls-refs')) throw protocolError(this.base, 'a protocol v2 server that offers no ls-refs');
+    const body = Buffer.concat([pkt('command=ls-refs\n'), ...(caps.has('agent') ? [pkt(`${AGENT}\n`)] : []), DELIM, pkt(`ref-prefix ${prefix}\n`), FLUSH]);
+    const res = await this.request(
+      'POST',
+      '/git-upload-pack',
+      { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result', 'git-protocol': 'version=2' },
+      { bytes: syncLimits(this.env).advertisement, what: 'its ref list' },
+      body,
+    );
+    if (res.status !== 200)
+      throw remoteError(`${this.base}: listing refs failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
+    const lr = new PktReader(res.data, this.base);
+    const refs = new Map<string, string>();
+    let advertised = 0;
+    let line = lr.line();
+    for (; line; line = lr.line()) {
+      if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
+      const ref = parseRefLine(line, false, this.base);
+      advertised++;
+      // Asked for `prefix` only: anything else the server sends is not taken.
+      if (ref.name.startsWith(prefix) && ref.oid !== ZERO_OID) refs.set(ref.name, ref.oid);
+    }
+    if (line === undefined) throw protocolError(this.base, 'the ref list is cut short: no flush-pkt after its refs');
+    return { refs, caps, advertised, protocol: 2 };
   }
 
   /**
@@ -240,17 +309,26 @@ export class HttpRemote {
    * Send ref updates and one pack to receive-pack. Returns, per ref, undefined when accepted or the
    * server's reason when refused (`fetch first`, `non-fast-forward`, `stale info`…).
    */
-  async pushPack(updates: Array<{ ref: string; old: string; next: string }>, pack: Buffer, progress?: Progress): Promise<Map<string, string | undefined>> {
+  async pushPack(
+    updates: Array<{ ref: string; old: string; next: string }>,
+    pack: Buffer | { bytes: number; stream(): Readable },
+    progress?: Progress,
+  ): Promise<Map<string, string | undefined>> {
     const parts: Buffer[] = [];
     for (const [i, u] of updates.entries()) parts.push(pkt(`${u.old} ${u.next} ${u.ref}${i === 0 ? `\0report-status ${AGENT}` : ''}\n`));
-    parts.push(FLUSH, pack);
-    progress?.('sending', pack.length, pack.length);
+    parts.push(FLUSH);
+    const commands = Buffer.concat(parts);
+    // The pack streams from its file as the connection takes it (issue 20): never whole in memory.
+    const body: Body = Buffer.isBuffer(pack)
+      ? Buffer.concat([commands, pack])
+      : { length: commands.length + pack.bytes, open: () => Readable.from(concatStreams(commands, pack.stream())) };
     const res = await this.request(
       'POST',
       '/git-receive-pack',
       { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
       { bytes: syncLimits(this.env).pushAnswer, what: 'its answer to a push' },
-      Buffer.concat(parts),
+      body,
+      progress,
     );
     if (res.status !== 200) throw remoteError(`${this.base}: push failed (HTTP ${res.status}: ${printable(res.data.subarray(0, 200))})`, { url: this.base });
     const r = new PktReader(res.data, this.base);
@@ -268,6 +346,11 @@ export class HttpRemote {
     for (const u of updates) if (!out.has(u.ref)) out.set(u.ref, 'no status reported by the server');
     return out;
   }
+}
+
+async function* concatStreams(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
+  yield head;
+  for await (const chunk of rest as AsyncIterable<Buffer>) yield chunk;
 }
 
 /** An object id as the protocol sends it: 40 lowercase hex digits, nothing else (never a path). */
@@ -304,10 +387,10 @@ interface Answer {
   data: Buffer;
 }
 
-/** Why a request failed below HTTP: no connection, an answer broken off, too large, or compressed. */
+/** Why a request failed below HTTP: no connection, an answer broken off, too large, compressed, or too slow. */
 class NetError extends Error {
   constructor(
-    readonly kind: 'connect' | 'broken' | 'limit' | 'encoding',
+    readonly kind: 'connect' | 'broken' | 'limit' | 'encoding' | 'timeout',
     readonly detail: string,
   ) {
     super(detail);
@@ -315,41 +398,73 @@ class NetError extends Error {
 }
 
 /**
+ * A request body: bytes at hand, or `length` bytes that `open()` streams (a pack on disk), opened
+ * again if the request must be sent again (after a 401).
+ */
+export type Body = Buffer | { length: number; open(): Readable };
+
+/**
  * Send one request with Node's own HTTP client and read its answer whole, never more than
  * `limit.bytes` (checked against Content-Length first, then as it arrives), never compressed. A GET
  * follows up to five redirects (credentials only to the same origin).
+ *
+ * Time (issue 20): a server may be silent for minutes while it works (git http-backend indexing a
+ * pushed pack, counting objects for a clone), so no idle time-out ends a request. Each request has
+ * its own connection (no keep-alive pool: Node's default agent drops an idle pooled socket after
+ * 5 s, and a socket the server closed while this process was busy would carry the next request into
+ * a reset); TCP keep-alive probes find a peer that is gone; `timing.totalMs` bounds the whole request
+ * (a clear E_REMOTE error); while the server is quiet, `waiting` progress says for how long.
  */
 function send(
   url: string,
   method: 'GET' | 'POST',
   headers: Record<string, string>,
-  body: Buffer | undefined,
+  body: Body | undefined,
   limit: { bytes: number; sink?: (chunk: Buffer) => void },
+  timing: HttpTimings,
   progress?: Progress,
   redirects = 0,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
-    const fail = (e: NetError): void => {
-      if (settled) return;
+    let lastActivity = Date.now();
+    let stream: Readable | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const done = (): void => {
       settled = true;
+      for (const t of timers) clearTimeout(t);
+    };
+    const fail = (e: unknown): void => {
+      if (settled) return;
+      done();
       req.destroy();
+      stream?.destroy();
       reject(e);
     };
+    timers.push(setTimeout(() => fail(new NetError('timeout', `${timing.totalMs / 1000} s`)), timing.totalMs));
+    if (progress && timing.noticeMs > 0) {
+      const quiet = (): void => {
+        const q = Date.now() - lastActivity;
+        if (q >= timing.noticeMs) progress('waiting', Math.round(q / 1000));
+        timers.push(setTimeout(quiet, Math.max(timing.noticeMs - q, Math.min(timing.noticeMs, 1000))));
+      };
+      timers.push(setTimeout(quiet, timing.noticeMs));
+    }
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
     let answered = false;
-    const req = client.request(target, { method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
+    const req = client.request(target, { method, agent: false, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
       answered = true;
+      lastActivity = Date.now();
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       if (method === 'GET' && location && [301, 302, 303, 307, 308].includes(status) && redirects < 5) {
         res.resume();
-        settled = true;
+        done();
         const next = new URL(location, target);
         const h = { ...headers };
         if (next.origin !== target.origin) delete h.authorization;
-        send(next.toString(), method, h, body, limit, progress, redirects + 1).then(resolve, reject);
+        send(next.toString(), method, h, body, limit, timing, progress, redirects + 1).then(resolve, reject);
         return;
       }
       const encoding = String(res.headers['content-encoding'] ?? 'identity')
@@ -363,6 +478,7 @@ function send(
       let shown = 0;
       res.on('data', (c: Buffer) => {
         if (settled) return;
+        lastActivity = Date.now();
         n += c.length;
         if (n > limit.bytes) return fail(new NetError('limit', String(n)));
         if (limit.sink) {
@@ -370,10 +486,7 @@ function send(
             limit.sink(c);
           } catch (e) {
             // The sink could not keep it (a disk error): that error ends the request as it is.
-            settled = true;
-            req.destroy();
-            reject(e);
-            return;
+            return fail(e);
           }
         } else chunks.push(c);
         if (progress && n - shown > 1 << 20) {
@@ -388,13 +501,36 @@ function send(
       res.on('end', () => {
         if (settled) return;
         if (!res.complete) return fail(new NetError('broken', 'the connection closed before the answer was complete'));
-        settled = true;
+        done();
         if (progress && n) progress('receiving', n);
         resolve({ status, headers: res.headers, data: Buffer.concat(chunks, n) });
       });
     });
-    req.on('error', (e: NodeJS.ErrnoException) => fail(new NetError(answered ? 'broken' : 'connect', e.code ?? e.message)));
-    req.end(body);
+    // Connected, the request may have reached the server: an error from then on is an answer lost.
+    let connected = false;
+    req.on('error', (e: NodeJS.ErrnoException) => fail(new NetError(answered || connected ? 'broken' : 'connect', e.code ?? e.message)));
+    req.on('socket', (socket) => {
+      socket.setKeepAlive(true, 30_000);
+      socket.once('connect', () => (connected = true));
+    });
+    if (!body || Buffer.isBuffer(body)) {
+      req.end(body);
+      return;
+    }
+    // A streamed body: sent as the connection takes it (backpressure), with `sending` progress.
+    stream = body.open();
+    let sent = 0;
+    let shownSent = 0;
+    stream.on('data', (c: Buffer) => {
+      lastActivity = Date.now();
+      sent += c.length;
+      if (progress && (sent - shownSent > 1 << 20 || sent === body.length)) {
+        shownSent = sent;
+        progress('sending', sent, body.length);
+      }
+    });
+    stream.on('error', (e) => fail(e));
+    stream.pipe(req);
   });
 }
 

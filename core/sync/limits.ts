@@ -41,3 +41,27 @@ export function sizeText(n: number): string {
   if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
   return `${n} bytes`;
 }
+
+/**
+ * How long one HTTP request may take (issue 20). No idle time-out: a git server is silent while it
+ * works (indexing a pushed pack, counting objects for a clone: minutes on a large store), so only the
+ * whole request is bounded, by AGENTLOG_HTTP_TIMEOUT seconds (default 4 hours, decimals allowed).
+ * After `noticeMs` of silence, the progress callback hears `waiting` (seconds quiet) every second.
+ */
+export interface HttpTimings {
+  totalMs: number;
+  noticeMs: number;
+}
+
+export function syncTimings(env: NodeJS.ProcessEnv = process.env): HttpTimings {
+  const raw = env.AGENTLOG_HTTP_TIMEOUT;
+  const seconds = raw && /^[0-9]{1,7}(\.[0-9]{1,3})?$/.test(raw) ? Number(raw) : 0;
+  return { totalMs: seconds > 0 ? Math.round(seconds * 1000) : 4 * 3600_000, noticeMs: 5000 };
+}
+
+/** A duration as a person reads it. */
+export function durationText(ms: number): string {
+  if (ms >= 3600_000 && ms % 3600_000 === 0) return `${ms / 3600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}

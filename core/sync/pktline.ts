@@ -12,6 +12,8 @@ export function pkt(line: string | Uint8Array): Buffer {
 }
 
 export const FLUSH = Buffer.from('0000', 'latin1');
+/** Protocol v2's delimiter packet, between a command's capabilities and its arguments. */
+export const DELIM = Buffer.from('0001', 'latin1');
 
 /** The error for an answer from `url` that breaks the git protocol: `why` says how. */
 export function protocolError(url: string, why: string): AgentlogError {

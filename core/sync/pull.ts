@@ -9,7 +9,7 @@ import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
 /** Fetch every timeline of a remote and apply the rule to each (see adopt). */
 export async function pull(store: Store, remoteName: string, opts: SyncOptions = {}): Promise<SyncReport> {
   const remote = getRemote(store.gitDir, remoteName);
-  return pullWith(store, remote, transportFor(remote.url, opts.env), opts);
+  return pullWith(store, remote, transportFor(remote.url, opts.env, opts.timings), opts);
 }
 
 /** pull through a transport at hand (clone's, which has already reached the remote). */
@@ -18,5 +18,11 @@ export async function pullWith(store: Store, remote: Remote, transport: Transpor
   const heads = await fetchRemote(store, remote, transport, opts, skipped);
   const timelines: TimelineResult[] = [];
   for (const [name, oid] of [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) timelines.push(await adopt(store, name, oid));
-  return { remote: remote.name, url: transport.url, timelines, ...(skipped.length ? { skipped } : {}) };
+  return {
+    remote: remote.name,
+    url: transport.url,
+    timelines,
+    ...(skipped.length ? { skipped } : {}),
+    ...(transport.advertised !== undefined ? { advertised: transport.advertised } : {}),
+  };
 }

@@ -1,11 +1,34 @@
-import { AgentlogError } from '../errors.js';
+import { AgentlogError, isAgentlogError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { adopt, tipRelation } from './adopt.js';
-import { checkAgentlogHeads, type Skipped, timelineHeads } from './check.js';
+import { checkAgentlogHeads, type Skipped, timelineHeads, unknownHeads } from './check.js';
 import { fetchRemote, verifyHeads, warnOf } from './fetch.js';
 import { getRemote } from './remotes.js';
-import { transportFor, type PushUpdate } from './transport.js';
+import { type PushUpdate, type Transport, transportFor } from './transport.js';
 import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
+
+/**
+ * The answer to a push was lost (the connection broke, or the time allowed ran out, after the pack
+ * was sent): the server may have applied it all the same (issue 20: a push of a whole store was
+ * reported failed although every ref had arrived). Ask the remote: an update whose ref now holds the
+ * pushed commit was applied; the others were not. Only when none was applied is the error thrown, with
+ * that said.
+ */
+async function appliedAnyway(transport: Transport, updates: PushUpdate[], e: unknown): Promise<Map<string, string | undefined>> {
+  if (!isAgentlogError(e) || e.data?.answer !== 'lost') throw e;
+  let heads: Map<string, string>;
+  try {
+    heads = await transport.heads('push');
+  } catch {
+    throw e; // the remote cannot be asked either: the first error says what happened
+  }
+  const out = new Map<string, string | undefined>();
+  for (const u of updates) out.set(u.name, heads.get(u.name) === u.next ? undefined : `not applied (${e.message})`);
+  if ([...out.values()].every((r) => r !== undefined)) {
+    throw new AgentlogError('E_REMOTE', `${e.message} (asked after, the remote does not hold the pushed tips)`, e.data);
+  }
+  return out;
+}
 
 /**
  * Push timelines (all when `names` is empty) in one pack. A timeline the remote extended meanwhile
@@ -14,7 +37,7 @@ import type { SyncOptions, SyncReport, TimelineResult } from './types.js';
  */
 export async function push(store: Store, remoteName: string, names: string[] = [], opts: SyncOptions = {}): Promise<SyncReport> {
   const remote = getRemote(store.gitDir, remoteName);
-  const transport = transportFor(remote.url, opts.env);
+  const transport = transportFor(remote.url, opts.env, opts.timings);
   const want = names.length ? [...new Set(names)] : [...store.timelines().keys()];
   for (const n of want) {
     if (!store.tipOf(n)) throw new AgentlogError('E_REF', `no timeline named ${n} (see: agentlog ls)`, { name: n });
@@ -34,7 +57,7 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     else {
       const skipped: Skipped[] = [];
       remoteHeads = timelineHeads(remoteHeads, skipped);
-      checkAgentlogHeads(read, remoteHeads, transport.url);
+      checkAgentlogHeads(read, unknownHeads(store, remote.name, remoteHeads), transport.url);
       verifyHeads(store, remote.name, remoteHeads, skipped);
       for (const r of skipped) warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} at ${transport.url}: ${r.reason}`);
     }
@@ -66,9 +89,15 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       break;
     }
     const haveOids = [...remoteHeads.values()].filter((oid) => store.hasObject(oid));
-    const { results: answer, stats } = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);
-    sent.objects += stats.objects;
-    sent.bytes += stats.bytes;
+    let answer: Map<string, string | undefined>;
+    try {
+      const pushed = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);
+      answer = pushed.results;
+      sent.objects += pushed.stats.objects;
+      sent.bytes += pushed.stats.bytes;
+    } catch (e) {
+      answer = await appliedAnyway(transport, updates, e);
+    }
     refused = new Map();
     for (const u of updates) {
       const reason = answer.get(u.name);

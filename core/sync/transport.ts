@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http.js';
-import { buildPack, type ReadObject } from '../git/pack/buildPack.js';
+import { buildPackFile, type ReadObject } from '../git/pack/buildPack.js';
+import { ioError, removeQuietly } from '../git/fsio.js';
 import { indexPackFile } from '../git/pack/indexPack.js';
-import { syncLimits } from './limits.js';
+import { type HttpTimings, syncLimits } from './limits.js';
 
 /** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
 export interface PushUpdate {
@@ -19,8 +20,11 @@ export interface LocalObjects {
   /** The store's objects folder. */
   objectsDir: string;
   has(oid: string): boolean;
-  /** Commits the store holds (timeline tips and some of their ancestors), to negotiate with. */
-  haves: string[];
+  /**
+   * Commits the store holds to negotiate with (tips and some of their ancestors): for the remote
+   * timelines `names` when given (the ones a fetch wants), else for every timeline.
+   */
+  haves(names?: string[]): string[];
 }
 
 export interface PushStats {
@@ -41,6 +45,8 @@ export interface Transport {
    * (over http that asks the push service, which servers guard with credentials).
    */
   heads(purpose?: 'fetch' | 'push'): Promise<Map<string, string>>;
+  /** How many refs the remote advertised to the last fetch (http only). */
+  readonly advertised?: number;
   /**
    * Download every remote timeline's objects not held locally into the quarantine folder
    * `quarantine/objects/pack/` (nothing is written to the store). Returns the heads fetched.
@@ -60,8 +66,8 @@ export function isHttpUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
 
-export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env): Transport {
-  if (isHttpUrl(url)) return new HttpTransport(url, env);
+export function transportFor(url: string, env: NodeJS.ProcessEnv = process.env, timings?: Partial<HttpTimings>): Transport {
+  if (isHttpUrl(url)) return new HttpTransport(url, env, timings);
   if (!gitAvailable(env)) {
     throw remoteError(`${url} is not an http(s) URL, and remotes of that kind need the git CLI, which is not installed here; use an http(s) remote`, { url });
   }
@@ -74,8 +80,9 @@ class HttpTransport implements Transport {
   constructor(
     url: string,
     private readonly env: NodeJS.ProcessEnv,
+    timings?: Partial<HttpTimings>,
   ) {
-    this.remote = new HttpRemote(url, env);
+    this.remote = new HttpRemote(url, env, timings);
   }
 
   get url(): string {
@@ -91,15 +98,21 @@ class HttpTransport implements Transport {
     return headsOf(adv.refs);
   }
 
+  advertised?: number;
+
   async fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>> {
     const adv = await this.remote.discover('git-upload-pack');
+    this.advertised = adv.advertised;
     const heads = headsOf(adv.refs);
-    const wants = [...new Set(heads.values())].filter((oid) => !local.has(oid));
+    const wanted = [...heads].filter(([, oid]) => !local.has(oid));
+    const wants = [...new Set(wanted.map(([, oid]) => oid))];
     if (wants.length) {
       // Streamed to a file in the quarantine as it arrives, indexed from there (issue 17, point 13).
       const dir = path.join(quarantine, 'objects', 'pack');
       const incoming = path.join(dir, `tmp_pack_${process.pid}_incoming`);
-      await this.remote.fetchPack(wants, local.haves, incoming, progress);
+      // The haves of the wanted timelines only (issue 20: a have per local tip made a pull of one
+      // changed timeline in a store of 2,000 send 136 KB).
+      await this.remote.fetchPack(wants, local.haves(wanted.map(([name]) => name)), incoming, progress);
       progress?.('indexing', 0);
       try {
         indexPackFile(incoming, dir, { object: syncLimits(this.env).object });
@@ -113,22 +126,36 @@ class HttpTransport implements Transport {
     return heads;
   }
 
-  async push(_gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
-    const built = await buildPack(
-      read,
-      updates.map((u) => u.next),
-      haves,
-      progress && ((done, total) => progress('packing', done, total)),
-      this.thin,
-    );
-    const answer = await this.remote.pushPack(
-      updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
-      built.pack,
-      progress,
-    );
-    const results = new Map<string, string | undefined>();
-    for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
-    return { results, stats: { objects: built.objects, bytes: built.pack.length } };
+  async push(gitDir: string, read: ReadObject, updates: PushUpdate[], haves: string[], progress?: Progress) {
+    // The pack goes to a file in the store's tmp folder, then streams from it (issue 20); the file
+    // is removed after, or by the next fetch's sweep when this process was killed.
+    const tmp = path.join(gitDir, 'agentlog', 'tmp');
+    try {
+      fs.mkdirSync(tmp, { recursive: true });
+    } catch (e) {
+      throw ioError(e, 'create', tmp);
+    }
+    const file = path.join(tmp, `push-${process.pid}-${Date.now()}.pack`);
+    try {
+      const built = await buildPackFile(
+        read,
+        updates.map((u) => u.next),
+        haves,
+        file,
+        progress && ((done, total) => progress('packing', done, total)),
+        this.thin,
+      );
+      const answer = await this.remote.pushPack(
+        updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
+        built,
+        progress,
+      );
+      const results = new Map<string, string | undefined>();
+      for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
+      return { results, stats: { objects: built.objects, bytes: built.bytes } };
+    } finally {
+      removeQuietly(file);
+    }
   }
 }
 
@@ -235,7 +262,13 @@ class GitCliTransport implements Transport {
     if (init.code !== 0) throw remoteError(`cannot prepare a fetch: ${gitReason(init)}`);
     fs.writeFileSync(path.join(quarantine, 'objects', 'info', 'alternates'), `${path.resolve(local.objectsDir)}\n`);
     // What we hold, as refs, so git negotiates and sends only what is missing.
-    fs.writeFileSync(path.join(quarantine, 'packed-refs'), local.haves.map((oid, i) => `${oid} refs/have/${i}\n`).join(''));
+    fs.writeFileSync(
+      path.join(quarantine, 'packed-refs'),
+      local
+        .haves()
+        .map((oid, i) => `${oid} refs/have/${i}\n`)
+        .join(''),
+    );
     const r = await run(
       [
         '-c',

@@ -1,4 +1,5 @@
 import type { Progress } from './http.js';
+import type { HttpTimings } from './limits.js';
 
 /**
  * What happened to one timeline in a push, pull or clone:
@@ -30,6 +31,8 @@ export interface SyncReport {
    * each with why; the rest synced. Each was also passed to `warn`.
    */
   skipped?: Array<{ name: string; reason: string }>;
+  /** How many refs the remote advertised to this pull (http; with protocol v2, only refs/heads/). */
+  advertised?: number;
   /** Objects and bytes sent (push over http; 0 when the git CLI did the push). */
   sent?: { objects: number; bytes: number };
 }
@@ -39,4 +42,6 @@ export interface SyncOptions {
   progress?: Progress;
   /** Where a warning goes (a remote branch skipped, and why); standard error when not given. */
   warn?: (message: string) => void;
+  /** HTTP time limits, over those of the environment (limits.ts syncTimings; tests shorten them). */
+  timings?: Partial<HttpTimings>;
 }

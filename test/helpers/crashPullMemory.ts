@@ -19,7 +19,7 @@ const quarantine = fs.mkdtempSync(path.join(store.gitDir, 'fetch-'));
 const packDir = path.join(quarantine, 'objects', 'pack');
 fs.mkdirSync(packDir, { recursive: true });
 const rssBefore = process.memoryUsage.rss();
-await transport.fetch({ objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: [] }, quarantine);
+await transport.fetch({ objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: () => [] }, quarantine);
 const maxRss = process.resourceUsage().maxRSS * 1024;
 const packs = fs.readdirSync(packDir);
 const received = packs.filter((n) => n.endsWith('.pack')).reduce((s, n) => s + fs.statSync(path.join(packDir, n)).size, 0);

@@ -11,8 +11,11 @@ export interface GitHttpServer {
   root: string;
   /** Make an empty bare repository `name` (e.g. 'sessions.git'); returns its URL. */
   bare(name: string): string;
-  /** Every request served, in order: method and path (with query). */
-  requests: Array<{ method: string; path: string }>;
+  /**
+   * Every request served, in order: method, path (with query), the Git-Protocol header if any, and
+   * for a POST to git-upload-pack (a fetch, or v2's ls-refs) its body.
+   */
+  requests: Array<{ method: string; path: string; protocol?: string; body?: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -26,11 +29,30 @@ const EXEC_PATH = execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).tri
  */
 export async function startGitHttpServer(
   root: string,
-  opts: { auth?: { username: string; password: string } /** auth for pushes only, like a public repository */; pushOnly?: boolean } = {},
+  opts: {
+    auth?: { username: string; password: string };
+    /** auth for pushes only, like a public repository */
+    pushOnly?: boolean;
+    /**
+     * For each POST (a push or a fetch): how long the server stays silent after http-backend has done
+     * its work and before it answers, as a server indexing a large pushed pack or counting objects for
+     * a clone does (issue 20). Read at each request, so a test may change it between requests.
+     */
+    delayMs?: () => number;
+    /**
+     * For a POST this names a moment for: drop the connection unanswered, `after` http-backend ran (a
+     * push is applied) or `before` (nothing is).
+     */
+    dropAnswer?: (path: string) => 'after' | 'before' | undefined;
+    /** false: the Git-Protocol header is not passed on to http-backend, which then speaks v0 only (an older server). */
+    protocolV2?: boolean;
+  } = {},
 ): Promise<GitHttpServer> {
-  const requests: Array<{ method: string; path: string }> = [];
+  const requests: GitHttpServer['requests'] = [];
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', path: req.url ?? '' });
+    const protocol = req.headers['git-protocol'];
+    const logged: GitHttpServer['requests'][number] = { method: req.method ?? '', path: req.url ?? '', ...(typeof protocol === 'string' ? { protocol } : {}) };
+    requests.push(logged);
     const pushing = (req.url ?? '').includes('git-receive-pack');
     if (opts.auth && (pushing || !opts.pushOnly)) {
       const want = `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
@@ -45,6 +67,11 @@ export async function startGitHttpServer(
     req.on('data', (c: Buffer) => body.push(c));
     req.on('end', () => {
       const input = Buffer.concat(body);
+      if (req.method === 'POST' && url.pathname.endsWith('/git-upload-pack')) logged.body = input;
+      if (req.method === 'POST' && opts.dropAnswer?.(req.url ?? '') === 'before') {
+        req.socket.destroy();
+        return;
+      }
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         GIT_PROJECT_ROOT: root,
@@ -62,7 +89,7 @@ export async function startGitHttpServer(
         CONTENT_LENGTH: String(input.length),
         REMOTE_ADDR: '127.0.0.1',
         REMOTE_USER: opts.auth?.username ?? '',
-        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        GIT_PROTOCOL: opts.protocolV2 === false ? '' : String(req.headers['git-protocol'] ?? ''),
         HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
       };
       const cgi = spawn(path.join(EXEC_PATH, 'git-http-backend'), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -71,7 +98,15 @@ export async function startGitHttpServer(
       cgi.stderr.on('data', () => {});
       cgi.stdin.on('error', () => {});
       cgi.stdin.end(input);
-      cgi.on('close', () => {
+      cgi.on('close', async () => {
+        if (req.method === 'POST') {
+          const delay = opts.delayMs?.() ?? 0;
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+          if (opts.dropAnswer?.(req.url ?? '') === 'after') {
+            req.socket.destroy();
+            return;
+          }
+        }
         const all = Buffer.concat(out);
         let split = all.indexOf('\r\n\r\n');
         let sep = 4;

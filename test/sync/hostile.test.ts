@@ -77,6 +77,7 @@ const BRANCH = 'fix-login-1a2b3c4d';
 const advertise = (oid: string) =>
   Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, pkt(`${oid} refs/heads/${BRANCH}\0multi_ack ofs-delta side-band-64k no-progress\n`), FLUSH]);
 const NAK = pkt('NAK\n');
+const V2 = Buffer.concat([pkt('version 2\n'), pkt('agent=git/2.39\n'), pkt('ls-refs=unborn\n'), pkt('fetch=shallow\n'), FLUSH]);
 
 interface Shape {
   /** The answer to GET /info/refs?service=git-upload-pack (content type right unless `type`). */
@@ -130,6 +131,12 @@ const SHAPES: Record<string, Shape> = {
     upload: Buffer.concat([NAK, pkt('\x01\x00\x17garbage'), pkt('\x02remote: junk\n'), pkt('\x05??'), FLUSH]),
   },
   'bad-side-band-length': { refs: advertise(oidOf('commit', eventCommit)), upload: Buffer.concat([NAK, Buffer.from('\x01\x02\x03\x04garbage side band')]) },
+  // Protocol v2 (issue 20): the capabilities, then the refs from ls-refs.
+  'v2-without-ls-refs': { refs: Buffer.concat([pkt('version 2\n'), pkt('fetch=shallow\n'), FLUSH]) },
+  'v2-capabilities-without-flush': { refs: Buffer.concat([pkt('version 2\n'), pkt('ls-refs=unborn\n')]) },
+  'v2-ls-refs-garbage': { refs: V2, upload: Buffer.concat([pkt('not an id refs/heads/x\n'), FLUSH]) },
+  'v2-ls-refs-without-flush': { refs: V2, upload: pkt(`${oidOf('commit', eventCommit)} refs/heads/${BRANCH}\n`) },
+  'v2-ls-refs-error': { refs: V2, upload: pkt('ERR access denied\n') },
 };
 
 let server: http.Server;

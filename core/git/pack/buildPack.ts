@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { deflateSync } from 'node:zlib';
 import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, REF_DELTA, TYPE_CODE, zlibStored } from './format.js';
 import { AgentlogError } from '../../errors.js';
+import { ioError, writeAll } from '../fsio.js';
 import { parseCommit } from '../commit.js';
 import type { GitObject, ObjectType } from '../object.js';
 import { parseTree } from '../tree.js';
@@ -16,6 +19,18 @@ export interface BuiltPack {
   pack: Buffer;
   objects: number;
   deltas: number;
+}
+
+/**
+ * A pack built into a file (buildPackFile): the file holds its entries only; `stream()` gives the
+ * whole pack (header, entries, SHA-1 trailer, hashed as it goes), `bytes` long.
+ */
+export interface PackFile {
+  file: string;
+  objects: number;
+  deltas: number;
+  bytes: number;
+  stream(): Readable;
 }
 
 /**
@@ -36,6 +51,74 @@ export async function buildPack(
   /** May trees delta against the remote's objects (a thin pack, as `git push` sends)? */
   thin = false,
 ): Promise<BuiltPack> {
+  const writer = new PackWriter();
+  await packObjects(read, wants, haves, writer, onProgress, thin);
+  return { pack: writer.finish(), objects: writer.count, deltas: writer.deltas };
+}
+
+/**
+ * buildPack, with the entries written to `file` (a new file) as they are made, a MiB at a time: memory
+ * holds the walk (object ids, the last tree at each path), never the pack (issue 20: a whole store's
+ * push held 9–12 times its pack). The header and trailer are added as the pack is streamed.
+ */
+export async function buildPackFile(
+  read: ReadObject,
+  wants: string[],
+  haves: string[],
+  file: string,
+  onProgress?: (done: number, total: number) => void,
+  thin = false,
+): Promise<PackFile> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (e) {
+    throw ioError(e, 'create', file);
+  }
+  let writer: PackWriter;
+  try {
+    writer = new PackWriter((chunks) => writeAll(fd, chunks, file));
+    await packObjects(read, wants, haves, writer, onProgress, thin);
+    writer.flush();
+  } finally {
+    fs.closeSync(fd);
+  }
+  const count = writer.count;
+  const bodyBytes = writer.offset - 12;
+  return {
+    file,
+    objects: count,
+    deltas: writer.deltas,
+    bytes: writer.offset + 20,
+    stream: () => Readable.from(packChunks(file, count, bodyBytes)),
+  };
+}
+
+/** The pack of a PackFile: header, the file's entries (checked to be all there), SHA-1 of both. */
+async function* packChunks(file: string, count: number, bodyBytes: number): AsyncGenerator<Buffer> {
+  const hash = createHash('sha1');
+  const header = packHeader(count);
+  hash.update(header);
+  yield header;
+  let n = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    n += chunk.length;
+    hash.update(chunk);
+    yield chunk;
+  }
+  if (n !== bodyBytes) throw new AgentlogError('E_IO', `the outgoing pack ${file} holds ${n} bytes, not the ${bodyBytes} written; push again`, { file });
+  yield hash.digest();
+}
+
+/** The objects of buildPack, into `writer`. */
+async function packObjects(
+  read: ReadObject,
+  wants: string[],
+  haves: string[],
+  writer: PackWriter,
+  onProgress: ((done: number, total: number) => void) | undefined,
+  thin: boolean,
+): Promise<void> {
   // Commits to send, each after its parents. First stop only at the remote's tips (the usual case:
   // a timeline pushed before and extended since); if a walk runs past them to a root commit, walk
   // everything the remote has and stop there too (a fork of an old point, a new timeline).
@@ -47,7 +130,6 @@ export async function buildPack(
   }
   const { order, commits, boundary } = plan;
 
-  const writer = new PackWriter();
   /**
    * For each tree path: the last version of that tree in this pack (entry index, bytes, chain
    * depth), or (`oid` set, `index` -1) a version the remote holds, which a thin pack may delta against.
@@ -132,7 +214,7 @@ export async function buildPack(
 
   for (const oid of order) {
     const c = commits.get(oid)!;
-    writer.add('commit', c.content);
+    writer.add('commit', read(oid).content);
     addTree(c.tree, '');
     if (writer.count - progressAt >= 1000) {
       progressAt = writer.count;
@@ -141,7 +223,6 @@ export async function buildPack(
     }
   }
   onProgress?.(writer.count, writer.count);
-  return { pack: writer.finish(), objects: writer.count, deltas: writer.deltas };
 }
 
 /**
@@ -154,14 +235,21 @@ function pathKey(p: string): string {
 }
 
 /**
- * Collects pack entries (deflated at level 1, like loose objects here) and lays them out with their
- * offsets and the SHA-1 trailer in finish(). (Deflating on libuv's thread pool instead was measured
- * no faster on this 2-core machine.)
+ * Lays out pack entries (deflated at level 1, like loose objects here) as they are added, each at its
+ * offset, with offset deltas pointing back: kept in memory for finish() (the whole pack with its
+ * SHA-1 trailer), or, given a `sink`, handed to it a MiB at a time (flush() hands the rest) and
+ * forgotten. (Deflating on libuv's thread pool instead was measured no faster on this 2-core machine.)
  */
 export class PackWriter {
-  private readonly entries: Array<{ type: number; size: number; base: number; z: Buffer }> = [];
   count = 0;
   deltas = 0;
+  /** The pack offset of the next entry (after the 12-byte header). */
+  offset = 12;
+  private readonly offsets: number[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly sink?: (chunks: Buffer[]) => void) {}
 
   /** Add a whole object; returns its index. */
   add(type: ObjectType, content: Buffer): number {
@@ -170,18 +258,14 @@ export class PackWriter {
 
   /** Add a whole object whose zlib stream is at hand (copied from a pack); returns its index. */
   addPacked(type: ObjectType, size: number, z: Buffer): number {
-    this.entries.push({ type: TYPE_CODE[type], size, base: -1, z });
-    return this.count++;
+    return this.entry(TYPE_CODE[type], size, z);
   }
 
   /** Add an object as a delta against an object the receiver holds (thin packs); returns its index. */
   addRefDelta(baseOid: string, delta: Buffer): number {
     this.deltas++;
-    this.thinBases.set(this.count, Buffer.from(baseOid, 'hex'));
-    return this.push(REF_DELTA, delta, -1);
+    return this.push(REF_DELTA, delta, -1, Buffer.from(baseOid, 'hex'));
   }
-
-  private readonly thinBases = new Map<number, Buffer>();
 
   /** Add an object as a delta against the entry with index `base`; returns its index. */
   addOfsDelta(base: number, delta: Buffer): number {
@@ -189,27 +273,34 @@ export class PackWriter {
     return this.push(OFS_DELTA, delta, base);
   }
 
-  private push(type: number, data: Buffer, base: number): number {
+  private push(type: number, data: Buffer, base: number, refBase?: Buffer): number {
     const z = data.length <= STORE_BELOW ? zlibStored(data) : deflateSync(data, { level: 1 });
-    this.entries.push({ type, size: data.length, base, z });
+    return this.entry(type, data.length, z, base, refBase);
+  }
+
+  private entry(type: number, size: number, z: Buffer, base = -1, refBase?: Buffer): number {
+    const head = [...objectHeader(type, size)];
+    if (base >= 0) head.push(...encodeOfsBack(this.offset - this.offsets[base]));
+    const h = refBase ? Buffer.concat([Buffer.from(head), refBase]) : Buffer.from(head);
+    this.offsets.push(this.offset);
+    this.chunks.push(h, z);
+    this.offset += h.length + z.length;
+    this.buffered += h.length + z.length;
+    if (this.sink && this.buffered >= 1 << 20) this.flush();
     return this.count++;
   }
 
+  /** Hand what is buffered to the sink. */
+  flush(): void {
+    if (!this.sink || !this.chunks.length) return;
+    this.sink(this.chunks);
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  /** The whole pack (a writer without a sink). */
   finish(): Buffer {
-    const chunks: Buffer[] = [packHeader(this.count)];
-    const offsets: number[] = [];
-    let at = 12;
-    for (const e of this.entries) {
-      const z = e.z;
-      offsets.push(at);
-      const head = [...objectHeader(e.type, e.size)];
-      if (e.base >= 0) head.push(...encodeOfsBack(at - offsets[e.base]));
-      const ref = this.thinBases.get(offsets.length - 1);
-      const h = ref ? Buffer.concat([Buffer.from(head), ref]) : Buffer.from(head);
-      chunks.push(h, z);
-      at += h.length + z.length;
-    }
-    const body = Buffer.concat(chunks);
+    const body = Buffer.concat([packHeader(this.count), ...this.chunks]);
     return Buffer.concat([body, createHash('sha1').update(body).digest()]);
   }
 }
@@ -279,7 +370,7 @@ export function makeDelta(base: Buffer, target: Buffer): Buffer {
 
 interface Plan {
   order: string[];
-  commits: Map<string, { tree: string; parents: string[]; content: Buffer }>;
+  commits: Map<string, { tree: string }>;
   boundary: Set<string>;
   reachedRoot: boolean;
 }
@@ -289,7 +380,7 @@ function newCommits(read: ReadObject, wants: string[], known: (oid: string) => b
   const order: string[] = [];
   const seen = new Set<string>();
   const boundary = new Set<string>();
-  const commits = new Map<string, { tree: string; parents: string[]; content: Buffer }>();
+  const commits = new Map<string, { tree: string }>();
   let reachedRoot = false;
   const walk: Array<{ oid: string; expanded: boolean }> = wants.filter((w) => !known(w)).map((oid) => ({ oid, expanded: false }));
   while (walk.length) {
@@ -308,7 +399,7 @@ function newCommits(read: ReadObject, wants: string[], known: (oid: string) => b
     const obj = read(top.oid);
     if (obj.type !== 'commit') throw new AgentlogError('E_OBJECT', `git object ${top.oid} is a ${obj.type}, not a commit`, { oid: top.oid });
     const c = parseCommit(obj.content, top.oid);
-    commits.set(top.oid, { tree: c.tree, parents: c.parents, content: obj.content });
+    commits.set(top.oid, { tree: c.tree });
     if (!c.parents.length) reachedRoot = true;
     for (const p of c.parents) {
       if (known(p)) boundary.add(p);

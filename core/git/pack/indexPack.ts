@@ -59,25 +59,42 @@ function bufferSource(b: Buffer): PackSource {
   return { length: b.length, whole: true, read: (pos, len) => b.subarray(pos, Math.min(b.length, pos + len)) };
 }
 
+/**
+ * A pack file read through a window of CHUNK bytes read ahead: the entries of a pack are read in
+ * order, a header, a zlib stream and a CRC each, and one read call per request made 3 system calls and
+ * 3 buffers per object (issue 20: a clone of 468,000 objects spent 15 s in reads). A request inside
+ * the window is a view of it (a new window is a new buffer, so an earlier view stays valid); a
+ * larger one is read on its own.
+ */
 function fileSource(fd: number, size: number, file: string): PackSource {
+  let windowAt = 0;
+  let window: Buffer = Buffer.alloc(0);
+  const readAt = (pos: number, len: number): Buffer => {
+    const n = Math.max(0, Math.min(len, size - pos));
+    const buf = Buffer.allocUnsafe(n);
+    let done = 0;
+    while (done < n) {
+      let got: number;
+      try {
+        got = fs.readSync(fd, buf, done, n - done, pos + done);
+      } catch (e) {
+        throw ioError(e, 'read', file);
+      }
+      if (got <= 0) throw ioError(Object.assign(new Error('the file ended early'), { code: 'EIO' }), 'read', file);
+      done += got;
+    }
+    return buf;
+  };
   return {
     length: size,
     whole: false,
     read(pos, len) {
       const n = Math.max(0, Math.min(len, size - pos));
-      const buf = Buffer.allocUnsafe(n);
-      let done = 0;
-      while (done < n) {
-        let got: number;
-        try {
-          got = fs.readSync(fd, buf, done, n - done, pos + done);
-        } catch (e) {
-          throw ioError(e, 'read', file);
-        }
-        if (got <= 0) throw ioError(Object.assign(new Error('the file ended early'), { code: 'EIO' }), 'read', file);
-        done += got;
-      }
-      return buf;
+      if (pos >= windowAt && pos + n <= windowAt + window.length) return window.subarray(pos - windowAt, pos - windowAt + n);
+      if (n > CHUNK) return readAt(pos, n);
+      windowAt = pos;
+      window = readAt(pos, CHUNK);
+      return window.subarray(0, n);
     },
   };
 }
