@@ -48,7 +48,7 @@ export class Rewrite {
       ? new RegExp(
           `\\b(${[...this.agents.keys()]
             .sort((a, b) => b.length - a.length)
-            .map(escape)
+            .map(escapeRe)
             .join('|')})\\b`,
           'g',
         )
@@ -161,6 +161,6 @@ function fnv(s: string): number {
   return h >>> 0;
 }
 
-function escape(s: string): string {
+function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
