@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../events.js';
-import { firstTime, lastTime, Rewrite, vocabulary } from './rewrite.js';
+import { agentIdsIn, firstTime, lastTime, Rewrite, vocabulary } from './rewrite.js';
 import { loadTemplates, type Template, type Templates } from './templates.js';
 
 /** Bumped when the generator changes what it writes (the cache key includes it). */
@@ -166,13 +166,8 @@ function claudeSession(ctx: Ctx, size: number, extraAgents: boolean): CorpusSess
   const subFiles: [string, string[]][] = [];
   for (const t of chunks) {
     const shift = shiftTo(t.main.lines, cursor);
-    const rw = new Rewrite(
-      seedOf(rnd),
-      { [t.sessionId]: sid },
-      t.subagents.map((f) => f.agentId!),
-      shift,
-      ctx.words,
-    );
+    const agents = new Set([...t.subagents.map((f) => f.agentId!), ...agentIdsIn(t.main.lines)]);
+    const rw = new Rewrite(seedOf(rnd), { [t.sessionId]: sid }, [...agents], shift, ctx.words);
     for (const l of t.main.lines) main.push(rw.line(l));
     for (const f of t.subagents) subFiles.push([rw.agent(f.agentId!), f.lines.map((l) => rw.line(l))]);
     cursor = (lastTime(t.main.lines) ?? cursor - shift) + shift + 60_000;

@@ -43,7 +43,8 @@ export class Rewrite {
   ) {
     this.rnd = mulberry32(seed);
     for (const [k, v] of Object.entries(fixed)) this.ids.set(k, v);
-    this.agents = new Map(agentIds.map((a) => [a, a.replace(/[0-9a-f]/g, () => HEX[Math.floor(this.rnd() * 16)])]));
+    // `aac57f5`, `acompact-946d2b`: the last run of hex digits is the id's own part.
+    this.agents = new Map(agentIds.map((a) => [a, a.replace(/[0-9a-f]+$/, (run) => run.replace(/./g, () => HEX[Math.floor(this.rnd() * 16)]))]));
     this.agentRe = agentIds.length
       ? new RegExp(
           `\\b(${[...this.agents.keys()]
@@ -163,4 +164,11 @@ function fnv(s: string): number {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The agent ids a template's lines name (`"agentId":"…"`), besides those of its subagent files' names. */
+export function agentIdsIn(lines: string[]): string[] {
+  const ids = new Set<string>();
+  for (const l of lines) for (const m of l.matchAll(/"agentId":"([A-Za-z0-9_-]{4,64})"/g)) ids.add(m[1]);
+  return [...ids];
 }
