@@ -75,7 +75,7 @@ describe.each(cases)('the scale corpus from %s', (_, templates) => {
     generateCorpus({ gb: 0.003, seed: 3, out, templatesRoot: templates });
     const recs = records(out);
     // No id of a template is left: each session id names its own file only.
-    const templateIds = new Set(records(templates).flatMap((r) => [r.value.sessionId, r.value.uuid].filter((x) => typeof x === 'string')));
+    const templateIds = new Set<unknown>(records(templates).flatMap((r) => [r.value.sessionId, r.value.uuid].filter((x) => typeof x === 'string')));
     for (const r of recs) {
       expect(templateIds.has(r.value.sessionId), r.file).toBe(false);
       expect(templateIds.has(r.value.uuid), r.file).toBe(false);
