@@ -89,8 +89,8 @@ export function groupedBlobs(repo: string): { raw: number; zlib: number; zstd?: 
     .stdout.split('\n')
     .filter((l) => l.startsWith('blob '))
     .map((l) => l.slice(5));
-  const stream = execFileSync('git', ['cat-file', '--batch'], { cwd: repo, input: blobs.join('\n'), maxBuffer: 1 << 31 });
-  const z = spawnSync('zstd', ['-3', '-c', '-q'], { input: stream, maxBuffer: 1 << 31 });
+  const stream = execFileSync('git', ['cat-file', '--batch'], { cwd: repo, input: blobs.join('\n'), maxBuffer: 2 ** 31 });
+  const z = spawnSync('zstd', ['-3', '-c', '-q'], { input: stream, maxBuffer: 2 ** 31 });
   return { raw: stream.length, zlib: deflateSync(stream, { level: 6 }).length, zstd: z.status === 0 ? z.stdout.length : undefined };
 }
 
@@ -120,6 +120,10 @@ export function storageReport(store: string, jsonl: number): string {
   out.push(...table('The store as agentlog wrote it', before, jsonl));
   out.push('', `git count-objects -v: ${JSON.stringify(counted)}; event cache ${mb(cache)}; .git/objects ${mb(du(path.join(store, '.git', 'objects')))}`);
   const commits = before.commit?.count ?? 0;
+  const g = groupedBlobs(store);
+  out.push(
+    `every event blob as one stream (timeline by timeline): ${mb(g.raw)}; zlib -6 ${mb(g.zlib)}${jsonl ? ` (${(g.zlib / jsonl).toFixed(2)}× the JSONL)` : ''}; zstd -3 ${g.zstd === undefined ? 'not measured (no zstd CLI)' : `${mb(g.zstd)}${jsonl ? ` (${(g.zstd / jsonl).toFixed(2)}×)` : ''}`}`,
+  );
   if (commits)
     out.push(
       `per event (commit): ${((before.tree?.count ?? 0) / commits).toFixed(2)} trees, ${Math.round((before.commit?.size ?? 0) / commits)}-byte commit, ${Math.round((before.blob?.size ?? 0) / (before.blob?.count || 1))}-byte blob (inflated)`,
