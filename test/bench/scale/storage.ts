@@ -30,7 +30,8 @@ export function objectsByType(repo: string): Record<string, ByType> {
   for (const line of text.split('\n')) {
     if (!line) continue;
     const [type, size, disk] = line.split(' ');
-    const t = (out[type] ??= { count: 0, size: 0, disk: 0 });
+    if (!out[type]) out[type] = { count: 0, size: 0, disk: 0 };
+    const t = out[type];
     t.count++;
     t.size += Number(size);
     t.disk += Number(disk);
