@@ -17,6 +17,7 @@ import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
 import { resumeCommand } from './resume.js';
 import { captureCommand } from './capture.js';
+import { run } from './run.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -37,5 +38,6 @@ export const commands: Command[] = [
   exportCommand,
   resumeCommand,
   captureCommand,
+  run,
   demo,
 ];
