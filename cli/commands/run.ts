@@ -51,12 +51,14 @@ examples:
   maxPositionals: 1,
   async run(ctx, values, [name]) {
     if (!name) throw new AgentlogError('E_INPUT', 'name the timeline to run: agentlog run NAME --prompt "…" (start one with: agentlog new)');
-    if (values.api !== undefined && !APIS.includes(values.api as Api)) throw new AgentlogError('E_INPUT', `--api must be anthropic or openai, not "${values.api}"`);
+    if (values.api !== undefined && !APIS.includes(values.api as Api))
+      throw new AgentlogError('E_INPUT', `--api must be anthropic or openai, not "${values.api}"`);
     if (values.approve !== undefined && !APPROVE.includes(values.approve as Approve)) {
       throw new AgentlogError('E_INPUT', `--approve must be never, writes or all, not "${values.approve}"`);
     }
     const maxSteps = values['max-steps'] === undefined ? undefined : Number(values['max-steps']);
-    if (maxSteps !== undefined && !(Number.isSafeInteger(maxSteps) && maxSteps > 0)) throw new AgentlogError('E_INPUT', '--max-steps must be a positive integer');
+    if (maxSteps !== undefined && !(Number.isSafeInteger(maxSteps) && maxSteps > 0))
+      throw new AgentlogError('E_INPUT', '--max-steps must be a positive integer');
     const store = ctx.store();
     let prompt = values.prompt;
     if (prompt === '-') prompt = await readAll(ctx.stdin());

@@ -21,7 +21,12 @@ export function anthropicRequest(config: ModelConfig, c: Conversation, tools: re
 function wire(b: Block): Record<string, unknown> {
   if (b.type === 'image') return { type: 'image', source: { type: 'base64', media_type: b.media_type, data: b.data } };
   if (b.type === 'tool_result') {
-    return { type: 'tool_result', tool_use_id: b.tool_use_id, content: typeof b.content === 'string' ? b.content : b.content.map(wire), ...(b.is_error ? { is_error: true } : {}) };
+    return {
+      type: 'tool_result',
+      tool_use_id: b.tool_use_id,
+      content: typeof b.content === 'string' ? b.content : b.content.map(wire),
+      ...(b.is_error ? { is_error: true } : {}),
+    };
   }
   return b;
 }
@@ -87,7 +92,12 @@ export async function readAnthropic(body: ReadableStream<Uint8Array>, where: str
   for (const [, p] of [...blocks].sort((a, b) => a[0] - b[0])) {
     const b = p.block;
     if (b.type === 'text' && typeof b.text === 'string') content.push({ type: 'text', text: b.text });
-    else if (b.type === 'thinking') content.push({ type: 'thinking', thinking: String(b.thinking ?? ''), ...(typeof b.signature === 'string' && b.signature ? { signature: b.signature } : {}) });
+    else if (b.type === 'thinking')
+      content.push({
+        type: 'thinking',
+        thinking: String(b.thinking ?? ''),
+        ...(typeof b.signature === 'string' && b.signature ? { signature: b.signature } : {}),
+      });
     else if (b.type === 'tool_use') content.push({ type: 'tool_use', id: String(b.id), name: String(b.name), input: toolInput(p.json, where) });
   }
   return { content, stopReason, usage, id, model };

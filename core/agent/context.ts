@@ -95,13 +95,17 @@ function toBlock(b: ContentBlock, e: StoredEvent, index: number, target: Api, id
       if (typeof b.id !== 'string' || typeof b.name !== 'string') return undefined;
       const id = mapId(b.id, e, index, target);
       ids.set(b.id, id);
-      const input = b.input && typeof b.input === 'object' && !Array.isArray(b.input) && !(b.input instanceof Uint8Array) ? (b.input as Record<string, unknown>) : { value: b.input };
+      const input =
+        b.input && typeof b.input === 'object' && !Array.isArray(b.input) && !(b.input instanceof Uint8Array)
+          ? (b.input as Record<string, unknown>)
+          : { value: b.input };
       return { type: 'tool_use', id, name: b.name, input: plain(input) as Record<string, unknown> };
     }
     case 'tool_result': {
       const content = resultContent(b.content);
       const id = typeof b.tool_use_id === 'string' ? ids.get(b.tool_use_id) : undefined;
-      if (!id) return { type: 'text', text: `[a tool result whose call is not in this context]\n${typeof content === 'string' ? content : textBlocks(content)}` };
+      if (!id)
+        return { type: 'text', text: `[a tool result whose call is not in this context]\n${typeof content === 'string' ? content : textBlocks(content)}` };
       return { type: 'tool_result', tool_use_id: id, content, is_error: b.is_error === true };
     }
     default:
@@ -110,9 +114,11 @@ function toBlock(b: ContentBlock, e: StoredEvent, index: number, target: Api, id
 }
 
 function imageOf(b: ContentBlock): Block | undefined {
-  if (typeof b.media_type === 'string' && b.data instanceof Uint8Array) return { type: 'image', media_type: b.media_type, data: Buffer.from(b.data).toString('base64') };
+  if (typeof b.media_type === 'string' && b.data instanceof Uint8Array)
+    return { type: 'image', media_type: b.media_type, data: Buffer.from(b.data).toString('base64') };
   const src = b.source as { type?: unknown; media_type?: unknown; data?: unknown } | undefined;
-  if (src && src.type === 'base64' && typeof src.media_type === 'string' && typeof src.data === 'string') return { type: 'image', media_type: src.media_type, data: src.data };
+  if (src && src.type === 'base64' && typeof src.media_type === 'string' && typeof src.data === 'string')
+    return { type: 'image', media_type: src.media_type, data: src.data };
   return undefined;
 }
 

@@ -112,8 +112,10 @@ async function loop(o: RunOptions, commonDir: string): Promise<RunResult> {
     const pending = pendingCalls(events);
     if (stopNow) {
       // The log stays consistent: a call this run appended and never started is answered "not run".
-      for (const call of pending.filter((c) => mine.has(c.id))) await appendResult(append, call, { content: 'not run: the run was stopped before this tool ran', is_error: true });
-      if (o.stop?.requested && !events.some((e) => e.event.kind === 'interrupt' && e.event.seq > startSeq)) await append({ kind: 'interrupt', reason: 'SIGINT' });
+      for (const call of pending.filter((c) => mine.has(c.id)))
+        await appendResult(append, call, { content: 'not run: the run was stopped before this tool ran', is_error: true });
+      if (o.stop?.requested && !events.some((e) => e.event.kind === 'interrupt' && e.event.seq > startSeq))
+        await append({ kind: 'interrupt', reason: 'SIGINT' });
       result.reason = 'interrupted';
       return result;
     }
@@ -158,7 +160,8 @@ async function approvedRun(o: RunOptions, ws: Workspace, call: ToolCall): Promis
   const policy = o.approve ?? 'writes';
   const needs = spec && (policy === 'all' || (policy === 'writes' && spec.effect !== 'read'));
   if (needs) {
-    if (!o.ask) return { content: `refused: ${call.name} needs approval and there is no terminal to ask on (run with --approve never to allow it)`, is_error: true };
+    if (!o.ask)
+      return { content: `refused: ${call.name} needs approval and there is no terminal to ask on (run with --approve never to allow it)`, is_error: true };
     if (!(await o.ask({ name: call.name, input: call.input }))) return { content: `refused: the user did not approve this ${call.name} call`, is_error: true };
   }
   return runTool(ws, call.name, call.input);
@@ -200,13 +203,17 @@ interface ModelChoice {
   endpoint?: string;
 }
 
-/** The model the log says is current: the last `model` event. */
+/** The model the log says is current: the last `model` event, else the one the session began with (`agentlog new --model`). */
 function currentModel(events: readonly StoredEvent[]): ModelChoice | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const ev = events[i].event;
     if (ev.kind === 'model' && (ev.api === 'anthropic' || ev.api === 'openai') && typeof ev.model === 'string') {
       return { api: ev.api, model: ev.model, ...(typeof ev.endpoint === 'string' ? { endpoint: ev.endpoint } : {}) };
     }
+  }
+  const genesis = events[0]?.event;
+  if (genesis?.kind === 'session' && typeof genesis.model === 'string' && genesis.model && !genesis.origin) {
+    return { api: guessApi(genesis.model, undefined), model: genesis.model };
   }
   return undefined;
 }
@@ -227,14 +234,19 @@ function guessApi(model: string, fallback: Api | undefined): Api {
 
 function configOf(m: ModelChoice, o: RunOptions, commonDir: string): ModelConfig {
   const env = o.env ?? {};
-  const key = env.AGENTLOG_API_KEY || (m.api === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY) || readConfig(commonDir, 'agentlog.apikey') || undefined;
+  const key =
+    env.AGENTLOG_API_KEY || (m.api === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY) || readConfig(commonDir, 'agentlog.apikey') || undefined;
   return { api: m.api, model: m.model, endpoint: o.endpoint ?? m.endpoint ?? DEFAULT_ENDPOINT[m.api], key, maxTokens: o.maxTokens ?? 8192 };
 }
 
 function workspaceOf(o: RunOptions, events: readonly StoredEvent[]): Workspace {
   const cwd = events[0]?.event.cwd;
   const dir = o.workspace ?? (typeof cwd === 'string' && fs.existsSync(cwd) ? cwd : undefined);
-  if (!dir) throw new AgentlogError('E_INPUT', `give --workspace DIR: the folder the agent's tools work in${typeof cwd === 'string' ? ` (the session's cwd ${cwd} does not exist here)` : ''}`);
+  if (!dir)
+    throw new AgentlogError(
+      'E_INPUT',
+      `give --workspace DIR: the folder the agent's tools work in${typeof cwd === 'string' ? ` (the session's cwd ${cwd} does not exist here)` : ''}`,
+    );
   try {
     return new Workspace(dir);
   } catch (e) {

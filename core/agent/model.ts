@@ -95,7 +95,10 @@ async function attemptOnce(url: string, headers: Record<string, string>, body: s
       res.status === 401 || res.status === 403
         ? ` (the key was refused: set AGENTLOG_API_KEY or ${config.api === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}, or git config agentlog.apiKey)`
         : '';
-    throw new AgentlogError('E_MODEL', `${url}: the model's service answered ${res.status}${hint}${text ? `: ${oneLine(text)}` : ''}`, { url, status: res.status });
+    throw new AgentlogError('E_MODEL', `${url}: the model's service answered ${res.status}${hint}${text ? `: ${oneLine(text)}` : ''}`, {
+      url,
+      status: res.status,
+    });
   }
   if (!res.body) throw new Retryable('the answer has no body');
   try {

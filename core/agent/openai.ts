@@ -18,7 +18,9 @@ export function openaiRequest(config: ModelConfig, c: Conversation, tools: reado
       messages.push({
         role: 'assistant',
         content: text || null,
-        ...(calls.length ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.input) } })) } : {}),
+        ...(calls.length
+          ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.input) } })) }
+          : {}),
       });
       continue;
     }
@@ -58,7 +60,9 @@ export async function readOpenai(body: ReadableStream<Uint8Array>, where: string
     const d = parseData(e, where);
     if (d.error) {
       const err = d.error as Record<string, unknown>;
-      throw new AgentlogError('E_MODEL', `${where}: the stream ended with an error: ${String(err.message ?? JSON.stringify(err)).slice(0, 300)}`, { retry: true });
+      throw new AgentlogError('E_MODEL', `${where}: the stream ended with an error: ${String(err.message ?? JSON.stringify(err)).slice(0, 300)}`, {
+        retry: true,
+      });
     }
     if (typeof d.id === 'string') id = d.id;
     if (typeof d.model === 'string') model = d.model;

@@ -19,7 +19,9 @@ export type Recovery = { action: 'run'; how: 'rerun' | 'not-run-yet' } | { actio
 export function recoverCall(ws: Workspace, call: ToolCall): Recovery {
   const spec = toolSpec(call.name);
   if (!spec) {
-    return interrupted(`interrupted: no result was recorded for this call to ${call.name}, which is not one of this agent's tools; it may or may not have run.`);
+    return interrupted(
+      `interrupted: no result was recorded for this call to ${call.name}, which is not one of this agent's tools; it may or may not have run.`,
+    );
   }
   if (spec.effect === 'read') return { action: 'run', how: 'rerun' };
   if (spec.effect === 'shell') {
@@ -40,7 +42,10 @@ export function recoverCall(ws: Workspace, call: ToolCall): Recovery {
     return {
       action: 'result',
       how: 'done',
-      result: { content: `the ${verb} ${effect.path} was done before an interruption: the file holds the intended content (sha256 ${effect.after})`, is_error: false },
+      result: {
+        content: `the ${verb} ${effect.path} was done before an interruption: the file holds the intended content (sha256 ${effect.after})`,
+        is_error: false,
+      },
     };
   }
   if (now === effect.before) return { action: 'run', how: 'not-run-yet' };

@@ -31,7 +31,8 @@ export function takeRunLock(commonDir: string, name: string): RunLock {
         },
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AgentlogError('E_LOCK', `cannot make the run lock ${file}: ${(e as Error).message}`, { lock: file });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new AgentlogError('E_LOCK', `cannot make the run lock ${file}: ${(e as Error).message}`, { lock: file });
     }
     let text = '';
     try {
@@ -42,7 +43,8 @@ export function takeRunLock(commonDir: string, name: string): RunLock {
     let owner: { pid: number; host: string; boot: string; start: string } | undefined;
     try {
       const o = JSON.parse(text) as Record<string, unknown>;
-      if (Number.isSafeInteger(o.pid) && typeof o.host === 'string') owner = { pid: o.pid as number, host: o.host, boot: String(o.boot ?? ''), start: String(o.start ?? '') };
+      if (Number.isSafeInteger(o.pid) && typeof o.host === 'string')
+        owner = { pid: o.pid as number, host: o.host, boot: String(o.boot ?? ''), start: String(o.start ?? '') };
     } catch {
       owner = undefined;
     }

@@ -52,11 +52,15 @@ export const TOOLS: readonly ToolSpec[] = [
   {
     name: 'edit_file',
     description: 'Replace old_string by new_string in a file. old_string must occur exactly once, unless replace_all is true.',
-    schema: obj({ path: str('path relative to the workspace'), old_string: str('exact text to replace'), new_string: str('replacement'), replace_all: { type: 'boolean' } }, [
-      'path',
-      'old_string',
-      'new_string',
-    ]),
+    schema: obj(
+      {
+        path: str('path relative to the workspace'),
+        old_string: str('exact text to replace'),
+        new_string: str('replacement'),
+        replace_all: { type: 'boolean' },
+      },
+      ['path', 'old_string', 'new_string'],
+    ),
     effect: 'write',
   },
   {
@@ -68,7 +72,9 @@ export const TOOLS: readonly ToolSpec[] = [
   {
     name: 'grep',
     description: 'Search files for a regular expression (JavaScript syntax); prints path:line: text.',
-    schema: obj({ pattern: str('regular expression'), path: str('file or folder, default the workspace'), glob: str('only files matching this glob') }, ['pattern']),
+    schema: obj({ pattern: str('regular expression'), path: str('file or folder, default the workspace'), glob: str('only files matching this glob') }, [
+      'pattern',
+    ]),
     effect: 'read',
   },
   {
@@ -209,7 +215,7 @@ export function globRegex(glob: string): RegExp {
 }
 
 /** The files under `dir` (relative paths, sorted), `.git` folders left out, at most MAX_VISIT looked at. */
-function walk(ws: Workspace, dir: string, match: (rel: string) => boolean, limit: number): { files: string[]; truncated: boolean } {
+function walk(dir: string, match: (rel: string) => boolean, limit: number): { files: string[]; truncated: boolean } {
   const files: string[] = [];
   const stack = [''];
   let visited = 0;
@@ -240,7 +246,7 @@ function walk(ws: Workspace, dir: string, match: (rel: string) => boolean, limit
 function listFiles(ws: Workspace, input: Record<string, unknown>): string {
   const dir = ws.resolve(typeof input.path === 'string' && input.path ? input.path : '.');
   const re = globRegex(typeof input.pattern === 'string' && input.pattern ? input.pattern : '**');
-  const { files, truncated } = walk(ws, dir, (r) => re.test(r), MAX_LIST);
+  const { files, truncated } = walk(dir, (r) => re.test(r), MAX_LIST);
   if (!files.length) return '(no files match)';
   const prefix = ws.show(dir) === '.' ? '' : `${ws.show(dir)}/`;
   return files.map((f) => prefix + f).join('\n') + (truncated ? `\n[stopped after ${files.length} files]` : '');
@@ -259,7 +265,7 @@ function grep(ws: Workspace, input: Record<string, unknown>): string {
   const only = typeof input.glob === 'string' && input.glob ? globRegex(input.glob) : undefined;
   const isFile = fs.statSync(start, { throwIfNoEntry: false })?.isFile();
   const base = isFile ? path.dirname(start) : start;
-  const files = isFile ? [path.basename(start)] : walk(ws, start, (r) => !only || only.test(r) || only.test(path.basename(r)), MAX_VISIT).files;
+  const files = isFile ? [path.basename(start)] : walk(start, (r) => !only || only.test(r) || only.test(path.basename(r)), MAX_VISIT).files;
   const out: string[] = [];
   for (const f of files) {
     const full = path.join(base, f);
