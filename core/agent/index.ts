@@ -66,6 +66,8 @@ export interface RunResult {
   steps: number;
   appended: number;
   recovered: { id: string; name: string; how: string }[];
+  /** Wall time of the run, and the parts of it spent in model calls and in tools (the rest is the loop's own). */
+  ms: { total: number; model: number; tools: number };
 }
 
 const SYSTEM = (root: string) =>
@@ -84,8 +86,17 @@ export async function runAgent(o: RunOptions): Promise<RunResult> {
 }
 
 async function loop(o: RunOptions, commonDir: string): Promise<RunResult> {
+  const result: RunResult = { reason: 'done', steps: 0, appended: 0, recovered: [], ms: { total: 0, model: 0, tools: 0 } };
+  const started = performance.now();
+  try {
+    return await steps(o, commonDir, result);
+  } finally {
+    result.ms.total = performance.now() - started;
+  }
+}
+
+async function steps(o: RunOptions, commonDir: string, result: RunResult): Promise<RunResult> {
   const { store, name } = o;
-  const result: RunResult = { reason: 'done', steps: 0, appended: 0, recovered: [] };
   const append = async (input: EventInput): Promise<Appended> => {
     const done = await store.append(name, input);
     result.appended++;
@@ -121,12 +132,18 @@ async function loop(o: RunOptions, commonDir: string): Promise<RunResult> {
     }
     if (pending.length) {
       const call = pending[0];
+      const timed = async () => {
+        const t = performance.now();
+        const res = await approvedRun(o, ws, call);
+        result.ms.tools += performance.now() - t;
+        return res;
+      };
       if (mine.has(call.id)) {
-        await appendResult(append, call, await approvedRun(o, ws, call));
+        await appendResult(append, call, await timed());
       } else {
         const r = recoverCall(ws, call);
         result.recovered.push({ id: call.id, name: call.name, how: r.how });
-        const res = r.action === 'run' ? await approvedRun(o, ws, call) : r.result;
+        const res = r.action === 'run' ? await timed() : r.result;
         await appendResult(append, call, res, r.how);
       }
       continue;
@@ -142,10 +159,11 @@ async function loop(o: RunOptions, commonDir: string): Promise<RunResult> {
     const config = configOf(currentModel(events) ?? wanted, o, commonDir);
     const conversation = foldContext(events, config.api);
     conversation.system.unshift(SYSTEM(ws.root));
+    const t = performance.now();
     const answer = await callModel(config, conversation, TOOLS, { sink: o.sink, onRetry: o.onRetry, retryDelayMs: o.retryDelayMs });
-    const done = await append(assistantEvent(answer, config, ws));
+    result.ms.model += performance.now() - t;
+    await append(assistantEvent(answer, config, ws));
     for (const b of answer.content) if (b.type === 'tool_use') mine.add(b.id);
-    void done;
   }
 }
 
