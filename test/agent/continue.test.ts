@@ -45,8 +45,13 @@ function events(dir: string, name: string) {
   return store.readEvents(store.tipOf(name)!).map((e) => e.event);
 }
 
-/** The real CLI in a child process (a second process); resolves with its exit code and output. */
-function agentlog(dir: string, args: string[], input?: string, onSpawn?: (pid: number) => void): Promise<{ code: number | null; out: string; err: string }> {
+/** The real CLI in a child process (a second process); resolves with its exit code and output. `live` sees its output as it comes. */
+function agentlog(
+  dir: string,
+  args: string[],
+  input?: string,
+  live?: { pid?: number; err?: string },
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...ENV } });
     let out = '';
@@ -56,13 +61,19 @@ function agentlog(dir: string, args: string[], input?: string, onSpawn?: (pid: n
     });
     child.stderr.on('data', (d) => {
       err += d;
+      if (live) live.err = err;
     });
     child.stdin.end(input ?? '');
-    onSpawn?.(child.pid!);
+    if (live) live.pid = child.pid;
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out, err }));
   });
 }
+
+/** A shell command that says it started (a file) and waits for the test to let it go (another file): no race on time. */
+const gated = (then = '') => `touch started; while [ ! -f go ]; do sleep 0.02; done${then ? `; ${then}` : ''}`;
+const started = (ws: string) => () => fs.existsSync(path.join(ws, 'started'));
+const letGo = (ws: string) => fs.writeFileSync(path.join(ws, 'go'), '');
 
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 10));
@@ -83,13 +94,14 @@ function expectWellFormed(body: Any): void {
 describe('agentlog run: steering', () => {
   it('a user message appended by another process while a tool runs reaches the model at the next step', async () => {
     const { dir, ws, name } = await fresh();
-    const s = await server([[{ tool: 'shell', input: { command: 'sleep 1' } }], [{ text: 'ok, blue it is' }]]);
+    const s = await server([[{ tool: 'shell', input: { command: gated() } }], [{ text: 'ok, blue it is' }]]);
     const running = cli(dir, ['run', name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--approve', 'never', '--prompt', 'paint it'], {
       env: ENV,
     });
-    await until(() => s.mainRequests().length === 1);
+    await until(started(ws));
     const steer = await agentlog(dir, ['append', name, '--role', 'user', '--text', 'make it blue']);
     expect(steer.code, steer.err).toBe(0);
+    letGo(ws);
     expect((await running).code).toBe(0);
     const second = s.mainRequests()[1].body;
     expectWellFormed(second);
@@ -100,13 +112,14 @@ describe('agentlog run: steering', () => {
 
   it('an interrupt event appended by another process stops the run after the current step, the log consistent', async () => {
     const { dir, ws, name } = await fresh();
-    const s = await server([[{ tool: 'shell', input: { command: 'sleep 1; echo slept' } }], [{ text: 'never asked' }]]);
+    const s = await server([[{ tool: 'shell', input: { command: gated('echo slept') } }], [{ text: 'never asked' }]]);
     const running = cli(dir, ['run', name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--approve', 'never', '--prompt', 'wait'], {
       env: ENV,
     });
-    await until(() => s.mainRequests().length === 1);
+    await until(started(ws));
     const stop = await agentlog(dir, ['append', name, '--json', '-'], '{"kind":"interrupt"}\n');
     expect(stop.code, stop.err).toBe(0);
+    letGo(ws);
     const r = await running;
     expect(r.code).toBe(130);
     expect(s.mainRequests()).toHaveLength(1);
@@ -123,22 +136,21 @@ describe('agentlog run: steering', () => {
     const { dir, ws, name } = await fresh();
     const s = await server([
       [
-        { tool: 'shell', input: { command: 'sleep 1; echo finished' } },
+        { tool: 'shell', input: { command: gated('echo finished') } },
         { tool: 'write_file', input: { path: 'w.txt', content: 'x' } },
       ],
     ]);
-    let pid = 0;
+    const live: { pid?: number; err?: string } = {};
     const running = agentlog(
       dir,
       ['run', name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--approve', 'never', '--prompt', 'go'],
       undefined,
-      (p) => {
-        pid = p;
-      },
+      live,
     );
-    await until(() => s.mainRequests().length === 1);
-    await new Promise((r) => setTimeout(r, 300));
-    process.kill(pid, 'SIGINT');
+    await until(started(ws));
+    process.kill(live.pid!, 'SIGINT');
+    await until(() => !!live.err?.includes('stopping after the current step'));
+    letGo(ws);
     const r = await running;
     expect(r.code, r.err).toBe(130);
     expect(r.err).toContain('stopping after the current step');

@@ -275,10 +275,12 @@ describe('agentlog run: the loop', () => {
 
   it('two runs on one timeline never interleave: the second refuses, naming the first; a dead run’s lock is taken over', async () => {
     const { dir, ws, name } = await fresh();
-    const s = await server([[{ tool: 'shell', input: { command: 'sleep 1' } }], [{ text: 'ok' }]]);
+    // The first run's shell command waits until the test lets it go (a file), so the second surely meets it running.
+    const s = await server([[{ tool: 'shell', input: { command: 'touch started; while [ ! -f go ]; do sleep 0.02; done' } }], [{ text: 'ok' }]]);
     const first = run(dir, [name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--approve', 'never', '--prompt', 'wait']);
-    while (s.mainRequests().length < 1) await new Promise((r) => setTimeout(r, 20));
+    while (!fs.existsSync(path.join(ws, 'started'))) await new Promise((r) => setTimeout(r, 10));
     const second = await run(dir, [name, '--endpoint', s.url, '--workspace', ws]);
+    fs.writeFileSync(path.join(ws, 'go'), '');
     expect(second.code).toBe(1);
     expect(second.err).toMatch(new RegExp(`timeline ${name} is being run by process ${process.pid} on `));
     expect((await first).code).toBe(0);
