@@ -72,7 +72,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
     }
     const planned = dropUnstorable(plan, warn);
     if (planned.length === 0) continue;
-    const result = await applyRacing(() =>
+    const result = await applyRacing(planned.length, () =>
       applyPlan(store, { ...plan, timelines: planned }, { warn, progress: options.progress, cache: options.cache, lineage }),
     );
     summary.sessions++;
@@ -88,16 +88,18 @@ export async function importFiles(store: Store, format: Format, files: string[],
 
 /**
  * Apply a plan; when another writer (a capture hook, a second import of the same session) created one
- * of its timelines first, apply it again: the second pass finds that timeline and appends only what
- * the other writer did not.
+ * of its timelines first, apply it again: the next pass finds that timeline and appends only what
+ * the other writer did not. Each lost race is a different timeline of the plan coming into being (a
+ * name is created once), so a plan of N timelines loses at most N times: two writers interleaved can
+ * lose one timeline each pass, and a fixed small number of passes was not enough under load.
  */
-async function applyRacing(apply: () => Promise<ApplyResult>): Promise<ApplyResult> {
+async function applyRacing(timelines: number, apply: () => Promise<ApplyResult>): Promise<ApplyResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await apply();
     } catch (e) {
       const lost = e instanceof AgentlogError && e.code === 'E_REF' && /created by another writer|already exists/.test(e.message);
-      if (!lost || attempt >= 3) throw e;
+      if (!lost || attempt > timelines) throw e;
     }
   }
 }
