@@ -110,7 +110,7 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
   const current = currentModel(events);
   const wanted = wantedModel(o, current);
   if (!current || current.api !== wanted.api || current.model !== wanted.model || (o.endpoint && current.endpoint !== o.endpoint)) {
-    await append({ kind: 'model', api: wanted.api, model: wanted.model, ...(wanted.endpoint ? { endpoint: wanted.endpoint } : {}) });
+    await append({ kind: 'model', api: wanted.api, model: wanted.model, ...(wanted.endpoint ? { endpoint: withoutCredentials(wanted.endpoint) } : {}) });
   }
   if (o.prompt !== undefined) await append({ kind: 'message', role: 'user', content: [{ type: 'text', text: o.prompt }] });
 
@@ -242,6 +242,19 @@ function wantedModel(o: RunOptions, current: ModelChoice | undefined): ModelChoi
   const api = o.api ?? (o.model ? guessApi(o.model, current?.api) : current!.api);
   const endpoint = o.endpoint ?? (current?.api === api ? current.endpoint : undefined);
   return { api, model, ...(endpoint ? { endpoint } : {}) };
+}
+
+/** An endpoint as the log keeps it: a user or password in the URL is never written down. */
+function withoutCredentials(endpoint: string): string {
+  try {
+    const u = new URL(endpoint);
+    if (!u.username && !u.password) return endpoint;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return endpoint;
+  }
 }
 
 function guessApi(model: string, fallback: Api | undefined): Api {

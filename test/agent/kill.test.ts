@@ -145,6 +145,15 @@ describe('agentlog run under kill -9', () => {
     expect((answers[STEPS].event.content as Any[])[0].text).toBe('all steps done');
     const recovered = [...results.values()].flat().filter((b) => b.recovery);
     const interrupted = recovered.filter((b) => b.recovery === 'interrupted').length;
+    // An interrupted shell call whose step is in exec.log had run (or started) when the kill came: the
+    // kill fell between the tool's start or end and its result's append.
+    const stepOf = new Map<string, number>();
+    for (const e of events) {
+      for (const b of (e.event.content ?? []) as Any[])
+        if (b.type === 'tool_use' && b.name === 'shell') stepOf.set(b.id, Number(/^echo (\d+)/.exec(b.input.command)?.[1]));
+    }
+    let ranThenKilled = 0;
+    for (const [id, k] of stepOf) if (results.get(id)![0].recovery === 'interrupted' && executed.includes(String(k))) ranThenKilled++;
     // A shell step whose result is not `interrupted:` ran exactly once: it is in exec.log.
     for (const [id, name] of calls) {
       const r = results.get(id)![0];
@@ -155,6 +164,7 @@ describe('agentlog run under kill -9', () => {
       `[kill -9] ${rounds} rounds killed (${landed.streaming} while calling the model, ${landed.tools} with tool calls open), ` +
         `${recovered.length} calls recovered (${interrupted} interrupted, ${recovered.filter((b) => b.recovery === 'done').length} writes found done, ` +
         `${recovered.filter((b) => b.recovery === 'not-run-yet').length} writes run once, ${recovered.filter((b) => b.recovery === 'rerun').length} reads rerun), ` +
+        `${ranThenKilled} interrupted shell calls had run before their result was appended, ` +
         `${executed.length} shell executions for ${STEPS} steps, duplicates: ${duplicates}, ${acked.size} acknowledged events all kept`,
     );
     expect(rounds).toBeGreaterThan(5);

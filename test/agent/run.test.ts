@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { takeRunLock } from '../../core/agent/runLock.js';
 import { ownerRecord } from '../../core/git/lock.js';
-import { Store } from '../../core/index.js';
+import { runAgent, Store } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { type Answer, type LoggedRequest, type ModelServer, startModelServer } from '../helpers/model-server.js';
 import { tmpdir } from '../helpers/tmp.js';
@@ -355,5 +355,66 @@ describe('agentlog run: the loop', () => {
     );
     expect(backIds[0]).toBe(anthropicId);
     expect(backIds[1]).toMatch(/^toolu_[0-9a-f]{24}$/);
+  });
+});
+
+describe('agentlog run: approval and the terminal', () => {
+  it('asks a person for the calls --approve names (core ask): a no is a refused result, a yes runs it; --approve all asks for reads too', async () => {
+    const { dir, ws, name } = await fresh();
+    const s = await server([
+      [
+        { tool: 'write_file', input: { path: 'yes.txt', content: 'y' } },
+        { tool: 'write_file', input: { path: 'no.txt', content: 'n' } },
+        { tool: 'read_file', input: { path: 'yes.txt' } },
+      ],
+      [{ text: 'ok' }],
+    ]);
+    const asked: string[] = [];
+    const store = Store.open(path.join(dir, '.agentlog'));
+    const r = await runAgent({
+      store,
+      name,
+      prompt: 'go',
+      model: 'claude-test',
+      endpoint: s.url,
+      workspace: ws,
+      env: ENV,
+      approve: 'all',
+      ask: async (call) => {
+        asked.push(`${call.name} ${String(call.input.path)}`);
+        return call.input.path !== 'no.txt';
+      },
+    });
+    expect(r.reason).toBe('done');
+    expect(asked).toEqual(['write_file yes.txt', 'write_file no.txt', 'read_file yes.txt']);
+    const results = lastResults(s.mainRequests()[1]);
+    expect(results[0].content).toBe('wrote 1 bytes to yes.txt');
+    expect(results[1]).toMatchObject({ is_error: true, content: 'refused: the user did not approve this write_file call' });
+    expect(fs.existsSync(path.join(ws, 'no.txt'))).toBe(false);
+  });
+
+  it('prints the streamed text and one line per tool step; --prompt - reads the prompt from standard input', async () => {
+    const { dir, ws, name } = await fresh();
+    const s = await server([[{ text: 'Looking around.' }, { tool: 'list_files', input: {} }], [{ text: 'Nothing here.' }]]);
+    const r = await cli(dir, ['run', name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--prompt', '-'], {
+      env: ENV,
+      stdin: 'what is here?\n',
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(['model: claude-test (anthropic)', 'Looking around.', '→ list_files {}', '← (no files match)', 'Nothing here.', ''].join('\n'));
+    expect(r.err).toBe('turn ended: 2 model call(s), 5 event(s) appended\n');
+    expect(s.mainRequests()[0].body.messages[0].content).toEqual([{ type: 'text', text: 'what is here?\n' }]);
+  });
+
+  it('rejects bad options and a timeline with nothing to answer, with a clear message', async () => {
+    const { dir, ws, name } = await fresh();
+    expect((await run(dir, [name, '--approve', 'sometimes'])).err).toMatch(/--approve must be never, writes or all/);
+    expect((await run(dir, [name, '--api', 'gemini'])).err).toMatch(/--api must be anthropic or openai/);
+    expect((await run(dir, ['nope', '--model', 'm', '--workspace', ws])).err).toMatch(/no timeline named nope/);
+    expect((await run(dir, [name, '--workspace', ws])).err).toMatch(/which model\? give --model/);
+    expect((await run(dir, [name, '--model', 'claude-test'])).err).toMatch(/give --workspace DIR/);
+    const r = await run(dir, [name, '--model', 'claude-test', '--workspace', ws]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/has no message to answer: give a prompt/);
   });
 });
