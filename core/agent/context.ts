@@ -216,7 +216,11 @@ export function pendingCalls(events: readonly StoredEvent[]): ToolCall[] {
     if (ev.kind !== 'message' || (ev.role !== 'user' && ev.role !== 'assistant')) continue;
     const blocks = blocksOf(ev.content);
     if (ev.role === 'assistant') {
-      if (lastRole !== 'assistant') calls = [];
+      if (lastRole !== 'assistant') {
+        // A new assistant turn: only results after it answer its calls (an id reused by a model is not answered by an old result).
+        calls = [];
+        answered.clear();
+      }
       for (const b of blocks) {
         if (b.type === 'tool_use' && typeof b.id === 'string' && typeof b.name === 'string') {
           const input = b.input && typeof b.input === 'object' && !Array.isArray(b.input) ? (b.input as Record<string, unknown>) : {};

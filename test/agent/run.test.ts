@@ -253,6 +253,19 @@ describe('agentlog run: the loop', () => {
     expect(answers.map((e) => (e.content as Any)[0].text)).toEqual(['whole']);
   });
 
+  it('OpenAI too: a stream cut before [DONE] is asked again, a 500 retried, only the whole answer appended', async () => {
+    const { dir, ws, name } = await fresh();
+    const s = await server([{ cut: [{ text: 'never whole' }], after: 2 }, { status: 500 }, [{ text: 'whole' }]]);
+    const r = await run(dir, [name, '--api', 'openai', '--endpoint', s.url, '--model', 'gpt-test', '--workspace', ws, '--prompt', 'hi']);
+    expect(r.code, r.err).toBe(0);
+    expect(s.mainRequests()).toHaveLength(3);
+    expect(
+      events(dir, name)
+        .filter((e) => e.role === 'assistant')
+        .map((e) => (e.content as Any)[0].text),
+    ).toEqual(['whole']);
+  });
+
   it('a 401, a service that keeps failing, and no service at all end with a clear exit 1 and the log consistent', async () => {
     const { dir, ws, name } = await fresh();
     const s = await server([{ status: 401 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }]);
