@@ -95,3 +95,6 @@ export { fetchRemote } from './sync/fetch.js';
 export type { SyncReport, TimelineResult } from './sync/types.js';
 export { addRemote, listRemotes, normalizeUrl } from './sync/remotes.js';
 export { redact, type Progress } from './sync/http.js';
+
+// The agent: `run`, a loop whose only state is the log (model calls, tools in a workspace, recovery).
+export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, type RunOptions, type RunResult } from './agent/index.js';

@@ -17,12 +17,14 @@ import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
 import { resumeCommand } from './resume.js';
 import { captureCommand } from './capture.js';
+import { run } from './run.js';
 import { gc } from './gc.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
   init,
   newCommand,
+  run,
   append,
   show,
   log,

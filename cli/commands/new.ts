@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import { freeName, slug } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 
 export const newCommand = defineCommand({
   name: 'new',
   summary: 'start a session: a genesis event on a new timeline',
-  usage: 'agentlog new [--title T] [--name NAME] [--model M] [--agent A]',
+  usage: 'agentlog new [--title T] [--name NAME] [--model M] [--agent A] [--workspace DIR]',
   help: `Writes the genesis event (kind "session", seq 0) on a new timeline and prints the CID of the event
 and then, as its last line, the timeline's name.
 
@@ -12,8 +13,13 @@ options:
   --title T    the session's title (also the default name, as a slug)
   --name NAME  the timeline's name (a git branch name under refs/heads/)
   --model M    the model the session starts with
-  --agent A    the agent's name (default: agentlog)`,
-  options: { title: { type: 'string' }, name: { type: 'string' }, model: { type: 'string' }, agent: { type: 'string' } },
+  --agent A    the agent's name (default: agentlog)
+  --workspace DIR  the folder the session works in (its cwd; \`agentlog run\` confines its tools there)
+
+example, a fresh agent in two commands:
+  agentlog new --title "fix the build" --model claude-sonnet-4-5 --workspace .
+  agentlog run fix-the-build --prompt "make npm test pass"`,
+  options: { title: { type: 'string' }, name: { type: 'string' }, model: { type: 'string' }, agent: { type: 'string' }, workspace: { type: 'string' } },
   maxPositionals: 0,
   async run(ctx, values) {
     const store = ctx.store();
@@ -24,6 +30,7 @@ options:
       title,
       agent: { name: values.agent ?? 'agentlog' },
       ...(values.model ? { model: values.model } : {}),
+      ...(values.workspace !== undefined ? { cwd: path.resolve(ctx.cwd, values.workspace) } : {}),
     };
     const made = await store.create(name, genesis);
     ctx.stderr.write(`new session on timeline ${name}\n`);

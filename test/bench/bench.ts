@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
@@ -12,6 +12,8 @@
  * - bytes on disk, loose and after `git gc`, vs the JSONL's size;
  * - capture_turn_vs_append (capture.ts): one turn of a 40 MB Claude Code session captured as a hook
  *   does, vs appending its events alone.
+ * - agent_overhead_vs_append (agent.ts): the `run` loop's own time per step (everything but the model
+ *   and the tool) vs appending the step's events alone.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -248,6 +250,12 @@ async function main() {
       Object.assign(figures, await benchCapture({ dir: work, log: asJson ? undefined : log }));
     }
 
+    // The agent loop: its own cost per step, against the appends of the same events alone.
+    if (!args.includes('--no-agent')) {
+      const { benchAgent } = await import('./agent.js');
+      Object.assign(figures, await benchAgent({ dir: work, log: asJson ? undefined : log }));
+    }
+
     if (!asJson) {
       log('');
       log(
@@ -271,7 +279,7 @@ async function main() {
         `disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`,
       );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
-      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor/.test(k)) log(`${k.padEnd(16)} ${v}`);
+      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

@@ -1,7 +1,8 @@
 /**
  * A scripted model service on 127.0.0.1 for the real agents (test/agents/): it speaks the Anthropic
  * Messages API (`POST /v1/messages`, streamed as SSE or plain JSON, and `/v1/messages/count_tokens`)
- * for Claude Code and the OpenAI Responses API (`POST /v1/responses`, SSE) for Codex. Only the model's
+ * for Claude Code and the OpenAI Responses API (`POST /v1/responses`, SSE) for Codex, and OpenAI chat
+ * completions (`POST /v1/chat/completions`, SSE) for `agentlog run`. Only the model's
  * answers are scripted: a test gives the turns (text, thinking, tool calls) the model answers in order;
  * the agents' side requests (title generation, quota checks, small-model calls) get a short harmless
  * answer and take no turn. Every request is logged with its parsed body: the evidence of what history
@@ -18,8 +19,17 @@ export type Block = { text: string } | { thinking: string } | { tool: string; in
 /** One answer of the model: its blocks, in order. An answer with a tool call stops for the tool's result. */
 export type Turn = Block[];
 
+/**
+ * A scripted failure in place of a turn (it takes its place in the queue): an HTTP status with a body
+ * (401, 429, 500), or the turn's stream cut after `after` SSE events (the connection dropped).
+ */
+export type Fault = { status: number; body?: string } | { cut: Turn; after: number };
+
+/** What a main request is answered with: a turn, or a fault. */
+export type Answer = Turn | Fault;
+
 export interface LoggedRequest {
-  api: 'anthropic' | 'openai';
+  api: 'anthropic' | 'openai' | 'openai-chat';
   path: string;
   /** True when the request took a scripted turn (the agent's main loop); false for a side request. */
   main: boolean;
@@ -34,7 +44,7 @@ export interface ModelServer {
   /** The requests that took a scripted turn. */
   mainRequests(): LoggedRequest[];
   /** Queue more turns (answered after those already queued). */
-  script(turns: Turn[]): void;
+  script(turns: Answer[]): void;
   /** Turns not yet answered. */
   pending(): number;
   close(): Promise<void>;
@@ -43,8 +53,20 @@ export interface ModelServer {
 const MAX_BODY = 64 * 1024 * 1024;
 
 /** Start the server. `logFile` (or $AGENTLOG_MODEL_LOG): also append each request as a JSON line there. */
-export async function startModelServer(options: { turns?: Turn[]; logFile?: string } = {}): Promise<ModelServer> {
-  const queue: Turn[] = [...(options.turns ?? [])];
+export async function startModelServer(
+  options: {
+    turns?: Answer[];
+    logFile?: string;
+    /** Answer each main request from its body instead of the queue (a model whose answer follows from its context). */
+    answer?: (body: Record<string, unknown>, api: LoggedRequest['api']) => Answer;
+    /** Wait this long between SSE events (a slow stream, to be killed in the middle). */
+    delayMs?: number;
+  } = {},
+): Promise<ModelServer> {
+  const queue: Answer[] = [...(options.turns ?? [])];
+  const delayMs = options.delayMs ?? 0;
+  const next = (b: Record<string, unknown>, api: LoggedRequest['api']): Answer => (options.answer ? options.answer(b, api) : queue.shift()!);
+  const hasMain = () => !!options.answer || queue.length > 0;
   // AGENTLOG_MODEL_LOG=FILE keeps the requests of a whole run, to read what reached the model.
   const logFile = options.logFile ?? process.env.AGENTLOG_MODEL_LOG;
   const requests: LoggedRequest[] = [];
@@ -77,18 +99,30 @@ export async function startModelServer(options: { turns?: Turn[]; logFile?: stri
         return json(res, { input_tokens: 100 });
       }
       if (req.method === 'POST' && url.pathname.endsWith('/messages')) {
-        const main = isClaudeMain(b) && queue.length > 0;
+        const main = isClaudeMain(b) && hasMain();
         log('anthropic', main);
-        const turn = main ? queue.shift()! : [{ text: 'ok' }];
+        const answer = main ? next(b, 'anthropic') : [{ text: 'ok' }];
+        if (failed(res, answer, 'anthropic')) return;
+        const { turn, cut } = unfault(answer);
         return b.stream === true
-          ? anthropicStream(res, turn, String(b.model ?? 'claude'), nextId)
+          ? void anthropicStream(paced(res, delayMs, cut), turn, String(b.model ?? 'claude'), nextId)
           : json(res, anthropicMessage(turn, String(b.model ?? 'claude'), nextId));
       }
+      if (req.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
+        const main = Array.isArray(b.tools) && b.tools.length > 0 && hasMain();
+        log('openai-chat', main);
+        const answer = main ? next(b, 'openai-chat') : [{ text: 'ok' }];
+        if (failed(res, answer, 'openai')) return;
+        const { turn, cut } = unfault(answer);
+        return void chatStream(paced(res, delayMs, cut), turn, String(b.model ?? 'gpt'), nextId);
+      }
       if (req.method === 'POST' && url.pathname.endsWith('/responses')) {
-        const main = isCodexMain(b) && queue.length > 0;
+        const main = isCodexMain(b) && hasMain();
         log('openai', main);
-        const turn = main ? queue.shift()! : [{ text: 'ok' }];
-        return openaiStream(res, turn, String(b.model ?? 'gpt'), nextId);
+        const answer = main ? next(b, 'openai') : [{ text: 'ok' }];
+        if (failed(res, answer, 'openai')) return;
+        const { turn, cut } = unfault(answer);
+        return void openaiStream(paced(res, delayMs, cut), turn, String(b.model ?? 'gpt'), nextId);
       }
       // Anything else (model lists, quota, telemetry the settings did not turn off): logged, empty.
       requests.push({ api: url.pathname.includes('responses') ? 'openai' : 'anthropic', path: url.pathname, main: false, body });
@@ -122,6 +156,65 @@ function isClaudeMain(body: Record<string, unknown>): boolean {
 /** Codex's main loop sends its tools too. */
 function isCodexMain(body: Record<string, unknown>): boolean {
   return Array.isArray(body.tools) && body.tools.length > 0;
+}
+
+/** Answer a fault that is an HTTP status; true when it was one. */
+function failed(res: http.ServerResponse, answer: Answer, api: 'anthropic' | 'openai'): boolean {
+  if (Array.isArray(answer) || !('status' in answer)) return false;
+  const body =
+    answer.body ??
+    (api === 'anthropic'
+      ? JSON.stringify({ type: 'error', error: { type: answer.status === 401 ? 'authentication_error' : 'api_error', message: `scripted ${answer.status}` } })
+      : JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'scripted' } }));
+  res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.status === 429 ? { 'retry-after': '0' } : {}) }).end(body);
+  return true;
+}
+
+function unfault(answer: Answer): { turn: Turn; cut?: number } {
+  if (Array.isArray(answer)) return { turn: answer };
+  if ('cut' in answer) return { turn: answer.cut, cut: answer.after };
+  return { turn: [] };
+}
+
+/**
+ * The response as the stream writers use it, with each write delayed by `delayMs` after the one
+ * before (a slow stream) and, with `cut`, the connection destroyed after that many writes.
+ */
+function paced(res: http.ServerResponse, delayMs: number, cut?: number): http.ServerResponse {
+  if (!delayMs && cut === undefined) return res;
+  let writes = 0;
+  let chain = Promise.resolve();
+  const write = res.write.bind(res) as (chunk: string) => boolean;
+  const end = res.end.bind(res) as () => http.ServerResponse;
+  const later = (f: () => void) => {
+    chain = chain
+      .then(() => new Promise<void>((r) => setTimeout(r, delayMs)))
+      .then(() => {
+        if (!res.destroyed) f();
+      });
+  };
+  const proxy = Object.create(res) as http.ServerResponse;
+  proxy.writeHead = ((...args: Parameters<http.ServerResponse['writeHead']>) => {
+    res.writeHead(...args);
+    res.flushHeaders();
+    return proxy;
+  }) as http.ServerResponse['writeHead'];
+  proxy.write = ((chunk: string) => {
+    later(() => {
+      if (cut !== undefined && writes >= cut) return void res.destroy();
+      writes++;
+      write(chunk);
+    });
+    return true;
+  }) as http.ServerResponse['write'];
+  proxy.end = (() => {
+    later(() => {
+      if (cut !== undefined) return void res.destroy();
+      end();
+    });
+    return proxy;
+  }) as http.ServerResponse['end'];
+  return proxy;
 }
 
 function json(res: http.ServerResponse, value: unknown): void {
@@ -255,6 +348,34 @@ function openaiStream(res: http.ServerResponse, turn: Turn, model: string, nextI
       },
     },
   });
+  res.end();
+}
+
+/** OpenAI chat completions, streamed: content deltas, tool_calls deltas by index, finish_reason, usage, [DONE]. */
+function chatStream(res: http.ServerResponse, turn: Turn, model: string, nextId: (p: string) => string): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const id = nextId('chatcmpl');
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`,
+    );
+  chunk({ role: 'assistant', content: '' });
+  let index = 0;
+  for (const b of turn) {
+    if ('text' in b) for (const piece of halves(b.text)) chunk({ content: piece });
+    else if ('tool' in b) {
+      const args = JSON.stringify(b.input);
+      const [first, second] = halves(args).length === 2 ? halves(args) : [args, ''];
+      chunk({ tool_calls: [{ index, id: nextId('call'), type: 'function', function: { name: b.tool, arguments: first } }] });
+      if (second) chunk({ tool_calls: [{ index, function: { arguments: second } }] });
+      index++;
+    }
+  }
+  chunk({}, stopReason(turn) === 'tool_use' ? 'tool_calls' : 'stop');
+  res.write(
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 } })}\n\n`,
+  );
+  res.write('data: [DONE]\n\n');
   res.end();
 }
 
