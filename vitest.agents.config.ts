@@ -11,6 +11,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each test runs several agent processes; two cores here.
     maxWorkers: 2,
+    // As in vitest.config.ts: no detached `agentlog gc --auto` outlives a test's folders.
+    env: { AGENTLOG_AUTO_GC: 'wait' },
     globalSetup: ['test/helpers/global-setup.ts', 'test/agents/require-agents.ts'],
   },
 });
