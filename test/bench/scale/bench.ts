@@ -306,6 +306,12 @@ async function main() {
     `(bench ${secs(performance.now() - t0)})`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
+  // The table is printed whole either way; a step that failed makes the run fail (CI runs it).
+  const failed = rows.filter((r) => r.agentlog.startsWith('fails:')).length;
+  if (failed > 0) {
+    process.stderr.write(`bench:scale: ${failed} step(s) failed (rows marked "fails:")\n`);
+    process.exitCode = 1;
+  }
 
   /** `import AGENT --all` into `dir`, checked: no warnings, and (when given) the number of events appended. */
   async function importAll(agent: 'claude' | 'codex', dir: string, appended?: number): Promise<Run> {
