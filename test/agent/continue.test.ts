@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
-import { type Answer, type ModelServer, startModelServer } from '../helpers/model-server.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { ENV as SYNC_ENV } from '../helpers/sync.js';
+import { modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 // Steering from a second process, an interrupt event, Ctrl-C; sessions imported from Claude Code and
@@ -16,20 +16,12 @@ import { tmpdir } from '../helpers/tmp.js';
 // pushed back through the real git HTTP server.
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/bin/agentlog.js');
-const ENV = { AGENTLOG_API_KEY: 'test-key', AGENTLOG_RETRY_MS: '1' };
+const ENV = RUN_ENV;
 
 // biome-ignore lint/suspicious/noExplicitAny: request bodies and event content are checked by shape
 type Any = any;
 
-const servers: ModelServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close();
-});
-async function server(turns: Answer[] = [], opts: Parameters<typeof startModelServer>[0] = {}): Promise<ModelServer> {
-  const s = await startModelServer({ turns, ...opts });
-  servers.push(s);
-  return s;
-}
+const server = modelServers();
 
 async function fresh(): Promise<{ dir: string; ws: string; name: string }> {
   const dir = tmpdir();

@@ -3,30 +3,22 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { takeRunLock } from '../../core/agent/runLock.js';
 import { ownerRecord } from '../../core/git/lock.js';
 import { runAgent, Store } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
-import { type Answer, type LoggedRequest, type ModelServer, startModelServer } from '../helpers/model-server.js';
+import type { LoggedRequest } from '../helpers/model-server.js';
+import { modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 // `agentlog run` against the scripted model server speaking the real Anthropic Messages and OpenAI chat
 // completions APIs: what reaches the model is read from the logged request bodies, what the agent did
 // from the store (real git) and the workspace folder.
 
-const servers: ModelServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close();
-});
+const server = modelServers();
 
-async function server(turns: Answer[] = [], opts: Parameters<typeof startModelServer>[0] = {}): Promise<ModelServer> {
-  const s = await startModelServer({ turns, ...opts });
-  servers.push(s);
-  return s;
-}
-
-const ENV = { AGENTLOG_API_KEY: 'test-key', AGENTLOG_RETRY_MS: '1' };
+const ENV = RUN_ENV;
 
 /** A store with a fresh session (`agentlog new`) and an empty workspace folder. */
 async function fresh(): Promise<{ dir: string; ws: string; name: string }> {
@@ -278,7 +270,7 @@ describe('agentlog run: the loop', () => {
     expect(b.err).toMatch(/answered 503.*gave up after 6 attempts/);
     const dead = await server();
     const url = dead.url;
-    await servers.pop()!.close();
+    await dead.close(); // closed again after the test: harmless
     const c = await run(dir, [name, '--endpoint', url, '--workspace', ws]);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(/cannot reach the model: ECONNREFUSED/);
