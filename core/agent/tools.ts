@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { runShell } from './shell.js';
 import { fileHash, textHash, ToolError, type Workspace, writeAtomic } from './workspace.js';
 
@@ -32,6 +33,10 @@ const MAX_READ = 256 * 1024;
 const MAX_LIST = 2000;
 const MAX_VISIT = 100_000;
 const MAX_MATCHES = 500;
+/** A grep's whole matching time: the pattern is the model's, and a JavaScript regex can backtrack for ever. */
+const grepMs = () => Number(process.env.AGENTLOG_GREP_TIMEOUT_MS) || 10_000;
+/** The matching loop, run in a context with a timeout (V8 interrupts a backtracking regex there). */
+const MATCH_LINES = new vm.Script('hits = []; for (let i = 0; i < lines.length; i++) if (re.test(lines[i])) hits.push(i);');
 
 const str = (description: string) => ({ type: 'string', description });
 const obj = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', properties, required });
@@ -267,6 +272,9 @@ function grep(ws: Workspace, input: Record<string, unknown>): string {
   const base = isFile ? path.dirname(start) : start;
   const files = isFile ? [path.basename(start)] : walk(start, (r) => !only || only.test(r) || only.test(path.basename(r)), MAX_VISIT).files;
   const out: string[] = [];
+  const limit = grepMs();
+  const deadline = Date.now() + limit;
+  const sandbox = vm.createContext({ re, lines: [] as string[], hits: [] as number[] });
   for (const f of files) {
     const full = path.join(base, f);
     let buf: Buffer;
@@ -277,13 +285,21 @@ function grep(ws: Workspace, input: Record<string, unknown>): string {
       continue;
     }
     if (buf.subarray(0, 8192).includes(0)) continue;
-    const lines = buf.toString('utf8').split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i].length > 2000 ? lines[i].slice(0, 2000) : lines[i];
-      if (re.test(line)) {
-        out.push(`${ws.show(full)}:${i + 1}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
-        if (out.length >= MAX_MATCHES) return `${out.join('\n')}\n[stopped after ${MAX_MATCHES} matches]`;
-      }
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .map((l) => (l.length > 2000 ? l.slice(0, 2000) : l));
+    sandbox.lines = lines;
+    try {
+      MATCH_LINES.runInContext(sandbox, { timeout: Math.max(1, deadline - Date.now()) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+      throw new ToolError(`the pattern took longer than ${limit} ms to match (it backtracks too much: simplify it)`);
+    }
+    for (const i of sandbox.hits as number[]) {
+      const line = lines[i];
+      out.push(`${ws.show(full)}:${i + 1}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+      if (out.length >= MAX_MATCHES) return `${out.join('\n')}\n[stopped after ${MAX_MATCHES} matches]`;
     }
   }
   return out.length ? out.join('\n') : '(no matches)';
