@@ -8,7 +8,7 @@ import { cli, cliOk } from '../helpers/cli.js';
 import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { ENV as SYNC_ENV } from '../helpers/sync.js';
-import { modelServers, RUN_ENV } from '../helpers/run-agent.js';
+import { freshAgent, modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 // Steering from a second process, an interrupt event, Ctrl-C; sessions imported from Claude Code and
@@ -23,14 +23,7 @@ type Any = any;
 
 const server = modelServers();
 
-async function fresh(): Promise<{ dir: string; ws: string; name: string }> {
-  const dir = tmpdir();
-  await cliOk(dir, ['init']);
-  const name = (await cliOk(dir, ['new', '--title', 'agent'])).out.trim().split('\n').pop()!;
-  const ws = path.join(dir, 'ws');
-  fs.mkdirSync(ws);
-  return { dir, ws, name };
-}
+const fresh = freshAgent;
 
 function events(dir: string, name: string) {
   const store = Store.open(path.join(dir, '.agentlog'));

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { takeRunLock } from '../../core/agent/runLock.js';
 import { ownerRecord } from '../../core/git/lock.js';
 import { runAgent, Store } from '../../core/index.js';
-import { cli, cliOk } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
 import type { LoggedRequest } from '../helpers/model-server.js';
-import { modelServers, RUN_ENV } from '../helpers/run-agent.js';
+import { freshAgent, modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 // `agentlog run` against the scripted model server speaking the real Anthropic Messages and OpenAI chat
@@ -20,15 +20,7 @@ const server = modelServers();
 
 const ENV = RUN_ENV;
 
-/** A store with a fresh session (`agentlog new`) and an empty workspace folder. */
-async function fresh(): Promise<{ dir: string; ws: string; name: string }> {
-  const dir = tmpdir();
-  await cliOk(dir, ['init']);
-  const name = (await cliOk(dir, ['new', '--title', 'agent'])).out.trim().split('\n').pop()!;
-  const ws = path.join(dir, 'ws');
-  fs.mkdirSync(ws);
-  return { dir, ws, name };
-}
+const fresh = freshAgent;
 
 function run(dir: string, args: string[], env: NodeJS.ProcessEnv = ENV) {
   return cli(dir, ['run', ...args], { env });

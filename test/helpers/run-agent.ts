@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterEach } from 'vitest';
+import { cliOk } from './cli.js';
 import { type Answer, type ModelServer, startModelServer } from './model-server.js';
+import { tmpdir } from './tmp.js';
 
 /** What `agentlog run` needs in its environment in the tests: a dummy key, retries without waiting. */
 export const RUN_ENV = { AGENTLOG_API_KEY: 'test-key', AGENTLOG_RETRY_MS: '1' };
@@ -18,4 +22,14 @@ export function modelServers(): (turns?: Answer[], opts?: Parameters<typeof star
     servers.push(s);
     return s;
   };
+}
+
+/** A store with a fresh session (`agentlog new`) and an empty workspace folder. */
+export async function freshAgent(): Promise<{ dir: string; ws: string; name: string }> {
+  const dir = tmpdir();
+  await cliOk(dir, ['init']);
+  const name = (await cliOk(dir, ['new', '--title', 'agent'])).out.trim().split('\n').pop()!;
+  const ws = path.join(dir, 'ws');
+  fs.mkdirSync(ws);
+  return { dir, ws, name };
 }
