@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../core/index.js';
 import type { HostMessage } from '../../extension/shared/protocol.js';
@@ -154,6 +156,23 @@ describe('session panel', () => {
     expect(m.requests[0].messages.map((x) => x.role)).toEqual(['user', 'assistant', 'user']);
     expect(m.requests[0].messages[2].content).toBe('[tool result: contents of p2]\n\nWhat next?');
     expect(r.last('append').items.map((i) => i.seq)).toEqual([4, 5]);
+  });
+
+  it('merges the small packs appends left once they are due, after its own answer is appended', async () => {
+    const { store } = await demoStore(3);
+    // Forty appends through the store API leave a small pack each (more than the automatic gc's 32).
+    for (let i = 0; i < 40; i++) await store.append('demo', { kind: 'note', text: `n${i}` });
+    const packs = () => fs.readdirSync(path.join(store.dir, '.git', 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length;
+    expect(packs()).toBeGreaterThan(32);
+    expect(store.gcDue()).toBe(true);
+    const m = await model(() => ({ chunks: ['ok'] }));
+    const { r, c } = await openPanel(store, { endpoint: m.url });
+    await c.onMessage({ type: 'send', text: 'tidy?' });
+    expect(r.last('streamEnd').outcome).toBe('appended');
+    expect(packs()).toBeLessThan(32);
+    expect(store.gcDue()).toBe(false);
+    expect(git(store.dir, ['fsck', '--strict']).trim()).toBe('');
+    expect(store.readEvents(store.tipOf('demo')!).at(-1)!.event.content).toEqual([{ type: 'text', text: 'ok' }]);
   });
 
   it('resuming from the past forks first and leaves the original alone', async () => {
