@@ -13,7 +13,7 @@
  * combinations a point.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compactPacks } from '../../core/git/pack/compactPacks.js';
 import { Store } from '../../core/store/store.js';
 import { pull } from '../../core/sync/pull.js';
@@ -21,22 +21,16 @@ import { push } from '../../core/sync/push.js';
 import { addRemote } from '../../core/sync/remotes.js';
 import type { Model } from '../helpers/crash.js';
 import { explore } from '../helpers/crashCheck.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { sessionWith } from '../helpers/store.js';
 import { ENV } from '../helpers/sync.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 const FULL = process.env.AGENTLOG_CRASH_FULL === '1';
 const LIMIT = FULL ? undefined : 60;
 const BOUNDS = FULL ? { fullUpTo: 6, maxProduct: 256, samples: 64 } : { fullUpTo: 3, maxProduct: 16, samples: 4 };
 
-let server: GitHttpServer;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useGitHttpServer();
 
 const MODES: Array<{ durable: boolean; model: Model }> = [
   { durable: true, model: 'posix' },

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAgentlogError } from '../../core/errors.js';
 import { compactPacks } from '../../core/git/pack/compactPacks.js';
 import { Store } from '../../core/store/store.js';
@@ -19,19 +19,13 @@ import { push } from '../../core/sync/push.js';
 import { addRemote } from '../../core/sync/remotes.js';
 import { refsAndEvents } from '../helpers/crashCheck.js';
 import { countCalls, type Fault, withFault } from '../helpers/crashFaults.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { sessionWith } from '../helpers/store.js';
 import { ENV } from '../helpers/sync.js';
 import { clock, git, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 const FULL = process.env.AGENTLOG_CRASH_FULL === '1';
-let server: GitHttpServer;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useGitHttpServer();
 
 /** A store to copy for each run (`template`), the operation on a copy, and whether running it again must reach the state after. */
 type Setup = () => Promise<{ template: string; op: (dir: string) => Promise<unknown>; again: boolean }>;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPack } from '../../core/git/pack/buildPack.js';
 import { indexPack } from '../../core/git/pack/indexPack.js';
 import { parseTree } from '../../core/git/tree.js';
@@ -9,17 +9,11 @@ import { clone } from '../../core/sync/clone.js';
 import { pull } from '../../core/sync/pull.js';
 import { push } from '../../core/sync/push.js';
 import { addRemote } from '../../core/sync/remotes.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { ENV, events, gitAsync, HOME, machineWithSession, ok } from '../helpers/sync.js';
 import { clock, git, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
-let server: GitHttpServer;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useGitHttpServer();
 
 describe('sync over smart HTTP (git http-backend)', () => {
   it('two machines: clone reads byte for byte, both extend offline, the later push keeps its version as a fork, both converge', async () => {

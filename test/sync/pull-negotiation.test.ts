@@ -7,26 +7,19 @@
  * server, v0 only.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../core/store/store.js';
 import { clone } from '../../core/sync/clone.js';
 import { pull } from '../../core/sync/pull.js';
 import { push } from '../../core/sync/push.js';
 import { addRemote } from '../../core/sync/remotes.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { ENV, gitAsync } from '../helpers/sync.js';
+import type { GitHttpServer } from '../helpers/git-http-server.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
-let v2: GitHttpServer;
-let v0: GitHttpServer;
-beforeAll(async () => {
-  v2 = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-  v0 = await startGitHttpServer(tmpdir('agentlog-git-http-'), { protocolV2: false });
-});
-afterAll(async () => {
-  await v2?.close();
-  await v0?.close();
-});
+const v2 = useGitHttpServer();
+const v0 = useGitHttpServer({ protocolV2: false });
 
 const TIMELINES = 30;
 

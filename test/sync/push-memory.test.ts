@@ -11,21 +11,15 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Store } from '../../core/store/store.js';
 import { addRemote } from '../../core/sync/remotes.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { ENV, gitAsync } from '../helpers/sync.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 const run = promisify(execFile);
-let server: GitHttpServer;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useGitHttpServer();
 
 it('pushing a 110 MiB pack costs less than half the pack in memory', async () => {
   const url = server.bare('big.git');

@@ -2,20 +2,15 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bareRepo, startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
+import { describe, expect, it } from 'vitest';
+import { bareRepo, startGitHttpServer } from '../helpers/git-http-server.js';
 import { closedPort } from '../helpers/port.js';
 import { snapshot } from '../helpers/snapshot.js';
 import { cli, ENV, events, gitAsync, HOME, machineWithSession, ok } from '../helpers/sync.js';
 import { git, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
-let server: GitHttpServer;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useGitHttpServer();
 
 describe('sync rejects bad remotes and leaves the store untouched', () => {
   async function storeWithRemote(url: string) {

@@ -8,26 +8,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../core/store/store.js';
 import { clone } from '../../core/sync/clone.js';
 import { push } from '../../core/sync/push.js';
 import { addRemote } from '../../core/sync/remotes.js';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { ENV, gitAsync } from '../helpers/sync.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
-let server: GitHttpServer;
 let delay = 0;
 let drop: 'after' | 'before' | undefined;
-beforeAll(async () => {
-  server = await startGitHttpServer(tmpdir('agentlog-git-http-'), {
-    delayMs: () => delay,
-    dropAnswer: (p) => (p.includes('git-receive-pack') ? drop : undefined),
-  });
-});
-afterAll(async () => {
-  await server?.close();
+const server = useGitHttpServer({
+  delayMs: () => delay,
+  dropAnswer: (p) => (p.includes('git-receive-pack') ? drop : undefined),
 });
 
 /** A store of `n` timelines of a few events each, with `origin` at a new bare repository of the server. */
