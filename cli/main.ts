@@ -149,6 +149,8 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
       (opened.store = store ??=
         Store.open(discoverStore(cwd, values.store, env), {
           now,
+          // a command is short-lived: its gc runs once its work is done (autoGc.ts), not beside it
+          autoGc: 'off',
           warn: (m) => stderr.write(`agentlog: ${m}\n`),
         })),
   };

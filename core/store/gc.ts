@@ -7,8 +7,10 @@ import type { StoreContext } from './types.js';
 
 // Tidying the object database, out of every append's way: each append writes its own small pack
 // (publish.ts), and packs pile up until a gc merges them (git/pack/compactPacks.ts). A gc never runs
-// inside an append: the CLI starts `agentlog gc --auto` once a command's own work is acknowledged
-// (cli/autoGc.ts), and `agentlog gc` runs one at will, as `git gc` does. One gc at a time per store:
+// inside an append: a long-lived writer's Store starts one bounded round after the append that found
+// it due (store.ts, StoreOptions.autoGc); the CLI, whose commands are short, starts `agentlog gc
+// --auto` once a command's own work is acknowledged (cli/autoGc.ts); `agentlog gc` runs one at will,
+// as `git gc` does. One gc at a time per store:
 // it holds `<git dir>/agentlog/gc.lock` under git's lock protocol (git/lock.ts; a lock whose owner
 // is gone is broken, never one of a live gc). What it merges keeps I9: the merged pack is durable
 // before the packs it replaces go, and a kept pack (a `.keep`: a fresh append's until its ref moved,

@@ -28,6 +28,14 @@ import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
+/** How many packs a Store writes between two looks at whether an automatic gc is due (gc.ts: due past 32). */
+const GC_CHECK_EVERY = 8;
+
+function autoGcFromEnv(v: string | undefined): 'background' | 'wait' | 'off' {
+  if (v === '0' || v === 'off' || v === 'false') return 'off';
+  return v === 'wait' ? 'wait' : 'background';
+}
+
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
 export type { AppendOptions, Appended, CommitInfo, EventInput, StoreOptions } from './types.js';
 export type { GcOptions, GcResult } from './gc.js';
@@ -45,6 +53,11 @@ export type { GcOptions, GcResult } from './gc.js';
 export class Store {
   /** Everything the store's functions share (types.ts); reached from outside only by internals.ts. */
   private readonly ctx: StoreContext;
+  private readonly autoGc: 'background' | 'wait' | 'off';
+  private readonly warn: (message: string) => void;
+  /** packsWritten when this Store last asked whether a gc is due, and the round it runs now, if any. */
+  private gcCheckedAt = 0;
+  private tidying?: Promise<void>;
 
   private constructor(
     readonly gitDir: string,
@@ -54,6 +67,8 @@ export class Store {
     const common = commonDir(gitDir);
     const durable = options.durable ?? (process.env.AGENTLOG_FSYNC === '1' || readConfig(gitDir, 'agentlog.fsync') === 'true');
     const warn = options.warn ?? (() => {});
+    this.warn = warn;
+    this.autoGc = options.autoGc ?? autoGcFromEnv(process.env.AGENTLOG_AUTO_GC);
     this.ctx = {
       commonDir: common,
       objects: new ObjectStore(common, durable),
@@ -183,7 +198,7 @@ export class Store {
 
   /** Start a session: a genesis event (`kind: session` by convention, I8) on a new branch. */
   create(name: string, genesis: EventInput): Promise<Appended> {
-    return create(this.ctx, name, genesis);
+    return this.tidyAfter(create(this.ctx, name, genesis));
   }
 
   /**
@@ -192,7 +207,46 @@ export class Store {
    * hold, else E_MOVED. See append.ts.
    */
   append(name: string, input: EventInput, options: AppendOptions = {}): Promise<Appended> {
-    return append(this.ctx, name, input, options);
+    return this.tidyAfter(append(this.ctx, name, input, options));
+  }
+
+  /**
+   * After an append of this Store is acknowledged: the automatic gc of a long-lived writer (an
+   * extension host, a library's process), so the small pack each append leaves does not pile up
+   * until someone runs a command. Asked every GC_CHECK_EVERY packs this Store wrote (a folder
+   * listing), one round at a time; it runs outside every append (an append never waits for a merge,
+   * except under `wait`), and a failure is a warning: the next round or `agentlog gc` does it.
+   */
+  private tidyAfter(appended: Promise<Appended>): Promise<Appended> {
+    if (this.autoGc === 'off') return appended;
+    return appended.then((done) => {
+      const round = this.tidy();
+      return this.autoGc === 'wait' && round ? round.then(() => done) : done;
+    });
+  }
+
+  private tidy(): Promise<void> | undefined {
+    const written = this.ctx.objects.packsWritten;
+    if (this.tidying || written - this.gcCheckedAt < GC_CHECK_EVERY) return this.tidying;
+    this.gcCheckedAt = written;
+    if (!gcDue(this.ctx)) return undefined;
+    const start =
+      this.autoGc === 'wait'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            setTimeout(resolve, 0).unref();
+          });
+    const round = start
+      .then(() => gc(this.ctx, { auto: true }))
+      .then(
+        () => undefined,
+        (e: unknown) => this.warn(`the automatic gc failed (run: agentlog gc): ${(e as Error)?.message ?? String(e)}`),
+      )
+      .finally(() => {
+        this.tidying = undefined;
+      });
+    this.tidying = round;
+    return round;
   }
 
   /** A new timeline pointing at `commit` (sharing all history up to it). */

@@ -31,6 +31,14 @@ export interface StoreOptions {
   objectWrites?: 'pack' | 'loose';
   /** How long an append waits for another writer's ref lock (default: LOCK_WAIT_MS in git/lock.ts). Tests inject a short one. */
   lockWaitMs?: number;
+  /**
+   * How this Store tidies after its own appends (each leaves a small pack): `background` (default) —
+   * once an automatic gc is due (gc.ts), one bounded round starts on a timer after the append that
+   * found it due, outside any append and never keeping the process alive by itself; `wait` — the same
+   * round, and that append resolves after it (tests); `off` — none (the caller runs `gc` itself, as
+   * the CLI does after each command). Default: AGENTLOG_AUTO_GC (`off`/`0`, `wait`), else background.
+   */
+  autoGc?: 'background' | 'wait' | 'off';
 }
 
 /** Conditions on an append (see Store.append). */

@@ -318,7 +318,6 @@ export class PanelController {
       this.post({ type: 'streamEnd', outcome: 'appended' });
       if (moved) this.host.info(`${moved.from} moved while the model answered; the answer was kept on the fork ${moved.to}.`);
       this.refresh();
-      await this.tidyPacks();
     } catch (e) {
       this.post({ type: 'streamEnd', outcome: 'failed', error: (e as Error).message });
     } finally {
@@ -353,19 +352,6 @@ export class PanelController {
       at = done.commit;
     }
     return moved;
-  }
-
-  /**
-   * After this panel's appends are in the log and shown: one bounded gc round when due, as the CLI
-   * runs one after each writing command (appends leave a small pack each; the extension host is a
-   * long-lived writer that would otherwise keep them all). A failure never fails the send.
-   */
-  private async tidyPacks(): Promise<void> {
-    try {
-      if (this.store.gcDue()) await this.store.gc({ auto: true });
-    } catch {
-      // tidying is best effort: the next gc (CLI or panel) merges what this one did not
-    }
   }
 
   /** Stop a streaming answer (the Stop button, or the panel closing): nothing is appended. */

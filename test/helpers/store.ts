@@ -8,7 +8,8 @@ import { clock, tmpdir } from './tmp.js';
  */
 export async function sessionWith(n: number, name = 'talk') {
   const dir = path.join(tmpdir(), 'store');
-  const { store } = Store.init(dir, { now: clock() });
+  // No automatic gc: each append leaves its own pack, the store the gc and pack tests start from.
+  const { store } = Store.init(dir, { now: clock(), autoGc: 'off' });
   await store.create(name, { kind: 'session', title: 'a talk' });
   const cids: string[] = [];
   for (let i = 1; i <= n; i++) {

@@ -89,3 +89,53 @@ describe('gc', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 });
+
+describe('the automatic gc of a long-lived writer (StoreOptions.autoGc)', () => {
+  /** One Store appending `n` notes, as an extension host or a library's process does; the pack count after each append. */
+  async function longLived(autoGc: 'background' | 'wait' | 'off', n: number) {
+    const { dir } = await sessionWith(0);
+    const store = Store.open(dir, { now: clock(1_770_000_000_000), autoGc });
+    const counts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      await store.append('talk', { kind: 'note', text: `note ${i}` });
+      counts.push(packs(dir).length);
+    }
+    return { dir, store, counts };
+  }
+
+  function readsWhole(dir: string, events: number) {
+    const store = Store.open(dir);
+    const tip = store.tipOf('talk')!;
+    expect(store.readEvents(tip)).toHaveLength(events);
+    expect(verifyTimeline(store, 'talk', tip).problem).toBeUndefined();
+    expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
+    expect(git(dir, ['count-objects', '-v'])).toMatch(/garbage: 0/);
+  }
+
+  it('off: every append keeps its own pack (the CLI runs its gc after the command instead)', async () => {
+    const { dir, counts } = await longLived('off', 100);
+    expect(counts.at(-1)).toBe(101);
+    readsWhole(dir, 101);
+  }, 60_000);
+
+  it('wait: the Store merges its own packs once they are due, so 200 appends never leave more than a few past the bound', async () => {
+    const { dir, counts } = await longLived('wait', 200);
+    // due past maxPacks; asked every 8 packs written: at most 8 more before a round brings it down
+    expect(Math.max(...counts)).toBeLessThanOrEqual(AUTO_GC.maxPacks + 8);
+    expect(counts.some((c, i) => i > 0 && c < counts[i - 1])).toBe(true);
+    readsWhole(dir, 201);
+  }, 60_000);
+
+  it('background: the round runs after the append that found it due, not inside it, and brings the count down', async () => {
+    const { dir, store, counts } = await longLived('background', 60);
+    // The append that found a gc due resolved before the merge (which would have brought the count under the bound)…
+    const due = counts.findIndex((c) => c > AUTO_GC.maxPacks);
+    expect(due).toBeGreaterThan(0);
+    expect(counts.slice(0, due + 1)).toEqual(counts.slice(0, due + 1).map((_, i) => i + 2));
+    // …and the round, started on a timer after it, merges beside the appends that follow.
+    for (let i = 0; i < 600 && packs(dir).length > AUTO_GC.maxPacks; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(packs(dir).length).toBeLessThanOrEqual(AUTO_GC.maxPacks);
+    expect(store.gcDue()).toBe(false);
+    readsWhole(dir, 61);
+  }, 60_000);
+});
