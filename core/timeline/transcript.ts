@@ -73,7 +73,10 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100, de
         out.push('', `── note  ${id}`, indent(safe(String(event.text ?? ''))));
         break;
       case 'model':
-        out.push('', `── model → ${safe(String(event.model ?? event.provider ?? '?'))}  ${id}`);
+        out.push('', `── model → ${safe(String(event.model ?? event.provider ?? '?'))}${typeof event.api === 'string' ? ` (${safe(event.api)})` : ''}  ${id}`);
+        break;
+      case 'interrupt':
+        out.push('', `── interrupt${typeof event.reason === 'string' ? `: ${safe(event.reason)}` : ''} (a run stops here)  ${id}`);
         break;
       case 'compaction':
         out.push(
@@ -104,7 +107,7 @@ function grouped(labels: string[]): string[] {
 }
 
 /** The kinds this file shows itself. */
-const BUILT_IN = new Set(['session', 'message', 'note', 'model', 'compaction', 'checkpoint']);
+const BUILT_IN = new Set(['session', 'message', 'note', 'model', 'compaction', 'checkpoint', 'interrupt']);
 
 function indent(text: string): string {
   return text
