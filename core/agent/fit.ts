@@ -48,10 +48,11 @@ export function fitConversation(c: Conversation, maxTokens: number, size: Sizer)
   const totalEvents = c.messages.reduce((n, m) => n + (m.events ?? 0), 0);
   let smallest = 0;
   for (let cap = Math.max(MIN_CAP, Math.floor(budget / 16)); cap >= MIN_CAP; cap = Math.floor(cap / 2)) {
-    const tally = { clipped: 0 };
-    const messages = c.messages.map((m) => clipMessage(m, cap, tally));
+    const clips = new Map<Message, number>();
+    const messages = c.messages.map((m) => clipMessage(m, cap, clips));
+    const clipped = (ms: Message[]) => sum(ms.map((m) => clips.get(m) ?? 0));
     const whole = fixed + sum(messages.map(measure));
-    if (whole <= budget) return done(c.system, messages, { omitted: 0, clipped: tally.clipped, bytes: whole });
+    if (whole <= budget) return done(c.system, messages, { omitted: 0, clipped: clipped(messages), bytes: whole });
     if (messages.length < 2) {
       smallest = whole;
       continue;
@@ -69,7 +70,7 @@ export function fitConversation(c: Conversation, maxTokens: number, size: Sizer)
       const head = withNote(first, omitted, maxTokens);
       const out = kept[0]?.role === 'user' ? [{ ...head, content: [...head.content, ...kept[0].content] }, ...kept.slice(1)] : [head, ...kept];
       const bytes = fixed + sum(out.map(measure));
-      if (bytes <= budget) return done(c.system, out, { omitted, clipped: tally.clipped, bytes });
+      if (bytes <= budget) return done(c.system, out, { omitted, clipped: clipped([first, ...kept]), bytes });
     }
     smallest = fixed + measure(withNote(first, totalEvents, maxTokens)) + costs[costs.length - 1];
   }
@@ -134,13 +135,12 @@ function withNote(first: Message, omitted: number, maxTokens: number): Message {
   return { ...first, content: [...first.content, { type: 'text', text: note }] };
 }
 
-function clipMessage(m: Message, cap: number, tally: { clipped: number }): Message {
-  let changed = false;
+/** The message with its long texts clipped; `clips` gets how many, for a message that changed. */
+function clipMessage(m: Message, cap: number, clips: Map<Message, number>): Message {
+  let n = 0;
   const text = (t: string): string => {
     const c = clipText(t, cap);
-    if (c === t) return t;
-    tally.clipped++;
-    changed = true;
+    if (c !== t) n++;
     return c;
   };
   const block = (b: Block): Block => {
@@ -150,7 +150,10 @@ function clipMessage(m: Message, cap: number, tally: { clipped: number }): Messa
     return b;
   };
   const content = m.content.map(block);
-  return changed ? { ...m, content } : m;
+  if (!n) return m;
+  const out = { ...m, content };
+  clips.set(out, n);
+  return out;
 }
 
 function clipStrings(v: unknown, text: (t: string) => string): unknown {
