@@ -3,8 +3,8 @@
 // Kept: the system prompt, the first user message and the most recent turns; dropped: whole older
 // turns, an assistant message always with the message that answers its tool calls (so no tool result
 // is left without its call), replaced by one note in the first message saying how many events were
-// left out. A block longer than the per-block cap (text, a tool result, a string in a tool call's
-// input) is clipped in its middle with a marker. A pure function of the conversation and the budget:
+// left out. Over the budget, a block longer than the per-block cap (text, a tool result, a string in
+// a tool call's input) is clipped in its middle with a marker. A pure function of the conversation and the budget:
 // the same log gives the same request.
 
 import { AgentlogError } from '../errors.js';
@@ -46,6 +46,9 @@ export function fitConversation(c: Conversation, maxTokens: number, size: Sizer)
     );
   const measure = (m: Message) => measured(m, size);
   const totalEvents = c.messages.reduce((n, m) => n + (m.events ?? 0), 0);
+  // A conversation under the budget goes as it is: nothing clipped, nothing left out.
+  const as = fixed + sum(c.messages.map(measure));
+  if (as <= budget) return done(c.system, c.messages, { omitted: 0, clipped: 0, bytes: as });
   let smallest = 0;
   for (let cap = Math.max(MIN_CAP, Math.floor(budget / 16)); cap >= MIN_CAP; cap = Math.floor(cap / 2)) {
     const clips = new Map<Message, number>();
