@@ -210,3 +210,58 @@ describe('agentlog new --model, then run', () => {
     expect(show).toMatch(/── interrupt: SIGINT/);
   });
 });
+
+describe('a hostile or failing Responses stream', () => {
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const created = ev('response.created', { response: { id: 'resp_x', model: 'gpt-test', status: 'in_progress', output: [] } });
+
+  it('response.failed with a server error is asked again; one that refuses the request itself ends the run at once', async () => {
+    const { dir, ws, name } = await freshAgent();
+    const s = await server([
+      { sse: created + ev('response.failed', { response: { id: 'resp_x', status: 'failed', error: { code: 'server_error', message: 'try later' } } }) },
+      { sse: created + ev('error', { code: 'rate_limit_exceeded', message: 'slow down' }) },
+      [{ text: 'whole' }],
+      {
+        sse: created + ev('response.failed', { response: { id: 'resp_y', status: 'failed', error: { code: 'context_length_exceeded', message: 'too long' } } }),
+      },
+    ]);
+    const args = [name, '--api', 'responses', '--endpoint', s.url, '--model', 'gpt-test', '--workspace', ws];
+    const a = await run(dir, [...args, '--prompt', 'hi']);
+    expect(a.code, a.err).toBe(0);
+    expect(a.err).toMatch(/server_error: try later: trying again/);
+    expect(a.err).toMatch(/rate_limit_exceeded: slow down: trying again/);
+    const b = await run(dir, [...args, '--prompt', 'more']);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/the stream ended with an error: context_length_exceeded: too long/);
+    expect(b.err).not.toMatch(/trying again/);
+    expect(events(dir, name).filter((e) => e.role === 'assistant')).toHaveLength(1);
+    expect((await cli(dir, ['verify', name])).code).toBe(0);
+  });
+
+  it('a function_call whose arguments are not a JSON object, or without a call_id, is asked again; a payload that is not JSON ends the run', async () => {
+    const { dir, ws, name } = await freshAgent();
+    const done = (item: Record<string, unknown>) =>
+      created +
+      ev('response.output_item.done', { output_index: 0, item }) +
+      ev('response.completed', { response: { id: 'resp_x', status: 'completed', output: [item], usage: { input_tokens: 1 } } });
+    const s = await server([
+      { sse: done({ type: 'function_call', call_id: 'call_a', name: 'list_files', arguments: '[1,2' }) },
+      { sse: done({ type: 'function_call', name: 'list_files', arguments: '{}' }) },
+      [{ text: 'whole' }],
+      { sse: `${created}event: response.output_text.delta\ndata: {not json\n\n` },
+    ]);
+    const args = [name, '--api', 'responses', '--endpoint', s.url, '--model', 'gpt-test', '--workspace', ws];
+    const a = await run(dir, [...args, '--prompt', 'hi']);
+    expect(a.code, a.err).toBe(0);
+    expect(a.err).toMatch(/a tool call's input is not a JSON object: \[1,2: trying again/);
+    expect(a.err).toMatch(/a function_call without a call_id or a name: trying again/);
+    const b = await run(dir, [...args, '--prompt', 'more']);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/an event of the answer is not a JSON object: \{not json/);
+    expect(
+      events(dir, name)
+        .filter((e) => e.role === 'assistant')
+        .map((e) => e.content),
+    ).toEqual([[{ type: 'text', text: 'whole' }]]);
+  });
+});

@@ -22,9 +22,9 @@ export type Turn = Block[];
 /**
  * A scripted failure in place of a turn (it takes its place in the queue): an HTTP status with a body
  * and headers (401, 429 with a retry-after, 500), or the turn's stream cut after `after` SSE events
- * (the connection dropped).
+ * (the connection dropped), or a raw SSE body sent as it is (a service's failure events, a hostile stream).
  */
-export type Fault = { status: number; body?: string; headers?: Record<string, string> } | { cut: Turn; after: number };
+export type Fault = { status: number; body?: string; headers?: Record<string, string> } | { cut: Turn; after: number } | { sse: string };
 
 /** What a main request is answered with: a turn, or a fault. */
 export type Answer = Turn | Fault;
@@ -161,6 +161,10 @@ function isCodexMain(body: Record<string, unknown>): boolean {
 
 /** Answer a fault that is an HTTP status; true when it was one. */
 function failed(res: http.ServerResponse, answer: Answer, api: 'anthropic' | 'openai'): boolean {
+  if (!Array.isArray(answer) && 'sse' in answer) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' }).end(answer.sse);
+    return true;
+  }
   if (Array.isArray(answer) || !('status' in answer)) return false;
   const body =
     answer.body ??
