@@ -40,11 +40,13 @@ options:
 The key: $AGENTLOG_API_KEY, else $ANTHROPIC_API_KEY / $OPENAI_API_KEY, else git config agentlog.apiKey.
 Ctrl-C (or an "interrupt" event appended by another process) stops after the current step.
 Exit 0 when the turn ends; 130 when stopped; 3 at --max-steps; 1 on a model error (401, or 429/5xx/
-network after retries), the log left consistent.
+network after retries; a retry-after is waited for), the log left consistent.
 
 examples:
   agentlog new --title "fix the build" && agentlog run fix-the-build --model claude-sonnet-4-5 --prompt "make npm test pass"
-  echo "now add a test" | agentlog run fix-the-build --prompt -`,
+  echo "now add a test" | agentlog run fix-the-build --prompt -
+  agentlog run fix-the-build --api responses --model gpt-5 --prompt "review it"   # switch model and API
+  agentlog run claude/SESSION --max-context-tokens 50000 --prompt "go on"         # a long imported session`,
   options: {
     prompt: { type: 'string' },
     model: { type: 'string' },
