@@ -265,3 +265,28 @@ describe('a hostile or failing Responses stream', () => {
     ).toEqual([[{ type: 'text', text: 'whole' }]]);
   });
 });
+
+describe('a model switch in the middle of a run', () => {
+  it('a model event appended by another writer while a tool runs sends the next step to that API (Anthropic → Responses), the call in flight paired', async () => {
+    const { dir, ws, name } = await freshAgent();
+    const s = await server([
+      [{ tool: 'shell', input: { command: 'touch started; while [ ! -f go ]; do sleep 0.02; done; echo went' } }],
+      [{ text: 'answered by responses' }],
+    ]);
+    const running = run(dir, [name, '--endpoint', s.url, '--model', 'claude-test', '--workspace', ws, '--approve', 'never', '--prompt', 'wait, then go on']);
+    while (!fs.existsSync(path.join(ws, 'started'))) await new Promise((r) => setTimeout(r, 10));
+    const other = Store.open(path.join(dir, '.agentlog'));
+    await other.append(name, { kind: 'model', api: 'responses', model: 'gpt-test', endpoint: s.url });
+    fs.writeFileSync(path.join(ws, 'go'), '');
+    const r = await running;
+    expect(r.code, r.err).toBe(0);
+    expect(s.mainRequests().map((q) => q.path)).toEqual(['/v1/messages', '/v1/responses']);
+    const input = s.mainRequests()[1].body.input as Any[];
+    expectPairedItems(input);
+    const call = input.find((i) => i.type === 'function_call');
+    expect(call).toMatchObject({ name: 'shell', call_id: expect.stringMatching(/^call_[0-9a-f]{24}$/) });
+    expect(input.find((i) => i.type === 'function_call_output')).toMatchObject({ call_id: call.call_id, output: expect.stringContaining('went') });
+    const last = events(dir, name).at(-1);
+    expect(last).toMatchObject({ role: 'assistant', api: 'responses', model: 'gpt-test', content: [{ type: 'text', text: 'answered by responses' }] });
+  });
+});
