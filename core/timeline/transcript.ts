@@ -57,6 +57,8 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100, de
         for (const b of blocksOf(event.content)) {
           if (b.type === 'text' && typeof b.text === 'string') out.push(indent(safe(b.text)));
           else if (b.type === 'thinking') out.push(`  (thinking, ${String(b.thinking ?? '').length} chars, folded)`);
+          else if (b.type === 'reasoning' && Array.isArray(b.summary))
+            out.push(`  (reasoning: ${oneLine(safe(b.summary.filter((t) => typeof t === 'string').join(' ')), width - 16) || 'no summary'})`);
           else if (b.type === 'tool_use') out.push(`  → ${safe(String(b.name ?? 'tool'))} ${oneLine(safe(json(b.input)), width - 8)}`);
           else if (b.type === 'tool_result') {
             const text = textOf(b.content) || (typeof b.content === 'string' ? b.content : json(b.content));

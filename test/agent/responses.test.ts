@@ -81,6 +81,7 @@ describe('agentlog run --api responses', () => {
       usage: { input_tokens: 120, output_tokens: 12, total_tokens: 132, cached_tokens: 0, reasoning_tokens: 0 },
       request: { api: 'responses', model: 'gpt-test', max_context_tokens: 200000 },
     });
+    expect((await cliOk(dir, ['show', name])).out).toContain('  (reasoning: I should read x first.)');
     expect((await cli(dir, ['verify', name])).code).toBe(0);
   });
 
