@@ -16,11 +16,21 @@ export function responsesRequest(config: ModelConfig, c: Conversation, tools: re
     max_output_tokens: config.maxTokens,
     stream: true,
     store: false,
-    include: ['reasoning.encrypted_content'],
+    ...(reasons(config.model) ? { include: ['reasoning.encrypted_content'] } : {}),
     ...(c.system.length ? { instructions: c.system.join('\n\n') } : {}),
     tools: tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.schema, strict: false })),
     input: c.messages.flatMap(responsesItems),
   });
+}
+
+/**
+ * Whether the model reasons (o1, o3, o4-mini, gpt-5…, codex…, gpt-oss): only those are asked for their
+ * reasoning's encrypted content, which other models refuse ("Encrypted content is not supported with
+ * this model"). Without it a reasoning item is kept in the log but not sent back (nothing is stored
+ * on the service to refer to).
+ */
+export function reasons(model: string): boolean {
+  return /^(o\d|gpt-5|codex|gpt-oss)/i.test(model.replace(/^.*\//, ''));
 }
 
 /** One message of the conversation as the input items it becomes, in the order of its blocks. */

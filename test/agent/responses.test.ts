@@ -35,14 +35,15 @@ describe('agentlog run --api responses', () => {
       [{ thinking: 'I should read x first.' }, { text: 'Reading.' }, { tool: 'read_file', input: { path: 'x.txt' } }, { tool: 'list_files', input: {} }],
       [{ text: 'Read it.' }],
     ]);
-    const r = await run(dir, [name, '--api', 'responses', '--endpoint', s.url, '--model', 'gpt-test', '--workspace', ws, '--prompt', 'read x']);
+    const r = await run(dir, [name, '--api', 'responses', '--endpoint', s.url, '--model', 'gpt-5-test', '--workspace', ws, '--prompt', 'read x']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('model: gpt-test (responses)');
+    expect(r.out).toContain('model: gpt-5-test (responses)');
     expect(r.out).toContain('Reading.');
     const main = s.mainRequests();
     expect(main.map((q) => q.path)).toEqual(['/v1/responses', '/v1/responses']);
     const first = main[0].body;
-    expect(first).toMatchObject({ model: 'gpt-test', stream: true, store: false, max_output_tokens: 8192, include: ['reasoning.encrypted_content'] });
+    // A reasoning model (gpt-5…) is asked for its reasoning's encrypted content, to be sent back: nothing is stored on the service.
+    expect(first).toMatchObject({ model: 'gpt-5-test', stream: true, store: false, max_output_tokens: 8192, include: ['reasoning.encrypted_content'] });
     expect(first.instructions).toMatch(/^You are a coding agent working in the folder /);
     expect(first.tools[0]).toMatchObject({ type: 'function', name: 'read_file', parameters: { type: 'object' } });
     expect(first.input).toEqual([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'read x' }] }]);
@@ -75,11 +76,11 @@ describe('agentlog run --api responses', () => {
     expect(answer.content[2].id).toBe(input[3].call_id);
     expect(answer).toMatchObject({
       api: 'responses',
-      model: 'gpt-test',
+      model: 'gpt-5-test',
       stop_reason: 'completed',
       response_id: expect.stringMatching(/^resp_/),
       usage: { input_tokens: 120, output_tokens: 12, total_tokens: 132, cached_tokens: 0, reasoning_tokens: 0 },
-      request: { api: 'responses', model: 'gpt-test', max_context_tokens: 200000 },
+      request: { api: 'responses', model: 'gpt-5-test', max_context_tokens: 200000 },
     });
     expect((await cliOk(dir, ['show', name])).out).toContain('  (reasoning: I should read x first.)');
     expect((await cli(dir, ['verify', name])).code).toBe(0);
@@ -97,6 +98,8 @@ describe('agentlog run --api responses', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/trying again in 0.0 s \(retry 1\)/);
     expect(s.mainRequests()).toHaveLength(4);
+    // gpt-test is not a reasoning model: not asked for encrypted reasoning (such models refuse it).
+    expect(s.mainRequests()[0].body.include).toBeUndefined();
     const answers = events(dir, name).filter((e) => e.role === 'assistant');
     expect(answers.map((e) => e.content)).toEqual([[{ type: 'text', text: 'whole' }]]);
   });
