@@ -97,4 +97,15 @@ export { addRemote, listRemotes, normalizeUrl } from './sync/remotes.js';
 export { redact, type Progress } from './sync/http.js';
 
 // The agent: `run`, a loop whose only state is the log (model calls, tools in a workspace, recovery).
-export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, type RunOptions, type RunResult } from './agent/index.js';
+export {
+  runAgent,
+  TOOLS,
+  APIS,
+  DEFAULT_MAX_CONTEXT,
+  foldContext,
+  pendingCalls,
+  type Api,
+  type Approve,
+  type RunOptions,
+  type RunResult,
+} from './agent/index.js';

@@ -1,16 +1,16 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { AgentlogError, type Api, type Approve, runAgent, safe } from '../../core/index.js';
+import { AgentlogError, APIS, type Api, type Approve, DEFAULT_MAX_CONTEXT, runAgent, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 
 const APPROVE: Approve[] = ['never', 'writes', 'all'];
-const APIS: Api[] = ['anthropic', 'openai'];
 
 export const run = defineCommand({
   name: 'run',
   summary: 'continue a timeline as an agent until its turn ends (model + tools; the log is its only state)',
-  usage: 'agentlog run NAME [--prompt TEXT|-] [--model M] [--api anthropic|openai] [--endpoint URL] [--workspace DIR] [--approve never|writes|all] [--json]',
+  usage:
+    'agentlog run NAME [--prompt TEXT|-] [--model M] [--api anthropic|openai|responses] [--endpoint URL] [--max-context-tokens N] [--workspace DIR] [--approve never|writes|all] [--json]',
   help: `Folds the timeline's events into the model's context, calls the model (streamed), appends its
 answer with its tool calls before any tool runs, runs the tools in the workspace and appends each
 result, until the model answers without a tool call. Run it again after any crash: it goes on from
@@ -21,8 +21,15 @@ Codex continue the same way.
 options:
   --prompt TEXT|-    a user message to append first (- reads it from standard input)
   --model M          the model; a change from the timeline's current one appends a "model" event
-  --api A            anthropic (Messages API) or openai (chat completions); default: from the model's name
+  --api A            anthropic (Messages API), openai (chat completions) or responses (OpenAI's
+                     Responses API); default: the timeline's current one, else from the model's name
+                     (claude… anthropic, gpt…/o… openai). A change appends a "model" event too
   --endpoint URL     the service's base URL (default https://api.anthropic.com, https://api.openai.com)
+  --max-context-tokens N
+                     the request's budget, estimated as its bytes / 4 (default ${DEFAULT_MAX_CONTEXT.anthropic} anthropic,
+                     ${DEFAULT_MAX_CONTEXT.openai} openai, ${DEFAULT_MAX_CONTEXT.responses} responses): above it the oldest turns are left out
+                     (the system prompt, the first message and the latest turns kept, a note says how
+                     many events) and huge tool results are clipped in their middle
   --workspace DIR    the folder the tools are confined to (default: the session's cwd, when it exists)
   --approve P        which tool calls need approval: never, writes (write, edit, shell; default), all.
                      A call that needs it is asked on a terminal, refused without one (the refusal is
@@ -33,11 +40,13 @@ options:
 The key: $AGENTLOG_API_KEY, else $ANTHROPIC_API_KEY / $OPENAI_API_KEY, else git config agentlog.apiKey.
 Ctrl-C (or an "interrupt" event appended by another process) stops after the current step.
 Exit 0 when the turn ends; 130 when stopped; 3 at --max-steps; 1 on a model error (401, or 429/5xx/
-network after retries), the log left consistent.
+network after retries; a retry-after is waited for), the log left consistent.
 
 examples:
   agentlog new --title "fix the build" && agentlog run fix-the-build --model claude-sonnet-4-5 --prompt "make npm test pass"
-  echo "now add a test" | agentlog run fix-the-build --prompt -`,
+  echo "now add a test" | agentlog run fix-the-build --prompt -
+  agentlog run fix-the-build --api responses --model gpt-5 --prompt "review it"   # switch model and API
+  agentlog run claude/SESSION --max-context-tokens 50000 --prompt "go on"         # a long imported session`,
   options: {
     prompt: { type: 'string' },
     model: { type: 'string' },
@@ -46,19 +55,23 @@ examples:
     workspace: { type: 'string' },
     approve: { type: 'string' },
     'max-steps': { type: 'string' },
+    'max-context-tokens': { type: 'string' },
     json: { type: 'boolean' },
   },
   maxPositionals: 1,
   async run(ctx, values, [name]) {
     if (!name) throw new AgentlogError('E_INPUT', 'name the timeline to run: agentlog run NAME --prompt "…" (start one with: agentlog new)');
     if (values.api !== undefined && !APIS.includes(values.api as Api))
-      throw new AgentlogError('E_INPUT', `--api must be anthropic or openai, not "${values.api}"`);
+      throw new AgentlogError('E_INPUT', `--api must be anthropic, openai or responses, not "${values.api}"`);
     if (values.approve !== undefined && !APPROVE.includes(values.approve as Approve)) {
       throw new AgentlogError('E_INPUT', `--approve must be never, writes or all, not "${values.approve}"`);
     }
     const maxSteps = values['max-steps'] === undefined ? undefined : Number(values['max-steps']);
     if (maxSteps !== undefined && !(Number.isSafeInteger(maxSteps) && maxSteps > 0))
       throw new AgentlogError('E_INPUT', '--max-steps must be a positive integer');
+    const maxContext = values['max-context-tokens'] === undefined ? undefined : Number(values['max-context-tokens']);
+    if (maxContext !== undefined && !(Number.isSafeInteger(maxContext) && maxContext >= 1000))
+      throw new AgentlogError('E_INPUT', '--max-context-tokens must be an integer of at least 1000');
     const store = ctx.store();
     let prompt = values.prompt;
     if (prompt === '-') prompt = await readAll(ctx.stdin());
@@ -87,6 +100,7 @@ examples:
         env: ctx.env,
         approve: (values.approve as Approve | undefined) ?? 'writes',
         maxSteps,
+        maxContextTokens: maxContext,
         stop,
         ask: canAsk ? (call) => ask(ctx.stderr, stdin, call) : undefined,
         retryDelayMs: Number.isFinite(base) && base >= 0 ? (n) => base * 2 ** n : undefined,
@@ -142,6 +156,9 @@ function step(e: Record<string, unknown>, columns: number): string | undefined {
     if (b.type === 'tool_result') lines.push(fit(`${b.is_error ? '✗' : '←'} ${typeof b.content === 'string' ? b.content : ''}`));
   }
   if (e.kind === 'model') lines.push(fit(`model: ${String(e.model)} (${String(e.api)})`));
+  const cut = e.context as { omitted_events?: number; clipped_blocks?: number } | undefined;
+  if (cut && (cut.omitted_events || cut.clipped_blocks))
+    lines.unshift(fit(`(context budget: ${cut.omitted_events ?? 0} older event(s) left out, ${cut.clipped_blocks ?? 0} block(s) clipped)`));
   return lines.length ? lines.join('\n') : undefined;
 }
 

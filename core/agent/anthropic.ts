@@ -2,7 +2,7 @@
 // are), and its SSE stream read into one whole answer (message_stop seen, or it is a cut stream).
 
 import { AgentlogError } from '../errors.js';
-import type { Block, Conversation } from './context.js';
+import type { Block, Conversation, Message } from './context.js';
 import type { Answer, AnswerBlock, ModelConfig, StreamSink } from './model.js';
 import { parseData, readSse } from './sse.js';
 import type { ToolSpec } from './tools.js';
@@ -14,8 +14,13 @@ export function anthropicRequest(config: ModelConfig, c: Conversation, tools: re
     stream: true,
     ...(c.system.length ? { system: c.system.join('\n\n') } : {}),
     tools: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.schema })),
-    messages: c.messages.map((m) => ({ role: m.role, content: m.content.map(wire) })),
+    messages: c.messages.map(anthropicMessage),
   });
+}
+
+/** One message of the conversation as the API takes it. */
+export function anthropicMessage(m: Message): Record<string, unknown> {
+  return { role: m.role, content: m.content.map(wire) };
 }
 
 function wire(b: Block): Record<string, unknown> {

@@ -5,18 +5,30 @@
 import { createHash } from 'node:crypto';
 import { blocksOf, type ContentBlock, type StoredEvent } from '../event/event.js';
 
-export type Api = 'anthropic' | 'openai';
+/** The wire a model is spoken to over: Anthropic Messages, OpenAI chat completions, OpenAI Responses. */
+export type Api = 'anthropic' | 'openai' | 'responses';
+
+export const APIS: readonly Api[] = ['anthropic', 'openai', 'responses'];
+
+/** Whose tool ids an API takes as they are: OpenAI's two APIs share their `call_…` ids. */
+function family(api: Api | undefined): string | undefined {
+  return api === 'responses' ? 'openai' : api;
+}
 
 /** A content block as the conversation carries it (the Anthropic shape; images with base64 data). */
 export type Block =
   | { type: 'text'; text: string }
   | { type: 'image'; media_type: string; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string | Block[]; is_error: boolean };
+  | { type: 'tool_result'; tool_use_id: string; content: string | Block[]; is_error: boolean }
+  /** An OpenAI Responses reasoning item, sent back only to the Responses API, and only with its encrypted content. */
+  | { type: 'reasoning'; id: string; summary: string[]; encrypted_content: string };
 
 export interface Message {
   role: 'user' | 'assistant';
   content: Block[];
+  /** How many events of the log this message was folded from (the note on a cut context counts them). */
+  events?: number;
 }
 
 export interface Conversation {
@@ -38,7 +50,7 @@ const NO_RESULT = 'no result was recorded for this tool call';
 /** Which provider wrote an event's blocks: the loop records `api`; an import keeps its source format. */
 export function providerOf(e: StoredEvent): Api | undefined {
   const ev = e.event;
-  if (ev.api === 'anthropic' || ev.api === 'openai') return ev.api;
+  if (ev.api === 'anthropic' || ev.api === 'openai' || ev.api === 'responses') return ev.api;
   const format = (ev.source as { format?: unknown } | undefined)?.format;
   if (format === 'claude-code') return 'anthropic';
   if (format === 'codex') return 'openai';
@@ -50,7 +62,7 @@ export function providerOf(e: StoredEvent): Api | undefined {
  * from the event's CID and the block's index (the same id every time the log is folded).
  */
 export function mapId(id: string, e: StoredEvent, index: number, target: Api): string {
-  if (providerOf(e) === target && ID_OK.test(id)) return id;
+  if (family(providerOf(e)) === family(target) && ID_OK.test(id)) return id;
   const h = createHash('sha256').update(`${e.cid.toString()}:${index}`).digest('hex').slice(0, 24);
   return `${target === 'anthropic' ? 'toolu' : 'call'}_${h}`;
 }
@@ -65,7 +77,7 @@ export function foldContext(events: readonly StoredEvent[], target: Api): Conver
     if (ev.kind === 'compaction') {
       raw = [];
       const summary = typeof ev.summary === 'string' ? ev.summary : textBlocks(blocksOf(ev.content));
-      if (summary) raw.push({ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n${summary}` }] });
+      if (summary) raw.push({ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n${summary}` }], events: 1 });
       continue;
     }
     if (ev.kind !== 'message') continue;
@@ -80,7 +92,7 @@ export function foldContext(events: readonly StoredEvent[], target: Api): Conver
       const block = toBlock(b, e, i, target, ids);
       if (block) content.push(block);
     });
-    if (content.length) raw.push({ role: ev.role, content });
+    if (content.length) raw.push({ role: ev.role, content, events: 1 });
   }
   return { system, messages: repair(merge(raw)) };
 }
@@ -108,9 +120,17 @@ function toBlock(b: ContentBlock, e: StoredEvent, index: number, target: Api, id
         return { type: 'text', text: `[a tool result whose call is not in this context]\n${typeof content === 'string' ? content : textBlocks(content)}` };
       return { type: 'tool_result', tool_use_id: id, content, is_error: b.is_error === true };
     }
+    case 'reasoning':
+      return target === 'responses' && providerOf(e) === 'responses' ? reasoningOf(b) : undefined;
     default:
       return undefined; // thinking (signed for one provider only), agents' own block kinds
   }
+}
+
+function reasoningOf(b: ContentBlock): Block | undefined {
+  if (typeof b.id !== 'string' || typeof b.encrypted_content !== 'string' || !b.encrypted_content) return undefined;
+  const summary = Array.isArray(b.summary) ? b.summary.filter((t): t is string => typeof t === 'string') : [];
+  return { type: 'reasoning', id: b.id, summary, encrypted_content: b.encrypted_content };
 }
 
 function imageOf(b: ContentBlock): Block | undefined {
@@ -158,8 +178,10 @@ function merge(raw: Message[]): Message[] {
   const out: Message[] = [];
   for (const m of raw) {
     const last = out[out.length - 1];
-    if (last && last.role === m.role) last.content.push(...m.content);
-    else out.push({ role: m.role, content: [...m.content] });
+    if (last && last.role === m.role) {
+      last.content.push(...m.content);
+      last.events = (last.events ?? 0) + (m.events ?? 0);
+    } else out.push({ role: m.role, content: [...m.content], events: m.events ?? 0 });
   }
   return out;
 }
@@ -171,7 +193,7 @@ function merge(raw: Message[]): Message[] {
  */
 function repair(messages: Message[]): Message[] {
   const out: Message[] = [];
-  if (messages[0]?.role === 'assistant') out.push({ role: 'user', content: [{ type: 'text', text: '(the session continues)' }] });
+  if (messages[0]?.role === 'assistant') out.push({ role: 'user', content: [{ type: 'text', text: '(the session continues)' }], events: 0 });
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     if (m.role === 'assistant') {
@@ -186,10 +208,10 @@ function repair(messages: Message[]): Message[] {
         else rest.push(b.type === 'tool_result' ? strayResult(b) : b);
       }
       const answered = calls.map((c) => results.get(c.id) ?? ({ type: 'tool_result', tool_use_id: c.id, content: NO_RESULT, is_error: true } as Block));
-      out.push({ role: 'user', content: [...answered, ...rest] });
+      out.push({ role: 'user', content: [...answered, ...rest], events: next?.role === 'user' ? next.events : 0 });
       if (next?.role === 'user') i++;
     } else {
-      out.push({ role: 'user', content: m.content.map((b) => (b.type === 'tool_result' ? strayResult(b) : b)) });
+      out.push({ role: 'user', content: m.content.map((b) => (b.type === 'tool_result' ? strayResult(b) : b)), events: m.events });
     }
   }
   return out;

@@ -1,7 +1,8 @@
 /**
  * core/agent/ owns `run`: an agent loop whose only state is the log. Each step folds the timeline's
- * events into the model's context (context.ts), calls the model, streamed, through the Anthropic
- * Messages or the OpenAI chat completions API (model.ts, anthropic.ts, openai.ts), appends its whole
+ * events into the model's context (context.ts) cut to a token budget (fit.ts), calls the model, streamed,
+ * through the Anthropic Messages, the OpenAI chat completions or the OpenAI Responses API (model.ts,
+ * anthropic.ts, openai.ts, responses.ts), appends its whole
  * answer with the tool calls BEFORE any tool runs, then runs the tools confined to a workspace
  * (tools.ts, workspace.ts, shell.ts) and appends each result when it ends. A run that starts again
  * after any crash reads the log and goes on: a call without a result is run again, recorded done, or
@@ -17,15 +18,16 @@ import type { StoredEvent } from '../event/event.js';
 import { readConfig } from '../git/repo.js';
 import type { Appended, EventInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { type Api, foldContext, lastRole, pendingCalls, type ToolCall } from './context.js';
-import { type Answer, callModel, DEFAULT_ENDPOINT, type ModelConfig, requestParams, type StreamSink } from './model.js';
+import { type Api, APIS, foldContext, lastRole, pendingCalls, type ToolCall } from './context.js';
+import { type Answer, callModel, DEFAULT_ENDPOINT, keyVarOf, type ModelConfig, requestParams, type StreamSink } from './model.js';
 import { recoverCall } from './recovery.js';
 import { takeRunLock } from './runLock.js';
 import { type Effect, effectOf, runTool, TOOLS, type ToolResult, toolSpec } from './tools.js';
 import { ToolError, Workspace } from './workspace.js';
 
 export type { Api } from './context.js';
-export { foldContext, pendingCalls } from './context.js';
+export { APIS, foldContext, pendingCalls } from './context.js';
+export { DEFAULT_MAX_CONTEXT } from './fit.js';
 export { TOOLS } from './tools.js';
 
 export type Approve = 'never' | 'writes' | 'all';
@@ -44,6 +46,8 @@ export interface RunOptions {
   /** The environment the key is read from (AGENTLOG_API_KEY, ANTHROPIC_API_KEY, OPENAI_API_KEY). */
   env?: NodeJS.ProcessEnv;
   maxTokens?: number;
+  /** The context budget in estimated tokens (bytes/4): older turns are left out above it (default per API: DEFAULT_MAX_CONTEXT). */
+  maxContextTokens?: number;
   /** Model calls at most in this run (default 100). */
   maxSteps?: number;
   /** Which tool calls need approval: never (none), writes (write, edit, shell; default), all. */
@@ -211,6 +215,7 @@ function assistantEvent(answer: Answer, config: ModelConfig, ws: Workspace): Eve
     usage: answer.usage,
     stop_reason: answer.stopReason,
     ...(answer.id ? { response_id: answer.id } : {}),
+    ...(answer.context ? { context: answer.context as unknown as IpldValue } : {}),
     ...(Object.keys(effects).length ? { effects: effects as unknown as IpldValue } : {}),
   };
 }
@@ -225,8 +230,8 @@ interface ModelChoice {
 function currentModel(events: readonly StoredEvent[]): ModelChoice | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const ev = events[i].event;
-    if (ev.kind === 'model' && (ev.api === 'anthropic' || ev.api === 'openai') && typeof ev.model === 'string') {
-      return { api: ev.api, model: ev.model, ...(typeof ev.endpoint === 'string' ? { endpoint: ev.endpoint } : {}) };
+    if (ev.kind === 'model' && APIS.includes(ev.api as Api) && typeof ev.model === 'string') {
+      return { api: ev.api as Api, model: ev.model, ...(typeof ev.endpoint === 'string' ? { endpoint: ev.endpoint } : {}) };
     }
   }
   const genesis = events[0]?.event;
@@ -238,7 +243,7 @@ function currentModel(events: readonly StoredEvent[]): ModelChoice | undefined {
 
 function wantedModel(o: RunOptions, current: ModelChoice | undefined): ModelChoice {
   const model = o.model ?? current?.model;
-  if (!model) throw new AgentlogError('E_INPUT', 'which model? give --model (and --api anthropic|openai); the timeline names none yet');
+  if (!model) throw new AgentlogError('E_INPUT', 'which model? give --model (and --api anthropic|openai|responses); the timeline names none yet');
   const api = o.api ?? (o.model ? guessApi(o.model, current?.api) : current!.api);
   const endpoint = o.endpoint ?? (current?.api === api ? current.endpoint : undefined);
   return { api, model, ...(endpoint ? { endpoint } : {}) };
@@ -259,15 +264,21 @@ function withoutCredentials(endpoint: string): string {
 
 function guessApi(model: string, fallback: Api | undefined): Api {
   if (/^claude/i.test(model)) return 'anthropic';
-  if (/^(gpt|o\d|chatgpt)/i.test(model)) return 'openai';
+  if (/^(gpt|o\d|chatgpt|codex)/i.test(model)) return fallback === 'responses' ? 'responses' : 'openai';
   return fallback ?? 'anthropic';
 }
 
 function configOf(m: ModelChoice, o: RunOptions, commonDir: string): ModelConfig {
   const env = o.env ?? {};
-  const key =
-    env.AGENTLOG_API_KEY || (m.api === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY) || readConfig(commonDir, 'agentlog.apikey') || undefined;
-  return { api: m.api, model: m.model, endpoint: o.endpoint ?? m.endpoint ?? DEFAULT_ENDPOINT[m.api], key, maxTokens: o.maxTokens ?? 8192 };
+  const key = env.AGENTLOG_API_KEY || env[keyVarOf(m.api)] || readConfig(commonDir, 'agentlog.apikey') || undefined;
+  return {
+    api: m.api,
+    model: m.model,
+    endpoint: o.endpoint ?? m.endpoint ?? DEFAULT_ENDPOINT[m.api],
+    key,
+    maxTokens: o.maxTokens ?? 8192,
+    ...(o.maxContextTokens ? { maxContextTokens: o.maxContextTokens } : {}),
+  };
 }
 
 function workspaceOf(o: RunOptions, events: readonly StoredEvent[]): Workspace {

@@ -3,7 +3,7 @@
 
 import { AgentlogError } from '../errors.js';
 import { numbers, toolInput } from './anthropic.js';
-import { type Block, type Conversation, textBlocks } from './context.js';
+import { type Block, type Conversation, type Message, textBlocks } from './context.js';
 import type { Answer, AnswerBlock, ModelConfig, StreamSink } from './model.js';
 import { parseData, readSse } from './sse.js';
 import type { ToolSpec } from './tools.js';
@@ -11,29 +11,7 @@ import type { ToolSpec } from './tools.js';
 export function openaiRequest(config: ModelConfig, c: Conversation, tools: readonly ToolSpec[]): string {
   const messages: Record<string, unknown>[] = [];
   if (c.system.length) messages.push({ role: 'system', content: c.system.join('\n\n') });
-  for (const m of c.messages) {
-    if (m.role === 'assistant') {
-      const text = textBlocks(m.content);
-      const calls = m.content.filter((b): b is Extract<Block, { type: 'tool_use' }> => b.type === 'tool_use');
-      messages.push({
-        role: 'assistant',
-        content: text || null,
-        ...(calls.length
-          ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.input) } })) }
-          : {}),
-      });
-      continue;
-    }
-    const parts: Record<string, unknown>[] = [];
-    for (const b of m.content) {
-      if (b.type === 'tool_result') {
-        const text = typeof b.content === 'string' ? b.content : textBlocks(b.content);
-        messages.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error && !text.startsWith('error') ? `error: ${text}` : text });
-      } else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
-      else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: `data:${b.media_type};base64,${b.data}` } });
-    }
-    if (parts.length) messages.push({ role: 'user', content: parts.length === 1 && parts[0].type === 'text' ? parts[0].text : parts });
-  }
+  for (const m of c.messages) messages.push(...openaiMessages(m));
   return JSON.stringify({
     model: config.model,
     max_completion_tokens: config.maxTokens,
@@ -42,6 +20,33 @@ export function openaiRequest(config: ModelConfig, c: Conversation, tools: reado
     tools: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.schema } })),
     messages,
   });
+}
+
+/** One message of the conversation as the chat messages it becomes (a result each is a role:tool message). */
+export function openaiMessages(m: Message): Record<string, unknown>[] {
+  const messages: Record<string, unknown>[] = [];
+  if (m.role === 'assistant') {
+    const text = textBlocks(m.content);
+    const calls = m.content.filter((b): b is Extract<Block, { type: 'tool_use' }> => b.type === 'tool_use');
+    messages.push({
+      role: 'assistant',
+      content: text || null,
+      ...(calls.length
+        ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.input) } })) }
+        : {}),
+    });
+    return messages;
+  }
+  const parts: Record<string, unknown>[] = [];
+  for (const b of m.content) {
+    if (b.type === 'tool_result') {
+      const text = typeof b.content === 'string' ? b.content : textBlocks(b.content);
+      messages.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error && !text.startsWith('error') ? `error: ${text}` : text });
+    } else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
+    else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: `data:${b.media_type};base64,${b.data}` } });
+  }
+  if (parts.length) messages.push({ role: 'user', content: parts.length === 1 && parts[0].type === 'text' ? parts[0].text : parts });
+  return messages;
 }
 
 export async function readOpenai(body: ReadableStream<Uint8Array>, where: string, sink?: StreamSink): Promise<Answer> {

@@ -160,8 +160,12 @@ function describe(event: Event, room: number): string {
       if (blocks.some((b) => b.type === 'image')) return `${role}: [image]`;
       return `${role}: (${blocks.map((b) => b.type).join(', ') || 'empty'})`;
     }
-    case 'model':
-      return `model: ${str(event.model) || str(event.provider) || '?'}`;
+    case 'model': {
+      const via = [str(event.api), str(event.endpoint)].filter(Boolean).join(', ');
+      return `model: ${str(event.model) || str(event.provider) || '?'}${via ? ` (${via})` : ''}`;
+    }
+    case 'interrupt':
+      return `interrupt${str(event.reason) ? `: ${str(event.reason)}` : ''}`;
     case 'note':
       return `note: ${str(event.text)}`;
     case 'compaction':

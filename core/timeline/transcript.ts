@@ -57,6 +57,8 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100, de
         for (const b of blocksOf(event.content)) {
           if (b.type === 'text' && typeof b.text === 'string') out.push(indent(safe(b.text)));
           else if (b.type === 'thinking') out.push(`  (thinking, ${String(b.thinking ?? '').length} chars, folded)`);
+          else if (b.type === 'reasoning' && Array.isArray(b.summary))
+            out.push(`  (reasoning: ${oneLine(safe(b.summary.filter((t) => typeof t === 'string').join(' ')), width - 16) || 'no summary'})`);
           else if (b.type === 'tool_use') out.push(`  → ${safe(String(b.name ?? 'tool'))} ${oneLine(safe(json(b.input)), width - 8)}`);
           else if (b.type === 'tool_result') {
             const text = textOf(b.content) || (typeof b.content === 'string' ? b.content : json(b.content));
@@ -73,7 +75,10 @@ export function renderTranscript(events: readonly StoredEvent[], width = 100, de
         out.push('', `── note  ${id}`, indent(safe(String(event.text ?? ''))));
         break;
       case 'model':
-        out.push('', `── model → ${safe(String(event.model ?? event.provider ?? '?'))}  ${id}`);
+        out.push('', `── model → ${safe(String(event.model ?? event.provider ?? '?'))}${typeof event.api === 'string' ? ` (${safe(event.api)})` : ''}  ${id}`);
+        break;
+      case 'interrupt':
+        out.push('', `── interrupt${typeof event.reason === 'string' ? `: ${safe(event.reason)}` : ''} (a run stops here)  ${id}`);
         break;
       case 'compaction':
         out.push(
@@ -104,7 +109,7 @@ function grouped(labels: string[]): string[] {
 }
 
 /** The kinds this file shows itself. */
-const BUILT_IN = new Set(['session', 'message', 'note', 'model', 'compaction', 'checkpoint']);
+const BUILT_IN = new Set(['session', 'message', 'note', 'model', 'compaction', 'checkpoint', 'interrupt']);
 
 function indent(text: string): string {
   return text

@@ -406,7 +406,7 @@ describe('agentlog run: approval and the terminal', () => {
   it('rejects bad options and a timeline with nothing to answer, with a clear message', async () => {
     const { dir, ws, name } = await fresh();
     expect((await run(dir, [name, '--approve', 'sometimes'])).err).toMatch(/--approve must be never, writes or all/);
-    expect((await run(dir, [name, '--api', 'gemini'])).err).toMatch(/--api must be anthropic or openai/);
+    expect((await run(dir, [name, '--api', 'gemini'])).err).toMatch(/--api must be anthropic, openai or responses/);
     expect((await run(dir, ['nope', '--model', 'm', '--workspace', ws])).err).toMatch(/no timeline named nope/);
     expect((await run(dir, [name, '--workspace', ws])).err).toMatch(/which model\? give --model/);
     expect((await run(dir, [name, '--model', 'claude-test'])).err).toMatch(/give --workspace DIR/);

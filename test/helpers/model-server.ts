@@ -1,8 +1,8 @@
 /**
  * A scripted model service on 127.0.0.1 for the real agents (test/agents/): it speaks the Anthropic
  * Messages API (`POST /v1/messages`, streamed as SSE or plain JSON, and `/v1/messages/count_tokens`)
- * for Claude Code and the OpenAI Responses API (`POST /v1/responses`, SSE) for Codex, and OpenAI chat
- * completions (`POST /v1/chat/completions`, SSE) for `agentlog run`. Only the model's
+ * for Claude Code and the OpenAI Responses API (`POST /v1/responses`, SSE) for Codex, and all three
+ * (with OpenAI chat completions, `POST /v1/chat/completions`, SSE) for `agentlog run`. Only the model's
  * answers are scripted: a test gives the turns (text, thinking, tool calls) the model answers in order;
  * the agents' side requests (title generation, quota checks, small-model calls) get a short harmless
  * answer and take no turn. Every request is logged with its parsed body: the evidence of what history
@@ -21,9 +21,10 @@ export type Turn = Block[];
 
 /**
  * A scripted failure in place of a turn (it takes its place in the queue): an HTTP status with a body
- * (401, 429, 500), or the turn's stream cut after `after` SSE events (the connection dropped).
+ * and headers (401, 429 with a retry-after, 500), or the turn's stream cut after `after` SSE events
+ * (the connection dropped), or a raw SSE body sent as it is (a service's failure events, a hostile stream).
  */
-export type Fault = { status: number; body?: string } | { cut: Turn; after: number };
+export type Fault = { status: number; body?: string; headers?: Record<string, string> } | { cut: Turn; after: number } | { sse: string };
 
 /** What a main request is answered with: a turn, or a fault. */
 export type Answer = Turn | Fault;
@@ -160,13 +161,17 @@ function isCodexMain(body: Record<string, unknown>): boolean {
 
 /** Answer a fault that is an HTTP status; true when it was one. */
 function failed(res: http.ServerResponse, answer: Answer, api: 'anthropic' | 'openai'): boolean {
+  if (!Array.isArray(answer) && 'sse' in answer) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' }).end(answer.sse);
+    return true;
+  }
   if (Array.isArray(answer) || !('status' in answer)) return false;
   const body =
     answer.body ??
     (api === 'anthropic'
       ? JSON.stringify({ type: 'error', error: { type: answer.status === 401 ? 'authentication_error' : 'api_error', message: `scripted ${answer.status}` } })
       : JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'scripted' } }));
-  res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.status === 429 ? { 'retry-after': '0' } : {}) }).end(body);
+  res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.status === 429 ? { 'retry-after': '0' } : {}), ...answer.headers }).end(body);
   return true;
 }
 
