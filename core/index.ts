@@ -98,3 +98,8 @@ export { redact, type Progress } from './sync/http.js';
 
 // The agent: `run`, a loop whose only state is the log (model calls, tools in a workspace, recovery).
 export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, type RunOptions, type RunResult } from './agent/index.js';
+
+// Reading: a timeline as turns (the prompt, the agent's steps, its answer), for every presenter.
+export { readTurns } from './reading/turns.js';
+export { lineDiff, type DiffLine } from './reading/diff.js';
+export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
