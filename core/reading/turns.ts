@@ -129,8 +129,8 @@ export function readTurns(events: Iterable<Event>): Reading {
         else if (what === 'notification') t.steps.push({ type: 'notice', ref, kind: 'notification', label: notificationLine(b.text), text: b.text });
         else if (what === 'command') t.steps.push({ type: 'notice', ref, kind: 'command', label: commandLine(b.text), text: b.text });
         else t.steps.push({ type: 'notice', ref, kind: 'context', label: 'text', text: b.text });
-      } else if (b.type === 'image') {
-        const image = { ref, mediaType: str(b.media_type) ?? str((b.source as Record<string, unknown> | undefined)?.media_type) ?? '', bytes: bytesOf(b) };
+      } else if (b.type === 'image' || b.type === 'input_image') {
+        const image = { ref, mediaType: mediaTypeOf(b), bytes: bytesOf(b) };
         if (opener) opener.images.push(image);
         else t.steps.push({ type: 'image', ...image });
       } else t.steps.push({ type: 'notice', ref, kind: 'record', label: `[${b.type}]` });
@@ -233,8 +233,18 @@ function header(e: Event): SessionHeader {
   return h;
 }
 
+/** An image block's media type: agentlog's `media_type`, Claude's `source.media_type`, Codex's data URL. */
+function mediaTypeOf(b: ContentBlock): string {
+  const url = typeof b.image_url === 'string' ? /^data:([\w.+-]+\/[\w.+-]+)[;,]/.exec(b.image_url.slice(0, 200))?.[1] : undefined;
+  return str(b.media_type) ?? str(obj(b.source).media_type) ?? url ?? '';
+}
+
+/** An image's size in bytes: its bytes, or what a base64 data URL or source holds. */
 function bytesOf(b: ContentBlock): number {
-  return b.data instanceof Uint8Array ? b.data.length : 0;
+  if (b.data instanceof Uint8Array) return b.data.length;
+  const base64 = typeof b.image_url === 'string' ? b.image_url : typeof obj(b.source).data === 'string' ? (obj(b.source).data as string) : '';
+  const comma = base64.startsWith('data:') ? base64.indexOf(',') + 1 : 0;
+  return Math.floor(((base64.length - comma) * 3) / 4);
 }
 
 function obj(v: unknown): Record<string, unknown> {
