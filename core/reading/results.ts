@@ -5,7 +5,8 @@ import type { Ref, ToolResult, ToolView } from './types.js';
  * A tool_result block as a `ToolResult`. For a shell call (`view`), the exit code where the result
  * says it and the output without the wrapper around it: Codex 0.4x's JSON
  * (`{"output": …, "metadata": {"exit_code": …}}`), Codex 0.16x's `Exit code: N … Output:` head,
- * `agentlog run`'s `exit code N` first line, Claude's `Exit code N` on an error.
+ * `agentlog run`'s `exit code N` first line, Claude's `Exit code N` on an error; Codex's "failed in
+ * sandbox" is an error with no exit code.
  */
 export function resultOf(block: Record<string, unknown>, ref: Ref, view?: ToolView): ToolResult {
   const { text, images } = contentText(block.content);
@@ -46,4 +47,6 @@ function shellResult(r: ToolResult): void {
     }
   }
   if (r.exitCode !== undefined && r.exitCode !== 0) r.isError = true;
+  // Codex's sandbox refused to run the command: no exit code, an error all the same.
+  if (r.exitCode === undefined && r.text.startsWith('failed in sandbox')) r.isError = true;
 }
