@@ -105,6 +105,9 @@ function stepLines(s: Step, o: ShowOptions, p: Paint): string[] {
   }
 }
 
+/** Views whose line starts with a path: cut from the left, keeping the file's name and the counts after it. */
+const PATH_FIRST = new Set(['read', 'edit', 'write']);
+
 function callLines(c: ToolCall, o: ShowOptions, p: Paint): string[] {
   const head = `  ● ${safe(c.name)}`;
   const what = safe(viewLine(c.view)).replace(/\s*\n\s*/g, ' ');
@@ -113,13 +116,18 @@ function callLines(c: ToolCall, o: ShowOptions, p: Paint): string[] {
   // One line: the tool, as much of what the call does as fits, then the result's summary (at most
   // half the line).
   const tail = cut(res, Math.max(12, Math.floor(o.width / 2) - 4));
-  const room = Math.max(8, o.width - head.length - 2 - 2 - tail.length);
-  const shown = what.length > room ? `${what.slice(0, room - 1)}…` : what;
-  const line = `${p(`${BOLD};${YELLOW}`, head)}  ${shown} ${mark} ${p(c.result?.isError ? RED : DIM, tail)}`;
+  // head, two spaces, what, a space, the mark, a space, the tail: within the width.
+  const room = Math.max(8, o.width - head.length - 5 - tail.length);
+  const shown = what.length <= room ? what : PATH_FIRST.has(c.view.kind) ? `…${what.slice(what.length - room + 1)}` : `${what.slice(0, room - 1)}…`;
+  const line = `${p(`${BOLD};${YELLOW}`, head)}  ${shown} ${mark}${tail ? ` ${p(c.result?.isError ? RED : DIM, tail)}` : ''}`;
   const out = [line];
   if (c.subagent) {
     const here = o.exists?.(c.subagent.timeline) ?? true;
-    out.push(p(BLUE, cut(`    ↳ subagent: ${here ? 'agentlog show ' : ''}${safe(c.subagent.timeline)}${here ? '' : ' (not in this store)'}`, o.width)));
+    // The name is never cut (it is to be copied): on a line of its own when the line would not fit.
+    const name = safe(c.subagent.timeline);
+    const one = `    ↳ subagent: ${here ? `agentlog show ${name}` : `${name} (not in this store)`}`;
+    if (one.length <= o.width) out.push(p(BLUE, one));
+    else out.push(p(BLUE, `    ↳ subagent${here ? '' : ' (not in this store)'}:`), ...wrap(name, o.width, '      ', '      ').map((l) => p(BLUE, l)));
   }
   if (o.full) out.push(...detailLines(c, o, p));
   return out;
@@ -170,6 +178,8 @@ function resultSummary(r: ToolResult, v?: ToolView): string {
   if (r.exitCode !== undefined && r.exitCode !== 0) bits.push(`exit ${r.exitCode}`);
   else if (r.isError) bits.push('error');
   const n = lines(r.text);
+  // A file written or edited: the mark says it; the tool's sentence adds nothing.
+  if (!r.isError && (v?.kind === 'edit' || v?.kind === 'write' || v?.kind === 'patch') && n <= 1) return bits.join(' · ');
   if (r.text.trim() === '') bits.push(r.images > 0 ? '' : 'no output');
   else if (n === 1 || r.isError || v?.kind === 'agent') bits.push(safe(firstLine(r.text.trim())));
   else bits.push(`${n} lines`);

@@ -31,7 +31,14 @@ describe('agentlog CLI', () => {
       tag?: string[];
       depth: string;
     }>();
-    expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{ json?: boolean; turn?: string; full?: boolean; all?: boolean; raw?: boolean; records?: boolean }>();
+    expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{
+      json?: boolean;
+      turn?: string;
+      full?: boolean;
+      all?: boolean;
+      raw?: boolean;
+      records?: boolean;
+    }>();
     expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
     expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd']);
