@@ -103,3 +103,6 @@ export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, typ
 export { readTurns } from './reading/turns.js';
 export { lineDiff, type DiffLine } from './reading/diff.js';
 export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
+
+// Which store a folder uses: one rule for the CLI and the VS Code extension.
+export { storeAbove, storesOf } from './store/discover.js';
