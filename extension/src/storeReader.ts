@@ -3,7 +3,6 @@
  * Reads are incremental: a timeline's blob list comes from its trees, and only the events that are
  * shown get decoded (a 10,000-event session opens by reading its last page).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commitAt, listSessions, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
 import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
