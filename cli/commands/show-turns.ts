@@ -33,13 +33,22 @@ export function renderHeader(reading: Reading, o: ShowOptions): string {
   const out: string[] = [];
   if (s) {
     const bits = [s.agent ? `${s.agent}${s.version ? ` ${s.version}` : ''}` : '', s.model ?? '', s.cwd ?? ''].filter(Boolean).join(' · ');
-    out.push(...wrap(`═══ ${safe(s.title ?? 'untitled')}${bits ? `  (${safe(bits)})` : ''}`, o.width, '', '    ').map((l) => p(BOLD, l)));
+    pushAll(
+      out,
+      wrap(`═══ ${safe(s.title ?? 'untitled')}${bits ? `  (${safe(bits)})` : ''}`, o.width, '', '    ').map((l) => p(BOLD, l)),
+    );
     if (s.parent)
       out.push(p(DIM, cut(`    a subagent of ${safe(s.parent.timeline)}${s.parent.toolUseId ? ` (call ${safe(s.parent.toolUseId)})` : ''}`, o.width)));
   }
   const hidden = reading.hidden > 0 && !o.all ? `, ${reading.hidden} hidden (--all shows them)` : '';
   out.push(
-    p(DIM, cut(`    ${reading.turns.filter((t) => t.index > 0).length} turns, ${reading.calls} tool calls, ${reading.events} events${hidden}`, o.width)),
+    p(
+      DIM,
+      cut(
+        `    ${count(reading.turns.filter((t) => t.index > 0).length, 'turn')}, ${count(reading.calls, 'tool call')}, ${count(reading.events, 'event')}${hidden}`,
+        o.width,
+      ),
+    ),
   );
   return `${out.join('\n')}\n`;
 }
@@ -63,15 +72,15 @@ export function renderTurn(t: Turn, o: ShowOptions): string {
   let h = 0;
   const flushHidden = (upTo: number) => {
     if (!hiddenAt) return;
-    while (h < hiddenAt.length && hiddenAt[h].ref.seq <= upTo) out.push(...hiddenLines(hiddenAt[h++], o, p));
+    while (h < hiddenAt.length && hiddenAt[h].ref.seq <= upTo) pushAll(out, hiddenLines(hiddenAt[h++], o, p));
   };
   for (const s of steps) {
     flushHidden(seqOf(s) - 1);
-    out.push(...stepLines(s, o, p));
+    pushAll(out, stepLines(s, o, p));
   }
   if (t.answer) {
     flushHidden(t.answer.ref.seq - 1);
-    out.push(...wrap(safe(t.answer.text), o.width, '  ', '  '));
+    pushAll(out, wrap(safe(t.answer.text), o.width, '  ', '  '));
   }
   flushHidden(Number.POSITIVE_INFINITY);
   if (t.hidden.length > 0 && !o.all) out.push(p(DIM, cut(`  · ${t.hidden.length} hidden: ${hiddenSummary(t.hidden)}`, o.width)));
@@ -99,7 +108,10 @@ function stepLines(s: Step, o: ShowOptions, p: Paint): string[] {
       const label = `  ◆ ${safe(s.label)}${s.text && !o.full && s.kind !== 'summary' && s.kind !== 'compaction' ? `  (${s.text.length.toLocaleString('en-US')} chars)` : ''}`;
       const lines = [p(s.kind === 'interrupted' ? YELLOW : DIM, cut(label, o.width))];
       if (s.text && (o.full || s.kind === 'summary' || s.kind === 'compaction' || s.kind === 'record'))
-        lines.push(...(o.full ? wrap(safe(s.text), o.width, '    ', '    ') : [cut(`    ${safe(firstLine(s.text))}`, o.width)]).map((l) => p(DIM, l)));
+        pushAll(
+          lines,
+          (o.full ? wrap(safe(s.text), o.width, '    ', '    ') : [cut(`    ${safe(firstLine(s.text))}`, o.width)]).map((l) => p(DIM, l)),
+        );
       return lines;
     }
   }
@@ -129,7 +141,7 @@ function callLines(c: ToolCall, o: ShowOptions, p: Paint): string[] {
     if (one.length <= o.width) out.push(p(BLUE, one));
     else out.push(p(BLUE, `    ↳ subagent${here ? '' : ' (not in this store)'}:`), ...wrap(name, o.width, '      ', '      ').map((l) => p(BLUE, l)));
   }
-  if (o.full) out.push(...detailLines(c, o, p));
+  if (o.full) pushAll(out, detailLines(c, o, p));
   return out;
 }
 
@@ -192,18 +204,21 @@ function detailLines(c: ToolCall, o: ShowOptions, p: Paint): string[] {
   const out: string[] = [];
   const v = c.view;
   const block = (text: string, code?: string) => wrap(safe(text), o.width, '    │ ', '    │ ').map((l) => (code ? p(code, l) : l));
-  if (v.kind === 'shell' && v.command.includes('\n')) out.push(...block(v.command, DIM));
+  if (v.kind === 'shell' && v.command.includes('\n')) pushAll(out, block(v.command, DIM));
   else if (v.kind === 'edit')
-    for (const e of v.edits) for (const d of lineDiff(e.old, e.new)) out.push(...block(`${d.op}${d.text}`, d.op === '+' ? GREEN : d.op === '-' ? RED : DIM));
-  else if (v.kind === 'patch') for (const l of v.patch.split('\n')) out.push(...block(l, l.startsWith('+') ? GREEN : l.startsWith('-') ? RED : DIM));
-  else if (v.kind === 'write') out.push(...block(v.content, GREEN));
-  else if (v.kind === 'agent') out.push(...block(v.prompt, DIM));
+    for (const e of v.edits) for (const d of lineDiff(e.old, e.new)) pushAll(out, block(`${d.op}${d.text}`, d.op === '+' ? GREEN : d.op === '-' ? RED : DIM));
+  else if (v.kind === 'patch') for (const l of v.patch.split('\n')) pushAll(out, block(l, l.startsWith('+') ? GREEN : l.startsWith('-') ? RED : DIM));
+  else if (v.kind === 'write') pushAll(out, block(v.content, GREEN));
+  else if (v.kind === 'agent') pushAll(out, block(v.prompt, DIM));
   else if (v.kind === 'todo')
-    for (const i of v.items) out.push(...block(`[${i.status === 'completed' ? 'x' : i.status === 'in_progress' ? '>' : ' '}] ${i.text}`));
-  else if (v.kind === 'generic') out.push(...block(oneJson(v.input), DIM));
+    for (const i of v.items) pushAll(out, block(`[${i.status === 'completed' ? 'x' : i.status === 'in_progress' ? '>' : ' '}] ${i.text}`));
+  else if (v.kind === 'generic') pushAll(out, block(oneJson(v.input), DIM));
   if (c.result && c.result.text !== '') {
     out.push(p(DIM, '    ╰─ result'));
-    out.push(...wrap(safe(c.result.text), o.width, '      ', '      ').map((l) => (c.result?.isError ? p(RED, l) : l)));
+    pushAll(
+      out,
+      wrap(safe(c.result.text), o.width, '      ', '      ').map((l) => (c.result?.isError ? p(RED, l) : l)),
+    );
   }
   return out;
 }
@@ -239,6 +254,15 @@ function hiddenSummary(hidden: Hidden[]): string {
   return [...groups].map(([k, n]) => (n === 1 ? k : `${k} ×${n}`)).join(', ');
 }
 
+/** Push every item (a spread would overflow the stack on a million lines). */
+function pushAll(out: string[], items: readonly string[]): void {
+  for (const x of items) out.push(x);
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+}
+
 function painter(color: boolean): Paint {
   return color ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : (_code, text) => text;
 }
@@ -249,7 +273,7 @@ function painter(color: boolean): Paint {
  */
 export function wrap(text: string, width: number, first: string, rest: string): string[] {
   const out: string[] = [];
-  const lines = text.replace(/\s+$/, '').split('\n');
+  const lines = text.trimEnd().split('\n');
   for (let li = 0; li < lines.length; li++) {
     let line = lines[li].replace(/\t/g, '  ');
     let prefix = out.length === 0 ? first : rest;

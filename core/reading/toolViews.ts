@@ -113,7 +113,7 @@ function patchView(patch: string): ToolView {
 
 /** The patch a shell command hands to apply_patch (`apply_patch <<'EOF' … EOF`, or as its argument). */
 function patchIn(command: string): string | undefined {
-  if (!/^\s*(?:cd [^\n;&]+(?:&&|;)\s*)?apply_patch\b/.test(command)) return undefined;
+  if (!/^\s*(?:cd [^\n;&]+(?:&&|;)\s*)?apply_patch\b/.test(command.slice(0, 4096))) return undefined;
   const begin = command.indexOf('*** Begin Patch');
   if (begin < 0) return undefined;
   const end = command.indexOf('*** End Patch', begin);

@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../core/import/index.js';
-import type { Store } from '../../core/store/store.js';
+import { Store } from '../../core/store/store.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { freshStore, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
 import { sharedFixtures } from '../helpers/shared.js';
+import { tmpdir } from '../helpers/tmp.js';
 
 /**
  * `agentlog show` as turns, run as a person runs it: the real CLI (the compiled dist/) under a
@@ -144,4 +145,31 @@ describe('agentlog show: turns', () => {
       expect(plain(codex)).toMatch(/ {2}● update_plan {2}\d+ items: [✓▸○]/);
       expect(plain(codex)).toMatch(/✗ exit \d+/);
     });
+});
+
+describe('agentlog show: hostile text', () => {
+  it('renders a 2 MB run of spaces, a 2 MB word and control characters in one pass, within the width, no escape of its own', async () => {
+    const dir = tmpdir();
+    const { store } = Store.init(path.join(dir, '.agentlog'));
+    await store.create('h', { kind: 'session', title: 'hostile' });
+    const spaces = `${' '.repeat(2_000_000)}x`;
+    const word = 'w'.repeat(2_000_000);
+    await store.append('h', { kind: 'message', role: 'user', content: [{ type: 'text', text: `${spaces}\n${word}\x1b[31mred\x07` }] });
+    await store.append('h', {
+      kind: 'message',
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'c', name: 'Bash', input: { command: `apply_patch ${' '.repeat(1_000_000)}` } }],
+    });
+    await store.append('h', { kind: 'message', role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c', content: `${'\n'.repeat(1_000_000)}done` }] });
+    for (const args of [
+      ['show', 'h'],
+      ['show', 'h', '--full', '--all'],
+    ]) {
+      const { out } = await cliOk(dir, args);
+      expect(out).not.toContain('\x1b');
+      expect(out).not.toContain('\x07');
+      expect(tooWide(out, 100)).toEqual([]);
+      expect(out.replace(/\n {2}/g, '')).toContain('w[31mred'); // the escape character removed, the rest is text
+    }
+  });
 });
