@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentlogError, findGitDir, isAgentlogError, safe, Store } from '../core/index.js';
+import { AgentlogError, findGitDir, isAgentlogError, safe, Store, storeAbove } from '../core/index.js';
 import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
@@ -173,8 +173,8 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
 }
 
 /**
- * Which store: --store DIR, else $AGENTLOG_STORE, else the git repository around the cwd when it is
- * marked as a store, else the nearest .agentlog/ upward.
+ * Which store: --store DIR, else $AGENTLOG_STORE, else the store above the cwd (core's storeAbove, the
+ * rule the VS Code extension follows too: the marked repository around it or the nearest .agentlog/).
  */
 export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const given = flag ?? (env.AGENTLOG_STORE || undefined);
@@ -184,13 +184,7 @@ export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS
     if (!findGitDir(dir)) throw new AgentlogError('E_STORE', `${dir} is not a git repository, so not a store (make one with: agentlog init ${given})`, { dir });
     return dir;
   }
-  for (let cur = path.resolve(cwd); ; ) {
-    if (findGitDir(cur)?.workTree && Store.isMarked(cur)) return cur;
-    const candidate = path.join(cur, '.agentlog');
-    if (fs.existsSync(candidate) && findGitDir(candidate)) return candidate;
-    const up = path.dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
+  const above = storeAbove(cwd);
+  if (above) return above;
   throw new AgentlogError('E_STORE', `no agentlog store here (${cwd} or above); make one with: agentlog init   (or name one with --store DIR)`);
 }

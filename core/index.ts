@@ -109,3 +109,11 @@ export {
   type RunOptions,
   type RunResult,
 } from './agent/index.js';
+
+// Reading: a timeline as turns (the prompt, the agent's steps, its answer), for every presenter.
+export { readTurns } from './reading/turns.js';
+export { lineDiff, type DiffLine } from './reading/diff.js';
+export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
+
+// Which store a folder uses: one rule for the CLI and the VS Code extension.
+export { storeAbove, storesOf } from './store/discover.js';

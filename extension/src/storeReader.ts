@@ -3,20 +3,18 @@
  * Reads are incremental: a timeline's blob list comes from its trees, and only the events that are
  * shown get decoded (a 10,000-event session opens by reading its last page).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commitAt, listSessions, Store, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
+import { commitAt, listSessions, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
 import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
 
-/** The stores of the workspace folders: `<folder>/<relPath>` where that is a git repository. */
-export function findStores(folders: string[], relPath: string): string[] {
-  const out: string[] = [];
-  for (const f of folders) {
-    const dir = path.resolve(f, relPath);
-    if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'HEAD'))) out.push(dir);
-  }
-  return [...new Set(out)];
+/**
+ * The stores of the workspace folders, by core's rule (the CLI's too): the store above each folder
+ * (the folder itself when it is a store, else the nearest `.agentlog/` upward); when there is none,
+ * `env` (AGENTLOG_STORE), then `setting` (agentlog.storePath, relative to each folder).
+ */
+export function findStores(folders: string[], setting?: string, env?: string): string[] {
+  return storesOf(folders, { setting, env });
 }
 
 const storeCache = new Map<string, Store>();

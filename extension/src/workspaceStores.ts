@@ -1,6 +1,5 @@
 /**
- * The stores of the workspace, watched: `<folder>/<agentlog.storePath>` for each workspace folder that
- * has one. Each store gets a StoreWatcher; a rescan every few seconds, and one on a change of folders
+ * The stores of the workspace, watched: the store above each workspace folder (storeDirs). Each store gets a StoreWatcher; a rescan every few seconds, and one on a change of folders
  * or settings, catches stores that appear or vanish.
  */
 import * as vscode from 'vscode';
@@ -14,11 +13,15 @@ export function storePath(): string {
   return vscode.workspace.getConfiguration('agentlog').get<string>('storePath', '.agentlog') || '.agentlog';
 }
 
-/** The stores of the workspace folders, now. */
+/**
+ * The stores of the workspace folders, now, by the CLI's rule: the store above each folder, then
+ * AGENTLOG_STORE, then agentlog.storePath (storeReader.ts findStores).
+ */
 export function storeDirs(): string[] {
   return findStores(
     (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
     storePath(),
+    process.env.AGENTLOG_STORE || undefined,
   );
 }
 

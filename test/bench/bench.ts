@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent] [-- --no-show]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
@@ -12,6 +12,8 @@
  * - bytes on disk, loose and after `git gc`, vs the JSONL's size;
  * - capture_turn_vs_append (capture.ts): one turn of a 40 MB Claude Code session captured as a hook
  *   does, vs appending its events alone.
+ * - show_vs_jsonl_parse (show.ts): `agentlog show` of a 40 MB Claude Code session as turns, vs
+ *   JSON.parse of its file, each in a new process.
  * - agent_overhead_vs_append (agent.ts): the `run` loop's own time per step (everything but the model
  *   and the tool) vs appending the step's events alone.
  */
@@ -256,6 +258,12 @@ async function main() {
       Object.assign(figures, await benchAgent({ dir: work, log: asJson ? undefined : log }));
     }
 
+    // Reading a session as turns: `agentlog show` of a 40 MB session, against JSON.parse of its file.
+    if (!args.includes('--no-show')) {
+      const { benchShow } = await import('./show.js');
+      Object.assign(figures, await benchShow({ dir: work, log: asJson ? undefined : log }));
+    }
+
     if (!asJson) {
       log('');
       log(
@@ -279,7 +287,7 @@ async function main() {
         `disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`,
       );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
-      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent/.test(k)) log(`${k.padEnd(16)} ${v}`);
+      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent|show/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

@@ -14,10 +14,10 @@ import { importFiles } from '../../core/import/index.js';
 import { Store } from '../../core/store/store.js';
 import { makeEvent, mulberry32 } from './events.js';
 
-const SESSION = '5e551014-0000-4000-8000-00000000be9c';
+export const SESSION = '5e551014-0000-4000-8000-00000000be9c';
 
 /** Record `i` of the session, child of record `i - 1` (a uuid chain, as Claude Code writes one). */
-function record(i: number, rnd: () => number): Record<string, unknown> {
+export function record(i: number, rnd: () => number): Record<string, unknown> {
   const e = makeEvent(i + 1, rnd);
   const role = e.role as string;
   return {

@@ -31,7 +31,14 @@ describe('agentlog CLI', () => {
       tag?: string[];
       depth: string;
     }>();
-    expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{ json?: boolean }>();
+    expectTypeOf<Parameters<typeof show.run>[1]>().toEqualTypeOf<{
+      json?: boolean;
+      turn?: string;
+      full?: boolean;
+      all?: boolean;
+      raw?: boolean;
+      records?: boolean;
+    }>();
     expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
     expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd']);
@@ -52,7 +59,7 @@ describe('agentlog CLI', () => {
     const show = await cli(dir, ['show', name]);
     expect(show.out).toContain('Login fails with 500');
     expect(show.err).toBe('');
-    const json = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    const json = JSON.parse((await cli(dir, ['show', name, '--records', '--json'])).out);
     expect(json.map((e: { cid: { '/': string } }) => e.cid['/'])).toHaveLength(2);
     expect(json[1].cid['/']).toBe(cid);
     const log = await cli(dir, ['log', name]);
@@ -75,7 +82,7 @@ describe('agentlog CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/standard input line 2/);
     expect(bad.out.trim().split('\n')).toHaveLength(1);
-    const events = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    const events = JSON.parse((await cli(dir, ['show', name, '--records', '--json'])).out);
     expect(events.map((e: { text?: string; kind: string }) => e.text ?? e.kind)).toEqual(['session', 'a', 'odd', 'pretty', 'good']);
     expect(events[2]).toMatchObject({ v: 1, seq: 2, ts: 5, x: { '/': { bytes: 'AQI' } } });
     // Well-formed JSON that is no valid event (an integer past DAG-CBOR's range): the same, though
@@ -86,7 +93,7 @@ describe('agentlog CLI', () => {
     expect(unencodable.code).toBe(1);
     expect(unencodable.err).toMatch(/standard input line 2: /);
     expect(unencodable.out.trim().split('\n')).toHaveLength(1);
-    const after = JSON.parse((await cli(dir, ['show', name, '--json'])).out);
+    const after = JSON.parse((await cli(dir, ['show', name, '--records', '--json'])).out);
     expect(after.map((e: { text?: string; kind: string }) => e.text ?? e.kind).slice(-2)).toEqual(['good', 'kept']);
     const noKind = await cli(dir, ['append', name, '--json', '-'], { stdin: '{"text":"no kind"}\n' });
     expect(noKind.code).toBe(1);

@@ -123,7 +123,7 @@ describe('Claude Code 2.1.x records', () => {
     const file = writeLines([...real.slice(0, prompt + 1), ...extra, ...real.slice(prompt + 1)]);
     const store = freshStore();
     await cliOk(store.dir, ['import', 'claude', file]);
-    const { out } = await cliOk(store.dir, ['show', `claude/${ID}`]);
+    const { out } = await cliOk(store.dir, ['show', `claude/${ID}`, '--records']);
     expect(out).toContain('═══ list the files here');
     expect(out).toContain('── title: My title');
     expect(out).toContain('── mode → plan');

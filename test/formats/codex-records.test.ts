@@ -28,7 +28,7 @@ describe('Codex 0.16x records', () => {
   it('show prints the assistant text, not [output_text], and folds the UI records', async () => {
     const store = freshStore();
     await cliOk(store.dir, ['import', 'codex', REAL]);
-    const { out } = await cliOk(store.dir, ['show', `codex/${ID}`]);
+    const { out } = await cliOk(store.dir, ['show', `codex/${ID}`, '--records']);
     expect(out).toContain('═══ list the files here (codex, /tmp/formats-gen/proj)');
     expect(out).toMatch(/── assistant {2}#\d+ \S+\n {2}The folder holds one file\.\n/);
     expect(out).not.toContain('[output_text]');
@@ -89,7 +89,7 @@ describe('Codex 0.16x records', () => {
       'codex.a_rollout_item_of_0_180',
     ]);
     expect(exportTimeline(store, tip, 'codex').records).toEqual(all);
-    const { out } = await cliOk(store.dir, ['show', `codex/${ID}`]);
+    const { out } = await cliOk(store.dir, ['show', `codex/${ID}`, '--records']);
     expect(out).toMatch(/── 4 records: dynamic_tools_updated, inter_agent_communication, security.* {2}#4 \S+ – #7 /);
     expect(out).not.toContain('── codex.');
   });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { storeAbove } from '../../../core/index.js';
 import { acceptCaptureOffer, captureOffer, findAgentlogCli } from '../captureOffer.js';
 import { storePath } from '../workspaceStores.js';
 import { registerCommand, type CommandDeps } from './command.js';
@@ -18,7 +19,7 @@ export function registerCaptureSessions(deps: CommandDeps): vscode.Disposable {
       vscode.window.showInformationMessage('agentlog: open a folder first.');
       return undefined;
     }
-    const store = path.resolve(folder.fsPath, storePath());
+    const store = storeAbove(folder.fsPath) ?? path.resolve(folder.fsPath, storePath());
     const cli = findAgentlogCli(vscode.workspace.getConfiguration('agentlog').get<string>('cliPath') || undefined, process.env);
     if (!cli) throw new Error('capture needs the agentlog command (the hooks run it): install it on PATH, or set agentlog.cliPath');
     const offer = captureOffer(folder.fsPath, store, cli, process.env);
