@@ -146,6 +146,7 @@ export function readTurns(events: Iterable<Event>): Reading {
       const ref: Ref = { seq: e.seq, block: i };
       if (b.type === 'text' && typeof b.text === 'string') t.steps.push({ type: 'text', ref, text: b.text });
       else if (b.type === 'thinking' || b.type === 'redacted_thinking') t.steps.push({ type: 'thinking', ref, text: str(b.thinking) ?? '' });
+      else if (b.type === 'reasoning') t.steps.push({ type: 'thinking', ref, text: reasoningSummary(b.summary) });
       else if (b.type === 'tool_use') {
         const id = str(b.id) ?? '';
         const name = str(b.name) ?? 'tool';
@@ -205,7 +206,7 @@ function noticeOf(e: Event, ref: Ref): Step {
     case 'note':
       return { type: 'notice', ref, kind: 'note', label: 'note', text: str(e.text) ?? textOf(e.content) };
     case 'model':
-      return { type: 'notice', ref, kind: 'model', label: `model → ${str(e.model) ?? str(e.provider) ?? '?'}` };
+      return { type: 'notice', ref, kind: 'model', label: `model → ${str(e.model) ?? str(e.provider) ?? '?'}${str(e.api) ? ` (${str(e.api)})` : ''}` };
     case 'checkpoint':
       return { type: 'notice', ref, kind: 'checkpoint', label: `checkpoint ${str(e.tree) ?? str(e.label) ?? ''}`.trim() };
     case 'interrupt':
@@ -253,4 +254,9 @@ function obj(v: unknown): Record<string, unknown> {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The summary an OpenAI Responses reasoning item carries (agentlog run keeps it as a `reasoning` block): its texts, joined. */
+function reasoningSummary(summary: unknown): string {
+  return Array.isArray(summary) ? summary.filter((t): t is string => typeof t === 'string').join('\n') : '';
 }

@@ -82,7 +82,7 @@ describe('agentlog run --api responses', () => {
       usage: { input_tokens: 120, output_tokens: 12, total_tokens: 132, cached_tokens: 0, reasoning_tokens: 0 },
       request: { api: 'responses', model: 'gpt-5-test', max_context_tokens: 200000 },
     });
-    expect((await cliOk(dir, ['show', name])).out).toContain('  (reasoning: I should read x first.)');
+    expect((await cliOk(dir, ['show', name])).out).toContain('∴ I should read x first.');
     expect((await cli(dir, ['verify', name])).code).toBe(0);
   });
 
@@ -210,8 +210,8 @@ describe('agentlog new --model, then run', () => {
     expect(log).toMatch(new RegExp(`model: gpt-test \\(openai, ${s.url.replace(/[.]/g, '\\.')}\\)`));
     expect(log).toMatch(/interrupt: SIGINT/);
     const show = (await cliOk(dir, ['show', name])).out;
-    expect(show).toMatch(/── model → gpt-test \(openai\)/);
-    expect(show).toMatch(/── interrupt: SIGINT/);
+    expect(show).toMatch(/◆ model → gpt-test \(openai\)/);
+    expect(show).toMatch(/◆ interrupted \(SIGINT\)/);
   });
 });
 
