@@ -167,7 +167,7 @@ function numberedTitles(sessions: SessionInfo[]): Map<SessionInfo, string> {
   for (const [t, list] of byTitle) {
     if (list.length < 2) continue;
     const oldest = [...list].sort((a, b) => (Number(a.genesis.ts) || 0) - (Number(b.genesis.ts) || 0) || a.updated - b.updated);
-    oldest.forEach((s, i) => out.set(s, `${t} #${i + 1}`));
+    for (const [i, s] of oldest.entries()) out.set(s, `${t} #${i + 1}`);
   }
   return out;
 }
