@@ -11,6 +11,6 @@ export default defineConfig({
     testTimeout: 300_000,
     maxWorkers: 2,
     env: { AGENTLOG_AUTO_GC: 'wait' },
-    globalSetup: ['test/helpers/global-setup.ts'],
+    globalSetup: ['test/install/run-dir.ts'],
   },
 });
