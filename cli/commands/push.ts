@@ -24,7 +24,8 @@ ${TRANSPORT_HELP}`,
     const store = ctx.store();
     const remotes = new Set(listRemotes(store.gitDir).map((r) => r.name));
     const [first, ...rest] = args;
-    const named = first !== undefined && remotes.has(first);
+    // A URL or path in the remote's place (push https://…) is taken as one, so that the error says to name it.
+    const named = first !== undefined && (remotes.has(first) || /^[a-z][a-z0-9+.-]*:\/\/|^\.{0,2}\/|^[^/\s]+@[^/\s]+:/i.test(first));
     const remoteName = named ? first : 'origin';
     const names = named ? rest : args;
     const report = await pushTimelines(store, remoteName, names, {

@@ -39,11 +39,9 @@ export function getRemote(gitDir: string, name: string): Remote {
     // `agentlog pull https://…`: a URL where a remote's name goes. Name it first, as git does.
     if (/[:/\\]/.test(name) || name.startsWith('.')) {
       const free = known.includes('origin') ? 'NAME' : 'origin';
-      throw new AgentlogError(
-        'E_INPUT',
-        `"${name}" is a URL or a path, not a remote's name; name it first: agentlog remote add ${free} ${name}   (then: agentlog pull ${free})`,
-        { remote: name },
-      );
+      throw new AgentlogError('E_INPUT', `"${name}" is a URL or a path, not a remote's name; name it first: agentlog remote add ${free} ${name}`, {
+        remote: name,
+      });
     }
     throw new AgentlogError(
       'E_INPUT',

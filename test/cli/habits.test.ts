@@ -100,8 +100,12 @@ describe('the habits of a CLI people judge in seconds', () => {
     const { dir } = await storeWithSession();
     const r = await cli(dir, ['pull', 'https://git.example.com/me/sessions.git']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('name it first: agentlog remote add origin https://git.example.com/me/sessions.git   (then: agentlog pull origin)');
+    expect(r.err).toContain('name it first: agentlog remote add origin https://git.example.com/me/sessions.git');
+    const p = await cli(dir, ['push', 'git@git.example.com:me/sessions.git']);
+    expect(p.code).toBe(1);
+    expect(p.err).toContain('name it first: agentlog remote add origin git@git.example.com:me/sessions.git');
     expect((await cli(tmpdir(), ['init'])).err).toMatch(/next: agentlog import claude/);
+    expect((await cli(dir, ['remote', 'add', 'origin', 'https://git.example.com/me/sessions.git'])).err).toMatch(/next: agentlog push origin/);
     expect((await cli(dir, ['new', '--title', 'other'])).err).toMatch(/next: agentlog append other --role user/);
   });
 
