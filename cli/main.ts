@@ -18,7 +18,7 @@ interface ParsedArgs {
 
 const GLOBAL_HELP = `--store DIR   the store to use (else $AGENTLOG_STORE, else the store around the current folder,
               else the nearest .agentlog/ upward)
---help, -h    help for a command: agentlog COMMAND --help`;
+--help, -h    help for a command: agentlog help COMMAND (or agentlog COMMAND --help)`;
 
 export function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
