@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The real agents run in their own suite (npm run test:agents, vitest.agents.config.ts).
-    exclude: ['test/agents/**'],
+    // The real agents run in their own suite (npm run test:agents, vitest.agents.config.ts), and so
+    // do the installs (npm run test:install, vitest.install.config.ts).
+    exclude: ['test/agents/**', 'test/install/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests spawn git and node processes; two cores here.

@@ -5,6 +5,7 @@ import { AgentlogError, findGitDir, isAgentlogError, safe, Store, storeAbove } f
 import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
+import { didYouMean } from './suggest.js';
 
 /** Options every command takes: --store, and --help (answered before parsing, listed so that parseArgs accepts it). */
 const GLOBAL_OPTIONS = { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -17,7 +18,7 @@ interface ParsedArgs {
 
 const GLOBAL_HELP = `--store DIR   the store to use (else $AGENTLOG_STORE, else the store around the current folder,
               else the nearest .agentlog/ upward)
---help, -h    help for a command: agentlog COMMAND --help`;
+--help, -h    help for a command: agentlog help COMMAND (or agentlog COMMAND --help)`;
 
 export function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -65,7 +66,8 @@ function output(stream: NodeJS.WriteStream): ProcessOutput {
       if (!closed) stream.write(text);
     },
     isTTY: !!stream.isTTY,
-    columns: stream.columns || 100,
+    // A terminal's width; else $COLUMNS (a pager, a test), else 80.
+    columns: stream.columns || Number(process.env.COLUMNS) || 80,
     // Once what was written has gone out (or failed: the error event comes first).
     failure: () =>
       new Promise((resolve) => {
@@ -105,7 +107,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 
 async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output, opened: { store?: Store }): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h') {
     (name ? stdout : stderr).write(`${topHelp()}\n`);
     return name ? 0 : 2;
   }
@@ -113,11 +115,19 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stdout.write('agentlog 0.1.0\n');
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    stderr.write(`agentlog: unknown command "${name}"; see agentlog --help\n`);
-    return 2;
+  // `agentlog help` is the general help, `agentlog help CMD` the command's (as git and gh read it).
+  if (name === 'help') {
+    if (!rest.length) {
+      stdout.write(`${topHelp()}\n`);
+      return 0;
+    }
+    const asked = commands.find((c) => c.name === rest[0]);
+    if (!asked) return unknownCommand(rest[0], stderr);
+    stdout.write(`${commandHelp(asked)}\n`);
+    return 0;
   }
+  const command = commands.find((c) => c.name === name);
+  if (!command) return unknownCommand(name, stderr);
   if (rest.includes('--help') || rest.includes('-h')) {
     stdout.write(`${commandHelp(command)}\n`);
     return 0;
@@ -126,7 +136,7 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
   } catch (e) {
-    stderr.write(`agentlog ${name}: ${(e as Error).message}\nusage: ${command.usage}\n`);
+    stderr.write(`agentlog ${name}: ${safe(optionError(e as NodeJS.ErrnoException, { ...command.options, ...GLOBAL_OPTIONS }))}\nusage: ${command.usage}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -170,6 +180,37 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stderr.write(`agentlog ${name}: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     return 70;
   }
+}
+
+/** A mistyped command: exit 2, the closest commands, and where to see them all. */
+function unknownCommand(name: string, stderr: Output): number {
+  const hint = didYouMean(
+    name,
+    commands.map((c) => c.name),
+  );
+  stderr.write(`agentlog: unknown command "${safe(name)}"${hint}\nsee every command: agentlog help\n`);
+  return 2;
+}
+
+/**
+ * parseArgs' error in the CLI's words: an unknown option with the closest ones (\`ls --jsn\`: did you
+ * mean --json?), an option that needs a value or takes none. Node's own text says to use \`--\`,
+ * which is not what a mistyped option needs.
+ */
+function optionError(e: NodeJS.ErrnoException, options: Options): string {
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  const flags = Object.entries(options).flatMap(([long, o]) => [`--${long}`, ...(o.short ? [`-${o.short}`] : [])]);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const typed = quoted.split('=')[0];
+    // A one-letter option (-x) is one edit from every other: no guess.
+    return `unknown option ${typed}${typed.length > 2 ? didYouMean(typed, flags, (f) => f) : ''}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = quoted.replace(/ <value>$/, '');
+    if (/argument missing/.test(e.message)) return `${flag} needs a value`;
+    if (/does not take an argument/.test(e.message)) return `${flag} takes no value`;
+  }
+  return e.message;
 }
 
 /**

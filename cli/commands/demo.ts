@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentlogError, commitAt, type EventInput, listSessions, parseDagJson, Store, verifyTimeline } from '../../core/index.js';
 import { defineCommand } from '../command.js';
+import { toJson } from '../format.js';
 
 /** The sample session that ships with agentlog (written for the demo; not anyone's real data). */
 export const SAMPLE_SESSION = findUp(path.dirname(fileURLToPath(import.meta.url)), 'cli/demo/sample-session.jsonl');
@@ -18,13 +19,16 @@ function findUp(dir: string, rel: string): string {
 export const demo = defineCommand({
   name: 'demo',
   summary: 'build a store in a new folder from a sample session, fork it, append, verify',
-  usage: 'agentlog demo [DIR]',
+  usage: 'agentlog demo [DIR] [--json]',
   help: `The tour in one command. Makes DIR (default ./agentlog-demo, or -2, -3, … if taken) as a store,
 writes a sample debugging session into it (one git commit per event), forks it at an earlier
 point, appends a different turn to the fork, verifies every timeline, and prints each step and what
-to try next. Prints the store's path on stdout.`,
+to try next. Prints the store's path on stdout.
+
+  --json   {store, timelines: [{name, events, ok}], session} in place of the path`,
+  options: { json: { type: 'boolean' } },
   maxPositionals: 1,
-  async run(ctx, _values, [dir]) {
+  async run(ctx, values, [dir]) {
     const target = dir ? path.resolve(ctx.cwd, dir) : freeFolder(path.join(ctx.cwd, 'agentlog-demo'));
     if (fs.existsSync(target) && fs.readdirSync(target).length) {
       throw new AgentlogError('E_INPUT', `${target} exists and is not empty; the demo needs a new folder (agentlog demo NEW_DIR)`);
@@ -67,9 +71,11 @@ to try next. Prints the store's path on stdout.`,
     say(`4. appended 2 events to ${forkName}; its tip is event ${last.cid}`);
 
     let ok = true;
+    const verified: Array<{ name: string; events: number; ok: boolean }> = [];
     for (const [t, tip] of store.timelines()) {
       const r = verifyTimeline(store, t, tip);
       ok &&= !r.problem;
+      verified.push({ name: t, events: r.events, ok: !r.problem });
       say(`5. verify ${t}: ${r.problem ? `FAILED at seq ${r.problem.seq}: ${r.problem.message}` : `ok, ${r.events} events, every CID recomputed`}`);
     }
     const sessions = listSessions(store);
@@ -77,19 +83,19 @@ to try next. Prints the store's path on stdout.`,
     const rel = path.relative(ctx.cwd, store.dir) || '.';
     say('');
     const tips: Array<[string, string]> = [
-      ['npx agentlog ls', 'sessions, with the fork nested under its timeline'],
-      [`npx agentlog show ${name}`, 'the transcript'],
-      [`npx agentlog log ${forkName}`, 'one line per event'],
+      ['agentlog ls', 'sessions, with the fork nested under its timeline'],
+      [`agentlog show ${name}`, 'the transcript'],
+      [`agentlog log ${forkName}`, 'one line per event'],
       [`git log --oneline ${name}`, 'the same events as git commits'],
       [`git checkout ${name}~3 && ls events/*/*/`, 'time travel: the log as it was 3 events ago'],
-      [`npx agentlog cat ${last.cid}`, 'one event, by its content id'],
-      [`npx agentlog append ${name} --role user --text "Now pin the test date"`, 'one more commit'],
+      [`agentlog cat ${last.cid}`, 'one event, by its content id'],
+      [`agentlog append ${name} --role user --text "Now pin the test date"`, 'one more commit'],
     ];
     const width = Math.max(...tips.map(([c]) => c.length));
     say('Try next:');
     say(`  cd ${rel}`);
     for (const [c, why] of tips) say(`  ${c.padEnd(width)}  # ${why}`);
-    ctx.stdout.write(`${store.dir}\n`);
+    ctx.stdout.write(values.json ? `${toJson({ store: store.dir, session: genesis.cid, timelines: verified })}\n` : `${store.dir}\n`);
     return ok ? 0 : 1;
   },
 });

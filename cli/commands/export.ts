@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, exportTimeline, resolveRev, safe, toJsonl } from '../../core/index.js';
 import { defineCommand } from '../command.js';
+import { toJson } from '../format.js';
 
 export const exportCommand = defineCommand({
   name: 'export',
   summary: 'write a timeline as a Claude Code or Codex session file',
-  usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR]',
+  usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR] [--json]',
   help: `Writes the session file of the timeline as of REV (default HEAD) to stdout, or to FILE.
 
 An imported timeline gives back the original records of its branch, in order (each equal, as parsed
@@ -16,13 +17,21 @@ are written as that agent's records: messages, tool calls and their results, ima
 options:
   --out FILE        write to FILE instead of stdout
   --session-id ID   the session id to write (default: the imported one)
-  --cwd DIR         rewrite the recorded cwd to DIR`,
-  options: { out: { type: 'string', short: 'o' }, 'session-id': { type: 'string' }, cwd: { type: 'string' } },
+  --cwd DIR         rewrite the recorded cwd to DIR
+  --json            with --out: {file, format, sessionId, records} on stdout (without --out, stdout is
+                    the session file itself, JSON lines already)`,
+  options: { out: { type: 'string', short: 'o' }, 'session-id': { type: 'string' }, cwd: { type: 'string' }, json: { type: 'boolean' } },
   maxPositionals: 2,
   async run(ctx, values, positionals) {
     const [which, rev] = positionals;
     if (which !== 'claude' && which !== 'codex') {
       throw new AgentlogError('E_INPUT', `say which format: agentlog export claude|codex [REV] (got "${which ?? ''}")`);
+    }
+    if (values.json && !values.out) {
+      throw new AgentlogError(
+        'E_INPUT',
+        'without --out the session file itself goes to stdout; for a JSON result name the file: agentlog export … --out FILE --json',
+      );
     }
     const store = ctx.store();
     const { commit } = resolveRev(store, rev);
@@ -35,6 +44,7 @@ options:
       const out = path.resolve(ctx.cwd, values.out);
       fs.writeFileSync(out, text);
       ctx.stderr.write(`wrote ${exported.records.length} record(s) of session ${safe(exported.sessionId)} to ${out}\n`);
+      if (values.json) ctx.stdout.write(`${toJson({ file: out, format: which, sessionId: exported.sessionId, records: exported.records.length })}\n`);
     } else {
       ctx.stdout.write(text);
     }

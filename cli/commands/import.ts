@@ -53,7 +53,11 @@ options:
       : defaultSessionFiles(format, ctx.env, values.all ? undefined : projectFolder(store.dir));
     if (files.length === 0) {
       ctx.stderr.write(`agentlog import: no ${which} sessions found${paths.length ? '' : values.all ? '' : ` for ${projectFolder(store.dir)} (try --all)`}\n`);
-      if (!values.follow) return 0;
+      if (!values.follow) {
+        // Nothing found is a result too: a script reads the same summary, all zeros.
+        if (values.json) report(ctx, await importChanged(store, format, []), true);
+        return 0;
+      }
     }
     // A warning can quote the file (a JSON parser's message, a record's ids): no control characters.
     const warn = (w: ImportWarning) => ctx.stderr.write(`agentlog import: warning: ${safe(w.file)}${w.line ? `:${w.line}` : ''}: ${safe(w.message)}\n`);

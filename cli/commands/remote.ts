@@ -23,7 +23,7 @@ example:
       if (!name || !url) throw new AgentlogError('E_INPUT', 'usage: agentlog remote add NAME URL');
       const stored = normalizeUrl(url, ctx.cwd);
       addRemote(store.gitDir, name, stored);
-      ctx.stderr.write(`added remote ${name}: ${redact(stored)}\n`);
+      ctx.stderr.write(`added remote ${name}: ${redact(stored)}; next: agentlog push ${name} (send this store's timelines) or agentlog pull ${name}\n`);
       return 0;
     }
     if (sub === 'list' || sub === undefined) {

@@ -22,22 +22,50 @@ export function describe(r: TimelineResult): string {
   }
 }
 
-/** Print a report: per-timeline lines on stdout (tab-separated when piped), or --json. */
-export function printReport(ctx: Context, report: SyncReport, json: boolean, verb: string): number {
+/** The order and words of the summary line's counts. */
+const COUNTS: Array<[TimelineResult['status'], string]> = [
+  ['pushed', 'pushed'],
+  ['new', 'new'],
+  ['fast-forwarded', 'fast-forwarded'],
+  ['ahead', 'ahead of the remote'],
+  ['forked', 'diverged (kept as forks)'],
+  ['rejected', 'rejected'],
+  ['up-to-date', 'up to date'],
+];
+
+/**
+ * Print a report as one summary line on stderr (`push origin: 1 pushed, 25 up to date`), with a line
+ * per timeline on stdout for what needs a look (diverged, rejected), for every timeline that changed
+ * when stdout is piped (tab-separated: name, status, fork, description), and for all with -v; or --json.
+ */
+export function printReport(ctx: Context, report: SyncReport, json: boolean, verb: string, verbose = false): number {
   const rejected = report.timelines.filter((t) => t.status === 'rejected').length;
   if (json) {
     ctx.stdout.write(`${toJson(report)}\n`);
-  } else {
-    const width = Math.max(0, ...report.timelines.map((t) => t.name.length));
-    for (const t of report.timelines) {
-      // Names come from the remote: no control characters reach the terminal.
-      const name = safe(t.name);
-      ctx.stdout.write(
-        ctx.stdout.isTTY ? `${name.padEnd(width)}  ${safe(describe(t))}\n` : `${name}\t${t.status}\t${safe(t.fork ?? '')}\t${safe(describe(t))}\n`,
-      );
-    }
-    if (!report.timelines.length) ctx.stderr.write(`${verb}: no timelines on either side\n`);
+    return rejected ? 1 : 0;
   }
+  const shown = report.timelines.filter((t) => verbose || t.status === 'forked' || t.status === 'rejected' || (!ctx.stdout.isTTY && t.status !== 'up-to-date'));
+  const width = Math.max(0, ...shown.map((t) => t.name.length));
+  for (const t of shown) {
+    // Names come from the remote: no control characters reach the terminal.
+    const name = safe(t.name);
+    ctx.stdout.write(
+      ctx.stdout.isTTY ? `${name.padEnd(width)}  ${safe(describe(t))}\n` : `${name}\t${t.status}\t${safe(t.fork ?? '')}\t${safe(describe(t))}\n`,
+    );
+  }
+  const remote = safe(report.remote || report.url);
+  if (!report.timelines.length) {
+    ctx.stderr.write(`${verb} ${remote}: no timelines on either side\n`);
+    return 0;
+  }
+  const counts = COUNTS.map(([status, words]) => [report.timelines.filter((t) => t.status === status).length, words] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, words]) => `${n} ${words}`);
+  ctx.stderr.write(`${verb} ${remote}: ${counts.join(', ')}\n`);
+  const ahead = report.timelines.filter((t) => t.status === 'ahead').length;
+  if (ahead && verb === 'pull') ctx.stderr.write(`publish what is ahead with: agentlog push ${remote}\n`);
+  const fork = report.timelines.find((t) => t.status === 'forked')?.fork;
+  if (fork) ctx.stderr.write(`nothing was merged or lost; read a kept fork with: agentlog show ${safe(fork)}\n`);
   return rejected ? 1 : 0;
 }
 

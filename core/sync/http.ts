@@ -199,6 +199,12 @@ export class HttpRemote {
       { bytes: limits.advertisement, what: 'its ref advertisement' },
     );
     const type = String(res.headers['content-type'] ?? '');
+    if (res.status === 404) {
+      throw remoteError(
+        `no repository at ${this.base} (GET /info/refs?service=${service} answered HTTP 404): check the URL, and that the repository exists and this account can read it`,
+        { url: this.base, status: res.status },
+      );
+    }
     if (res.status !== 200 || type !== `application/x-${service}-advertisement`) {
       throw remoteError(
         `${this.base} is not a git server (GET /info/refs?service=${service} answered HTTP ${res.status}${type ? `, ${type.split(';')[0]}` : ''}); ` +

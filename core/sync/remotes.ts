@@ -36,6 +36,13 @@ export function getRemote(gitDir: string, name: string): Remote {
   const found = listRemotes(gitDir).find((r) => r.name === name);
   if (!found) {
     const known = listRemotes(gitDir).map((r) => r.name);
+    // `agentlog pull https://…`: a URL where a remote's name goes. Name it first, as git does.
+    if (/[:/\\]/.test(name) || name.startsWith('.')) {
+      const free = known.includes('origin') ? 'NAME' : 'origin';
+      throw new AgentlogError('E_INPUT', `"${name}" is a URL or a path, not a remote's name; name it first: agentlog remote add ${free} ${name}`, {
+        remote: name,
+      });
+    }
     throw new AgentlogError(
       'E_INPUT',
       `no remote named ${name}${known.length ? ` (remotes: ${known.join(', ')})` : ''}; add one with: agentlog remote add ${name} URL`,

@@ -149,7 +149,7 @@ describe('agentlog run: steering', () => {
 });
 
 describe('agentlog run: any session continues', () => {
-  const shared = sharedFixtures('agent/continue');
+  const shared = sharedFixtures();
 
   it('two forks run at once, each on its own timeline', async () => {
     const { dir, ws, name } = await fresh();

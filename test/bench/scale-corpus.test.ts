@@ -11,7 +11,7 @@ import { git, tmpdir } from '../helpers/tmp.js';
 // its ids are fresh and its links hold, and the same flags make the same bytes.
 
 const OWN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
-const SHARED = sharedFixtures('scale-corpus');
+const SHARED = sharedFixtures();
 
 /** Every file under `dir` (relative paths), sorted. */
 function filesUnder(dir: string): string[] {

@@ -10,7 +10,7 @@ import { freshStore, jsonlFiles, OWN_FIXTURES } from '../helpers/sessions.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { tmpdir } from '../helpers/tmp.js';
 
-const shared = sharedFixtures('capture-file');
+const shared = sharedFixtures();
 
 /** Main session files: Claude Code files not in a subagents/ folder, Codex rollouts. */
 function mainFiles(dir: string, agent: 'claude' | 'codex'): string[] {

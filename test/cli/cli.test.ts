@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Values } from '../../cli/command.js';
 import { exportCommand } from '../../cli/commands/export.js';
@@ -10,8 +8,6 @@ import type { resumeCommand } from '../../cli/commands/resume.js';
 import type { show } from '../../cli/commands/show.js';
 import { cli, storeWithSession } from '../helpers/cli.js';
 import { git, tmpdir } from '../helpers/tmp.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('agentlog CLI', () => {
   it('--help and COMMAND --help exit 0 and list every command', async () => {
@@ -39,14 +35,9 @@ describe('agentlog CLI', () => {
       raw?: boolean;
       records?: boolean;
     }>();
-    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string }>();
+    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string; json?: boolean }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
-    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd']);
-  });
-
-  it('runs as node_modules/.bin/agentlog from the repository root', () => {
-    const out = execFileSync(path.join(ROOT, 'node_modules/.bin/agentlog'), ['--help'], { encoding: 'utf8' });
-    expect(out).toMatch(/^agentlog: /);
+    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd', 'json']);
   });
 
   it('init, new, append, show, log, cat: names and CIDs on stdout, messages on stderr', async () => {
@@ -107,8 +98,8 @@ describe('agentlog CLI', () => {
     expect(f.out.trim()).toBe(`${name}-at-2`);
     await cli(dir, ['append', `${name}-at-2`, '--role', 'user', '--text', 'other']);
     const ls = await cli(dir, ['ls']);
-    expect(ls.out).toMatch(new RegExp(`${name}\\t4 events`));
-    expect(ls.out).toMatch(new RegExp(`└ ${name}-at-2 \\(from @2\\)\\t4 events`));
+    expect(ls.out).toMatch(new RegExp(`^${name}\\tagentlog\\t\\t[^\\t]+\\t4\\t\\tFix login$`, 'm'));
+    expect(ls.out).toMatch(new RegExp(`^${name}-at-2\\tagentlog\\t\\t[^\\t]+\\t4\\t${name}@2\\tFix login$`, 'm'));
     const lsJson = JSON.parse((await cli(dir, ['ls', '--json'])).out);
     expect(lsJson[0].timelines[0].forks[0]).toMatchObject({ name: `${name}-at-2`, forkOf: name, forkSeq: 2 });
     const v = await cli(dir, ['verify']);
@@ -153,7 +144,7 @@ describe('agentlog CLI', () => {
       [['cat', 'not-a-cid'], /is not a CID/],
       [['cat', 'bafyreibdog5gxx3dtigu5seq5yapbgwhsbki7gkhnebtqog64xiloxxrl4'], /no event/],
       [['append', name, '--json', 'missing.jsonl'], /no such file/],
-      [['show', '--bogus'], /Unknown option/],
+      [['show', '--bogus'], /unknown option --bogus/],
       [['frobnicate'], /unknown command/],
       [['ls', '--store', path.join(empty, 'nowhere')], /does not exist/],
     ];

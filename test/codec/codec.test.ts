@@ -136,7 +136,7 @@ describe('DAG-CBOR codec (own vectors)', () => {
   });
 });
 
-const shared = sharedFixtures('codec');
+const shared = sharedFixtures();
 if (shared) {
   describe('DAG-CBOR conformance (../shared/fixtures/dag-cbor)', () => {
     const root = path.join(shared, 'dag-cbor', 'fixtures');

@@ -12,7 +12,7 @@ import { tmpdir } from '../helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const ROLLOUT = jsonlFiles(path.join(OWN_FIXTURES, 'codex'))[0];
-const shared = sharedFixtures('export');
+const shared = sharedFixtures();
 
 /** The conversation of a timeline: text, tool calls and results, as a list of comparable lines. */
 function conversation(store: Store, tip: string, opts: { compactionAsUser?: boolean } = {}): string[] {

@@ -10,6 +10,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether its stderr is a terminal (progress bars). */
   tty?: boolean;
+  /** Its stdout as a terminal this many columns wide (default: a pipe). */
+  columns?: number;
   /** How the automatic gc runs after it (default: wait, in-process, so that no test leaves a child behind). */
   autoGc?: 'detach' | 'wait' | 'off';
 }
@@ -27,8 +29,8 @@ export async function cli(cwd: string, args: string[], opts: CliOptions = {}): P
       write: (t) => {
         out += t;
       },
-      isTTY: false,
-      columns: 100,
+      isTTY: opts.columns !== undefined,
+      columns: opts.columns ?? 100,
     },
     stderr: {
       write: (t) => {

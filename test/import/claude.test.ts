@@ -13,7 +13,7 @@ import { git, tmpdir } from '../helpers/tmp.js';
 
 const TREE = path.join(OWN_FIXTURES, 'claude-code/tree.jsonl');
 const BAD = path.join(OWN_FIXTURES, 'claude-code/bad.jsonl');
-const shared = sharedFixtures('import-claude');
+const shared = sharedFixtures();
 
 const uuidsOf = (records: Obj[]) => records.map((r) => r.uuid ?? r.type);
 

@@ -11,7 +11,7 @@ import { git } from '../helpers/tmp.js';
 
 const ID = '0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
 const ROLLOUT = path.join(OWN_FIXTURES, `codex/rollout-2025-10-02T08-00-00-${ID}.jsonl`);
-const shared = sharedFixtures('import-codex');
+const shared = sharedFixtures();
 
 /** The records of a file, its malformed lines left out. */
 function goodLines(file: string): unknown[] {

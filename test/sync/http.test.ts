@@ -44,9 +44,12 @@ describe('sync over smart HTTP (git http-backend)', () => {
       expect.objectContaining({ name: a.name, status: 'forked', fork }),
       expect.objectContaining({ name: fork, status: 'pushed' }),
     ]);
+    // One summary line; piped, a line for what changed only (-v: every timeline).
     const aPull = await ok(a.dir, ['pull']);
-    expect(aPull.out).toMatch(new RegExp(`^${a.name}\\tup-to-date\\t`, 'm'));
     expect(aPull.out).toMatch(new RegExp(`^${fork}\\tnew\\t`, 'm'));
+    expect(aPull.out).not.toContain('up-to-date');
+    expect(aPull.err).toBe('pull origin: 1 new, 1 up to date\n');
+    expect((await ok(a.dir, ['pull', '-v'])).out).toMatch(new RegExp(`^${a.name}\\tup-to-date\\t`, 'm'));
 
     // Both stores hold both timelines, identical, with every event.
     const storeA = Store.open(path.join(a.dir, '.agentlog'));

@@ -51,10 +51,11 @@ describe('sync rejects bad remotes and leaves the store untouched', () => {
         expect(r.err).toContain(`${url} is not a git server`);
       }
       expect(snapshot(a.gitDir)).toBe(before);
-      // A missing repository on a real git server says the same.
+      // A missing repository on a real git server is reported as missing, not as "not a git server".
       const missing = await cli(tmpdir(), ['clone', `${server.url}/no-such-repo.git`, 'x']);
       expect(missing.code).toBe(1);
-      expect(missing.err).toMatch(/is not a git server \(.*HTTP 404/);
+      expect(missing.err).toMatch(/no repository at .*no-such-repo\.git .*HTTP 404.*check the URL/);
+      expect(missing.err).not.toMatch(/not a git server/);
     } finally {
       await new Promise<void>((r) => web.close(() => r()));
     }
