@@ -98,3 +98,4 @@ export { redact, type Progress } from './sync/http.js';
 
 // The agent: `run`, a loop whose only state is the log (model calls, tools in a workspace, recovery).
 export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, type RunOptions, type RunResult } from './agent/index.js';
+export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversation, ModelCall, StreamSink, ToolSpec } from './agent/index.js';
