@@ -73,7 +73,9 @@ export interface RenderedState {
   error: string;
   /** Approval cards waiting for an answer. */
   approvals: number;
-  /** The run's lines: its workspace, retries, stopping. */
+  /** The run under way: its model and the folder it works in ('' when none runs). */
+  run: string;
+  /** The run's latest line: a retry, stopping. */
   status: string;
 }
 

@@ -205,6 +205,7 @@ function report() {
     streaming,
     error,
     approvals: approvals.children.length,
+    run: streaming ? streamHead : '',
     status,
   };
   send({ type: 'rendered', state });
