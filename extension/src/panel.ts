@@ -71,10 +71,14 @@ export class SessionPanels implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, state: PanelState): { controller: PanelController; revealWhenReady?: string } {
     const disposables: vscode.Disposable[] = [];
+    let disposed = false;
     let key = this.key(state.store, state.timeline);
     const holder: { controller: PanelController; revealWhenReady?: string } = {} as never;
     const host: PanelHost = {
-      post: (m: HostMessage) => void panel.webview.postMessage(m),
+      // A run outlives its panel by a step after a close: what it posts then goes nowhere (a disposed webview throws).
+      post: (m: HostMessage) => {
+        if (!disposed) void panel.webview.postMessage(m);
+      },
       copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       linkFor: this.deps.linkFor,
       askForkName: (suggestion) =>
@@ -100,6 +104,7 @@ export class SessionPanels implements vscode.Disposable {
       // AGENTLOG_RETRY_MS, as for the CLI: the base of the retry backoff (tests set it small).
       retryDelayMs: retryBase() === undefined ? undefined : (n) => retryBase()! * 2 ** n,
       setTitle: (title) => {
+        if (disposed) return;
         panel.title = holder.controller ? `${title} · ${holder.controller.name}` : title;
         const newKey = this.key(holder.controller.store.dir, holder.controller.name);
         if (newKey !== key && this.panels.get(key)?.panel === panel) {
@@ -128,6 +133,7 @@ export class SessionPanels implements vscode.Disposable {
         }
       }),
       panel.onDidDispose(() => {
+        disposed = true;
         // Closing the panel stops its run after the current step (a language-model call under way is cancelled).
         holder.controller.dispose();
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);

@@ -387,8 +387,8 @@ export class PanelController {
     const resolve = this.run?.asks.get(id);
     if (!resolve) return;
     this.run!.asks.delete(id);
-    this.post({ type: 'approvalEnd', id, allow });
     resolve(allow);
+    this.post({ type: 'approvalEnd', id, allow });
   }
 
   /**
@@ -420,6 +420,10 @@ export class PanelController {
   }
 
   private post(m: HostMessage): void {
-    this.host.post(m);
+    try {
+      this.host.post(m);
+    } catch {
+      // The page is gone (the panel closed): the run goes on to the end of its step, its events are in the log.
+    }
   }
 }

@@ -293,6 +293,26 @@ describe('session panel', () => {
     expect(tail[1].kind).toBe('interrupt');
   });
 
+  it('closing the panel while a call waits for approval ends the run even when the page is gone (posts throw)', async () => {
+    const { store, workspace } = await demoStore(3);
+    const m = await servers([[{ tool: 'write_file', input: { path: 'closed.txt', content: 'x' } }], [{ text: 'never asked' }]]);
+    const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace });
+    let closed = false;
+    const post = r.host.post;
+    r.host.post = (msg) => {
+      if (closed) throw new Error('Webview is disposed');
+      post(msg);
+    };
+    const sending = c.onMessage({ type: 'send', text: 'write it' });
+    await until(() => r.posts.some((p) => p.type === 'approve'), 10_000, 5);
+    closed = true;
+    c.dispose();
+    expect(await sending).toBeUndefined();
+    expect(c.streaming).toBe(false);
+    expect(fs.existsSync(path.join(workspace, 'closed.txt'))).toBe(false);
+    expect(store.readEvents(store.tipOf('demo')!).at(-1)!.event.kind).toBe('interrupt');
+  });
+
   it('an `interrupt` event appended by another writer (the CLI) stops the run after its step', async () => {
     const { store, workspace } = await demoStore(3);
     const m = await servers([[{ tool: 'read_file', input: { path: 'missing.txt' } }], [{ text: 'never asked' }]], { delayMs: 30 });

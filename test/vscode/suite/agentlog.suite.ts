@@ -290,7 +290,6 @@ describe('agentlog in a real VS Code', () => {
     const cfg = vscode.workspace.getConfiguration('agentlog.model');
     await cfg.update('endpoint', model.url, vscode.ConfigurationTarget.Workspace);
     await cfg.update('name', 'scripted-gpt', vscode.ConfigurationTarget.Workspace);
-    await cfg.update('approve', 'writes', vscode.ConfigurationTarget.Workspace);
     turns = [[{ text: 'Starting over from here.' }]];
     const before = Store.open(storeDir).tipOf('fix-parser');
     const name = await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Start over from here.', 1);
