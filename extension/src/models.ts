@@ -59,5 +59,13 @@ export async function pickModel(secrets: vscode.SecretStorage): Promise<AgentMod
   }
   // The conversation is folded in the Anthropic shape (the log's own); the log names the endpoint vscode.lm.
   const cancel = new vscode.CancellationTokenSource();
-  return { api: 'anthropic', model: m.id, endpoint: LM_ENDPOINT, env: {}, callModel: lmModelCall(m, cancel.token), cancel: () => cancel.cancel() };
+  return {
+    api: 'anthropic',
+    model: m.id,
+    endpoint: LM_ENDPOINT,
+    env: {},
+    callModel: lmModelCall(m, cancel.token),
+    cancel: () => cancel.cancel(),
+    release: () => cancel.dispose(),
+  };
 }

@@ -47,6 +47,8 @@ export interface AgentModel {
   callModel?: ModelCall;
   /** Cancel a call under way (the panel closed). */
   cancel?: () => void;
+  /** Release what the model holds, once the run is over. */
+  release?: () => void;
 }
 
 interface Run {
@@ -368,6 +370,7 @@ export class PanelController {
       this.post({ type: 'streamEnd', outcome: 'failed', error: (e as Error).message });
     } finally {
       for (const id of [...run.asks.keys()]) this.answer(id, false);
+      run.model?.release?.();
       this.run = undefined;
     }
   }
