@@ -313,6 +313,38 @@ describe('session panel', () => {
     expect(store.readEvents(store.tipOf('demo')!).at(-1)!.event.kind).toBe('interrupt');
   });
 
+  it('Stop while the model streams: its answer is appended whole, its tool call answered "not run", then the interrupt', async () => {
+    const { store, workspace } = await demoStore(3);
+    const m = await servers(
+      [[{ text: 'I will write it now.' }, { tool: 'write_file', input: { path: 'late.txt', content: 'x' } }], [{ text: 'never asked' }]],
+      {
+        delayMs: 30,
+      },
+    );
+    const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace, approve: 'never' });
+    const sending = c.onMessage({ type: 'send', text: 'write late.txt' });
+    await until(() => r.posts.some((p) => p.type === 'streamDelta'), 10_000, 5);
+    await c.onMessage({ type: 'stop' });
+    expect(r.last('streamStatus').text).toBe('stopping after the current step…');
+    await sending;
+    expect(r.last('streamEnd').outcome).toBe('stopped');
+    expect(m.mainRequests().length).toBe(1);
+    expect(fs.existsSync(path.join(workspace, 'late.txt'))).toBe(false);
+    const tail = store
+      .readEvents(store.tipOf('demo')!)
+      .slice(-3)
+      .map((e) => e.event);
+    expect(tail[0]).toMatchObject({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'I will write it now.' },
+        { type: 'tool_use', name: 'write_file' },
+      ],
+    });
+    expect(tail[1].content).toEqual([expect.objectContaining({ content: 'not run: the run was stopped before this tool ran', is_error: true })]);
+    expect(tail[2].kind).toBe('interrupt');
+  });
+
   it('an `interrupt` event appended by another writer (the CLI) stops the run after its step', async () => {
     const { store, workspace } = await demoStore(3);
     const m = await servers([[{ tool: 'read_file', input: { path: 'missing.txt' } }], [{ text: 'never asked' }]], { delayMs: 30 });
