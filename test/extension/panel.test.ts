@@ -141,7 +141,7 @@ describe('session panel', () => {
     const m = await servers([[{ text: 'Writing it.' }, { tool: 'write_file', input: { path: 'notes/plan.md', content: 'step 1\n' } }], [{ text: 'Done.' }]]);
     const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace });
     const sending = c.onMessage({ type: 'send', text: 'Write the plan.' });
-    await until(() => r.posts.some((p) => p.type === 'approve'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'approve'), 30_000, 5);
     const ask = r.last('approve');
     expect(ask).toEqual({ type: 'approve', id: 1, name: 'write_file', detail: 'write notes/plan.md:\nstep 1\n' });
     expect(fs.existsSync(path.join(workspace, 'notes/plan.md'))).toBe(false);
@@ -197,7 +197,7 @@ describe('session panel', () => {
     const m = await servers([[{ tool: 'shell', input: { command: 'touch denied.txt' } }], [{ text: 'Understood.' }]]);
     const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace });
     const sending = c.onMessage({ type: 'send', text: 'Touch it.' });
-    await until(() => r.posts.some((p) => p.type === 'approve'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'approve'), 30_000, 5);
     expect(r.last('approve').detail).toBe('$ touch denied.txt');
     await c.onMessage({ type: 'approval', id: r.last('approve').id, allow: false });
     await sending;
@@ -278,7 +278,7 @@ describe('session panel', () => {
     const m = await servers([[{ tool: 'write_file', input: { path: 'x.txt', content: 'x' } }], [{ text: 'never asked' }]]);
     const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace });
     const sending = c.onMessage({ type: 'send', text: 'write x' });
-    await until(() => r.posts.some((p) => p.type === 'approve'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'approve'), 30_000, 5);
     await c.onMessage({ type: 'stop' });
     await sending;
     expect(r.last('streamEnd').outcome).toBe('stopped');
@@ -304,7 +304,7 @@ describe('session panel', () => {
       post(msg);
     };
     const sending = c.onMessage({ type: 'send', text: 'write it' });
-    await until(() => r.posts.some((p) => p.type === 'approve'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'approve'), 30_000, 5);
     closed = true;
     c.dispose();
     expect(await sending).toBeUndefined();
@@ -323,7 +323,7 @@ describe('session panel', () => {
     );
     const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace, approve: 'never' });
     const sending = c.onMessage({ type: 'send', text: 'write late.txt' });
-    await until(() => r.posts.some((p) => p.type === 'streamDelta'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'streamDelta'), 30_000, 5);
     await c.onMessage({ type: 'stop' });
     expect(r.last('streamStatus').text).toBe('stopping after the current step…');
     await sending;
@@ -350,7 +350,7 @@ describe('session panel', () => {
     const m = await servers([[{ tool: 'read_file', input: { path: 'missing.txt' } }], [{ text: 'never asked' }]], { delayMs: 30 });
     const { r, c } = await openPanel(store, { endpoint: m.url, folder: workspace });
     const sending = c.onMessage({ type: 'send', text: 'look' });
-    await until(() => r.posts.some((p) => p.type === 'streamDelta' || p.type === 'streamTool'), 10_000, 5);
+    await until(() => r.posts.some((p) => p.type === 'streamDelta' || p.type === 'streamTool'), 30_000, 5);
     await Store.open(store.dir).append('demo', { kind: 'interrupt', reason: 'agentlog interrupt' });
     await sending;
     expect(r.last('streamEnd').outcome).toBe('stopped');
