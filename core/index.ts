@@ -117,3 +117,4 @@ export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolR
 
 // Which store a folder uses: one rule for the CLI and the VS Code extension.
 export { storeAbove, storesOf } from './store/discover.js';
+export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversation, ModelCall, StreamSink, ToolSpec } from './agent/index.js';

@@ -18,19 +18,28 @@ import type { StoredEvent } from '../event/event.js';
 import { readConfig } from '../git/repo.js';
 import type { Appended, EventInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { type Api, APIS, foldContext, lastRole, pendingCalls, type ToolCall } from './context.js';
-import { type Answer, callModel, DEFAULT_ENDPOINT, keyVarOf, type ModelConfig, requestParams, type StreamSink } from './model.js';
+import { type Api, APIS, type Conversation, foldContext, lastRole, pendingCalls, type ToolCall } from './context.js';
+import { type Answer, type CallOptions, callModel, DEFAULT_ENDPOINT, keyVarOf, type ModelConfig, requestParams, type StreamSink } from './model.js';
 import { recoverCall } from './recovery.js';
 import { takeRunLock } from './runLock.js';
-import { type Effect, effectOf, runTool, TOOLS, type ToolResult, toolSpec } from './tools.js';
+import { type Effect, effectOf, runTool, TOOLS, type ToolResult, type ToolSpec, toolSpec } from './tools.js';
 import { ToolError, Workspace } from './workspace.js';
 
-export type { Api } from './context.js';
+export type { Api, Block, Conversation, Message } from './context.js';
+export type { Answer, AnswerBlock, CallOptions, StreamSink } from './model.js';
+export type { ToolSpec } from './tools.js';
 export { APIS, foldContext, pendingCalls } from './context.js';
 export { DEFAULT_MAX_CONTEXT } from './fit.js';
 export { TOOLS } from './tools.js';
 
 export type Approve = 'never' | 'writes' | 'all';
+
+/**
+ * One model call made by the caller instead of through the configured endpoint (VS Code's language
+ * models): the folded conversation (system prompt first) and the tools in, a whole answer out. It
+ * streams through `options.sink`, and throws rather than return half an answer.
+ */
+export type ModelCall = (conversation: Conversation, tools: readonly ToolSpec[], options: CallOptions) => Promise<Answer>;
 
 export interface RunOptions {
   store: Store;
@@ -62,6 +71,8 @@ export interface RunOptions {
   sink?: StreamSink;
   onRetry?: (why: string, attempt: number, delayMs: number) => void;
   retryDelayMs?: (attempt: number) => number;
+  /** The model call to use instead of the endpoint's (`api`, `model`, `endpoint` still name it in the log). */
+  callModel?: ModelCall;
 }
 
 export interface RunResult {
@@ -164,7 +175,8 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
     const conversation = foldContext(events, config.api);
     conversation.system.unshift(SYSTEM(ws.root));
     const t = performance.now();
-    const answer = await callModel(config, conversation, TOOLS, { sink: o.sink, onRetry: o.onRetry, retryDelayMs: o.retryDelayMs });
+    const callOptions: CallOptions = { sink: o.sink, onRetry: o.onRetry, retryDelayMs: o.retryDelayMs };
+    const answer = await (o.callModel ? o.callModel(conversation, TOOLS, callOptions) : callModel(config, conversation, TOOLS, callOptions));
     result.ms.model += performance.now() - t;
     await append(assistantEvent(answer, config, ws));
     for (const b of answer.content) if (b.type === 'tool_use') mine.add(b.id);

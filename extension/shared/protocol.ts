@@ -30,12 +30,22 @@ export type HostMessage =
   | { type: 'append'; header: HeaderVM; items: ItemVM[] }
   /** The header changed without new items to show (the tip moved while viewing the past). */
   | { type: 'header'; header: HeaderVM }
-  /** Resume: the user's message is on its way to the model. */
-  | { type: 'streamStart'; userText: string }
-  /** Resume: a piece of the model's answer. */
+  /** Resume: the agent runs with `model`; `workspace` says which folder its tools work in, and why. */
+  | { type: 'streamStart'; model: string; workspace: string }
+  /** Resume: a piece of the model's answer as it streams. */
   | { type: 'streamDelta'; text: string }
-  /** Resume ended: appended (items follow in an `append`/`reset`), stopped, or failed. */
-  | { type: 'streamEnd'; outcome: 'appended' | 'stopped' | 'failed'; error?: string };
+  /** Resume: the model is calling a tool (its input is shown once the answer is appended). */
+  | { type: 'streamTool'; name: string }
+  /** Resume: an event was appended (it follows in an `append`): what streamed so far is in the log now. */
+  | { type: 'streamStep' }
+  /** Resume: a line about the run (a retry, stopping). */
+  | { type: 'streamStatus'; text: string }
+  /** Resume: a tool call waits for the person's approval; answered by an `approval` message. */
+  | { type: 'approve'; id: number; name: string; detail: string }
+  /** Resume: approval `id` was answered (here or by Stop); its card goes. */
+  | { type: 'approvalEnd'; id: number; allow: boolean }
+  /** Resume ended: the turn is done, stopped (Stop or an `interrupt` event), max-steps, or failed; every step so far is in the log. */
+  | { type: 'streamEnd'; outcome: 'done' | 'stopped' | 'max-steps' | 'failed'; error?: string };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -47,6 +57,8 @@ export type WebviewMessage =
   | { type: 'copyLink'; seq: number }
   | { type: 'send'; text: string }
   | { type: 'stop' }
+  /** The person's answer to the approval `id`. */
+  | { type: 'approval'; id: number; allow: boolean }
   /** The page reports what it shows (for tests and for the host's state). */
   | { type: 'rendered'; state: RenderedState };
 
@@ -59,6 +71,12 @@ export interface RenderedState {
   past: boolean;
   streaming: boolean;
   error: string;
+  /** Approval cards waiting for an answer. */
+  approvals: number;
+  /** The run under way: its model and the folder it works in ('' when none runs). */
+  run: string;
+  /** The run's latest line: a retry, stopping. */
+  status: string;
 }
 
 /** What a restored panel needs (kept by VS Code's webview state). */
@@ -88,6 +106,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return Number.isSafeInteger((m as { seq?: unknown }).seq);
     case 'send':
       return typeof (m as { text?: unknown }).text === 'string';
+    case 'approval':
+      return Number.isSafeInteger((m as { id?: unknown }).id) && typeof (m as { allow?: unknown }).allow === 'boolean';
     case 'rendered':
       return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
     default:

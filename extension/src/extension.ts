@@ -21,7 +21,7 @@ import { registerResume } from './commands/resume.js';
 import { registerSetApiKey } from './commands/setApiKey.js';
 import { registerVerify } from './commands/verify.js';
 import { linkFor, linkHandler } from './links.js';
-import { modelLabel, pickChat } from './models.js';
+import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
 import { registerSessionsView, SessionsView } from './sessionsView.js';
 import { storeDirs, WorkspaceStores } from './workspaceStores.js';
@@ -29,7 +29,7 @@ import { storeDirs, WorkspaceStores } from './workspaceStores.js';
 export function activate(context: vscode.ExtensionContext) {
   const out = vscode.window.createOutputChannel('agentlog');
   const view = new SessionsView(storeDirs);
-  const panels = new SessionPanels({ extensionUri: context.extensionUri, linkFor, chat: () => pickChat(context.secrets), modelLabel });
+  const panels = new SessionPanels({ extensionUri: context.extensionUri, linkFor, model: () => pickModel(context.secrets), modelLabel, approvePolicy });
   const stores = new WorkspaceStores(storeDirs, {
     changed: (dir) => {
       view.refresh();

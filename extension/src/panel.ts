@@ -5,15 +5,17 @@ import { panelHtml } from '../shared/html.js';
 import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/protocol.js';
 import { PanelController, type PanelHost } from './panelController.js';
 import { openStore } from './storeReader.js';
-import type { Chat } from './chat.js';
+import type { AgentModel } from './panelController.js';
+import type { Approve } from '../../core/index.js';
 
 export const VIEW_TYPE = 'agentlog.session';
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;
   linkFor(store: string, timeline: string, cid: string): string;
-  chat(): Promise<{ chat: Chat; model: string } | { error: string }>;
+  model(): Promise<AgentModel | { error: string }>;
   modelLabel(): string;
+  approvePolicy(): Approve;
 }
 
 export class SessionPanels implements vscode.Disposable {
@@ -69,10 +71,14 @@ export class SessionPanels implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, state: PanelState): { controller: PanelController; revealWhenReady?: string } {
     const disposables: vscode.Disposable[] = [];
+    let disposed = false;
     let key = this.key(state.store, state.timeline);
     const holder: { controller: PanelController; revealWhenReady?: string } = {} as never;
     const host: PanelHost = {
-      post: (m: HostMessage) => void panel.webview.postMessage(m),
+      // A run outlives its panel by a step after a close: what it posts then goes nowhere (a disposed webview throws).
+      post: (m: HostMessage) => {
+        if (!disposed) void panel.webview.postMessage(m);
+      },
       copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       linkFor: this.deps.linkFor,
       askForkName: (suggestion) =>
@@ -88,9 +94,17 @@ export class SessionPanels implements vscode.Disposable {
         vscode.commands.executeCommand('agentlog.refresh');
         this.show(store, timeline, { seq });
       },
-      chat: this.deps.chat,
+      model: this.deps.model,
       modelLabel: this.deps.modelLabel,
+      approvePolicy: this.deps.approvePolicy,
+      workspaceFolder: () => {
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        return (vscode.workspace.getWorkspaceFolder(vscode.Uri.file(holder.controller.store.dir)) ?? folders[0])?.uri.fsPath;
+      },
+      // AGENTLOG_RETRY_MS, as for the CLI: the base of the retry backoff (tests set it small).
+      retryDelayMs: retryBase() === undefined ? undefined : (n) => retryBase()! * 2 ** n,
       setTitle: (title) => {
+        if (disposed) return;
         panel.title = holder.controller ? `${title} · ${holder.controller.name}` : title;
         const newKey = this.key(holder.controller.store.dir, holder.controller.name);
         if (newKey !== key && this.panels.get(key)?.panel === panel) {
@@ -119,8 +133,9 @@ export class SessionPanels implements vscode.Disposable {
         }
       }),
       panel.onDidDispose(() => {
-        // Closing the panel stops its answer, if one is streaming: nothing is appended.
-        holder.controller.stop();
+        disposed = true;
+        // Closing the panel stops its run after the current step (a language-model call under way is cancelled).
+        holder.controller.dispose();
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
         for (const d of disposables) d.dispose();
       }),
@@ -143,6 +158,11 @@ export class SessionPanels implements vscode.Disposable {
     for (const { panel } of this.panels.values()) panel.dispose();
     this.panels.clear();
   }
+}
+
+function retryBase(): number | undefined {
+  const n = Number(process.env.AGENTLOG_RETRY_MS);
+  return process.env.AGENTLOG_RETRY_MS && Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** VS Code restores the panels that were open before a reload through this serializer. */

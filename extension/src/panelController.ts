@@ -1,13 +1,13 @@
 /**
  * What one session panel does, without VS Code: answers the webview's messages, follows the store
- * (new events, a moved HEAD), travels in time, forks and resumes. extension/src/panel.ts wires it to
+ * (new events, a moved HEAD), travels in time, forks, and resumes as the agent (core's runAgent). extension/src/panel.ts wires it to
  * a real webview; vitest drives it directly on real stores.
  */
-import { AgentlogError, freeName, timelineRef, type Appended, type EventInput, type Store } from '../../core/index.js';
-import { conversationOf } from '../shared/context.js';
+import * as fs from 'node:fs';
+import { type Api, type Approve, freeName, type ModelCall, runAgent, type Store, timelineRef } from '../../core/index.js';
+import { describeCall, workspaceChoice } from '../shared/agentRun.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
-import type { Chat } from './chat.js';
 import { TimelineReader } from './storeReader.js';
 
 /** Items sent at once; older ones come when the page scrolls up. */
@@ -25,10 +25,37 @@ export interface PanelHost {
   /** Open (or reveal) the panel of another timeline. */
   openTimeline(store: string, timeline: string, seq: number | null): void;
   /** The model for resume, or a message saying why there is none. */
-  chat(): Promise<{ chat: Chat; model: string } | { error: string }>;
+  model(): Promise<AgentModel | { error: string }>;
+  /** Which tool calls ask in the panel (the agentlog.approve setting). */
+  approvePolicy(): Approve;
+  /** The VS Code workspace folder: the agent's workspace when the session's cwd does not exist here. */
+  workspaceFolder(): string | undefined;
+  /** Delay before a model call's retry n (default core's: 1 s, 2 s, 4 s, …). */
+  retryDelayMs?: (attempt: number) => number;
   modelLabel(): string;
   setTitle(title: string): void;
   info(message: string): void;
+}
+
+/** The model a resume runs with: the endpoint core calls, or a model call of VS Code's language models. */
+export interface AgentModel {
+  api: Api;
+  model: string;
+  endpoint: string;
+  /** Where core reads the key (AGENTLOG_API_KEY). */
+  env: Record<string, string>;
+  callModel?: ModelCall;
+  /** Cancel a call under way (the panel closed). */
+  cancel?: () => void;
+  /** Release what the model holds, once the run is over. */
+  release?: () => void;
+}
+
+interface Run {
+  stop: { requested: boolean };
+  /** Approvals waiting for the person, by id. */
+  asks: Map<number, (allow: boolean) => void>;
+  model?: AgentModel;
 }
 
 export class PanelController {
@@ -40,7 +67,9 @@ export class PanelController {
   private firstSeq = 0;
   private lastSeq = -1;
   private shownTip: string | undefined;
-  private abort: AbortController | undefined;
+  private run: Run | undefined;
+  /** Approvals asked so far (their ids). */
+  private asked = 0;
   private ready = false;
   private markReady!: () => void;
   /** Resolves when the page has loaded: messages posted before that are lost. */
@@ -67,7 +96,7 @@ export class PanelController {
   }
 
   get streaming(): boolean {
-    return this.abort !== undefined;
+    return this.run !== undefined;
   }
 
   async onMessage(m: WebviewMessage): Promise<void> {
@@ -98,6 +127,9 @@ export class PanelController {
         return;
       case 'stop':
         this.stop();
+        return;
+      case 'approval':
+        this.answer(m.id, m.allow);
         return;
       case 'rendered':
         this.rendered = m.state;
@@ -268,23 +300,31 @@ export class PanelController {
   }
 
   /**
-   * Resume: send the conversation as of the viewed point plus `text` to the model, stream the answer
-   * into the page, then append the user's message and the answer as two events. Viewing the past
-   * forks first (this panel moves to the fork). On an error or a stop nothing is appended.
+   * Resume here: the agent goes on from the viewed point through core's runAgent, `text` its user
+   * message. Viewing the past forks first (this panel moves to the fork). The model's text and each
+   * tool call stream into the page; every event the run appends (the message, each answer, each tool
+   * result) shows as it lands. A write, edit or shell call asks in the page (Allow / Deny) as the
+   * `approve` policy says; a Deny is the tool's result. Stop ends the run after the current step, as
+   * an `interrupt` event appended by anyone else does.
    */
   async resume(text: string): Promise<void> {
-    if (this.abort || !text.trim()) return;
-    const abort = new AbortController();
-    this.abort = abort;
+    if (this.run || !text.trim()) return;
+    const run: Run = { stop: { requested: false }, asks: new Map() };
+    this.run = run;
     try {
-      // A panel opened for this resume must show the stream and any error: wait for its page.
+      // A panel opened for this resume must show the run and any error: wait for its page.
       await Promise.race([this.whenReady, new Promise((r) => setTimeout(r, READY_WAIT_MS))]);
-      const model = await this.host.chat();
+      const model = await this.host.model();
       if ('error' in model) {
         this.post({ type: 'streamEnd', outcome: 'failed', error: model.error });
         return;
       }
-      let tip = this.reader.tip();
+      run.model = model;
+      if (run.stop.requested) {
+        this.post({ type: 'streamEnd', outcome: 'stopped' });
+        return;
+      }
+      const tip = this.reader.tip();
       if (!tip) throw new Error(`timeline ${this.timeline} no longer exists`);
       if (this.viewSeq !== null) {
         const fork = await this.forkAt(this.viewSeq, freeName(this.store, `${this.timeline}-fork-${this.viewSeq}`));
@@ -293,73 +333,86 @@ export class PanelController {
         this.reader = new TimelineReader(this.store, fork);
         this.viewSeq = null;
         this.reset();
-        tip = this.reader.tip()!;
       }
-      const events = this.store.readEvents(tip).map((e) => e.event);
-      // The new message goes through the same fold, so it merges with a preceding user turn.
-      const messages = conversationOf([...events, { v: 1, kind: 'message', seq: events.length, prev: null, ts: 0, role: 'user', content: text }]);
-      this.post({ type: 'streamStart', userText: text });
-      let answer: string;
-      try {
-        answer = await model.chat({ model: model.model, messages, signal: abort.signal, onDelta: (d) => this.post({ type: 'streamDelta', text: d }) });
-      } catch (e) {
-        if (abort.signal.aborted) this.post({ type: 'streamEnd', outcome: 'stopped' });
-        else this.post({ type: 'streamEnd', outcome: 'failed', error: (e as Error).message });
+      const cwd = this.reader.event(tip, 0).event.cwd;
+      const ws = workspaceChoice(cwd, typeof cwd === 'string' && cwd !== '' && fs.existsSync(cwd), this.host.workspaceFolder());
+      if ('error' in ws) {
+        this.post({ type: 'streamEnd', outcome: 'failed', error: ws.error });
         return;
       }
-      if (abort.signal.aborted) {
-        this.post({ type: 'streamEnd', outcome: 'stopped' });
-        return;
-      }
-      const moved = await this.appendAfter(tip, [
-        { kind: 'message', role: 'user', content: [{ type: 'text', text }] },
-        { kind: 'message', role: 'assistant', model: model.model, content: [{ type: 'text', text: answer }] },
-      ]);
-      this.post({ type: 'streamEnd', outcome: 'appended' });
-      if (moved) this.host.info(`${moved.from} moved while the model answered; the answer was kept on the fork ${moved.to}.`);
+      this.post({ type: 'streamStart', model: model.model, workspace: ws.note });
+      const result = await runAgent({
+        store: this.store,
+        name: this.timeline,
+        prompt: text,
+        workspace: ws.dir,
+        api: model.api,
+        model: model.model,
+        endpoint: model.endpoint,
+        env: model.env,
+        callModel: model.callModel,
+        approve: this.host.approvePolicy(),
+        ask: (call) => this.ask(run, call),
+        stop: run.stop,
+        onEvent: () => {
+          this.post({ type: 'streamStep' });
+          this.refresh();
+        },
+        sink: { text: (d) => this.post({ type: 'streamDelta', text: d }), tool: (name) => this.post({ type: 'streamTool', name }) },
+        onRetry: (why, attempt, ms) => this.post({ type: 'streamStatus', text: `retry ${attempt} in ${Math.round(ms / 1000)} s: ${why}` }),
+        retryDelayMs: this.host.retryDelayMs,
+      });
+      this.post({ type: 'streamEnd', outcome: result.reason === 'done' ? 'done' : result.reason === 'interrupted' ? 'stopped' : 'max-steps' });
       this.refresh();
     } catch (e) {
+      this.refresh();
       this.post({ type: 'streamEnd', outcome: 'failed', error: (e as Error).message });
     } finally {
-      this.abort = undefined;
+      for (const id of [...run.asks.keys()]) this.answer(id, false);
+      run.model?.release?.();
+      this.run = undefined;
     }
   }
 
-  /**
-   * Append events right after `at` (the commit the model's context ended at). If another writer moved
-   * the timeline meanwhile, the events go to a new fork at `at` instead, so the answer always follows
-   * exactly what the model saw and nobody's events are lost; this panel moves to the fork.
-   */
-  private async appendAfter(at: string, inputs: EventInput[]): Promise<{ from: string; to: string } | undefined> {
-    let moved: { from: string; to: string } | undefined;
-    for (const input of inputs) {
-      let done: Appended | undefined;
-      try {
-        done = await this.store.append(this.timeline, input, { after: at });
-      } catch (e) {
-        if (!(e instanceof AgentlogError && e.code === 'E_MOVED')) throw e;
-      }
-      if (!done) {
-        const from = this.timeline;
-        const fork = freeName(this.store, `${from}-fork-${this.store.commitInfo(at).seq}`);
-        await this.store.branch(fork, at, from);
-        this.timeline = fork;
-        this.reader = new TimelineReader(this.store, fork);
-        this.reset();
-        moved = { from, to: fork };
-        done = await this.store.append(fork, input, { after: at });
-      }
-      at = done.commit;
-    }
-    return moved;
+  /** A tool call that needs approval: shown in the page with Allow / Deny; the answer comes as an `approval` message. */
+  private ask(run: Run, call: { name: string; input: Record<string, unknown> }): Promise<boolean> {
+    if (run.stop.requested) return Promise.resolve(false);
+    const id = ++this.asked;
+    return new Promise<boolean>((resolve) => {
+      run.asks.set(id, resolve);
+      this.post({ type: 'approve', id, name: call.name, detail: describeCall(call.name, call.input) });
+    });
   }
 
-  /** Stop a streaming answer (the Stop button, or the panel closing): nothing is appended. */
+  /** The person's answer to approval `id` (a stale or unknown id is ignored). */
+  answer(id: number, allow: boolean): void {
+    const resolve = this.run?.asks.get(id);
+    if (!resolve) return;
+    this.run!.asks.delete(id);
+    resolve(allow);
+    this.post({ type: 'approvalEnd', id, allow });
+  }
+
+  /** Stop the run after its current step (the Stop button); a call waiting for approval is denied. */
   stop(): void {
-    this.abort?.abort();
+    const run = this.run;
+    if (!run || run.stop.requested) return;
+    run.stop.requested = true;
+    for (const id of [...run.asks.keys()]) this.answer(id, false);
+    this.post({ type: 'streamStatus', text: 'stopping after the current step…' });
+  }
+
+  /** The panel closes: stop, and cancel a language-model call under way (nothing half is appended). */
+  dispose(): void {
+    this.stop();
+    this.run?.model?.cancel?.();
   }
 
   private post(m: HostMessage): void {
-    this.host.post(m);
+    try {
+      this.host.post(m);
+    } catch {
+      // The page is gone (the panel closed): the run goes on to the end of its step, its events are in the log.
+    }
   }
 }

@@ -69,7 +69,8 @@ const list = el('main', 'events');
 const olderBtn = el('button', 'secondary older', 'Load earlier events');
 const items = el('div', 'items');
 const pending = el('div', 'pending');
-list.append(olderBtn, items, pending);
+const approvals = el('div', 'approvals');
+list.append(olderBtn, items, pending, approvals);
 
 const composer = el('footer', 'composer');
 const errorEl = el('div', 'error-banner');
@@ -94,6 +95,8 @@ let lastSeq = -1;
 let streaming = false;
 let streamEl: HTMLElement | undefined;
 let streamText = '';
+let streamHead = '';
+let status = '';
 let error = '';
 let loadingOlder = false;
 
@@ -134,7 +137,7 @@ function renderItem(it: ItemVM): HTMLElement {
   for (const [label, title, act] of [
     ['View here', 'See the session as of this event', () => send({ type: 'travel', seq: it.seq })],
     ['Fork here', 'Make a new timeline that ends at this event', () => send({ type: 'fork', seq: it.seq })],
-    ['Resume here', 'Continue the conversation from this event', () => resumeHere(it.seq)],
+    ['Resume here', 'Continue as the agent from this event (forks when it is in the past)', () => resumeHere(it.seq)],
     ['Copy CID', it.cid, () => send({ type: 'copyCid', seq: it.seq })],
     ['Copy link', 'Copy a link that opens this event', () => send({ type: 'copyLink', seq: it.seq })],
   ] as const) {
@@ -201,6 +204,9 @@ function report() {
     past: head?.past ?? false,
     streaming,
     error,
+    approvals: approvals.children.length,
+    run: streaming ? streamHead : '',
+    status,
   };
   send({ type: 'rendered', state });
 }
@@ -213,6 +219,21 @@ function setError(message: string) {
   error = message;
   errorEl.textContent = message;
   errorEl.hidden = !message;
+}
+
+function setStatus(text: string) {
+  status = text;
+  const line = streamEl?.querySelector('.status');
+  if (line) line.textContent = text;
+}
+
+/** The pending item of the step under way: what the model streams before it is appended. */
+function newStreamItem() {
+  streamText = '';
+  pending.replaceChildren();
+  streamEl = el('article', 'event role-assistant pending-item');
+  streamEl.append(el('div', 'bar', `${streamHead} (working…)`), el('div', 'status', status), el('pre', 'plain stream', ''));
+  pending.append(streamEl);
 }
 
 function setStreaming(on: boolean) {
@@ -266,13 +287,9 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     case 'streamStart': {
       setError('');
       setStreaming(true);
-      streamText = '';
-      pending.replaceChildren();
-      const user = el('article', 'event role-user pending-item');
-      user.append(el('div', 'bar', 'user (sending)'), el('pre', 'plain', m.userText));
-      streamEl = el('article', 'event role-assistant pending-item');
-      streamEl.append(el('div', 'bar', 'assistant (streaming…)'), el('pre', 'plain stream', ''));
-      pending.append(user, streamEl);
+      streamHead = `agent · ${m.model} · ${m.workspace}`;
+      setStatus('');
+      newStreamItem();
       list.scrollTop = list.scrollHeight;
       break;
     }
@@ -283,13 +300,53 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       if (atBottom()) list.scrollTop = list.scrollHeight;
       break;
     }
+    case 'streamTool': {
+      streamText += `${streamText && !streamText.endsWith('\n') ? '\n' : ''}→ ${m.name}\n`;
+      const pre = streamEl?.querySelector('.stream');
+      if (pre) pre.textContent = streamText;
+      break;
+    }
+    case 'streamStep':
+      // What streamed is an event in the list now: the pending item starts again for the next step.
+      if (streaming) newStreamItem();
+      break;
+    case 'streamStatus':
+      setStatus(m.text);
+      break;
+    case 'approve': {
+      const card = el('article', 'event approval');
+      card.dataset.id = String(m.id);
+      const allow = el('button', 'allow', 'Allow');
+      const deny = el('button', 'secondary deny', 'Deny');
+      for (const [b, ok] of [
+        [allow, true],
+        [deny, false],
+      ] as const) {
+        b.addEventListener('click', () => {
+          allow.disabled = deny.disabled = true;
+          send({ type: 'approval', id: m.id, allow: ok });
+        });
+      }
+      const row = el('div', 'approval-buttons');
+      row.append(allow, deny);
+      card.append(el('div', 'bar', `the agent asks to run ${m.name}`), el('pre', 'plain', m.detail), row);
+      approvals.append(card);
+      list.scrollTop = list.scrollHeight;
+      break;
+    }
+    case 'approvalEnd':
+      approvals.querySelector(`[data-id="${m.id}"]`)?.remove();
+      break;
     case 'streamEnd': {
       setStreaming(false);
       pending.replaceChildren();
+      approvals.replaceChildren();
       streamEl = undefined;
-      if (m.outcome === 'appended') input.value = '';
-      if (m.outcome === 'failed') setError(`The model failed: ${m.error ?? 'unknown error'}. Nothing was appended.`);
-      if (m.outcome === 'stopped') setError('Stopped. Nothing was appended.');
+      setStatus('');
+      if (m.outcome !== 'failed') input.value = '';
+      if (m.outcome === 'failed') setError(`The run failed: ${m.error ?? 'unknown error'}. Every step before it is in the log.`);
+      if (m.outcome === 'stopped') setError('Stopped after the current step; every step is in the log.');
+      if (m.outcome === 'max-steps') setError('The run reached its step limit; send a message to go on.');
       break;
     }
   }

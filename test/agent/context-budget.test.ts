@@ -14,7 +14,7 @@ import { expectPairedChat, expectPairedItems, expectPairedMessages } from '../he
 // the same log gives the same request.
 
 const server = modelServers();
-const shared = sharedFixtures('context-budget');
+const shared = sharedFixtures();
 
 // biome-ignore lint/suspicious/noExplicitAny: request bodies and event content are checked by shape
 type Any = any;

@@ -18,7 +18,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cl
 const CLAUDE = 'claude/8508e415-7387-4376-9c1e-2d5d6c8aa097';
 const CODEX = 'codex/01a23876-68de-78c2-a760-1bb3076db507';
 const ESC = '\x1b[';
-const shared = sharedFixtures('show-turns');
+const shared = sharedFixtures();
 
 /** The CLI under a pseudo-terminal of `columns` columns; its output with the terminal's \r\n made \n. */
 function underPty(cwd: string, columns: number, args: string[], env: NodeJS.ProcessEnv = {}): string {

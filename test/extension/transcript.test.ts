@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { sealEvent, type Event } from '../../core/index.js';
-import { conversationOf } from '../../extension/shared/context.js';
 import { itemOf, MAX_TEXT } from '../../extension/shared/transcript.js';
 import { demoStore } from '../helpers/extension-fixtures.js';
 
@@ -80,46 +79,5 @@ describe('transcript view model', () => {
     const it = itemOf(stored({ kind: 'x-custom', payload: { a: 1 } }));
     expect(it.blocks[0]).toMatchObject({ t: 'raw', label: 'x-custom' });
     expect((it.blocks[0] as { text: string }).text).toContain('"payload"');
-  });
-});
-
-describe('conversation sent on resume', () => {
-  const ev = (kind: string, rest: Record<string, unknown>) => ({ v: 1, kind, seq: 0, prev: null, ts: 0, ...rest }) as Event;
-  it('turns events into chat messages: notes skipped, tools as text, same roles merged', () => {
-    expect(
-      conversationOf([
-        ev('session', { title: 't' }),
-        ev('message', { role: 'system', content: 'Be brief.' }),
-        ev('message', { role: 'user', content: [{ type: 'text', text: 'hi' }] }),
-        ev('note', { text: 'private' }),
-        ev('message', {
-          role: 'assistant',
-          content: [
-            { type: 'text', text: 'reading' },
-            { type: 'tool_use', id: '1', name: 'ls', input: { d: '.' } },
-          ],
-        }),
-        ev('message', { role: 'user', content: [{ type: 'tool_result', tool_use_id: '1', content: 'a b', is_error: true }] }),
-        ev('message', { role: 'user', content: 'and?' }),
-      ]),
-    ).toEqual([
-      { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: 'hi' },
-      { role: 'assistant', content: 'reading\n\n[tool call ls: {"d":"."}]' },
-      { role: 'user', content: '[tool result (error): a b]\n\nand?' },
-    ]);
-  });
-
-  it('starts after the last compaction, with its summary', () => {
-    expect(
-      conversationOf([
-        ev('message', { role: 'user', content: 'old' }),
-        ev('compaction', { summary: 'we fixed it' }),
-        ev('message', { role: 'user', content: 'new' }),
-      ]),
-    ).toEqual([
-      { role: 'system', content: 'Summary of the conversation so far:\nwe fixed it' },
-      { role: 'user', content: 'new' },
-    ]);
   });
 });

@@ -152,25 +152,56 @@ describe('session panel page (headless chromium)', () => {
     await page.close();
   });
 
-  it('sends a message, streams the answer, shows a model error', async () => {
+  it('sends a message, streams the agent’s steps, shows a failed run', async () => {
     const page = await pp.open();
     await pp.post(page, { type: 'reset', header: header(), items, hasOlder: false });
     await page.locator('textarea.input').fill('What next?');
     await page.locator('textarea.input').press('Control+Enter');
     expect((await pp.sent(page)).filter((m) => m.type === 'send')).toEqual([{ type: 'send', text: 'What next?' }]);
-    await pp.post(page, { type: 'streamStart', userText: 'What next?' });
+    await pp.post(page, { type: 'streamStart', model: 'scripted-1', workspace: 'working in /ws (the session’s folder)' });
+    expect(await page.locator('.pending .bar').textContent()).toBe('agent · scripted-1 · working in /ws (the session’s folder) (working…)');
     await pp.post(page, { type: 'streamDelta', text: 'Partial <b>answer</b>' });
-    expect(await page.locator('.pending .stream').textContent()).toBe('Partial <b>answer</b>');
+    await pp.post(page, { type: 'streamTool', name: 'write_file' });
+    expect(await page.locator('.pending .stream').textContent()).toBe('Partial <b>answer</b>\n→ write_file\n');
+    // The step is appended: what streamed is an event now, the pending item starts over.
+    await pp.post(page, { type: 'streamStep' });
+    expect(await page.locator('.pending .stream').textContent()).toBe('');
+    await pp.post(page, { type: 'streamStatus', text: 'retry 1 in 1 s: the model’s service answered 529' });
+    expect(await page.locator('.pending .status').textContent()).toBe('retry 1 in 1 s: the model’s service answered 529');
     expect(await page.locator('button.stop').isVisible()).toBe(true);
     await page.locator('button.stop').click();
     expect((await pp.sent(page)).at(-1)).toEqual({ type: 'stop' });
     await pp.post(page, { type: 'streamEnd', outcome: 'failed', error: 'the model answered 500' });
-    expect(await page.locator('.error-banner').textContent()).toBe('The model failed: the model answered 500. Nothing was appended.');
+    expect(await page.locator('.error-banner').textContent()).toBe('The run failed: the model answered 500. Every step before it is in the log.');
     expect(await page.locator('.pending article').count()).toBe(0);
     expect(await page.locator('textarea.input').inputValue()).toBe('What next?');
     // Moving to another point in time clears the old error.
     await pp.post(page, { type: 'reset', header: header({ viewSeq: 2, past: true }), items: items.slice(0, 3), hasOlder: false });
     expect(await page.locator('.error-banner').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('asks for approval with Allow / Deny, as text; the answer goes to the host and the card goes', async () => {
+    const page = await pp.open();
+    await pp.post(page, { type: 'reset', header: header(), items, hasOlder: false });
+    await pp.post(page, { type: 'streamStart', model: 'scripted-1', workspace: 'working in /ws' });
+    await pp.post(page, { type: 'approve', id: 1, name: 'write_file', detail: 'write a.txt:\n<img src=x onerror=alert(1)>' });
+    await pp.post(page, { type: 'approve', id: 2, name: 'shell', detail: '$ rm -rf build' });
+    expect(await page.locator('.approval pre').first().textContent()).toBe('write a.txt:\n<img src=x onerror=alert(1)>');
+    expect(await page.locator('.approval img').count()).toBe(0);
+    expect(await lastRendered(page)).toMatchObject({ approvals: 2, streaming: true });
+    await page.locator('.approval[data-id="1"] button.allow').click();
+    await page.locator('.approval[data-id="2"] button.deny').click();
+    expect((await pp.sent(page)).filter((m) => m.type === 'approval')).toEqual([
+      { type: 'approval', id: 1, allow: true },
+      { type: 'approval', id: 2, allow: false },
+    ]);
+    await pp.post(page, { type: 'approvalEnd', id: 1, allow: true });
+    expect(await page.locator('.approval').count()).toBe(1);
+    await pp.post(page, { type: 'streamEnd', outcome: 'stopped' });
+    expect(await page.locator('.approval').count()).toBe(0);
+    expect(await page.locator('.error-banner').textContent()).toBe('Stopped after the current step; every step is in the log.');
+    expect(await lastRendered(page)).toMatchObject({ approvals: 0, streaming: false });
     await page.close();
   });
 });

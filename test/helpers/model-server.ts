@@ -36,6 +36,8 @@ export interface LoggedRequest {
   main: boolean;
   // biome-ignore lint/suspicious/noExplicitAny: a request body is whatever the agent sent
   body: any;
+  /** The key the request carried (its authorization or x-api-key header), if any. */
+  key?: string;
 }
 
 export interface ModelServer {
@@ -90,7 +92,8 @@ export async function startModelServer(
         body = { unparsed: Buffer.concat(chunks).toString('utf8').slice(0, 1000) };
       }
       const log = (api: LoggedRequest['api'], main: boolean) => {
-        const entry = { api, path: url.pathname, main, body };
+        const key = req.headers.authorization ?? req.headers['x-api-key'];
+        const entry = { api, path: url.pathname, main, body, ...(typeof key === 'string' ? { key } : {}) };
         requests.push(entry);
         if (logFile) fs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
       };

@@ -17,7 +17,7 @@ import { freshStore, jsonLines, jsonlFiles, type Obj, OWN_FIXTURES } from '../he
  * unanswered ones counted, the bookkeeping hidden and nothing else, and the turns counted from the
  * session file by a rule of this test's own.
  */
-const shared = sharedFixtures('reading-turns');
+const shared = sharedFixtures();
 
 interface Case {
   store: Store;

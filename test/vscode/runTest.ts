@@ -62,6 +62,8 @@ async function main() {
         AGENTLOG_TEST_STORE: store,
         AGENTLOG_TEST_WORKSPACE: workspace,
         AGENTLOG_TEST_CLAUDE_FILE: path.join(root, 'test/fixtures/claude-code/tree.jsonl'),
+        // A model call's retries without waiting (the panel reads it as the CLI does).
+        AGENTLOG_RETRY_MS: '1',
       },
     });
     console.log('real VS Code tests: passed');

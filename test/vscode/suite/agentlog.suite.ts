@@ -1,19 +1,18 @@
 /**
  * The extension in a real VS Code: the packaged .vsix loaded by the extension host, a workspace with
- * a store (test/vscode/workspace.ts), a scripted model on 127.0.0.1 speaking the OpenAI API.
+ * a store (test/vscode/workspace.ts), the scripted model server (test/helpers/model-server.ts) on 127.0.0.1.
  * Runs in order: each step builds on the previous one, like a person using it.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
 import type { SessionNode } from '../../../extension/shared/sessions.js';
+import { type Answer, type ModelServer, startModelServer } from '../../helpers/model-server.js';
 import { closedPort } from '../../helpers/port.js';
 
 interface Api {
@@ -58,38 +57,17 @@ const label = (n: SessionNode): unknown =>
   n.children.length ? { [n.kind === 'timeline' ? n.name : n.label]: n.children.map(label) } : n.kind === 'timeline' ? n.name : n.label;
 
 describe('agentlog in a real VS Code', () => {
-  let model: http.Server;
-  let modelUrl = '';
-  const requests: { messages: { role: string; content: string }[]; authorization?: string }[] = [];
+  let model: ModelServer;
+  /** What the scripted model answers next, in order; a request with none left gets a plain "(no turn scripted)". */
+  let turns: Answer[] = [];
 
   before(async () => {
     const ext = vscode.extensions.getExtension('agentlog.agentlog-vscode');
     assert.ok(ext, 'the extension is installed');
     api = (await ext.activate()) as Api;
-    model = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d) => (raw += d));
-      req.on('end', async () => {
-        const body = JSON.parse(raw);
-        requests.push({ ...body, authorization: req.headers.authorization });
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        const asked: string = body.messages.at(-1).content.split('\n\n').at(-1);
-        const words = `Scripted answer to: ${asked}`.split(/(?<= )/);
-        // "slowly" in the question: a long, slow answer, so that a test can press Stop meanwhile.
-        const slow = asked.includes('slowly');
-        for (const w of slow ? Array.from({ length: 100 }, () => 'word ') : words) {
-          if (res.destroyed) break;
-          res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: w } }] })}\n\n`);
-          await new Promise((r) => setTimeout(r, slow ? 200 : 20));
-        }
-        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-        res.end('data: [DONE]\n\n');
-      });
-    });
-    await new Promise<void>((r) => model.listen(0, '127.0.0.1', r));
-    modelUrl = `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1`;
+    model = await startModelServer({ answer: () => turns.shift() ?? [{ text: '(no turn scripted)' }] });
   });
-  after(() => new Promise<void>((r) => model.close(() => r())));
+  after(() => model.close());
 
   it('registers its commands under the agentlog category', async () => {
     const all = await vscode.commands.getCommands(true);
@@ -215,76 +193,145 @@ describe('agentlog in a real VS Code', () => {
     });
   });
 
-  it('resumes with a model endpoint: the answer streams in and both messages are appended', async () => {
-    const cfg = vscode.workspace.getConfiguration('agentlog.model');
-    await cfg.update('endpoint', modelUrl, vscode.ConfigurationTarget.Global);
-    await cfg.update('name', 'scripted-gpt', vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('agentlog.setApiKey', 'sk-test-secret');
-    const tipSeq = Store.open(storeDir).commitInfo(Store.open(storeDir).tipOf('fix-parser')!).seq;
-    await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Please also handle comments.');
+  const events = (timeline: string) => {
     const s = Store.open(storeDir);
-    const events = s.readEvents(s.tipOf('fix-parser')!).map((e) => e.event);
-    assert.equal(events.length, tipSeq + 3);
-    assert.deepEqual(events.at(-2)!.content, [{ type: 'text', text: 'Please also handle comments.' }]);
-    assert.deepEqual(events.at(-1)!.content, [{ type: 'text', text: 'Scripted answer to: Please also handle comments.' }]);
-    assert.equal(events.at(-1)!.model, 'scripted-gpt');
-    assert.ok(
-      requests.at(-1)!.messages.some((m) => m.content.includes('trailing commas')),
-      'the model got the conversation',
-    );
-    assert.equal(requests.at(-1)!.authorization, 'Bearer sk-test-secret', 'the key from secret storage was sent');
-    await rendered('fix-parser', (r) => r.lastSeq === tipSeq + 2);
-  });
+    return s.readEvents(s.tipOf(timeline)!).map((e) => e.event);
+  };
+  const parserFile = () => path.join(process.env.AGENTLOG_TEST_WORKSPACE!, 'parser.ts');
+  const FIXED = 'export function parse(s: string) {\n  return JSON.parse(s.replace(/,\\s*([}\\]])/g, "$1"));\n}\n';
 
-  it('resuming from the past forks first', async () => {
+  // Resume here runs the agent (core's runAgent): the endpoint of the workspace settings, its key from secret storage.
+  if (uiUrl)
+    it('resumes as the agent: a write approved in the panel lands on disk, every step in the log', async () => {
+      const cfg = vscode.workspace.getConfiguration('agentlog.model');
+      await cfg.update('endpoint', model.url, vscode.ConfigurationTarget.Workspace);
+      await cfg.update('name', 'scripted-gpt', vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('agentlog.setApiKey', 'sk-test-secret');
+      turns = [
+        [{ text: 'Stripping trailing commas first.' }, { tool: 'write_file', input: { path: 'parser.ts', content: FIXED } }],
+        [{ text: 'Fixed the parser.' }],
+      ];
+      const before = events('fix-parser').length;
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+      const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Please fix it now.');
+      const asking = await rendered('fix-parser', (r) => r.approvals === 1);
+      assert.match(asking.run, /working in .*project \(the session's folder\)/);
+      assert.notEqual(fs.readFileSync(parserFile(), 'utf8'), FIXED, 'nothing is written before the approval');
+      await ui({ op: 'frameClick', selector: '.approval button.allow' });
+      await resumed;
+      assert.equal(fs.readFileSync(parserFile(), 'utf8'), FIXED);
+      const after = events('fix-parser').slice(before);
+      assert.deepEqual(
+        after.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
+        ['model', 'message:user', 'message:assistant', 'message:user', 'message:assistant'],
+      );
+      assert.deepEqual(after[1].content, [{ type: 'text', text: 'Please fix it now.' }]);
+      assert.equal(after[2].model, 'scripted-gpt');
+      const result = (after[3].content as { type: string; is_error: boolean; content: string }[])[0];
+      assert.equal(result.type, 'tool_result');
+      assert.equal(result.is_error, false);
+      assert.deepEqual(after[4].content, [{ type: 'text', text: 'Fixed the parser.' }]);
+      // The real git CLI sees one commit per event, the tool's result among them.
+      const log = git(['log', '--format=%s', `-${after.length}`, 'fix-parser'])
+        .trim()
+        .split('\n');
+      assert.equal(log.length, after.length);
+      assert.equal(execFileSync('git', ['fsck', '--strict'], { cwd: storeDir, encoding: 'utf8' }).trim(), '');
+      const main = model.requests.filter((r) => r.main);
+      assert.equal(main.at(-1)!.key, 'Bearer sk-test-secret', 'the key from secret storage was sent');
+      assert.ok(JSON.stringify(main.at(-2)!.body.messages).includes('trailing commas'), 'the model got the session so far');
+      assert.ok(
+        main.at(-2)!.body.tools.some((t: { function: { name: string } }) => t.function.name === 'write_file'),
+        'with the tools',
+      );
+      const s = await rendered('fix-parser', (r) => !r.streaming && r.lastSeq === before + after.length - 1);
+      assert.equal(s.error, '');
+    });
+
+  if (uiUrl)
+    it('Deny in the panel is the tool’s result: refused, nothing run', async () => {
+      turns = [[{ tool: 'shell', input: { command: 'touch denied.txt' } }], [{ text: 'Understood, not running it.' }]];
+      const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Touch a file.');
+      await rendered('fix-parser', (r) => r.approvals === 1);
+      await ui({ op: 'frameClick', selector: '.approval button.deny' });
+      await resumed;
+      assert.ok(!fs.existsSync(path.join(process.env.AGENTLOG_TEST_WORKSPACE!, 'denied.txt')));
+      const [result, answer] = events('fix-parser').slice(-2);
+      assert.deepEqual(result.content, [
+        {
+          type: 'tool_result',
+          tool_use_id: (events('fix-parser').at(-3)!.content as { id: string }[])[0].id,
+          content: 'refused: the user did not approve this shell call',
+          is_error: true,
+        },
+      ]);
+      assert.deepEqual(answer.content, [{ type: 'text', text: 'Understood, not running it.' }]);
+    });
+
+  if (uiUrl)
+    it('Stop in the panel ends the run after the current step: the waiting call is denied, an interrupt closes the log', async () => {
+      turns = [[{ tool: 'write_file', input: { path: 'stop.txt', content: 'no' } }], [{ text: 'never asked for' }]];
+      const asked = model.requests.filter((r) => r.main).length;
+      const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Write stop.txt.');
+      await rendered('fix-parser', (r) => r.approvals === 1);
+      await ui({ op: 'frameClick', selector: 'button.stop' });
+      await resumed;
+      const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
+      assert.match(s.error, /Stopped after the current step/);
+      assert.equal(model.requests.filter((r) => r.main).length, asked + 1, 'no model call after Stop');
+      assert.ok(!fs.existsSync(path.join(process.env.AGENTLOG_TEST_WORKSPACE!, 'stop.txt')));
+      const [result, interrupt] = events('fix-parser').slice(-2);
+      assert.equal((result.content as { is_error: boolean }[])[0].is_error, true);
+      assert.equal(interrupt.kind, 'interrupt');
+      turns = [];
+    });
+
+  it('resuming from the past forks first; the original is untouched', async () => {
+    const cfg = vscode.workspace.getConfiguration('agentlog.model');
+    await cfg.update('endpoint', model.url, vscode.ConfigurationTarget.Workspace);
+    await cfg.update('name', 'scripted-gpt', vscode.ConfigurationTarget.Workspace);
+    turns = [[{ text: 'Starting over from here.' }]];
     const before = Store.open(storeDir).tipOf('fix-parser');
     const name = await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Start over from here.', 1);
     assert.equal(name, 'fix-parser-fork-1');
     const s = Store.open(storeDir);
     assert.equal(s.tipOf('fix-parser'), before);
-    const fork = s.readEvents(s.tipOf('fix-parser-fork-1')!).map((e) => e.event);
+    const fork = events('fix-parser-fork-1');
     assert.deepEqual(
-      fork.map((e) => e.seq),
-      [0, 1, 2, 3],
+      fork.map((e) => e.kind),
+      ['session', 'message', 'model', 'message', 'message'],
     );
+    assert.deepEqual(fork.at(-1)!.content, [{ type: 'text', text: 'Starting over from here.' }]);
     assert.equal(s.forkRecords()['fix-parser-fork-1'], 'fix-parser');
   });
 
-  if (uiUrl)
-    it('stops a streaming answer from the panel and appends nothing', async () => {
-      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
-      const before = Store.open(storeDir).tipOf('fix-parser');
-      const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
-      await rendered('fix-parser', (r) => r.streaming);
-      await ui({ op: 'frameClick', selector: 'button.stop' });
-      await resumed;
-      const s = await rendered('fix-parser', (r) => !r.streaming && r.error !== '');
-      assert.match(s.error, /Stopped\. Nothing was appended/);
-      assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
-    });
-
-  it('closing the panel during a streamed answer stops it and appends nothing', async () => {
+  it('closing the panel while a call waits for approval stops the run: denied, nothing written', async () => {
+    turns = [[{ tool: 'write_file', input: { path: 'closed.txt', content: 'no' } }], [{ text: 'never asked for' }]];
     await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
-    const before = Store.open(storeDir).tipOf('fix-parser');
-    const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Answer slowly, please.');
-    await rendered('fix-parser', (r) => r.streaming);
+    const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Write closed.txt.');
+    await rendered('fix-parser', (r) => r.approvals === 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await resumed;
     assert.ok(!api.panels().some((p) => p.timeline === 'fix-parser'), 'the panel is closed');
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
+    assert.ok(!fs.existsSync(path.join(process.env.AGENTLOG_TEST_WORKSPACE!, 'closed.txt')));
+    assert.equal(events('fix-parser').at(-1)!.kind, 'interrupt');
+    turns = [];
   });
 
-  it('shows a model error in the panel and appends nothing', async () => {
+  it('shows a model error in the panel; the log keeps the message, no half answer', async () => {
     const cfg = vscode.workspace.getConfiguration('agentlog.model');
     const port = await closedPort();
-    await cfg.update('endpoint', `http://127.0.0.1:${port}/v1`, vscode.ConfigurationTarget.Global);
-    const before = Store.open(storeDir).tipOf('fix-parser');
-    await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Will this fail?');
-    const s = await rendered('fix-parser', (r) => r.error.includes('cannot reach'));
-    assert.match(s.error, new RegExp(`cannot reach http://127.0.0.1:${port}/v1/chat/completions.*Nothing was appended`));
-    assert.equal(Store.open(storeDir).tipOf('fix-parser'), before);
-    await cfg.update('endpoint', modelUrl, vscode.ConfigurationTarget.Global);
+    await cfg.update('endpoint', `http://127.0.0.1:${port}/v1`, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
+      await vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Will this fail?');
+      const s = await rendered('fix-parser', (r) => r.error.includes('cannot reach'));
+      assert.match(s.error, new RegExp(`The run failed: http://127.0.0.1:${port}/v1/chat/completions: cannot reach the model`));
+      const last = events('fix-parser').at(-1)!;
+      assert.deepEqual([last.role, last.content], ['user', [{ type: 'text', text: 'Will this fail?' }]]);
+    } finally {
+      await cfg.update('endpoint', model.url, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('with the VS Code language-model provider and no models (code-server has none), says so and appends nothing', async () => {
