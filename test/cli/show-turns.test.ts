@@ -37,8 +37,14 @@ function underPty(cwd: string, columns: number, args: string[], env: NodeJS.Proc
 }
 
 /** The CLI into a pipe. */
-function piped(cwd: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+function piped(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, COLUMNS: '', ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -72,14 +78,16 @@ describe('agentlog show: turns', () => {
       }
     });
 
-  it('no colour with NO_COLOR, nor into a pipe (lines within the 100 columns assumed there)', () => {
+  it('no colour with NO_COLOR, nor into a pipe (lines within $COLUMNS there, else 80)', () => {
     const noColor = underPty(store.dir, 80, ['show', CLAUDE], { NO_COLOR: '1' });
     expect(noColor).not.toContain(ESC);
     expect(tooWide(noColor, 80)).toEqual([]);
     const out = piped(store.dir, ['show', CLAUDE]);
     expect(out).not.toContain(ESC);
-    expect(out).toBe(plain(underPty(store.dir, 100, ['show', CLAUDE])));
-    expect(tooWide(out, 100)).toEqual([]);
+    expect(out).toBe(plain(underPty(store.dir, 80, ['show', CLAUDE])));
+    expect(tooWide(out, 80)).toEqual([]);
+    const wide = piped(store.dir, ['show', CLAUDE], { COLUMNS: '100' });
+    expect(wide).toBe(plain(underPty(store.dir, 100, ['show', CLAUDE])));
   });
 
   it('hides the bookkeeping with a count; --all lists it in place with seqs', async () => {
