@@ -98,3 +98,25 @@ export { redact, type Progress } from './sync/http.js';
 
 // The agent: `run`, a loop whose only state is the log (model calls, tools in a workspace, recovery).
 export { runAgent, TOOLS, foldContext, pendingCalls, type Api, type Approve, type RunOptions, type RunResult } from './agent/index.js';
+
+// The workspace: snapshots of the agent's folder as git trees carried beside events/ (I16),
+// checkpoints, restore that never overwrites what the log never saw, and diffs between snapshots.
+export {
+  applyRestore,
+  checkpoint,
+  checkpointTrees,
+  diffTrees,
+  forkFolder,
+  planRestore,
+  snapshot,
+  syncFolder,
+  workspaceAt,
+  MAX_FILE_BYTES,
+  type CheckpointOptions,
+  type CheckpointResult,
+  type FileChange,
+  type FolderSync,
+  type PlannedChange,
+  type RestorePlan,
+  type RestoreResult,
+} from './workspace/index.js';

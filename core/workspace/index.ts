@@ -108,12 +108,17 @@ export interface FolderSync {
  * continues with the same files — and a folder holding anything else is refused (E_WORKSPACE),
  * since the agent would otherwise act on files its log never saw. A timeline without a snapshot gets
  * a first checkpoint of a folder that holds files, so what the agent starts from travels too.
+ * `adopt`: the log says the agent itself changed files after its newest checkpoint (a run killed
+ * before it could take one): a folder that differs is then recorded in a checkpoint, not refused.
  */
-export async function syncFolder(store: Store, name: string, dir: string): Promise<FolderSync> {
+export async function syncFolder(store: Store, name: string, dir: string, options: { adopt?: boolean } = {}): Promise<FolderSync> {
   const tip = store.tipOf(name);
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const want = workspaceAt(store, tip);
   if (!want) {
+    const first = snapshot(store, dir);
+    first.release();
+    if (!first.files) return { action: 'none' }; // an empty folder: nothing to carry yet
     const cp = await checkpoint(store, name, dir, { label: 'start' });
     return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
   }
@@ -121,6 +126,10 @@ export async function syncFolder(store: Store, name: string, dir: string): Promi
   const snap = snapshot(store, dir);
   snap.release();
   if (snap.tree === want) return { action: 'none' };
+  if (options.adopt) {
+    const cp = await checkpoint(store, name, dir, { label: 'after an interrupted step' });
+    return { action: 'recorded', checkpoint: cp };
+  }
   const changes = diffTrees(store, want, snap.tree);
   const names = changes.slice(0, 10).map((c) => `  ${c.after ? (c.before ? 'changed' : 'new') : 'deleted'}: ${c.path}`);
   if (changes.length > 10) names.push(`  … and ${changes.length - 10} more`);
