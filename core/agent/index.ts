@@ -135,10 +135,6 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
         await appendResult(append, call, { content: 'not run: the run was stopped before this tool ran', is_error: true });
       if (o.stop?.requested && !events.some((e) => e.event.kind === 'interrupt' && e.event.seq > startSeq))
         await append({ kind: 'interrupt', reason: 'SIGINT' });
-      if (touched) {
-        const cp = await checkpoint(store, name, ws.root);
-        if (cp.appended) note(cp.appended);
-      }
       result.reason = 'interrupted';
       return result;
     }
