@@ -96,7 +96,10 @@ function readSmall(file: string): string | undefined {
 
 /** git's order of tree entries: by name bytes, a folder compared as if its name ended in `/`. */
 export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
-  const key = (e: TreeEntry) => Buffer.from(e.mode === FOLDER ? `${e.name}/` : e.name);
+  const name = (e: TreeEntry) => (e.mode === FOLDER ? `${e.name}/` : e.name);
+  // ASCII names (the usual case) compare as their bytes do; others by their UTF-8 bytes.
+  if (entries.every((e) => e.name.length === Buffer.byteLength(e.name))) return entries.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  const key = (e: TreeEntry) => Buffer.from(name(e));
   return entries
     .map((e) => ({ e, k: key(e) }))
     .sort((a, b) => Buffer.compare(a.k, b.k))

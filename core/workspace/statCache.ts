@@ -46,6 +46,11 @@ export function openStatCache(commonDir: string, root: string): StatCache {
     // no cache, or a damaged one: every file is hashed again
   }
   const next: Record<string, StatEntry> = Object.create(null); // keys are file paths: `__proto__` is a name like any other
+  let oldCount = 0;
+  for (const _ in old) oldCount++;
+  let nextCount = 0;
+  /** Whether the cache to save differs from the one read: a file hashed, dropped, or no longer there. */
+  let dirty = false;
   return {
     lookup(rel, st, mode) {
       const e = Object.hasOwn(old, rel) ? old[rel] : undefined;
@@ -53,16 +58,22 @@ export function openStatCache(commonDir: string, root: string): StatCache {
       const [mtime, ctime, size, ino, m, oid] = e as unknown[];
       if (mtime !== st.mtimeMs || ctime !== st.ctimeMs || size !== st.size || ino !== st.ino || m !== mode) return undefined;
       if (typeof oid !== 'string' || !OID.test(oid) || st.mtimeMs >= cutoff) return undefined;
+      if (!(rel in next)) nextCount++;
       next[rel] = e as StatEntry;
       return oid;
     },
     set(rel, st, mode, oid) {
+      if (!(rel in next)) nextCount++;
       next[rel] = [st.mtimeMs, st.ctimeMs, st.size, st.ino, mode, oid];
+      dirty = true;
     },
     drop(rel) {
+      if (rel in next) nextCount--;
       delete next[rel];
+      dirty = true;
     },
     save() {
+      if (!dirty && nextCount === oldCount) return; // every entry was looked up and still holds
       const tmp = `${file}.${process.pid}.tmp`;
       try {
         fs.mkdirSync(dir, { recursive: true });
