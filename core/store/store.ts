@@ -1,6 +1,6 @@
 // core/store/ owns the store: a git repository whose branches are timelines of events, written and
 // read without the git CLI. Its format and invariants are stated once, numbered, in layout.ts; code
-// that enforces one cites it (I1…I15). This file is the façade callers use (cli/, extension/, sync,
+// that enforces one cites it (I1…I16). This file is the façade callers use (cli/, extension/, sync,
 // import): each method hands off to a file named after what it does — append.ts (group commit),
 // create.ts, readEvents.ts, history.ts (the one first-parent walk), eventsTree.ts, forks.ts,
 // publish.ts (objects before refs, compare-and-swap, the detach-HEAD rule), init.ts (open, init).

@@ -61,7 +61,7 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * in proportion to what is new, not to the timeline.
  *
  * `strictTrees` (what a pull adopts, sync/check.ts): also, in the same walk, every commit's root tree
- * holds `events/` alone and every folder and file on its path has the mode I4 gives (no symlink, no
+ * holds `events/` (and at most `workspace/`, I16) and every folder and file on its path has the mode I4 gives (no symlink, no
  * `.git`, no `..`), so a remote's timeline is walked once.
  */
 export function verifyTimeline(
@@ -175,7 +175,7 @@ export function verifyTimeline(
 
 /**
  * Why commit `c`'s tree is not the shape I4 gives, or undefined (verifyTimeline's strictTrees): its
- * root tree holds `events/` alone, and the folders and the file on the path to its last event have
+ * root tree holds `events/` (and at most a `workspace/` folder, I16), and the folders and the file on the path to its last event have
  * the modes a folder and a file have.
  */
 function treeShapeProblem(store: Store, c: CommitInfo): string | undefined {
@@ -184,7 +184,7 @@ function treeShapeProblem(store: Store, c: CommitInfo): string | undefined {
   const bad = entries.find((e) => (e.name !== EVENTS_DIR && e.name !== WORKSPACE_DIR) || e.mode !== DIR_MODE);
   if (bad || entries[0]?.name !== EVENTS_DIR || entries.length > 2) {
     const what = bad ? `"${bad.name}" (mode ${bad.mode})` : 'no events/ folder';
-    return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ (and ${WORKSPACE_DIR}/) may be`;
+    return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be (and ${WORKSPACE_DIR}/, I16)`;
   }
   const spine = store.spine(c.oid);
   for (let level = 0; level < spine.length; level++) {

@@ -218,6 +218,29 @@ describe('workspace checkpoints', () => {
     expect(restored.tree).toBe(b.tree);
   });
 
+  it('verify, and the check a pull makes (strictTrees), name a commit whose workspace/ no checkpoint accounts for (I16)', async () => {
+    const { dir, store } = await storeWithSession();
+    await store.append('talk', { kind: 'note', text: 'a note' });
+    const tip = store.tipOf('talk')!;
+    const blob = git(dir, ['hash-object', '-w', '--stdin'], { input: 'smuggled\n' }).trim();
+    const files = git(dir, ['mktree'], { input: `100644 blob ${blob}\tx.txt\n` }).trim();
+    const events = git(dir, ['rev-parse', `${tip}:events`]).trim();
+    const root = git(dir, ['mktree'], { input: `040000 tree ${events}\tevents\n040000 tree ${files}\tworkspace\n` }).trim();
+    const parent = git(dir, ['rev-parse', `${tip}^`]).trim();
+    const message = git(dir, ['log', '-1', '--format=%B', tip]);
+    const forged = git(dir, ['commit-tree', root, '-p', parent], { input: message }).trim();
+    git(dir, ['update-ref', 'refs/heads/forged', forged]);
+    const reopened = Store.open(dir);
+    const lenient = verifyTimeline(reopened, 'forged', forged);
+    expect(lenient.problem?.invariant).toBe('I16');
+    expect(lenient.problem?.message).toContain(`holds the snapshot ${files} as workspace/, where its checkpoints say none`);
+    expect(verifyTimeline(reopened, 'forged', forged, { strictTrees: true }).problem?.invariant).toBe('I16');
+    // A workspace entry that is a file is no tree shape a pull adopts.
+    const fileRoot = git(dir, ['mktree'], { input: `040000 tree ${events}\tevents\n100644 blob ${blob}\tworkspace\n` }).trim();
+    const odd = git(dir, ['commit-tree', fileRoot, '-p', parent], { input: message }).trim();
+    expect(verifyTimeline(reopened, 'forged', odd, { strictTrees: true }).problem?.message).toMatch(/"workspace" \(mode 100644\) in its root tree/);
+  });
+
   it('rejects a snapshot tree with a hostile name or a checkpoint naming a tree the store lacks', async () => {
     const { dir, store } = await storeWithSession();
     const blob = git(dir, ['hash-object', '-w', '--stdin'], { input: 'x' }).trim();
