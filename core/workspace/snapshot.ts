@@ -9,6 +9,8 @@ import { openStatCache, type StatCache } from './statCache.js';
 
 /** Files bigger than this are left out of a snapshot, each named in its `skipped` list. */
 export const MAX_FILE_BYTES = 50 << 20;
+/** A folder holding more files than this is refused (E_WORKSPACE): a home folder given by mistake, a build tree a .gitignore should leave out. */
+export const MAX_FILES = 250_000;
 /** New objects are written a pack at a time, each about this big at most (bounded memory for a first snapshot). */
 const PACK_BYTES = 32 << 20;
 
@@ -20,6 +22,8 @@ export const FOLDER = '40000';
 export interface SnapshotOptions {
   /** Files bigger than this many bytes are skipped (default MAX_FILE_BYTES). */
   maxFileBytes?: number;
+  /** At most this many files (default MAX_FILES); more is an E_WORKSPACE error. */
+  maxFiles?: number;
   /** Folders never entered, as absolute paths (the store itself when it lies inside the workspace). */
   exclude?: readonly string[];
 }
@@ -65,7 +69,7 @@ export function snapshot(store: Store, root: string, options: SnapshotOptions = 
   const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
   exclude.add(path.resolve(commonDir));
   if (store.workTree) exclude.add(path.resolve(store.workTree)); // the store's own checkout, when it lies inside the workspace
-  const w = new Walk(store, options.maxFileBytes ?? MAX_FILE_BYTES, exclude, openStatCache(commonDir, abs));
+  const w = new Walk(store, options.maxFileBytes ?? MAX_FILE_BYTES, options.maxFiles ?? MAX_FILES, abs, exclude, openStatCache(commonDir, abs));
   let tree: string;
   try {
     tree = w.folder('', abs, rootRules(abs)) ?? w.emptyTree();
@@ -121,6 +125,8 @@ class Walk {
   constructor(
     private readonly store: Store,
     private readonly maxFileBytes: number,
+    private readonly maxFiles: number,
+    private readonly root: string,
     private readonly exclude: ReadonlySet<string>,
     readonly cache: StatCache,
   ) {}
@@ -173,7 +179,12 @@ class Walk {
       if (oid) cached.set(name, { rel: childRel, abs: childAbs, st });
       else oid = this.hashFile(childRel, childAbs, st, mode);
       if (!oid) continue;
-      this.files++;
+      if (++this.files > this.maxFiles)
+        throw new AgentlogError(
+          'E_WORKSPACE',
+          `${this.root} holds more than ${this.maxFiles} files: not snapshotted (leave build output and dependencies out with a .gitignore, or give the project's own folder)`,
+          { path: this.root },
+        );
       this.bytes += st.size;
       entries.push({ mode, name, oid });
     }

@@ -254,5 +254,11 @@ describe('workspace checkpoints', () => {
     }
     expect(isAgentlogError(err) && err.code).toBe('E_OBJECT');
     expect(store.readEvents(store.tipOf('talk')!)).toHaveLength(1);
+    // A folder with more files than the limit is refused, naming the folder, and nothing is appended.
+    const many = path.join(tmpdir(), 'many');
+    fs.mkdirSync(many);
+    for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(many, `f${i}`), `${i}`);
+    await expect(checkpoint(store, 'talk', many, { maxFiles: 4 })).rejects.toThrow(/holds more than 4 files/);
+    expect(store.readEvents(store.tipOf('talk')!)).toHaveLength(1);
   });
 });
