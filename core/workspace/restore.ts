@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { ioError, removeQuietly, writeNewFile } from '../git/fsio.js';
 import type { Store } from '../store/store.js';
-import { diffTrees, type FileChange, fileAt } from './diff.js';
+import { diffTrees, type FileChange } from './diff.js';
 import { EXECUTABLE, snapshot, SYMLINK } from './snapshot.js';
 
 // Writing a snapshot back into a folder. First a plan: the folder is snapshotted as it is (so what
@@ -40,13 +40,13 @@ export function planRestore(store: Store, target: string | undefined, dest: stri
   }
   const changes = diffTrees(store, current, target).map((c): PlannedChange => ({ ...c, unknown: false }));
   const deleted = new Set(changes.filter((c) => !c.after).map((c) => c.path));
+  // A file's content is known when some known snapshot holds it as it is: when the file is not among
+  // what differs between the folder and that snapshot (one diff per snapshot, skipping equal folders).
+  let differing: Set<string>[] | undefined;
   for (const c of changes) {
     if (c.before) {
-      const seen = c.before;
-      c.unknown = !known.some((tree) => {
-        const f = tree ? fileAt(store, tree, c.path) : undefined;
-        return f?.oid === seen.oid && f.mode === seen.mode;
-      });
+      differing ??= [...new Set(known)].filter((t) => t !== undefined).map((t) => new Set(diffTrees(store, current, t).map((d) => d.path)));
+      c.unknown = !differing.some((paths) => !paths.has(c.path));
     } else if (current !== undefined) c.unknown = inTheWay(abs, c.path, deleted);
   }
   return { dest: abs, target, current, changes };
