@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'E_REMOTE' // a remote that cannot be reached, is not a git server or not a store, or refuses us
   | 'E_PROTOCOL' // a remote answered something that is not the git protocol
   | 'E_CHAIN' // not appended because an append before it (same chain) failed
+  | 'E_WORKSPACE' // a workspace folder holds changes the log does not know: restore and run refuse to overwrite them (--force, or a checkpoint first)
   | 'E_MODEL' // a model's service refused (401, a bad request), kept failing (429, 5xx, network) or answered outside its API
   | 'E_IO'; // a file of the store cannot be read or written (disk full, permissions, a file in the way)
 

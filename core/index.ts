@@ -118,3 +118,25 @@ export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolR
 // Which store a folder uses: one rule for the CLI and the VS Code extension.
 export { storeAbove, storesOf } from './store/discover.js';
 export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversation, ModelCall, StreamSink, ToolSpec } from './agent/index.js';
+
+// The workspace: snapshots of the agent's folder as git trees carried beside events/ (I16),
+// checkpoints, restore that never overwrites what the log never saw, and diffs between snapshots.
+export {
+  applyRestore,
+  checkpoint,
+  checkpointTrees,
+  diffTrees,
+  forkFolder,
+  planRestore,
+  snapshot,
+  syncFolder,
+  workspaceAt,
+  MAX_FILE_BYTES,
+  type CheckpointOptions,
+  type CheckpointResult,
+  type FileChange,
+  type FolderSync,
+  type PlannedChange,
+  type RestorePlan,
+  type RestoreResult,
+} from './workspace/index.js';

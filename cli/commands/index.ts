@@ -19,6 +19,9 @@ import { resumeCommand } from './resume.js';
 import { captureCommand } from './capture.js';
 import { run } from './run.js';
 import { gc } from './gc.js';
+import { checkpoint } from './checkpoint.js';
+import { restore } from './restore.js';
+import { diff } from './diff.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -30,6 +33,9 @@ export const commands: Command[] = [
   log,
   ls,
   fork,
+  checkpoint,
+  restore,
+  diff,
   cat,
   verify,
   remote,

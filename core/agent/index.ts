@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IpldValue } from '../codec/dagcbor.js';
 import { AgentlogError } from '../errors.js';
-import type { StoredEvent } from '../event/event.js';
+import { blocksOf, type StoredEvent } from '../event/event.js';
 import { readConfig } from '../git/repo.js';
 import type { Appended, EventInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
@@ -24,6 +24,7 @@ import { recoverCall } from './recovery.js';
 import { takeRunLock } from './runLock.js';
 import { type Effect, effectOf, runTool, TOOLS, type ToolResult, type ToolSpec, toolSpec } from './tools.js';
 import { ToolError, Workspace } from './workspace.js';
+import { checkpoint, forkFolder, syncFolder, workspaceAt } from '../workspace/index.js';
 
 export type { Api, Block, Conversation, Message } from './context.js';
 export type { Answer, AnswerBlock, CallOptions, StreamSink } from './model.js';
@@ -112,15 +113,22 @@ async function loop(o: RunOptions, commonDir: string): Promise<RunResult> {
 
 async function steps(o: RunOptions, commonDir: string, result: RunResult): Promise<RunResult> {
   const { store, name } = o;
-  const append = async (input: EventInput): Promise<Appended> => {
-    const done = await store.append(name, input);
+  const note = (done: Appended): Appended => {
     result.appended++;
     o.onEvent?.(done);
     return done;
   };
+  const append = async (input: EventInput): Promise<Appended> => note(await store.append(name, input));
   let events = read(store, name);
-  const startSeq = events[events.length - 1].event.seq;
   const ws = workspaceOf(o, events);
+  // The folder in step with the log (core/workspace/): the newest checkpoint restored into an empty
+  // one, a folder holding other changes refused, a first checkpoint of what the agent starts from.
+  const synced = await syncFolder(store, name, ws.root, { adopt: changedSinceCheckpoint(events) });
+  if (synced.checkpoint?.appended) note(synced.checkpoint.appended);
+  if (synced.action !== 'none') events = read(store, name);
+  const startSeq = events[events.length - 1].event.seq;
+  /** A tool that may change files ran since the last checkpoint: take one before the next model call. */
+  let touched = false;
 
   const current = currentModel(events);
   const wanted = wantedModel(o, current);
@@ -147,6 +155,7 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
     }
     if (pending.length) {
       const call = pending[0];
+      if (toolSpec(call.name)?.effect !== 'read') touched = true;
       const timed = async () => {
         const t = performance.now();
         const res = await approvedRun(o, ws, call);
@@ -161,6 +170,13 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
         const res = r.action === 'run' ? await timed() : r.result;
         await appendResult(append, call, res, r.how);
       }
+      continue;
+    }
+    if (touched) {
+      // After every step that changed files, a checkpoint (none when the files are as before).
+      touched = false;
+      const cp = await checkpoint(store, name, ws.root);
+      if (cp.appended) note(cp.appended);
       continue;
     }
     const role = lastRole(events);
@@ -181,6 +197,24 @@ async function steps(o: RunOptions, commonDir: string, result: RunResult): Promi
     await append(assistantEvent(answer, config, ws));
     for (const b of answer.content) if (b.type === 'tool_use') mine.add(b.id);
   }
+}
+
+/**
+ * Whether a tool that may change files was called after the newest checkpoint (a run stopped or
+ * killed before it could take one): then the folder's changes are the agent's own, recorded at start.
+ */
+function changedSinceCheckpoint(events: readonly StoredEvent[]): boolean {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const ev = events[i].event;
+    if (ev.kind === 'checkpoint') return false;
+    if (
+      ev.kind === 'message' &&
+      ev.role === 'assistant' &&
+      blocksOf(ev.content).some((b) => b.type === 'tool_use' && toolSpec(String(b.name))?.effect !== 'read')
+    )
+      return true;
+  }
+  return false;
 }
 
 function read(store: Store, name: string): StoredEvent[] {
@@ -295,7 +329,12 @@ function configOf(m: ModelChoice, o: RunOptions, commonDir: string): ModelConfig
 
 function workspaceOf(o: RunOptions, events: readonly StoredEvent[]): Workspace {
   const cwd = events[0]?.event.cwd;
-  const dir = o.workspace ?? (typeof cwd === 'string' && fs.existsSync(cwd) ? cwd : undefined);
+  // A fork with a snapshot runs in its own folder beside the session's, restored from its checkpoint.
+  const snapshot = workspaceAt(o.store, o.store.tipOf(o.name)!);
+  const own = !o.workspace && typeof cwd === 'string' && snapshot ? forkFolder(o.store, o.name, cwd) : undefined;
+  if (own) fs.mkdirSync(own, { recursive: true });
+  const dir = o.workspace ?? own ?? (typeof cwd === 'string' && fs.existsSync(cwd) ? cwd : undefined);
+  if (o.workspace && snapshot && !fs.existsSync(o.workspace)) fs.mkdirSync(o.workspace, { recursive: true }); // restored into
   if (!dir)
     throw new AgentlogError(
       'E_INPUT',

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../event/event.js';
 import type { PackObject } from '../git/objects.js';
 import { timelineRef } from '../git/refs.js';
 import { buildCommit } from './buildCommit.js';
+import { checkpointTree } from './layout.js';
 import { loadTip } from './loadTip.js';
 import { moveRef, writeObjects } from './publish.js';
 import { sealInput } from './sealInput.js';
@@ -118,9 +119,14 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
           fail(p, e);
           continue;
         }
+        const snapshot = checkpointTree(sealed.event);
+        if (snapshot && !isTree(ctx, snapshot)) {
+          fail(p, new AgentlogError('E_OBJECT', `checkpoint names the tree ${snapshot}, which is not in the store ${ctx.commonDir} (I16)`, { oid: snapshot }));
+          continue;
+        }
         bytes += sealed.bytes.length;
-        const commit = buildCommit(sealed, cur.spine, cur.commit, objects);
-        cur = { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine };
+        const commit = buildCommit(sealed, cur.spine, cur.commit, objects, cur.workspace);
+        cur = { commit: commit.oid, seq: sealed.event.seq, cid: sealed.cid, spine: commit.spine, workspace: commit.workspace };
         done.push([p, { cid: sealed.cid, seq: cur.seq, commit: cur.commit, event: sealed.event }]);
       }
       if (done.length) {
@@ -157,6 +163,15 @@ async function commitBatch(ctx: StoreContext, ref: string, name: string, batch: 
     for (const [p, e] of failed) p.reject(e);
     for (const [p, a] of done) p.resolve(a);
     return later;
+  }
+}
+
+/** Whether `oid` is a tree in the object database (a checkpoint's snapshot is written before its event, I9, I16). */
+function isTree(ctx: StoreContext, oid: string): boolean {
+  try {
+    return ctx.objects.has(oid) && ctx.objects.read(oid).type === 'tree';
+  } catch {
+    return false;
   }
 }
 

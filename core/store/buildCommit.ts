@@ -2,20 +2,22 @@ import { actorOf, summarize, type StoredEvent } from '../event/event.js';
 import { serializeCommit } from '../git/commit.js';
 import { ObjectStore, type PackObject } from '../git/objects.js';
 import { serializeTree, type TreeEntry } from '../git/tree.js';
-import { DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FILE_MODE, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
+import { checkpointTree, DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FILE_MODE, TRAILER_EVENT, TRAILER_SEQ, WORKSPACE_DIR } from './layout.js';
 
 /**
  * The objects of one append, added to `objects` in the order they are made: the event's blob, the
  * folders on its path from the leaf up, `events/`, the root tree and the commit (I3, I4, I5). Pure:
  * nothing is written here; the caller writes them before any ref names them (I9). `spine` is the
- * previous tip's path (empty for genesis), `parent` its commit; returns the new commit and spine.
+ * previous tip's path (empty for genesis), `parent` its commit, `workspace` the snapshot its root
+ * holds (I16); returns the new commit, spine and snapshot.
  */
 export function buildCommit(
   sealed: StoredEvent,
   spine: TreeEntry[][],
   parent: string | undefined,
   objects: PackObject[],
-): { oid: string; spine: TreeEntry[][] } {
+  workspace?: string,
+): { oid: string; spine: TreeEntry[][]; workspace?: string } {
   const { seq } = sealed.event;
   const path = eventPath(seq);
   const prevPath = seq > 0 ? eventPath(seq - 1) : [];
@@ -37,14 +39,16 @@ export function buildCommit(
     const oid = add('tree', serializeTree(entries));
     child = level > 0 ? { mode: DIR_MODE, name: path[level - 1], oid } : { mode: DIR_MODE, name: EVENTS_DIR, oid };
   }
-  const root = add('tree', serializeTree([child]));
+  // The newest checkpoint's snapshot rides beside events/ until the next one (I16).
+  const ws = checkpointTree(sealed.event) ?? workspace;
+  const root = add('tree', serializeTree(ws ? [child, { mode: DIR_MODE, name: WORKSPACE_DIR, oid: ws }] : [child]));
   const actor = actorOf(sealed.event);
   // git accepts no date before the epoch (fsck: badDateOverflow); the event keeps its own ts (I5).
   const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.max(0, Math.floor(sealed.event.ts / 1000)), tz: '+0000' };
   const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
   // One parent, the previous event's commit; none at genesis (I3).
   const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
-  return { oid, spine: next };
+  return { oid, spine: next, ...(ws ? { workspace: ws } : {}) };
 }
 
 /**

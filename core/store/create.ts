@@ -27,7 +27,7 @@ export async function create(ctx: StoreContext, name: string, genesis: EventInpu
   if (!made) {
     throw new AgentlogError('E_REF', `timeline ${name} was created by another writer meanwhile`, { name });
   }
-  ctx.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, spine: commit.spine });
+  ctx.tips.set(ref, { commit: commit.oid, seq: 0, cid: sealed.cid, spine: commit.spine, workspace: commit.workspace });
   return { cid: sealed.cid, seq: 0, commit: commit.oid, event: sealed.event };
 }
 

@@ -20,14 +20,15 @@
  *     parent, the commit that appended seq s-1; the genesis commit (seq 0) has none. A timeline's
  *     history is the first-parent chain of its tip (Store.history): n events, n commits, no merges.
  *
- * I4  A commit's root tree holds `events/` (written alone; readers ignore anything beside it). Below
+ * I4  A commit's root tree holds `events/` (and `workspace/`, I16; readers of events ignore it). Below
  *     it each event is a file `events/<seq / 1024>/<seq / 32 % 32>/<seq>.cbor` (eventPath: 6, 2 and
  *     9 zero-padded digits, so name order is seq order; files mode 100644, folders 40000), seq 0, 1,
  *     2, … without a gap and nothing else. The tree of the commit that appended seq s holds exactly
  *     events 0…s, each the same blob as in every later commit of the timeline: an append adds one
  *     file and rewrites only the folders on its path (the spine), never an older event.
- *     A pull or push adopts a remote's commit only when its root tree holds `events/` alone and
- *     every folder and file on its path has the mode above (sync/check.ts timelineProblem).
+ *     A pull or push adopts a remote's commit only when its root tree holds `events/` (and at most
+ *     a `workspace/` folder, I16) and every folder and file on its path has the mode above
+ *     (sync/check.ts timelineProblem).
  *
  * I5  The commit names its event: its message is a one-line summary of the event, a blank line, and
  *     the trailers `Agentlog-Event: <CID>` and `Agentlog-Seq: <seq>` of the event it appended (the
@@ -52,6 +53,15 @@
  *     that event's CID, and the timelines that share it are the session's timelines (forks of one
  *     another). By convention the genesis has kind `session` (`agentlog new`, the importers and the
  *     demo write one); the store does not check the kind and neither does `verify`.
+ *
+ * I16 The workspace travels in the commit tree (core/workspace/): a `checkpoint` event whose `tree`
+ *     is a 40-hex git tree id names a snapshot of the agent's folder, written into the object
+ *     database before the event is appended (I9: the append is refused, E_OBJECT, when that tree is
+ *     not there). The root tree of that commit, and of every later commit of the timeline until the
+ *     next such checkpoint, holds it as `workspace/` (mode 40000) beside `events/`; commits before
+ *     the first checkpoint have none. So `git checkout` of any commit shows the files as they were
+ *     then, the tip's root names the newest snapshot at no cost, and plain push, clone and fsck reach
+ *     it as any tree. `verify` checks each commit's `workspace/` against the checkpoints before it.
  *
  * How it is written
  *
@@ -173,6 +183,13 @@
 export const FANOUT = 32;
 export const DIR_LEVELS = 2;
 export const EVENTS_DIR = 'events';
+/** The folder of the root tree that holds the newest checkpoint's snapshot (I16). */
+export const WORKSPACE_DIR = 'workspace';
+
+/** The snapshot a `checkpoint` event names (I16): its `tree` when that is a git tree id, else undefined. */
+export function checkpointTree(event: { kind: string; [key: string]: unknown }): string | undefined {
+  return event.kind === 'checkpoint' && typeof event.tree === 'string' && /^[0-9a-f]{40}$/.test(event.tree) ? event.tree : undefined;
+}
 /** The trailers that name a commit's event (I5). */
 export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';

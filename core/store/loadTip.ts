@@ -1,7 +1,8 @@
 import { AgentlogError } from '../errors.js';
 import { spine } from './eventsTree.js';
-import { DIR_LEVELS } from './layout.js';
-import { eventFromBlob } from './readObject.js';
+import { commitInfo } from './history.js';
+import { DIR_LEVELS, DIR_MODE, WORKSPACE_DIR } from './layout.js';
+import { eventFromBlob, readTree } from './readObject.js';
 import type { StoreContext, Tip } from './types.js';
 
 /**
@@ -17,7 +18,8 @@ export function loadTip(ctx: StoreContext, ref: string, name: string): Tip {
   const leaf = path[DIR_LEVELS];
   const lastFile = leaf[leaf.length - 1];
   const { event, cid } = eventFromBlob(ctx, lastFile.oid, `${name} tip (${commit})`);
-  const tip = { commit, seq: event.seq, cid, spine: path };
+  const workspace = readTree(ctx, commitInfo(ctx, commit).commit.tree).find((e) => e.name === WORKSPACE_DIR && e.mode === DIR_MODE)?.oid;
+  const tip: Tip = { commit, seq: event.seq, cid, spine: path, ...(workspace ? { workspace } : {}) };
   ctx.tips.set(ref, tip);
   return tip;
 }

@@ -1,6 +1,6 @@
 // core/store/ owns the store: a git repository whose branches are timelines of events, written and
 // read without the git CLI. Its format and invariants are stated once, numbered, in layout.ts; code
-// that enforces one cites it (I1…I15). This file is the façade callers use (cli/, extension/, sync,
+// that enforces one cites it (I1…I16). This file is the façade callers use (cli/, extension/, sync,
 // import): each method hands off to a file named after what it does — append.ts (group commit),
 // create.ts, readEvents.ts, history.ts (the one first-parent walk), eventsTree.ts, forks.ts,
 // publish.ts (objects before refs, compare-and-swap, the detach-HEAD rule), init.ts (open, init).
@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import type { StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
-import { ObjectStore, type GitObject } from '../git/objects.js';
+import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js';
 import { commonDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
@@ -21,7 +21,7 @@ import { forkRecords, recordFork } from './forks.js';
 import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
-import { moveRef } from './publish.js';
+import { moveRef, writeObjects } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
@@ -160,6 +160,15 @@ export class Store {
    */
   moveRef(ref: string, expected: string | undefined, next: string): Promise<boolean> {
     return moveRef(this.ctx, ref, expected, next);
+  }
+
+  /**
+   * Write objects an event will name (a checkpoint's snapshot, I16) ahead of its append (I9): one
+   * pack, durable, kept (`.keep`) until the returned release is called, once the event is appended
+   * or given up, so a concurrent gc never removes them in between. The release never throws.
+   */
+  writeObjects(objects: PackObject[]): () => void {
+    return writeObjects(this.ctx, objects);
   }
 
   /** True when the object database holds `oid`. */

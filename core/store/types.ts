@@ -69,6 +69,8 @@ export interface Tip {
   cid: CID;
   /** The entries of each tree on the path to the last event: `events/`, then each folder down. */
   spine: TreeEntry[][];
+  /** The snapshot its root tree holds as `workspace/` (I16), if any. */
+  workspace?: string;
 }
 
 /** An append waiting in its timeline's lane (append.ts). */

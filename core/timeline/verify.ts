@@ -2,11 +2,11 @@ import { cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
-import { DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FANOUT, FILE_MODE } from '../store/layout.js';
+import { checkpointTree, DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FANOUT, FILE_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { CommitInfo, Store } from '../store/store.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
-export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9' | 'I10';
+export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9' | 'I10' | 'I16';
 
 /** The first thing wrong with a timeline, named precisely enough to find it with git. */
 export interface Problem {
@@ -61,7 +61,7 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * in proportion to what is new, not to the timeline.
  *
  * `strictTrees` (what a pull adopts, sync/check.ts): also, in the same walk, every commit's root tree
- * holds `events/` alone and every folder and file on its path has the mode I4 gives (no symlink, no
+ * holds `events/` (and at most `workspace/`, I16) and every folder and file on its path has the mode I4 gives (no symlink, no
  * `.git`, no `..`), so a remote's timeline is walked once.
  */
 export function verifyTimeline(
@@ -117,6 +117,16 @@ export function verifyTimeline(
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
   const tipTrees = new Map<string, TreeEntry[] | undefined>();
   let prevCid: string | null = base ? (base.cid?.toString() ?? null) : null;
+  // The snapshot each commit's root must hold as workspace/: the newest checkpoint's so far (I16).
+  let snapshot: string | undefined;
+  const seenTrees = new Set<string>();
+  if (base) {
+    try {
+      snapshot = workspaceOf(store, base);
+    } catch (e) {
+      return fail(base.seq, base.oid, invariantOf(e, 'I16'), errorText(e));
+    }
+  }
   for (let seq = base ? base.seq + 1 : 0; seq < blobs.length; seq++) {
     const commit = bySeq[seq];
     const claimed = commit.cid?.toString();
@@ -140,6 +150,22 @@ export function verifyTimeline(
     if (event.seq !== seq) return fail(seq, commit.oid, 'I7', `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
     const gotPrev = event.prev ? event.prev.toString() : null;
     if (gotPrev !== prevCid) return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(gotPrev));
+    snapshot = checkpointTree(event) ?? snapshot;
+    let held: string | undefined;
+    try {
+      held = workspaceOf(store, commit, seenTrees);
+    } catch (e) {
+      return fail(seq, commit.oid, invariantOf(e, 'I16'), errorText(e));
+    }
+    if (held !== snapshot)
+      return fail(
+        seq,
+        commit.oid,
+        'I16',
+        `commit ${commit.oid} holds ${held ? `the snapshot ${held}` : 'no snapshot'} as ${WORKSPACE_DIR}/, where its checkpoints say ${snapshot ?? 'none'}`,
+        snapshot,
+        held,
+      );
     const problem = checkCommitTree(store, tip, commit.oid, seq, blobs, tipTrees);
     if (problem) return fail(seq, commit.oid, problem.invariant, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
     prevCid = cid;
@@ -149,16 +175,16 @@ export function verifyTimeline(
 
 /**
  * Why commit `c`'s tree is not the shape I4 gives, or undefined (verifyTimeline's strictTrees): its
- * root tree holds `events/` alone, and the folders and the file on the path to its last event have
+ * root tree holds `events/` (and at most a `workspace/` folder, I16), and the folders and the file on the path to its last event have
  * the modes a folder and a file have.
  */
 function treeShapeProblem(store: Store, c: CommitInfo): string | undefined {
   const root = store.readObject(c.commit.tree, 'tree');
   const entries = parseTree(root.content, c.commit.tree);
-  const bad = entries.find((e) => e.name !== EVENTS_DIR || e.mode !== DIR_MODE);
-  if (bad || entries.length !== 1) {
+  const bad = entries.find((e) => (e.name !== EVENTS_DIR && e.name !== WORKSPACE_DIR) || e.mode !== DIR_MODE);
+  if (bad || entries[0]?.name !== EVENTS_DIR || entries.length > 2) {
     const what = bad ? `"${bad.name}" (mode ${bad.mode})` : 'no events/ folder';
-    return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be`;
+    return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds ${what} in its root tree, where only ${EVENTS_DIR}/ may be (and ${WORKSPACE_DIR}/, I16)`;
   }
   const spine = store.spine(c.oid);
   for (let level = 0; level < spine.length; level++) {
@@ -167,6 +193,17 @@ function treeShapeProblem(store: Store, c: CommitInfo): string | undefined {
     if (odd) return `its commit ${c.oid.slice(0, 12)} (seq ${c.seq}) holds "${odd.name}" with mode ${odd.mode} under ${EVENTS_DIR}/, not ${want}`;
   }
   return undefined;
+}
+
+/** The snapshot a commit's root tree holds as `workspace/` (I16); the tree it names must be there (I9). */
+function workspaceOf(store: Store, c: CommitInfo, seen?: Set<string>): string | undefined {
+  const entries = parseTree(store.readObject(c.commit.tree, 'tree').content, c.commit.tree);
+  const ws = entries.find((e) => e.name === WORKSPACE_DIR);
+  if (!ws) return undefined;
+  if (ws.mode !== DIR_MODE) throw new AgentlogError('E_OBJECT', `commit ${c.oid} holds ${WORKSPACE_DIR} with mode ${ws.mode}, not a folder`);
+  if (!seen?.has(ws.oid)) store.readObject(ws.oid, 'tree');
+  seen?.add(ws.oid);
+  return ws.oid;
 }
 
 /**

@@ -90,8 +90,10 @@ describe('agentlog run: the loop', () => {
       'assistant:text+tool_use+tool_use',
       'user:tool_result',
       'user:tool_result',
+      'checkpoint', // after every step that changed files (core/workspace/)
       'assistant:tool_use',
       'user:tool_result',
+      'checkpoint',
       'assistant:text',
     ]);
     const first = ev[3] as Any;

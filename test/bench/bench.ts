@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent] [-- --no-show]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent] [-- --no-show] [-- --no-workspace]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
@@ -16,6 +16,8 @@
  *   JSON.parse of its file, each in a new process.
  * - agent_overhead_vs_append (agent.ts): the `run` loop's own time per step (everything but the model
  *   and the tool) vs appending the step's events alone.
+ * - workspace_checkpoint_vs_git (workspace.ts): a checkpoint of a 10,000-file workspace after a
+ *   one-file change vs `git add -A && git write-tree` on the same folder.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -264,6 +266,12 @@ async function main() {
       Object.assign(figures, await benchShow({ dir: work, log: asJson ? undefined : log }));
     }
 
+    // Workspace checkpoints: a 10,000-file folder after a one-file change, against git add -A && git write-tree.
+    if (!args.includes('--no-workspace')) {
+      const { benchWorkspace } = await import('./workspace.js');
+      Object.assign(figures, await benchWorkspace({ dir: work, log: asJson ? undefined : log }));
+    }
+
     if (!asJson) {
       log('');
       log(
@@ -287,7 +295,7 @@ async function main() {
         `disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`,
       );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
-      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent|show/.test(k)) log(`${k.padEnd(16)} ${v}`);
+      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent|show|workspace/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

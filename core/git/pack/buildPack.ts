@@ -155,11 +155,15 @@ async function packObjects(
     const rootOid = parseCommit(read(b).content, b).tree;
     const root = read(rootOid).content;
     const entries = parseTree(root, rootOid);
-    const events = entries.length === 1 && entries[0].name === 'events' && entries[0].mode === '40000' ? entries[0] : undefined;
-    if (!events) {
+    // A timeline's root: events/, and the newest workspace snapshot beside it (store/layout.ts I16),
+    // whose files the remote holds: all marked, so a push sends only the files that changed.
+    const events = entries[0]?.name === 'events' && entries[0].mode === '40000' ? entries[0] : undefined;
+    const others = entries.slice(1);
+    if (!events || others.some((e) => e.name !== 'workspace' || e.mode !== '40000')) {
       markTree(rootOid);
       continue;
     }
+    for (const e of others) markTree(e.oid);
     uninteresting.add(rootOid);
     uninteresting.add(events.oid);
     if (thin) lastAtPath.set('', { index: -1, oid: rootOid, content: root, depth: 0 });
