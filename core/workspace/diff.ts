@@ -1,7 +1,7 @@
 import { AgentlogError } from '../errors.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
 import type { Store } from '../store/store.js';
-import { EXECUTABLE, FILE, FOLDER, SYMLINK } from './snapshot.js';
+import { EMPTY_TREE, EXECUTABLE, FILE, FOLDER, SYMLINK } from './snapshot.js';
 
 // Reading snapshot trees, which may come from another machine (a pull, a clone): every entry is
 // checked before it is used — a name that is empty, `.`, `..`, `.git` (any case) or holds a `/`,
@@ -27,6 +27,7 @@ export interface FileChange {
 
 /** A snapshot folder's entries, checked (see above). */
 export function readFolder(store: Store, oid: string, where: string): TreeEntry[] {
+  if (oid === EMPTY_TREE) return []; // git's empty tree, which a snapshot names without writing it
   const entries = parseTree(store.readObject(oid, 'tree').content, oid);
   const names = new Set<string>();
   for (const e of entries) {

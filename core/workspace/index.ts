@@ -16,7 +16,7 @@ import { checkpointTree, DIR_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { Appended, Store } from '../store/store.js';
 import { diffTrees } from './diff.js';
 import { applyRestore, planRestore, type RestoreResult } from './restore.js';
-import { type Skipped, snapshot, type SnapshotOptions } from './snapshot.js';
+import { EMPTY_TREE, type Skipped, snapshot, type SnapshotOptions } from './snapshot.js';
 
 export { diffTrees, fileAt, type FileChange, type FileEntry } from './diff.js';
 export { applyRestore, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
@@ -78,17 +78,24 @@ export async function checkpoint(store: Store, name: string, dir: string, option
       hashed: snap.hashed,
       skipped: snap.skipped,
     };
-    if (!options.always && workspaceAt(store, tip) === snap.tree) return result;
-    result.appended = await store.append(name, {
-      kind: 'checkpoint',
-      tree: snap.tree,
-      ...(options.label ? { label: options.label } : {}),
-      files: snap.files,
-      bytes: snap.bytes,
-      ...(snap.skipped.length
-        ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
-        : {}),
-    });
+    // Before any checkpoint the log knows of no files: an empty folder is as it has it.
+    if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
+    const keepEmpty =
+      snap.tree === EMPTY_TREE && !store.hasObject(EMPTY_TREE) ? store.writeObjects([{ type: 'tree', content: Buffer.alloc(0), oid: EMPTY_TREE }]) : undefined;
+    try {
+      result.appended = await store.append(name, {
+        kind: 'checkpoint',
+        tree: snap.tree,
+        ...(options.label ? { label: options.label } : {}),
+        files: snap.files,
+        bytes: snap.bytes,
+        ...(snap.skipped.length
+          ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
+          : {}),
+      });
+    } finally {
+      keepEmpty?.();
+    }
     return result;
   } finally {
     snap.release();

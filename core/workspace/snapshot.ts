@@ -19,6 +19,9 @@ export const EXECUTABLE = '100755';
 export const SYMLINK = '120000';
 export const FOLDER = '40000';
 
+/** git's empty tree: the snapshot of a folder with nothing to keep. */
+export const EMPTY_TREE = objectId('tree', Buffer.alloc(0));
+
 export interface SnapshotOptions {
   /** Files bigger than this many bytes are skipped (default MAX_FILE_BYTES). */
   maxFileBytes?: number;
@@ -34,7 +37,7 @@ export interface Skipped {
 }
 
 export interface Snapshot {
-  /** The snapshot's root tree (git's empty tree for an empty folder). */
+  /** The snapshot's root tree (git's empty tree for an empty folder, which is not written: see EMPTY_TREE). */
   tree: string;
   files: number;
   bytes: number;
@@ -243,11 +246,9 @@ class Walk {
     this.pendingBytes = 0;
   }
 
+  /** git's empty tree, not written here: a folder with nothing to keep leaves no object behind (checkpoint() writes it when an event names it). */
   emptyTree(): string {
-    const content = Buffer.alloc(0);
-    const oid = objectId('tree', content);
-    if (!this.store.hasObject(oid) && !this.known.has(oid)) this.add({ type: 'tree', content, oid });
-    return oid;
+    return EMPTY_TREE;
   }
 
   release(): void {

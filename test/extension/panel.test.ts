@@ -161,12 +161,16 @@ describe('session panel', () => {
       ['message', 'user'],
       ['message', 'assistant'],
       ['message', 'user'],
+      ['checkpoint', null],
       ['message', 'assistant'],
     ]);
     expect(events[5].content).toEqual([{ type: 'text', text: 'Write the plan.' }]);
+    // The step wrote a file: a checkpoint of the folder follows its result (core/workspace/).
+    expect(events[8]).toMatchObject({ kind: 'checkpoint', files: 1 });
+    expect(git(store.dir, ['show', `demo:workspace/notes/plan.md`])).toBe('step 1\n');
     const call = (events[6].content as { type: string; id?: string }[]).find((b) => b.type === 'tool_use')!;
     expect(events[7].content).toEqual([{ type: 'tool_result', tool_use_id: call.id, content: expect.stringContaining('notes/plan.md'), is_error: false }]);
-    expect(events[8].content).toEqual([{ type: 'text', text: 'Done.' }]);
+    expect(events[9].content).toEqual([{ type: 'text', text: 'Done.' }]);
     // The model got the session so far with its tools, and the key.
     expect(m.mainRequests()[0].body.tools.map((t: { function: { name: string } }) => t.function.name)).toContain('write_file');
     expect(lastUserText(m.mainRequests()[0].body)).toContain('Write the plan.');
@@ -186,9 +190,9 @@ describe('session panel', () => {
     ]);
     expect(kinds.slice(3, kinds.indexOf('approve'))).toEqual(expect.arrayContaining(['streamDelta', 'streamTool', 'streamStep']));
     expect(r.posts.filter((p) => p.type === 'append').flatMap((p) => (p as Extract<HostMessage, { type: 'append' }>).items.map((i) => i.seq))).toEqual([
-      4, 5, 6, 7, 8,
+      4, 5, 6, 7, 8, 9,
     ]);
-    expect(git(store.dir, ['log', '--format=%s', '-5', 'demo']).trim().split('\n').length).toBe(5);
+    expect(git(store.dir, ['log', '--format=%s', '-6', 'demo']).trim().split('\n').length).toBe(6);
     expect(git(store.dir, ['fsck', '--strict']).trim()).toBe('');
   });
 
