@@ -31,6 +31,15 @@ function symbolicOf(headFile: string): string | undefined {
   return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
 }
 
+/**
+ * Whether a person ever checked something out in the worktree whose HEAD file this is: git writes
+ * its index and logs the checkout in its HEAD reflog; agentlog writes neither (I12).
+ */
+export function everCheckedOut(headFile: string): boolean {
+  const dir = path.dirname(headFile);
+  return fs.existsSync(path.join(dir, 'index')) || fs.existsSync(path.join(dir, 'logs', 'HEAD'));
+}
+
 /** The new commit of a reflog's last entry (`<old> <new> <who> <when>\t<message>`), or undefined. Reads only its tail. */
 function lastReflogOid(file: string): string | undefined {
   let fd: number;
@@ -295,6 +304,21 @@ export class Refs {
     }
   }
 
+  /**
+   * Attach the main HEAD to `ref` when it names a branch that does not exist and nothing was ever
+   * checked out (a store fresh from init): the store's HEAD then names a timeline, and a plain
+   * `git clone` of it checks that out instead of warning that the remote HEAD names nothing.
+   */
+  async adoptUnbornHead(ref: string): Promise<void> {
+    const file = path.join(this.gitDir, 'HEAD');
+    const unborn = () => {
+      const target = symbolicOf(file);
+      return target !== undefined && target !== ref && !everCheckedOut(file) && this.read(target) === undefined;
+    };
+    if (!unborn()) return;
+    await this.underLock(file, 'HEAD', () => (unborn() ? `ref: ${ref}\n` : undefined));
+  }
+
   /** Point HEAD at a commit (detached), under HEAD.lock. */
   async detachHead(oid: string): Promise<void> {
     await this.underLock(path.join(this.gitDir, 'HEAD'), 'HEAD', () => `${oid}\n`);
@@ -310,7 +334,9 @@ export class Refs {
    * else `expected`.
    */
   async detachHeadsOn(ref: string, expected: string, checkedOut: (oid: string) => boolean): Promise<void> {
-    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref);
+    // A HEAD nobody checked anything out under (a store's HEAD as init or a first timeline set it)
+    // follows its branch as a bare repository's does: there is no working tree to keep clean.
+    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref && everCheckedOut(headFile));
     if (!attached.length || this.read(ref) !== expected) return;
     for (const headFile of attached) {
       const logged = lastReflogOid(path.join(path.dirname(headFile), 'logs', 'HEAD'));

@@ -26,7 +26,16 @@ export async function moveRef(ctx: StoreContext, ref: string, expected: string |
   // Every worktree's HEAD, at what it really has checked out: an earlier commit of this timeline when a checkout raced an append.
   if (expected !== undefined) await ctx.refs.detachHeadsOn(ref, expected, (oid) => isEarlierCommit(ctx, oid, expected));
   // Durable mode: the lock protocol fsyncs the ref's folder after the rename (git/lock.ts).
-  return ctx.refs.compareAndSwap(ref, expected, next);
+  const moved = await ctx.refs.compareAndSwap(ref, expected, next);
+  // A store's first timeline: its HEAD names it from now on (I12), never a branch that does not exist.
+  if (moved && expected === undefined && ref.startsWith('refs/heads/')) {
+    try {
+      await ctx.refs.adoptUnbornHead(ref);
+    } catch {
+      // HEAD is only for plain git's sake; the timeline is made
+    }
+  }
+  return moved;
 }
 
 /** Whether `oid` is a commit of the timeline ending at `tip`, before it (first parents back, I3). */

@@ -13,6 +13,7 @@ import { ObjectStore, type GitObject } from '../git/objects.js';
 import { commonDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
+import { CommitIndex } from './commitIndex.js';
 import { append } from './append.js';
 import { branch, create } from './create.js';
 import { EventCache } from './eventCache.js';
@@ -175,6 +176,46 @@ export class Store {
     const out = new Map<string, string>();
     for (const [ref, oid] of this.ctx.refs.list('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
     return out;
+  }
+
+  /**
+   * Every timeline a reader can name: the local ones (timelines()), then each remote-tracking ref
+   * (`refs/remotes/REMOTE/NAME`, git's symbolic `REMOTE/HEAD` left out) whose NAME is a valid timeline
+   * name with no local branch, as a plain `git clone` leaves all but one of them. A name on two
+   * remotes is taken from the first in name order. Appending to one makes its local branch
+   * (timeline/local.ts).
+   */
+  readableTimelines(): Map<string, { tip: string; remote?: string }> {
+    const out = new Map<string, { tip: string; remote?: string }>();
+    for (const [name, tip] of this.timelines()) out.set(name, { tip });
+    let remotes: Map<string, string>;
+    try {
+      remotes = this.ctx.refs.list('refs/remotes/');
+    } catch {
+      return out; // a broken remote-tracking ref: the local timelines still read (verify names it)
+    }
+    for (const [ref, tip] of remotes) {
+      const rest = ref.slice('refs/remotes/'.length);
+      const slash = rest.indexOf('/');
+      if (slash <= 0) continue;
+      const name = rest.slice(slash + 1);
+      if (name === 'HEAD' || out.has(name)) continue;
+      try {
+        timelineRef(name);
+      } catch {
+        continue;
+      }
+      out.set(name, { tip, remote: rest.slice(0, slash) });
+    }
+    return out;
+  }
+
+  /**
+   * The commit index (commitIndex.ts), brought up to date with `timelines` (name → tip): every commit
+   * on them with its event's CID and seq, for short ids, without walking every history each time.
+   */
+  commitIndex(timelines: ReadonlyMap<string, string>): CommitIndex {
+    return CommitIndex.update(this.ctx, timelines);
   }
 
   tipOf(name: string): string | undefined {
