@@ -32,7 +32,7 @@ export function topHelp(): string {
     '',
     'REV: a timeline name or a unique prefix of one (claude/8c21), NAME@N (as of seq N), REV~N and REV^',
     '     (N events, one event, before), a commit id (4+ hex digits), an event CID or the short id log',
-    "     prints (8+ characters), HEAD. Read commands without REV use the checked-out timeline, else the",
+    '     prints (8+ characters), HEAD. Read commands without REV use the checked-out timeline, else the',
     '     one appended to last, and say which.',
     '',
     GLOBAL_HELP,
