@@ -34,7 +34,7 @@ const LISTED = 10;
 
 export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   const steps = /^(.*?)((?:~\d*|\^)+)$/.exec(rev);
-  if (!steps || !steps[1]) return resolveBase(store, rev);
+  if (!steps?.[1]) return resolveBase(store, rev);
   const base = resolveBase(store, steps[1]);
   let back = 0;
   for (const m of steps[2].matchAll(/~(\d*)|\^/g)) back += m[0] === '^' ? 1 : m[1] ? Number(m[1]) : 1;
