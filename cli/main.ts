@@ -5,6 +5,7 @@ import { AgentlogError, findGitDir, isAgentlogError, safe, Store } from '../core
 import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
+import { registerTextconv } from './diffDriver.js';
 
 /** Options every command takes: --store, and --help (answered before parsing, listed so that parseArgs accepts it). */
 const GLOBAL_OPTIONS = { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -149,10 +150,13 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
       (opened.store = store ??=
-        Store.open(discoverStore(cwd, values.store, env), {
-          now,
-          warn: (m) => stderr.write(`agentlog: ${m}\n`),
-        })),
+        Store.open(
+          discoverStore(cwd, values.store, env, (m) => stderr.write(`agentlog: ${m}\n`)),
+          {
+            now,
+            warn: (m) => stderr.write(`agentlog: ${m}\n`),
+          },
+        )),
   };
   try {
     return await command.run(ctx, values, positionals);
@@ -176,7 +180,7 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
  * Which store: --store DIR, else $AGENTLOG_STORE, else the git repository around the cwd when it is
  * marked as a store, else the nearest .agentlog/ upward.
  */
-export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv): string {
+export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv, say: (m: string) => void = () => {}): string {
   const given = flag ?? (env.AGENTLOG_STORE || undefined);
   if (given) {
     const dir = path.resolve(cwd, given);
@@ -186,6 +190,7 @@ export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS
   }
   for (let cur = path.resolve(cwd); ; ) {
     if (findGitDir(cur)?.workTree && Store.isMarked(cur)) return cur;
+    if (findGitDir(cur)?.workTree === cur && Store.looksLikeStore(cur)) return adoptClone(cur, say);
     const candidate = path.join(cur, '.agentlog');
     if (fs.existsSync(candidate) && findGitDir(candidate)) return candidate;
     const up = path.dirname(cur);
@@ -193,4 +198,12 @@ export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS
     cur = up;
   }
   throw new AgentlogError('E_STORE', `no agentlog store here (${cwd} or above); make one with: agentlog init   (or name one with --store DIR)`);
+}
+
+/** A plain `git clone` of a store, found by its commits: marked as a store, its diff driver registered. */
+function adoptClone(dir: string, say: (m: string) => void): string {
+  const { store } = Store.init(dir);
+  registerTextconv(store, say);
+  say(`${dir} is a git clone of a store: marked it as one (agentlog.version in its git config)`);
+  return dir;
 }

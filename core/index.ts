@@ -46,6 +46,7 @@ export {
   type GcOptions,
   type GcResult,
 } from './store/store.js';
+export { registerDiffDriver, eventBlobAsText } from './store/diffDriver.js';
 export { findGitDir } from './git/repo.js';
 export { timelineRef } from './git/refs.js';
 

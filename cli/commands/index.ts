@@ -19,6 +19,7 @@ import { resumeCommand } from './resume.js';
 import { captureCommand } from './capture.js';
 import { run } from './run.js';
 import { gc } from './gc.js';
+import { textconv } from './textconv.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -42,4 +43,5 @@ export const commands: Command[] = [
   captureCommand,
   gc,
   demo,
+  textconv,
 ];

@@ -60,6 +60,7 @@ examples:
     if (maxSteps !== undefined && !(Number.isSafeInteger(maxSteps) && maxSteps > 0))
       throw new AgentlogError('E_INPUT', '--max-steps must be a positive integer');
     const store = ctx.store();
+    await store.ensureLocal(name); // a timeline only a remote-tracking ref holds gets its local branch
     let prompt = values.prompt;
     if (prompt === '-') prompt = await readAll(ctx.stdin());
     const stdin = ctx.stdin() as NodeJS.ReadableStream & { isTTY?: boolean };

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
-import { commonDir, readConfig } from '../git/repo.js';
+import { commonDir, findGitDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
 import { CommitIndex } from './commitIndex.js';
@@ -83,6 +83,34 @@ export class Store {
   /** True when `dir` holds a repository marked as an agentlog store by `init` (I1). */
   static isMarked(dir: string): boolean {
     return isMarked(dir);
+  }
+
+  /**
+   * True when `dir` is the top of a git repository that is not marked as a store but holds
+   * timelines: its HEAD, or one of its first remote-tracking refs, is a commit with an
+   * Agentlog-Event trailer (I5). What a plain `git clone` of a store looks like.
+   */
+  static looksLikeStore(dir: string): boolean {
+    const found = findGitDir(path.resolve(dir));
+    if (!found || isMarked(dir)) return false;
+    const store = new Store(found.gitDir, found.workTree, {});
+    const tips: string[] = [];
+    try {
+      const head = store.head().oid;
+      if (head) tips.push(head);
+      tips.push(...[...store.listRefs('refs/remotes/').values()].slice(0, 4));
+    } catch {
+      // a broken ref: what was read is enough to tell
+    }
+    for (const tip of tips) {
+      try {
+        const info = store.commitInfo(tip);
+        if (info.cid && info.seq >= 0) return true;
+      } catch {
+        // not a commit this store can read
+      }
+    }
+    return false;
   }
 
   /**
@@ -208,6 +236,21 @@ export class Store {
       out.set(name, { tip, remote: rest.slice(0, slash) });
     }
     return out;
+  }
+
+  /**
+   * Make the local branch of a timeline only a remote-tracking ref holds (readableTimelines), at that
+   * ref's commit, as `git switch NAME` does after a plain clone; nothing when the branch exists or no
+   * remote has the name. Returns the local tip, if any. Made by compare-and-swap (I10): a branch
+   * another process made meanwhile is kept.
+   */
+  async ensureLocal(name: string): Promise<string | undefined> {
+    const local = this.tipOf(name);
+    if (local) return local;
+    const remote = this.readableTimelines().get(name);
+    if (!remote?.remote) return undefined;
+    await this.moveRef(timelineRef(name), undefined, remote.tip);
+    return this.tipOf(name);
   }
 
   /**
