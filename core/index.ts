@@ -47,6 +47,7 @@ export {
   type GcResult,
 } from './store/store.js';
 export { registerDiffDriver, eventBlobAsText } from './store/diffDriver.js';
+export { sniffFormat, agentName } from './formats/sniff.js';
 export { findGitDir } from './git/repo.js';
 export { timelineRef } from './git/refs.js';
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, prepareResume, shellQuote } from '../../core/index.js';
 import { defineCommand } from '../command.js';
@@ -35,6 +36,9 @@ options:
     // conversation than the session file the agent has under that id).
     const isTip = rev.timeline !== undefined && store.tipOf(rev.timeline) === rev.commit && store.forkRecords()[rev.timeline] === undefined;
     const cwd = path.resolve(ctx.cwd, values.cwd ?? '.');
+    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new AgentlogError('E_INPUT', `--cwd ${cwd}: no such folder (the agent resumes in it: make it, or name another)`, { cwd });
+    }
     const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now, timeline: rev.timeline });
     ctx.stderr.write(`wrote ${plan.file}${plan.newId ? ' (a new session id: the original stays as it was)' : ''}\n`);
     if (values.json) ctx.stdout.write(`${JSON.stringify(plan)}\n`);
