@@ -33,7 +33,13 @@ options:
     const exported = exportTimeline(store, commit, which, {
       sessionId: values['session-id'],
       cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd) : undefined,
+      defaultCwd: path.basename(store.dir) === '.agentlog' ? path.dirname(store.dir) : store.dir,
     });
+    if (exported.cwdDefaulted && which === 'codex') {
+      ctx.stderr.write(
+        `agentlog export: the timeline records no cwd; wrote ${safe(exported.cwd ?? '')} (the folder that holds the store; --cwd DIR names another)\n`,
+      );
+    }
     const text = toJsonl(exported.records);
     if (values.out) {
       const out = path.resolve(ctx.cwd, values.out);

@@ -29,11 +29,15 @@ export interface ExportOptions {
   sessionId?: string;
   /** Rewrite every recorded cwd to this folder. */
   cwd?: string;
+  /** The folder to write when the timeline records none (the CLI: the project that holds the store). */
+  defaultCwd?: string;
 }
 
 export interface Exported {
   sessionId: string;
   cwd?: string;
+  /** True when `cwd` is options.defaultCwd: the timeline records none. */
+  cwdDefaulted?: boolean;
   /** The session's start (ms), for file names. */
   ts: number;
   records: Record<string, unknown>[];
@@ -46,7 +50,9 @@ export function exportEvents(events: StoredEvent[], format: ExportFormat, option
   const origin = (genesis?.origin ?? {}) as Obj;
   const fromSame = origin.format === formatName(format);
   const sessionId = options.sessionId ?? (fromSame && typeof origin.id === 'string' ? origin.id : uuidFrom(String(events[0]?.cid ?? 'empty')));
-  const cwd = options.cwd || recordedCwd(events);
+  const recorded = options.cwd ? undefined : recordedCwd(events);
+  const cwdDefaulted = !options.cwd && !recorded && !!options.defaultCwd;
+  const cwd = options.cwd || recorded || options.defaultCwd;
   // A Codex rollout names its folder in session_meta: an empty one resumes nowhere (issue 19).
   if (format === 'codex' && !cwd && !(fromSame && events.some((e) => sourceOf(e.event, formatName(format))))) {
     throw new AgentlogError('E_INPUT', 'the timeline records no working folder (cwd) for the Codex session; give the folder it is for: --cwd DIR', {});
@@ -55,10 +61,16 @@ export function exportEvents(events: StoredEvent[], format: ExportFormat, option
   // Session id and cwd rewritten in the records too: for resume on another machine or from another point.
   if (format === 'claude') {
     const records = toClaudeRecords(events, sessionId, cwd);
-    return { sessionId, cwd, ts: genesis?.ts ?? 0, records: renamed ? records.map((r) => renameClaudeRecord(r, sessionId, options.cwd)) : records };
+    return {
+      sessionId,
+      cwd,
+      cwdDefaulted,
+      ts: genesis?.ts ?? 0,
+      records: renamed ? records.map((r) => renameClaudeRecord(r, sessionId, options.cwd)) : records,
+    };
   }
   const records = toCodexRecords(events, sessionId, cwd);
-  return { sessionId, cwd, ts: genesis?.ts ?? 0, records: renamed ? records.map((r) => renameCodexRecord(r, sessionId, options.cwd)) : records };
+  return { sessionId, cwd, cwdDefaulted, ts: genesis?.ts ?? 0, records: renamed ? records.map((r) => renameCodexRecord(r, sessionId, options.cwd)) : records };
 }
 
 export function exportTimeline(store: Store, commit: string, format: ExportFormat, options: ExportOptions = {}): Exported {

@@ -309,14 +309,14 @@ export class Refs {
    * checked out (a store fresh from init): the store's HEAD then names a timeline, and a plain
    * `git clone` of it checks that out instead of warning that the remote HEAD names nothing.
    */
-  async adoptUnbornHead(ref: string): Promise<void> {
+  async adoptUnbornHead(ref: string): Promise<boolean> {
     const file = path.join(this.gitDir, 'HEAD');
     const unborn = () => {
       const target = symbolicOf(file);
       return target !== undefined && target !== ref && !everCheckedOut(file) && this.read(target) === undefined;
     };
-    if (!unborn()) return;
-    await this.underLock(file, 'HEAD', () => (unborn() ? `ref: ${ref}\n` : undefined));
+    if (!unborn()) return false;
+    return this.underLock(file, 'HEAD', () => (unborn() ? `ref: ${ref}\n` : undefined));
   }
 
   /** Point HEAD at a commit (detached), under HEAD.lock. */

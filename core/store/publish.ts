@@ -1,4 +1,5 @@
 import type { PackObject } from '../git/objects.js';
+import { editConfig, readConfig } from '../git/repo.js';
 import { commitInfo, history } from './history.js';
 import type { StoreContext } from './types.js';
 
@@ -30,7 +31,11 @@ export async function moveRef(ctx: StoreContext, ref: string, expected: string |
   // A store's first timeline: its HEAD names it from now on (I12), never a branch that does not exist.
   if (moved && expected === undefined && ref.startsWith('refs/heads/')) {
     try {
-      await ctx.refs.adoptUnbornHead(ref);
+      // git refuses a push to the branch a non-bare repository's HEAD names; the store's working tree
+      // is only for looking (I12), so a push there moves the branch as an append does.
+      if ((await ctx.refs.adoptUnbornHead(ref)) && readConfig(ctx.commonDir, 'receive.denyCurrentBranch') === undefined) {
+        editConfig(ctx.commonDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[receive]\n\tdenyCurrentBranch = ignore\n`);
+      }
     } catch {
       // HEAD is only for plain git's sake; the timeline is made
     }

@@ -123,9 +123,10 @@ describe('agentlog CLI', () => {
       expect(r.code, rev).toBe(0);
       expect(r.out.trim().split('\n'), rev).toHaveLength(2);
     }
+    // Nothing checked out: the timeline appended to last, named on stderr.
     const noHead = await cli(dir, ['show']);
-    expect(noHead.code).toBe(1);
-    expect(noHead.err).toMatch(/HEAD names no commit/);
+    expect(noHead.code).toBe(0);
+    expect(noHead.err).toMatch(/^agentlog: reading fix-login \(the timeline appended to last/);
     git(store, ['checkout', '-q', commit]);
     expect((await cli(dir, ['log'])).out.trim().split('\n')).toHaveLength(2);
   });
@@ -143,7 +144,7 @@ describe('agentlog CLI', () => {
       [['new', '--name', 'fix-login'], /already exists/],
       [['show', 'nothing-here'], /names no timeline, commit or event/],
       [['show', `${name}@99`], /has no event seq 99/],
-      [['cat', 'not-a-cid'], /is not a CID/],
+      [['cat', 'not-a-cid'], /"not-a-cid" names no timeline, commit or event/],
       [['cat', 'bafyreibdog5gxx3dtigu5seq5yapbgwhsbki7gkhnebtqog64xiloxxrl4'], /no event/],
       [['append', name, '--json', 'missing.jsonl'], /no such file/],
       [['show', '--bogus'], /Unknown option/],
@@ -219,7 +220,7 @@ describe('agentlog CLI', () => {
     expect((await cli(tmpdir(), ['log', name], { env: { AGENTLOG_STORE: store } })).code).toBe(0);
     const clone = path.join(tmpdir(), 'clone');
     git(path.dirname(clone), ['clone', '-q', store, clone]);
-    git(clone, ['branch', '-q', name, `origin/${name}`]);
+    expect(git(clone, ['branch', '--show-current']).trim()).toBe(name); // the store's HEAD names its first timeline
     const r = await cli(tmpdir(), ['show', name, '--store', clone]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Fix login');

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exportEvents } from '../../core/export/index.js';
+import { Store } from '../../core/index.js';
 import { cli, cliOk, storeWithSession } from '../helpers/cli.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { git, tmpdir } from '../helpers/tmp.js';
@@ -61,7 +63,7 @@ describe('no silent mistakes', () => {
     expect(fs.readdirSync(home)).toEqual([]);
   });
 
-  it('a Claude Code session exported as Codex names its folder, never an empty cwd; a timeline with none asks for --cwd', async () => {
+  it('a Claude Code session exported as Codex names its folder, never an empty cwd; a timeline with none gets the project folder of the store', async () => {
     const dir = tmpdir();
     await cliOk(dir, ['init']);
     await cliOk(dir, ['import', 'claude', CLAUDE]);
@@ -77,11 +79,14 @@ describe('no silent mistakes', () => {
     expect(meta.payload.cwd).toBe(recorded);
     expect(out).not.toContain('"cwd":""');
 
+    // A timeline made here records no cwd: the folder that holds the store, said on stderr.
     const made = await storeWithSession({ messages: ['hello'] });
-    const none = await cli(made.dir, ['export', 'codex', made.name]);
-    expect(none.code).toBe(1);
-    expect(none.err).toContain('records no working folder (cwd)');
-    expect(none.err).toContain('--cwd DIR');
+    const none = await cliOk(made.dir, ['export', 'codex', made.name]);
+    expect(JSON.parse(none.out.split('\n')[0]).payload.cwd).toBe(made.dir);
+    expect(none.err).toBe(`agentlog export: the timeline records no cwd; wrote ${made.dir} (the folder that holds the store; --cwd DIR names another)\n`);
+    // and the library, given no folder at all, refuses rather than write an empty one
+    const events = Store.open(path.join(made.dir, '.agentlog')).readEvents(git(path.join(made.dir, '.agentlog'), ['rev-parse', made.name]).trim());
+    expect(() => exportEvents(events, 'codex')).toThrow(/records no working folder \(cwd\)/);
     const given = await cliOk(made.dir, ['export', 'codex', made.name, '--cwd', dir]);
     expect(JSON.parse(given.out.split('\n')[0]).payload.cwd).toBe(dir);
   });

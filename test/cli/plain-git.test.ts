@@ -61,6 +61,12 @@ describe('plain git and the store', () => {
     // and plain git pushes it back
     expect((await gitAsync(x, ['push', '-q', 'origin', 'second-session'])).code).toBe(0);
     expect(git(dir, ['rev-parse', 'second-session']).trim()).toBe(git(x, ['rev-parse', 'second-session']).trim());
+    // the timeline the store's HEAD names too (git refuses that in a non-bare repository unless told)
+    await cliOk(x, ['append', 'fix-login', '--role', 'assistant', '--text', 'answered']);
+    const pushed = await gitAsync(x, ['push', '-q', 'origin', 'fix-login']);
+    expect(pushed.code, pushed.err).toBe(0);
+    expect(git(dir, ['rev-parse', 'fix-login']).trim()).toBe(git(x, ['rev-parse', 'fix-login']).trim());
+    expect((await cliOk(dir, ['verify'])).err).toContain('all 2 timeline(s) verified');
   });
 
   it('git log -p, git show and git diff print events as DAG-JSON through the diff driver init registers', async () => {
