@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CID, cidFromBytes } from '../codec/cid.js';
+import { CID } from '../codec/cid.js';
 import { removeQuietly, writeNewFile } from '../git/fsio.js';
 import { commitInfo } from './history.js';
 import type { StoreContext } from './types.js';
@@ -37,8 +37,24 @@ export interface IndexedCommit {
   hint: string;
 }
 
+/** The length of a CIDv1 dag-cbor sha2-256 in base32 (`b` and 58 characters). */
+const CID_TEXT = 59;
+const NONE = new Uint8Array(36);
+
+/**
+ * Held in columns (ids, CID bytes, seqs, hint numbers), not one object a commit: reading the file
+ * makes one string per commit (its id) and nothing else, and a search by CID runs the native
+ * indexOf over one text of every CID, made when first asked for.
+ */
 export class CommitIndex {
-  private readonly entries = new Map<string, IndexedCommit>();
+  private readonly at = new Map<string, number>();
+  private readonly oids: string[] = [];
+  private cidChunks: Uint8Array[] = [];
+  private readonly seqs: number[] = [];
+  private readonly hints: number[] = [];
+  private readonly names: string[] = [];
+  private readonly nameAt = new Map<string, number>();
+  private cidText: string | undefined;
   private changed = false;
 
   private constructor(private readonly file: string) {}
@@ -48,14 +64,15 @@ export class CommitIndex {
     const index = new CommitIndex(path.join(ctx.commonDir, 'agentlog', FILE));
     index.load();
     for (const [name, tip] of timelines) {
-      for (let oid: string | undefined = tip; oid && !index.entries.has(oid); ) {
+      for (let oid: string | undefined = tip; oid && !index.at.has(oid); ) {
         let info: ReturnType<typeof commitInfo>;
         try {
           info = commitInfo(ctx, oid);
         } catch {
           break; // a missing or corrupt commit: verify names it; the index holds what it could read
         }
-        index.entries.set(oid, { oid, cid: info.cid?.toString(), seq: info.seq, hint: name });
+        const bytes = info.cid?.bytes;
+        index.add(oid, bytes?.length === 36 ? bytes : NONE, info.seq, index.name(name));
         index.changed = true;
         oid = info.commit.parents[0];
       }
@@ -64,13 +81,66 @@ export class CommitIndex {
     return index;
   }
 
-  /** Every indexed commit (every commit on a timeline of the store as of the update). */
-  all(): IterableIterator<IndexedCommit> {
-    return this.entries.values();
+  get size(): number {
+    return this.oids.length;
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** The commits whose id begins with `hex`. */
+  byCommitPrefix(hex: string): IndexedCommit[] {
+    const out: IndexedCommit[] = [];
+    for (let i = 0; i < this.oids.length; i++) if (this.oids[i].startsWith(hex)) out.push(this.entry(i));
+    return out;
+  }
+
+  /** The commits whose event's CID (base32 text) begins or ends with `text`. */
+  byCid(text: string): IndexedCommit[] {
+    // One line a commit, each CID_TEXT characters and a newline, after a first newline: line i
+    // starts at (CID_TEXT + 1) * i + 1.
+    if (this.cidText === undefined) {
+      const all = this.cidBytes();
+      const lines = Buffer.alloc(1 + this.oids.length * (CID_TEXT + 1), 0x0a);
+      for (let i = 0; i < this.oids.length; i++) {
+        const bytes = all.subarray(i * 36, i * 36 + 36);
+        if (Buffer.compare(bytes, NONE) === 0) lines.fill(0x2d, 1 + i * (CID_TEXT + 1), 1 + i * (CID_TEXT + 1) + CID_TEXT);
+        else writeCidText(bytes, lines, 1 + i * (CID_TEXT + 1));
+      }
+      this.cidText = lines.toString('latin1');
+    }
+    const found = new Set<number>();
+    const line = CID_TEXT + 1;
+    for (let p = this.cidText.indexOf(`\n${text}`); p >= 0; p = this.cidText.indexOf(`\n${text}`, p + 1)) found.add(p / line);
+    for (let p = this.cidText.indexOf(`${text}\n`); p >= 0; p = this.cidText.indexOf(`${text}\n`, p + 1)) found.add((p + text.length) / line - 1);
+    return [...found].filter((i) => Number.isInteger(i) && i >= 0 && i < this.oids.length).map((i) => this.entry(i));
+  }
+
+  private entry(i: number): IndexedCommit {
+    const bytes = this.cidBytes().subarray(i * 36, i * 36 + 36);
+    const none = Buffer.compare(bytes, NONE) === 0;
+    return { oid: this.oids[i], cid: none ? undefined : CID.decode(bytes).toString(), seq: this.seqs[i], hint: this.names[this.hints[i]] };
+  }
+
+  private cidBytes(): Buffer {
+    if (this.cidChunks.length !== 1) this.cidChunks = [Buffer.concat(this.cidChunks)];
+    return this.cidChunks[0] as Buffer;
+  }
+
+  private name(n: string): number {
+    let i = this.nameAt.get(n);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(n);
+      this.nameAt.set(n, i);
+    }
+    return i;
+  }
+
+  private add(oid: string, cid: Uint8Array, seq: number, hint: number): void {
+    this.at.set(oid, this.oids.length);
+    this.oids.push(oid);
+    this.cidChunks.push(cid);
+    this.seqs.push(seq);
+    this.hints.push(hint);
+    this.cidText = undefined;
   }
 
   private load(): void {
@@ -86,9 +156,9 @@ export class CommitIndex {
     const end = buf.length - 4;
     try {
       let pos = 4;
-      const names: string[] = [];
       const nNames = buf.readUInt32BE(pos);
       pos += 4;
+      const names: string[] = [];
       for (let i = 0; i < nNames; i++) {
         const len = buf.readUInt16BE(pos);
         if (pos + 2 + len > end) return;
@@ -98,49 +168,51 @@ export class CommitIndex {
       const count = buf.readUInt32BE(pos);
       pos += 4;
       if (pos + count * ENTRY !== end) return;
-      const zero = Buffer.alloc(36);
+      const cids = Buffer.alloc(count * 36);
       for (let i = 0; i < count; i++, pos += ENTRY) {
+        const hint = buf.readUInt32BE(pos + 60);
+        if (hint >= names.length) throw new Error('a hint out of range');
         const oid = buf.toString('hex', pos, pos + 20);
-        const cidBytes = buf.subarray(pos + 20, pos + 56);
         const seq = buf.readUInt32BE(pos + 56);
-        const hint = names[buf.readUInt32BE(pos + 60)];
-        if (hint === undefined) return;
-        const cid = cidBytes.equals(zero) ? undefined : cidFromBytes(new Uint8Array(cidBytes)).toString();
-        this.entries.set(oid, { oid, cid, seq: seq === 0xffffffff ? -1 : seq, hint });
+        buf.copy(cids, i * 36, pos + 20, pos + 56);
+        this.at.set(oid, i);
+        this.oids.push(oid);
+        this.seqs.push(seq === 0xffffffff ? -1 : seq);
+        this.hints.push(hint);
       }
+      for (const n of names) this.name(n);
+      this.cidChunks = [cids];
     } catch {
-      this.entries.clear();
+      this.at.clear();
+      this.oids.length = 0;
+      this.seqs.length = 0;
+      this.hints.length = 0;
+      this.cidChunks = [];
     }
   }
 
   /** Write the index whole through a temporary file and a rename; a failed write costs only a slower next lookup. */
   private save(): void {
-    const names = new Map<string, number>();
-    for (const e of this.entries.values()) if (!names.has(e.hint)) names.set(e.hint, names.size);
     const nameParts: Buffer[] = [];
-    for (const n of names.keys()) {
-      const b = Buffer.from(n, 'utf8');
+    for (const n of this.names) {
+      const b = Buffer.from(n, 'utf8').subarray(0, 0xffff);
       const len = Buffer.alloc(2);
-      len.writeUInt16BE(Math.min(b.length, 0xffff));
-      nameParts.push(len, b.subarray(0, 0xffff));
+      len.writeUInt16BE(b.length);
+      nameParts.push(len, b);
     }
-    const table = Buffer.alloc(this.entries.size * ENTRY);
-    let pos = 0;
-    for (const e of this.entries.values()) {
-      table.write(e.oid, pos, 20, 'hex');
-      if (e.cid) {
-        const bytes = CID.parse(e.cid).bytes;
-        if (bytes.length === 36) table.set(bytes, pos + 20);
-      }
-      table.writeUInt32BE(e.seq < 0 ? 0xffffffff : e.seq, pos + 56);
-      table.writeUInt32BE(names.get(e.hint)!, pos + 60);
-      pos += ENTRY;
+    const cids = this.cidBytes() ?? Buffer.alloc(0);
+    const table = Buffer.alloc(this.oids.length * ENTRY);
+    for (let i = 0, pos = 0; i < this.oids.length; i++, pos += ENTRY) {
+      table.write(this.oids[i], pos, 20, 'hex');
+      cids.copy(table, pos + 20, i * 36, i * 36 + 36);
+      table.writeUInt32BE(this.seqs[i] < 0 ? 0xffffffff : this.seqs[i], pos + 56);
+      table.writeUInt32BE(this.hints[i], pos + 60);
     }
     const head = Buffer.alloc(8);
     head.write(MAGIC, 0, 'latin1');
-    head.writeUInt32BE(names.size, 4);
+    head.writeUInt32BE(this.names.length, 4);
     const count = Buffer.alloc(4);
-    count.writeUInt32BE(this.entries.size);
+    count.writeUInt32BE(this.oids.length);
     const body = Buffer.concat([head, ...nameParts, count, table]);
     const crc = Buffer.alloc(4);
     crc.writeUInt32BE(crc32(body) >>> 0);
@@ -154,4 +226,26 @@ export class CommitIndex {
       removeQuietly(tmp);
     }
   }
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * A binary CID's string form, multibase base32 (`b` and RFC 4648 lowercase, no padding), as
+ * CID.toString() prints a CIDv1, written into `out` at `at`: done here for every commit of the
+ * index at once, where the generic encoder would make a string for each.
+ */
+function writeCidText(bytes: Uint8Array, out: Buffer, at: number): void {
+  out[at++] = 0x62; // b
+  let bits = 0;
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    value = ((value << 8) | bytes[i]) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out[at++] = BASE32.charCodeAt((value >>> (bits - 5)) & 31);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out[at++] = BASE32.charCodeAt((value << (5 - bits)) & 31);
 }

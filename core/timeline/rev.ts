@@ -126,7 +126,7 @@ function resolveBase(store: Store, rev: string): Resolved {
   for (const [name, { tip }] of readable) {
     if (name.startsWith(rev)) candidates.push({ commit: tip, seq: -1, timeline: name, what: `timeline ${name}` });
   }
-  for (const c of shortIds(store, rev)) candidates.push({ ...c, what: `${c.what} (${c.timeline}@${c.seq})` });
+  for (const c of shortIds(store, rev, readable)) candidates.push({ ...c, what: `${c.what} (${c.timeline}@${c.seq})` });
   if (candidates.length === 1) {
     const c = candidates[0];
     return { commit: c.commit, seq: c.seq >= 0 ? c.seq : store.commitInfo(c.commit).seq, timeline: c.timeline };
@@ -175,18 +175,24 @@ function timelineNamed(store: Store, given: string, rev: string): { name: string
  * The commits a short id names: a commit id prefix (4+ hex digits), an event's CID in full, or a
  * CID's prefix or suffix (8+ base32 characters). Each found on a timeline of the store.
  */
-function shortIds(store: Store, rev: string): Array<Resolved & { timeline: string; what: string }> {
+function shortIds(
+  store: Store,
+  rev: string,
+  readable: ReadonlyMap<string, { tip: string }> = store.readableTimelines(),
+): Array<Resolved & { timeline: string; what: string }> {
   const hex = /^[0-9a-f]{4,40}$/.test(rev);
   const b32 = rev.length >= 8 && /^[a-z2-7]+$/.test(rev);
   if (!hex && !b32) return [];
   const tips = new Map<string, string>();
-  for (const [name, { tip }] of store.readableTimelines()) tips.set(name, tip);
+  for (const [name, { tip }] of readable) tips.set(name, tip);
   const out: Array<Resolved & { timeline: string; what: string }> = [];
-  for (const e of store.commitIndex(tips).all()) {
-    let what: string | undefined;
-    if (hex && e.oid.startsWith(rev)) what = `commit ${e.oid.slice(0, 12)}`;
-    else if (b32 && e.cid && (e.cid.startsWith(rev) || e.cid.endsWith(rev))) what = `event …${e.cid.slice(-12)}`;
-    if (!what) continue;
+  const index = store.commitIndex(tips);
+  const found = [
+    ...(hex ? index.byCommitPrefix(rev).map((e) => ({ e, what: `commit ${e.oid.slice(0, 12)}` })) : []),
+    ...(b32 ? index.byCid(rev).map((e) => ({ e, what: `event …${e.cid?.slice(-12)}` })) : []),
+  ];
+  for (const { e, what } of found) {
+    if (out.some((o) => o.commit === e.oid)) continue; // a commit id and its event's CID both matched
     const timeline = holds(store, tips.get(e.hint), e.oid, e.seq) ? e.hint : timelineContaining(store, e.oid);
     if (timeline) out.push({ commit: e.oid, seq: e.seq, timeline, what });
   }
