@@ -304,21 +304,6 @@ export class Refs {
     }
   }
 
-  /**
-   * Attach the main HEAD to `ref` when it names a branch that does not exist and nothing was ever
-   * checked out (a store fresh from init): the store's HEAD then names a timeline, and a plain
-   * `git clone` of it checks that out instead of warning that the remote HEAD names nothing.
-   */
-  async adoptUnbornHead(ref: string): Promise<boolean> {
-    const file = path.join(this.gitDir, 'HEAD');
-    const unborn = () => {
-      const target = symbolicOf(file);
-      return target !== undefined && target !== ref && !everCheckedOut(file) && this.read(target) === undefined;
-    };
-    if (!unborn()) return false;
-    return this.underLock(file, 'HEAD', () => (unborn() ? `ref: ${ref}\n` : undefined));
-  }
-
   /** Point HEAD at a commit (detached), under HEAD.lock. */
   async detachHead(oid: string): Promise<void> {
     await this.underLock(path.join(this.gitDir, 'HEAD'), 'HEAD', () => `${oid}\n`);
@@ -334,9 +319,7 @@ export class Refs {
    * else `expected`.
    */
   async detachHeadsOn(ref: string, expected: string, checkedOut: (oid: string) => boolean): Promise<void> {
-    // A HEAD nobody checked anything out under (a store's HEAD as init or a first timeline set it)
-    // follows its branch as a bare repository's does: there is no working tree to keep clean.
-    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref && everCheckedOut(headFile));
+    const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref);
     if (!attached.length || this.read(ref) !== expected) return;
     for (const headFile of attached) {
       const logged = lastReflogOid(path.join(path.dirname(headFile), 'logs', 'HEAD'));

@@ -120,7 +120,7 @@ export class CommitIndex {
   }
 
   private cidBytes(): Buffer {
-    if (this.cidChunks.length !== 1) this.cidChunks = [Buffer.concat(this.cidChunks)];
+    if (this.cidChunks.length !== 1 || !Buffer.isBuffer(this.cidChunks[0])) this.cidChunks = [Buffer.concat(this.cidChunks)];
     return this.cidChunks[0] as Buffer;
   }
 

@@ -138,11 +138,7 @@
  *     moved to (git logs every checkout; agentlog's branch moves are not logged) when that is an
  *     earlier commit of the timeline — a `git checkout` that raced an append — else `expected`.
  *     A checkout landing between that check and the move can still leave one append's window dirty;
- *     the next append detaches HEAD at what is really checked out. A HEAD nobody checked anything out
- *     under (no index, no HEAD reflog: git writes both, agentlog neither) is left attached and follows
- *     its branch, as in a bare repository: a store's HEAD names its first timeline from the moment it
- *     is made (publish.ts, never a branch that does not exist, so a plain `git clone` checks it out),
- *     with `receive.denyCurrentBranch = ignore` so that a push moves it as an append does. Read
+ *     the next append detaches HEAD at what is really checked out. Read
  *     commands without a REV use HEAD only when someone checked it out (timeline/rev.ts).
  *
  * Files beside git's, under `<git dir>/agentlog/`

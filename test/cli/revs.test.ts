@@ -105,20 +105,6 @@ describe('revisions people can type', () => {
     expect(checked.err).toBe('agentlog: reading second@1 (checked out: HEAD)\n');
   });
 
-  it("the store's HEAD names its first timeline and follows it (no HEAD naming nothing, no detaching without a checkout)", async () => {
-    const { dir, name } = await storeWithSession({ messages: ['one'] });
-    const store = storeOf(dir);
-    expect(git(store, ['symbolic-ref', 'HEAD']).trim()).toBe(`refs/heads/${name}`);
-    await cliOk(dir, ['append', name, '--role', 'assistant', '--text', 'two']);
-    expect(git(store, ['symbolic-ref', 'HEAD']).trim()).toBe(`refs/heads/${name}`);
-    expect(git(store, ['rev-parse', 'HEAD']).trim()).toBe(git(store, ['rev-parse', name]).trim());
-    // Once a person checked it out, an append detaches HEAD as before (I12): the working tree stays clean.
-    git(store, ['checkout', '-q', name]);
-    await cliOk(dir, ['append', name, '--role', 'user', '--text', 'three']);
-    expect(git(store, ['status', '--porcelain'])).toBe('');
-    expect(git(store, ['rev-parse', 'HEAD']).trim()).toBe(git(store, ['rev-parse', `${name}~1`]).trim());
-  });
-
   it('short ids are found through the commit index, which follows appends and is rebuilt when damaged', async () => {
     const { dir, name } = await storeWithSession({ messages: ['one'] });
     const file = path.join(storeOf(dir), '.git', 'agentlog', 'commits.idx');

@@ -16,8 +16,7 @@ it('the worktrees listed for the detach-HEAD rule follow worktrees added and rem
     ['talk', path.join(path.dirname(dir), 'one')],
     ['other', path.join(path.dirname(dir), 'two')],
   ] as const) {
-    // The store's own HEAD names its first timeline (talk) without a checkout there (I12): -f lets git check it out again.
-    git(dir, ['worktree', 'add', '-f', '-q', wt, name]);
+    git(dir, ['worktree', 'add', '-q', wt, name]);
     const before = store.tipOf(name)!;
     await store.append(name, { kind: 'note', text: `after ${wt}` });
     expect(git(wt, ['status', '--porcelain'])).toBe('');

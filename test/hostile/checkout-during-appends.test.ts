@@ -21,16 +21,15 @@ describe('checkout during appends (issue 17 point 8)', () => {
   it('a timeline checked out in a linked worktree: an append leaves `git status` clean there, HEAD detached at what it had', async () => {
     const { dir, store } = await storeWithTalk();
     const wt = path.join(path.dirname(dir), 'linked');
-    // The store's own HEAD names its first timeline (talk) without a checkout there (I12): -f lets git check it out again.
-    git(dir, ['worktree', 'add', '-f', '-q', wt, 'talk']);
+    git(dir, ['worktree', 'add', '-q', wt, 'talk']);
     const before = store.tipOf('talk')!;
     await store.append('talk', { kind: 'note', text: 'two' });
     await store.append('talk', { kind: 'note', text: 'three' });
     expect(git(wt, ['status', '--porcelain'])).toBe('');
     expect(git(wt, ['rev-parse', 'HEAD']).trim()).toBe(before);
     expect(git(wt, ['rev-parse', '--abbrev-ref', 'HEAD']).trim()).toBe('HEAD'); // detached
-    // `git checkout talk` catches up (--ignore-other-worktrees: the store's own HEAD names talk, I12).
-    git(wt, ['checkout', '-q', '--ignore-other-worktrees', 'talk']);
+    // `git checkout talk` catches up.
+    git(wt, ['checkout', '-q', 'talk']);
     expect(git(wt, ['rev-parse', 'HEAD']).trim()).toBe(store.tipOf('talk'));
     expect(fs.readdirSync(path.join(wt, 'events', '000000', '00'))).toHaveLength(4);
     expect(git(wt, ['status', '--porcelain'])).toBe('');
