@@ -6,6 +6,7 @@ import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
 import { didYouMean } from './suggest.js';
+import { registerTextconv } from './diffDriver.js';
 
 /** Options every command takes: --store, and --help (answered before parsing, listed so that parseArgs accepts it). */
 const GLOBAL_OPTIONS = { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -31,8 +32,10 @@ export function topHelp(): string {
     'commands:',
     ...rows,
     '',
-    'REV: a timeline name, a commit id (full or short), an event CID, NAME@N (the timeline as of seq N),',
-    "     or HEAD (the store's checked-out commit; the default for read commands).",
+    'REV: a timeline name or a unique prefix of one (claude/8c21), NAME@N (as of seq N), REV~N and REV^',
+    '     (N events, one event, before), a commit id (4+ hex digits), an event CID or the short id log',
+    '     prints (8+ characters), HEAD. Read commands without REV use the checked-out timeline, else the',
+    '     one appended to last, and say which.',
     '',
     GLOBAL_HELP,
     '',
@@ -157,12 +160,15 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
       (opened.store = store ??=
-        Store.open(discoverStore(cwd, values.store, env), {
-          now,
-          // a command is short-lived: its gc runs once its work is done (autoGc.ts), not beside it
-          autoGc: 'off',
-          warn: (m) => stderr.write(`agentlog: ${m}\n`),
-        })),
+        Store.open(
+          discoverStore(cwd, values.store, env, (m) => stderr.write(`agentlog: ${m}\n`)),
+          {
+            now,
+            // a command is short-lived: its gc runs once its work is done (autoGc.ts), not beside it
+            autoGc: 'off',
+            warn: (m) => stderr.write(`agentlog: ${m}\n`),
+          },
+        )),
   };
   try {
     return await command.run(ctx, values, positionals);
@@ -217,7 +223,7 @@ function optionError(e: NodeJS.ErrnoException, options: Options): string {
  * Which store: --store DIR, else $AGENTLOG_STORE, else the store above the cwd (core's storeAbove, the
  * rule the VS Code extension follows too: the marked repository around it or the nearest .agentlog/).
  */
-export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv): string {
+export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS.ProcessEnv, say: (m: string) => void = () => {}): string {
   const given = flag ?? (env.AGENTLOG_STORE || undefined);
   if (given) {
     const dir = path.resolve(cwd, given);
@@ -227,5 +233,16 @@ export function discoverStore(cwd: string, flag: string | undefined, env: NodeJS
   }
   const above = storeAbove(cwd);
   if (above) return above;
+  // A plain `git clone` of a store (no mark, no .agentlog/): the repository around the cwd, known by its commits.
+  const work = findGitDir(cwd)?.workTree;
+  if (work && Store.looksLikeStore(work)) return adoptClone(work, say);
   throw new AgentlogError('E_STORE', `no agentlog store here (${cwd} or above); make one with: agentlog init   (or name one with --store DIR)`);
+}
+
+/** A plain `git clone` of a store, found by its commits: marked as a store, its diff driver registered. */
+function adoptClone(dir: string, say: (m: string) => void): string {
+  const { store } = Store.init(dir);
+  registerTextconv(store, say);
+  say(`${dir} is a git clone of a store: marked it as one (agentlog.version in its git config)`);
+  return dir;
 }

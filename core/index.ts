@@ -46,12 +46,14 @@ export {
   type GcOptions,
   type GcResult,
 } from './store/store.js';
+export { registerDiffDriver, eventBlobAsText } from './store/diffDriver.js';
+export { sniffFormat, agentName } from './formats/sniff.js';
 export { findGitDir } from './git/repo.js';
 export { timelineRef } from './git/refs.js';
 
 // Timelines: naming them, resolving a REV, listing sessions, verifying, the transcript as text.
 export { freeName, slug } from './timeline/names.js';
-export { resolveRev, commitAt, type Resolved } from './timeline/rev.js';
+export { resolveRev, resolveDefault, commitAt, type Resolved } from './timeline/rev.js';
 export { listSessions, type SessionInfo, type TimelineInfo } from './timeline/sessions.js';
 export { checkTimelineRefs, verifyTimeline, type VerifyResult, type Problem, type Invariant } from './timeline/verify.js';
 export { renderTranscript, safe } from './timeline/transcript.js';

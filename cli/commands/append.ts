@@ -27,7 +27,8 @@ examples:
   async run(ctx, values, [name]) {
     if (!name) throw new AgentlogError('E_INPUT', 'name the timeline to append to: agentlog append NAME …');
     const store = ctx.store();
-    if (!store.tipOf(name)) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls; start one with: agentlog new)`);
+    // A timeline only a remote-tracking ref holds (a plain git clone) gets its local branch first.
+    if (!(await store.ensureLocal(name))) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls; start one with: agentlog new)`);
     if (values.json !== undefined) {
       if (values.role !== undefined || values.text !== undefined) throw new AgentlogError('E_INPUT', '--json cannot be combined with --role/--text');
       const file = values.json;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { AgentlogError, clone as cloneStore, defaultCloneDir, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
+import { registerTextconv } from '../diffDriver.js';
 import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 
 export const clone = defineCommand({
@@ -24,13 +25,14 @@ example (moving a session to another machine):
   async run(ctx, values, [url, dir]) {
     if (!url) throw new AgentlogError('E_INPUT', 'give the URL to clone: agentlog clone URL [DIR]');
     const target = path.resolve(ctx.cwd, dir ?? defaultCloneDir(url));
-    const { report } = await cloneStore(url, target, {
+    const { store, report } = await cloneStore(url, target, {
       cwd: ctx.cwd,
       env: ctx.env,
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
       store: { now: ctx.now },
     });
+    registerTextconv(store, (m) => ctx.stderr.write(`agentlog: ${m}\n`));
     ctx.stderr.write(`cloned ${report.url} into ${target}\n`);
     if (values.json) return printReport(ctx, { ...report, dir: target } as typeof report, true, 'clone');
     const code = printReport(ctx, report, false, 'clone', !!values.verbose);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { AgentlogError, commitAt, type EventInput, listSessions, parseDagJson, Store, verifyTimeline } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
+import { registerTextconv } from '../diffDriver.js';
 
 /** The sample session that ships with agentlog (written for the demo; not anyone's real data). */
 export const SAMPLE_SESSION = findUp(path.dirname(fileURLToPath(import.meta.url)), 'cli/demo/sample-session.jsonl');
@@ -36,6 +37,7 @@ to try next. Prints the store's path on stdout.
     const say = (s: string) => ctx.stderr.write(`${s}\n`);
     const { store: created } = Store.init(target);
     const store = Store.open(created.dir, { now: ctx.now });
+    registerTextconv(store, say);
     say(`1. created a store: ${store.dir} (a git repository; each branch is a timeline)`);
 
     const lines = fs

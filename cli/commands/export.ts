@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError, exportTimeline, resolveRev, safe, toJsonl } from '../../core/index.js';
+import { AgentlogError, exportTimeline, safe, toJsonl } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
+import { readRev, warnIfUnsound } from '../readRev.js';
 
 export const exportCommand = defineCommand({
   name: 'export',
   summary: 'write a timeline as a Claude Code or Codex session file',
   usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR] [--json]',
-  help: `Writes the session file of the timeline as of REV (default HEAD) to stdout, or to FILE.
+  help: `Writes the session file of the timeline as of REV (default: the checked-out timeline, else the one
+appended to last) to stdout, or to FILE.
 
 An imported timeline gives back the original records of its branch, in order (each equal, as parsed
 JSON, to the original line). Other events (appended with agentlog, or imported from the other agent)
@@ -34,11 +36,19 @@ options:
       );
     }
     const store = ctx.store();
-    const { commit } = resolveRev(store, rev);
+    const r = readRev(ctx, store, rev);
+    warnIfUnsound(ctx, store, r);
+    const { commit } = r;
     const exported = exportTimeline(store, commit, which, {
       sessionId: values['session-id'],
       cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd) : undefined,
+      defaultCwd: path.basename(store.dir) === '.agentlog' ? path.dirname(store.dir) : store.dir,
     });
+    if (exported.cwdDefaulted && which === 'codex') {
+      ctx.stderr.write(
+        `agentlog export: the timeline records no cwd; wrote ${safe(exported.cwd ?? '')} (the folder that holds the store; --cwd DIR names another)\n`,
+      );
+    }
     const text = toJsonl(exported.records);
     if (values.out) {
       const out = path.resolve(ctx.cwd, values.out);

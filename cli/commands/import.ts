@@ -10,6 +10,9 @@ import {
   type ImportWarning,
   safe,
   sessionsRoot,
+  shellQuote,
+  sniffFormat,
+  agentName,
 } from '../../core/index.js';
 import { defineCommand, type Context } from '../command.js';
 
@@ -51,6 +54,19 @@ options:
     const files = paths.length
       ? paths.flatMap((p) => expand(path.resolve(ctx.cwd, p), format))
       : defaultSessionFiles(format, ctx.env, values.all ? undefined : projectFolder(store.dir));
+    // A file of the other agent would import as junk timelines: refuse before anything is written.
+    for (const file of paths.length ? files : []) {
+      const found = sniffFormat(file);
+      if (found && found !== format) {
+        throw new AgentlogError(
+          'E_INPUT',
+          `${file} is a ${agentName(found)} session, not a ${agentName(format)} one: agentlog import ${found} ${shellQuote([file])}`,
+          {
+            file,
+          },
+        );
+      }
+    }
     if (files.length === 0) {
       ctx.stderr.write(`agentlog import: no ${which} sessions found${paths.length ? '' : values.all ? '' : ` for ${projectFolder(store.dir)} (try --all)`}\n`);
       if (!values.follow) {

@@ -22,6 +22,7 @@ import { gc } from './gc.js';
 import { checkpoint } from './checkpoint.js';
 import { restore } from './restore.js';
 import { diff } from './diff.js';
+import { textconv } from './textconv.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -48,4 +49,5 @@ export const commands: Command[] = [
   captureCommand,
   gc,
   demo,
+  textconv,
 ];

@@ -1,19 +1,22 @@
-import { oneLine, resolveRev, safe, summarize } from '../../core/index.js';
+import { oneLine, safe, summarize } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { table, toJson } from '../format.js';
+import { readRev } from '../readRev.js';
 
 export const log = defineCommand({
   name: 'log',
   summary: 'one line per event: seq, short CID, kind, summary',
   usage: 'agentlog log [REV] [--json]',
-  help: `Lists the events of the timeline as of REV (default HEAD), oldest first.
+  help: `Lists the events of the timeline as of REV (default: the checked-out timeline, else the one appended
+to last), oldest first. The short id of each event (the end of its CID) is a REV: agentlog cat ID,
+agentlog show ID.
 
   --json   an array of {seq, cid, kind, summary, ts}`,
   options: { json: { type: 'boolean' } },
   maxPositionals: 1,
   async run(ctx, values, [rev]) {
     const store = ctx.store();
-    const r = resolveRev(store, rev);
+    const r = readRev(ctx, store, rev);
     const events = store.readEvents(r.commit);
     if (values.json) {
       ctx.stdout.write(

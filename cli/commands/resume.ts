@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError, prepareResume, resolveRev, shellQuote } from '../../core/index.js';
+import { AgentlogError, prepareResume, shellQuote } from '../../core/index.js';
 import { defineCommand } from '../command.js';
+import { readRev } from '../readRev.js';
 
 export const resumeCommand = defineCommand({
   name: 'resume',
   summary: 'hand a timeline to Claude Code or Codex to continue it',
   usage: 'agentlog resume [REV] --with claude|codex [--cwd DIR] [--exec] [--json]',
-  help: `Writes the session as of REV (default HEAD) where the agent looks for it on this machine
+  help: `Writes the session as of REV (default: the checked-out timeline, else the one appended to last) where the agent looks for it on this machine
 (Claude Code: ~/.claude/projects/<project of DIR>/<id>.jsonl, its subagents in <id>/subagents/;
 Codex: ~/.codex/sessions/YYYY/MM/DD/),
 then prints the agent's own resume command, to run in DIR (or runs it there with --exec). The records
@@ -29,11 +31,14 @@ options:
     const agent = values.with;
     if (agent !== 'claude' && agent !== 'codex') throw new AgentlogError('E_INPUT', 'say which agent resumes: --with claude|codex');
     const store = ctx.store();
-    const rev = resolveRev(store, positionals[0]);
+    const rev = readRev(ctx, store, positionals[0]);
     // The session keeps its id only at the tip of a timeline that is not a fork (a fork is another
     // conversation than the session file the agent has under that id).
     const isTip = rev.timeline !== undefined && store.tipOf(rev.timeline) === rev.commit && store.forkRecords()[rev.timeline] === undefined;
     const cwd = path.resolve(ctx.cwd, values.cwd ?? '.');
+    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new AgentlogError('E_INPUT', `--cwd ${cwd}: no such folder (the agent resumes in it: make it, or name another)`, { cwd });
+    }
     const plan = prepareResume(store, rev.commit, isTip, agent, { cwd, env: ctx.env, now: ctx.now, timeline: rev.timeline });
     ctx.stderr.write(`wrote ${plan.file}${plan.newId ? ' (a new session id: the original stays as it was)' : ''}\n`);
     if (values.json) ctx.stdout.write(`${JSON.stringify(plan)}\n`);

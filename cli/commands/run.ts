@@ -73,6 +73,7 @@ examples:
     if (maxContext !== undefined && !(Number.isSafeInteger(maxContext) && maxContext >= 1000))
       throw new AgentlogError('E_INPUT', '--max-context-tokens must be an integer of at least 1000');
     const store = ctx.store();
+    await store.ensureLocal(name); // a timeline only a remote-tracking ref holds gets its local branch
     let prompt = values.prompt;
     if (prompt === '-') prompt = await readAll(ctx.stdin());
     const stdin = ctx.stdin() as NodeJS.ReadableStream & { isTTY?: boolean };

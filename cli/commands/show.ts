@@ -1,14 +1,16 @@
-import { AgentlogError, describeRecord, readTurns, renderTranscript, resolveRev, type Reading } from '../../core/index.js';
+import { AgentlogError, describeRecord, readTurns, renderTranscript, type Reading } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
+import { readRev, warnIfUnsound } from '../readRev.js';
 import { renderHeader, renderTurn } from './show-turns.js';
 
 export const show = defineCommand({
   name: 'show',
   summary: 'the session as turns: the prompt, the agent’s steps, its answer',
   usage: 'agentlog show [REV] [--turn N] [--full] [--all] [--raw] [--records] [--json]',
-  help: `Shows the timeline as of REV (default HEAD) a turn per block: the prompt, the agent's steps (its
-text, thinking folded to a line, one line per tool call with its result summarised) and its answer.
+  help: `Shows the timeline as of REV (default: the checked-out timeline, else the one appended to last)
+a turn per block: the prompt, the agent's steps (its text, thinking folded to a line, one line per
+tool call with its result summarised) and its answer.
 The agents' bookkeeping records (API requests, costs, attachments, Codex's turn contexts and copies
 of messages, system reminders) are hidden and counted. Colour on a terminal (none with NO_COLOR or
 when piped); lines fit the terminal's width.
@@ -35,7 +37,8 @@ Examples:
   maxPositionals: 1,
   async run(ctx, values, [rev]) {
     const store = ctx.store();
-    const r = resolveRev(store, rev);
+    const r = readRev(ctx, store, rev);
+    warnIfUnsound(ctx, store, r);
     const events = store.readEvents(r.commit);
     if (values.records) {
       if (values.json) ctx.stdout.write(`${toJson(events.map(eventJson))}\n`);

@@ -31,6 +31,15 @@ function symbolicOf(headFile: string): string | undefined {
   return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
 }
 
+/**
+ * Whether a person ever checked something out in the worktree whose HEAD file this is: git writes
+ * its index and logs the checkout in its HEAD reflog; agentlog writes neither (I12).
+ */
+export function everCheckedOut(headFile: string): boolean {
+  const dir = path.dirname(headFile);
+  return fs.existsSync(path.join(dir, 'index')) || fs.existsSync(path.join(dir, 'logs', 'HEAD'));
+}
+
 /** The new commit of a reflog's last entry (`<old> <new> <who> <when>\t<message>`), or undefined. Reads only its tail. */
 function lastReflogOid(file: string): string | undefined {
   let fd: number;

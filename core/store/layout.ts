@@ -148,7 +148,8 @@
  *     moved to (git logs every checkout; agentlog's branch moves are not logged) when that is an
  *     earlier commit of the timeline — a `git checkout` that raced an append — else `expected`.
  *     A checkout landing between that check and the move can still leave one append's window dirty;
- *     the next append detaches HEAD at what is really checked out.
+ *     the next append detaches HEAD at what is really checked out. Read
+ *     commands without a REV use HEAD only when someone checked it out (timeline/rev.ts).
  *
  * Files beside git's, under `<git dir>/agentlog/`
  *
@@ -167,7 +168,8 @@
  *     trailer; `verify` never reads it. Deleting it is always safe; it is never needed for correctness.
  *     It is written through `<commit>.events.<pid>.tmp` (checked writes) and a rename; a temporary
  *     file whose pid is gone on this host, or older than ten minutes, is removed at the next write.
- *     So are the summary index (`summaries.json`, summaryIndex.ts: what `ls` shows of each tip,
+ *     So are the commit index (`commits.idx`, commitIndex.ts: every commit on a timeline with its
+ *     event's CID and seq, for short ids), the summary index (`summaries.json`, summaryIndex.ts: what `ls` shows of each tip,
  *     keyed by commit id) and the verify marks (`verified.json`, verifyMarks.ts: the last commit
  *     of each timeline `verify` found sound): behind a CRC-32, written whole through a temporary
  *     file and a rename, ignored when damaged, never authoritative (`verify --full` uses no mark).

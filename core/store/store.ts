@@ -10,9 +10,10 @@ import * as path from 'node:path';
 import type { StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
 import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js';
-import { commonDir, readConfig } from '../git/repo.js';
+import { commonDir, findGitDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
+import { CommitIndex } from './commitIndex.js';
 import { append } from './append.js';
 import { branch, create } from './create.js';
 import { EventCache } from './eventCache.js';
@@ -97,6 +98,34 @@ export class Store {
   /** True when `dir` holds a repository marked as an agentlog store by `init` (I1). */
   static isMarked(dir: string): boolean {
     return isMarked(dir);
+  }
+
+  /**
+   * True when `dir` is the top of a git repository that is not marked as a store but holds
+   * timelines: its HEAD, or one of its first remote-tracking refs, is a commit with an
+   * Agentlog-Event trailer (I5). What a plain `git clone` of a store looks like.
+   */
+  static looksLikeStore(dir: string): boolean {
+    const found = findGitDir(path.resolve(dir));
+    if (!found || isMarked(dir)) return false;
+    const store = new Store(found.gitDir, found.workTree, {});
+    const tips: string[] = [];
+    try {
+      const head = store.head().oid;
+      if (head) tips.push(head);
+      tips.push(...[...store.listRefs('refs/remotes/').values()].slice(0, 4));
+    } catch {
+      // a broken ref: what was read is enough to tell
+    }
+    for (const tip of tips) {
+      try {
+        const info = store.commitInfo(tip);
+        if (info.cid && info.seq >= 0) return true;
+      } catch {
+        // not a commit this store can read
+      }
+    }
+    return false;
   }
 
   /**
@@ -199,6 +228,61 @@ export class Store {
     const out = new Map<string, string>();
     for (const [ref, oid] of this.ctx.refs.list('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
     return out;
+  }
+
+  /**
+   * Every timeline a reader can name: the local ones (timelines()), then each remote-tracking ref
+   * (`refs/remotes/REMOTE/NAME`, git's symbolic `REMOTE/HEAD` left out) whose NAME is a valid timeline
+   * name with no local branch, as a plain `git clone` leaves all but one of them. A name on two
+   * remotes is taken from the first in name order. Appending to one makes its local branch
+   * (timeline/local.ts).
+   */
+  readableTimelines(): Map<string, { tip: string; remote?: string }> {
+    const out = new Map<string, { tip: string; remote?: string }>();
+    for (const [name, tip] of this.timelines()) out.set(name, { tip });
+    let remotes: Map<string, string>;
+    try {
+      remotes = this.ctx.refs.list('refs/remotes/');
+    } catch {
+      return out; // a broken remote-tracking ref: the local timelines still read (verify names it)
+    }
+    for (const [ref, tip] of remotes) {
+      const rest = ref.slice('refs/remotes/'.length);
+      const slash = rest.indexOf('/');
+      if (slash <= 0) continue;
+      const name = rest.slice(slash + 1);
+      if (name === 'HEAD' || out.has(name)) continue;
+      try {
+        timelineRef(name);
+      } catch {
+        continue;
+      }
+      out.set(name, { tip, remote: rest.slice(0, slash) });
+    }
+    return out;
+  }
+
+  /**
+   * Make the local branch of a timeline only a remote-tracking ref holds (readableTimelines), at that
+   * ref's commit, as `git switch NAME` does after a plain clone; nothing when the branch exists or no
+   * remote has the name. Returns the local tip, if any. Made by compare-and-swap (I10): a branch
+   * another process made meanwhile is kept.
+   */
+  async ensureLocal(name: string): Promise<string | undefined> {
+    const local = this.tipOf(name);
+    if (local) return local;
+    const remote = this.readableTimelines().get(name);
+    if (!remote?.remote) return undefined;
+    await this.moveRef(timelineRef(name), undefined, remote.tip);
+    return this.tipOf(name);
+  }
+
+  /**
+   * The commit index (commitIndex.ts), brought up to date with `timelines` (name → tip): every commit
+   * on them with its event's CID and seq, for short ids, without walking every history each time.
+   */
+  commitIndex(timelines: ReadonlyMap<string, string>): CommitIndex {
+    return CommitIndex.update(this.ctx, timelines);
   }
 
   tipOf(name: string): string | undefined {

@@ -1,7 +1,26 @@
+import * as path from 'node:path';
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
+import { everCheckedOut, revShadowProblem, timelineRef } from '../git/refs.js';
 import type { Store } from '../store/store.js';
-import { revShadowProblem, timelineRef } from '../git/refs.js';
+
+/**
+ * The one revision resolver every command and the extension use. A REV is:
+ *
+ *   HEAD, @          the checked-out commit
+ *   NAME             a timeline (a local branch, or a remote-tracking one with no local branch)
+ *   PREFIX           a unique prefix of a timeline's name (`claude/8c21`)
+ *   NAME@N           the timeline as of event seq N
+ *   REV~N, REV^      N events (one) before REV on its timeline, as git reads them; `~` alone is ~1
+ *   COMMIT           a commit id, full or a unique prefix of at least 4 hex digits
+ *   CID              an event's CID, or a unique prefix (at least 8 characters: `bafyrei…`) or
+ *                    suffix (at least 8: what `log`, `show` and `ls` print) of one
+ *
+ * A REV that matches more than one thing is an E_REV error listing the candidates (the first ten).
+ * Short ids are looked up in the commit index (store/commitIndex.ts): one file read, plus a walk of
+ * only the commits appended since the last lookup; the timeline that holds the found commit is the
+ * one it was indexed from when that still holds it (a walk of that one timeline back to its seq).
+ */
 
 /** What a REV names: a commit, and the timeline it was found on (when there is one). */
 export interface Resolved {
@@ -10,12 +29,59 @@ export interface Resolved {
   timeline?: string;
 }
 
-/**
- * Resolve a REV: `HEAD` (the checked-out commit), a timeline name, `NAME@N` (the timeline as of seq
- * N), a commit id (full, or a prefix of at least 4 hex digits), or an event CID.
- */
+/** How many candidates an ambiguous REV lists. */
+const LISTED = 10;
+
 export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
-  if (rev === 'HEAD') {
+  const steps = /^(.*?)((?:~\d*|\^)+)$/.exec(rev);
+  if (!steps?.[1]) return resolveBase(store, rev);
+  const base = resolveBase(store, steps[1]);
+  let back = 0;
+  for (const m of steps[2].matchAll(/~(\d*)|\^/g)) back += m[0] === '^' ? 1 : m[1] ? Number(m[1]) : 1;
+  if (!back) return base;
+  const want = base.seq - back;
+  const where = base.timeline ?? base.commit.slice(0, 12);
+  if (!Number.isSafeInteger(want) || want < 0) {
+    throw new AgentlogError('E_REV', `${rev}: ${where} has ${base.seq} event(s) before seq ${base.seq}, not ${back}`, { rev });
+  }
+  const commit = commitAt(store, base.commit, want);
+  if (!commit) throw new AgentlogError('E_REV', `${rev}: no commit for seq ${want} below ${base.commit.slice(0, 12)}`, { rev });
+  return { commit, seq: want, timeline: base.timeline };
+}
+
+/**
+ * What read commands use when no REV is given: the checked-out timeline when a person checked one
+ * out (git wrote the index or the HEAD reflog: agentlog writes neither), else the timeline appended
+ * to most recently (its tip event's ts; then its name). `note` says which, for stderr.
+ */
+export function resolveDefault(store: Store): Resolved & { note: string } {
+  const head = store.head();
+  const headFile = path.join(store.gitDir, 'HEAD');
+  if (head.oid && everCheckedOut(headFile)) {
+    const r = resolveRev(store, 'HEAD');
+    return { ...r, note: `${r.timeline ? `${r.timeline}@${r.seq}` : r.commit.slice(0, 12)} (checked out: HEAD)` };
+  }
+  const index = store.summaryIndex();
+  let best: { name: string; tip: string; ts: number } | undefined;
+  for (const [name, { tip }] of store.readableTimelines()) {
+    const s = index.tip(tip);
+    if (!s) continue;
+    if (!best || s.tipTs > best.ts) best = { name, tip, ts: s.tipTs };
+  }
+  index.save();
+  if (!best) {
+    throw new AgentlogError('E_REV', `no timelines in ${store.dir} yet (start one with: agentlog new, or agentlog import)`, {});
+  }
+  return {
+    commit: best.tip,
+    seq: store.commitInfo(best.tip).seq,
+    timeline: best.name,
+    note: `${best.name} (the timeline appended to last; name another: agentlog ls)`,
+  };
+}
+
+function resolveBase(store: Store, rev: string): Resolved {
+  if (rev === 'HEAD' || rev === '@') {
     const head = store.head();
     if (!head.oid) {
       throw new AgentlogError('E_REV', `HEAD names no commit in ${store.dir} (nothing is checked out there); name a timeline instead (see: agentlog ls)`, {
@@ -30,8 +96,8 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
   if (direct) {
     // A timeline named like a commit id or CID (made before such names were refused, or by git) must not hide one.
     if (revShadowProblem(rev)) {
-      const hidden = findCommit(store, /^[0-9a-f]+$/.test(rev) ? (oid) => oid.startsWith(rev) : (_oid, c) => c === rev, rev);
-      if (hidden && hidden.commit !== direct) {
+      const hidden = shortIds(store, rev).find((c) => c.commit !== direct);
+      if (hidden) {
         throw new AgentlogError(
           'E_REV',
           `"${rev}" names both timeline ${rev} and commit ${hidden.commit.slice(0, 12)} (on ${hidden.timeline}); say ${rev}@${store.commitInfo(direct).seq} for the timeline, or give more of the commit id`,
@@ -44,34 +110,98 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
 
   const at = /^(.+)@(\d+)$/.exec(rev);
   if (at) {
-    const [, name, n] = at;
-    timelineRef(name);
-    const tip = store.tipOf(name);
-    if (!tip) throw new AgentlogError('E_REV', `no timeline named ${name} (see: agentlog ls)`, { rev });
+    const [, given, n] = at;
+    const { name, tip } = timelineNamed(store, given, rev);
     const want = Number(n);
     const commit = commitAt(store, tip, want);
     if (commit) return { commit, seq: want, timeline: name };
     throw new AgentlogError('E_REV', `timeline ${name} has no event seq ${want} (its last is ${store.commitInfo(tip).seq})`, { rev });
   }
 
-  if (/^[0-9a-f]{4,40}$/.test(rev)) {
-    const found = findCommit(store, (oid) => oid.startsWith(rev), rev);
-    if (found) return found;
-  }
+  const readable = store.readableTimelines();
+  const remote = readable.get(rev);
+  if (remote) return { commit: remote.tip, seq: store.commitInfo(remote.tip).seq, timeline: rev };
 
+  const candidates: Array<Resolved & { what: string }> = [];
+  for (const [name, { tip }] of readable) {
+    if (name.startsWith(rev)) candidates.push({ commit: tip, seq: -1, timeline: name, what: `timeline ${name}` });
+  }
+  for (const c of shortIds(store, rev, readable)) candidates.push({ ...c, what: `${c.what} (${c.timeline}@${c.seq})` });
+  if (candidates.length === 1) {
+    const c = candidates[0];
+    return { commit: c.commit, seq: c.seq >= 0 ? c.seq : store.commitInfo(c.commit).seq, timeline: c.timeline };
+  }
+  if (candidates.length > 1) {
+    const listed = candidates.slice(0, LISTED).map((c) => `  ${c.what}`);
+    const more = candidates.length > LISTED ? `\n  … and ${candidates.length - LISTED} more` : '';
+    throw new AgentlogError('E_REV', `"${rev}" is ambiguous; it matches ${candidates.length}:\n${listed.join('\n')}${more}\ngive more of it`, {
+      rev,
+      candidates: candidates.length,
+    });
+  }
   let cid: CID | undefined;
   try {
     cid = CID.parse(rev);
   } catch {
     cid = undefined;
   }
-  if (cid) {
-    const want = cid.toString();
-    const found = findCommit(store, (_oid, c) => c === want, rev);
-    if (found) return found;
-    throw new AgentlogError('E_REV', `no event ${rev} on any timeline of ${store.dir}`, { rev });
+  if (cid) throw new AgentlogError('E_REV', `no event ${rev} on any timeline of ${store.dir}`, { rev });
+  throw new AgentlogError('E_REV', `"${rev}" names no timeline, commit or event in ${store.dir} (see: agentlog ls; agentlog log NAME prints short ids)`, {
+    rev,
+  });
+}
+
+/** A timeline given by its name or a unique prefix of it, with its tip. */
+function timelineNamed(store: Store, given: string, rev: string): { name: string; tip: string } {
+  const exact = directTip(store, given);
+  if (exact) return { name: given, tip: exact };
+  const readable = store.readableTimelines();
+  const hit = readable.get(given);
+  if (hit) return { name: given, tip: hit.tip };
+  const matches = [...readable].filter(([name]) => name.startsWith(given));
+  if (matches.length === 1) return { name: matches[0][0], tip: matches[0][1].tip };
+  if (matches.length > 1) {
+    const listed = matches.slice(0, LISTED).map(([name]) => `  ${name}`);
+    throw new AgentlogError(
+      'E_REV',
+      `"${given}" is ambiguous; it begins ${matches.length} timeline names:\n${listed.join('\n')}${matches.length > LISTED ? `\n  … and ${matches.length - LISTED} more` : ''}`,
+      { rev },
+    );
   }
-  throw new AgentlogError('E_REV', `"${rev}" names no timeline, commit or event in ${store.dir} (see: agentlog ls)`, { rev });
+  throw new AgentlogError('E_REV', `no timeline named ${given} (see: agentlog ls)`, { rev });
+}
+
+/**
+ * The commits a short id names: a commit id prefix (4+ hex digits), an event's CID in full, or a
+ * CID's prefix or suffix (8+ base32 characters). Each found on a timeline of the store.
+ */
+function shortIds(
+  store: Store,
+  rev: string,
+  readable: ReadonlyMap<string, { tip: string }> = store.readableTimelines(),
+): Array<Resolved & { timeline: string; what: string }> {
+  const hex = /^[0-9a-f]{4,40}$/.test(rev);
+  const b32 = rev.length >= 8 && /^[a-z2-7]+$/.test(rev);
+  if (!hex && !b32) return [];
+  const tips = new Map<string, string>();
+  for (const [name, { tip }] of readable) tips.set(name, tip);
+  const out: Array<Resolved & { timeline: string; what: string }> = [];
+  const index = store.commitIndex(tips);
+  const found = [
+    ...(hex ? index.byCommitPrefix(rev).map((e) => ({ e, what: `commit ${e.oid.slice(0, 12)}` })) : []),
+    ...(b32 ? index.byCid(rev).map((e) => ({ e, what: `event …${e.cid?.slice(-12)}` })) : []),
+  ];
+  for (const { e, what } of found) {
+    if (out.some((o) => o.commit === e.oid)) continue; // a commit id and its event's CID both matched
+    const timeline = holds(store, tips.get(e.hint), e.oid, e.seq) ? e.hint : timelineContaining(store, e.oid);
+    if (timeline) out.push({ commit: e.oid, seq: e.seq, timeline, what });
+  }
+  return out;
+}
+
+/** Whether the timeline ending at `tip` holds `commit` (at `seq`). */
+function holds(store: Store, tip: string | undefined, commit: string, seq: number): boolean {
+  return tip !== undefined && commitAt(store, tip, seq) === commit;
 }
 
 /**
@@ -85,26 +215,6 @@ function directTip(store: Store, rev: string): string | undefined {
     return store.timelines().get(rev);
   }
   return store.tipOf(rev);
-}
-
-/** Search every timeline's history for a commit; a prefix matching several commits is an error. */
-function findCommit(store: Store, match: (oid: string, cid: string | undefined) => boolean, rev: string): Resolved | undefined {
-  const hits = new Map<string, Resolved>();
-  const seen = new Set<string>();
-  for (const [name, tip] of store.timelines()) {
-    for (const c of store.history(tip)) {
-      if (seen.has(c.oid)) {
-        // Shared history was searched already from another timeline; keep the first timeline found.
-        break;
-      }
-      seen.add(c.oid);
-      if (match(c.oid, c.cid?.toString())) hits.set(c.oid, { commit: c.oid, seq: c.seq, timeline: name });
-    }
-  }
-  if (hits.size > 1) {
-    throw new AgentlogError('E_REV', `"${rev}" is ambiguous: it matches commits ${[...hits.keys()].map((o) => o.slice(0, 12)).join(', ')}`, { rev });
-  }
-  return hits.values().next().value;
 }
 
 /** A timeline whose history holds `commit` (its tip first), or undefined. */

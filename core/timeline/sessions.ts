@@ -54,7 +54,7 @@ interface Loaded {
 export function listSessions(store: Store): SessionInfo[] {
   const index = store.summaryIndex();
   const loaded: Loaded[] = [];
-  for (const [name, tip] of store.timelines()) {
+  for (const [name, { tip }] of store.readableTimelines()) {
     const s = index.tip(tip);
     if (!s) continue; // not an agentlog timeline (verify reports it)
     loaded.push({ name, tip, length: s.length, genesisCid: s.genesisCid, genesis: s.genesis, tipTs: s.tipTs, tipCid: s.tipCid });

@@ -121,9 +121,10 @@ describe('agentlog CLI', () => {
       expect(r.code, rev).toBe(0);
       expect(r.out.trim().split('\n'), rev).toHaveLength(2);
     }
+    // Nothing checked out: the timeline appended to last, named on stderr.
     const noHead = await cli(dir, ['show']);
-    expect(noHead.code).toBe(1);
-    expect(noHead.err).toMatch(/HEAD names no commit/);
+    expect(noHead.code).toBe(0);
+    expect(noHead.err).toMatch(/^agentlog: reading fix-login \(the timeline appended to last/);
     git(store, ['checkout', '-q', commit]);
     expect((await cli(dir, ['log'])).out.trim().split('\n')).toHaveLength(2);
   });
@@ -141,7 +142,7 @@ describe('agentlog CLI', () => {
       [['new', '--name', 'fix-login'], /already exists/],
       [['show', 'nothing-here'], /names no timeline, commit or event/],
       [['show', `${name}@99`], /has no event seq 99/],
-      [['cat', 'not-a-cid'], /is not a CID/],
+      [['cat', 'not-a-cid'], /"not-a-cid" names no timeline, commit or event/],
       [['cat', 'bafyreibdog5gxx3dtigu5seq5yapbgwhsbki7gkhnebtqog64xiloxxrl4'], /no event/],
       [['append', name, '--json', 'missing.jsonl'], /no such file/],
       [['show', '--bogus'], /unknown option --bogus/],
