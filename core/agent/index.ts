@@ -292,6 +292,12 @@ function wantedModel(o: RunOptions, current: ModelChoice | undefined): ModelChoi
   if (!model) throw new AgentlogError('E_INPUT', 'which model? give --model (and --api anthropic|openai|responses); the timeline names none yet');
   const api = o.api ?? (o.model ? guessApi(o.model, current?.api) : current!.api);
   const endpoint = o.endpoint ?? (current?.api === api ? current.endpoint : undefined);
+  // A model reached through the host's own models (VS Code's `vscode.lm`) is logged with that name, not a URL: a run without the host cannot call it.
+  if (!o.callModel && endpoint && !/^https?:\/\//i.test(endpoint))
+    throw new AgentlogError(
+      'E_INPUT',
+      `${model} was reached through ${endpoint}, which only its host can call; give the endpoint to use instead: --endpoint URL (and --api, --model)`,
+    );
   return { api, model, ...(endpoint ? { endpoint } : {}) };
 }
 

@@ -134,5 +134,10 @@ describe('the conversation for VS Code language models', () => {
     expect(second.at(-2)!.parts).toEqual([{ kind: 'toolCall', callId: 'lm-1', name: 'write_file', input: { path: 'out.txt', content: 'hi' } }]);
     expect(second.at(-1)!.parts).toEqual([{ kind: 'toolResult', callId: 'lm-1', text: expect.stringContaining('out.txt') }]);
     expect(second[0].parts[0]).toMatchObject({ kind: 'text', text: expect.stringContaining(`working in the folder ${ws}`) });
+    // Continued without VS Code (no injected call, no --endpoint): a clear error at once, not retries against a name that is no URL.
+    await expect(runAgent({ store, name, prompt: 'again', workspace: ws, env: {} })).rejects.toMatchObject({
+      code: 'E_INPUT',
+      message: expect.stringContaining('lm-model was reached through vscode.lm, which only its host can call'),
+    });
   });
 });
