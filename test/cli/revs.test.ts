@@ -53,7 +53,7 @@ describe('revisions people can type', () => {
       expect(cat.seq).toBe(seq);
     }
     // show SHORT: the timeline as of that event
-    const at2 = await cliOk(dir, ['show', ids[2], '--json']);
+    const at2 = await cliOk(dir, ['show', ids[2], '--records', '--json']);
     expect(JSON.parse(at2.out)).toHaveLength(3);
     // a prefix of the whole CID (past the common bafyrei) names the event too
     const cid1 = full[1].cid['/'];

@@ -26,8 +26,8 @@ describe('sync over smart HTTP (git http-backend)', () => {
     const b = tmpdir();
     const cloned = await ok(b, ['clone', url, '.agentlog']);
     expect(cloned.out).toMatch(new RegExp(`^${a.name}\\tnew\\t`, 'm'));
-    const showA = (await ok(a.dir, ['show', a.name, '--json'])).out;
-    const showB = (await ok(b, ['show', a.name, '--json'])).out;
+    const showA = (await ok(a.dir, ['show', a.name, '--records', '--json'])).out;
+    const showB = (await ok(b, ['show', a.name, '--records', '--json'])).out;
     expect(showB).toBe(showA);
     expect(JSON.parse(showA)).toHaveLength(3);
 
@@ -61,7 +61,7 @@ describe('sync over smart HTTP (git http-backend)', () => {
       expect(events(dir, fork)).toContain(cidB);
       expect(events(dir, a.name).slice(0, 3)).toEqual(events(dir, fork).slice(0, 3));
     }
-    expect((await ok(a.dir, ['show', fork, '--json'])).out).toBe((await ok(b, ['show', fork, '--json'])).out);
+    expect((await ok(a.dir, ['show', fork, '--records', '--json'])).out).toBe((await ok(b, ['show', fork, '--records', '--json'])).out);
     for (const dir of [a.dir, b]) expect((await ok(dir, ['verify'])).err).toContain('all 2 timeline(s) verified');
     // The remote is a sound git repository holding both, readable by the git CLI.
     await gitAsync(server.root, ['--git-dir', 'two-machines.git', 'fsck', '--strict', '--no-dangling']);
@@ -123,7 +123,7 @@ describe('sync over smart HTTP (git http-backend)', () => {
     await gitAsync(path.join(a.dir, '.agentlog'), ['push', '--quiet', url2, 'refs/heads/*:refs/heads/*']);
     const c = tmpdir();
     await ok(c, ['clone', url2, '.agentlog']);
-    expect((await ok(c, ['show', a.name, '--json'])).out).toBe((await ok(a.dir, ['show', a.name, '--json'])).out);
+    expect((await ok(c, ['show', a.name, '--records', '--json'])).out).toBe((await ok(a.dir, ['show', a.name, '--records', '--json'])).out);
     expect((await ok(c, ['verify'])).code).toBe(0);
   });
 
