@@ -42,10 +42,16 @@ describe("today's formats, with the real agents", () => {
     const genesis = s.readEvents(s.tipOf(name)!)[0].event;
     expect(genesis).toMatchObject({ title: 'first prompt: run echo', cwd: m.project, agent: { version: agentVersion('@anthropic-ai/claude-code') } });
     expect(exportTimeline(s, s.tipOf(name)!, 'claude').records).toEqual(readJsonl(file));
-    const { out } = await cliOk(m.project, ['show', name], { env: m.env });
+    const { out } = await cliOk(m.project, ['show', name, '--records'], { env: m.env });
     expect(out).not.toMatch(/── claude\./);
     expect(out).toContain('  It printed first-output.');
     expect(out).toMatch(/── \d+ records: .*attachment ×\d+/);
+    // As turns (the default): the prompt, the Bash call on one line with its result, the answer; bookkeeping counted.
+    const turns = (await cliOk(m.project, ['show', name], { env: m.env })).out;
+    expect(turns).toContain('first prompt: run echo');
+    expect(turns).toMatch(/● Bash .*echo first-output.* ✓/);
+    expect(turns).toContain('It printed first-output.');
+    expect(turns).toMatch(/\d+ hidden: .*attachment ×\d+/);
   });
 
   it(`Codex ${agentVersion('@openai/codex')}: titled by its prompt, the answer shown as text, every record exported back equal`, async () => {
@@ -53,8 +59,13 @@ describe("today's formats, with the real agents", () => {
     const s = store(m);
     expect(s.readEvents(s.tipOf(name)!)[0].event).toMatchObject({ title: 'first prompt: run echo', agent: { version: agentVersion('@openai/codex') } });
     expect(exportTimeline(s, s.tipOf(name)!, 'codex').records).toEqual(readJsonl(file));
-    const { out } = await cliOk(m.project, ['show', name], { env: m.env });
+    const { out } = await cliOk(m.project, ['show', name, '--records'], { env: m.env });
     expect(out).toMatch(/── assistant {2}#\d+ \S+\n {2}It printed first-output\.\n/);
+    const turns = (await cliOk(m.project, ['show', name], { env: m.env })).out;
+    expect(turns).toContain('first prompt: run echo');
+    expect(turns).toMatch(/● \S+ .*echo first-output/);
+    expect(turns).toContain('It printed first-output.');
+    expect(turns).not.toContain('codex.');
     expect(out).not.toContain('[output_text]');
     expect(out).not.toContain('── codex.');
   });
