@@ -16,7 +16,7 @@ import { checkpointTree, DIR_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { Appended, Store } from '../store/store.js';
 import { diffTrees } from './diff.js';
 import { applyRestore, planRestore, type RestoreResult } from './restore.js';
-import { EMPTY_TREE, type Skipped, snapshot, type SnapshotOptions } from './snapshot.js';
+import { EMPTY_TREE, type Snapshot, snapshot, type SnapshotOptions } from './snapshot.js';
 
 export { diffTrees, fileAt, type FileChange, type FileEntry } from './diff.js';
 export { applyRestore, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
@@ -49,13 +49,8 @@ export interface CheckpointOptions extends SnapshotOptions {
   always?: boolean;
 }
 
-export interface CheckpointResult {
-  tree: string;
-  files: number;
-  bytes: number;
-  written: number;
-  hashed: number;
-  skipped: Skipped[];
+/** The snapshot taken (without its `release`, done by then) and the event naming it. */
+export interface CheckpointResult extends Omit<Snapshot, 'release'> {
   /** The checkpoint event, when one was appended (none when nothing changed, unless `always`). */
   appended?: Appended;
 }
@@ -70,14 +65,8 @@ export async function checkpoint(store: Store, name: string, dir: string, option
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const snap = snapshot(store, dir, options);
   try {
-    const result: CheckpointResult = {
-      tree: snap.tree,
-      files: snap.files,
-      bytes: snap.bytes,
-      written: snap.written,
-      hashed: snap.hashed,
-      skipped: snap.skipped,
-    };
+    const { release: _, ...taken } = snap;
+    const result: CheckpointResult = taken;
     // Before any checkpoint the log knows of no files: an empty folder is as it has it.
     if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
     const keepEmpty =
