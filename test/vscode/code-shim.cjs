@@ -180,13 +180,16 @@ async function reloadCheck(page, host, folder) {
           } else if (q.op === 'frameClick') {
             // A click inside a webview (its page is a frame of a frame of the workbench).
             let found = false;
+            // Every match in every frame: the first may be in a panel VS Code keeps hidden.
             for (const f of page.frames()) {
-              const el = await f.$(q.selector).catch(() => null);
-              if (el && (await el.isVisible().catch(() => false))) {
-                await el.click();
-                found = true;
-                break;
+              for (const el of await f.$$(q.selector).catch(() => [])) {
+                if (await el.isVisible().catch(() => false)) {
+                  await el.click();
+                  found = true;
+                  break;
+                }
               }
+              if (found) break;
             }
             if (!found) throw new Error(`nothing visible matches ${q.selector}`);
             out = { ok: true };

@@ -221,16 +221,19 @@ describe('agentlog in a real VS Code', () => {
       await resumed;
       assert.equal(fs.readFileSync(parserFile(), 'utf8'), FIXED);
       const after = events('fix-parser').slice(before);
+      // The folder as the run found it (a first checkpoint), then after the step that wrote parser.ts (core/workspace/).
       assert.deepEqual(
         after.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
-        ['model', 'message:user', 'message:assistant', 'message:user', 'message:assistant'],
+        ['checkpoint', 'model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
       );
-      assert.deepEqual(after[1].content, [{ type: 'text', text: 'Please fix it now.' }]);
-      assert.equal(after[2].model, 'scripted-gpt');
-      const result = (after[3].content as { type: string; is_error: boolean; content: string }[])[0];
+      assert.equal(after[0].label, 'start');
+      assert.deepEqual(after[2].content, [{ type: 'text', text: 'Please fix it now.' }]);
+      assert.equal(after[3].model, 'scripted-gpt');
+      const result = (after[4].content as { type: string; is_error: boolean; content: string }[])[0];
       assert.equal(result.type, 'tool_result');
       assert.equal(result.is_error, false);
-      assert.deepEqual(after[4].content, [{ type: 'text', text: 'Fixed the parser.' }]);
+      assert.equal(git(['show', 'fix-parser:workspace/parser.ts']), FIXED, 'the checkpoint holds the file as written');
+      assert.deepEqual(after[6].content, [{ type: 'text', text: 'Fixed the parser.' }]);
       // The real git CLI sees one commit per event, the tool's result among them.
       const log = git(['log', '--format=%s', `-${after.length}`, 'fix-parser'])
         .trim()
@@ -251,6 +254,7 @@ describe('agentlog in a real VS Code', () => {
   if (uiUrl)
     it('Deny in the panel is the tool’s result: refused, nothing run', async () => {
       turns = [[{ tool: 'shell', input: { command: 'touch denied.txt' } }], [{ text: 'Understood, not running it.' }]];
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
       const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Touch a file.');
       await rendered('fix-parser', (r) => r.approvals === 1);
       await ui({ op: 'frameClick', selector: '.approval button.deny' });
@@ -299,7 +303,8 @@ describe('agentlog in a real VS Code', () => {
     const fork = events('fix-parser-fork-1');
     assert.deepEqual(
       fork.map((e) => e.kind),
-      ['session', 'message', 'model', 'message', 'message'],
+      // the fork point holds no snapshot: the folder as the run found it comes first
+      ['session', 'message', 'checkpoint', 'model', 'message', 'message'],
     );
     assert.deepEqual(fork.at(-1)!.content, [{ type: 'text', text: 'Starting over from here.' }]);
     assert.equal(s.forkRecords()['fix-parser-fork-1'], 'fix-parser');
