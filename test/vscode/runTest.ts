@@ -7,6 +7,7 @@
  *   headless chromium (installed by test/vscode/setup.sh).
  *
  * The extension under test is the packaged .vsix, unpacked: what a user installs is what is tested.
+ * test/vscode/scripted-lm (a language-model provider the suite scripts) is loaded beside it.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,7 +30,8 @@ async function main() {
   fs.rmSync(ext, { recursive: true, force: true });
   fs.mkdirSync(ext, { recursive: true });
   execFileSync('python3', ['-m', 'zipfile', '-e', vsix, ext]);
-  const extensionDevelopmentPath = path.join(ext, 'extension');
+  // Beside it, a test-only extension (plain JS, no build): a scripted language-model provider for vscode.lm.
+  const extensionDevelopmentPath = [path.join(ext, 'extension'), path.join(__dirname, 'scripted-lm')];
 
   const suite = path.join(cache, 'suite');
   await esbuild.build({
