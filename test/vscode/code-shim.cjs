@@ -20,12 +20,9 @@ const SHOTS = process.env.AGENTLOG_SCREENSHOTS || path.join(CACHE, 'screenshots'
 
 const opt = {};
 const pos = [];
-/** runTests gives one --extensionDevelopmentPath per extension (the one under test, then any beside it). */
-const devPaths = [];
 for (const a of process.argv.slice(2)) {
   const m = /^--([^=]+)=(.*)$/.exec(a);
-  if (m && m[1] === 'extensionDevelopmentPath') devPaths.push(m[2]);
-  else if (m) opt[m[1]] = m[2];
+  if (m) opt[m[1]] = m[2];
   else if (!a.startsWith('-')) pos.push(a);
 }
 const folder = pos[0];
@@ -102,7 +99,10 @@ process.on('SIGINT', () => {
  * through the extension's webview serializer, showing its transcript.
  */
 async function reloadCheck(page, host, folder) {
-  const payload = JSON.stringify([...devPaths.map((p) => ['extensionDevelopmentPath', `vscode-remote://${host}${p}`]), ['skipWelcome', 'true']]);
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
+    ['skipWelcome', 'true'],
+  ]);
   await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
   for (let i = 0; i < 120; i++) {
     for (const f of page.frames()) {
@@ -200,7 +200,7 @@ async function reloadCheck(page, host, folder) {
     await new Promise((r) => ui.listen(UI_PORT, '127.0.0.1', r));
     const host = `127.0.0.1:${PORT}`;
     const payload = JSON.stringify([
-      ...devPaths.map((p) => ['extensionDevelopmentPath', `vscode-remote://${host}${p}`]),
+      ['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
       ['extensionTestsPath', `vscode-remote://${host}${opt.extensionTestsPath}`],
       ['skipWelcome', 'true'],
     ]);

@@ -230,16 +230,18 @@ describe('agentlog in a real VS Code', () => {
       await resumed;
       assert.equal(fs.readFileSync(parserFile(), 'utf8'), FIXED);
       const after = events('fix-parser').slice(before);
+      // The run's first checkpoint (the folder it starts from), and one after the write (core/workspace).
       assert.deepEqual(
         after.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
-        ['model', 'message:user', 'message:assistant', 'message:user', 'message:assistant'],
+        ['checkpoint', 'model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
       );
-      assert.deepEqual(after[1].content, [{ type: 'text', text: 'Please fix it now.' }]);
-      assert.equal(after[2].model, 'scripted-gpt');
-      const result = (after[3].content as { type: string; is_error: boolean; content: string }[])[0];
+      const steps = after.filter((e) => e.kind !== 'checkpoint');
+      assert.deepEqual(steps[1].content, [{ type: 'text', text: 'Please fix it now.' }]);
+      assert.equal(steps[2].model, 'scripted-gpt');
+      const result = (steps[3].content as { type: string; is_error: boolean; content: string }[])[0];
       assert.equal(result.type, 'tool_result');
       assert.equal(result.is_error, false);
-      assert.deepEqual(after[4].content, [{ type: 'text', text: 'Fixed the parser.' }]);
+      assert.deepEqual(steps[4].content, [{ type: 'text', text: 'Fixed the parser.' }]);
       // The real git CLI sees one commit per event, the tool's result among them.
       const log = git(['log', '--format=%s', `-${after.length}`, 'fix-parser'])
         .trim()
@@ -308,7 +310,7 @@ describe('agentlog in a real VS Code', () => {
     const fork = events('fix-parser-fork-1');
     assert.deepEqual(
       fork.map((e) => e.kind),
-      ['session', 'message', 'model', 'message', 'message'],
+      ['session', 'message', 'checkpoint', 'model', 'message', 'message'],
     );
     assert.deepEqual(fork.at(-1)!.content, [{ type: 'text', text: 'Starting over from here.' }]);
     assert.equal(s.forkRecords()['fix-parser-fork-1'], 'fix-parser');
@@ -380,16 +382,24 @@ describe('agentlog in a real VS Code', () => {
         const before = events('fix-parser').length;
         await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
         const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Write the notes.');
-        await rendered('fix-parser', (r) => r.approvals === 1);
+        // The panel may still show the previous test's error: a run that ends without asking is the failure.
+        await Promise.race([
+          rendered('fix-parser', (r) => r.approvals === 1),
+          Promise.resolve(resumed).then(() => {
+            throw new Error(`the run ended without asking for the write: ${panel('fix-parser')?.rendered?.error}`);
+          }),
+        ]);
         assert.ok(!fs.existsSync(notes), 'nothing is written before the approval');
         await ui({ op: 'frameClick', selector: '.approval button.allow' });
         await resumed;
         assert.equal(fs.readFileSync(notes, 'utf8'), LM_NOTES);
-        const after = events('fix-parser').slice(before);
+        const all = events('fix-parser').slice(before);
+        // The folder is as the last checkpoint left it (no checkpoint first); the write is checkpointed.
         assert.deepEqual(
-          after.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
-          ['model', 'message:user', 'message:assistant', 'message:user', 'message:assistant'],
+          all.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
+          ['model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
         );
+        const after = all.filter((e) => e.kind !== 'checkpoint');
         assert.equal(after[0].endpoint, 'vscode.lm', "the model event names VS Code's language models");
         assert.equal(after[0].model, models[0].id);
         assert.deepEqual(after[1].content, [{ type: 'text', text: 'Write the notes.' }]);
@@ -411,13 +421,13 @@ describe('agentlog in a real VS Code', () => {
           `the second call carries the tool's result: ${JSON.stringify(last)}`,
         );
         assert.equal(
-          git(['log', '--format=%s', `-${after.length}`, 'fix-parser'])
+          git(['log', '--format=%s', `-${all.length}`, 'fix-parser'])
             .trim()
             .split('\n').length,
-          after.length,
+          all.length,
         );
         assert.equal(execFileSync('git', ['fsck', '--strict'], { cwd: storeDir, encoding: 'utf8' }).trim(), '');
-        const s = await rendered('fix-parser', (r) => !r.streaming && r.lastSeq === before + after.length - 1);
+        const s = await rendered('fix-parser', (r) => !r.streaming && r.lastSeq === before + all.length - 1);
         assert.equal(s.error, '');
       } finally {
         provider.dispose();
