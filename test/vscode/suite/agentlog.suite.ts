@@ -363,6 +363,7 @@ describe('agentlog in a real VS Code', () => {
 
   // A language model from another extension (test/vscode/scripted-lm, registered through the stable
   // vscode.lm.registerLanguageModelChatProvider): "Resume here" runs the agent with it, as with an endpoint.
+  // On write-docs, which no other test runs: a run left waiting on fix-parser cannot stand in its way.
   if (uiUrl)
     it('resumes as the agent with a VS Code language model: a write approved in the panel, the LM named in the log', async () => {
       const lmExt = vscode.extensions.getExtension<ScriptedLm>('agentlog-test.scripted-lm');
@@ -379,25 +380,25 @@ describe('agentlog in a real VS Code', () => {
       try {
         const models = await vscode.lm.selectChatModels({ vendor: 'agentlog-test' });
         assert.equal(models.length, 1, 'VS Code offers the scripted model');
-        const before = events('fix-parser').length;
-        await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
-        const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Write the notes.');
+        const before = events('write-docs').length;
+        await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'write-docs' });
+        const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'write-docs' }, 'Write the notes.');
         // The panel may still show the previous test's error: a run that ends without asking is the failure.
         await Promise.race([
-          rendered('fix-parser', (r) => r.approvals === 1),
+          rendered('write-docs', (r) => r.approvals === 1),
           Promise.resolve(resumed).then(() => {
-            throw new Error(`the run ended without asking for the write: ${panel('fix-parser')?.rendered?.error}`);
+            throw new Error(`the run ended without asking for the write: ${panel('write-docs')?.rendered?.error}`);
           }),
         ]);
         assert.ok(!fs.existsSync(notes), 'nothing is written before the approval');
         await ui({ op: 'frameClick', selector: '.approval button.allow' });
         await resumed;
         assert.equal(fs.readFileSync(notes, 'utf8'), LM_NOTES);
-        const all = events('fix-parser').slice(before);
-        // The folder is as the last checkpoint left it (no checkpoint first); the write is checkpointed.
+        const all = events('write-docs').slice(before);
+        // The run's first checkpoint (the folder it starts from), and one after the write (core/workspace).
         assert.deepEqual(
           all.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
-          ['model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
+          ['checkpoint', 'model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
         );
         const after = all.filter((e) => e.kind !== 'checkpoint');
         assert.equal(after[0].endpoint, 'vscode.lm', "the model event names VS Code's language models");
@@ -413,7 +414,7 @@ describe('agentlog in a real VS Code', () => {
         assert.equal(provider.requests.length, 2);
         assert.ok(provider.requests[0].tools.includes('write_file'), 'with the tools');
         assert.ok(JSON.stringify(provider.requests[0].messages).includes('Write the notes.'));
-        assert.ok(JSON.stringify(provider.requests[0].messages).includes('trailing commas'), 'the model got the session so far');
+        assert.ok(JSON.stringify(provider.requests[0].messages).includes('README section'), 'the model got the session so far');
         const last = provider.requests[1].messages.at(-1)!;
         assert.equal(last.role, 'user');
         assert.ok(
@@ -421,13 +422,13 @@ describe('agentlog in a real VS Code', () => {
           `the second call carries the tool's result: ${JSON.stringify(last)}`,
         );
         assert.equal(
-          git(['log', '--format=%s', `-${all.length}`, 'fix-parser'])
+          git(['log', '--format=%s', `-${all.length}`, 'write-docs'])
             .trim()
             .split('\n').length,
           all.length,
         );
         assert.equal(execFileSync('git', ['fsck', '--strict'], { cwd: storeDir, encoding: 'utf8' }).trim(), '');
-        const s = await rendered('fix-parser', (r) => !r.streaming && r.lastSeq === before + all.length - 1);
+        const s = await rendered('write-docs', (r) => !r.streaming && r.lastSeq === before + all.length - 1);
         assert.equal(s.error, '');
       } finally {
         provider.dispose();
