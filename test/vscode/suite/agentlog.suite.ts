@@ -406,6 +406,7 @@ describe('agentlog in a real VS Code', () => {
         assert.deepEqual(after[1].content, [{ type: 'text', text: 'Write the notes.' }]);
         const call = (after[2].content as { type: string; name?: string; input?: unknown }[]).find((b) => b.type === 'tool_use')!;
         assert.deepEqual([call.name, call.input], ['write_file', { path: 'lm-notes.md', content: LM_NOTES }]);
+        assert.equal(after[2].model, models[0].id, 'the assistant message is the language model’s');
         assert.deepEqual((after[2].content as unknown[])[0], { type: 'text', text: 'Writing the notes through vscode.lm.' });
         const result = (after[3].content as { type: string; is_error: boolean }[])[0];
         assert.deepEqual([result.type, result.is_error], ['tool_result', false]);
