@@ -7,6 +7,7 @@
  *   headless chromium (installed by test/vscode/setup.sh).
  *
  * The extension under test is the packaged .vsix, unpacked: what a user installs is what is tested.
+ * test/vscode/scripted-lm (a language-model provider the suite scripts) is loaded beside it.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,7 +30,7 @@ async function main() {
   fs.rmSync(ext, { recursive: true, force: true });
   fs.mkdirSync(ext, { recursive: true });
   execFileSync('python3', ['-m', 'zipfile', '-e', vsix, ext]);
-  const extensionDevelopmentPath = path.join(ext, 'extension');
+  const underTest = path.join(ext, 'extension');
 
   const suite = path.join(cache, 'suite');
   await esbuild.build({
@@ -52,6 +53,18 @@ async function main() {
   const desktop = process.env.AGENTLOG_VSCODE === 'desktop';
   const vscodeExecutablePath = process.env.VSCODE_EXECUTABLE ?? (desktop ? undefined : path.join(__dirname, 'code-shim.cjs'));
   const profile = path.join(tmp, 'profile');
+  // Beside it, a test-only extension (plain JS, no build): a scripted language-model provider for vscode.lm.
+  // A desktop VS Code takes a second --extensionDevelopmentPath; the web workbench keeps its payload in a
+  // Map (one value per key: only the last development path loads), so for code-server it is installed in
+  // the profile's extensions folder instead, which VS Code scans on first start (the shim does not pass
+  // --disable-extensions on).
+  const scriptedLm = path.join(__dirname, 'scripted-lm');
+  const web = vscodeExecutablePath?.endsWith('code-shim.cjs') ?? false;
+  if (web) {
+    const { publisher, name, version } = JSON.parse(fs.readFileSync(path.join(scriptedLm, 'package.json'), 'utf8'));
+    fs.cpSync(scriptedLm, path.join(profile, 'exts', `${publisher}.${name}-${version}`), { recursive: true });
+  }
+  const extensionDevelopmentPath = web ? underTest : [underTest, scriptedLm];
   try {
     await runTests({
       vscodeExecutablePath,

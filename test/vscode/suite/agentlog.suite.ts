@@ -23,6 +23,15 @@ interface Api {
   openLink(link: string): void;
 }
 
+/** What test/vscode/scripted-lm's activate() gives. */
+interface ScriptedLm {
+  register(turns: Answer[]): {
+    requests: { model: string; messages: { role: string; parts: { text?: string; toolCall?: string; toolResult?: string }[] }[]; tools: string[] }[];
+    dispose(): void;
+  };
+}
+const LM_NOTES = '# Notes\n\nWritten by the agent through a VS Code language model.\n';
+
 const storeDir = process.env.AGENTLOG_TEST_STORE!;
 const uiUrl = process.env.AGENTLOG_UI_URL;
 let api: Api;
@@ -354,6 +363,83 @@ describe('agentlog in a real VS Code', () => {
       await cfg.update('provider', undefined, vscode.ConfigurationTarget.Global);
     }
   });
+
+  // A language model from another extension (test/vscode/scripted-lm, registered through the stable
+  // vscode.lm.registerLanguageModelChatProvider): "Resume here" runs the agent with it, as with an endpoint.
+  // On write-docs, which no other test runs: a run left waiting on fix-parser cannot stand in its way.
+  if (uiUrl)
+    it('resumes as the agent with a VS Code language model: a write approved in the panel, the LM named in the log', async () => {
+      const lmExt = vscode.extensions.getExtension<ScriptedLm>('agentlog-test.scripted-lm');
+      assert.ok(lmExt, 'the scripted language-model extension is installed beside agentlog');
+      const lmTurns: Answer[] = [
+        [{ text: 'Writing the notes through vscode.lm.' }, { tool: 'write_file', input: { path: 'lm-notes.md', content: LM_NOTES } }],
+        [{ text: 'Wrote lm-notes.md.' }],
+      ];
+      const provider = (await lmExt.activate()).register(lmTurns);
+      const cfg = vscode.workspace.getConfiguration('agentlog.model');
+      await cfg.update('provider', 'vscode', vscode.ConfigurationTarget.Global);
+      await cfg.update('name', 'scripted-lm', vscode.ConfigurationTarget.Workspace);
+      const notes = path.join(process.env.AGENTLOG_TEST_WORKSPACE!, 'lm-notes.md');
+      try {
+        const models = await vscode.lm.selectChatModels({ vendor: 'agentlog-test' });
+        assert.equal(models.length, 1, 'VS Code offers the scripted model');
+        const before = events('write-docs').length;
+        await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'write-docs' });
+        const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'write-docs' }, 'Write the notes.');
+        // The panel may still show the previous test's error: a run that ends without asking is the failure.
+        await Promise.race([
+          rendered('write-docs', (r) => r.approvals === 1),
+          Promise.resolve(resumed).then(() => {
+            throw new Error(`the run ended without asking for the write: ${panel('write-docs')?.rendered?.error}`);
+          }),
+        ]);
+        assert.ok(!fs.existsSync(notes), 'nothing is written before the approval');
+        await ui({ op: 'frameClick', selector: '.approval button.allow' });
+        await resumed;
+        assert.equal(fs.readFileSync(notes, 'utf8'), LM_NOTES);
+        const all = events('write-docs').slice(before);
+        // The run's first checkpoint (the folder it starts from), and one after the write (core/workspace).
+        assert.deepEqual(
+          all.map((e) => `${e.kind}${e.role ? `:${e.role}` : ''}`),
+          ['checkpoint', 'model', 'message:user', 'message:assistant', 'message:user', 'checkpoint', 'message:assistant'],
+        );
+        const after = all.filter((e) => e.kind !== 'checkpoint');
+        assert.equal(after[0].endpoint, 'vscode.lm', "the model event names VS Code's language models");
+        assert.equal(after[0].model, models[0].id);
+        assert.deepEqual(after[1].content, [{ type: 'text', text: 'Write the notes.' }]);
+        const call = (after[2].content as { type: string; name?: string; input?: unknown }[]).find((b) => b.type === 'tool_use')!;
+        assert.deepEqual([call.name, call.input], ['write_file', { path: 'lm-notes.md', content: LM_NOTES }]);
+        assert.equal(after[2].model, models[0].id, 'the assistant message is the language model’s');
+        assert.deepEqual((after[2].content as unknown[])[0], { type: 'text', text: 'Writing the notes through vscode.lm.' });
+        const result = (after[3].content as { type: string; is_error: boolean }[])[0];
+        assert.deepEqual([result.type, result.is_error], ['tool_result', false]);
+        assert.deepEqual(after[4].content, [{ type: 'text', text: 'Wrote lm-notes.md.' }]);
+        // What the provider got: the session so far, the tools, and on the second call the tool's result.
+        assert.equal(provider.requests.length, 2);
+        assert.ok(provider.requests[0].tools.includes('write_file'), 'with the tools');
+        assert.ok(JSON.stringify(provider.requests[0].messages).includes('Write the notes.'));
+        assert.ok(JSON.stringify(provider.requests[0].messages).includes('README section'), 'the model got the session so far');
+        const last = provider.requests[1].messages.at(-1)!;
+        assert.equal(last.role, 'user');
+        assert.ok(
+          last.parts.some((p) => p.toolResult !== undefined),
+          `the second call carries the tool's result: ${JSON.stringify(last)}`,
+        );
+        assert.equal(
+          git(['log', '--format=%s', `-${all.length}`, 'write-docs'])
+            .trim()
+            .split('\n').length,
+          all.length,
+        );
+        assert.equal(execFileSync('git', ['fsck', '--strict'], { cwd: storeDir, encoding: 'utf8' }).trim(), '');
+        const s = await rendered('write-docs', (r) => !r.streaming && r.lastSeq === before + all.length - 1);
+        assert.equal(s.error, '');
+      } finally {
+        provider.dispose();
+        await cfg.update('provider', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('name', 'scripted-gpt', vscode.ConfigurationTarget.Workspace);
+      }
+    });
 
   it('verifies the store off the host thread (the host stays responsive)', async () => {
     let worst = 0;
