@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
-import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { ENV as SYNC_ENV } from '../helpers/sync.js';
 import { freshAgent, modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 // Steering from a second process, an interrupt event, Ctrl-C; sessions imported from Claude Code and
 // Codex continued with tools; two forks run at once; a store made by `agentlog clone` continued and
@@ -222,13 +222,7 @@ describe('agentlog run: any session continues', () => {
 });
 
 describe('agentlog run: on a cloned store', () => {
-  let git: GitHttpServer;
-  beforeAll(async () => {
-    git = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-  });
-  afterAll(async () => {
-    await git?.close();
-  });
+  const git = useGitHttpServer();
 
   it('a session pushed, cloned on another machine, continued there with tools, pushed back and pulled', async () => {
     const env = { ...SYNC_ENV, ...ENV };

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store, workspaceAt } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
-import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 import { modelServers, RUN_ENV } from '../helpers/run-agent.js';
 import { ENV as SYNC_ENV } from '../helpers/sync.js';
 import { git, tmpdir } from '../helpers/tmp.js';
+import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 // `agentlog run` with the workspace in the log: a checkpoint after every step that changed files; a
 // session run on machine A, pushed through a real git HTTP server, cloned and continued on machine B
@@ -54,13 +54,7 @@ function kinds(dir: string, name: string): string[] {
 }
 
 describe('agentlog run: the workspace travels with the log', () => {
-  let gitServer: GitHttpServer;
-  beforeAll(async () => {
-    gitServer = await startGitHttpServer(tmpdir('agentlog-git-http-'));
-  });
-  afterAll(async () => {
-    await gitServer?.close();
-  });
+  const gitServer = useGitHttpServer();
 
   it('run on A, push, clone on B into an empty folder, continue: the same files as if it had run on A; a folder with other changes is refused', async () => {
     const { dir: a, ws, name } = await project();
