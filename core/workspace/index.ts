@@ -17,6 +17,7 @@ import type { Appended, Store } from '../store/store.js';
 import { diffTrees } from './diff.js';
 import { applyRestore, planRestore, type RestoreResult } from './restore.js';
 import { EMPTY_TREE, type Snapshot, snapshot, type SnapshotOptions } from './snapshot.js';
+import { snapshottedBefore } from './statCache.js';
 
 export { diffTrees, fileAt, type FileChange, type FileEntry } from './diff.js';
 export { applyRestore, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
@@ -102,7 +103,9 @@ export interface FolderSync {
  * Bring the folder an agent works in into step with its timeline before a run: when the timeline
  * holds a snapshot, an empty (or missing) folder gets it restored — a store cloned on another machine
  * continues with the same files — and a folder holding anything else is refused (E_WORKSPACE),
- * since the agent would otherwise act on files its log never saw. A timeline without a snapshot gets
+ * since the agent would otherwise act on files its log never saw; but a folder this store snapshotted
+ * before is the agent's own, and what changed there (a person's edit, a process a killed run left
+ * running) is recorded in a checkpoint instead. A timeline without a snapshot gets
  * a first checkpoint of a folder that holds files, so what the agent starts from travels too.
  * `adopt`: the log says the agent itself changed files after its newest checkpoint (a run killed
  * before it could take one): a folder that differs is then recorded in a checkpoint, not refused.
@@ -119,11 +122,14 @@ export async function syncFolder(store: Store, name: string, dir: string, option
     return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
   }
   if (isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
+  // A folder this store snapshotted before is the agent's own: what changed there since its newest
+  // checkpoint (a person's edit, a process a killed run left behind) is recorded, not refused.
+  const own = snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
   const snap = snapshot(store, dir);
   snap.release();
   if (snap.tree === want) return { action: 'none' };
-  if (options.adopt) {
-    const cp = await checkpoint(store, name, dir, { label: 'after an interrupted step' });
+  if (options.adopt || own) {
+    const cp = await checkpoint(store, name, dir, { label: options.adopt ? 'after an interrupted step' : 'changed outside the agent' });
     return { action: 'recorded', checkpoint: cp };
   }
   const changes = diffTrees(store, want, snap.tree);
@@ -145,6 +151,14 @@ export async function syncFolder(store: Store, name: string, dir: string, option
 export function forkFolder(store: Store, name: string, cwd: string): string | undefined {
   if (!store.forkRecords()[name]) return undefined;
   return `${path.resolve(cwd)}-${name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+}
+
+function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
 }
 
 function isEmptyFolder(dir: string): boolean {

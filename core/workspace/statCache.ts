@@ -28,9 +28,18 @@ export interface StatCache {
 
 const OID = /^[0-9a-f]{40}$/;
 
+function cacheFile(commonDir: string, root: string): string {
+  return path.join(commonDir, 'agentlog', 'workspace', `${createHash('sha1').update(root).digest('hex')}.json`);
+}
+
+/** Whether this store has snapshotted the folder `root` (its real path) before: it keeps a stat cache for it. */
+export function snapshottedBefore(commonDir: string, root: string): boolean {
+  return fs.existsSync(cacheFile(commonDir, root));
+}
+
 export function openStatCache(commonDir: string, root: string): StatCache {
   const dir = path.join(commonDir, 'agentlog', 'workspace');
-  const file = path.join(dir, `${createHash('sha1').update(root).digest('hex')}.json`);
+  const file = cacheFile(commonDir, root);
   let old: Record<string, unknown> = {};
   let cutoff = 0;
   try {

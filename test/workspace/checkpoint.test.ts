@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAgentlogError, Store, verifyTimeline } from '../../core/index.js';
-import { applyRestore, checkpoint, planRestore, snapshot, workspaceAt } from '../../core/workspace/index.js';
+import { applyRestore, checkpoint, planRestore, snapshot, syncFolder, workspaceAt } from '../../core/workspace/index.js';
 import { clock, git, tmpdir } from '../helpers/tmp.js';
 
 // Checkpoints of a real folder into a real store, checked with the real git CLI: the snapshot is the
@@ -171,6 +171,26 @@ describe('workspace checkpoints', () => {
     const cp = await checkpoint(fresh, 'talk', ws);
     expect(cp.tree).toBe(gitWriteTree(ws));
     git(dir, ['fsck', '--strict', '--no-dangling']);
+  });
+
+  it('a run finds its own folder changed since its newest checkpoint and records it; a folder this store never snapshotted is refused', async () => {
+    const { store } = await storeWithSession();
+    const name = 'talk';
+    const ws = workspace();
+    const cp = await checkpoint(store, name, ws);
+    expect(cp.appended).toBeDefined();
+    // Changed outside the agent (a person, or a process a killed run left behind): recorded, not refused.
+    fs.writeFileSync(path.join(ws, 'later.txt'), 'written after the checkpoint\n');
+    const synced = await syncFolder(store, name, ws);
+    expect(synced.action).toBe('recorded');
+    expect(store.readEvents(store.tipOf(name)!).at(-1)!.event).toMatchObject({ kind: 'checkpoint', label: 'changed outside the agent' });
+    expect(git(store.dir, ['show', `${name}:workspace/later.txt`])).toBe('written after the checkpoint\n');
+    // Another folder with other files (a clone's first run on another machine): refused, untouched.
+    const other = tmpdir('agentlog-other-ws-');
+    fs.writeFileSync(path.join(other, 'mine.txt'), 'not the agent’s\n');
+    const err = await syncFolder(store, name, other).catch((e: unknown) => e);
+    expect(isAgentlogError(err) && err.code).toBe('E_WORKSPACE');
+    expect(fs.readdirSync(other)).toEqual(['mine.txt']);
   });
 
   it('restore shows what would change and refuses to touch what the log never saw, unless forced; ignored files stay', async () => {
