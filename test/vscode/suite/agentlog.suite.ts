@@ -49,10 +49,18 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_0
 /** Ask the harness (code-shim) about the workbench's DOM, or for a screenshot. Absent on a desktop run. */
 async function ui(q: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
   if (!uiUrl) return undefined;
-  const r = await fetch(uiUrl, { method: 'POST', body: JSON.stringify(q) });
-  const body = (await r.json()) as Record<string, unknown>;
-  if (!r.ok) throw new Error(`ui ${JSON.stringify(q)}: ${String(body.error)}`);
-  return body;
+  // A click in a webview waits (up to 10 s) for its element to be painted: the panel's state can be
+  // reported before the browser shows it.
+  for (let attempt = 0; ; attempt++) {
+    const r = await fetch(uiUrl, { method: 'POST', body: JSON.stringify(q) });
+    const body = (await r.json()) as Record<string, unknown>;
+    if (r.ok) return body;
+    if (q.op === 'frameClick' && /nothing visible matches/.test(String(body.error)) && attempt < 40) {
+      await new Promise((done) => setTimeout(done, 250));
+      continue;
+    }
+    throw new Error(`ui ${JSON.stringify(q)}: ${String(body.error)}`);
+  }
 }
 
 const panel = (timeline: string) => api.panels().find((p) => p.timeline === timeline);
@@ -284,6 +292,7 @@ describe('agentlog in a real VS Code', () => {
   if (uiUrl)
     it('Stop in the panel ends the run after the current step: the waiting call is denied, an interrupt closes the log', async () => {
       turns = [[{ tool: 'write_file', input: { path: 'stop.txt', content: 'no' } }], [{ text: 'never asked for' }]];
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' });
       const asked = model.requests.filter((r) => r.main).length;
       const resumed = vscode.commands.executeCommand('agentlog.resume', { store: storeDir, timeline: 'fix-parser' }, 'Write stop.txt.');
       await rendered('fix-parser', (r) => r.approvals === 1);
