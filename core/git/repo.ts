@@ -83,3 +83,18 @@ export function editConfig(gitDir: string, edit: (text: string) => string): void
     () => edit(readConfigText(gitDir)),
   );
 }
+
+/**
+ * Add `line` (after a `# comment` line) to one of git's info files (`info/exclude`,
+ * `info/attributes`) of `gitDir`'s common dir, unless the file already has it.
+ */
+export function addInfoLine(gitDir: string, name: 'exclude' | 'attributes', comment: string, line: string): void {
+  const file = path.join(commonDir(gitDir), 'info', name);
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
+  if (!text.split('\n').includes(line)) fs.appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}# ${comment}\n${line}\n`);
+}

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { stringifyDagJson } from '../codec/dagjson.js';
 import { openEvent } from '../event/event.js';
-import { commonDir, editConfig, readConfig } from '../git/repo.js';
+import { addInfoLine, editConfig, readConfig } from '../git/repo.js';
 
 const ensureNewline = (text: string): string => (text && !text.endsWith('\n') ? `${text}\n` : text);
 
@@ -22,16 +21,7 @@ export function registerDiffDriver(gitDir: string, command: string): void {
     const value = `"${command.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
     editConfig(gitDir, (text) => `${withoutSection(text, SECTION)}[${SECTION}]\n\ttextconv = ${value}\n`);
   }
-  const file = path.join(commonDir(gitDir), 'info', 'attributes');
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-  }
-  if (!text.split('\n').includes(ATTRIBUTES)) {
-    fs.appendFileSync(file, `${ensureNewline(text)}# agentlog: events as text in git log -p, git show, git diff\n${ATTRIBUTES}\n`);
-  }
+  addInfoLine(gitDir, 'attributes', 'agentlog: events as text in git log -p, git show, git diff', ATTRIBUTES);
 }
 
 /** A config text without the section `name` (its header and the lines up to the next header), ending in a newline. */

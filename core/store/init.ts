@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { commonDir, editConfig, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
+import { addInfoLine, editConfig, enclosingWorkTree, findGitDir, readConfig } from '../git/repo.js';
 
 // Finding a store on disk and making one (I1). Store.open and Store.init wrap these.
 
@@ -54,16 +54,6 @@ function excludeFromEnclosing(storeDir: string): string | undefined {
   if (!outer) return undefined;
   const rel = path.relative(outer.workTree, storeDir).split(path.sep).join('/');
   if (!rel || rel.startsWith('..')) return undefined;
-  const file = path.join(commonDir(outer.gitDir), 'info', 'exclude');
-  const line = `/${rel}/`;
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-  }
-  if (!text.split('\n').includes(line)) {
-    fs.appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}# agentlog store\n${line}\n`);
-  }
+  addInfoLine(outer.gitDir, 'exclude', 'agentlog store', `/${rel}/`);
   return outer.workTree;
 }
