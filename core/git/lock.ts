@@ -2,16 +2,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
-import { fsyncDir, ioError } from './fsio.js';
+import { fsyncDir, ioError, pidAlive, removeQuietly } from './fsio.js';
 
 /**
  * git's lock protocol, written once for refs, HEAD, packed-refs, the config file and our own files
  * (store invariant I10, core/store/layout.ts):
  *
- * 1. `<file>.lock` is created exclusively (O_CREAT|O_EXCL): whoever creates it holds the file. At
- *    once it writes its owner record into the lock: `{"agentlog-lock":1,"pid","host","boot","start"}`
- *    (the process id, the host name, the kernel's boot id and the process's start time in clock
- *    ticks, where /proc has them).
+ * 1. `<file>.lock` is created exclusively: whoever creates it holds the file. It is born holding its
+ *    owner record, `{"agentlog-lock":1,"pid","host","boot","start"}` (the process id, the host name,
+ *    the kernel's boot id and the process's start time in clock ticks, where /proc has them): the
+ *    record is written into a file of this process's own, `<file>~owner.<pid>.<n>.lock`, which is
+ *    then hard-linked to `<file>.lock` (link() fails when the name exists, as O_EXCL does) and
+ *    unlinked. So a kill at any instant never leaves a lock without its owner, which rule 5 could
+ *    never break (an open-then-write left one: found by a kill loop of `agentlog run`). A kill before
+ *    the link leaves only the `~owner` file, which git and ref listing ignore (it ends in `.lock`)
+ *    and gc removes (sweepLockLeftovers). Where the file system has no hard links, the lock is
+ *    created with O_EXCL and the record written into it, as before.
  * 2. The holder reads the file, then replaces the owner record with the whole new content (the byte
  *    count is checked), fsyncs it when durable, checks that the lock on disk is still the very file
  *    it created (same device and inode as its open descriptor), and renames the lock over the file:
@@ -203,23 +209,16 @@ const BREAK_STALE_MS = 10_000;
  */
 export function breakLock(lockFile: string, seen: Seen): boolean {
   const turn = `${lockFile.slice(0, -'.lock'.length)}~break.lock`;
-  let fd: number;
-  try {
-    fd = fs.openSync(turn, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  const fd = createOwned(turn, defaultErrors);
+  if (fd === undefined) {
     // Another breaker's turn; or one a killed breaker left: removed when its owner is gone and it is old.
     const other = look(turn);
     const owner = other && parseOwner(other.content);
     if (other && owner && ownerGone(owner) && Date.now() - other.mtimeMs > BREAK_STALE_MS) fs.rmSync(turn, { force: true });
     return false;
   }
+  fs.closeSync(fd);
   try {
-    try {
-      fs.writeSync(fd, ownerRecord());
-    } finally {
-      fs.closeSync(fd);
-    }
     const now = look(lockFile);
     if (!now) return true; // gone meanwhile
     if (now.dev !== seen.dev || now.ino !== seen.ino || now.content !== seen.content) return false; // a newer lock
@@ -299,18 +298,10 @@ export class Lock {
     }
   }
 
-  /** Create the lock and write the owner record into it (rule 1); undefined when another holder has it. */
+  /** Create the lock, born holding the owner record (rule 1); undefined when another holder has it. */
   private static tryTake(file: string, lockFile: string, options: LockOptions, errors: LockErrors): Lock | undefined {
-    const fd = tryCreate(lockFile, errors);
-    if (fd === undefined) return undefined;
-    const lock = new Lock(file, lockFile, fd, options);
-    try {
-      writeWhole(fd, Buffer.from(ownerRecord(), 'utf8'), lockFile);
-    } catch (e) {
-      lock.release();
-      throw e;
-    }
-    return lock;
+    const fd = createOwned(lockFile, errors);
+    return fd === undefined ? undefined : new Lock(file, lockFile, fd, options);
   }
 
   /** Whether the lock on disk is still the file this holder created (rule 2). */
@@ -372,16 +363,108 @@ export class Lock {
   }
 }
 
-/** Create the lock exclusively: its fd, or undefined when another holder has it. */
-function tryCreate(lockFile: string, errors: LockErrors): number | undefined {
+/** Tells apart the `~owner` files of one process's locks. */
+let ownerFiles = 0;
+
+/** The name of the file a lock's owner record is written into before it becomes the lock (rule 1). */
+function ownerFile(lockFile: string): string {
+  return `${lockFile.slice(0, -'.lock'.length)}~owner.${process.pid}.${++ownerFiles}.lock`;
+}
+
+/** Errors of link() that mean the file system has no hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Create `lockFile` exclusively, already holding this process's owner record (rule 1): an fd open
+ * on it for reading and writing, or undefined when another holder has it.
+ */
+function createOwned(lockFile: string, errors: LockErrors): number | undefined {
+  const record = Buffer.from(ownerRecord(), 'utf8');
+  const temp = ownerFile(lockFile);
+  // The name holds this process's pid: one that exists was left by a killed process whose pid this one now has.
+  let fd = openExclusive(temp, errors);
+  if (fd === undefined) {
+    fs.rmSync(temp, { force: true });
+    fd = openExclusive(temp, errors);
+    if (fd === undefined)
+      throw new AgentlogError('E_LOCK', `${temp} is made again as soon as it is removed: another program uses this process's name`, { lock: lockFile });
+  }
+  let linked = false;
   try {
-    return fs.openSync(lockFile, 'wx');
+    writeWhole(fd, record, temp);
+    try {
+      fs.linkSync(temp, lockFile);
+      linked = true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') return undefined;
+      if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') throw errors.conflict(lockFile);
+      if (!NO_LINKS.has(code)) throw e;
+    }
+  } finally {
+    if (!linked) fs.closeSync(fd);
+    removeQuietly(temp); // once linked, the lock is held: a temp that stays is litter gc sweeps
+  }
+  if (linked) return fd;
+  // No hard links here: create the lock itself, then name the owner (a kill between leaves it unnamed).
+  const direct = openExclusive(lockFile, errors);
+  if (direct === undefined) return undefined;
+  try {
+    writeWhole(direct, record, lockFile);
+  } catch (e) {
+    fs.closeSync(direct);
+    fs.rmSync(lockFile, { force: true });
+    throw e;
+  }
+  return direct;
+}
+
+/** Open `file` for writing, created exclusively: its fd, or undefined when it exists. */
+function openExclusive(file: string, errors: LockErrors): number | undefined {
+  try {
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') throw errors.conflict(lockFile);
+    if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') throw errors.conflict(file);
     if (code !== 'EEXIST') throw e;
     return undefined;
   }
+}
+
+/** A lock's `~owner` file (rule 1) or a breaker's `~break.lock` (rule 6), by name; the pid its name holds. */
+const LEFTOVER = /~(?:owner\.(\d{1,10})\.\d{1,16}|break)\.lock$/;
+
+/**
+ * Remove, under `dir` (a store's refs, its agentlog folder…), the `~owner` files a process killed
+ * before it linked its lock left (rule 1), and the `~break.lock` files of breakers that are gone
+ * (rule 6), when their owner is provably gone. Returns how many were removed. Run by gc.
+ */
+export function sweepLockLeftovers(dir: string, recursive = true): number {
+  let removed = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive) removed += sweepLockLeftovers(full);
+      continue;
+    }
+    if (!e.isFile() || !LEFTOVER.test(e.name)) continue;
+    const seen = look(full);
+    const owner = seen && parseOwner(seen.content);
+    // An `~owner` file killed before its record was whole names no one: its pid is in its name.
+    const pid = LEFTOVER.exec(e.name)?.[1];
+    const gone = owner ? ownerGone(owner) : pid !== undefined && seen !== undefined && Date.now() - seen.mtimeMs > BREAK_STALE_MS && !pidAlive(Number(pid));
+    if (gone) {
+      fs.rmSync(full, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { ioError, removeQuietly } from '../git/fsio.js';
-import { Lock } from '../git/lock.js';
+import { Lock, sweepLockLeftovers } from '../git/lock.js';
 import type { StoreContext } from './types.js';
 
 // Tidying the object database, out of every append's way: each append writes its own small pack
@@ -82,6 +82,7 @@ export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<Gc
         rounds++;
       }
     }
+    sweepLocks(ctx.commonDir);
   } catch (e) {
     throw ioError(e, 'compact the packs in', path.join(ctx.commonDir, 'objects', 'pack'));
   } finally {
@@ -94,4 +95,11 @@ export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<Gc
     }
   }
   return { ran: true, rounds, merged, before, after: ctx.objects.packStats() };
+}
+
+/** Remove what killed lock takers left (git/lock.ts, sweepLockLeftovers): in the git dir itself, and under refs/, agentlog/ and worktrees/. */
+function sweepLocks(commonDir: string): number {
+  let n = sweepLockLeftovers(commonDir, false);
+  for (const sub of ['refs', 'agentlog', 'worktrees']) n += sweepLockLeftovers(path.join(commonDir, sub));
+  return n;
 }

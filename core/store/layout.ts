@@ -120,12 +120,13 @@
  *     (new seq and prev) and tries again, and an append is acknowledged only once its commit is
  *     reachable from the branch: concurrent writers, agentlog or git, never lose an acknowledged
  *     event. An append with a condition (`after`, `seq`) that no longer holds is refused (E_MOVED).
- *     Two writers never hold one lock: a lock holds its owner's record (pid, host, boot id, process
- *     start time) and is never broken because of its age — a holder may stall for any time, and
+ *     Two writers never hold one lock: a lock is born holding its owner's record (pid, host, boot
+ *     id, process start time: written into the owner's own file, then hard-linked to the lock's
+ *     name, so a kill at any instant never leaves an ownerless lock of ours) and is never broken because of its age — a holder may stall for any time, and
  *     breaking its lock would let it rename over the other writer's ref when it wakes — only when
  *     its owner is provably gone (same host, and a reboot since, no such pid, or a pid reused);
- *     breaking renames the lock aside and checks it is the one judged, so a newer lock is never
- *     removed; a holder whose lock was taken renames nothing. A lock of unknown owner (git's) is
+ *     breakers take turns under `<ref>~break.lock` and remove the lock only if it is still the one
+ *     judged, so a newer lock is never removed; a holder whose lock was taken renames nothing. A lock of unknown owner (git's) is
  *     never removed automatically: the error names it and says to remove it if no writer runs.
  *     Refs are read strictly: an empty ref, one that is not a commit id, a symbolic link, or a
  *     symbolic ref that leaves refs/ or runs more than 5 deep is an E_REF error naming it (verify

@@ -529,6 +529,8 @@ export function crashStates(rec: Recording, opts: ExploreOptions): { states: Cra
         for (let i = 0; i < prefix; i++) {
           const op = ops[i];
           if (op.t === 'create') inoAt.set(op.path, op.ino);
+          if (op.t === 'link') inoAt.set(op.to, op.ino);
+          if (op.t === 'unlink') inoAt.delete(op.path);
           if (op.t === 'rename') {
             const ino = inoAt.get(op.from);
             if (ino !== undefined) {

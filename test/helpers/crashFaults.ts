@@ -97,9 +97,12 @@ function restore(): void {
   syncBuiltinESMExports();
 }
 
-/** How many counted calls `op` makes on files under `root`. */
-export async function countCalls(root: string, op: () => Promise<unknown>): Promise<number> {
-  const count = patch(root, () => undefined);
+/** How many counted calls `op` makes on files under `root`; `names`, when given, gets each call's name in order. */
+export async function countCalls(root: string, op: () => Promise<unknown>, names?: string[]): Promise<number> {
+  const count = patch(root, (_n, name) => {
+    names?.push(name);
+    return undefined;
+  });
   try {
     await op();
   } finally {

@@ -93,12 +93,15 @@ async function injectEach(setup: Setup, fault: Fault, stride = 1): Promise<{ cal
   const { template, op, again } = await setup();
   const probe = copyOf(template);
   const before = refsAndEvents(probe);
-  const calls = await countCalls(probe, () => op(probe));
+  const names: string[] = [];
+  const calls = await countCalls(probe, () => op(probe), names);
   const after = refsAndEvents(probe);
   expect(calls).toBeGreaterThan(3);
   let injected = 0;
   let refused = 0;
-  for (let at = 1; at <= calls; at += stride) {
+  // A short write is tried at every write (they are few); another fault at every `stride`th call.
+  const ats = names.flatMap((name, i) => ((fault === 'short' ? name === 'writeSync' || name === 'writevSync' : i % stride === 0) ? [i + 1] : []));
+  for (const at of ats) {
     const dir = copyOf(template);
     const { error, hit, value } = await withFault(dir, fault, at, () => op(dir));
     if (process.env.DEBUG_FAULTS && !error) console.log(`${fault} at ${at}`, JSON.stringify(value));
