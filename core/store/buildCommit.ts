@@ -1,4 +1,5 @@
-import { actorOf, summarize, type StoredEvent } from '../event/event.js';
+import { actorOf, type StoredEvent } from '../event/event.js';
+import { commitSubject } from '../event/subject.js';
 import { serializeCommit } from '../git/commit.js';
 import { ObjectStore, type PackObject } from '../git/objects.js';
 import { serializeTree, type TreeEntry } from '../git/tree.js';
@@ -45,7 +46,7 @@ export function buildCommit(
   const actor = actorOf(sealed.event);
   // git accepts no date before the epoch (fsck: badDateOverflow); the event keeps its own ts (I5).
   const when = { name: actor, email: `${emailSlug(actor)}@agentlog`, time: Math.max(0, Math.floor(sealed.event.ts / 1000)), tz: '+0000' };
-  const message = `${summarize(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
+  const message = `${commitSubject(sealed.event) || sealed.event.kind}\n\n${TRAILER_EVENT}: ${sealed.cid}\n${TRAILER_SEQ}: ${seq}\n`;
   // One parent, the previous event's commit; none at genesis (I3).
   const oid = add('commit', serializeCommit({ tree: root, parents: parent ? [parent] : [], author: when, committer: when, message }));
   return { oid, spine: next, ...(ws ? { workspace: ws } : {}) };

@@ -30,7 +30,9 @@
  *     a `workspace/` folder, I16) and every folder and file on its path has the mode above
  *     (sync/check.ts timelineProblem).
  *
- * I5  The commit names its event: its message is a one-line summary of the event, a blank line, and
+ * I5  The commit names its event: its message is a one-line summary of the event (with anything
+ *     that looks like a credential masked: event/subject.ts, as a subject leaves with every push and
+ *     shows on a git host's pages), a blank line, and
  *     the trailers `Agentlog-Event: <CID>` and `Agentlog-Seq: <seq>` of the event it appended (the
  *     last file of its tree). Author and committer are the event's actor (actorOf) `<slug@agentlog>`,
  *     the date is the event's ts in whole seconds (never before the epoch: git refuses those), zone
