@@ -8,6 +8,9 @@ import type { Store } from '../store/store.js';
  * The one revision resolver every command and the extension use. A REV is:
  *
  *   HEAD, @          the checked-out commit
+ *   @{-N}            the timeline appended to N before the last one (`@{-1}`: the one before; the
+ *                    last one is what read commands show with no REV), as git's `@{-1}` is the
+ *                    branch checked out before
  *   NAME             a timeline (a local branch, or a remote-tracking one with no local branch)
  *   PREFIX           a unique prefix of a timeline's name (`claude/8c21`)
  *   NAME@N           the timeline as of event seq N
@@ -61,14 +64,7 @@ export function resolveDefault(store: Store): Resolved & { note: string } {
     const r = resolveRev(store, 'HEAD');
     return { ...r, note: `${r.timeline ? `${r.timeline}@${r.seq}` : r.commit.slice(0, 12)} (checked out: HEAD)` };
   }
-  const index = store.summaryIndex();
-  let best: { name: string; tip: string; ts: number } | undefined;
-  for (const [name, { tip }] of store.readableTimelines()) {
-    const s = index.tip(tip);
-    if (!s) continue;
-    if (!best || s.tipTs > best.ts) best = { name, tip, ts: s.tipTs };
-  }
-  index.save();
+  const best = byLastAppend(store)[0];
   if (!best) {
     throw new AgentlogError('E_REV', `no timelines in ${store.dir} yet (start one with: agentlog new, or agentlog import)`, {});
   }
@@ -80,7 +76,35 @@ export function resolveDefault(store: Store): Resolved & { note: string } {
   };
 }
 
+/** The readable timelines, the one appended to last first (its tip event's ts; then its name). */
+function byLastAppend(store: Store): { name: string; tip: string; ts: number }[] {
+  const index = store.summaryIndex();
+  const all: { name: string; tip: string; ts: number }[] = [];
+  for (const [name, { tip }] of store.readableTimelines()) {
+    const s = index.tip(tip);
+    if (s) all.push({ name, tip, ts: s.tipTs });
+  }
+  index.save();
+  return all.sort((a, b) => b.ts - a.ts || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 function resolveBase(store: Store, rev: string): Resolved {
+  const back = /^@\{-(\d{1,6})\}$/.exec(rev);
+  if (back) {
+    const n = Number(back[1]);
+    const order = byLastAppend(store);
+    const t = order[n];
+    if (!n || !t) {
+      throw new AgentlogError(
+        'E_REV',
+        n
+          ? `${rev}: ${store.dir} has ${order.length} timeline(s), so no ${n} appended to before the last one`
+          : `${rev}: say @{-1} for the timeline appended to before the last one`,
+        { rev },
+      );
+    }
+    return { commit: t.tip, seq: store.commitInfo(t.tip).seq, timeline: t.name };
+  }
   if (rev === 'HEAD' || rev === '@') {
     const head = store.head();
     if (!head.oid) {

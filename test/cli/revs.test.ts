@@ -105,6 +105,28 @@ describe('revisions people can type', () => {
     expect(checked.err).toBe('agentlog: reading second@1 (checked out: HEAD)\n');
   });
 
+  it('@{-N} names the timeline appended to N before the last one, and composes with ~N', async () => {
+    const say = (name: string, text: string, ts: number) =>
+      cliOk(dir, ['append', name, '--json', '-'], { stdin: JSON.stringify({ kind: 'message', role: 'user', content: [{ type: 'text', text }], ts }) });
+    const { dir } = await storeWithSession({ title: 'first', messages: ['in first'] });
+    await cliOk(dir, ['new', '--title', 'second']);
+    await cliOk(dir, ['new', '--title', 'third']);
+    await say('third', 'in third', 1_900_000_000_000);
+    await say('first', 'first again', 1_900_000_001_000);
+    await say('second', 'in second', 1_900_000_002_000);
+    // Last appended: second; before it first; before that third.
+    expect((await cliOk(dir, ['show'])).out).toContain('in second');
+    expect((await cliOk(dir, ['show', '@{-1}'])).out).toContain('first again');
+    expect((await cliOk(dir, ['show', '@{-2}'])).out).toContain('in third');
+    expect(JSON.parse((await cliOk(dir, ['log', '@{-1}~1', '--json'])).out)).toHaveLength(2);
+    const fork = await cliOk(dir, ['fork', '@{-1}', '--name', 'from-first']);
+    expect(fork.out.trim()).toBe('from-first');
+    expect(git(storeOf(dir), ['rev-parse', 'from-first']).trim()).toBe(git(storeOf(dir), ['rev-parse', 'first']).trim());
+    const none = await cli(dir, ['show', '@{-9}']);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('has 4 timeline(s), so no 9 appended to before the last one');
+  });
+
   it('short ids are found through the commit index, which follows appends and is rebuilt when damaged', async () => {
     const { dir, name } = await storeWithSession({ messages: ['one'] });
     const file = path.join(storeOf(dir), '.git', 'agentlog', 'commits.idx');
