@@ -1,3 +1,4 @@
+import { STORE_REF } from './storeBranch.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
@@ -37,7 +38,7 @@ export function initStore(dir: string): { created: boolean; excludedIn?: string 
   } else {
     const gitDir = path.join(abs, '.git');
     for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) fs.mkdirSync(path.join(gitDir, d), { recursive: true });
-    fs.writeFileSync(path.join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+    fs.writeFileSync(path.join(gitDir, 'HEAD'), `ref: ${STORE_REF}\n`); // made by Store.init (storeBranch.ts)
     fs.writeFileSync(path.join(gitDir, 'description'), 'An agentlog store: each branch is a timeline of agent events.\n');
     fs.writeFileSync(
       path.join(gitDir, 'config'),

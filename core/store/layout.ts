@@ -13,8 +13,11 @@
  *
  * I2  Each timeline is one branch, `refs/heads/NAME`, with NAME a valid timeline name (timelineRef:
  *     git's rules for a ref name, no `@`, not `HEAD`). agentlog makes branches under refs/heads/ for
- *     timelines only; a remote's tips go under `refs/remotes/REMOTE/`. A branch someone else made
- *     that is not a timeline is skipped by `ls` and reported by `verify`.
+ *     timelines only, and one of the store's own: `agentlog@store` (storeBranch.ts; `@` keeps it
+ *     from every timeline name), an empty tree's commit that HEAD names, so that a plain `git clone`
+ *     of the store finds a HEAD; listing, verify, push and pull leave it out. A remote's tips go
+ *     under `refs/remotes/REMOTE/`. A branch someone else made that is not a timeline is skipped by
+ *     `ls` and reported by `verify`.
  *
  * I3  One commit per event, on a first-parent chain: the commit that appended event seq s has one
  *     parent, the commit that appended seq s-1; the genesis commit (seq 0) has none. A timeline's

@@ -13,6 +13,7 @@ import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js'
 import { commonDir, findGitDir, readConfig } from '../git/repo.js';
 import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
+import { ensureStoreBranch, STORE_REF } from './storeBranch.js';
 import { CommitIndex } from './commitIndex.js';
 import { append } from './append.js';
 import { branch, create } from './create.js';
@@ -134,7 +135,9 @@ export class Store {
    */
   static init(dir: string, options: StoreOptions = {}): { store: Store; created: boolean; excludedIn?: string } {
     const { created, excludedIn } = initStore(dir);
-    return { store: Store.open(path.resolve(dir), options), created, excludedIn };
+    const store = Store.open(path.resolve(dir), options);
+    ensureStoreBranch(store); // HEAD names something (I2), in a new store and in one made before
+    return { store, created, excludedIn };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -226,7 +229,7 @@ export class Store {
   /** Every timeline: name → tip commit, sorted by name. */
   timelines(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [ref, oid] of this.ctx.refs.list('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+    for (const [ref, oid] of this.ctx.refs.list('refs/heads/')) if (ref !== STORE_REF) out.set(ref.slice('refs/heads/'.length), oid);
     return out;
   }
 

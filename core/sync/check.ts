@@ -1,3 +1,4 @@
+import { STORE_BRANCH } from '../store/storeBranch.js';
 import { parseCid } from '../codec/cid.js';
 import { isAgentlogError } from '../errors.js';
 import { parseCommit, trailers, type Commit } from '../git/commit.js';
@@ -85,6 +86,7 @@ export function remoteNameProblem(name: string): string | undefined {
 export function timelineHeads(heads: Map<string, string>, skipped: Skipped[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, oid] of heads) {
+    if (name === STORE_BRANCH) continue; // a store's own branch (store/storeBranch.ts): never a timeline
     const why = remoteNameProblem(name);
     if (why) skipped.push({ name, reason: `its name is not a valid timeline name (${why})` });
     else out.set(name, oid);

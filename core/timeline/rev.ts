@@ -1,3 +1,4 @@
+import { STORE_REF } from '../store/storeBranch.js';
 import * as path from 'node:path';
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
@@ -60,7 +61,7 @@ export function resolveRev(store: Store, rev = 'HEAD'): Resolved {
 export function resolveDefault(store: Store): Resolved & { note: string } {
   const head = store.head();
   const headFile = path.join(store.gitDir, 'HEAD');
-  if (head.oid && everCheckedOut(headFile)) {
+  if (head.oid && head.symbolic !== STORE_REF && everCheckedOut(headFile)) {
     const r = resolveRev(store, 'HEAD');
     return { ...r, note: `${r.timeline ? `${r.timeline}@${r.seq}` : r.commit.slice(0, 12)} (checked out: HEAD)` };
   }
@@ -107,10 +108,14 @@ function resolveBase(store: Store, rev: string): Resolved {
   }
   if (rev === 'HEAD' || rev === '@') {
     const head = store.head();
-    if (!head.oid) {
-      throw new AgentlogError('E_REV', `HEAD names no commit in ${store.dir} (nothing is checked out there); name a timeline instead (see: agentlog ls)`, {
-        rev,
-      });
+    if (!head.oid || head.symbolic === STORE_REF) {
+      throw new AgentlogError(
+        'E_REV',
+        `HEAD names no ${head.oid ? 'timeline' : 'commit'} in ${store.dir} (nothing is checked out there); name a timeline instead (see: agentlog ls)`,
+        {
+          rev,
+        },
+      );
     }
     const timeline = head.symbolic?.startsWith('refs/heads/') ? head.symbolic.slice('refs/heads/'.length) : timelineContaining(store, head.oid);
     return { commit: head.oid, seq: store.commitInfo(head.oid).seq, timeline };

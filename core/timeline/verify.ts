@@ -1,3 +1,4 @@
+import { STORE_REF } from '../store/storeBranch.js';
 import { cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
@@ -38,7 +39,7 @@ export interface VerifyResult {
 export function checkTimelineRefs(store: Store): { timelines: Map<string, string>; problems: VerifyResult[] } {
   const { refs, bad } = store.listRefsChecked('refs/heads/');
   const timelines = new Map<string, string>();
-  for (const [ref, oid] of refs) timelines.set(ref.slice('refs/heads/'.length), oid);
+  for (const [ref, oid] of refs) if (ref !== STORE_REF) timelines.set(ref.slice('refs/heads/'.length), oid);
   const problems = bad.map(({ ref, error }): VerifyResult => {
     const timeline = ref.slice('refs/heads/'.length);
     return { timeline, tip: '', events: 0, problem: { timeline, seq: -1, commit: '', invariant: 'I10', message: `[I10] ${error.message}` } };

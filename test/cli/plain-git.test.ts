@@ -42,13 +42,22 @@ describe('plain git and the store', () => {
     const cloned = await gitAsync(home, ['clone', url, 'x']);
     expect(cloned.code).toBe(0);
     expect(cloned.err).toContain("Cloning into 'x'");
+    // The store's HEAD names its own branch (an empty tree): no "remote HEAD refers to nonexistent ref".
+    expect(cloned.err).not.toContain('warning');
     const x = path.join(home, 'x');
+    expect(git(x, ['symbolic-ref', 'HEAD']).trim()).toBe('refs/heads/agentlog@store');
+    expect(git(x, ['status', '--porcelain'])).toBe('');
+    expect(fs.readdirSync(x)).toEqual(['.git']);
+    expect(git(dir, ['status', '--porcelain'])).toBe(''); // and the store itself is clean for git
 
     const ls = await cliOk(x, ['ls']);
     expect(ls.err).toContain('is a git clone of a store: marked it as one');
     expect(ls.out).toContain('fix-login');
     expect(ls.out).toContain('second-session');
+    expect(ls.out).not.toContain('agentlog@store'); // the store's own branch is no timeline
     expect((await cliOk(x, ['ls'])).err).toBe(''); // marked: found at once from now on
+    // git checked out the store's branch: read commands do not take it for a timeline
+    expect((await cliOk(x, ['show'])).err).toContain('the timeline appended to last');
     // the remote-only timeline reads by name, and by a prefix of it
     expect((await cliOk(x, ['show', 'second'])).out).toContain('another question');
 
