@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { STORE_REF } from '../../core/store/storeBranch.js';
 import { Store } from '../../core/store/store.js';
 import { verifyTimeline } from '../../core/timeline/verify.js';
 import { type CrashState, crashStates, type ExploreOptions, materialize, type Recording, recordOps } from './crash.js';
@@ -19,7 +20,7 @@ export function refsAndEvents(dir: string): { refs: Map<string, string>; events:
   for (const b of bad) refs.set(b.ref, 'BROKEN');
   const events = new Map<string, string[]>();
   for (const [ref, oid] of refs)
-    if (ref.startsWith('refs/heads/') && oid !== 'BROKEN')
+    if (ref.startsWith('refs/heads/') && ref !== STORE_REF && oid !== 'BROKEN')
       events.set(
         oid,
         store.readEvents(oid).map((e) => e.cid.toString()),
@@ -93,7 +94,7 @@ function checkState(dir: string, state: CrashState, rec: Recording, before: Snap
   }
   const store = Store.open(dir);
   for (const [ref, oid] of now.refs) {
-    if (!ref.startsWith('refs/heads/')) continue;
+    if (!ref.startsWith('refs/heads/') || ref === STORE_REF) continue;
     const want = before.events.get(oid) ?? after.events.get(oid);
     const got = now.events.get(oid);
     if (JSON.stringify(got) !== JSON.stringify(want)) return `${ref} reads ${got?.length} events, not the ${want?.length} it held`;
