@@ -203,6 +203,11 @@ export class Store {
     return writeObjects(this.ctx, objects);
   }
 
+  /** Write a few objects loose, one file each (the store's own branch, storeBranch.ts: not worth a pack of their own). */
+  writeLoose(objects: PackObject[]): void {
+    for (const o of objects) this.ctx.objects.write(o.type, o.content, o.oid);
+  }
+
   /** True when the object database holds `oid`. */
   hasObject(oid: string): boolean {
     return this.ctx.objects.has(oid);

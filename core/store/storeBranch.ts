@@ -48,14 +48,10 @@ function objects(): { commit: string; objects: PackObject[] } {
 export function ensureStoreBranch(store: Store): boolean {
   const { commit, objects: objs } = objects();
   if (!store.readRef(STORE_REF)) {
-    const release = store.writeObjects(objs);
-    try {
-      const file = path.join(store.gitDir, ...STORE_REF.split('/'));
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      withLockNow(file, { durable: store.durable }, () => (fs.existsSync(file) ? undefined : `${commit}\n`));
-    } finally {
-      release();
-    }
+    store.writeLoose(objs); // two small objects: loose, so that a store's packs are its appends' alone
+    const file = path.join(store.gitDir, ...STORE_REF.split('/'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    withLockNow(file, { durable: store.durable }, () => (fs.existsSync(file) ? undefined : `${commit}\n`));
   }
   const head = store.head();
   if (head.symbolic === STORE_REF) return true;
