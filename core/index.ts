@@ -45,6 +45,8 @@ export {
   type CommitInfo,
   type GcOptions,
   type GcResult,
+  type Deleted,
+  type Renamed,
 } from './store/store.js';
 export { registerDiffDriver, eventBlobAsText } from './store/diffDriver.js';
 export { sniffFormat, agentName } from './formats/sniff.js';

@@ -23,6 +23,8 @@ import { checkpoint } from './checkpoint.js';
 import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
+import { rename } from './rename.js';
+import { deleteCommand, undelete } from './delete.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -34,6 +36,9 @@ export const commands: Command[] = [
   log,
   ls,
   fork,
+  rename,
+  deleteCommand,
+  undelete,
   checkpoint,
   restore,
   diff,
