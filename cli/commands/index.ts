@@ -24,6 +24,7 @@ import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
 import { rename } from './rename.js';
+import { status } from './status.js';
 import { deleteCommand, undelete } from './delete.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   show,
   log,
   ls,
+  status,
   fork,
   rename,
   deleteCommand,
