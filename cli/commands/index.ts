@@ -25,6 +25,7 @@ import { diff } from './diff.js';
 import { textconv } from './textconv.js';
 import { rename } from './rename.js';
 import { status } from './status.js';
+import { completion } from './completion.js';
 import { deleteCommand, undelete } from './delete.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
@@ -57,4 +58,5 @@ export const commands: Command[] = [
   gc,
   demo,
   textconv,
+  completion,
 ];
