@@ -25,7 +25,11 @@ export function paged(cmd: string, env: NodeJS.ProcessEnv, terminal: Output): Pa
   let child: ChildProcess | undefined;
   let gone = false; // the person quit the pager (EPIPE), or it failed to start: the rest is dropped
   let exited: Promise<void> = Promise.resolve();
+  // Ctrl-C in the pager reaches this process too (one process group): as git does, it is ignored
+  // while the pager runs, so that agentlog does not exit under a pager still drawing on the terminal.
+  const ignore = () => {};
   const start = (): ChildProcess => {
+    process.on('SIGINT', ignore);
     const c = spawn('/bin/sh', ['-c', cmd], {
       stdio: ['pipe', 'inherit', 'inherit'],
       env: { ...env, LESS: env.LESS ?? 'FRX', LV: env.LV ?? '-c' },
@@ -56,6 +60,7 @@ export function paged(cmd: string, env: NodeJS.ProcessEnv, terminal: Output): Pa
       if (!child) return;
       child.stdin?.end();
       await exited;
+      process.off('SIGINT', ignore);
     },
   };
 }
