@@ -19,6 +19,8 @@ export interface Context {
   store(): Store;
   /** The clock (tests inject one). */
   now(): number;
+  /** Whether stdout takes colours: a terminal, without --no-color or NO_COLOR (set to anything). */
+  color: boolean;
 }
 
 /** An option table, as node:util parseArgs takes it. */
@@ -45,6 +47,8 @@ export interface Command<O extends Options = Options> {
   /** The rest of `agentlog COMMAND --help`: what it does, its options, examples. */
   help: string;
   options?: O;
+  /** Long output: through a pager when stdout is a terminal (cli/pager.ts), as git pages log and show. */
+  pages?: boolean;
   /** How many positionals at most (undefined: any number). */
   maxPositionals?: number;
   run(ctx: Context, values: Values<O>, positionals: string[]): Promise<number>;

@@ -6,10 +6,10 @@ import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
 import { didYouMean } from './suggest.js';
+import { paged, pagerCommand } from './pager.js';
+import { VERSION } from './version.js';
+import { GLOBAL_HELP, GLOBAL_OPTIONS, leadingOptions } from './globalOptions.js';
 import { registerTextconv } from './diffDriver.js';
-
-/** Options every command takes: --store, and --help (answered before parsing, listed so that parseArgs accepts it). */
-const GLOBAL_OPTIONS = { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** What main() parses: a command's own options and the global ones. */
 interface ParsedArgs {
@@ -17,17 +17,13 @@ interface ParsedArgs {
   positionals: string[];
 }
 
-const GLOBAL_HELP = `--store DIR   the store to use (else $AGENTLOG_STORE, else the store around the current folder,
-              else the nearest .agentlog/ upward)
---help, -h    help for a command: agentlog help COMMAND (or agentlog COMMAND --help)`;
-
 export function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     'agentlog: agent sessions as hashed, canonical events in a plain git repository',
     '',
-    'usage: agentlog COMMAND [ARGS] [--store DIR]',
+    'usage: agentlog [--store DIR | -C DIR] [--json] [--no-color] [--no-pager] COMMAND [ARGS]',
     '',
     'commands:',
     ...rows,
@@ -109,32 +105,43 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 }
 
 async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output, opened: { store?: Store }): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    (name ? stdout : stderr).write(`${topHelp()}\n`);
-    return name ? 0 : 2;
+  const leading = leadingOptions(argv);
+  if ('error' in leading) {
+    stderr.write(`agentlog: ${safe(leading.error)}\nusage: agentlog [GLOBAL OPTIONS] COMMAND [ARGS]; see: agentlog help\n`);
+    return 2;
   }
-  if (name === '--version' || name === '-V') {
-    stdout.write('agentlog 0.1.0\n');
+  const [name, ...args] = leading.rest;
+  if (leading.version || name === '--version' || name === '-V') {
+    stdout.write(`agentlog ${VERSION}\n`);
     return 0;
+  }
+  if (!name || name === '--help' || name === '-h') {
+    (name || leading.help ? stdout : stderr).write(`${topHelp()}\n`);
+    return name || leading.help ? 0 : 2;
   }
   // `agentlog help` is the general help, `agentlog help CMD` the command's (as git and gh read it).
   if (name === 'help') {
-    if (!rest.length) {
+    if (!args.length) {
       stdout.write(`${topHelp()}\n`);
       return 0;
     }
-    const asked = commands.find((c) => c.name === rest[0]);
-    if (!asked) return unknownCommand(rest[0], stderr);
+    const asked = commands.find((c) => c.name === args[0]);
+    if (!asked) return unknownCommand(args[0], stderr);
     stdout.write(`${commandHelp(asked)}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) return unknownCommand(name, stderr);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (leading.help || args.includes('--help') || args.includes('-h')) {
     stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
+  if (leading.json && !command.options?.json) {
+    stderr.write(`agentlog ${name}: ${name} has no --json output\nusage: ${command.usage}\n`);
+    return 2;
+  }
+  // Global options before the command count as if given after it; after it, the later one wins.
+  const rest = leading.json ? ['--json', ...args] : args;
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
@@ -147,21 +154,36 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stderr.write(`agentlog ${name}: unexpected argument "${positionals[command.maxPositionals]}"\nusage: ${command.usage}\n`);
     return 2;
   }
-  const cwd = opts.cwd ?? process.cwd();
+  // -C DIR: as if started there; each one relative to the one before (git -C), those after the command last.
+  let cwd = opts.cwd ?? process.cwd();
+  for (const dir of [...leading.directories, ...(values.directory === undefined ? [] : [values.directory])]) {
+    cwd = path.resolve(cwd, dir);
+    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      stderr.write(`agentlog: -C ${safe(dir)}: ${safe(cwd)} is not a folder\n`);
+      return 1;
+    }
+  }
+  const storeFlag = values.store ?? leading.store;
+  const noColor = !!(values['no-color'] || leading.noColor);
+  const noPager = !!(values['no-pager'] || leading.noPager);
   const env = opts.env ?? process.env;
   const now = opts.now ?? Date.now;
+  // The process's own stdout on a terminal: show and log go through a pager (cli/pager.ts).
+  const pagerCmd = command.pages && !opts.stdout && stdout.isTTY && !noPager ? pagerCommand(env) : undefined;
+  const pager = pagerCmd ? paged(pagerCmd, env, stdout) : undefined;
   let store: Store | undefined;
   const ctx: Context = {
     cwd,
     env,
-    stdout,
+    stdout: pager?.output ?? stdout,
+    color: stdout.isTTY && !noColor && (env.NO_COLOR ?? '') === '',
     stderr,
     now,
     stdin: opts.stdin ?? (() => process.stdin),
     store: () =>
       (opened.store = store ??=
         Store.open(
-          discoverStore(cwd, values.store, env, (m) => stderr.write(`agentlog: ${m}\n`)),
+          discoverStore(cwd, storeFlag, env, (m) => stderr.write(`agentlog: ${m}\n`)),
           {
             now,
             // a command is short-lived: its gc runs once its work is done (autoGc.ts), not beside it
@@ -173,6 +195,7 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
   try {
     return await command.run(ctx, values, positionals);
   } catch (e) {
+    await pager?.close(); // the error after what was paged, once the pager is gone
     if (isAgentlogError(e)) {
       // Messages can quote stored or remote text (a ref file, a branch name): no control characters.
       stderr.write(`agentlog ${name}: ${safe(e.message)}\n`);
@@ -185,6 +208,8 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     }
     stderr.write(`agentlog ${name}: internal error (a bug; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     return 70;
+  } finally {
+    await pager?.close();
   }
 }
 

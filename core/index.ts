@@ -45,6 +45,8 @@ export {
   type CommitInfo,
   type GcOptions,
   type GcResult,
+  type Deleted,
+  type Renamed,
 } from './store/store.js';
 export { registerDiffDriver, eventBlobAsText } from './store/diffDriver.js';
 export { sniffFormat, agentName } from './formats/sniff.js';
@@ -142,3 +144,6 @@ export {
   type RestorePlan,
   type RestoreResult,
 } from './workspace/index.js';
+
+// Status: the store, its remotes ahead/behind, capture, findings waiting (status/index.ts).
+export { storeStatus, type StoreStatus, type RemoteStatus, type TimelineSync, type CaptureState, type Finding, type FindingsProbe } from './status/index.js';

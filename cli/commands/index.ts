@@ -23,6 +23,10 @@ import { checkpoint } from './checkpoint.js';
 import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
+import { rename } from './rename.js';
+import { status } from './status.js';
+import { completion } from './completion.js';
+import { deleteCommand, undelete } from './delete.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -33,7 +37,11 @@ export const commands: Command[] = [
   show,
   log,
   ls,
+  status,
   fork,
+  rename,
+  deleteCommand,
+  undelete,
   checkpoint,
   restore,
   diff,
@@ -50,4 +58,5 @@ export const commands: Command[] = [
   gc,
   demo,
   textconv,
+  completion,
 ];

@@ -14,6 +14,7 @@ agentlog show ID.
   --json   an array of {seq, cid, kind, summary, ts}`,
   options: { json: { type: 'boolean' } },
   maxPositionals: 1,
+  pages: true,
   async run(ctx, values, [rev]) {
     const store = ctx.store();
     const r = readRev(ctx, store, rev);

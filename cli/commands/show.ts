@@ -35,6 +35,7 @@ Examples:
     records: { type: 'boolean' },
   },
   maxPositionals: 1,
+  pages: true,
   async run(ctx, values, [rev]) {
     const store = ctx.store();
     const r = readRev(ctx, store, rev);
@@ -69,7 +70,7 @@ Examples:
     }
     const options = {
       width: Math.max(40, ctx.stdout.columns),
-      color: ctx.stdout.isTTY && (ctx.env.NO_COLOR ?? '') === '',
+      color: ctx.color,
       full: !!values.full,
       all: !!values.all,
       exists: (timeline: string) => {

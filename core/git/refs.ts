@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import { ioError } from './fsio.js';
+import { appendReflog, ZERO_OID } from './reflog.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
 import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
 
@@ -172,6 +173,11 @@ export class Refs {
     return OID.test(text) ? { oid: text } : {};
   }
 
+  /** The branch a HEAD file (one of headFiles()) names, or undefined. */
+  headSymbolicOf(headFile: string): string | undefined {
+    return symbolicOf(headFile);
+  }
+
   /** The branch HEAD names (`refs/heads/x`), or undefined when HEAD is detached or unreadable. One file read. */
   headSymbolic(): string | undefined {
     let text: string;
@@ -271,8 +277,11 @@ export class Refs {
    * under `<ref>.lock`, its packed-refs line goes first (packed-refs rewritten under
    * packed-refs.lock), then the loose file, so a reader never sees an older packed value come back.
    * Folders it leaves empty stay (git ignores them; removing them could fail another writer).
+   * With `log`, a reflog line (reflog.ts: `expected` → zeros) is written durably under the lock
+   * before anything is removed, so the tip that was is never gone without its record; a reflog that
+   * cannot be written leaves the ref as it was.
    */
-  async delete(name: string, expected: string): Promise<boolean> {
+  async delete(name: string, expected: string, log?: { message: string; nowMs: number }): Promise<boolean> {
     checkRefName(name);
     const file = path.join(this.gitDir, name);
     this.makeDir(path.dirname(file)); // a packed ref may have no folder left
@@ -280,6 +289,7 @@ export class Refs {
     try {
       this.refuseSymbolic(name);
       if (this.read(name) !== expected) return false;
+      if (log) appendReflog(this.gitDir, name, { old: expected, next: ZERO_OID, ...log });
       if (this.packedRefs().has(name)) {
         const packedFile = path.join(this.gitDir, 'packed-refs');
         await this.underLock(packedFile, 'packed-refs', () => {
@@ -302,6 +312,21 @@ export class Refs {
     } finally {
       lock.release();
     }
+  }
+
+  /**
+   * Every HEAD (the main one, each linked worktree's) attached to `from` is attached to `to` instead,
+   * each under its HEAD.lock and checked again while held (a rename, as git branch -m does). Returns
+   * how many moved.
+   */
+  async moveHeads(from: string, to: string): Promise<number> {
+    checkRefName(to);
+    let moved = 0;
+    for (const headFile of this.headFiles()) {
+      if (symbolicOf(headFile) !== from) continue;
+      if (await withLock(headFile, this.lockOptions('HEAD'), () => (symbolicOf(headFile) === from ? `ref: ${to}\n` : undefined))) moved++;
+    }
+    return moved;
   }
 
   /** Point HEAD at a commit (detached), under HEAD.lock. */

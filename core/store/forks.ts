@@ -37,6 +37,37 @@ export async function recordFork(ctx: StoreContext, name: string, from: string):
   }
 }
 
+/**
+ * Change the fork records under forks.json's lock (a rename, a delete): `edit` changes the records in
+ * place. Returns the file's text before, so that a rename that fails later can put it back (`restoreForks`).
+ */
+export async function editForkRecords(ctx: StoreContext, edit: (records: Record<string, string>) => void): Promise<string | undefined> {
+  let before: string | undefined;
+  await writeForks(ctx, (current) => {
+    before = current;
+    const records = parseForkRecords(current);
+    edit(records);
+    return `${JSON.stringify(records, null, 1)}\n`;
+  });
+  return before;
+}
+
+/** Put forks.json back as `text` was (undefined: no record at all). */
+export async function restoreForks(ctx: StoreContext, text: string | undefined): Promise<void> {
+  await writeForks(ctx, () => text ?? '{}\n');
+}
+
+async function writeForks(ctx: StoreContext, update: (current: string | undefined) => string): Promise<void> {
+  const file = forksFile(ctx);
+  try {
+    await ctx.refs.updateFile(file, update);
+  } catch (e) {
+    if (e instanceof AgentlogError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new AgentlogError('E_IO', `${file} cannot be written (${code}): check that its folder is writable and the disk is not full`, { path: file, code });
+  }
+}
+
 /** forks.json's records (fork name → timeline it left); anything unreadable counts as none (I13). */
 export function parseForkRecords(text: string | undefined): Record<string, string> {
   // Timeline names are looked up here: no inherited keys ("constructor", "toString" are names too).

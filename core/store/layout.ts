@@ -143,7 +143,10 @@
  * I11 A timeline only grows: agentlog moves a timeline's branch to a descendant of its tip (an
  *     append, a fast-forwarding pull), or, when a pull finds it diverged, to the remote's version
  *     after keeping the local tip on a fork branch. It never deletes a branch under refs/heads/ (except a fork it made and rolled back at once, I13) (only
- *     the remote-tracking ref of a timeline the remote no longer has).
+ *     the remote-tracking ref of a timeline the remote no longer has), unless a person asks:
+ *     `agentlog delete` and `rename` (deleteTimeline.ts, rename.ts) first write the tip to the
+ *     branch's reflog (`logs/refs/heads/NAME`, under the ref's lock), which git gc honours and
+ *     `agentlog undelete` reads back.
  *
  * I12 Appends never touch the working tree or the index; they are only for looking (`git checkout`
  *     of any commit lays out the log as it was). The detach-HEAD rule: every HEAD attached to a ref

@@ -15,6 +15,8 @@ import { Refs, timelineRef } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
 import { ensureStoreBranch, STORE_REF } from './storeBranch.js';
 import { CommitIndex } from './commitIndex.js';
+import { deleteTimeline, undeleteTimeline, type Deleted } from './deleteTimeline.js';
+import { renameTimeline, type Renamed } from './rename.js';
 import { append } from './append.js';
 import { branch, create } from './create.js';
 import { EventCache } from './eventCache.js';
@@ -28,6 +30,8 @@ import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
+export type { Deleted } from './deleteTimeline.js';
+export type { Renamed } from './rename.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
 /** How many packs a Store writes between two looks at whether an automatic gc is due (gc.ts: due past 32). */
@@ -348,6 +352,21 @@ export class Store {
       });
     this.tidying = round;
     return round;
+  }
+
+  /** Rename a timeline, local only (rename.ts): forks' records and HEADs follow; all or nothing. */
+  renameTimeline(from: string, to: string): Promise<Renamed> {
+    return renameTimeline(this.ctx, from, to);
+  }
+
+  /** Delete a timeline, local only, its tip kept in the branch's reflog (deleteTimeline.ts). */
+  deleteTimeline(name: string): Promise<Deleted> {
+    return deleteTimeline(this.ctx, name);
+  }
+
+  /** Bring back a deleted timeline from its reflog (deleteTimeline.ts). */
+  undeleteTimeline(name: string): Promise<Deleted> {
+    return undeleteTimeline(this.ctx, name);
   }
 
   /** A new timeline pointing at `commit` (sharing all history up to it). */

@@ -12,6 +12,8 @@ export interface CliOptions {
   tty?: boolean;
   /** Its stdout as a terminal this many columns wide (default: a pipe). */
   columns?: number;
+  /** Its clock (default: a fresh deterministic one, helpers/tmp.ts clock()). */
+  now?: () => number;
   /** How the automatic gc runs after it (default: wait, in-process, so that no test leaves a child behind). */
   autoGc?: 'detach' | 'wait' | 'off';
 }
@@ -23,7 +25,7 @@ export async function cli(cwd: string, args: string[], opts: CliOptions = {}): P
   const context: MainOptions = {
     cwd,
     env: opts.env ?? {},
-    now: clock(),
+    now: opts.now ?? clock(),
     autoGc: opts.autoGc ?? 'wait',
     stdout: {
       write: (t) => {
