@@ -54,7 +54,7 @@ describe('AgentlogSaver under a real StateGraph', () => {
       stderr += String(d);
     });
     await whenWritten(child, marker, () => stderr);
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal)));
+    const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
