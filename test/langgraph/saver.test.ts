@@ -132,6 +132,16 @@ describe('AgentlogSaver', () => {
     expect((await fresh.getTuple(y))?.checkpoint.channel_values).toEqual({ a: 'y' });
   });
 
+  it('a checkpoint put again under the same id replaces the first; one saver reading many threads still reads each whole', async () => {
+    const dir = storeDir();
+    const saver = new AgentlogSaver({ store: dir });
+    const c1 = await saver.put({ configurable: { thread_id: 't' } }, { ...checkpoint({ a: 1 }, { a: 1 }), id: 'same' }, meta, { a: 1 });
+    await saver.put({ configurable: { thread_id: 't' } }, { ...checkpoint({ a: 2 }, { a: 2 }), id: 'same' }, { ...meta, step: 1 }, { a: 2 });
+    expect((await new AgentlogSaver({ store: dir }).getTuple(c1))?.checkpoint.channel_values).toEqual({ a: 2 });
+    for (let i = 0; i < 40; i++) await saver.put({ configurable: { thread_id: `many-${i}` } }, checkpoint({ i }, { i: 1 }), meta, { i: 1 });
+    for (let i = 0; i < 40; i++) expect((await saver.getTuple({ configurable: { thread_id: `many-${i}` } }))?.checkpoint.channel_values).toEqual({ i });
+  });
+
   it('rejects a checkpoint event that breaks its shape, naming the timeline and event', async () => {
     const dir = storeDir();
     const saver = new AgentlogSaver({ store: dir });

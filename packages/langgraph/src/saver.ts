@@ -42,6 +42,8 @@ export interface AgentlogSaverOptions {
 
 /** How many times an append is tried again when another writer moved the timeline under it. */
 const ATTEMPTS = 8;
+/** How many threads a saver keeps read in memory (threads.ts); others are read again from the store when used. */
+const MAX_THREADS = 32;
 
 export class AgentlogSaver extends BaseCheckpointSaver {
   readonly store: Store;
@@ -292,11 +294,22 @@ export class AgentlogSaver extends BaseCheckpointSaver {
   private fresh(prefix: string): Thread | undefined {
     const refs = this.store.listRefs(`refs/heads/${prefix}`);
     const known = this.threads.get(prefix);
-    if (known && sameRefs(known.refs, refs)) return known;
+    if (known && sameRefs(known.refs, refs)) {
+      this.threads.delete(prefix); // most recently read last
+      this.threads.set(prefix, known);
+      return known;
+    }
     this.threads.delete(prefix);
     if (refs.size === 0) return undefined;
     const thread = loadThread(this.store, `refs/heads/${prefix}`, refs);
-    if (thread) this.threads.set(prefix, thread);
+    if (thread) {
+      this.threads.set(prefix, thread);
+      // Memory stays bounded however many threads are read: the least recently read go first.
+      for (const key of this.threads.keys()) {
+        if (this.threads.size <= MAX_THREADS) break;
+        if (key !== prefix) this.threads.delete(key);
+      }
+    }
     return thread;
   }
 

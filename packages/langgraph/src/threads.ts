@@ -98,7 +98,10 @@ export function addEvent(ns: Namespace, line: Line, stored: Pick<StoredEvent, 'c
   const where = `timeline ${line.name}, event ${seq}`;
   if (e.kind === CHECKPOINT) {
     const ev = readCheckpoint(e, where);
-    if (!ns.checkpoints.has(ev.id)) ns.checkpoints.set(ev.id, { ev, line, seq });
+    // The first timeline holding a checkpoint keeps it (a fork shares its prefix's events); the same id put again
+    // later on that timeline replaces it, as a put of an existing id does in LangGraph's own savers.
+    const known = ns.checkpoints.get(ev.id);
+    if (!known || known.line === line) ns.checkpoints.set(ev.id, { ev, line, seq });
     line.lastCheckpoint = ev.id;
     line.checkpointSeqs.push(seq);
     for (const c of ev.channels) {
