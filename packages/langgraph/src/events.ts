@@ -61,12 +61,19 @@ export function genesisInput(threadId: string, ns: string): EventInput {
   };
 }
 
+/** A summary is for a commit's subject line: what the graph put in it (step, channel names) is cut to fit. */
+const SUMMARY_MAX = 160;
+
+function short(text: string): string {
+  return text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text;
+}
+
 export function checkpointInput(e: CheckpointEvent, ts: number | undefined, summary: string): EventInput {
   return {
     kind: CHECKPOINT,
     ...(ts === undefined ? {} : { ts }),
     actor: 'langgraph',
-    summary,
+    summary: short(summary),
     id: e.id,
     parent: e.parent ?? null,
     checkpoint: typed(e.checkpoint),
@@ -79,7 +86,7 @@ export function writesInput(e: WritesEvent, summary: string): EventInput {
   return {
     kind: WRITES,
     actor: 'langgraph',
-    summary,
+    summary: short(summary),
     checkpoint: e.checkpoint,
     task: e.task,
     path: e.path,
