@@ -1,5 +1,5 @@
 /**
- * Run alone (`tsx test/langgraph/graph-child.ts STORE THREAD MARKER`): the graph of graph.ts on an
+ * Run alone (`node --import tsx test/langgraph/graph-child.ts STORE THREAD MARKER`): the graph of graph.ts on an
  * AgentlogSaver over STORE, thread THREAD: a first message, the interrupt answered "yes", then `work`
  * writes MARKER and hangs until the test kills this process with -9.
  */

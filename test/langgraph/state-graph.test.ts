@@ -17,7 +17,7 @@ import { git, tmpdir } from '../helpers/tmp.js';
 import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 import { buildGraph } from './graph.js';
 
-const TSX = path.resolve('node_modules/.bin/tsx');
+const ROOT = path.resolve('.');
 const CHILD = path.resolve('test/langgraph/graph-child.ts');
 
 /** Resolves when `file` exists; rejects when the child exits first (its stderr named). */
@@ -49,12 +49,15 @@ describe('AgentlogSaver under a real StateGraph', () => {
 
     // 1. The child (durability 'sync') runs plan, stops at the interrupt, is answered, starts work and is killed there.
     let stderr = '';
-    const child = spawn(TSX, [CHILD, dir, thread, marker], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // node itself with tsx's loader, not the tsx command: that one runs the script in a child process of its own,
+    // which a kill -9 of the command would leave running.
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, thread, marker], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d) => {
       stderr += String(d);
     });
     await whenWritten(child, marker, () => stderr);
     const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    expect(Number(fs.readFileSync(marker, 'utf8'))).toBe(child.pid); // the graph runs in the process killed
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
