@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent] [-- --no-show] [-- --no-workspace]
+ * npm run bench [-- --json] [-- --events N] [-- --dir DIR] [-- --keep] [-- --no-sync] [-- --no-capture] [-- --no-agent] [-- --no-show] [-- --no-workspace] [-- --no-langgraph]
  *
  * Figures as ratios against baselines measured in the same run on the same events:
  * - append_per_s (store API, one commit per event, whole log in the tree, each append awaited
@@ -18,6 +18,8 @@
  *   and the tool) vs appending the step's events alone.
  * - workspace_checkpoint_vs_git (workspace.ts): a checkpoint of a 10,000-file workspace after a
  *   one-file change vs `git add -A && git write-tree` on the same folder.
+ * - langgraph_put_get_vs_sqlite, langgraph_list_vs_sqlite (test/langgraph/bench.ts): @agentlog/langgraph's saver vs
+ *   LangGraph's SQLite saver on the same 1,000-step graph: put+getTuple per step, list() of the thread.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -270,6 +272,15 @@ async function main() {
     if (!args.includes('--no-workspace')) {
       const { benchWorkspace } = await import('./workspace.js');
       Object.assign(figures, await benchWorkspace({ dir: work, log: asJson ? undefined : log }));
+    }
+
+    // LangGraph: AgentlogSaver vs LangGraph's SQLite saver on the same 1,000-step graph.
+    if (!args.includes('--no-langgraph')) {
+      // By a computed URL: it belongs to packages/langgraph's TypeScript project, not to this one.
+      const mod = (await import(pathToFileURL(path.join(ROOT, 'test/langgraph/bench.ts')).href)) as {
+        benchLangGraph: (o: { dir: string; log?: (s: string) => void }) => Promise<Record<string, number>>;
+      };
+      Object.assign(figures, await mod.benchLangGraph({ dir: work, log: asJson ? undefined : log }));
     }
 
     if (!asJson) {
