@@ -7,6 +7,8 @@ import { checkKey, checkSessionId, type Key, projectDir, subagentOf, timelineOf 
 import { listPending, pendingDir, pendingFile, readPending, type Pending } from './pending.js';
 import { type Entry, readTranscript, timelinesOfKey } from './transcripts.js';
 
+type ImportCache = NonNullable<Parameters<typeof importFiles>[3]>['cache'];
+
 export interface AgentlogSessionStoreOptions {
   /**
    * The folder that holds one agentlog store per project key (created when absent):
@@ -34,6 +36,13 @@ export class AgentlogSessionStore implements SessionStore {
   private readonly stores = new Map<string, Store>();
   /** Appends of one session in this process, one after another (other processes: the session's lock). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /**
+   * Each session's transcripts as its timelines give them back, valid while the timelines' tips are
+   * as recorded (I15: what is keyed by a ref is checked): an append reads only what changed.
+   */
+  private readonly read = new Map<string, { tips: string; stored: Map<string, Entry[] | undefined> }>();
+  /** What import compared of each timeline at its tip (core's ApplyCache): an append compares only new events. */
+  private readonly applied = new Map<string, NonNullable<ImportCache>>();
 
   constructor(options: AgentlogSessionStoreOptions) {
     if (!options || typeof options.root !== 'string' || options.root === '') throw new AgentlogError('E_INPUT', 'AgentlogSessionStore needs { root: DIR }', {});
@@ -152,10 +161,46 @@ export class AgentlogSessionStore implements SessionStore {
 
   /** A key's entries: its timelines' records, then what waits; undefined when it has neither. */
   private entriesOf(store: Store, k: Key, pending: Pending): Entry[] | undefined {
-    const stored = readTranscript(store, k);
+    const stored = this.storedOf(store, k);
     const waiting = pending.keys[k.subpath ?? ''] ?? [];
     if (stored === undefined && waiting.length === 0) return undefined;
     return [...(stored ?? []), ...waiting];
+  }
+
+  /** readTranscript through the session's cache. */
+  private storedOf(store: Store, k: Key): Entry[] | undefined {
+    const id = `${store.dir}\0${k.sessionId}`;
+    const tips = tipsOfSession(store, k.sessionId);
+    let cached = this.read.get(id);
+    if (cached?.tips !== tips) {
+      cached = { tips, stored: new Map() };
+      this.read.set(id, cached);
+    }
+    const slot = k.subpath ?? '';
+    if (!cached.stored.has(slot)) cached.stored.set(slot, readTranscript(store, k));
+    return cached.stored.get(slot);
+  }
+
+  /**
+   * After an import: what the session's timelines now give back is what was written, when each key
+   * is one timeline of its own session (no forks, sidechains or continuation, whose records are merged
+   * or renamed on reading); else the cache is dropped and the next read builds it.
+   */
+  private remember(store: Store, sessionId: string, files: Map<string, Entry[]>): void {
+    const id = `${store.dir}\0${sessionId}`;
+    this.read.delete(id);
+    const tips = tipsOfSession(store, sessionId);
+    const stored = new Map<string, Entry[] | undefined>();
+    for (const line of tips === '' ? [] : tips.split('\n')) {
+      const [name, tip] = line.split(' ');
+      const file = (store.eventAt(tip, 0)?.event.origin as Record<string, unknown> | undefined)?.file;
+      const sub = typeof file === 'string' && file.startsWith(`${sessionId}/`) ? file.slice(sessionId.length + 1, -'.jsonl'.length) : '';
+      const list = files.get(sub);
+      const plain = file === (sub === '' ? `${sessionId}.jsonl` : `${sessionId}/${sub}.jsonl`);
+      if (!plain || list === undefined || stored.has(sub) || timelineOf({ projectKey: '', sessionId, subpath: sub || undefined }) !== name) return;
+      stored.set(sub, list);
+    }
+    this.read.set(id, { tips, stored });
   }
 
   private serially<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -199,9 +244,13 @@ export class AgentlogSessionStore implements SessionStore {
         }
         // What no timeline holds yet waits (pending.ts); what a timeline holds is read from it.
         const next: Pending = { sessionId: k.sessionId, keys: {} };
+        const inTimelines = new Map<string, Entry[]>();
         for (const [sub, list] of files) {
-          if (list.length > 0 && !store.tipOf(timelineOf({ ...k, subpath: sub === '' ? undefined : sub }))) next.keys[sub] = list;
+          if (!store.tipOf(timelineOf({ ...k, subpath: sub === '' ? undefined : sub }))) {
+            if (list.length > 0) next.keys[sub] = list;
+          } else inTimelines.set(sub, list);
         }
+        this.remember(store, k.sessionId, inTimelines);
         held = false;
         lock.commit(Object.keys(next.keys).length ? JSON.stringify(next) : '');
         return;
@@ -231,8 +280,11 @@ export class AgentlogSessionStore implements SessionStore {
       if (!files.has('')) fs.writeFileSync(main, '');
       const problems: ImportWarning[] = [];
       let moved = false;
+      let cache = this.applied.get(store.dir);
+      if (!cache) this.applied.set(store.dir, (cache = new Map()));
       await importFiles(store, 'claude', [main], {
         partialTail: true,
+        cache,
         warn: (w) => {
           if (/moved while importing/.test(w.message)) moved = true;
           else if (!/is not in this session's files/.test(w.message)) problems.push(w);
@@ -258,4 +310,12 @@ function safeSubpath(subpath: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The tips of a session's timelines (`name tip` lines, sorted): what the read cache is valid for. */
+function tipsOfSession(store: Store, sessionId: string): string {
+  const base = timelineOf({ projectKey: '', sessionId });
+  const out: string[] = [];
+  for (const [name, tip] of store.timelines()) if (name === base || name.startsWith(`${base}.`)) out.push(`${name} ${tip}`);
+  return out.sort().join('\n');
 }

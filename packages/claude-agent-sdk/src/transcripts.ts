@@ -45,7 +45,9 @@ export function readTranscript(store: Store, key: Key): Entry[] | undefined {
     const events = store.readEvents(tip);
     // A session that continues another under a new id (`forkSession` with uuids kept) is import's
     // fork of it, sharing its events: those records come back under this session's id.
-    const records = exportTimeline(store, tip, 'claude', { sessionId: key.sessionId }).records;
+    const file = (events[0]?.event.origin as Record<string, unknown> | undefined)?.file;
+    const own = typeof file === 'string' && (file === `${key.sessionId}.jsonl` || file.startsWith(`${key.sessionId}/`));
+    const records = exportTimeline(store, tip, 'claude', own ? {} : { sessionId: key.sessionId }).records;
     if (records.length !== events.length - 1) {
       throw new AgentlogError(
         'E_EVENT',
