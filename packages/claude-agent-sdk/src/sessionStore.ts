@@ -280,8 +280,8 @@ export class AgentlogSessionStore implements SessionStore {
       if (!files.has('')) fs.writeFileSync(main, '');
       const problems: ImportWarning[] = [];
       let moved = false;
-      let cache = this.applied.get(store.dir);
-      if (!cache) this.applied.set(store.dir, (cache = new Map()));
+      const cache = this.applied.get(store.dir) ?? new Map();
+      this.applied.set(store.dir, cache);
       await importFiles(store, 'claude', [main], {
         partialTail: true,
         cache,
