@@ -50,9 +50,14 @@ export class AgentlogSessionStore implements SessionStore {
     this.lockWaitMs = options.lockWaitMs ?? 60_000;
   }
 
+  /** The folder of a project key's store (`<root>/<projectKey>`, or its hashed form): where a clone goes. */
+  dirFor(projectKey: string): string {
+    return path.join(this.root, projectDir(projectKey));
+  }
+
   /** The store of a project key, created when `create` (else undefined when there is none yet). */
   storeFor(projectKey: string, create = true): Store | undefined {
-    const dir = path.join(this.root, projectDir(projectKey));
+    const dir = this.dirFor(projectKey);
     const known = this.stores.get(dir);
     if (known) return known;
     let store: Store | undefined;
