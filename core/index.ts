@@ -63,6 +63,8 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 // Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
 export { follow, sessionsRoot } from './import/follow.js';
+export { claudeTimelineName } from './import/planClaude.js';
+export { Lock } from './git/lock.js';
 export {
   appendCaptureLog,
   applyEdit,

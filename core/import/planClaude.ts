@@ -265,6 +265,15 @@ function sessionIdOf(recs: Rec[]): string | undefined {
 }
 
 /**
+ * The timeline `import claude` makes of a session file's stem (`<session id>.jsonl`), or of one of its
+ * subagent files (`agent-<agentId>.jsonl`): for adapters that write a session as import would.
+ */
+export function claudeTimelineName(stem: string, agentId?: string): string {
+  const base = `claude/${stemName(stem)}`;
+  return agentId === undefined ? base : `${base}.agent-${safeName(agentId)}`;
+}
+
+/**
  * The timeline name of a session file's stem: the stem itself when git accepts it as it is (Claude
  * Code names its files by session UUID), else its safe version plus 8 hex digits of the stem's
  * SHA-256, so that two stems that differ only in replaced characters ("a b", "a..b") stay two
