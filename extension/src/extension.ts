@@ -20,6 +20,7 @@ import { registerRefresh } from './commands/refresh.js';
 import { registerResume } from './commands/resume.js';
 import { registerSetApiKey } from './commands/setApiKey.js';
 import { registerVerify } from './commands/verify.js';
+import { registerEventDocuments } from './documents.js';
 import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext) {
     registerSessionsView(view),
     panels,
     registerPanelSerializer(panels),
+    registerEventDocuments(),
     stores,
     vscode.window.registerUriHandler(links),
     registerRefresh(deps),

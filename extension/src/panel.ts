@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { panelHtml } from '../shared/html.js';
 import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/protocol.js';
 import { PanelController, type PanelHost } from './panelController.js';
+import { openEventDiff, openEventDocument } from './documents.js';
 import { openStore } from './storeReader.js';
 import type { AgentModel } from './panelController.js';
 import type { Approve } from '../../core/index.js';
@@ -114,6 +115,12 @@ export class SessionPanels implements vscode.Disposable {
         }
       },
       info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
+      warn: (message) => void vscode.window.showWarningMessage(`agentlog: ${message}`),
+      openDocument: (ref) => openEventDocument(ref),
+      openDiff: (before, after, title) => openEventDiff(before, after, title),
+      openFile: async (file) => {
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      },
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
     this.panels.set(key, { panel, controller: holder.controller });

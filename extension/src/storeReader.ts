@@ -4,8 +4,9 @@
  * shown get decoded (a 10,000-event session opens by reading its last page).
  */
 import * as path from 'node:path';
-import { commitAt, listSessions, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
-import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
+import { commitAt, type Event, listSessions, readTurns, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
+import { sessionFacts } from '../shared/transcript.js';
+import { turnsVM, type TurnVM } from '../shared/turnView.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
 
 /**
@@ -119,11 +120,28 @@ export class TimelineReader {
     return e;
   }
 
-  /** Items for seqs [from, to] (inclusive), oldest first. */
-  items(commit: string, from: number, to: number): ItemVM[] {
-    const out: ItemVM[] = [];
-    for (let s = Math.max(0, from); s <= to; s++) out.push(itemOf(this.event(commit, s)));
-    return out;
+  /**
+   * The turns of events [from, to] (inclusive), whole turns only: when `from` falls inside a turn,
+   * the window starts at the next turn instead, or, when [from, to] holds no turn's start, reaches
+   * back (doubling) to one. `from` in the answer is the first seq the turns cover. Linear in the
+   * events read: the decoded events are cached.
+   */
+  turns(commit: string, from: number, to: number): { turns: TurnVM[]; from: number } {
+    let start = Math.max(0, Math.min(from, to));
+    for (let width = Math.max(1, to - start + 1); ; width *= 2) {
+      start = Math.max(0, to - width + 1);
+      const events: Event[] = [];
+      for (let s = start; s <= to; s++) events.push(this.event(commit, s).event);
+      const reading = readTurns(events);
+      let turns = reading.turns;
+      // A window that begins inside a turn: that turn's start is further back.
+      if (start > 0 && turns.length && !(turns[0].prompt && turns[0].first === start)) {
+        if (turns.length < 2) continue;
+        turns = turns.slice(1);
+      }
+      const at = (seq: number) => (seq >= start && seq <= to ? events[seq - start] : undefined);
+      return { turns: turnsVM({ ...reading, turns }, at), from: turns[0]?.first ?? start };
+    }
   }
 
   /** The commit that appended `seq` (walks first parents back from `commit`). */
