@@ -194,11 +194,11 @@ for (const [label, title, act] of [
 }
 items.addEventListener('mouseover', (e) => {
   const target = (e.target as HTMLElement).closest<HTMLElement>('[data-seq]');
-  if (!target || target === actions.parentElement) return;
+  if (!target || actions.contains(e.target as Node)) return;
   actionSeq = Number(target.dataset.seq);
   actions.title = `event #${actionSeq}`;
   const bar = target.querySelector(':scope > summary, :scope > .who') ?? target;
-  bar.append(actions);
+  if (actions.parentElement !== bar) bar.append(actions);
 });
 
 /** The element of an event: a step, a prompt, a result, or else the turn that holds it (its hidden records opened). */
