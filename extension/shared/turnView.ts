@@ -255,7 +255,10 @@ function imageVM(seq: number, block: number | undefined, mediaType: string, byte
 }
 
 function firstLine(s: string, width = 120): string {
-  const line = s.slice(0, width * 4).replace(/\s+/g, ' ').trim();
+  const line = s
+    .slice(0, width * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 

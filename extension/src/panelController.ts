@@ -5,7 +5,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Api, type Approve, type Event, freeName, listSessions, type ModelCall, runAgent, type Store, type TimelineInfo, timelineRef } from '../../core/index.js';
+import {
+  type Api,
+  type Approve,
+  type Event,
+  freeName,
+  listSessions,
+  type ModelCall,
+  runAgent,
+  type Store,
+  type TimelineInfo,
+  timelineRef,
+} from '../../core/index.js';
 import { describeCall, workspaceChoice } from '../shared/agentRun.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
@@ -192,7 +203,18 @@ export class PanelController {
       return undefined;
     }
     const { event, cid } = this.reader.event(tip, seq);
-    return { event, ref: { store: this.store.dir, timeline: this.timeline, seq, cid: cid.toString(), part, ...(block !== undefined ? { block } : {}), ...(file !== undefined ? { file } : {}) } };
+    return {
+      event,
+      ref: {
+        store: this.store.dir,
+        timeline: this.timeline,
+        seq,
+        cid: cid.toString(),
+        part,
+        ...(block !== undefined ? { block } : {}),
+        ...(file !== undefined ? { file } : {}),
+      },
+    };
   }
 
   private async openDoc(seq: number, block: number | undefined, part: DocPart): Promise<void> {
@@ -335,7 +357,14 @@ export class PanelController {
     const tip = this.reader.tip();
     if (!tip) {
       this.shownTip = undefined;
-      this.post({ type: 'reset', header: this.goneHeader(`The timeline ${this.timeline} no longer exists in this store (deleted or renamed): nothing to show or send.`), turns: [], firstSeq: 0, lastSeq: -1, hasOlder: false });
+      this.post({
+        type: 'reset',
+        header: this.goneHeader(`The timeline ${this.timeline} no longer exists in this store (deleted or renamed): nothing to show or send.`),
+        turns: [],
+        firstSeq: 0,
+        lastSeq: -1,
+        hasOlder: false,
+      });
       return;
     }
     try {
@@ -354,7 +383,14 @@ export class PanelController {
     } catch (e) {
       // Not an agentlog timeline (a plain git branch), or a broken object: say so, offer nothing.
       this.shownTip = tip;
-      this.post({ type: 'reset', header: this.goneHeader(`The timeline ${this.timeline} cannot be read: ${(e as Error).message}`), turns: [], firstSeq: 0, lastSeq: -1, hasOlder: false });
+      this.post({
+        type: 'reset',
+        header: this.goneHeader(`The timeline ${this.timeline} cannot be read: ${(e as Error).message}`),
+        turns: [],
+        firstSeq: 0,
+        lastSeq: -1,
+        hasOlder: false,
+      });
     }
   }
 

@@ -140,7 +140,7 @@ export class TimelineReader {
         turns = turns.slice(1);
       }
       const at = (seq: number) => (seq >= start && seq <= to ? events[seq - start] : undefined);
-      return { turns: turnsVM({ ...reading, turns }, at), from: turns[0]?.first ?? start };
+      return { turns: turnsVM({ ...reading, turns }, at), from: start === 0 ? 0 : (turns[0]?.first ?? start) };
     }
   }
 

@@ -120,7 +120,10 @@ function setHeader(h: HeaderVM) {
     );
   } else if (h.startedBy) {
     const by = h.startedBy;
-    familyEl.append('Subagent of ', linkTo(by, `Open ${by}`, () => send({ type: 'openTimeline', timeline: by, seq: null })));
+    familyEl.append(
+      'Subagent of ',
+      linkTo(by, `Open ${by}`, () => send({ type: 'openTimeline', timeline: by, seq: null })),
+    );
   }
   familyEl.hidden = !familyEl.childNodes.length;
   forkTicks.replaceChildren(...(h.forks ?? []).map((f) => Object.assign(el('option'), { value: String(f.seq), label: f.timeline })));
@@ -140,7 +143,11 @@ function setHeader(h: HeaderVM) {
     : h.followsHead
       ? 'Following the store’s checked-out commit.'
       : '';
-  input.placeholder = h.gone ? 'Nothing to send to: the timeline is gone.' : h.past ? `Resume from event #${h.viewSeq} (makes a fork) — ${h.model}` : `Message ${h.model} (Ctrl+Enter to send)`;
+  input.placeholder = h.gone
+    ? 'Nothing to send to: the timeline is gone.'
+    : h.past
+      ? `Resume from event #${h.viewSeq} (makes a fork) — ${h.model}`
+      : `Message ${h.model} (Ctrl+Enter to send)`;
   vscode.setState({ store: h.store, timeline: h.timeline, seq: h.past ? h.viewSeq : null } satisfies PanelState);
 }
 
@@ -162,7 +169,11 @@ function drawTurn(t: TurnVM): HTMLElement {
     if (f.seq < t.first || f.seq > t.last) continue;
     const mark = el('div', 'fork-mark');
     mark.dataset.fork = f.timeline;
-    mark.append('⑂ ', linkTo(f.timeline, `Open the fork ${f.timeline}`, () => send({ type: 'openTimeline', timeline: f.timeline, seq: null })), ` leaves here, after event #${f.seq}`);
+    mark.append(
+      '⑂ ',
+      linkTo(f.timeline, `Open the fork ${f.timeline}`, () => send({ type: 'openTimeline', timeline: f.timeline, seq: null })),
+      ` leaves here, after event #${f.seq}`,
+    );
     const at = [...card.querySelectorAll<HTMLElement>('[data-seq]')].filter((x) => Number(x.dataset.seq) <= f.seq).at(-1);
     const top = at?.closest('.steps > *, .prompt, .answer') ?? at;
     if (top && top.parentElement) top.after(mark);
@@ -211,7 +222,9 @@ function revealTarget(seq: number): HTMLElement | null {
     if (fold) fold.open = true;
     return exact;
   }
-  return [...items.children].find((c) => Number((c as HTMLElement).dataset.first) <= seq && seq <= Number((c as HTMLElement).dataset.last)) as HTMLElement | null;
+  return [...items.children].find(
+    (c) => Number((c as HTMLElement).dataset.first) <= seq && seq <= Number((c as HTMLElement).dataset.last),
+  ) as HTMLElement | null;
 }
 
 function resumeHere(seq: number) {

@@ -113,7 +113,12 @@ function textBlock(t: TextVM, seq: number, block: number | undefined, d: TurnDep
 }
 
 function openWhole(t: TextVM, what: string, act: () => void): HTMLElement {
-  return button('secondary open-whole', `Open the whole ${what} (${count(t.lines, 'line')}, ${count(t.chars, 'character')})`, 'Opens in an editor, read-only', act);
+  return button(
+    'secondary open-whole',
+    `Open the whole ${what} (${count(t.lines, 'line')}, ${count(t.chars, 'character')})`,
+    'Opens in an editor, read-only',
+    act,
+  );
 }
 
 function renderImage(i: ImageVM): HTMLElement {
@@ -206,7 +211,13 @@ function renderTool(s: Extract<StepVM, { t: 'tool' }>, d: TurnDeps): HTMLElement
       const list = el('div', 'files');
       v.files.forEach((f, i) => {
         const row = el('div', 'path-row');
-        row.append(el('span', `op op-${f.op}`, f.op), pathLink(f.moveTo ? `${f.path} → ${f.moveTo}` : f.path, i), el('span', 'add', `+${f.added}`), el('span', 'del', `−${f.removed}`), diffButton(i));
+        row.append(
+          el('span', `op op-${f.op}`, f.op),
+          pathLink(f.moveTo ? `${f.path} → ${f.moveTo}` : f.path, i),
+          el('span', 'add', `+${f.added}`),
+          el('span', 'del', `−${f.removed}`),
+          diffButton(i),
+        );
         list.append(row);
       });
       body.append(list);
@@ -215,7 +226,8 @@ function renderTool(s: Extract<StepVM, { t: 'tool' }>, d: TurnDeps): HTMLElement
     case 'read': {
       const row = el('div', 'path-row');
       row.append(pathLink(v.path));
-      if (v.offset !== undefined || v.limit !== undefined) row.append(el('span', 'note', `lines ${v.offset ?? 1}${v.limit !== undefined ? `, ${v.limit} of them` : ''}`));
+      if (v.offset !== undefined || v.limit !== undefined)
+        row.append(el('span', 'note', `lines ${v.offset ?? 1}${v.limit !== undefined ? `, ${v.limit} of them` : ''}`));
       body.append(row);
       break;
     }
@@ -228,7 +240,10 @@ function renderTool(s: Extract<StepVM, { t: 'tool' }>, d: TurnDeps): HTMLElement
     case 'todo': {
       if (v.explanation) body.append(el('div', 'description', v.explanation));
       const ul = el('ul', 'todo');
-      for (const it of v.items) ul.append(el('li', `todo-${it.status.replace(/[^a-z_]/gi, '')}`, `${it.status === 'completed' ? '☑' : it.status === 'in_progress' ? '◐' : '☐'} ${it.text}`));
+      for (const it of v.items)
+        ul.append(
+          el('li', `todo-${it.status.replace(/[^a-z_]/gi, '')}`, `${it.status === 'completed' ? '☑' : it.status === 'in_progress' ? '◐' : '☐'} ${it.text}`),
+        );
       body.append(ul);
       break;
     }

@@ -93,11 +93,43 @@ describe('session panel page (headless chromium)', () => {
               id: 'e1',
               name: 'Edit',
               summary: 'src/a.ts',
-              view: { kind: 'edit', path: 'src/a.ts', edits: 1, diffCut: false, diff: [{ op: '-', text: 'old' }, { op: '+', text: 'new' }] },
+              view: {
+                kind: 'edit',
+                path: 'src/a.ts',
+                edits: 1,
+                diffCut: false,
+                diff: [
+                  { op: '-', text: 'old' },
+                  { op: '+', text: 'new' },
+                ],
+              },
               result: { seq: 3, block: 0, output: text('ok'), isError: false, images: 0 },
             },
-            { t: 'tool', seq: 2, block: 2, id: 'b1', name: 'Bash', summary: 'seq 500', view: { kind: 'shell', command: text('seq 500') }, result: { seq: 3, block: 1, output: text(long), isError: false, exitCode: 0, images: 0 } },
-            { t: 'tool', seq: 2, block: 3, id: 'w1', name: 'TodoWrite', summary: '2 items', view: { kind: 'todo', items: [{ text: 'read', status: 'completed' }, { text: 'fix', status: 'in_progress' }] } },
+            {
+              t: 'tool',
+              seq: 2,
+              block: 2,
+              id: 'b1',
+              name: 'Bash',
+              summary: 'seq 500',
+              view: { kind: 'shell', command: text('seq 500') },
+              result: { seq: 3, block: 1, output: text(long), isError: false, exitCode: 0, images: 0 },
+            },
+            {
+              t: 'tool',
+              seq: 2,
+              block: 3,
+              id: 'w1',
+              name: 'TodoWrite',
+              summary: '2 items',
+              view: {
+                kind: 'todo',
+                items: [
+                  { text: 'read', status: 'completed' },
+                  { text: 'fix', status: 'in_progress' },
+                ],
+              },
+            },
           ],
           calls: 3,
         }),
@@ -188,7 +220,10 @@ describe('session panel page (headless chromium)', () => {
 
   it('says a timeline is gone and offers nothing to send', async () => {
     const page = await pp.open();
-    await pp.post(page, reset({ tipSeq: -1, viewSeq: -1, gone: 'The timeline demo no longer exists in this store (deleted or renamed): nothing to show or send.' }, []));
+    await pp.post(
+      page,
+      reset({ tipSeq: -1, viewSeq: -1, gone: 'The timeline demo no longer exists in this store (deleted or renamed): nothing to show or send.' }, []),
+    );
     expect(await page.locator('.gone').textContent()).toMatch(/no longer exists/);
     expect(await page.locator('button.send').isDisabled()).toBe(true);
     expect(await page.locator('textarea.input').isDisabled()).toBe(true);
@@ -210,7 +245,15 @@ describe('session panel page (headless chromium)', () => {
       ...reset({ title: '<img src=x onerror="window.__pwned=5">', timeline: '<b>t</b>' }, [
         turn(0, 0, { answer: { seq: 0, text: text(evil) } }),
         turn(1, 1, {
-          steps: [{ t: 'result', seq: 1, block: 0, callId: '<script>x</script>', result: { seq: 1, block: 0, output: text('<script>window.__pwned=6</script>'), isError: false, images: 0 } }],
+          steps: [
+            {
+              t: 'result',
+              seq: 1,
+              block: 0,
+              callId: '<script>x</script>',
+              result: { seq: 1, block: 0, output: text('<script>window.__pwned=6</script>'), isError: false, images: 0 },
+            },
+          ],
         }),
         turn(2, 2, { answer: { seq: 2, text: text(long) } }),
         turn(3, 3, { steps: [{ t: 'notice', seq: 3, kind: 'record', label: '<svg onload=alert(1)>', text: text('<iframe src="javascript:alert(1)">') }] }),
