@@ -73,6 +73,8 @@ export function activate(context: vscode.ExtensionContext) {
     sessions: () => view.nodes(),
     refresh: () => view.refresh(),
     panels: () => panels.all().map((c) => ({ store: c.store.dir, timeline: c.name, state: c.state, rendered: c.rendered, streaming: c.streaming })),
+    /** The timeline of the preview panel (a single click in the Sessions view), if one is open. */
+    previewPanel: () => panels.previewOf(),
     linkFor,
     /** What VS Code does with a link to this extension (the same handler). */
     openLink: (link: string) => links.handleUri(vscode.Uri.parse(link)),

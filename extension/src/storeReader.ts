@@ -4,7 +4,18 @@
  * shown get decoded (a 10,000-event session opens by reading its last page).
  */
 import * as path from 'node:path';
-import { commitAt, type Event, listSessions, readTurns, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
+import {
+  commitAt,
+  type Event,
+  listSessions,
+  numberedTitles,
+  readTurns,
+  Store,
+  storesOf,
+  type SessionInfo,
+  type StoredEvent,
+  type TimelineInfo,
+} from '../../core/index.js';
 import { sessionFacts } from '../shared/transcript.js';
 import { turnsVM, type TurnVM } from '../shared/turnView.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
@@ -39,8 +50,12 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
   try {
     const store = openStore(dir);
     const timelines: TimelineFacts[] = [];
+    const sessions = listSessions(store);
+    const numbered = numberedTitles(sessions);
     const walk = (t: TimelineInfo, session: SessionInfo) => {
       timelines.push({
+        startTs: Number(session.genesis.ts) || 0,
+        ...(numbered.has(session) ? { numberedTitle: numbered.get(session) } : {}),
         name: t.name,
         tip: t.tip,
         tipSeq: t.length - 1,
@@ -53,7 +68,7 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
       });
       for (const f of t.forks) walk(f, session);
     };
-    for (const s of listSessions(store)) for (const t of s.timelines) walk(t, s);
+    for (const s of sessions) for (const t of s.timelines) walk(t, s);
     const seen = new Set(timelines.map((t) => t.name));
     for (const [name, tip] of store.timelines()) {
       if (seen.has(name)) continue;
