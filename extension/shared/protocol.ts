@@ -93,6 +93,10 @@ export interface RenderedState {
   showHidden: boolean;
   /** Fork marks: on the slider, and in the transcript. */
   forkMarks: number;
+  /** Why the timeline shows nothing ('' when it does): deleted, unreadable. */
+  gone: string;
+  /** Whether Send can be pressed. */
+  canSend: boolean;
   firstSeq: number;
   lastSeq: number;
   viewSeq: number;

@@ -240,6 +240,8 @@ function report() {
     hidden: items.querySelectorAll('.hidden-item').length,
     showHidden,
     forkMarks: forkTicks.children.length + items.querySelectorAll('.fork-mark').length,
+    gone: head?.gone ?? '',
+    canSend: !sendBtn.disabled,
     firstSeq,
     lastSeq,
     viewSeq: head?.viewSeq ?? -1,

@@ -106,9 +106,9 @@ async function reloadCheck(page, host, folder) {
   await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
   for (let i = 0; i < 120; i++) {
     for (const f of page.frames()) {
-      const n = await f.$$eval('article.event', (els) => els.length).catch(() => 0);
+      const n = await f.$$eval('article.turn', (els) => els.length).catch(() => 0);
       if (n > 0) {
-        console.log(`[vscode]   ✔ after a reload, VS Code restored the session panel (${n} events shown)`);
+        console.log(`[vscode]   ✔ after a reload, VS Code restored the session panel (${n} turns shown)`);
         return 0;
       }
     }
