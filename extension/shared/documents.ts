@@ -78,7 +78,7 @@ export function documentName(event: Event, ref: Pick<DocRef, 'block' | 'part' | 
 /** The path a tool call names (read, write, edit, a patch's file), for "open the file". */
 export function callPath(event: Event, block: number, file = 0): string | undefined {
   const b = blocksOf(event.content)[block];
-  if (!b || b.type !== 'tool_use') return undefined;
+  if (b?.type !== 'tool_use') return undefined;
   const v = toolView(typeof b.name === 'string' ? b.name : '', b.input);
   if (v.kind === 'edit' || v.kind === 'write' || v.kind === 'read') return v.path;
   if (v.kind === 'patch') return v.files[file]?.moveTo ?? v.files[file]?.path;

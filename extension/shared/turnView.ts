@@ -82,6 +82,8 @@ export interface TurnVM {
   /** Tool calls in the turn, and how many failed. */
   calls: number;
   errors: number;
+  /** The part of a long turn that started before these events (its earlier part is an older card). */
+  continued?: boolean;
 }
 
 /** The turns of a reading for the page; `eventAt` gives an event of the window (for its images). */

@@ -21,7 +21,7 @@ import { describeCall, workspaceChoice } from '../shared/agentRun.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
 import { callPath, type DocPart, type DocRef, documentName, documentText } from '../shared/documents.js';
-import { TimelineReader } from './storeReader.js';
+import { REACH, TimelineReader } from './storeReader.js';
 
 /** Items sent at once; older ones come when the page scrolls up. */
 export const PAGE = 100;
@@ -315,7 +315,9 @@ export class PanelController {
       return;
     }
     // The last turn the page shows may go on in the new events: it is read again, from its start.
-    const { turns, from } = this.reader.turns(tip, this.lastTurnSeq, tipSeq);
+    // A long last turn goes on in a new part rather than being read again whole on every append.
+    const part = tipSeq - this.lastTurnSeq + 1 > REACH;
+    const { turns, from } = this.reader.turns(tip, part ? this.lastSeq + 1 : this.lastTurnSeq, tipSeq, true);
     this.lastSeq = tipSeq;
     this.lastTurnSeq = turns.at(-1)?.first ?? this.lastTurnSeq;
     this.shownTip = tip;

@@ -176,7 +176,7 @@ function drawTurn(t: TurnVM): HTMLElement {
     );
     const at = [...card.querySelectorAll<HTMLElement>('[data-seq]')].filter((x) => Number(x.dataset.seq) <= f.seq).at(-1);
     const top = at?.closest('.steps > *, .prompt, .answer') ?? at;
-    if (top && top.parentElement) top.after(mark);
+    if (top?.parentElement) top.after(mark);
     else card.append(mark);
   }
   return card;

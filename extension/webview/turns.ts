@@ -8,7 +8,7 @@
  * and block; the page never builds a path or a command from session text.
  */
 import type { WebviewMessage } from '../shared/protocol.js';
-import type { ImageVM, ResultVM, StepVM, TextVM, ToolViewVM, TurnVM } from '../shared/turnView.js';
+import type { ImageVM, ResultVM, StepVM, TextVM, TurnVM } from '../shared/turnView.js';
 
 /** Lines of an output or a file shown in a card; the whole opens in an editor. */
 export const SHOWN_LINES = 40;
@@ -55,6 +55,7 @@ export function renderTurn(t: TurnVM, d: TurnDeps): HTMLElement {
   art.dataset.first = String(t.first);
   art.dataset.last = String(t.last);
   const head = el('div', 'turn-head');
+  if (t.continued) head.append(el('span', 'continued', '↑ continues the turn above'));
   const time = el('time', 'ts', new Date(t.ts).toLocaleString());
   time.dateTime = new Date(t.ts).toISOString();
   head.append(time);

@@ -512,7 +512,10 @@ describe('agentlog in a real VS Code', () => {
     assert.deepEqual([s.turns, s.calls, s.forkMarks], [2, 2, 2]);
     if (uiUrl) {
       const results = (await ui({ op: 'texts', selector: 'details.step.tool .result pre', frames: true }))!.texts as string[];
-      assert.ok(results.some((t) => t.includes('FAIL parser.test.ts')), `the bash call holds its result: ${JSON.stringify(results)}`);
+      assert.ok(
+        results.some((t) => t.includes('FAIL parser.test.ts')),
+        `the bash call holds its result: ${JSON.stringify(results)}`,
+      );
       const marks = (await ui({ op: 'texts', selector: '.fork-mark', frames: true }))!.texts as string[];
       assert.deepEqual(marks, ['⑂ fix-parser-tokenizer leaves here, after event #4']);
     }
@@ -531,15 +534,24 @@ describe('agentlog in a real VS Code', () => {
   const claudeMain = 'claude/ae4a77f8-aedd-4bc1-888f-c94edc91af04';
   const codexMain = 'codex/01997e76-d124-7592-9cac-2ec05abbca08';
   const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (!shared) it('needs ../shared/fixtures for the real sessions', () => console.log('      (../shared/fixtures is absent: the panel was not tried on real sessions)'));
+  if (!shared)
+    it('needs ../shared/fixtures for the real sessions', () => console.log('      (../shared/fixtures is absent: the panel was not tried on real sessions)'));
   if (shared && uiUrl)
     it('on a real 2.4k-event Claude Code session: opens fast, a diff opens in the diff editor, a whole output in an editor, the Task its subagent', async () => {
-      await vscode.commands.executeCommand('agentlog.importClaude', { store: storeDir, files: [path.join(shared, 'claude-code/spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl')] });
-      await vscode.commands.executeCommand('agentlog.importCodex', { store: storeDir, files: [path.join(shared, 'codex/agentcmd/rollout-2025-09-24T19-22-20-01997e76-d124-7592-9cac-2ec05abbca08.jsonl')] });
+      await vscode.commands.executeCommand('agentlog.importClaude', {
+        store: storeDir,
+        files: [path.join(shared, 'claude-code/spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl')],
+      });
+      await vscode.commands.executeCommand('agentlog.importCodex', {
+        store: storeDir,
+        files: [path.join(shared, 'codex/agentcmd/rollout-2025-09-24T19-22-20-01997e76-d124-7592-9cac-2ec05abbca08.jsonl')],
+      });
       const t0 = Date.now();
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: claudeMain });
       const s = await rendered(claudeMain, (r) => r.turns > 0);
-      console.log(`      (2.4k-event Claude Code session: first page shown ${Date.now() - t0} ms after the command; ${s.turns} turns, ${s.calls} calls, ${s.hidden} hidden)`);
+      console.log(
+        `      (2.4k-event Claude Code session: first page shown ${Date.now() - t0} ms after the command; ${s.turns} turns, ${s.calls} calls, ${s.hidden} hidden)`,
+      );
       assert.ok(s.tipSeq > 2000 && s.calls > 0 && s.hidden > 0);
       await ui({ op: 'frameClick', selector: 'details.view-edit > summary' });
       await ui({ op: 'frameClick', selector: 'details.view-edit[open] button.open-diff' });
@@ -614,7 +626,10 @@ describe('agentlog in a real VS Code', () => {
     await rendered('write-docs', (r) => r.turns > 0);
     assert.ok(panel('fix-parser-tokenizer'), 'the kept panel stays');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
-    assert.ok(tabs.every((l) => l.length <= 28), `short tab titles: ${JSON.stringify(tabs)}`);
+    assert.ok(
+      tabs.every((l) => l.length <= 28),
+      `short tab titles: ${JSON.stringify(tabs)}`,
+    );
   });
 
   it('filters the Sessions view', async () => {
