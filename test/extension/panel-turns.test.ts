@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importFiles, Store } from '../../core/index.js';
-import { type DocRef, documentText } from '../../extension/shared/documents.js';
+import { type Event, importFiles, patchSides, Store } from '../../core/index.js';
+import { callPath, type DocRef, documentName, documentText } from '../../extension/shared/documents.js';
 import type { HostMessage } from '../../extension/shared/protocol.js';
 import { PREVIEW_CHARS, type StepVM, type TurnVM } from '../../extension/shared/turnView.js';
 import { insideFolder, PanelController, type PanelHost } from '../../extension/src/panelController.js';
@@ -168,6 +168,57 @@ describe('the panel over the reading model', () => {
     const pc = new PanelController(Store.open(dir), 'plain', p.h);
     await pc.onMessage({ type: 'ready' });
     expect(p.posts.at(-1)).toMatchObject({ type: 'reset', turns: [], header: { gone: expect.stringMatching(/^The timeline plain cannot be read: /) } });
+  });
+});
+
+describe('the documents a panel opens', () => {
+  const ev = (content: unknown[]) => ({ v: 1, kind: 'message', role: 'assistant', seq: 3, prev: null, ts: 1, content }) as unknown as Event;
+  const patch = [
+    '*** Begin Patch',
+    '*** Update File: src/a.ts',
+    '@@ fn',
+    ' keep',
+    '-old',
+    '+new',
+    '@@ other',
+    ' more',
+    '+added',
+    '*** Add File: b.md',
+    '+# B',
+    '*** End Patch',
+  ].join('\n');
+
+  it("a patch's files as two sides each, hunks apart; an edit's and a write's sides; the raw event", () => {
+    const e = ev([
+      { type: 'tool_use', id: 'p', name: 'apply_patch', input: { input: patch } },
+      {
+        type: 'tool_use',
+        id: 'e',
+        name: 'MultiEdit',
+        input: {
+          file_path: 'x.ts',
+          edits: [
+            { old_string: 'a', new_string: 'b' },
+            { old_string: 'c', new_string: 'd' },
+          ],
+        },
+      },
+      { type: 'tool_use', id: 'w', name: 'Write', input: { file_path: 'n.ts', content: 'hello' } },
+    ]);
+    expect(patchSides(patch, 0)).toEqual({ path: 'src/a.ts', before: 'keep\nold\n\nmore', after: 'keep\nnew\n\nmore\nadded' });
+    expect(patchSides(patch, 1)).toEqual({ path: 'b.md', before: '', after: '# B' });
+    expect(patchSides(patch, 2)).toBeUndefined();
+    expect([documentText(e, { block: 0, part: 'before', file: 1 }), documentText(e, { block: 0, part: 'after', file: 1 })]).toEqual(['', '# B']);
+    expect(documentName(e, { seq: 3, block: 0, part: 'after', file: 0 })).toBe('a.ts');
+    expect([documentText(e, { block: 1, part: 'before' }), documentText(e, { block: 1, part: 'after', file: 1 })]).toEqual(['a\n\n⋯\n\nc', 'd']);
+    expect([documentText(e, { block: 2, part: 'before' }), documentText(e, { block: 2, part: 'after' }), documentText(e, { block: 2, part: 'input' })]).toEqual(
+      ['', 'hello', 'hello'],
+    );
+    expect(documentText(e, { block: 2, part: 'output' })).toBeUndefined();
+    expect(documentText(e, { block: 9, part: 'text' })).toBeUndefined();
+    expect(JSON.parse(documentText(e, { part: 'raw' })!)).toMatchObject({ kind: 'message', seq: 3 });
+    expect(callPath(e, 0, 1)).toBe('b.md');
+    expect(callPath(e, 2)).toBe('n.ts');
   });
 });
 
