@@ -241,7 +241,13 @@ describe('the panel on real sessions (../shared/fixtures)', () => {
     expect(first).toBe(0);
     const calls = tools(turns);
     expect(calls).toHaveLength(242);
-    expect(calls.every((k) => k.result)).toBe(true);
+    // Its last turn (2,000+ events) comes in parts: a call whose result opens the next part (parallel
+    // calls) shows that result there, by its call id; every other call holds its result.
+    const parts = turns.filter((t) => t.continued).length;
+    const orphans = turns.flatMap((t) => t.steps.filter((st) => st.t === 'result'));
+    expect(parts).toBeGreaterThan(0);
+    expect(orphans.length).toBeLessThanOrEqual(4 * parts);
+    expect(calls.filter((k) => !k.result).map((k) => k.id).sort()).toEqual(orphans.map((o) => (o as { callId: string }).callId).sort());
     const hidden = turns.reduce((n, t) => n + t.hidden.length, 0);
     expect(hidden).toBeGreaterThan(1200);
     // Every turn is whole: no event in two turns, none left out between the first and the tip.
