@@ -544,7 +544,8 @@ describe('agentlog in a real VS Code', () => {
   if (!shared)
     it('needs ../shared/fixtures for the real sessions', () => console.log('      (../shared/fixtures is absent: the panel was not tried on real sessions)'));
   if (shared && uiUrl)
-    it('on a real 2.4k-event Claude Code session: opens fast, a diff opens in the diff editor, a whole output in an editor, the Task its subagent', async () => {
+    it('on a real 2.4k-event Claude Code session: opens fast, a diff opens in the diff editor, a raw record in an editor, the Task its subagent', async function () {
+      this.timeout(240_000);
       await vscode.commands.executeCommand('agentlog.importClaude', {
         store: storeDir,
         files: [path.join(shared, 'claude-code/spotter/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl')],
@@ -606,7 +607,8 @@ describe('agentlog in a real VS Code', () => {
     });
 
   if (shared && uiUrl)
-    it('on a real Codex session: a patch file opens in the diff editor', async () => {
+    it('on a real Codex session: a patch file opens in the diff editor', async function () {
+      this.timeout(180_000);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: codexMain });
       await rendered(codexMain, (r) => r.turns > 0);
@@ -679,7 +681,7 @@ describe('agentlog in a real VS Code', () => {
     vscode.workspace.updateWorkspaceFolders(folders, 0, { uri: vscode.Uri.file(other) });
     await until('the second store', () => vscode.workspace.workspaceFolders?.length === folders + 1);
     api.openLink(api.linkFor(path.join(other, '.agentlog'), 'theirs', cid));
-    await rendered('theirs', (r) => r.viewSeq === 2);
+    await until("the event in the teammate's store", () => panel('theirs')?.rendered?.viewSeq === 2, 30_000);
     assert.equal(panel('theirs')!.store, path.join(other, '.agentlog'));
     vscode.workspace.updateWorkspaceFolders(folders, 1);
   });
@@ -694,7 +696,8 @@ describe('agentlog in a real VS Code', () => {
 
   // Only where the harness can see the workbench (code-shim); a desktop run has no screenshot service.
   if (uiUrl)
-    it('takes screenshots, dark and light', async () => {
+    it('takes screenshots, dark and light', async function () {
+      this.timeout(240_000);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: 7 });
       await rendered('fix-parser', (r) => r.viewSeq === 7);
