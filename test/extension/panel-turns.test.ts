@@ -247,7 +247,12 @@ describe('the panel on real sessions (../shared/fixtures)', () => {
     const orphans = turns.flatMap((t) => t.steps.filter((st) => st.t === 'result'));
     expect(parts).toBeGreaterThan(0);
     expect(orphans.length).toBeLessThanOrEqual(4 * parts);
-    expect(calls.filter((k) => !k.result).map((k) => k.id).sort()).toEqual(orphans.map((o) => (o as { callId: string }).callId).sort());
+    expect(
+      calls
+        .filter((k) => !k.result)
+        .map((k) => k.id)
+        .sort(),
+    ).toEqual(orphans.map((o) => (o as { callId: string }).callId).sort());
     const hidden = turns.reduce((n, t) => n + t.hidden.length, 0);
     expect(hidden).toBeGreaterThan(1200);
     // Every turn is whole: no event in two turns, none left out between the first and the tip.
