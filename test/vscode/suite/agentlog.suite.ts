@@ -588,19 +588,20 @@ describe('agentlog in a real VS Code', () => {
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: claudeMain });
       await new Promise((r) => setTimeout(r, 500));
       await ui({ op: 'frameClick', selector: 'button.show-hidden' });
-      // The Task call opens its subagent's timeline.
+      // The Task call opens its subagent's timeline: the panel opened at the Task's event shows its turn.
       const sess = Store.open(storeDir);
       const sub = [...sess.timelines().keys()].find((n) => n.startsWith(`${claudeMain}.agent-`))!;
-      let found = false;
-      for (let page = 0; page < 30 && !found; page++) {
-        try {
-          await ui({ op: 'frameClick', selector: 'details.view-agent > summary' });
-          found = true;
-        } catch {
-          await ui({ op: 'frameClick', selector: 'button.older' });
-        }
-      }
-      assert.ok(found, 'a Task call is shown');
+      const taskSeq = sess
+        .readEvents(sess.tipOf(claudeMain)!)
+        .find(
+          (e) =>
+            Array.isArray(e.event.content) && (e.event.content as { type?: string; name?: string }[]).some((b) => b.type === 'tool_use' && b.name === 'Task'),
+        )!.event.seq;
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: claudeMain }, { seq: taskSeq });
+      await rendered(claudeMain, (r) => r.viewSeq === taskSeq);
+      await new Promise((r) => setTimeout(r, 500));
+      await ui({ op: 'frameClick', selector: 'details.view-agent > summary' });
       await ui({ op: 'frameClick', selector: 'details.view-agent[open] button.open-subagent' });
       const subState = await rendered(sub, (r) => r.turns > 0);
       assert.ok(subState.calls > 0);
