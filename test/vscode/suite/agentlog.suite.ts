@@ -591,12 +591,12 @@ describe('agentlog in a real VS Code', () => {
       // The Task call opens its subagent's timeline: the panel opened at the Task's event shows its turn.
       const sess = Store.open(storeDir);
       const sub = [...sess.timelines().keys()].find((n) => n.startsWith(`${claudeMain}.agent-`))!;
-      const taskSeq = sess
-        .readEvents(sess.tipOf(claudeMain)!)
-        .find(
-          (e) =>
-            Array.isArray(e.event.content) && (e.event.content as { type?: string; name?: string }[]).some((b) => b.type === 'tool_use' && b.name === 'Task'),
-        )!.event.seq;
+      // The link to the subagent comes with the Task's result: view the session as of that result.
+      type Block = { type?: string; name?: string; id?: string; tool_use_id?: string };
+      const all = sess.readEvents(sess.tipOf(claudeMain)!).map((e) => e.event);
+      const blocks = (e: (typeof all)[number]) => (Array.isArray(e.content) ? (e.content as Block[]) : []);
+      const taskId = all.flatMap(blocks).find((b) => b.type === 'tool_use' && b.name === 'Task')!.id;
+      const taskSeq = all.find((e) => blocks(e).some((b) => b.type === 'tool_result' && b.tool_use_id === taskId))!.seq;
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: claudeMain }, { seq: taskSeq });
       await rendered(claudeMain, (r) => r.viewSeq === taskSeq);
