@@ -57,6 +57,7 @@ export { timelineRef } from './git/refs.js';
 export { freeName, slug } from './timeline/names.js';
 export { resolveRev, resolveDefault, commitAt, type Resolved } from './timeline/rev.js';
 export { listSessions, type SessionInfo, type TimelineInfo } from './timeline/sessions.js';
+export { numberedTitles } from './timeline/titles.js';
 export { checkTimelineRefs, verifyTimeline, type VerifyResult, type Problem, type Invariant } from './timeline/verify.js';
 export { renderTranscript, safe } from './timeline/transcript.js';
 
@@ -118,7 +119,9 @@ export {
 
 // Reading: a timeline as turns (the prompt, the agent's steps, its answer), for every presenter.
 export { readTurns } from './reading/turns.js';
-export { lineDiff, type DiffLine } from './reading/diff.js';
+export { lineDiff, patchSides, type DiffLine } from './reading/diff.js';
+export { toolView } from './reading/toolViews.js';
+export { resultOf } from './reading/results.js';
 export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
 
 // Which store a folder uses: one rule for the CLI and the VS Code extension.

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { AgentlogError, listSessions, oneLine, safe, type SessionInfo, type TimelineInfo } from '../../core/index.js';
+import { AgentlogError, listSessions, numberedTitles, oneLine, safe, type SessionInfo, type TimelineInfo } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { fitTable, table, toJson, when } from '../format.js';
 
@@ -154,22 +154,6 @@ function count(text: string): number {
   if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
     throw new AgentlogError('E_INPUT', `-n takes a number of sessions, 1 or more (got ${JSON.stringify(text)}); e.g. agentlog ls -n 10`);
   return Number(text);
-}
-
-/** A title shared by several sessions gets #1, #2, … (oldest first), so the rows can be told apart. */
-function numberedTitles(sessions: SessionInfo[]): Map<SessionInfo, string> {
-  const byTitle = new Map<string, SessionInfo[]>();
-  for (const s of sessions) {
-    const t = safe(oneLine(s.title || 'untitled', 200));
-    byTitle.set(t, [...(byTitle.get(t) ?? []), s]);
-  }
-  const out = new Map<SessionInfo, string>();
-  for (const [t, list] of byTitle) {
-    if (list.length < 2) continue;
-    const oldest = [...list].sort((a, b) => (Number(a.genesis.ts) || 0) - (Number(b.genesis.ts) || 0) || a.updated - b.updated);
-    for (const [i, s] of oldest.entries()) out.set(s, `${t} #${i + 1}`);
-  }
-  return out;
 }
 
 /** 2025-11-24 08:02 (UTC, to the minute). */

@@ -2,7 +2,8 @@
  * The one message protocol between the extension host and the session panel's webview. Both sides
  * import these types; every message is a member of one of the two unions, switched on `type`.
  */
-import type { ItemVM } from './transcript.js';
+import { DOC_PARTS, type DocPart } from './documents.js';
+import type { TurnVM } from './turnView.js';
 
 /** What the panel header shows. */
 export interface HeaderVM {
@@ -19,15 +20,28 @@ export interface HeaderVM {
   followsHead: boolean;
   /** Model used by resume, for the message box placeholder. */
   model: string;
+  /** The agent that wrote the session (claude-code, codex, agentlog). */
+  agent?: string;
+  /** For a fork: the timeline it left and the last event they share. */
+  forkOf?: { timeline: string; seq: number };
+  /** For a subagent's or sidechain's session: the timeline that started it. */
+  startedBy?: string;
+  /** The forks that leave this timeline, each at the last event it shares with this one. */
+  forks?: { timeline: string; seq: number }[];
+  /** Why there is nothing to show: the timeline was deleted, or cannot be read (nothing can be sent then). */
+  gone?: string;
 }
 
 export type HostMessage =
-  /** Replace everything: a new timeline, a new point in time. `items` are the newest up to viewSeq. */
-  | { type: 'reset'; header: HeaderVM; items: ItemVM[]; hasOlder: boolean; reveal?: number }
-  /** Earlier items, asked for by `loadOlder`; prepend them. */
-  | { type: 'older'; items: ItemVM[]; hasOlder: boolean }
-  /** New events at the tip (only sent while viewing the tip). */
-  | { type: 'append'; header: HeaderVM; items: ItemVM[] }
+  /**
+   * Replace everything: a new timeline, a new point in time. `turns` cover events firstSeq..lastSeq
+   * (the newest up to viewSeq), whole turns only.
+   */
+  | { type: 'reset'; header: HeaderVM; turns: TurnVM[]; firstSeq: number; lastSeq: number; hasOlder: boolean; reveal?: number }
+  /** Earlier turns (events firstSeq..), asked for by `loadOlder`; prepend them. */
+  | { type: 'older'; turns: TurnVM[]; firstSeq: number; hasOlder: boolean }
+  /** New events at the tip (only sent while viewing the tip): the turns from seq `from` on replace those the page has from there. */
+  | { type: 'append'; header: HeaderVM; turns: TurnVM[]; from: number; lastSeq: number }
   /** The header changed without new items to show (the tip moved while viewing the past). */
   | { type: 'header'; header: HeaderVM }
   /** Resume: the agent runs with `model`; `workspace` says which folder its tools work in, and why. */
@@ -59,11 +73,30 @@ export type WebviewMessage =
   | { type: 'stop' }
   /** The person's answer to the approval `id`. */
   | { type: 'approval'; id: number; allow: boolean }
+  /** Open part of an event as a read-only document (a whole output, a text, an input, the raw event). */
+  | { type: 'openDoc'; seq: number; block?: number; part: DocPart }
+  /** Open an edit's or a patch file's two sides in VS Code's diff editor. */
+  | { type: 'openDiff'; seq: number; block: number; file?: number }
+  /** Open the file a tool call names (inside the session's folder only). */
+  | { type: 'openPath'; seq: number; block: number; file?: number }
+  /** Open another timeline of this store (a subagent's, a fork, the one a fork left), at `seq` or its newest. */
+  | { type: 'openTimeline'; timeline: string; seq: number | null }
   /** The page reports what it shows (for tests and for the host's state). */
   | { type: 'rendered'; state: RenderedState };
 
 export interface RenderedState {
+  /** Events the page covers (firstSeq..lastSeq), turn cards, tool calls, and records hidden (shown when `showHidden`). */
   count: number;
+  turns: number;
+  calls: number;
+  hidden: number;
+  showHidden: boolean;
+  /** Fork marks: on the slider, and in the transcript. */
+  forkMarks: number;
+  /** Why the timeline shows nothing ('' when it does): deleted, unreadable. */
+  gone: string;
+  /** Whether Send can be pressed. */
+  canSend: boolean;
   firstSeq: number;
   lastSeq: number;
   viewSeq: number;
@@ -108,9 +141,34 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return typeof (m as { text?: unknown }).text === 'string';
     case 'approval':
       return Number.isSafeInteger((m as { id?: unknown }).id) && typeof (m as { allow?: unknown }).allow === 'boolean';
+    case 'openDoc':
+      return seqOk(m) && blockOk(m, true) && DOC_PARTS.includes((m as { part?: unknown }).part as DocPart);
+    case 'openDiff':
+    case 'openPath':
+      return seqOk(m) && blockOk(m, false) && fileOk(m);
+    case 'openTimeline': {
+      const s = (m as { seq?: unknown }).seq;
+      const t = (m as { timeline?: unknown }).timeline;
+      return typeof t === 'string' && t.length > 0 && t.length < 1024 && (s === null || Number.isSafeInteger(s));
+    }
     case 'rendered':
       return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
     default:
       return false;
   }
+}
+
+function seqOk(m: object): boolean {
+  const s = (m as { seq?: unknown }).seq;
+  return Number.isSafeInteger(s) && (s as number) >= 0;
+}
+
+function blockOk(m: object, optional: boolean): boolean {
+  const b = (m as { block?: unknown }).block;
+  return (optional && b === undefined) || (Number.isSafeInteger(b) && (b as number) >= 0);
+}
+
+function fileOk(m: object): boolean {
+  const f = (m as { file?: unknown }).file;
+  return f === undefined || (Number.isSafeInteger(f) && (f as number) >= 0);
 }

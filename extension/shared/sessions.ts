@@ -22,6 +22,10 @@ export interface TimelineFacts {
   forkedFrom?: string;
   /** The timeline that started this one's session (an imported subagent or sidechain): nested under it. */
   startedBy?: string;
+  /** `ts` of the session's genesis event: what orders and groups the view (it does not move on an append). */
+  startTs?: number;
+  /** The title with #1, #2, … when other sessions share it (core's numberedTitles, as `agentlog ls` shows). */
+  numberedTitle?: string;
 }
 
 export interface StoreFacts {
@@ -41,17 +45,40 @@ export type SessionNode =
       label: string;
       description: string;
       tooltip: string;
+      /** The agent that wrote it (its icon). */
+      agent: string;
       contextValue: 'timeline' | 'fork';
       children: SessionNode[];
     }
+  | { kind: 'group'; id: string; label: string; description: string; tooltip: string; contextValue: 'group'; children: SessionNode[] }
   | { kind: 'message'; id: string; label: string; description: string; tooltip: string; contextValue: 'message'; children: [] };
 
-/** Build the tree: stores, their timelines, forks nested under the timeline they left. */
-export function sessionTree(stores: StoreFacts[], now: number): SessionNode[] {
+/** The date groups of the view, newest first, by the local calendar of `now`. */
+export const DATE_GROUPS = ['Today', 'Yesterday', 'This week', 'This month', 'Older'] as const;
+
+/** Which date group a session started in, as seen at `now` (local time; a week starts 6 days before today). */
+export function dateGroup(ts: number, now: number): (typeof DATE_GROUPS)[number] {
+  const d = new Date(now);
+  const today = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const day = 86_400_000;
+  if (ts >= today) return 'Today';
+  if (ts >= today - day) return 'Yesterday';
+  if (ts >= today - 6 * day) return 'This week';
+  if (ts >= new Date(d.getFullYear(), d.getMonth(), 1).getTime()) return 'This month';
+  return 'Older';
+}
+
+/**
+ * Build the tree: stores, date groups (when the session started: Today, Yesterday, This week, …),
+ * their timelines newest first, forks nested under the timeline they left. The order is by start, so
+ * it stays put while a session is appended to. `filter` keeps the timelines whose title, name, agent
+ * or model holds it (any case), with the timelines they hang under.
+ */
+export function sessionTree(stores: StoreFacts[], now: number, filter = ''): SessionNode[] {
   return stores.map((s) => {
     const children: SessionNode[] = s.error
       ? [{ kind: 'message', id: `${s.dir}\0error`, label: s.error, description: '', tooltip: s.error, contextValue: 'message', children: [] }]
-      : timelineNodes(s, now);
+      : grouped(s, timelineNodes(s, now, filter.trim().toLowerCase()), now);
     const n = s.timelines.length;
     return {
       kind: 'store',
@@ -91,8 +118,30 @@ export function parentsOf(timelines: TimelineFacts[]): Map<string, string | unde
   return out;
 }
 
-function timelineNodes(s: StoreFacts, now: number): SessionNode[] {
+function grouped(s: StoreFacts, roots: SessionNode[], now: number): SessionNode[] {
+  const start = new Map(s.timelines.map((t) => [t.name, t.startTs ?? t.lastTs]));
+  const groups = new Map<string, SessionNode[]>();
+  for (const n of roots) {
+    const g = dateGroup(n.kind === 'timeline' ? (start.get(n.name) ?? 0) : 0, now);
+    groups.set(g, [...(groups.get(g) ?? []), n]);
+  }
+  return DATE_GROUPS.filter((g) => groups.has(g)).map((g) => {
+    const list = groups.get(g)!;
+    return {
+      kind: 'group' as const,
+      id: `${s.dir}\0group:${g}`,
+      label: g,
+      description: `${list.length} session${list.length === 1 ? '' : 's'}`,
+      tooltip: `Sessions started ${g === 'Older' ? 'earlier' : g.toLowerCase()}`,
+      contextValue: 'group' as const,
+      children: list,
+    };
+  });
+}
+
+function timelineNodes(s: StoreFacts, now: number, filter: string): SessionNode[] {
   const parents = parentsOf(s.timelines);
+  const matches = (t: TimelineFacts) => !filter || [t.numberedTitle ?? t.title, t.name, t.agent, t.model].some((x) => x.toLowerCase().includes(filter));
   const kids = new Map<string | undefined, TimelineFacts[]>();
   for (const t of s.timelines) {
     const p = parents.get(t.name);
@@ -100,19 +149,22 @@ function timelineNodes(s: StoreFacts, now: number): SessionNode[] {
   }
   const build = (parent: string | undefined): SessionNode[] =>
     (kids.get(parent) ?? [])
-      .sort((a, b) => b.lastTs - a.lastTs || cmp(a.name, b.name))
-      .map((t) => ({
+      .sort((a, b) => (b.startTs ?? b.lastTs) - (a.startTs ?? a.lastTs) || cmp(a.name, b.name))
+      .map((t) => ({ t, children: build(t.name) }))
+      .filter(({ t, children }) => children.length > 0 || matches(t))
+      .map(({ t, children }) => ({
         kind: 'timeline' as const,
         id: `${s.dir}\0${t.name}`,
         dir: s.dir,
         name: t.name,
         // A fork shares its session's title: its own name tells it apart. A session started by
         // another timeline (a subagent) has its own title.
-        label: (parent === undefined || !t.forkedFrom) && t.title ? t.title : t.name,
+        label: (parent === undefined || !t.forkedFrom) && t.title ? (t.numberedTitle ?? t.title) : t.name,
+        agent: t.agent,
         description: describe(t, now, parent === undefined || !t.forkedFrom),
         tooltip: tooltip(t),
         contextValue: t.forkedFrom && parent !== undefined ? ('fork' as const) : ('timeline' as const),
-        children: build(t.name),
+        children,
       }));
   return build(undefined);
 }

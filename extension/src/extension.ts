@@ -20,6 +20,7 @@ import { registerRefresh } from './commands/refresh.js';
 import { registerResume } from './commands/resume.js';
 import { registerSetApiKey } from './commands/setApiKey.js';
 import { registerVerify } from './commands/verify.js';
+import { registerEventDocuments } from './documents.js';
 import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext) {
     registerSessionsView(view),
     panels,
     registerPanelSerializer(panels),
+    registerEventDocuments(),
     stores,
     vscode.window.registerUriHandler(links),
     registerRefresh(deps),
@@ -71,6 +73,8 @@ export function activate(context: vscode.ExtensionContext) {
     sessions: () => view.nodes(),
     refresh: () => view.refresh(),
     panels: () => panels.all().map((c) => ({ store: c.store.dir, timeline: c.name, state: c.state, rendered: c.rendered, streaming: c.streaming })),
+    /** The timeline of the preview panel (a single click in the Sessions view), if one is open. */
+    previewPanel: () => panels.previewOf(),
     linkFor,
     /** What VS Code does with a link to this extension (the same handler). */
     openLink: (link: string) => links.handleUri(vscode.Uri.parse(link)),

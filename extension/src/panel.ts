@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { panelHtml } from '../shared/html.js';
 import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/protocol.js';
 import { PanelController, type PanelHost } from './panelController.js';
+import { openEventDiff, openEventDocument } from './documents.js';
 import { openStore } from './storeReader.js';
 import type { AgentModel } from './panelController.js';
 import type { Approve } from '../../core/index.js';
@@ -20,6 +21,13 @@ export interface PanelDeps {
 
 export class SessionPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController }>();
+  /** The panel a single click opened, replaced by the next one unless kept; when it was opened. */
+  private preview: { key: string; at: number } | undefined;
+
+  /** Which panel is the preview one (for tests): its store and timeline. */
+  previewOf(): string | undefined {
+    return this.preview?.key.split('\0')[1];
+  }
 
   constructor(private readonly deps: PanelDeps) {}
 
@@ -27,16 +35,34 @@ export class SessionPanels implements vscode.Disposable {
     return `${store}\0${timeline}`;
   }
 
-  /** Open the panel of a timeline (or reveal it), optionally at an event seq or CID. */
-  show(store: string, timeline: string, at?: { seq?: number | null; cid?: string }): PanelController {
-    const existing = this.panels.get(this.key(store, timeline));
+  /**
+   * Open the panel of a timeline (or reveal it), optionally at an event seq or CID. `preview` (a
+   * single click in the Sessions view) works as VS Code's preview editors do: the focus stays where
+   * it is, and the next preview replaces this panel unless it was kept — by a second click on the
+   * same session (a double click), or by opening it any other way.
+   */
+  show(store: string, timeline: string, at?: { seq?: number | null; cid?: string }, how: { preview?: boolean } = {}): PanelController {
+    const key = this.key(store, timeline);
+    const existing = this.panels.get(key);
     if (existing) {
-      existing.panel.reveal();
-      if (at?.cid) existing.controller.reveal(at.cid);
+      if (this.preview?.key === key && (!how.preview || Date.now() - this.preview.at < DOUBLE_CLICK_MS)) this.preview = undefined;
+      existing.panel.reveal(undefined, how.preview === true);
+      if (at?.cid) revealOrSay(existing.controller, at.cid);
       else if (at && at.seq !== undefined) existing.controller.travel(at.seq);
       return existing.controller;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, timeline, vscode.ViewColumn.Active, this.options());
+    if (how.preview && this.preview) {
+      const old = this.panels.get(this.preview.key);
+      this.preview = undefined;
+      old?.panel.dispose();
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      shortTitle(timeline),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: how.preview === true },
+      this.options(),
+    );
+    if (how.preview) this.preview = { key, at: Date.now() };
     const c = this.attach(panel, { store, timeline, seq: at?.seq ?? null });
     if (at?.cid) c.revealWhenReady = at.cid;
     return c.controller;
@@ -105,7 +131,7 @@ export class SessionPanels implements vscode.Disposable {
       retryDelayMs: retryBase() === undefined ? undefined : (n) => retryBase()! * 2 ** n,
       setTitle: (title) => {
         if (disposed) return;
-        panel.title = holder.controller ? `${title} · ${holder.controller.name}` : title;
+        panel.title = shortTitle(title || holder.controller?.name || '');
         const newKey = this.key(holder.controller.store.dir, holder.controller.name);
         if (newKey !== key && this.panels.get(key)?.panel === panel) {
           this.panels.delete(key);
@@ -114,6 +140,12 @@ export class SessionPanels implements vscode.Disposable {
         }
       },
       info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
+      warn: (message) => void vscode.window.showWarningMessage(`agentlog: ${message}`),
+      openDocument: (ref) => openEventDocument(ref),
+      openDiff: (before, after, title) => openEventDiff(before, after, title),
+      openFile: async (file) => {
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      },
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
     this.panels.set(key, { panel, controller: holder.controller });
@@ -125,7 +157,7 @@ export class SessionPanels implements vscode.Disposable {
         try {
           await holder.controller.onMessage(m);
           if (m.type === 'ready' && holder.revealWhenReady) {
-            holder.controller.reveal(holder.revealWhenReady);
+            revealOrSay(holder.controller, holder.revealWhenReady);
             holder.revealWhenReady = undefined;
           }
         } catch (e) {
@@ -137,6 +169,7 @@ export class SessionPanels implements vscode.Disposable {
         // Closing the panel stops its run after the current step (a language-model call under way is cancelled).
         holder.controller.dispose();
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
+        if (this.preview?.key === key) this.preview = undefined;
         for (const d of disposables) d.dispose();
       }),
     );
@@ -158,6 +191,20 @@ export class SessionPanels implements vscode.Disposable {
     for (const { panel } of this.panels.values()) panel.dispose();
     this.panels.clear();
   }
+}
+
+/** Show the event with this CID, or say it is not in the timeline (not pulled yet, or another timeline's). */
+function revealOrSay(c: PanelController, cid: string): void {
+  if (!c.reveal(cid)) void vscode.window.showWarningMessage(`agentlog: the event ${cid} is not in ${c.name} here (pull the store to get it?)`);
+}
+
+/** Two opens of one session this close together are a double click: its preview panel is kept. */
+const DOUBLE_CLICK_MS = 600;
+
+/** A tab's title: the session's title, short (the whole is in the panel's header). */
+export function shortTitle(title: string): string {
+  const line = title.replace(/\s+/g, ' ').trim();
+  return line.length > 28 ? `${line.slice(0, 27)}…` : line;
 }
 
 function retryBase(): number | undefined {

@@ -4,11 +4,24 @@
  * a real webview; vitest drives it directly on real stores.
  */
 import * as fs from 'node:fs';
-import { type Api, type Approve, freeName, type ModelCall, runAgent, type Store, timelineRef } from '../../core/index.js';
+import * as path from 'node:path';
+import {
+  type Api,
+  type Approve,
+  type Event,
+  freeName,
+  listSessions,
+  type ModelCall,
+  runAgent,
+  type Store,
+  type TimelineInfo,
+  timelineRef,
+} from '../../core/index.js';
 import { describeCall, workspaceChoice } from '../shared/agentRun.js';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
-import { TimelineReader } from './storeReader.js';
+import { callPath, type DocPart, type DocRef, documentName, documentText } from '../shared/documents.js';
+import { REACH, TimelineReader } from './storeReader.js';
 
 /** Items sent at once; older ones come when the page scrolls up. */
 export const PAGE = 100;
@@ -35,6 +48,35 @@ export interface PanelHost {
   modelLabel(): string;
   setTitle(title: string): void;
   info(message: string): void;
+  /** Something the person asked for cannot be done (a file outside the folder, a deleted event). */
+  warn(message: string): void;
+  /** Open a read-only document (shared/documents.ts) in an editor. */
+  openDocument(ref: DocRef): Promise<void>;
+  /** Open two read-only documents in VS Code's diff editor. */
+  openDiff(before: DocRef, after: DocRef, title: string): Promise<void>;
+  /** Open a file of the workspace (an absolute path, already checked to be inside the session's folder). */
+  openFile(path: string): Promise<void>;
+}
+
+/**
+ * `named` (a path a tool call wrote: absolute, or relative to the session's `recorded` cwd) as a file
+ * inside `folder`, the session's folder on this machine; an error when it leads outside it (by `..`,
+ * by an absolute path elsewhere, or through a symbolic link) or does not exist.
+ */
+export function insideFolder(folder: string, named: string, recorded?: string): { path: string } | { error: string } {
+  let rel = named;
+  if (path.isAbsolute(named)) {
+    const base = recorded && path.isAbsolute(recorded) ? recorded : folder;
+    rel = path.relative(base, named);
+  }
+  const root = fs.realpathSync(folder);
+  const target = path.resolve(root, rel);
+  const outside = (p: string) => p !== root && !p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  if (path.isAbsolute(rel) || outside(target)) return { error: `${named} is outside the session's folder (${folder}): not opened.` };
+  if (!fs.existsSync(target)) return { error: `${named} does not exist in ${folder} (any more).` };
+  const real = fs.realpathSync(target);
+  if (outside(real)) return { error: `${named} leads outside the session's folder through a link: not opened.` };
+  return { path: real };
 }
 
 /** The model a resume runs with: the endpoint core calls, or a model call of VS Code's language models. */
@@ -134,7 +176,94 @@ export class PanelController {
       case 'rendered':
         this.rendered = m.state;
         return;
+      case 'openDoc':
+        await this.openDoc(m.seq, m.block, m.part);
+        return;
+      case 'openDiff':
+        await this.openDiff(m.seq, m.block, m.file);
+        return;
+      case 'openPath':
+        await this.openPath(m.seq, m.block, m.file);
+        return;
+      case 'openTimeline':
+        if (!this.store.tipOf(m.timeline)) {
+          this.host.warn(`There is no timeline ${m.timeline} in this store (deleted, or never imported).`);
+          return;
+        }
+        this.host.openTimeline(this.store.dir, m.timeline, m.seq);
+        return;
     }
+  }
+
+  /** The event at `seq` of the timeline and its ref for a document, or a warning when it is gone. */
+  private docRef(seq: number, block: number | undefined, part: DocPart, file?: number): { ref: DocRef; event: Event } | undefined {
+    const tip = this.reader.tip();
+    if (!tip || seq > this.reader.tipSeq(tip)) {
+      this.host.warn(`Event ${seq} of ${this.timeline} is no longer in the store.`);
+      return undefined;
+    }
+    const { event, cid } = this.reader.event(tip, seq);
+    return {
+      event,
+      ref: {
+        store: this.store.dir,
+        timeline: this.timeline,
+        seq,
+        cid: cid.toString(),
+        part,
+        ...(block !== undefined ? { block } : {}),
+        ...(file !== undefined ? { file } : {}),
+      },
+    };
+  }
+
+  private async openDoc(seq: number, block: number | undefined, part: DocPart): Promise<void> {
+    const d = this.docRef(seq, block, part);
+    if (!d) return;
+    if (documentText(d.event, d.ref) === undefined) {
+      this.host.warn(`Event ${seq} has no ${part} to open.`);
+      return;
+    }
+    await this.host.openDocument(d.ref);
+  }
+
+  private async openDiff(seq: number, block: number, file?: number): Promise<void> {
+    const before = this.docRef(seq, block, 'before', file);
+    const after = this.docRef(seq, block, 'after', file);
+    if (!before || !after) return;
+    if (documentText(before.event, before.ref) === undefined || documentText(after.event, after.ref) === undefined) {
+      this.host.warn(`Event ${seq} holds no edit to compare.`);
+      return;
+    }
+    await this.host.openDiff(before.ref, after.ref, `${documentName(after.event, after.ref)} (event #${seq}, ${this.timeline})`);
+  }
+
+  /**
+   * Open the file a call names: relative to the session's folder (its `cwd`, or this workspace's
+   * folder when that is not on this machine), and only inside it: a path that leads out, through
+   * `..` or a link, is refused. The path comes from the event the host reads, never from the page.
+   */
+  private async openPath(seq: number, block: number, file?: number): Promise<void> {
+    const d = this.docRef(seq, block, 'input', file);
+    if (!d) return;
+    const named = callPath(d.event, block, file ?? 0);
+    if (!named) {
+      this.host.warn(`The call in event ${seq} names no file.`);
+      return;
+    }
+    const tip = this.reader.tip()!;
+    const cwd = this.reader.event(tip, 0).event.cwd;
+    const here = typeof cwd === 'string' && cwd !== '' && fs.existsSync(cwd) ? cwd : this.host.workspaceFolder();
+    if (!here) {
+      this.host.warn(`The session's folder is not on this machine and no folder is open: cannot open ${named}.`);
+      return;
+    }
+    const found = insideFolder(here, named, typeof cwd === 'string' ? cwd : undefined);
+    if ('error' in found) {
+      this.host.warn(found.error);
+      return;
+    }
+    await this.host.openFile(found.path);
   }
 
   /** View the session as of `seq` (null or the tip's seq = follow the tip). */
@@ -185,14 +314,20 @@ export class PanelController {
       this.post({ type: 'header', header: this.header(tip) });
       return;
     }
-    const items = this.reader.items(tip, this.lastSeq + 1, tipSeq);
+    // The last turn the page shows may go on in the new events: it is read again, from its start.
+    // A long last turn goes on in a new part rather than being read again whole on every append.
+    const part = tipSeq - this.lastTurnSeq + 1 > REACH;
+    const { turns, from } = this.reader.turns(tip, part ? this.lastSeq + 1 : this.lastTurnSeq, tipSeq, true);
     this.lastSeq = tipSeq;
+    this.lastTurnSeq = turns.at(-1)?.first ?? this.lastTurnSeq;
     this.shownTip = tip;
     this.shownCid = this.reader.event(tip, tipSeq).cid.toString();
-    this.post({ type: 'append', header: this.header(tip), items });
+    this.post({ type: 'append', header: this.header(tip), turns, from, lastSeq: tipSeq });
   }
 
   private shownCid = '';
+  /** The first seq of the last turn the page shows: an append reads from there. */
+  private lastTurnSeq = 0;
 
   private followHead(head: { symbolic?: string; oid?: string }): boolean {
     if (head.symbolic === timelineRef(this.timeline)) {
@@ -226,33 +361,53 @@ export class PanelController {
       this.shownTip = undefined;
       this.post({
         type: 'reset',
-        header: {
-          store: this.store.dir,
-          timeline: this.timeline,
-          title: `${this.timeline} (deleted)`,
-          tipSeq: -1,
-          viewSeq: -1,
-          past: false,
-          followsHead: false,
-          model: this.host.modelLabel(),
-        },
-        items: [],
+        header: this.goneHeader(`The timeline ${this.timeline} no longer exists in this store (deleted or renamed): nothing to show or send.`),
+        turns: [],
+        firstSeq: 0,
+        lastSeq: -1,
         hasOlder: false,
       });
       return;
     }
-    const tipSeq = this.reader.tipSeq(tip);
-    if (this.viewSeq !== null && this.viewSeq >= tipSeq) this.viewSeq = null;
-    const end = this.viewSeq ?? tipSeq;
-    const from = Math.max(0, Math.min(end - PAGE + 1, reveal ?? end));
-    const items = this.reader.items(tip, from, end);
-    this.firstSeq = from;
-    this.lastSeq = end;
-    this.shownTip = tip;
-    this.shownCid = this.reader.event(tip, end).cid.toString();
-    const header = this.header(tip);
-    this.host.setTitle(header.title);
-    this.post({ type: 'reset', header, items, hasOlder: from > 0, reveal });
+    try {
+      const tipSeq = this.reader.tipSeq(tip);
+      if (this.viewSeq !== null && this.viewSeq >= tipSeq) this.viewSeq = null;
+      const end = this.viewSeq ?? tipSeq;
+      const { turns, from } = this.reader.turns(tip, Math.max(0, Math.min(end - PAGE + 1, reveal ?? end)), end);
+      this.firstSeq = from;
+      this.lastSeq = end;
+      this.lastTurnSeq = turns.at(-1)?.first ?? from;
+      this.shownTip = tip;
+      this.shownCid = this.reader.event(tip, end).cid.toString();
+      const header = this.header(tip);
+      this.host.setTitle(header.title);
+      this.post({ type: 'reset', header, turns, firstSeq: from, lastSeq: end, hasOlder: from > 0, reveal });
+    } catch (e) {
+      // Not an agentlog timeline (a plain git branch), or a broken object: say so, offer nothing.
+      this.shownTip = tip;
+      this.post({
+        type: 'reset',
+        header: this.goneHeader(`The timeline ${this.timeline} cannot be read: ${(e as Error).message}`),
+        turns: [],
+        firstSeq: 0,
+        lastSeq: -1,
+        hasOlder: false,
+      });
+    }
+  }
+
+  private goneHeader(why: string): HeaderVM {
+    return {
+      store: this.store.dir,
+      timeline: this.timeline,
+      title: this.timeline,
+      tipSeq: -1,
+      viewSeq: -1,
+      past: false,
+      followsHead: false,
+      model: this.host.modelLabel(),
+      gone: why,
+    };
   }
 
   private loadOlder(beforeSeq: number): void {
@@ -260,9 +415,9 @@ export class PanelController {
     if (!tip || beforeSeq <= 0) return;
     const to = Math.min(beforeSeq, this.firstSeq) - 1;
     if (to < 0) return;
-    const from = Math.max(0, to - PAGE + 1);
+    const { turns, from } = this.reader.turns(tip, Math.max(0, to - PAGE + 1), to);
     this.firstSeq = from;
-    this.post({ type: 'older', items: this.reader.items(tip, from, to), hasOlder: from > 0 });
+    this.post({ type: 'older', turns, firstSeq: from, hasOlder: from > 0 });
   }
 
   private header(tip: string): HeaderVM {
@@ -278,7 +433,35 @@ export class PanelController {
       past: viewSeq < tipSeq,
       followsHead: this.followsHead,
       model: this.host.modelLabel(),
+      ...(facts.agent ? { agent: facts.agent } : {}),
+      ...this.family(),
     };
+  }
+
+  /** Where this timeline sits among its session's: the fork it is, the forks that leave it, who started it. */
+  private family(): Pick<HeaderVM, 'forkOf' | 'forks' | 'startedBy'> {
+    try {
+      for (const s of listSessions(this.store)) {
+        const find = (list: TimelineInfo[]): TimelineInfo | undefined => {
+          for (const t of list) {
+            if (t.name === this.timeline) return t;
+            const f = find(t.forks);
+            if (f) return f;
+          }
+          return undefined;
+        };
+        const t = find(s.timelines);
+        if (!t) continue;
+        return {
+          ...(t.forkOf !== undefined && t.forkSeq !== undefined ? { forkOf: { timeline: t.forkOf, seq: t.forkSeq } } : {}),
+          forks: t.forks.filter((f) => f.forkSeq !== undefined).map((f) => ({ timeline: f.name, seq: f.forkSeq! })),
+          ...(s.parent && !t.forkOf ? { startedBy: s.parent } : {}),
+        };
+      }
+    } catch {
+      // The listing failed (a broken ref elsewhere): the panel shows this timeline without its family.
+    }
+    return {};
   }
 
   private cidAt(seq: number): string {

@@ -4,8 +4,21 @@
  * shown get decoded (a 10,000-event session opens by reading its last page).
  */
 import * as path from 'node:path';
-import { commitAt, listSessions, Store, storesOf, type SessionInfo, type StoredEvent, type TimelineInfo } from '../../core/index.js';
-import { sessionFacts, itemOf, type ItemVM } from '../shared/transcript.js';
+import {
+  commitAt,
+  type Event,
+  listSessions,
+  numberedTitles,
+  type Reading,
+  readTurns,
+  Store,
+  storesOf,
+  type SessionInfo,
+  type StoredEvent,
+  type TimelineInfo,
+} from '../../core/index.js';
+import { sessionFacts } from '../shared/transcript.js';
+import { turnsVM, type TurnVM } from '../shared/turnView.js';
 import type { StoreFacts, TimelineFacts } from '../shared/sessions.js';
 
 /**
@@ -38,8 +51,12 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
   try {
     const store = openStore(dir);
     const timelines: TimelineFacts[] = [];
+    const sessions = listSessions(store);
+    const numbered = numberedTitles(sessions);
     const walk = (t: TimelineInfo, session: SessionInfo) => {
       timelines.push({
+        startTs: Number(session.genesis.ts) || 0,
+        ...(numbered.has(session) ? { numberedTitle: numbered.get(session) } : {}),
         name: t.name,
         tip: t.tip,
         tipSeq: t.length - 1,
@@ -52,7 +69,7 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
       });
       for (const f of t.forks) walk(f, session);
     };
-    for (const s of listSessions(store)) for (const t of s.timelines) walk(t, s);
+    for (const s of sessions) for (const t of s.timelines) walk(t, s);
     const seen = new Set(timelines.map((t) => t.name));
     for (const [name, tip] of store.timelines()) {
       if (seen.has(name)) continue;
@@ -82,6 +99,14 @@ export function readStoreFacts(dir: string, label = path.basename(dir)): StoreFa
 
 function decodeBlob(store: Store, oid: string, seq: number): StoredEvent {
   return store.eventFromBlob(oid, `event seq ${seq} (blob ${oid})`);
+}
+
+/** How far back (events) a page reaches for the start of its first turn before showing a long turn in parts. */
+export const REACH = 400;
+
+/** A user message that carries tool results (the part of a turn that answers calls before it). */
+function isToolResults(e: Event): boolean {
+  return e.kind === 'message' && e.role === 'user' && Array.isArray(e.content) && (e.content as { type?: unknown }[]).some((b) => b?.type === 'tool_result');
 }
 
 /** One timeline, read page by page. */
@@ -119,11 +144,41 @@ export class TimelineReader {
     return e;
   }
 
-  /** Items for seqs [from, to] (inclusive), oldest first. */
-  items(commit: string, from: number, to: number): ItemVM[] {
-    const out: ItemVM[] = [];
-    for (let s = Math.max(0, from); s <= to; s++) out.push(itemOf(this.event(commit, s)));
-    return out;
+  /**
+   * The turns of events [from, to] (inclusive), whole turns where it costs little: when `from` falls
+   * inside a turn, the window starts at the next turn instead, or, when [from, to] holds no turn's
+   * start, reaches back (doubling, up to REACH events) to one. A turn longer than that (a prompt
+   * followed by hundreds of tool calls is common) is shown in parts: the window then starts at
+   * `from`, moved back over tool results so no result is parted from its call, and its first turn is
+   * marked `continued`. `exact` starts at `from` as it is (a part the page already has). `from` in
+   * the answer is the first seq the turns cover. Linear in the events read (decoded events are cached).
+   */
+  turns(commit: string, from: number, to: number, exact = false): { turns: TurnVM[]; from: number } {
+    const read = (start: number) => {
+      const events: Event[] = [];
+      for (let s = start; s <= to; s++) events.push(this.event(commit, s).event);
+      return { events, reading: readTurns(events) };
+    };
+    const done = (start: number, events: Event[], reading: Reading, turns: Reading['turns']) => {
+      const at = (seq: number) => (seq >= start && seq <= to ? events[seq - start] : undefined);
+      const vms = turnsVM({ ...reading, turns }, at);
+      if (start > 0 && vms[0] && !(turns[0].prompt && turns[0].first === start)) vms[0].continued = true;
+      return { turns: vms, from: start === 0 ? 0 : (turns[0]?.first ?? start) };
+    };
+    let start = Math.max(0, Math.min(from, to));
+    if (!exact) {
+      for (let width = Math.max(1, to - start + 1); width <= Math.max(REACH, to - start + 1); width *= 2) {
+        const s = Math.max(0, to - width + 1);
+        const { events, reading } = read(s);
+        const turns = reading.turns;
+        if (s === 0 || !turns.length || (turns[0].prompt && turns[0].first === s)) return done(s, events, reading, turns);
+        if (turns.length >= 2) return done(s, events, reading, turns.slice(1));
+      }
+      // One turn longer than REACH: show its part from `from`, not parting a result from its call.
+      for (let back = 0; start > 0 && back < REACH && isToolResults(this.event(commit, start).event); back++) start--;
+    }
+    const { events, reading } = read(start);
+    return done(start, events, reading, reading.turns);
   }
 
   /** The commit that appended `seq` (walks first parents back from `commit`). */

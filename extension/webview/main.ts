@@ -1,13 +1,14 @@
 /**
  * The session panel's page (runs in the webview, bundled as an IIFE). Every string from an event is
  * inserted as text; markdown goes through markdown-it with raw HTML disabled and then DOMPurify,
- * which keeps only http(s) and mailto links. The page holds a window of events: the newest page at
- * first, older pages when scrolled to the top.
+ * which keeps only http(s) and mailto links. The page holds a window of whole turns (turns.ts draws
+ * one): the newest page at first, older pages when scrolled to the top.
  */
 import DOMPurify from 'dompurify';
 import MarkdownIt from 'markdown-it';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
-import type { BlockVM, ItemVM } from '../shared/transcript.js';
+import type { TurnVM } from '../shared/turnView.js';
+import { el, renderTurn, type TurnDeps } from './turns.js';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s: unknown): void; getState(): unknown };
 
@@ -40,13 +41,6 @@ function markdown(text: string): Node {
   return div;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 // ---- layout ------------------------------------------------------------------------------------
 
 const app = document.getElementById('app')!;
@@ -62,8 +56,17 @@ slider.setAttribute('aria-label', 'Time travel: view the session as of an event'
 const pointEl = el('span', 'point');
 const newestBtn = el('button', 'secondary newest', 'Newest');
 newestBtn.title = 'Follow the newest event';
-travel.append(slider, pointEl, newestBtn);
-header.append(titleEl, metaEl, travel, pastEl);
+// Fork points as ticks on the slider (a datalist) and as marks in the transcript.
+const forkTicks = el('datalist');
+forkTicks.id = 'fork-ticks';
+slider.setAttribute('list', forkTicks.id);
+const hiddenBtn = el('button', 'secondary show-hidden', 'Show hidden');
+hiddenBtn.title = 'Show or hide the bookkeeping records (hidden by default; each stays one click from its raw form)';
+travel.append(slider, forkTicks, pointEl, newestBtn, hiddenBtn);
+const familyEl = el('div', 'family');
+const goneEl = el('div', 'gone');
+goneEl.setAttribute('role', 'alert');
+header.append(titleEl, metaEl, familyEl, travel, pastEl, goneEl);
 
 const list = el('main', 'events');
 const olderBtn = el('button', 'secondary older', 'Load earlier events');
@@ -99,11 +102,35 @@ let streamHead = '';
 let status = '';
 let error = '';
 let loadingOlder = false;
+let showHidden = false;
+const deps: TurnDeps = { send, markdown };
 
 function setHeader(h: HeaderVM) {
   head = h;
   titleEl.textContent = h.title;
-  metaEl.textContent = `${h.timeline} · ${h.tipSeq + 1} events · ${h.store}`;
+  metaEl.textContent = h.gone ? `${h.timeline} · ${h.store}` : `${h.agent ? `${h.agent} · ` : ''}${h.timeline} · ${h.tipSeq + 1} events · ${h.store}`;
+  familyEl.replaceChildren();
+  if (h.forkOf) {
+    const { timeline, seq } = h.forkOf;
+    familyEl.append(
+      'Forked from ',
+      linkTo(timeline, `Open ${timeline} at event #${seq}`, () => send({ type: 'openTimeline', timeline, seq })),
+      ' at event ',
+      linkTo(`#${seq}`, `Open ${timeline} at event #${seq}`, () => send({ type: 'openTimeline', timeline, seq })),
+    );
+  } else if (h.startedBy) {
+    const by = h.startedBy;
+    familyEl.append(
+      'Subagent of ',
+      linkTo(by, `Open ${by}`, () => send({ type: 'openTimeline', timeline: by, seq: null })),
+    );
+  }
+  familyEl.hidden = !familyEl.childNodes.length;
+  forkTicks.replaceChildren(...(h.forks ?? []).map((f) => Object.assign(el('option'), { value: String(f.seq), label: f.timeline })));
+  goneEl.textContent = h.gone ?? '';
+  goneEl.hidden = !h.gone;
+  travel.hidden = !!h.gone;
+  input.disabled = sendBtn.disabled = !!h.gone || streaming;
   slider.max = String(Math.max(0, h.tipSeq));
   slider.value = String(h.viewSeq);
   slider.disabled = h.tipSeq <= 0;
@@ -116,77 +143,88 @@ function setHeader(h: HeaderVM) {
     : h.followsHead
       ? 'Following the store’s checked-out commit.'
       : '';
-  input.placeholder = h.past ? `Resume from event #${h.viewSeq} (makes a fork) — ${h.model}` : `Message ${h.model} (Ctrl+Enter to send)`;
+  input.placeholder = h.gone
+    ? 'Nothing to send to: the timeline is gone.'
+    : h.past
+      ? `Resume from event #${h.viewSeq} (makes a fork) — ${h.model}`
+      : `Message ${h.model} (Ctrl+Enter to send)`;
   vscode.setState({ store: h.store, timeline: h.timeline, seq: h.past ? h.viewSeq : null } satisfies PanelState);
 }
 
-function renderItem(it: ItemVM): HTMLElement {
-  const art = el('article', `event kind-${safeClass(it.kind)} role-${safeClass(it.role)}${it.error ? ' is-error' : ''}`);
-  art.dataset.seq = String(it.seq);
-  art.dataset.cid = it.cid;
-  const bar = el('div', 'bar');
-  const toolResults = it.blocks.length > 0 && it.blocks.every((b) => b.t === 'tool_result');
-  bar.append(el('span', 'who', it.kind !== 'message' ? it.kind : toolResults ? 'tool result' : it.role));
-  if (it.actor && it.actor !== it.role) bar.append(el('span', 'actor', it.actor));
-  bar.append(el('span', 'seq', `#${it.seq}`));
-  const time = el('time', 'ts', new Date(it.ts).toLocaleString());
-  time.dateTime = new Date(it.ts).toISOString();
-  bar.append(time);
-  if (it.error) bar.append(el('span', 'badge error', 'error'));
-  const actions = el('span', 'actions');
-  for (const [label, title, act] of [
-    ['View here', 'See the session as of this event', () => send({ type: 'travel', seq: it.seq })],
-    ['Fork here', 'Make a new timeline that ends at this event', () => send({ type: 'fork', seq: it.seq })],
-    ['Resume here', 'Continue as the agent from this event (forks when it is in the past)', () => resumeHere(it.seq)],
-    ['Copy CID', it.cid, () => send({ type: 'copyCid', seq: it.seq })],
-    ['Copy link', 'Copy a link that opens this event', () => send({ type: 'copyLink', seq: it.seq })],
-  ] as const) {
-    const b = el('button', 'action', label);
-    b.title = title;
-    b.dataset.action = label;
-    b.addEventListener('click', act);
-    actions.append(b);
+function linkTo(label: string, title: string, act: () => void): HTMLAnchorElement {
+  const a = el('a', 'link', label);
+  a.href = '#';
+  a.title = title;
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    act();
+  });
+  return a;
+}
+
+/** A turn card, with a mark where a fork leaves this timeline inside it. */
+function drawTurn(t: TurnVM): HTMLElement {
+  const card = renderTurn(t, deps);
+  for (const f of head?.forks ?? []) {
+    if (f.seq < t.first || f.seq > t.last) continue;
+    const mark = el('div', 'fork-mark');
+    mark.dataset.fork = f.timeline;
+    mark.append(
+      '⑂ ',
+      linkTo(f.timeline, `Open the fork ${f.timeline}`, () => send({ type: 'openTimeline', timeline: f.timeline, seq: null })),
+      ` leaves here, after event #${f.seq}`,
+    );
+    const at = [...card.querySelectorAll<HTMLElement>('[data-seq]')].filter((x) => Number(x.dataset.seq) <= f.seq).at(-1);
+    const top = at?.closest('.steps > *, .prompt, .answer') ?? at;
+    if (top?.parentElement) top.after(mark);
+    else card.append(mark);
   }
-  bar.append(actions);
-  art.append(bar);
-  if (!it.blocks.length) art.append(el('div', 'summary', it.summary));
-  for (const b of it.blocks) art.append(renderBlock(b));
-  return art;
+  return card;
 }
 
-function renderBlock(b: BlockVM): Node {
-  switch (b.t) {
-    case 'markdown':
-      return markdown(b.text);
-    case 'thinking':
-      return fold('thinking', 'Thinking', b.summary, el('pre', 'plain', b.text));
-    case 'tool_use':
-      return fold('tool-use', `→ ${b.name}`, b.summary, el('pre', 'plain', b.input));
-    case 'tool_result':
-      return fold(`tool-result${b.isError ? ' error' : ''}`, b.isError ? '← error' : '← result', b.summary, el('pre', 'plain', b.text));
-    case 'image': {
-      if (!b.src) return el('div', 'image-missing', `[image ${b.mediaType}, ${b.bytes} bytes, not shown]`);
-      const img = el('img', 'image');
-      img.alt = `image ${b.mediaType}`;
-      img.src = b.src;
-      return img;
-    }
-    case 'raw':
-      return fold('raw', b.label, '', el('pre', 'plain', b.text));
+// One bar of actions, moved to the event under the pointer: View here, Fork here, Resume here, Copy CID, Copy link, Raw.
+const actions = el('span', 'actions');
+let actionSeq = -1;
+for (const [label, title, act] of [
+  ['View here', 'See the session as of this event', () => send({ type: 'travel', seq: actionSeq })],
+  ['Fork here', 'Make a new timeline that ends at this event', () => send({ type: 'fork', seq: actionSeq })],
+  ['Resume here', 'Continue as the agent from this event (forks when it is in the past)', () => resumeHere(actionSeq)],
+  ['Copy CID', 'Copy the content id of this event', () => send({ type: 'copyCid', seq: actionSeq })],
+  ['Copy link', 'Copy a link that opens this event (by its CID and timeline)', () => send({ type: 'copyLink', seq: actionSeq })],
+  ['Raw', 'Open this event as it is stored', () => send({ type: 'openDoc', seq: actionSeq, part: 'raw' })],
+] as const) {
+  const b = el('button', 'action', label);
+  b.title = title;
+  b.dataset.action = label;
+  b.addEventListener('click', (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    act();
+  });
+  actions.append(b);
+}
+items.addEventListener('mouseover', (e) => {
+  const target = (e.target as HTMLElement).closest<HTMLElement>('[data-seq]');
+  if (!target || actions.contains(e.target as Node)) return;
+  actionSeq = Number(target.dataset.seq);
+  actions.title = `event #${actionSeq}`;
+  const bar = target.querySelector(':scope > summary, :scope > .who') ?? target;
+  if (actions.parentElement !== bar) bar.append(actions);
+});
+
+/** The element of an event: a step, a prompt, a result, or else the turn that holds it (its hidden records opened). */
+function revealTarget(seq: number): HTMLElement | null {
+  const exact = items.querySelector<HTMLElement>(`[data-seq="${seq}"]`);
+  if (exact) {
+    const card = exact.closest<HTMLElement>('.turn');
+    if (exact.closest('.hidden-list')) card?.classList.add('open-hidden');
+    const fold = exact.closest('details');
+    if (fold) fold.open = true;
+    return exact;
   }
-}
-
-function fold(cls: string, label: string, summary: string, body: Node): HTMLElement {
-  const d = el('details', `fold ${cls}`);
-  const s = el('summary');
-  s.append(el('span', 'label', label));
-  if (summary) s.append(el('span', 'line', summary));
-  d.append(s, body);
-  return d;
-}
-
-function safeClass(s: string): string {
-  return s.replace(/[^a-z0-9_-]/gi, '_').slice(0, 40);
+  return [...items.children].find(
+    (c) => Number((c as HTMLElement).dataset.first) <= seq && seq <= Number((c as HTMLElement).dataset.last),
+  ) as HTMLElement | null;
 }
 
 function resumeHere(seq: number) {
@@ -196,7 +234,14 @@ function resumeHere(seq: number) {
 
 function report() {
   const state: RenderedState = {
-    count: items.children.length,
+    count: lastSeq - firstSeq + 1,
+    turns: items.children.length,
+    calls: items.querySelectorAll('.step.tool').length,
+    hidden: items.querySelectorAll('.hidden-item').length,
+    showHidden,
+    forkMarks: forkTicks.children.length + items.querySelectorAll('.fork-mark').length,
+    gone: head?.gone ?? '',
+    canSend: !sendBtn.disabled,
     firstSeq,
     lastSeq,
     viewSeq: head?.viewSeq ?? -1,
@@ -238,7 +283,7 @@ function newStreamItem() {
 
 function setStreaming(on: boolean) {
   streaming = on;
-  sendBtn.disabled = on;
+  sendBtn.disabled = on || !!head?.gone;
   stopBtn.hidden = !on;
 }
 
@@ -250,13 +295,13 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     case 'reset': {
       if (!streaming) setError('');
       setHeader(m.header);
-      items.replaceChildren(...m.items.map(renderItem));
-      firstSeq = m.items[0]?.seq ?? 0;
-      lastSeq = m.items[m.items.length - 1]?.seq ?? -1;
+      items.replaceChildren(...m.turns.map(drawTurn));
+      firstSeq = m.firstSeq;
+      lastSeq = m.lastSeq;
       hasOlder = m.hasOlder;
       olderBtn.hidden = !hasOlder;
       loadingOlder = false;
-      const target = m.reveal !== undefined ? items.querySelector<HTMLElement>(`[data-seq="${m.reveal}"]`) : null;
+      const target = m.reveal !== undefined ? revealTarget(m.reveal) : null;
       if (target && m.reveal !== m.header.viewSeq) {
         target.classList.add('revealed');
         target.scrollIntoView({ block: 'center' });
@@ -265,8 +310,8 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     }
     case 'older': {
       const before = list.scrollHeight;
-      items.prepend(...m.items.map(renderItem));
-      firstSeq = m.items[0]?.seq ?? firstSeq;
+      items.prepend(...m.turns.map(drawTurn));
+      firstSeq = m.firstSeq;
       hasOlder = m.hasOlder;
       olderBtn.hidden = !hasOlder;
       loadingOlder = false;
@@ -276,8 +321,10 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     case 'append': {
       const stick = atBottom();
       setHeader(m.header);
-      items.append(...m.items.map(renderItem));
-      if (m.items.length) lastSeq = m.items[m.items.length - 1].seq;
+      // The turns from `from` on come again whole (the last one may have grown): replace them.
+      for (const card of [...items.children] as HTMLElement[]) if (Number(card.dataset.first) >= m.from) card.remove();
+      items.append(...m.turns.map(drawTurn));
+      lastSeq = m.lastSeq;
       if (stick || streaming) list.scrollTop = list.scrollHeight;
       break;
     }
@@ -363,6 +410,12 @@ slider.addEventListener('input', () => {
   if (head) pointEl.textContent = `#${slider.value} of #${head.tipSeq}`;
 });
 newestBtn.addEventListener('click', () => send({ type: 'travel', seq: null }));
+hiddenBtn.addEventListener('click', () => {
+  showHidden = !showHidden;
+  document.body.classList.toggle('show-hidden', showHidden);
+  hiddenBtn.textContent = showHidden ? 'Hide hidden' : 'Show hidden';
+  report();
+});
 const loadOlder = () => {
   if (!hasOlder || loadingOlder) return;
   loadingOlder = true;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Approve, Store } from '../../core/index.js';
+import { type DocRef, documentText } from '../../extension/shared/documents.js';
 import type { HostMessage } from '../../extension/shared/protocol.js';
 import { PAGE, PanelController, type PanelHost } from '../../extension/src/panelController.js';
 import { StoreWatcher } from '../../extension/src/storeWatcher.js';
@@ -15,6 +16,10 @@ function recorder(opts: { endpoint?: string; forkName?: string; folder?: string;
   const posts: HostMessage[] = [];
   const opened: [string, string][] = [];
   const copied: string[] = [];
+  const warned: string[] = [];
+  const docs: { ref: DocRef; text: string | undefined }[] = [];
+  const diffs: { before: DocRef; after: DocRef; title: string }[] = [];
+  const files: string[] = [];
   const host: PanelHost = {
     post: (m) => posts.push(m),
     copy: async (t) => void copied.push(t),
@@ -29,9 +34,14 @@ function recorder(opts: { endpoint?: string; forkName?: string; folder?: string;
     retryDelayMs: () => 1,
     setTitle: () => {},
     info: () => {},
+    warn: (m) => void warned.push(m),
+    openDocument: async (ref) =>
+      void docs.push({ ref, text: documentText(Store.open(ref.store).readEvents(Store.open(ref.store).tipOf(ref.timeline)!)[ref.seq].event, ref) }),
+    openDiff: async (before, after, title) => void diffs.push({ before, after, title }),
+    openFile: async (file) => void files.push(file),
   };
   const last = <T extends HostMessage['type']>(type: T) => posts.filter((p) => p.type === type).at(-1) as Extract<HostMessage, { type: T }>;
-  return { host, posts, opened, copied, last };
+  return { host, posts, opened, copied, last, warned, docs, diffs, files };
 }
 
 const servers = modelServers();
@@ -55,11 +65,14 @@ describe('session panel', () => {
     const { store } = await demoStore(PAGE + 30);
     const { r, c } = await openPanel(Store.open(store.dir));
     const reset = r.last('reset');
-    expect(reset.items.map((i) => i.seq)).toEqual(Array.from({ length: PAGE }, (_, i) => 31 + i));
+    // Whole turns (a prompt every third event): events 31..130, not the whole session.
+    expect(reset.turns.map((t) => t.first)).toEqual(Array.from({ length: 34 }, (_, i) => 31 + 3 * i));
+    expect([reset.firstSeq, reset.lastSeq]).toEqual([31, PAGE + 30]);
     expect(reset).toMatchObject({ hasOlder: true, header: { title: 'Fix the parser', tipSeq: PAGE + 30, viewSeq: PAGE + 30, past: false } });
     await c.onMessage({ type: 'loadOlder', beforeSeq: 31 });
     const older = r.last('older');
-    expect(older.items.map((i) => i.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect(older.turns.map((t) => t.first)).toEqual(Array.from({ length: 10 }, (_, i) => 1 + 3 * i));
+    expect(older.firstSeq).toBe(0);
     expect(older.hasOlder).toBe(false);
   });
 
@@ -83,7 +96,9 @@ describe('session panel', () => {
     await changed;
     expect(Date.now() - t0).toBeLessThan(1000);
     const append = r.last('append');
-    expect(append.items.map((i) => i.seq)).toEqual([3]);
+    // The last turn comes again, grown: its call now has its result.
+    expect([append.from, append.lastSeq, append.turns.length]).toEqual([1, 3, 1]);
+    expect(append.turns[0].steps.find((st) => st.t === 'tool')).toMatchObject({ name: 'read_file', result: { seq: 3, output: { text: 'contents of p2' } } });
     expect(append.header.tipSeq).toBe(3);
   });
 
@@ -92,7 +107,7 @@ describe('session panel', () => {
     const { r, c } = await openPanel(store);
     await c.onMessage({ type: 'travel', seq: 2 });
     const reset = r.last('reset');
-    expect(reset.items.map((i) => i.seq)).toEqual([0, 1, 2]);
+    expect([reset.firstSeq, reset.lastSeq, reset.turns.map((t) => [t.first, t.last])]).toEqual([0, 2, [[1, 2]]]);
     expect(reset.header).toMatchObject({ viewSeq: 2, tipSeq: 5, past: true });
     await store.append('demo', eventFor(6));
     c.refresh();
@@ -189,9 +204,7 @@ describe('session panel', () => {
       'streamEnd',
     ]);
     expect(kinds.slice(3, kinds.indexOf('approve'))).toEqual(expect.arrayContaining(['streamDelta', 'streamTool', 'streamStep']));
-    expect(r.posts.filter((p) => p.type === 'append').flatMap((p) => (p as Extract<HostMessage, { type: 'append' }>).items.map((i) => i.seq))).toEqual([
-      4, 5, 6, 7, 8, 9,
-    ]);
+    expect(r.posts.filter((p) => p.type === 'append').map((p) => (p as Extract<HostMessage, { type: 'append' }>).lastSeq)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(git(store.dir, ['log', '--format=%s', '-6', 'demo']).trim().split('\n').length).toBe(6);
     expect(git(store.dir, ['fsck', '--strict']).trim()).toBe('');
   });

@@ -106,9 +106,9 @@ async function reloadCheck(page, host, folder) {
   await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
   for (let i = 0; i < 120; i++) {
     for (const f of page.frames()) {
-      const n = await f.$$eval('article.event', (els) => els.length).catch(() => 0);
+      const n = await f.$$eval('article.turn', (els) => els.length).catch(() => 0);
       if (n > 0) {
-        console.log(`[vscode]   ✔ after a reload, VS Code restored the session panel (${n} events shown)`);
+        console.log(`[vscode]   ✔ after a reload, VS Code restored the session panel (${n} turns shown)`);
         return 0;
       }
     }
@@ -214,7 +214,8 @@ async function reloadCheck(page, host, folder) {
       const s = util.format(...(args || []));
       if (!/ChatModelSelection|AgentHost|socket|connection token|open-vsx|^\s+at /.test(s)) console.log('[vscode]', s);
     });
-    await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    // The workbench's first load takes over 30 s (playwright's default) on a machine shared by several runs.
+    await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`, { timeout: 180_000 });
     code = await Promise.race([exited, new Promise((r) => setTimeout(() => r(124), Number(process.env.AGENTLOG_VSCODE_TIMEOUT_MS || 600000)))]);
     if (code === 124) console.error('code-shim: the extension tests timed out');
     if (code === 0 && process.env.AGENTLOG_RELOAD_CHECK !== '0') code = await reloadCheck(page, host, folder);
