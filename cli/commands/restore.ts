@@ -1,6 +1,7 @@
-import { AgentlogError, applyRestore, checkpointTrees, type PlannedChange, planRestore, resolveRev, safe, workspaceAt } from '../../core/index.js';
+import { AgentlogError, applyRestore, checkpointAt, checkpointTrees, type PlannedChange, planRestore, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
+import { readRev } from '../readRev.js';
 import { workspaceFolder } from './workspace-folder.js';
 
 export const restore = defineCommand({
@@ -28,13 +29,19 @@ examples:
   async run(ctx, values, [rev]) {
     if (!rev) throw new AgentlogError('E_INPUT', 'name the point to restore: agentlog restore REV (e.g. NAME@3)');
     const store = ctx.store();
-    const r = resolveRev(store, rev);
-    const tree = workspaceAt(store, r.commit);
+    const r = readRev(ctx, store, rev);
+    const at = checkpointAt(store, r.commit);
+    const tree = at?.tree;
     if (!tree) throw new AgentlogError('E_INPUT', `no checkpoint at or before ${rev}: nothing of the workspace is recorded there (see: agentlog checkpoint)`);
     const dest = workspaceFolder(store, r.commit, values.to, ctx.cwd, '--to');
     const tip = r.timeline ? store.tipOf(r.timeline) : undefined;
     const known = [tree, ...checkpointTrees(store, tip ?? r.commit)];
-    const plan = planRestore(store, tree, dest, known);
+    const plan = planRestore(store, tree, dest, known, at.overlay);
+    if (at.overlay && !values.json) {
+      ctx.stderr.write(
+        `${rev}'s checkpoint is partial (${safe(at.label ?? 'file history')}): only the files it holds are written, the files it lists as absent deleted, every other file left as it is\n`,
+      );
+    }
     const changes = plan.changes.map((c) => ({ path: c.path, change: letter(c), unknown: c.unknown }));
     if (!values.json) {
       for (const c of changes.slice(0, 200)) ctx.stderr.write(`${c.unknown ? '!' : ' '}${c.change} ${safe(c.path)}\n`);

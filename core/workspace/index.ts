@@ -15,12 +15,12 @@ import { parseTree } from '../git/tree.js';
 import { checkpointTree, DIR_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { Appended, Store } from '../store/store.js';
 import { diffTrees } from './diff.js';
-import { applyRestore, planRestore, type RestoreResult } from './restore.js';
+import { applyRestore, type Overlay, planRestore, type RestoreResult } from './restore.js';
 import { EMPTY_TREE, type Snapshot, snapshot, type SnapshotOptions } from './snapshot.js';
 import { snapshottedBefore } from './statCache.js';
 
 export { diffTrees, fileAt, type FileChange, type FileEntry } from './diff.js';
-export { applyRestore, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
+export { applyRestore, type Overlay, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
 export { MAX_FILE_BYTES, snapshot, type Skipped, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 /** At most this many skipped paths are named in a checkpoint event (the count is always there). */
@@ -41,6 +41,45 @@ export function checkpointTrees(store: Store, tip: string, max = 100): string[] 
     if (t && !out.includes(t)) out.push(t);
   }
   return out;
+}
+
+/** The newest checkpoint at or before `commit`: its snapshot, seq, and for a partial one (Claude Code's file history) what a restore needs. */
+export interface CheckpointAt {
+  tree: string;
+  seq: number;
+  label?: string;
+  /** A partial snapshot (restore.ts Overlay): only the files it names, `absent` deleted, `tracked` ones the agent edited. */
+  overlay?: Overlay;
+}
+
+/** The newest checkpoint of the timeline up to `commit`, or undefined before any. */
+export function checkpointAt(store: Store, commit: string): CheckpointAt | undefined {
+  const events = store.readEvents(commit);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const ev = events[i].event as Record<string, unknown> & { kind: string };
+    const tree = checkpointTree(ev);
+    if (!tree) continue;
+    const label = typeof ev.label === 'string' ? ev.label : undefined;
+    if (ev.partial !== true) return { tree, seq: i, ...(label !== undefined && { label }) };
+    // Every file a partial checkpoint up to here names is one the agent tracked.
+    const tracked = new Set<string>();
+    for (let k = 0; k <= i; k++) {
+      const e = events[k].event as Record<string, unknown> & { kind: string };
+      const t = checkpointTree(e);
+      if (!t || e.partial !== true) continue;
+      for (const c of diffTrees(store, undefined, t)) tracked.add(c.path);
+      for (const a of absentOf(e)) tracked.add(a);
+    }
+    return { tree, seq: i, ...(label !== undefined && { label }), overlay: { absent: absentOf(ev), tracked } };
+  }
+  return undefined;
+}
+
+/** A partial checkpoint's `absent` paths, each a sane relative path (an event may come from a remote). */
+function absentOf(e: Record<string, unknown>): string[] {
+  if (!Array.isArray(e.absent)) return [];
+  const bad = (s: string) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\u0000');
+  return e.absent.filter((p): p is string => typeof p === 'string' && !p.startsWith('/') && !p.split('/').some(bad));
 }
 
 export interface CheckpointOptions extends SnapshotOptions {
