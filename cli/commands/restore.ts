@@ -15,6 +15,8 @@ A change to a file whose content is in none of the timeline's checkpoints — an
 saw, an ignored or oversized file in the way — is marked ! and refused unless --force; files the
 snapshot does not name and never saw (ignored ones, node_modules/) are never touched. What the
 folder held is written into the store before anything is overwritten (git gc removes it later).
+A partial checkpoint (Claude Code's file history, from agentlog import claude) writes only the
+files it holds and deletes those it names as absent; every other file is left as it is.
 
   --to DIR    the folder (default: the session's folder, its cwd)
   --force     overwrite changes the log never saw
