@@ -7,8 +7,9 @@ import { workspaceFolder } from './workspace-folder.js';
 export const restore = defineCommand({
   name: 'restore',
   summary: 'write the workspace as it was at REV into a folder',
-  usage: 'agentlog restore REV [--to DIR] [--force] [--dry-run] [--json]',
-  help: `Writes the files of the newest checkpoint at or before REV (agentlog checkpoint; agentlog run takes
+  usage: 'agentlog restore [REV] [--to DIR] [--force] [--dry-run] [--json]',
+  help: `Writes the files of the newest checkpoint at or before REV (default: the checked-out timeline's
+tip, else the one appended to last, named on stderr; agentlog checkpoint; agentlog run takes
 one after every step that changed files) into a folder: an empty or new one, or the session's
 folder over what it holds now. What would change is shown first (A added, M changed, D deleted).
 A change to a file whose content is in none of the timeline's checkpoints — an edit the log never
@@ -29,10 +30,10 @@ examples:
   options: { to: { type: 'string' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
   maxPositionals: 1,
   async run(ctx, values, [rev]) {
-    if (!rev) throw new AgentlogError('E_INPUT', 'name the point to restore: agentlog restore REV (e.g. NAME@3)');
     const store = ctx.store();
     const r = readRev(ctx, store, rev);
     const at = checkpointAt(store, r.commit);
+    rev ??= r.timeline ?? r.commit.slice(0, 12);
     const tree = at?.tree;
     if (!tree) throw new AgentlogError('E_INPUT', `no checkpoint at or before ${rev}: nothing of the workspace is recorded there (see: agentlog checkpoint)`);
     const dest = workspaceFolder(store, r.commit, values.to, ctx.cwd, '--to');

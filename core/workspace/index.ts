@@ -105,30 +105,35 @@ export async function checkpoint(store: Store, name: string, dir: string, option
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const snap = snapshot(store, dir, options);
   try {
-    const { release: _, ...taken } = snap;
-    const result: CheckpointResult = taken;
-    // Before any checkpoint the log knows of no files: an empty folder is as it has it.
-    if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
-    const keepEmpty =
-      snap.tree === EMPTY_TREE && !store.hasObject(EMPTY_TREE) ? store.writeObjects([{ type: 'tree', content: Buffer.alloc(0), oid: EMPTY_TREE }]) : undefined;
-    try {
-      result.appended = await store.append(name, {
-        kind: 'checkpoint',
-        tree: snap.tree,
-        ...(options.label ? { label: options.label } : {}),
-        files: snap.files,
-        bytes: snap.bytes,
-        ...(snap.skipped.length
-          ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
-          : {}),
-      });
-    } finally {
-      keepEmpty?.();
-    }
-    return result;
+    return await recordSnapshot(store, name, tip, snap, options);
   } finally {
     snap.release();
   }
+}
+
+/** Append a checkpoint naming a snapshot already taken (its objects still kept), unless the timeline's newest is the same (and not `always`). */
+async function recordSnapshot(store: Store, name: string, tip: string, snap: Snapshot, options: CheckpointOptions): Promise<CheckpointResult> {
+  const { release: _, ...taken } = snap;
+  const result: CheckpointResult = taken;
+  // Before any checkpoint the log knows of no files: an empty folder is as it has it.
+  if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
+  const keepEmpty =
+    snap.tree === EMPTY_TREE && !store.hasObject(EMPTY_TREE) ? store.writeObjects([{ type: 'tree', content: Buffer.alloc(0), oid: EMPTY_TREE }]) : undefined;
+  try {
+    result.appended = await store.append(name, {
+      kind: 'checkpoint',
+      tree: snap.tree,
+      ...(options.label ? { label: options.label } : {}),
+      files: snap.files,
+      bytes: snap.bytes,
+      ...(snap.skipped.length
+        ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
+        : {}),
+    });
+  } finally {
+    keepEmpty?.();
+  }
+  return result;
 }
 
 export interface FolderSync {
@@ -153,23 +158,26 @@ export async function syncFolder(store: Store, name: string, dir: string, option
   const tip = store.tipOf(name);
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const want = workspaceAt(store, tip);
-  if (!want) {
-    const first = snapshot(store, dir);
-    first.release();
-    if (!first.files) return { action: 'none' }; // an empty folder: nothing to carry yet
-    const cp = await checkpoint(store, name, dir, { label: 'start' });
-    return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
-  }
-  if (isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
-  // A folder this store snapshotted before is the agent's own: what changed there since its newest
-  // checkpoint (a person's edit, a process a killed run left behind) is recorded, not refused.
-  const own = snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
+  if (want && isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
+  // Whether this store snapshotted the folder before (asked before the snapshot below makes it so).
+  const own = want !== undefined && snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
+  // The folder is read once: that snapshot is compared, and recorded when it is to be.
   const snap = snapshot(store, dir);
-  snap.release();
-  if (snap.tree === want) return { action: 'none' };
-  if (options.adopt || own) {
-    const cp = await checkpoint(store, name, dir, { label: options.adopt ? 'after an interrupted step' : 'changed outside the agent' });
-    return { action: 'recorded', checkpoint: cp };
+  try {
+    if (!want) {
+      if (!snap.files) return { action: 'none' }; // an empty folder: nothing to carry yet
+      const cp = await recordSnapshot(store, name, tip, snap, { label: 'start' });
+      return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
+    }
+    if (snap.tree === want) return { action: 'none' };
+    // A folder this store snapshotted before is the agent's own: what changed there since its newest
+    // checkpoint (a person's edit, a process a killed run left behind) is recorded, not refused.
+    if (options.adopt || own) {
+      const cp = await recordSnapshot(store, name, tip, snap, { label: options.adopt ? 'after an interrupted step' : 'changed outside the agent' });
+      return { action: 'recorded', checkpoint: cp };
+    }
+  } finally {
+    snap.release();
   }
   const changes = diffTrees(store, want, snap.tree);
   const names = changes.slice(0, 10).map((c) => `  ${c.after ? (c.before ? 'changed' : 'new') : 'deleted'}: ${c.path}`);
