@@ -3,6 +3,7 @@
  * import these types; every message is a member of one of the two unions, switched on `type`.
  */
 import type { ItemVM } from './transcript.js';
+import type { FileMark } from './workspaceMarks.js';
 
 /** What the panel header shows. */
 export interface HeaderVM {
@@ -44,6 +45,8 @@ export type HostMessage =
   | { type: 'approve'; id: number; name: string; detail: string }
   /** Resume: approval `id` was answered (here or by Stop); its card goes. */
   | { type: 'approvalEnd'; id: number; allow: boolean }
+  /** The events that changed files (checkpoints), each with its files: the page marks them. */
+  | { type: 'fileMarks'; marks: FileMark[] }
   /** Resume ended: the turn is done, stopped (Stop or an `interrupt` event), max-steps, or failed; every step so far is in the log. */
   | { type: 'streamEnd'; outcome: 'done' | 'stopped' | 'max-steps' | 'failed'; error?: string };
 
@@ -60,7 +63,11 @@ export type WebviewMessage =
   /** The person's answer to the approval `id`. */
   | { type: 'approval'; id: number; allow: boolean }
   /** The page reports what it shows (for tests and for the host's state). */
-  | { type: 'rendered'; state: RenderedState };
+  | { type: 'rendered'; state: RenderedState }
+  /** The workspace at the viewed event: its files against the folder (diff), restored there, or the fork against its parent (compare). */
+  | { type: 'workspace'; action: WorkspaceAction; seq: number };
+
+export type WorkspaceAction = 'diff' | 'restore' | 'compare';
 
 export interface RenderedState {
   count: number;
@@ -77,6 +84,8 @@ export interface RenderedState {
   run: string;
   /** The run's latest line: a retry, stopping. */
   status: string;
+  /** Events marked as having changed files. */
+  fileMarks?: number;
 }
 
 /** What a restored panel needs (kept by VS Code's webview state). */
@@ -108,6 +117,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return typeof (m as { text?: unknown }).text === 'string';
     case 'approval':
       return Number.isSafeInteger((m as { id?: unknown }).id) && typeof (m as { allow?: unknown }).allow === 'boolean';
+    case 'workspace':
+      return ['diff', 'restore', 'compare'].includes((m as { action?: unknown }).action as string) && Number.isSafeInteger((m as { seq?: unknown }).seq);
     case 'rendered':
       return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
     default:

@@ -5,6 +5,7 @@ import { panelHtml } from '../shared/html.js';
 import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/protocol.js';
 import { PanelController, type PanelHost } from './panelController.js';
 import { openStore } from './storeReader.js';
+import { workspaceAction } from './workspaceActions.js';
 import type { AgentModel } from './panelController.js';
 import type { Approve } from '../../core/index.js';
 
@@ -114,6 +115,7 @@ export class SessionPanels implements vscode.Disposable {
         }
       },
       info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
+      workspaceAction: (store, timeline, action, seq) => Promise.resolve(workspaceAction(store, timeline, action, seq)),
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
     this.panels.set(key, { panel, controller: holder.controller });

@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import { type Api, type Approve, freeName, type ModelCall, runAgent, type Store, timelineRef } from '../../core/index.js';
 import { describeCall, workspaceChoice } from '../shared/agentRun.js';
-import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
+import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage, WorkspaceAction } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
 import { TimelineReader } from './storeReader.js';
+import { fileMarks } from '../shared/workspaceMarks.js';
 
 /** Items sent at once; older ones come when the page scrolls up. */
 export const PAGE = 100;
@@ -35,6 +36,8 @@ export interface PanelHost {
   modelLabel(): string;
   setTitle(title: string): void;
   info(message: string): void;
+  /** The workspace at an event: its files against the folder, restored there, or the fork against its parent (workspaceActions.ts). */
+  workspaceAction?(store: string, timeline: string, action: WorkspaceAction, seq: number): Promise<unknown>;
 }
 
 /** The model a resume runs with: the endpoint core calls, or a model call of VS Code's language models. */
@@ -131,6 +134,9 @@ export class PanelController {
       case 'approval':
         this.answer(m.id, m.allow);
         return;
+      case 'workspace':
+        await this.host.workspaceAction?.(this.store.dir, this.timeline, m.action, m.seq);
+        return;
       case 'rendered':
         this.rendered = m.state;
         return;
@@ -190,6 +196,18 @@ export class PanelController {
     this.shownTip = tip;
     this.shownCid = this.reader.event(tip, tipSeq).cid.toString();
     this.post({ type: 'append', header: this.header(tip), items });
+    this.postFileMarks(tip);
+  }
+
+  private shownMarks = '';
+
+  /** Which events of the timeline changed files (a checkpoint's files against the one before); sent when they change, and after a reset (a new page). */
+  private postFileMarks(tip: string, always = false): void {
+    const marks = fileMarks(this.store, tip);
+    const key = JSON.stringify(marks);
+    if (!always && key === this.shownMarks) return;
+    this.shownMarks = key;
+    this.post({ type: 'fileMarks', marks });
   }
 
   private shownCid = '';
@@ -253,6 +271,7 @@ export class PanelController {
     const header = this.header(tip);
     this.host.setTitle(header.title);
     this.post({ type: 'reset', header, items, hasOlder: from > 0, reveal });
+    this.postFileMarks(tip, true);
   }
 
   private loadOlder(beforeSeq: number): void {

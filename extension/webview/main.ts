@@ -5,6 +5,7 @@
  * first, older pages when scrolled to the top.
  */
 import DOMPurify from 'dompurify';
+import { drawFileMarks, setFileMarks, workspaceButtons } from './workspaceMarks.js';
 import MarkdownIt from 'markdown-it';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import type { BlockVM, ItemVM } from '../shared/transcript.js';
@@ -62,7 +63,12 @@ slider.setAttribute('aria-label', 'Time travel: view the session as of an event'
 const pointEl = el('span', 'point');
 const newestBtn = el('button', 'secondary newest', 'Newest');
 newestBtn.title = 'Follow the newest event';
-travel.append(slider, pointEl, newestBtn);
+travel.append(
+  slider,
+  pointEl,
+  newestBtn,
+  workspaceButtons(send, () => head?.viewSeq),
+);
 header.append(titleEl, metaEl, travel, pastEl);
 
 const list = el('main', 'events');
@@ -99,6 +105,7 @@ let streamHead = '';
 let status = '';
 let error = '';
 let loadingOlder = false;
+let fileMarksDrawn = 0;
 
 function setHeader(h: HeaderVM) {
   head = h;
@@ -207,6 +214,7 @@ function report() {
     approvals: approvals.children.length,
     run: streaming ? streamHead : '',
     status,
+    fileMarks: fileMarksDrawn,
   };
   send({ type: 'rendered', state });
 }
@@ -349,7 +357,11 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       if (m.outcome === 'max-steps') setError('The run reached its step limit; send a message to go on.');
       break;
     }
+    case 'fileMarks':
+      fileMarksDrawn = setFileMarks(m.marks, items);
+      break;
   }
+  if (m.type === 'reset' || m.type === 'older' || m.type === 'append') fileMarksDrawn = drawFileMarks(items);
   report();
 });
 
