@@ -4,7 +4,7 @@
  * (Claude Code's file history) names only the files it holds and the ones it lists as absent. Plain
  * data, no VS Code: the host computes it, the page draws a mark on each of these events.
  */
-import { diffTrees, type Store } from '../../core/index.js';
+import { diffTrees, type Store, workspaceAt } from '../../core/index.js';
 
 /** At most this many files are named per event (the rest counted). */
 const NAMED = 20;
@@ -19,11 +19,20 @@ export interface FileMark {
   more: number;
 }
 
-/** The file marks of the timeline ending at `tip` (oldest first). */
-export function fileMarks(store: Store, tip: string): FileMark[] {
+/**
+ * The file marks of the timeline ending at `tip` (oldest first). A timeline whose tip carries no
+ * `workspace/` has no checkpoint (I16): answered from the tip's root tree alone, without reading its
+ * events (a 10,000-event session opens as fast as before). `events`: the panel's reader (decoded
+ * once, cached), else the store's readEvents.
+ */
+export function fileMarks(store: Store, tip: string, events?: { count: number; at: (seq: number) => { event: unknown } }): FileMark[] {
   const out: FileMark[] = [];
+  if (!workspaceAt(store, tip)) return out;
+  const all = events ? undefined : store.readEvents(tip);
+  const count = events ? events.count : all!.length;
   let before: string | undefined;
-  for (const { event } of store.readEvents(tip)) {
+  for (let seq = 0; seq < count; seq++) {
+    const { event } = events ? events.at(seq) : all![seq];
     const e = event as Record<string, unknown> & { kind: string; seq: number };
     const tree = e.kind === 'checkpoint' && typeof e.tree === 'string' && /^[0-9a-f]{40}$/.test(e.tree) ? e.tree : undefined;
     if (!tree) continue;

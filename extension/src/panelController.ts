@@ -203,7 +203,7 @@ export class PanelController {
 
   /** Which events of the timeline changed files (a checkpoint's files against the one before); sent when they change, and after a reset (a new page). */
   private postFileMarks(tip: string, always = false): void {
-    const marks = fileMarks(this.store, tip);
+    const marks = fileMarks(this.store, tip, { count: this.reader.tipSeq(tip) + 1, at: (seq) => this.reader.event(tip, seq) });
     const key = JSON.stringify(marks);
     if (!always && key === this.shownMarks) return;
     this.shownMarks = key;
