@@ -63,6 +63,7 @@ export { renderTranscript, safe } from './timeline/transcript.js';
 
 // Import: Claude Code and Codex session files in, once or following them as they grow.
 export { importFiles, defaultSessionFiles, type Format as ImportFormat, type ImportSummary } from './import/index.js';
+export { CLAUDE_CHECKPOINT_LABEL, type FileHistoryStats } from './import/index.js';
 export { follow, sessionsRoot } from './import/follow.js';
 export { claudeTimelineName } from './import/planClaude.js';
 export { Lock } from './git/lock.js';
@@ -133,6 +134,7 @@ export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversatio
 export {
   applyRestore,
   checkpoint,
+  checkpointAt,
   checkpointTrees,
   diffTrees,
   forkFolder,
@@ -141,8 +143,10 @@ export {
   syncFolder,
   workspaceAt,
   MAX_FILE_BYTES,
+  type CheckpointAt,
   type CheckpointOptions,
   type CheckpointResult,
+  type Overlay,
   type FileChange,
   type FolderSync,
   type PlannedChange,

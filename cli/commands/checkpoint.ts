@@ -1,6 +1,7 @@
-import { AgentlogError, checkpoint as takeCheckpoint, resolveRev, safe } from '../../core/index.js';
+import { AgentlogError, checkpoint as takeCheckpoint, safe } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
+import { readRev } from '../readRev.js';
 import { workspaceFolder } from './workspace-folder.js';
 
 export const checkpoint = defineCommand({
@@ -8,7 +9,7 @@ export const checkpoint = defineCommand({
   summary: "record the workspace folder's files in the log (a checkpoint event)",
   usage: 'agentlog checkpoint [NAME] [--workspace DIR] [--label TEXT] [--always] [--json]',
   help: `Snapshots the folder as a git tree in the store and appends a checkpoint event naming it to
-timeline NAME (default: the checked-out one). The commit carries the files as workspace/ beside
+timeline NAME (default: the checked-out one, else the one appended to last, named on stderr). The commit carries the files as workspace/ beside
 events/, and so does every later commit until the next checkpoint: git checkout, push and clone
 carry them, and agentlog restore brings them back. .gitignore files (at every level) and
 .git/info/exclude are honoured, .git is left out, symlinks and the executable bit are kept, files
@@ -28,7 +29,7 @@ examples:
   maxPositionals: 1,
   async run(ctx, values, [name]) {
     const store = ctx.store();
-    const r = resolveRev(store, name ?? 'HEAD');
+    const r = readRev(ctx, store, name);
     if (!r.timeline || store.tipOf(r.timeline) !== r.commit)
       throw new AgentlogError('E_INPUT', `a checkpoint is appended to a timeline's tip: name a timeline (agentlog checkpoint NAME; see agentlog ls)`);
     const timeline = r.timeline;

@@ -1,15 +1,17 @@
-import { AgentlogError, diffTrees, resolveRev, safe, summarize, workspaceAt } from '../../core/index.js';
+import { AgentlogError, diffTrees, safe, summarize, workspaceAt } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
+import { readRev } from '../readRev.js';
 
 export const diff = defineCommand({
   name: 'diff',
   summary: 'what was said and which files changed between two points, or a fork and the timeline it left',
-  usage: 'agentlog diff REV1 [REV2] [--json]',
+  usage: 'agentlog diff [REV1 [REV2]] [--json]',
   help: `Compares two points of a session: the events each side has after the point they share (what
 was said on each), then the files of their workspaces (the newest checkpoint at or before each):
 A added, M changed, D deleted, T type or mode changed. With one REV that is a fork, compares the
-timeline the fork left (its tip) with the fork. The store is a git repository whose commits hold
+timeline the fork left (its tip) with the fork; with none, the checked-out timeline (or the one
+appended to last, named on stderr) is that fork. The store is a git repository whose commits hold
 the files as workspace/, so the full patch is one git command away (printed at the end).
 
   --json   {from, to, shared, said: {from: [...], to: [...]}, files: [{path, change, before?, after?}]}
@@ -20,19 +22,25 @@ examples:
   options: { json: { type: 'boolean' } },
   maxPositionals: 2,
   async run(ctx, values, [rev1, rev2]) {
-    if (!rev1) throw new AgentlogError('E_INPUT', 'name what to compare: agentlog diff REV1 [REV2]');
     const store = ctx.store();
-    let fromRev = rev1;
-    let toRev = rev2;
-    if (!toRev) {
-      const r = resolveRev(store, rev1);
-      const left = r.timeline ? store.forkRecords()[r.timeline] : undefined;
-      if (!left) throw new AgentlogError('E_INPUT', `${rev1} is not a fork agentlog made: name both points (agentlog diff REV1 REV2)`);
+    let fromRev: string;
+    let toRev: string;
+    let a: ReturnType<typeof readRev>;
+    let b: ReturnType<typeof readRev>;
+    if (rev2 === undefined) {
+      // One REV (or none: the default timeline, named on stderr): a fork against the timeline it left.
+      b = readRev(ctx, store, rev1);
+      toRev = rev1 ?? b.timeline ?? b.commit.slice(0, 12);
+      const left = b.timeline ? store.forkRecords()[b.timeline] : undefined;
+      if (!left) throw new AgentlogError('E_INPUT', `${toRev} is not a fork agentlog made: name both points (agentlog diff REV1 REV2)`);
       fromRev = left;
-      toRev = rev1;
+      a = readRev(ctx, store, left);
+    } else {
+      fromRev = rev1!;
+      toRev = rev2;
+      a = readRev(ctx, store, fromRev);
+      b = readRev(ctx, store, toRev);
     }
-    const a = resolveRev(store, fromRev);
-    const b = resolveRev(store, toRev);
     const ea = store.readEvents(a.commit);
     const eb = store.readEvents(b.commit);
     let shared = 0;

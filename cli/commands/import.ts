@@ -109,6 +109,7 @@ options:
         warn(w);
       },
       progress: bar.update,
+      env: ctx.env,
     });
     bar.clear();
     report(ctx, summary, !!values.json);
@@ -185,5 +186,13 @@ function report(ctx: Context, s: ImportChangedSummary, json: boolean): void {
       `${s.events.appended} event(s) appended, ${s.events.present} already present; ${s.warnings.length} record(s) skipped or warned about` +
       `${s.files.unchanged ? `; ${s.files.unchanged} file(s) unchanged since the last import, not read` : ''}\n`,
   );
+  const h = s.fileHistory;
+  if (h && (h.checkpoints || h.unavailable)) {
+    ctx.stderr.write(
+      `Claude Code's file history: ${h.checkpoints} checkpoint(s) holding ${h.files} file backup(s)` +
+        `${h.unavailable ? `; ${h.unavailable} backup(s) not on this machine (those files are left out; see agentlog restore)` : ''}` +
+        `${h.outside ? `; ${h.outside} tracked file(s) outside the session's folder left out` : ''}\n`,
+    );
+  }
   for (const name of t.names) ctx.stdout.write(`${name}\n`);
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { claudeWorkflowAgentFiles } from '../formats/claude/paths.js';
+import { fileHistorySnapshot } from '../formats/claude/fileHistory.js';
 import { claudeEvent } from '../formats/claude/toEvents.js';
 import { recordTs, spawnedAgentId, type ClaudeRecord } from '../formats/claude/records.js';
 import { codexEvent } from '../formats/codex/toEvents.js';
@@ -30,6 +31,8 @@ export interface CaptureOptions {
   partialTail?: boolean;
   /** One index of the store's timelines shared by the captures of many files (importChanged.ts). */
   lineage?: LineageIndex;
+  /** Where Claude Code's file history is found (importFiles' `env`; default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -114,6 +117,8 @@ async function appendNewLines(store: Store, format: Format, file: string, state:
       const cursor = new WalkCursor(state.walk ?? newWalk(true));
       for (const v of values) {
         if (!cursor.take(v as ClaudeRecord)) return undefined;
+        // A file-history snapshot may become a checkpoint (its backups read, trees written): the whole import does that.
+        if (hasBackups(v as ClaudeRecord)) return undefined;
         ts = recordTs(v as ClaudeRecord) ?? ts;
         const e = claudeEvent(v as ClaudeRecord, ts);
         const agent = state.walk?.main ? spawnedAgentId(v as ClaudeRecord) : undefined;
@@ -191,6 +196,7 @@ async function importWhole(
     partialTail: options.partialTail ?? true,
     reuse,
     lineage: options.lineage,
+    ...(options.env && { env: options.env }),
     onPlan: (p) => {
       planned = p;
     },
@@ -295,4 +301,10 @@ function hasInfinity(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   for (const x of Object.values(v)) if (hasInfinity(x)) return true;
   return false;
+}
+
+/** A Claude Code file-history snapshot (not an update) naming backups: import/claudeFileHistory.ts may make it a checkpoint. */
+function hasBackups(v: ClaudeRecord): boolean {
+  const snap = fileHistorySnapshot(v);
+  return snap !== undefined && !snap.update && snap.backups.length > 0;
 }

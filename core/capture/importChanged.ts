@@ -10,6 +10,8 @@ export interface ImportChangedOptions {
   warn?: (w: ImportWarning) => void;
   /** After each file: how many files are done, of how many, and their bytes so far, of how many. */
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
+  /** Where Claude Code's file history is found (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ImportChangedSummary extends ImportSummary {
@@ -32,6 +34,7 @@ export async function importChanged(store: Store, format: Format, files: string[
     events: { appended: 0, present: 0 },
     warnings: [],
     files: { total: files.length, unchanged: 0, incremental: 0, full: 0 },
+    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
   };
   const warn = (w: ImportWarning) => {
     summary.warnings.push(w);
@@ -52,7 +55,7 @@ export async function importChanged(store: Store, format: Format, files: string[
     const counted = typeof unit === 'string' || !whole.has(unit.main);
     let r: Awaited<ReturnType<typeof captureFile>> | undefined;
     try {
-      r = await captureFile(store, format, file, warn, { partialTail: false, lineage });
+      r = await captureFile(store, format, file, warn, { partialTail: false, lineage, ...(options.env && { env: options.env }) });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (!err?.syscall) throw e;
@@ -69,6 +72,7 @@ export async function importChanged(store: Store, format: Format, files: string[
         summary.timelines.names.push(...s.timelines.names);
         summary.events.appended += s.events.appended;
         summary.events.present += s.events.present;
+        for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) summary.fileHistory![k] += s.fileHistory?.[k] ?? 0;
       } else if (r.mode === 'incremental' && r.timeline) {
         summary.sessions++;
         summary.timelines[r.appended ? 'extended' : 'unchanged']++;

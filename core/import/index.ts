@@ -15,9 +15,11 @@ import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.
 import { planClaude } from './planClaude.js';
 import { planCodex } from './planCodex.js';
 import { inSessionOrder, LineageIndex } from './lineage.js';
+import { type FileHistoryStats, withFileHistory } from './claudeFileHistory.js';
 
 export { defaultSessionFiles } from './defaultSessionFiles.js';
 export { inSessionOrder, LineageIndex } from './lineage.js';
+export { CLAUDE_CHECKPOINT_LABEL, type FileHistoryStats } from './claudeFileHistory.js';
 
 export type Format = AgentFormat;
 
@@ -30,6 +32,8 @@ export interface ImportOptions extends ReadOptions {
   lineage?: LineageIndex;
   /** Called with each file's plan once it is made (before it is written). */
   onPlan?: (plan: Plan) => void;
+  /** Where Claude Code's config folder is found ($CLAUDE_CONFIG_DIR, else $HOME/.claude): its file-history/ (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ImportSummary {
@@ -37,6 +41,8 @@ export interface ImportSummary {
   timelines: { created: number; extended: number; unchanged: number; diverged: number; names: string[] };
   events: { appended: number; present: number };
   warnings: ImportWarning[];
+  /** Claude Code's file history made checkpoints (core/import/claudeFileHistory.ts). */
+  fileHistory?: FileHistoryStats;
 }
 
 /** Plan one session file (a Claude Code main file brings its subagents/ folder along). */
@@ -46,11 +52,12 @@ export function planFile(format: Format, file: string, warn: (w: ImportWarning) 
 
 /** Import session files into the store; importing the same files again adds nothing. */
 export async function importFiles(store: Store, format: Format, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
-  const summary: ImportSummary = {
+  const summary: ImportSummary & { fileHistory: FileHistoryStats } = {
     sessions: 0,
     timelines: { created: 0, extended: 0, unchanged: 0, diverged: 0, names: [] },
     events: { appended: 0, present: 0 },
     warnings: [],
+    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
   };
   const warn = (w: ImportWarning) => {
     summary.warnings.push(w);
@@ -74,6 +81,11 @@ export async function importFiles(store: Store, format: Format, files: string[],
         continue;
       }
       throw e;
+    }
+    if (format === 'claude') {
+      const history = withFileHistory(plan, { env: options.env });
+      if (history.objects.length > 0) plan.objects = history.objects;
+      for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) summary.fileHistory[k] += history.stats[k];
     }
     options.onPlan?.(plan);
     const planned = dropUnstorable(plan, warn);

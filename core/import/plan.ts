@@ -2,6 +2,7 @@ import { cidOf, type CID } from '../codec/cid.js';
 import { encode, type IpldValue } from '../codec/dagcbor.js';
 import { eventRecord } from '../event/event.js';
 import { AgentlogError } from '../errors.js';
+import type { PackObject } from '../git/object.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import type { ImportWarning } from '../formats/jsonl.js';
 import { LineageIndex, resolveLineage, type Lineage } from './lineage.js';
@@ -29,6 +30,8 @@ export interface Plan {
   format: 'claude-code' | 'codex';
   sessionId: string;
   timelines: PlannedTimeline[];
+  /** Objects its events name (the trees of checkpoints made from Claude Code's file history), written before them (I9). */
+  objects?: PackObject[];
 }
 
 export interface ApplyResult {
@@ -56,6 +59,20 @@ export async function applyPlan(
   plan: Plan,
   hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache; lineage?: LineageIndex } = {},
 ): Promise<ApplyResult> {
+  const missing = (plan.objects ?? []).filter((o) => !store.hasObject(o.oid));
+  const release = missing.length > 0 ? store.writeObjects(missing) : undefined;
+  try {
+    return await applyTimelines(store, plan, hooks);
+  } finally {
+    release?.();
+  }
+}
+
+async function applyTimelines(
+  store: Store,
+  plan: Plan,
+  hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache; lineage?: LineageIndex },
+): Promise<ApplyResult> {
   const result: ApplyResult = { timelines: [], appended: 0, present: 0 };
   // timeline → commit oid of each seq (as written or found), listed only when a fork asks
   const commitsOf = new Map<string, () => string[]>();
@@ -74,12 +91,19 @@ export async function applyPlan(
       // planned event on top of the same prefix.
       const cached = hooks.cache?.get(t.name);
       const hit = cached !== undefined && cached.tip === tip;
-      const existing = hit ? cached.cids : store.readEvents(tip).map((e) => e.cid);
+      const stored = hit ? undefined : store.readEvents(tip);
+      const existing = hit ? cached.cids : stored!.map((e) => e.cid);
+      const storedAt = (i: number) => (stored ?? store.readEvents(tip))[i]?.event as Record<string, unknown> | undefined;
       const sameLines =
         hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
       if (sameLines && existing.length <= t.events.length) have = existing.length;
       let prev: CID | null = have > 0 ? existing[have - 1] : null;
-      while (have < existing.length && have < t.events.length && existing[have].equals(cidAt(t.events[have], have, prev))) prev = existing[have++];
+      while (
+        have < existing.length &&
+        have < t.events.length &&
+        (existing[have].equals(cidAt(t.events[have], have, prev)) || sameFileHistoryRecord(storedAt(have), t.events[have]))
+      )
+        prev = existing[have++];
       if (have < existing.length) {
         hooks.warn?.({
           file: plan.file,
@@ -151,6 +175,20 @@ export async function applyPlan(
     }
   }
   return result;
+}
+
+/**
+ * Whether a stored event and a planned one are the same Claude Code file-history record, in either of
+ * its forms: a checkpoint of the backups found, the plain record event where none were (another
+ * machine, an import before the backups were there; import/claudeFileHistory.ts). The stored one stands.
+ */
+function sameFileHistoryRecord(stored: Record<string, unknown> | undefined, planned: EventInput): boolean {
+  const forms = ['checkpoint', 'claude.file-history-snapshot'];
+  if (!stored || !forms.includes(stored.kind as string) || !forms.includes(planned.kind as string)) return false;
+  const a = (stored.source as { record?: unknown } | undefined)?.record;
+  const b = (planned.source as { record?: unknown } | undefined)?.record;
+  if (a === undefined || b === undefined || (a as { type?: unknown }).type !== 'file-history-snapshot') return false;
+  return Buffer.from(encode(a as IpldValue)).equals(Buffer.from(encode(b as IpldValue)));
 }
 
 /** The commit of each seq of a timeline, oldest first. */

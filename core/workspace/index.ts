@@ -15,12 +15,12 @@ import { parseTree } from '../git/tree.js';
 import { checkpointTree, DIR_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { Appended, Store } from '../store/store.js';
 import { diffTrees } from './diff.js';
-import { applyRestore, planRestore, type RestoreResult } from './restore.js';
+import { applyRestore, type Overlay, planRestore, type RestoreResult } from './restore.js';
 import { EMPTY_TREE, type Snapshot, snapshot, type SnapshotOptions } from './snapshot.js';
 import { snapshottedBefore } from './statCache.js';
 
 export { diffTrees, fileAt, type FileChange, type FileEntry } from './diff.js';
-export { applyRestore, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
+export { applyRestore, type Overlay, planRestore, type PlannedChange, type RestorePlan, type RestoreResult } from './restore.js';
 export { MAX_FILE_BYTES, snapshot, type Skipped, type Snapshot, type SnapshotOptions } from './snapshot.js';
 
 /** At most this many skipped paths are named in a checkpoint event (the count is always there). */
@@ -41,6 +41,45 @@ export function checkpointTrees(store: Store, tip: string, max = 100): string[] 
     if (t && !out.includes(t)) out.push(t);
   }
   return out;
+}
+
+/** The newest checkpoint at or before `commit`: its snapshot, seq, and for a partial one (Claude Code's file history) what a restore needs. */
+export interface CheckpointAt {
+  tree: string;
+  seq: number;
+  label?: string;
+  /** A partial snapshot (restore.ts Overlay): only the files it names, `absent` deleted, `tracked` ones the agent edited. */
+  overlay?: Overlay;
+}
+
+/** The newest checkpoint of the timeline up to `commit`, or undefined before any. */
+export function checkpointAt(store: Store, commit: string): CheckpointAt | undefined {
+  const events = store.readEvents(commit);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const ev = events[i].event as Record<string, unknown> & { kind: string };
+    const tree = checkpointTree(ev);
+    if (!tree) continue;
+    const label = typeof ev.label === 'string' ? ev.label : undefined;
+    if (ev.partial !== true) return { tree, seq: i, ...(label !== undefined && { label }) };
+    // Every file a partial checkpoint up to here names is one the agent tracked.
+    const tracked = new Set<string>();
+    for (let k = 0; k <= i; k++) {
+      const e = events[k].event as Record<string, unknown> & { kind: string };
+      const t = checkpointTree(e);
+      if (!t || e.partial !== true) continue;
+      for (const c of diffTrees(store, undefined, t)) tracked.add(c.path);
+      for (const a of absentOf(e)) tracked.add(a);
+    }
+    return { tree, seq: i, ...(label !== undefined && { label }), overlay: { absent: absentOf(ev), tracked } };
+  }
+  return undefined;
+}
+
+/** A partial checkpoint's `absent` paths, each a sane relative path (an event may come from a remote). */
+function absentOf(e: Record<string, unknown>): string[] {
+  if (!Array.isArray(e.absent)) return [];
+  const bad = (s: string) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\u0000');
+  return e.absent.filter((p): p is string => typeof p === 'string' && !p.startsWith('/') && !p.split('/').some(bad));
 }
 
 export interface CheckpointOptions extends SnapshotOptions {
@@ -66,30 +105,35 @@ export async function checkpoint(store: Store, name: string, dir: string, option
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const snap = snapshot(store, dir, options);
   try {
-    const { release: _, ...taken } = snap;
-    const result: CheckpointResult = taken;
-    // Before any checkpoint the log knows of no files: an empty folder is as it has it.
-    if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
-    const keepEmpty =
-      snap.tree === EMPTY_TREE && !store.hasObject(EMPTY_TREE) ? store.writeObjects([{ type: 'tree', content: Buffer.alloc(0), oid: EMPTY_TREE }]) : undefined;
-    try {
-      result.appended = await store.append(name, {
-        kind: 'checkpoint',
-        tree: snap.tree,
-        ...(options.label ? { label: options.label } : {}),
-        files: snap.files,
-        bytes: snap.bytes,
-        ...(snap.skipped.length
-          ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
-          : {}),
-      });
-    } finally {
-      keepEmpty?.();
-    }
-    return result;
+    return await recordSnapshot(store, name, tip, snap, options);
   } finally {
     snap.release();
   }
+}
+
+/** Append a checkpoint naming a snapshot already taken (its objects still kept), unless the timeline's newest is the same (and not `always`). */
+async function recordSnapshot(store: Store, name: string, tip: string, snap: Snapshot, options: CheckpointOptions): Promise<CheckpointResult> {
+  const { release: _, ...taken } = snap;
+  const result: CheckpointResult = taken;
+  // Before any checkpoint the log knows of no files: an empty folder is as it has it.
+  if (!options.always && (workspaceAt(store, tip) ?? EMPTY_TREE) === snap.tree) return result;
+  const keepEmpty =
+    snap.tree === EMPTY_TREE && !store.hasObject(EMPTY_TREE) ? store.writeObjects([{ type: 'tree', content: Buffer.alloc(0), oid: EMPTY_TREE }]) : undefined;
+  try {
+    result.appended = await store.append(name, {
+      kind: 'checkpoint',
+      tree: snap.tree,
+      ...(options.label ? { label: options.label } : {}),
+      files: snap.files,
+      bytes: snap.bytes,
+      ...(snap.skipped.length
+        ? { skipped: snap.skipped.length, skipped_paths: snap.skipped.slice(0, MAX_SKIPPED_NAMED).map((s) => `${s.path}: ${s.why}`) }
+        : {}),
+    });
+  } finally {
+    keepEmpty?.();
+  }
+  return result;
 }
 
 export interface FolderSync {
@@ -114,23 +158,26 @@ export async function syncFolder(store: Store, name: string, dir: string, option
   const tip = store.tipOf(name);
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
   const want = workspaceAt(store, tip);
-  if (!want) {
-    const first = snapshot(store, dir);
-    first.release();
-    if (!first.files) return { action: 'none' }; // an empty folder: nothing to carry yet
-    const cp = await checkpoint(store, name, dir, { label: 'start' });
-    return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
-  }
-  if (isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
-  // A folder this store snapshotted before is the agent's own: what changed there since its newest
-  // checkpoint (a person's edit, a process a killed run left behind) is recorded, not refused.
-  const own = snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
+  if (want && isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
+  // Whether this store snapshotted the folder before (asked before the snapshot below makes it so).
+  const own = want !== undefined && snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
+  // The folder is read once: that snapshot is compared, and recorded when it is to be.
   const snap = snapshot(store, dir);
-  snap.release();
-  if (snap.tree === want) return { action: 'none' };
-  if (options.adopt || own) {
-    const cp = await checkpoint(store, name, dir, { label: options.adopt ? 'after an interrupted step' : 'changed outside the agent' });
-    return { action: 'recorded', checkpoint: cp };
+  try {
+    if (!want) {
+      if (!snap.files) return { action: 'none' }; // an empty folder: nothing to carry yet
+      const cp = await recordSnapshot(store, name, tip, snap, { label: 'start' });
+      return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
+    }
+    if (snap.tree === want) return { action: 'none' };
+    // A folder this store snapshotted before is the agent's own: what changed there since its newest
+    // checkpoint (a person's edit, a process a killed run left behind) is recorded, not refused.
+    if (options.adopt || own) {
+      const cp = await recordSnapshot(store, name, tip, snap, { label: options.adopt ? 'after an interrupted step' : 'changed outside the agent' });
+      return { action: 'recorded', checkpoint: cp };
+    }
+  } finally {
+    snap.release();
   }
   const changes = diffTrees(store, want, snap.tree);
   const names = changes.slice(0, 10).map((c) => `  ${c.after ? (c.before ? 'changed' : 'new') : 'deleted'}: ${c.path}`);

@@ -29,8 +29,26 @@ export interface RestorePlan {
   changes: PlannedChange[];
 }
 
-/** What would change in `dest` were it restored to the snapshot `target` (see above). */
-export function planRestore(store: Store, target: string | undefined, dest: string, known: readonly (string | undefined)[] = []): RestorePlan {
+/**
+ * A partial snapshot (Claude Code's file history, import/claudeFileHistory.ts) holds only the files
+ * the agent tracked: restored over a folder it writes those, deletes the `absent` ones (they did not
+ * exist then) and leaves every other file as it is. A change to a `tracked` file (one any partial
+ * checkpoint of the timeline names: a file the agent edited) is not unknown: the log says the agent
+ * changed it, though no backup holds what the last turn left (the plan's snapshot of the folder keeps it).
+ */
+export interface Overlay {
+  absent: readonly string[];
+  tracked: ReadonlySet<string>;
+}
+
+/** What would change in `dest` were it restored to the snapshot `target` (see above); `overlay`: a partial one. */
+export function planRestore(
+  store: Store,
+  target: string | undefined,
+  dest: string,
+  known: readonly (string | undefined)[] = [],
+  overlay?: Overlay,
+): RestorePlan {
   const abs = path.resolve(dest);
   let current: string | undefined;
   if (fs.existsSync(abs)) {
@@ -38,7 +56,10 @@ export function planRestore(store: Store, target: string | undefined, dest: stri
     snap.release(); // what the folder held stays in the store until a gc: a restore over it loses nothing at once
     current = snap.tree;
   }
-  const changes = diffTrees(store, current, target).map((c): PlannedChange => ({ ...c, unknown: false }));
+  const absent = new Set(overlay?.absent);
+  const changes = diffTrees(store, current, target)
+    .filter((c) => !overlay || c.after || absent.has(c.path))
+    .map((c): PlannedChange => ({ ...c, unknown: false }));
   const deleted = new Set(changes.filter((c) => !c.after).map((c) => c.path));
   // A file's content is known when some known snapshot holds it as it is: when the file is not among
   // what differs between the folder and that snapshot (one diff per snapshot, skipping equal folders).
@@ -46,7 +67,7 @@ export function planRestore(store: Store, target: string | undefined, dest: stri
   for (const c of changes) {
     if (c.before) {
       differing ??= [...new Set(known)].filter((t) => t !== undefined).map((t) => new Set(diffTrees(store, current, t).map((d) => d.path)));
-      c.unknown = !differing.some((paths) => !paths.has(c.path));
+      c.unknown = !overlay?.tracked.has(c.path) && !differing.some((paths) => !paths.has(c.path));
     } else if (current !== undefined) c.unknown = inTheWay(abs, c.path, deleted);
   }
   return { dest: abs, target, current, changes };

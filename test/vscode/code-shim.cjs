@@ -144,6 +144,8 @@ async function reloadCheck(page, host, folder) {
       ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    // The workbench's first load: playwright's 30 s default failed twice in a row with a load average of 27 on two cores.
+    page.setDefaultNavigationTimeout(Number(process.env.AGENTLOG_GOTO_TIMEOUT_MS || 180000));
     ui = http.createServer((req, res) => {
       let raw = '';
       req.on('data', (d) => (raw += d));

@@ -193,6 +193,26 @@ describe('workspace checkpoints', () => {
     expect(fs.readdirSync(other)).toEqual(['mine.txt']);
   });
 
+  it('a run reads its folder once at start: the checkpoint it records is the snapshot it compared (every file read by it, none by a second walk)', async () => {
+    for (const changed of [false, true]) {
+      const { store } = await storeWithSession();
+      const ws = workspace();
+      // Old mtimes: the stat cache trusts them, so a second snapshot of the folder would read no file.
+      const past = new Date(Date.now() - 3600_000);
+      const files = (fs.readdirSync(ws, { recursive: true }) as string[]).filter((f) => fs.lstatSync(path.join(ws, f)).isFile());
+      for (const f of files) fs.utimesSync(path.join(ws, f), past, past);
+      if (changed) {
+        await checkpoint(store, 'talk', ws);
+        fs.writeFileSync(path.join(ws, 'later.txt'), 'later\n');
+        fs.utimesSync(path.join(ws, 'later.txt'), past, past);
+      }
+      const synced = await syncFolder(store, 'talk', ws);
+      expect(synced.action).toBe('recorded');
+      // First run: every kept file read by the one snapshot; after a change: only the changed one.
+      expect(synced.checkpoint!.hashed).toBe(changed ? 1 : synced.checkpoint!.files);
+    }
+  });
+
   it('restore shows what would change and refuses to touch what the log never saw, unless forced; ignored files stay', async () => {
     const { store } = await storeWithSession();
     const ws = workspace();

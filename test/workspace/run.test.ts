@@ -180,4 +180,19 @@ describe('agentlog run: the workspace travels with the log', () => {
     expect(next).toMatchObject({ appended: true, files: 3, written: 2 });
     expect(kinds(dir, name).filter((k) => k === 'checkpoint')).toHaveLength(2);
   });
+
+  it('checkpoint, restore and diff without a REV take the default timeline as show and log do, and name it on stderr', async () => {
+    const { dir, ws, name } = await project();
+    const reading = `agentlog: reading ${name} (the timeline appended to last`;
+    const one = await cliOk(dir, ['checkpoint'], { env: ENV });
+    expect(one.err).toContain(reading);
+    fs.writeFileSync(path.join(ws, 'README.md'), '# changed\n');
+    const shown = await cliOk(dir, ['restore', '--dry-run'], { env: ENV });
+    expect(shown.err).toContain(reading);
+    expect(shown.err).toContain('!M README.md'); // an edit no checkpoint holds
+    const notFork = await cli(dir, ['diff'], { env: ENV });
+    expect(notFork.code).toBe(1);
+    expect(notFork.err).toContain(reading);
+    expect(notFork.err).toContain(`${name} is not a fork agentlog made`);
+  });
 });
