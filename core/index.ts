@@ -91,6 +91,19 @@ export { prepareResume, shellQuote } from './export/resume.js';
 
 // Sync: remotes, push, pull, clone (a diverged timeline is kept as a fork, never merged).
 export { push } from './sync/push.js';
+export {
+  ALLOW_REF,
+  type AllowList,
+  type Finding,
+  findingLine,
+  parseAllowList,
+  readAllowList,
+  scanOutgoing,
+  scanTimelines,
+  secretsRefusal,
+  type TimelineScan,
+  writeAllowList,
+} from './secrets/index.js';
 export { pull } from './sync/pull.js';
 export { clone, defaultCloneDir } from './sync/clone.js';
 export { fetchRemote } from './sync/fetch.js';

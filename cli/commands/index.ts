@@ -23,6 +23,8 @@ import { checkpoint } from './checkpoint.js';
 import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
+import { scan } from './scan.js';
+import { allow } from './allow.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -39,6 +41,8 @@ export const commands: Command[] = [
   diff,
   cat,
   verify,
+  scan,
+  allow,
   remote,
   push,
   pull,
