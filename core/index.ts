@@ -98,10 +98,13 @@ export {
   findingLine,
   parseAllowList,
   readAllowList,
+  type Redacted,
+  redactTimeline,
   scanOutgoing,
   scanTimelines,
   secretsRefusal,
   type TimelineScan,
+  UNREDACTED_PREFIX,
   writeAllowList,
 } from './secrets/index.js';
 export { pull } from './sync/pull.js';

@@ -25,6 +25,7 @@ import { diff } from './diff.js';
 import { textconv } from './textconv.js';
 import { scan } from './scan.js';
 import { allow } from './allow.js';
+import { redact } from './redact.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -43,6 +44,7 @@ export const commands: Command[] = [
   verify,
   scan,
   allow,
+  redact,
   remote,
   push,
   pull,

@@ -22,7 +22,8 @@ export { type AllowList, EMPTY_ALLOW, FINGERPRINT, formatAllowList, isAllowed, p
 export { ALLOW_FILE, ALLOW_REF, readAllowList, writeAllowList } from './allowRef.js';
 export { findingLine, type Outgoing, scanOutgoing, secretsRefusal } from './guard.js';
 export { type Finding, fingerprintOf, maskOf, Scanner } from './scan.js';
-export { stringsOf } from './strings.js';
+export { type Redacted, type RedactSelection, redactTimeline, UNREDACTED_PREFIX } from './redact.js';
+export { mapStrings, stringsOf } from './strings.js';
 export { scanTimeline, type TimelineScan } from './timelines.js';
 
 /**

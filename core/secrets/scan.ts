@@ -17,6 +17,9 @@ export interface Finding {
   commit: string;
   /** Where in the event: `content[0].text`, `source.record.message.content[1].content`. */
   path: string;
+  /** Where in that string (UTF-16 offsets, end excluded): what a redaction replaces, what a viewer marks. */
+  start: number;
+  end: number;
   rule: string;
   fingerprint: string;
   masked: string;
@@ -104,11 +107,12 @@ export class Scanner {
     for (const hit of await lint(text)) {
       const span = spanAt(spans, hit.start);
       if (!span) continue;
-      const secret = text.slice(hit.start, Math.min(hit.end, span.end));
+      const end = Math.min(hit.end, span.end);
+      const secret = text.slice(hit.start, end);
       const fingerprint = fingerprintOf(hit.rule, secret);
       if (isAllowed(this.allow, hit.rule, fingerprint)) continue;
       const { item, path } = span;
-      const key = `${item.commit}\u0000${path}\u0000${fingerprint}`;
+      const key = `${item.commit}\u0000${path}\u0000${hit.start - span.start}\u0000${fingerprint}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const { seq } = item.stored.event;
@@ -118,6 +122,8 @@ export class Scanner {
         cid: item.stored.cid.toString(),
         commit: item.commit,
         path,
+        start: hit.start - span.start,
+        end: end - span.start,
         rule: hit.rule,
         fingerprint,
         masked: maskOf(secret),

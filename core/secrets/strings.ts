@@ -53,3 +53,34 @@ export function* stringsOf(value: unknown): Generator<Piece> {
     }
   }
 }
+
+/**
+ * A copy of `value` with the strings `edit` changes (it gets each string stringsOf yields, with the
+ * same path; undefined keeps it). Only the maps and lists on the way to a changed string are copied;
+ * everything else, links and bytes included, is shared. Recursive: a decoded event nests at most
+ * MAX_DEPTH levels (codec/ipldValue.ts).
+ */
+export function mapStrings(value: unknown, edit: (path: string, text: string) => string | undefined, path = ''): unknown {
+  if (typeof value === 'string') return value.length ? (edit(path, value) ?? value) : value;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || CID.asCID(value)) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = mapStrings(value[i], edit, `${path}[${i}]`);
+      if (next === value[i]) continue;
+      out ??= value.slice();
+      out[i] = next;
+    }
+    return out ?? value;
+  }
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    if (skipKey(key) || isImagePayload(obj, key)) continue;
+    const next = mapStrings(obj[key], edit, path ? `${path}.${key}` : key);
+    if (next === obj[key]) continue;
+    out ??= { ...obj };
+    out[key] = next;
+  }
+  return out ?? value;
+}

@@ -1,4 +1,4 @@
-import { cidOf } from '../codec/cid.js';
+import { CID, cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
@@ -27,6 +27,11 @@ export interface VerifyResult {
   /** The seq of the trusted commit the check started after (a verify mark, a pull's local tip), when it met one. */
   trustedSeq?: number;
   problem?: Problem;
+  /**
+   * Events rewritten by a redaction (core/secrets/redact.ts), among those checked: each carries
+   * `replaces`, the CID of the event it stands for. `from`: the first one's seq.
+   */
+  redacted?: { from: number; events: number };
 }
 
 /**
@@ -138,6 +143,10 @@ export function verifyTimeline(
     }
     const { event } = opened;
     const cid = opened.cid.toString();
+    if (CID.asCID(event.replaces)) {
+      result.redacted ??= { from: seq, events: 0 };
+      result.redacted.events++;
+    }
     if (claimed !== cid)
       return fail(
         seq,

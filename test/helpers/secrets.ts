@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 
 /**
@@ -51,4 +52,9 @@ export function fakeSecrets(seed = 'agentlog'): FakeSecret[] {
     { kind: 'private key', rule: 'privatekey', text: `cat ~/.ssh/id_rsa\n${privateKey}\n`, secret: keyBody.split('\n')[3] },
     { kind: 'basic-auth URL', rule: 'basicauth', text: `remote: https://deploy:${password}@git.internal.test/app.git`, secret: password },
   ];
+}
+
+/** Every object of a repository, inflated (git cat-file over all objects, reachable or not, loose or packed). */
+export function allObjectBytes(gitDir: string): Buffer {
+  return execFileSync('git', ['-C', gitDir, 'cat-file', '--batch-all-objects', '--batch', '--unordered'], { maxBuffer: 1 << 30 });
 }

@@ -4,17 +4,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanOutgoing, Store } from '../../core/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
-import { fakeSecrets } from '../helpers/secrets.js';
+import { allObjectBytes, fakeSecrets } from '../helpers/secrets.js';
 import { ENV } from '../helpers/sync.js';
 import { tmpdir } from '../helpers/tmp.js';
 import { useGitHttpServer } from '../helpers/use-git-http-server.js';
 
 const server = useGitHttpServer();
-
-/** Every object of a bare repository, inflated (git cat-file over all objects, reachable or not). */
-export function allObjectBytes(bare: string): Buffer {
-  return execFileSync('git', ['-C', bare, 'cat-file', '--batch-all-objects', '--batch', '--unordered'], { maxBuffer: 1 << 30 });
-}
 
 /** A store with a timeline `talk` holding every fake secret, and a clean timeline `clean`. */
 async function seeded(seed: string): Promise<{ dir: string; secrets: ReturnType<typeof fakeSecrets> }> {

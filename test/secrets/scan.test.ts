@@ -140,7 +140,7 @@ describe('secrets: agentlog scan', () => {
     expect(res.err).toContain(`${secrets.length} finding(s) in 1 of 2 timeline(s)`);
     const json = JSON.parse((await cli(dir, ['scan', 'talk', '--json'])).out);
     expect(json[0].findings.map((f: { rule: string }) => f.rule)).toEqual(secrets.map((s) => s.rule));
-    expect(Object.keys(json[0].findings[0]).sort()).toEqual(['cid', 'commit', 'fingerprint', 'masked', 'path', 'rule', 'seq', 'timeline']);
+    expect(Object.keys(json[0].findings[0]).sort()).toEqual(['cid', 'commit', 'end', 'fingerprint', 'masked', 'path', 'rule', 'seq', 'start', 'timeline']);
     const clean = await cli(dir, ['scan', 'clean']);
     expect([clean.code, clean.out, clean.err]).toEqual([0, '', 'no secrets found in 1 timeline(s)\n']);
     // the allow list, kept in the store: the finding is gone from the scan
