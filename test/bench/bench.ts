@@ -272,6 +272,12 @@ async function main() {
       Object.assign(figures, await benchWorkspace({ dir: work, log: asJson ? undefined : log }));
     }
 
+    // Secrets: a scan of the same 10,000 events, against reading them (issue 13).
+    if (!args.includes('--no-secrets')) {
+      const { benchSecrets } = await import('./secrets.js');
+      Object.assign(figures, await benchSecrets({ dir: work, events: N, log: asJson ? undefined : log }));
+    }
+
     if (!asJson) {
       log('');
       log(
@@ -295,7 +301,8 @@ async function main() {
         `disk (objects)   as appended ${mb(loose_bytes)}, after git gc ${mb(packed_bytes)}, JSONL ${mb(jsonlBytes)}   ratios ${figures.loose_vs_jsonl} / ${figures.packed_vs_jsonl}`,
       );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
-      for (const [k, v] of Object.entries(figures)) if (!/append|open|jsonl|bytes|events|vs|floor|agent|show|workspace/.test(k)) log(`${k.padEnd(16)} ${v}`);
+      for (const [k, v] of Object.entries(figures))
+        if (!/append|open|jsonl|bytes|events|vs|floor|agent|show|workspace|secrets/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
