@@ -138,6 +138,10 @@
  *     append, a fast-forwarding pull), or, when a pull finds it diverged, to the remote's version
  *     after keeping the local tip on a fork branch. It never deletes a branch under refs/heads/ (except a fork it made and rolled back at once, I13) (only
  *     the remote-tracking ref of a timeline the remote no longer has).
+ *     The one exception is a redaction (core/secrets/redact.ts, `agentlog redact`): the branch moves,
+ *     by compare-and-swap from the tip that was scanned, to a copy rewritten from the first event
+ *     holding a secret, each rewritten event linking the CID it replaces (`replaces`); the original
+ *     tip is first kept as `refs/agentlog/unredacted/NAME` (not a branch: push never sends it).
  *
  * I12 Appends never touch the working tree or the index; they are only for looking (`git checkout`
  *     of any commit lays out the log as it was). The detach-HEAD rule: every HEAD attached to a ref
