@@ -34,6 +34,14 @@ export interface ScanItem {
 /** At most about this many characters go into one call of the rule set (memory stays bounded). */
 const BATCH_CHARS = 1 << 20;
 /**
+ * A string longer than a batch is scanned in windows of BATCH_CHARS overlapping by OVERLAP, so no
+ * rule ever runs on more than a batch at once (its cost stays bounded whatever its regexes do on a
+ * hostile string, and the whole scan linear). OVERLAP is above the longest match a rule makes (a
+ * private key block: at most 10,000 characters of key), so every match lies whole in the window that
+ * owns its start: window i owns the starts before its end minus OVERLAP, the last one all the rest.
+ */
+const OVERLAP = 1 << 16;
+/**
  * Between two strings of a batch: no rule matches across a line break and a NUL, so a match never
  * joins the end of one string to the start of the next (one that spans them anyway, a private key's
  * BEGIN in one and END in another, is cut at its first string's end).
@@ -59,13 +67,17 @@ interface Span {
   end: number;
   item: ScanItem;
   path: string;
+  /** Where this span starts in its string (a window of a long string: its offset; else 0). */
+  base: number;
+  /** Matches starting at or after this batch offset belong to the next window (long strings only). */
+  owns: number;
 }
 
 /**
  * A scanner: events go in (`add`), findings come out of `done`. Strings are gathered into batches of
  * about BATCH_CHARS and scanned a batch at a time; the rule set is loaded by the first batch, never
- * when nothing is added. A string longer than a batch is scanned alone. Time is linear in the
- * strings' length; memory is one batch plus the findings.
+ * when nothing is added. A string longer than a batch is scanned alone, in overlapping windows.
+ * Time is linear in the strings' length; memory is one batch plus the findings.
  */
 export class Scanner {
   readonly findings: Finding[] = [];
@@ -83,11 +95,24 @@ export class Scanner {
   async add(item: ScanItem): Promise<void> {
     this.events++;
     for (const piece of stringsOf(item.stored.event)) {
-      if (this.size && this.size + piece.text.length > BATCH_CHARS) await this.flush();
-      this.spans.push({ start: this.size, end: this.size + piece.text.length, item, path: piece.path });
-      this.text.push(piece.text);
-      this.size += piece.text.length + SEP.length;
-      this.chars += piece.text.length;
+      const { text, path } = piece;
+      this.chars += text.length;
+      if (text.length > BATCH_CHARS) {
+        await this.flush();
+        for (let base = 0; ; base += BATCH_CHARS - OVERLAP) {
+          const last = base + BATCH_CHARS >= text.length;
+          const window = text.slice(base, base + BATCH_CHARS);
+          this.spans.push({ start: 0, end: window.length, item, path, base, owns: last ? window.length : window.length - OVERLAP });
+          this.text.push(window);
+          await this.flush();
+          if (last) break;
+        }
+        continue;
+      }
+      if (this.size && this.size + text.length > BATCH_CHARS) await this.flush();
+      this.spans.push({ start: this.size, end: this.size + text.length, item, path, base: 0, owns: this.size + text.length });
+      this.text.push(text);
+      this.size += text.length + SEP.length;
     }
   }
 
@@ -106,13 +131,14 @@ export class Scanner {
     const seen = new Set<string>();
     for (const hit of await lint(text)) {
       const span = spanAt(spans, hit.start);
-      if (!span) continue;
+      if (!span || hit.start >= span.owns) continue; // outside a string, or the next window's
       const end = Math.min(hit.end, span.end);
       const secret = text.slice(hit.start, end);
       const fingerprint = fingerprintOf(hit.rule, secret);
       if (isAllowed(this.allow, hit.rule, fingerprint)) continue;
       const { item, path } = span;
-      const key = `${item.commit}\u0000${path}\u0000${hit.start - span.start}\u0000${fingerprint}`;
+      const at = hit.start - span.start + span.base;
+      const key = `${item.commit}\u0000${path}\u0000${at}\u0000${fingerprint}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const { seq } = item.stored.event;
@@ -122,8 +148,8 @@ export class Scanner {
         cid: item.stored.cid.toString(),
         commit: item.commit,
         path,
-        start: hit.start - span.start,
-        end: end - span.start,
+        start: at,
+        end: end - span.start + span.base,
         rule: hit.rule,
         fingerprint,
         masked: maskOf(secret),

@@ -63,8 +63,12 @@ describe('secrets: redact', () => {
     const [t, s] = [commits(store.tipOf('talk')!), commits(store.tipOf('side')!)];
     for (const seq of [2, 3, 4]) expect(s.get(seq)).toBe(t.get(seq));
     expect(s.get(5)).not.toBe(t.get(5));
-    // nothing of a secret in the redacted timelines, their commit messages included
-    const reachable = execFileSync('git', ['-C', gitDir, 'log', '-p', '--format=%B', 'talk', 'side'], { maxBuffer: 1 << 28 }).toString('latin1');
+    // nothing of a secret in any object the redacted timelines reach (events, trees, commit messages)
+    const objectIds = execFileSync('git', ['-C', gitDir, 'rev-list', '--objects', 'talk', 'side'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean);
+    const reachable = execFileSync('git', ['-C', gitDir, 'cat-file', '--batch'], { input: `${objectIds.join('\n')}\n`, maxBuffer: 1 << 28 }).toString('latin1');
     const texts = JSON.stringify([...after.talk, ...after.side].map((e) => e.event));
     for (const sec of secrets) {
       expect(texts).not.toContain(sec.secret);

@@ -122,6 +122,25 @@ describe('secrets: detection', () => {
   });
 });
 
+describe('secrets: long strings', () => {
+  it('a string of several batches is scanned in overlapping windows: each secret found once, at its offset, on either side of every window edge', async () => {
+    const gh = fakeSecrets('window').find((s) => s.rule === 'github')!;
+    const MB = 1 << 20;
+    const step = MB - (1 << 16); // where the second window starts
+    // secrets straddling the first window's ownership edge and its end, one in the second window's middle, one at the very end
+    const at = [step - 20, MB - 20, step + 700_000, 3 * MB - gh.secret.length];
+    const chars = Array.from({ length: 3 * MB }, (_, i) => ' .,;'[i % 4])
+      .join('')
+      .split('');
+    for (const a of at) chars.splice(a, gh.secret.length, ...gh.secret);
+    const text = chars.join('');
+    const store = await storeWith([{ kind: 'note', text }]);
+    const [r] = await scanTimelines(store, [{ name: 'talk', commit: store.tipOf('talk')! }]);
+    expect(r.findings.map((f) => [f.start, f.rule])).toEqual(at.map((a) => [a, 'github']));
+    for (const f of r.findings) expect(text.slice(f.start, f.end)).toBe(gh.secret);
+  });
+});
+
 describe('secrets: agentlog scan', () => {
   it('prints each finding masked (never the secret) and exits 1; --json names timeline, seq, CID, path, rule, fingerprint', async () => {
     const dir = tmpdir();
