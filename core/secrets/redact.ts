@@ -26,6 +26,28 @@ import { scanTimeline } from './timelines.js';
  */
 export const UNREDACTED_PREFIX = 'refs/agentlog/unredacted/';
 
+/**
+ * The ref under UNREDACTED_PREFIX whose history holds `commit`, if any: a commit a redaction replaced.
+ * Sync asks it before taking a remote's version of a timeline (sync/adopt.ts): adopting the original
+ * back would undo the redaction here.
+ */
+export function unredactedHolding(store: Store, commit: string): string | undefined {
+  if (!store.hasObject(commit)) return undefined;
+  let seq: number;
+  try {
+    seq = store.commitInfo(commit).seq;
+  } catch {
+    return undefined;
+  }
+  for (const [ref, tip] of store.listRefs(UNREDACTED_PREFIX)) {
+    for (const c of store.history(tip)) {
+      if (c.oid === commit) return ref;
+      if (c.seq >= 0 && c.seq < seq) break;
+    }
+  }
+  return undefined;
+}
+
 export interface RedactSelection {
   rule?: string;
   finding?: string;

@@ -76,6 +76,10 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       } else {
         // The remote moved (ahead, or diverged): the store takes its version first, by the rule.
         const r = await adopt(store, name, theirs!);
+        if (r.status === 'rejected') {
+          results.set(name, r); // the remote holds what a redaction replaced: nothing to push for it
+          continue;
+        }
         adopted = true;
         if (r.status === 'forked') {
           results.set(name, r);

@@ -99,6 +99,34 @@ describe('secrets: redact', () => {
     expect((await cli(other, ['verify'])).code).toBe(0);
   });
 
+  it('a remote that still holds the original (pushed with --allow-secrets) is not taken back by push or pull: the timeline is rejected, saying what to do', async () => {
+    const dir = tmpdir();
+    await cliOk(dir, ['init']);
+    await cliOk(dir, ['new', '--name', 'talk', '--title', 't']);
+    const gh = fakeSecrets('remote').find((s) => s.rule === 'github')!;
+    await cliOk(dir, ['append', 'talk', '--role', 'user', '--text', gh.text]);
+    await cliOk(dir, ['new', '--name', 'other', '--title', 'o']);
+    await cliOk(dir, ['remote', 'add', 'origin', server.bare('sent.git')], { env: ENV });
+    await cliOk(dir, ['push', '--allow-secrets'], { env: ENV });
+    await cliOk(dir, ['redact', 'talk', '--all']);
+    const store = Store.open(path.join(dir, '.agentlog'));
+    const redacted = store.tipOf('talk');
+    await cliOk(dir, ['append', 'other', '--role', 'user', '--text', 'more']);
+    const pushed = await cli(dir, ['push', '-v'], { env: ENV });
+    expect(pushed.code).toBe(1);
+    expect(pushed.err + pushed.out).toContain('as it was before a redaction (kept here as refs/agentlog/unredacted/talk)');
+    expect(store.tipOf('talk')).toBe(redacted);
+    expect(execFileSync('git', ['-C', path.join(server.root, 'sent.git'), 'rev-parse', 'other'], { encoding: 'utf8' }).trim()).toBe(store.tipOf('other'));
+    const pulled = await cli(dir, ['pull', '-v'], { env: ENV });
+    expect(pulled.err + pulled.out).toContain('before a redaction');
+    expect(store.tipOf('talk')).toBe(redacted);
+    expect([...store.timelines().keys()]).toEqual(['other', 'talk']);
+    // once deleted there, the redacted timeline goes
+    execFileSync('git', ['-C', path.join(server.root, 'sent.git'), 'update-ref', '-d', 'refs/heads/talk']);
+    await cliOk(dir, ['push'], { env: ENV });
+    expect(execFileSync('git', ['-C', path.join(server.root, 'sent.git'), 'rev-parse', 'talk'], { encoding: 'utf8' }).trim()).toBe(redacted);
+  });
+
   it('--finding takes one secret only; a second redaction keeps the first original and its own as NAME.2; nothing to redact is an error', async () => {
     const dir = tmpdir();
     await cliOk(dir, ['init']);
