@@ -97,6 +97,22 @@ export { prepareResume, shellQuote } from './export/resume.js';
 
 // Sync: remotes, push, pull, clone (a diverged timeline is kept as a fork, never merged).
 export { push } from './sync/push.js';
+export {
+  ALLOW_REF,
+  type AllowList,
+  type Finding,
+  findingLine,
+  parseAllowList,
+  readAllowList,
+  type Redacted,
+  redactTimeline,
+  scanOutgoing,
+  scanTimelines,
+  secretsRefusal,
+  type TimelineScan,
+  UNREDACTED_PREFIX,
+  writeAllowList,
+} from './secrets/index.js';
 export { pull } from './sync/pull.js';
 export { clone, defaultCloneDir } from './sync/clone.js';
 export { fetchRemote } from './sync/fetch.js';
@@ -155,4 +171,4 @@ export {
 } from './workspace/index.js';
 
 // Status: the store, its remotes ahead/behind, capture, findings waiting (status/index.ts).
-export { storeStatus, type StoreStatus, type RemoteStatus, type TimelineSync, type CaptureState, type Finding, type FindingsProbe } from './status/index.js';
+export { storeStatus, type StoreStatus, type RemoteStatus, type TimelineSync, type CaptureState, type Finding as StatusFinding, type FindingsProbe } from './status/index.js';

@@ -27,6 +27,9 @@ import { rename } from './rename.js';
 import { status } from './status.js';
 import { completion } from './completion.js';
 import { deleteCommand, undelete } from './delete.js';
+import { scan } from './scan.js';
+import { allow } from './allow.js';
+import { redact } from './redact.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -47,6 +50,9 @@ export const commands: Command[] = [
   diff,
   cat,
   verify,
+  scan,
+  allow,
+  redact,
   remote,
   push,
   pull,

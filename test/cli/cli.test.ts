@@ -35,9 +35,15 @@ describe('agentlog CLI', () => {
       raw?: boolean;
       records?: boolean;
     }>();
-    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string; json?: boolean }>();
+    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{
+      out?: string;
+      'session-id'?: string;
+      cwd?: string;
+      json?: boolean;
+      'allow-secrets'?: boolean;
+    }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
-    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd', 'json']);
+    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd', 'json', 'allow-secrets']);
   });
 
   it('init, new, append, show, log, cat: names and CIDs on stdout, messages on stderr', async () => {
