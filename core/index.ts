@@ -117,6 +117,9 @@ export { readTurns } from './reading/turns.js';
 export { lineDiff, type DiffLine } from './reading/diff.js';
 export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
 
+// Search: a derived full-text index across every timeline, brought up to date before each query.
+export { search, parseQuery, updateIndex, type IndexProgress, type SearchHit, type SearchOptions, type SearchResult, type Snippet } from './search/index.js';
+
 // Which store a folder uses: one rule for the CLI and the VS Code extension.
 export { storeAbove, storesOf } from './store/discover.js';
 export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversation, ModelCall, StreamSink, ToolSpec } from './agent/index.js';

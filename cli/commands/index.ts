@@ -23,6 +23,7 @@ import { checkpoint } from './checkpoint.js';
 import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
+import { searchCommand } from './search.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   show,
   log,
   ls,
+  searchCommand,
   fork,
   checkpoint,
   restore,
