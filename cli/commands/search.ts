@@ -108,7 +108,7 @@ function paint(h: SearchHit, room: number, color: boolean): string {
   for (const [a, b] of h.snippet.marks) {
     if (a >= text.length) break;
     const end = Math.min(b, text.length);
-    out += safe(text.slice(at, a)) + `\x1b[1;33m${safe(text.slice(a, end))}\x1b[0m`;
+    out += `${safe(text.slice(at, a))}\x1b[1;33m${safe(text.slice(a, end))}\x1b[0m`;
     at = end;
   }
   return out + safe(text.slice(at));

@@ -42,7 +42,7 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
   const old = readManifest(dir);
   let rebuilt = false;
   let m: Manifest;
-  if (old && old.segments.every((s) => fs.existsSync(`${dir}/${s.file}`))) m = structuredClone(old);
+  if (old?.segments.every((s) => fs.existsSync(`${dir}/${s.file}`))) m = structuredClone(old);
   else {
     m = emptyManifest();
     rebuilt = true;
