@@ -24,6 +24,7 @@ import { restore } from './restore.js';
 import { diff } from './diff.js';
 import { textconv } from './textconv.js';
 import { searchCommand } from './search.js';
+import { stats } from './stats.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   log,
   ls,
   searchCommand,
+  stats,
   fork,
   checkpoint,
   restore,
