@@ -7,7 +7,7 @@ import { emptyManifest, type Manifest, readManifest, removeUnused, searchDir, ty
 import { SegmentBuilder } from './segment.js';
 
 /** A segment is closed once its documents hold this many characters (what bounds a query's memory). */
-export const SEGMENT_CHARS = 24 << 20;
+export const SEGMENT_CHARS = 8 << 20;
 /** Segments smaller than a quarter of that are merged once there are more than this many. */
 const MAX_SMALL = 8;
 /** Up to this many new events of a timeline are read one by one (one path down the tree each), not the whole timeline. */
@@ -21,7 +21,7 @@ export interface IndexProgress {
 
 export interface UpdateResult {
   manifest: Manifest;
-  /** Events read and indexed in this update; whether the index was (re)built from nothing. */
+  /** Events indexed in this update (not counting those a merge of segments read again); whether the index was (re)built from nothing. */
   indexed: number;
   rebuilt: boolean;
 }
@@ -105,11 +105,11 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
     added.push({ file: builder.save(dir), docs: builder.docs, chars: builder.chars, ranges: builder.ranges });
     builder = new SegmentBuilder();
   };
-  const indexRange = (tid: number, tip: string, from: number, to: number) => {
+  const indexRange = (tid: number, tip: string, from: number, to: number, fresh = true) => {
     const calls: CallNames = new Map();
     for (const ev of eventsOf(store, tip, from, to)) {
       builder.add(tid, ev, calls);
-      indexed++;
+      if (fresh) indexed++;
       flush(false);
     }
   };
@@ -144,7 +144,7 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
     for (const s of mergeSet) {
       for (const [tid, from, to] of s.ranges) {
         const name = nameOf.get(tid);
-        if (name !== undefined && live.has(tid)) indexRange(tid, m.timelines[name].tip, from, to);
+        if (name !== undefined && live.has(tid)) indexRange(tid, m.timelines[name].tip, from, to, false);
       }
     }
     flush(true);

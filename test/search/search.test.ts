@@ -111,6 +111,27 @@ describe('search', () => {
     expect(pulled.hits.map((h) => h.seq)).toContain(4);
   });
 
+  it('merges the small segments that incremental updates leave, and drops the documents of a timeline replaced', async () => {
+    const store = await small();
+    expect(search(store, 'migration').indexed).toBe(4);
+    for (let i = 0; i < 12; i++) {
+      await store.append('alpha', say('user', `note ${i} about the migration`, 10_000 + i));
+      expect(search(store, 'migration').indexed).toBe(1);
+      const segments = fs.readdirSync(searchDir(store)).filter((f) => f.startsWith('seg-'));
+      expect(segments.length).toBeLessThanOrEqual(9);
+    }
+    const hits = search(store, 'migration', { limit: 100 }).hits;
+    expect(hits.map((h) => h.seq).sort((a, b) => a - b)).toEqual([1, 2, ...Array.from({ length: 12 }, (_, i) => 4 + i)]);
+    // alpha replaced by a timeline that holds other events (not a fast-forward): indexed again, its old documents gone
+    await store.create('gamma', { kind: 'session', ts: 1, title: 'another' });
+    await store.append('gamma', say('user', 'nothing about it', 2));
+    expect(await store.moveRef('refs/heads/alpha', store.tipOf('alpha'), store.tipOf('gamma')!)).toBe(true);
+    await store.deleteRef('refs/heads/gamma', store.tipOf('gamma')!);
+    const after = search(store, 'migration', { limit: 100 });
+    expect(after.hits).toEqual([]);
+    expect(search(store, 'nothing').hits.map((h) => `${h.timeline}@${h.seq}`)).toEqual(['alpha@1']);
+  });
+
   it('rebuilds a damaged, missing or foreign index and finds the same', async () => {
     const store = await small();
     const want = search(store, 'migration').hits;
