@@ -5,12 +5,11 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
 
 /**
  * The search index's files in `.git/agentlog/search/`: `manifest.json` (which timelines are indexed
- * up to which commit, and which segment files hold them) and `seg-*.json` (one MiniSearch index
- * each). Every file is a JSON body, a newline and the CRC-32 of the body in hex, written through a
+ * up to which commit, and which segments hold them) and a folder per segment, `seg-…` (segment.ts). Every file is a JSON body, a newline and the CRC-32 of the body in hex, written through a
  * temporary file and a rename; a file that is missing, too big, damaged or of another version reads
  * as undefined, and the caller rebuilds (the index is derived, I14: deleting the folder is always safe).
  */
-export const VERSION = 1;
+export const VERSION = 2;
 /** A file larger than this is not read: a segment holds at most SEGMENT_CHARS of text (update.ts). */
 const MAX_FILE = 512 << 20;
 
@@ -31,7 +30,7 @@ export interface TimelineEntry {
   base?: { id: number; upto: number };
 }
 
-/** One segment file: its documents' count, their characters, and which events they are. */
+/** One segment (its folder's name): its documents' count, their characters, and which events they are. */
 export interface SegmentEntry {
   file: string;
   docs: number;
@@ -102,7 +101,7 @@ export function writeManifest(dir: string, m: Manifest): void {
  * temporary files that a killed writer left.
  */
 export function removeUnused(dir: string, keep: ReadonlySet<string>, drop: Iterable<string>): void {
-  for (const f of drop) if (!keep.has(f)) removeQuietly(path.join(dir, f));
+  for (const f of drop) if (!keep.has(f)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -114,7 +113,7 @@ export function removeUnused(dir: string, keep: ReadonlySet<string>, drop: Itera
     const tmp = /\.(\d+)\.tmp$/.exec(f);
     if (tmp) {
       if (staleTemp(file, Number(tmp[1]), TEMP_MAX_AGE_MS)) removeQuietly(file);
-    } else if (/^seg-[0-9a-z-]+\.json$/.test(f) && !keep.has(f) && staleTemp(file, undefined, TEMP_MAX_AGE_MS)) removeQuietly(file);
+    } else if (/^seg-[0-9a-z-]+$/.test(f) && !keep.has(f) && staleTemp(file, undefined, TEMP_MAX_AGE_MS)) fs.rmSync(file, { recursive: true, force: true });
   }
 }
 
@@ -140,7 +139,7 @@ function isSegmentEntry(s: unknown): s is SegmentEntry {
   return (
     isObject(s) &&
     typeof s.file === 'string' &&
-    /^seg-[0-9a-z-]+\.json$/.test(s.file) &&
+    /^seg-[0-9a-z-]+$/.test(s.file) &&
     nat(s.docs) &&
     nat(s.chars) &&
     Array.isArray(s.ranges) &&

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import MiniSearch from 'minisearch';
 import { AgentlogError } from '../errors.js';
 import { commonDir } from '../git/repo.js';
 import type { Store } from '../store/store.js';
 import { FIELDS, type Field, searchDoc } from './documents.js';
 import { type Manifest, searchDir } from './files.js';
-import { loadSegment, type Stored } from './segment.js';
+import { SegmentReader, shardOf, terms } from './segment.js';
 import { type Snippet, snippet } from './snippet.js';
 import { type IndexProgress, updateIndex } from './update.js';
 
@@ -69,7 +68,7 @@ export function search(store: Store, query: string, options: SearchOptions = {})
   let update = updateIndex(store, options.progress);
   let found = collect(store, update.manifest, words, options);
   if (found === 'damaged') {
-    fs.rmSync(path.join(searchDir(commonDir(store.gitDir)), 'manifest.json'), { force: true });
+    fs.rmSync(searchDir(commonDir(store.gitDir)), { recursive: true, force: true });
     update = updateIndex(store, options.progress);
     found = collect(store, update.manifest, words, options);
     if (found === 'damaged') throw new AgentlogError('E_IO', `search: the index in ${searchDir(commonDir(store.gitDir))} cannot be read back after a rebuild`);
@@ -109,7 +108,13 @@ export function search(store: Store, query: string, options: SearchOptions = {})
   return { hits, total, indexed: update.indexed, rebuilt: update.rebuilt };
 }
 
-interface Candidate extends Stored {
+/** What a matching document stands for, with its score and which words matched in which fields. */
+interface Candidate {
+  t: number;
+  s: number;
+  ts: number;
+  k: string;
+  r: string;
   score: number;
   terms: string[];
   match: Record<string, string[]>;
@@ -120,30 +125,46 @@ function collect(store: Store, m: Manifest, words: string[], options: SearchOpti
   const allowed = allowedTimelines(m, options.session);
   const tool = options.tool?.toLowerCase();
   const keep = (options.limit ?? 20) * SPARE + 20;
-  const filter = (r: Record<string, unknown>): boolean => {
-    const d = r as unknown as Stored;
-    const max = allowed.get(d.t);
-    if (max === undefined || d.s >= max) return false;
-    if (options.kind !== undefined && d.k !== options.kind) return false;
-    if (options.role !== undefined && d.r !== options.role) return false;
-    if (tool !== undefined && !d.o.split(' ').includes(tool)) return false;
-    if (options.file !== undefined && !d.p.includes(options.file)) return false;
-    if (options.since !== undefined && d.ts < options.since) return false;
-    return true;
-  };
+  const byShard = new Map<number, string[]>();
+  for (const w of words) byShard.set(shardOf(w), [...(byShard.get(shardOf(w)) ?? []), w]);
   let candidates: Candidate[] = [];
   const seen = new Set<string>();
   let total = 0;
-  for (const s of m.segments) {
-    const index = loadSegment(dir, s.file);
-    if (!index) return 'damaged';
-    const found = index.search(words.join(' '), { combineWith: 'AND', boost: BOOST, filter: (r) => filter(r) });
-    for (const r of found) {
-      const key = `${r.t}:${r.s}`;
+  for (const seg of m.segments) {
+    const reader = SegmentReader.open(dir, seg.file);
+    if (!reader) return 'damaged';
+    // Every word, each in its shard: the documents that hold them all, their scores summed.
+    let found: Map<number, { score: number; terms: string[]; match: Record<string, string[]> }> | undefined;
+    for (const [k, ws] of byShard) {
+      const shard = reader.shard(k);
+      if (shard === undefined) return 'damaged';
+      const here = new Map<number, { score: number; terms: string[]; match: Record<string, string[]> }>();
+      for (const r of shard?.search(ws.join(' '), { combineWith: 'AND', boost: BOOST }) ?? []) {
+        const before = found?.get(r.id);
+        if (found && !before) continue;
+        here.set(r.id, { score: (before?.score ?? 0) + r.score, terms: [...(before?.terms ?? []), ...r.terms], match: { ...before?.match, ...r.match } });
+      }
+      found = here;
+      if (found.size === 0) break;
+    }
+    if (!found || found.size === 0) continue;
+    const c = reader.cols;
+    const paths = options.file === undefined ? undefined : reader.paths();
+    if (options.file !== undefined && !paths) return 'damaged';
+    for (const [id, hit] of found) {
+      if (!(id >= 0 && id < c.t.length)) return 'damaged';
+      const max = allowed.get(c.t[id]);
+      if (max === undefined || c.s[id] >= max) continue;
+      if (options.kind !== undefined && c.k[id] !== options.kind) continue;
+      if (options.role !== undefined && c.r[id] !== options.role) continue;
+      if (tool !== undefined && !c.o[id].split(' ').includes(tool)) continue;
+      if (options.file !== undefined && !paths?.[id].includes(options.file)) continue;
+      if (options.since !== undefined && c.ts[id] < options.since) continue;
+      const key = `${c.t[id]}:${c.s[id]}`;
       if (seen.has(key)) continue;
       seen.add(key);
       total++;
-      candidates.push({ t: r.t, s: r.s, ts: r.ts, k: r.k, r: r.r, o: r.o, p: r.p, score: r.score, terms: r.terms, match: r.match });
+      candidates.push({ t: c.t[id], s: c.s[id], ts: c.ts[id], k: c.k[id], r: c.r[id], ...hit });
     }
     candidates.sort(rank);
     if (candidates.length > keep) candidates = candidates.slice(0, keep);
@@ -193,13 +214,10 @@ function bestField(match: Record<string, string[]>, doc: Record<Field, string>):
   return best;
 }
 
-/** The words of a query (MiniSearch's tokenizer, lowercased) and its quoted phrases (lowercased, spaces collapsed). */
+/** The words of a query (as the index cuts them up: segment.ts) and its quoted phrases (lowercased, spaces collapsed). */
 export function parseQuery(query: string): { words: string[]; phrases: string[] } {
   const phrases = [...query.matchAll(/"([^"]+)"/g)].map((m) => flat(m[1])).filter((p) => p !== '');
-  const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
-  const words = tokenize(query.replace(/"/g, ' '))
-    .map((w) => w.toLowerCase())
-    .filter((w) => w !== '' && w.length <= 48);
+  const words = terms(query.replace(/"/g, ' '));
   return { words: [...new Set(words)], phrases };
 }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { search } from '../../core/search/index.js';
+import { shardOf } from '../../core/search/segment.js';
 import { Store } from '../../core/store/store.js';
 import { cli } from '../helpers/cli.js';
 import { importFiles } from '../../core/import/index.js';
@@ -137,12 +138,17 @@ describe('search', () => {
     const want = search(store, 'migration').hits;
     const dir = searchDir(store);
     const seg = fs.readdirSync(dir).find((f) => f.startsWith('seg-'))!;
-    const bytes = fs.readFileSync(path.join(dir, seg));
-    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
-    fs.writeFileSync(path.join(dir, seg), bytes);
-    const again = search(store, 'migration');
-    expect(again.rebuilt).toBe(true);
-    expect(again.hits).toEqual(want);
+    // a bit flipped in the shard that holds the word, then in the columns
+    for (const file of [`s${String(shardOf('migration')).padStart(2, '0')}.json`, 'docs.json']) {
+      const now = fs.readdirSync(dir).find((f) => f.startsWith('seg-'))!;
+      const bytes = fs.readFileSync(path.join(dir, now, file));
+      bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+      fs.writeFileSync(path.join(dir, now, file), bytes);
+      const again = search(store, 'migration');
+      expect(again.rebuilt).toBe(true);
+      expect(again.hits).toEqual(want);
+    }
+    expect(fs.existsSync(path.join(dir, seg))).toBe(false);
     fs.writeFileSync(path.join(dir, 'manifest.json'), '{"v":1}\nnot a crc');
     expect(search(store, 'migration')).toMatchObject({ rebuilt: true, hits: want });
     fs.rmSync(dir, { recursive: true });
