@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AgentlogError } from '../errors.js';
 import { commonDir } from '../git/repo.js';
 import type { Store } from '../store/store.js';
