@@ -184,6 +184,22 @@ describe('search', () => {
     expect((await cli(store.dir, ['search', 'x', '--since', 'yesterday-ish'])).err).toContain('is not a date');
   });
 
+  it('agentlog search draws a progress line on a terminal while it indexes many timelines, and clears it', async () => {
+    const store = Store.init(tmpdir('agentlog-search-'), { now: clock() }).store;
+    for (let i = 0; i < 24; i++) {
+      await store.create(`t${i}`, { kind: 'session', ts: i });
+      await store.append(`t${i}`, say('user', `question ${i} about kites`, 100 + i));
+    }
+    const r = await cli(store.dir, ['search', 'kites'], { tty: true });
+    expect(r.code).toBe(0);
+    // drawn, then cleared before the summary line
+    expect(r.err).toContain('indexing: 24/24 timelines, 48 events\r\x1b[K20 of 24 matching events');
+    expect(r.out.trimEnd().split('\n')).toHaveLength(20);
+    const piped = await cli(store.dir, ['search', 'kites', '--limit', '30']);
+    expect(piped.err).not.toContain('indexing');
+    expect(piped.out.trimEnd().split('\n')).toHaveLength(24);
+  });
+
   if (shared)
     describe('shared fixtures (real Claude Code and Codex sessions)', () => {
       it('every hit holds every word, ranked by score then newest; snippets mark the words and fit; nothing is missed', async () => {
