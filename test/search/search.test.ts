@@ -240,6 +240,6 @@ describe('search', () => {
         const got = new Set(first.hits.map((h) => h.cid));
         expect(expected.size).toBeGreaterThan(0);
         for (const cid of expected) expect(got.has(cid), cid).toBe(true);
-      });
+      }, 300_000); // imports every fixture: ~15 s on a quiet machine, minutes on a loaded one
     });
 });

@@ -108,6 +108,6 @@ describe('stats', () => {
         expect(s.total.cost).toBeCloseTo(cost, 6);
         expect(s.rows.reduce((a, r) => a + r.tokens.output, 0)).toBe(want.output);
         console.log(`[stats] fixtures: ${JSON.stringify(s.total.tokens)}, $${s.total.cost.toFixed(2)}`);
-      });
+      }, 300_000); // imports every fixture: ~15 s on a quiet machine, minutes on a loaded one
     });
 });
