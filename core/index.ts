@@ -141,6 +141,12 @@ export { toolView } from './reading/toolViews.js';
 export { resultOf } from './reading/results.js';
 export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
 
+// Search: a derived full-text index across every timeline, brought up to date before each query.
+export { search, parseQuery, updateIndex, type IndexProgress, type SearchHit, type SearchOptions, type SearchResult, type Snippet } from './search/index.js';
+
+// Stats: events, turns, tool calls, the tokens the agents recorded and their cost (a dated price table).
+export { storeStats, priceOf, PRICES, type Stats, type StatsBy, type StatsRow, type Usage } from './stats/index.js';
+
 // Which store a folder uses: one rule for the CLI and the VS Code extension.
 export { storeAbove, storesOf } from './store/discover.js';
 export type { Answer, AnswerBlock, Block as AgentBlock, CallOptions, Conversation, ModelCall, StreamSink, ToolSpec } from './agent/index.js';
@@ -171,4 +177,12 @@ export {
 } from './workspace/index.js';
 
 // Status: the store, its remotes ahead/behind, capture, findings waiting (status/index.ts).
-export { storeStatus, type StoreStatus, type RemoteStatus, type TimelineSync, type CaptureState, type Finding as StatusFinding, type FindingsProbe } from './status/index.js';
+export {
+  storeStatus,
+  type StoreStatus,
+  type RemoteStatus,
+  type TimelineSync,
+  type CaptureState,
+  type Finding as StatusFinding,
+  type FindingsProbe,
+} from './status/index.js';

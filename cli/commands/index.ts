@@ -30,6 +30,8 @@ import { deleteCommand, undelete } from './delete.js';
 import { scan } from './scan.js';
 import { allow } from './allow.js';
 import { redact } from './redact.js';
+import { searchCommand } from './search.js';
+import { stats } from './stats.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -41,6 +43,8 @@ export const commands: Command[] = [
   log,
   ls,
   status,
+  searchCommand,
+  stats,
   fork,
   rename,
   deleteCommand,
