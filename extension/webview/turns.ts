@@ -308,7 +308,10 @@ function fold(cls: string, label: string, summary: string): HTMLDetailsElement {
 
 /** Markdown's emphasis and code marks taken out, for a one-line summary drawn as plain text (the body is rendered markdown). */
 export function plainMarkdown(s: string): string {
-  return s.slice(0, 400).replace(/(\*\*|__|`)/g, '').replace(/^#{1,6} /gm, '');
+  return s
+    .slice(0, 400)
+    .replace(/(\*\*|__|`)/g, '')
+    .replace(/^#{1,6} /gm, '');
 }
 
 function firstLine(s: string): string {
