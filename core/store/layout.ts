@@ -146,7 +146,9 @@
  *     the remote-tracking ref of a timeline the remote no longer has), unless a person asks:
  *     `agentlog delete` and `rename` (deleteTimeline.ts, rename.ts) first write the tip to the
  *     branch's reflog (`logs/refs/heads/NAME`, under the ref's lock), which git gc honours and
- *     `agentlog undelete` reads back.
+ *     `agentlog undelete` reads back. A framework's own delete is such a request too: LangGraph's
+ *     `deleteThread` and the Claude Agent SDK's `SessionStore.delete` (packages/) delete their
+ *     timelines' branches by compare-and-swap.
  *     A redaction (core/secrets/redact.ts, `agentlog redact`) is the one change that is not growth:
  *     the branch moves, by compare-and-swap from the tip that was scanned, to a copy rewritten from
  *     the first event holding a secret, each rewritten event linking the CID it replaces
