@@ -189,6 +189,29 @@ describe('import claude: file history as checkpoints', () => {
     expect(fs.readFileSync(path.join(m.project, 'mine.txt'), 'utf8')).toBe('my own notes\n');
   });
 
+  it('agentlog diff against a partial checkpoint leaves out the files it does not name (unknown there, not deleted)', async () => {
+    const m = claudeMachine();
+    await cliOk(m.project, ['init'], { env: m.env });
+    await cliOk(m.project, ['import', 'claude', m.file], { env: m.env });
+    fs.writeFileSync(path.join(m.project, 'a.txt'), 'alpha4\n');
+    fs.writeFileSync(path.join(m.project, 'mine.txt'), 'my own notes\n');
+    const store = Store.open(path.join(m.project, '.agentlog'));
+    const third = checkpoints(store).at(-1)!.seq;
+    // A whole checkpoint of the folder after the session, then the diff both ways.
+    await cliOk(m.project, ['checkpoint', NAME, '--workspace', m.project], { env: m.env });
+    for (const [from, to] of [
+      [`${NAME}@${third}`, NAME],
+      [NAME, `${NAME}@${third}`],
+    ]) {
+      const d = JSON.parse((await cliOk(m.project, ['diff', from, to, '--json'], { env: m.env })).out);
+      expect(d.files.map((f: { path: string; change: string }) => `${f.change} ${f.path}`)).toEqual(['M a.txt']);
+      expect(d.unknown).toBe(1); // mine.txt: the partial checkpoint does not name it
+    }
+    const text = await cliOk(m.project, ['diff', NAME, `${NAME}@${third}`], { env: m.env });
+    expect(text.out).toContain('1 file(s) a partial checkpoint does not name left out');
+    expect(text.out).not.toContain('D mine.txt');
+  });
+
   it('rejects a restore over a folder in the way of a tracked file without --force', async () => {
     const m = claudeMachine();
     await cliOk(m.project, ['init'], { env: m.env });
