@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exportTimeline } from '../../core/export/index.js';
 import { importFiles } from '../../core/import/index.js';
 import { Store } from '../../core/store/store.js';
+import { syncFolder } from '../../core/workspace/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { git, tmpdir } from '../helpers/tmp.js';
 
@@ -210,6 +211,29 @@ describe('import claude: file history as checkpoints', () => {
     const text = await cliOk(m.project, ['diff', NAME, `${NAME}@${third}`], { env: m.env });
     expect(text.out).toContain('1 file(s) a partial checkpoint does not name left out');
     expect(text.out).not.toContain('D mine.txt');
+  });
+
+  it('a run continuing an imported session takes the folder as the agent left it: a whole first checkpoint, not a refusal', async () => {
+    const m = claudeMachine();
+    const store = Store.init(path.join(m.project, '.agentlog')).store;
+    await importFiles(store, 'claude', [m.file], { env: m.env });
+    // The folder as the third turn left it (after the third snapshot), and a file of the user's.
+    fs.writeFileSync(path.join(m.project, 'a.txt'), 'alpha4\n');
+    fs.writeFileSync(path.join(m.project, 'mine.txt'), 'my own notes\n');
+    const before = checkpoints(store).length;
+    const r = await syncFolder(store, NAME, m.project);
+    expect(r.action).toBe('recorded');
+    const after = checkpoints(store);
+    expect(after.at(-1)!.event.label).toBe('start: the folder as the imported agent left it');
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)!.event.partial).toBeUndefined();
+    expect(filesOf(store, after.at(-1)!.event.tree as string)).toEqual({ 'a.txt': 'alpha4\n', 'mine.txt': 'my own notes\n' });
+    // Run again: the folder now is the newest (whole) checkpoint.
+    expect((await syncFolder(store, NAME, m.project)).action).toBe('none');
+    // An empty folder elsewhere gets the files back.
+    const empty = tmpdir('claude-fh-empty-');
+    expect((await syncFolder(store, NAME, empty)).action).toBe('restored');
+    expect(fs.readFileSync(path.join(empty, 'a.txt'), 'utf8')).toBe('alpha4\n');
   });
 
   it('rejects a restore over a folder in the way of a tracked file without --force', async () => {
