@@ -239,7 +239,7 @@ describe('agentlog CLI', () => {
     expect(r.err).toMatch(/verify fix-date-test: ok, 12 events/);
     expect(r.err).toMatch(/Try next/);
     expect(git(store, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
-    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n')).toEqual(['fix-date-test', 'fix-date-test-other-fix']);
+    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n')).toEqual(['agentlog@store', 'fix-date-test', 'fix-date-test-other-fix']);
     expect((await cli(cwd, ['demo'])).out.trim()).toBe(path.join(cwd, 'agentlog-demo-2'));
   });
 });
