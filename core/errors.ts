@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_PROTOCOL' // a remote answered something that is not the git protocol
   | 'E_CHAIN' // not appended because an append before it (same chain) failed
   | 'E_WORKSPACE' // a workspace folder holds changes the log does not know: restore and run refuse to overwrite them (--force, or a checkpoint first)
+  | 'E_SECRET' // what would leave the machine (push, export) holds what looks like a secret: names each timeline, the finding (masked) and what to do
   | 'E_MODEL' // a model's service refused (401, a bad request), kept failing (429, 5xx, network) or answered outside its API
   | 'E_IO'; // a file of the store cannot be read or written (disk full, permissions, a file in the way)
 

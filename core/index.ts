@@ -97,6 +97,22 @@ export { prepareResume, shellQuote } from './export/resume.js';
 
 // Sync: remotes, push, pull, clone (a diverged timeline is kept as a fork, never merged).
 export { push } from './sync/push.js';
+export {
+  ALLOW_REF,
+  type AllowList,
+  type Finding,
+  findingLine,
+  parseAllowList,
+  readAllowList,
+  type Redacted,
+  redactTimeline,
+  scanOutgoing,
+  scanTimelines,
+  secretsRefusal,
+  type TimelineScan,
+  UNREDACTED_PREFIX,
+  writeAllowList,
+} from './secrets/index.js';
 export { pull } from './sync/pull.js';
 export { clone, defaultCloneDir } from './sync/clone.js';
 export { fetchRemote } from './sync/fetch.js';
@@ -124,6 +140,12 @@ export { lineDiff, patchSides, type DiffLine } from './reading/diff.js';
 export { toolView } from './reading/toolViews.js';
 export { resultOf } from './reading/results.js';
 export type { Hidden, Prompt, Reading, Ref, SessionHeader, Step, ToolCall, ToolResult, ToolView, Turn } from './reading/types.js';
+
+// Search: a derived full-text index across every timeline, brought up to date before each query.
+export { search, parseQuery, updateIndex, type IndexProgress, type SearchHit, type SearchOptions, type SearchResult, type Snippet } from './search/index.js';
+
+// Stats: events, turns, tool calls, the tokens the agents recorded and their cost (a dated price table).
+export { storeStats, priceOf, PRICES, type Stats, type StatsBy, type StatsRow, type Usage } from './stats/index.js';
 
 // Which store a folder uses: one rule for the CLI and the VS Code extension.
 export { storeAbove, storesOf } from './store/discover.js';
@@ -155,4 +177,12 @@ export {
 } from './workspace/index.js';
 
 // Status: the store, its remotes ahead/behind, capture, findings waiting (status/index.ts).
-export { storeStatus, type StoreStatus, type RemoteStatus, type TimelineSync, type CaptureState, type Finding, type FindingsProbe } from './status/index.js';
+export {
+  storeStatus,
+  type StoreStatus,
+  type RemoteStatus,
+  type TimelineSync,
+  type CaptureState,
+  type Finding as StatusFinding,
+  type FindingsProbe,
+} from './status/index.js';

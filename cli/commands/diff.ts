@@ -1,4 +1,4 @@
-import { AgentlogError, diffTrees, safe, summarize, workspaceAt } from '../../core/index.js';
+import { AgentlogError, checkpointAt, diffTrees, safe, type Store, summarize, workspaceAt } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 import { readRev } from '../readRev.js';
@@ -49,14 +49,23 @@ examples:
       events.slice(shared).map((e) => ({ seq: e.event.seq, kind: e.event.kind, summary: summarize(e.event, 100) || e.event.kind }));
     const wa = workspaceAt(store, a.commit);
     const wb = workspaceAt(store, b.commit);
-    const files = diffTrees(store, wa, wb).map((c) => ({
+    // A partial checkpoint (Claude Code's file history) knows only the files it names: a file it does
+    // not name, nor list as absent, is not deleted there but unknown, and is left out.
+    const absentA = partialAbsent(store, a.commit, wa);
+    const absentB = partialAbsent(store, b.commit, wb);
+    const all = diffTrees(store, wa, wb);
+    const known = all.filter((c) => !((!c.after && absentB && !absentB.has(c.path)) || (!c.before && absentA && !absentA.has(c.path))));
+    const unknown = all.length - known.length;
+    const files = known.map((c) => ({
       path: c.path,
       change: !c.before ? 'A' : !c.after ? 'D' : c.before.mode !== c.after.mode ? 'T' : 'M',
       ...(c.before ? { before: c.before.oid } : {}),
       ...(c.after ? { after: c.after.oid } : {}),
     }));
     if (values.json) {
-      ctx.stdout.write(`${toJson({ from: a.commit, to: b.commit, shared: shared - 1, said: { from: said(ea), to: said(eb) }, files })}\n`);
+      ctx.stdout.write(
+        `${toJson({ from: a.commit, to: b.commit, shared: shared - 1, said: { from: said(ea), to: said(eb) }, files, ...(unknown ? { unknown } : {}) })}\n`,
+      );
       return 0;
     }
     const out = ctx.stdout;
@@ -73,7 +82,15 @@ examples:
       `\nfiles (${wa ? wa.slice(0, 10) : 'no checkpoint'} → ${wb ? wb.slice(0, 10) : 'no checkpoint'}): ${files.length ? `${files.length} changed` : 'the same'}\n`,
     );
     for (const f of files) out.write(`  ${f.change} ${safe(f.path)}\n`);
+    if (unknown) out.write(`  (${unknown} file(s) a partial checkpoint does not name left out: their state there is not known)\n`);
     if (files.length) out.write(`\nthe patch: git -C ${store.dir} diff ${a.commit.slice(0, 12)} ${b.commit.slice(0, 12)} -- workspace/\n`);
     return 0;
   },
 });
+
+/** The paths a partial checkpoint at `commit` (whose snapshot is `tree`) lists as absent, or undefined when that snapshot is whole. */
+function partialAbsent(store: Store, commit: string, tree: string | undefined): Set<string> | undefined {
+  if (!tree) return undefined;
+  const at = checkpointAt(store, commit);
+  return at?.tree === tree && at.overlay ? new Set(at.overlay.absent) : undefined;
+}

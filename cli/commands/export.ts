@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentlogError, exportTimeline, safe, toJsonl } from '../../core/index.js';
+import { AgentlogError, exportTimeline, safe, scanOutgoing, secretsRefusal, toJsonl } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 import { readRev, warnIfUnsound } from '../readRev.js';
@@ -8,21 +8,29 @@ import { readRev, warnIfUnsound } from '../readRev.js';
 export const exportCommand = defineCommand({
   name: 'export',
   summary: 'write a timeline as a Claude Code or Codex session file',
-  usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR] [--json]',
+  usage: 'agentlog export claude|codex [REV] [--out FILE] [--session-id ID] [--cwd DIR] [--allow-secrets] [--json]',
   help: `Writes the session file of the timeline as of REV (default: the checked-out timeline, else the one
 appended to last) to stdout, or to FILE.
 
 An imported timeline gives back the original records of its branch, in order (each equal, as parsed
-JSON, to the original line). Other events (appended with agentlog, or imported from the other agent)
+JSON, to the original line). A timeline holding what looks like a secret is refused, as push refuses
+it (agentlog scan --help). Other events (appended with agentlog, or imported from the other agent)
 are written as that agent's records: messages, tool calls and their results, images, compactions.
 
 options:
   --out FILE        write to FILE instead of stdout
   --session-id ID   the session id to write (default: the imported one)
   --cwd DIR         rewrite the recorded cwd to DIR
+  --allow-secrets   write it even when it holds what looks like a secret (see agentlog scan)
   --json            with --out: {file, format, sessionId, records} on stdout (without --out, stdout is
                     the session file itself, JSON lines already)`,
-  options: { out: { type: 'string', short: 'o' }, 'session-id': { type: 'string' }, cwd: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    out: { type: 'string', short: 'o' },
+    'session-id': { type: 'string' },
+    cwd: { type: 'string' },
+    json: { type: 'boolean' },
+    'allow-secrets': { type: 'boolean' },
+  },
   maxPositionals: 2,
   async run(ctx, values, positionals) {
     const [which, rev] = positionals;
@@ -39,6 +47,11 @@ options:
     const r = readRev(ctx, store, rev);
     warnIfUnsound(ctx, store, r);
     const { commit } = r;
+    if (!values['allow-secrets']) {
+      // What leaves the store is scanned first (issue 13); a tip scanned clean before is not scanned again.
+      const { dirty } = await scanOutgoing(store, [{ name: r.timeline ?? commit, next: commit }]);
+      if (dirty.length) throw secretsRefusal(dirty, 'export');
+    }
     const exported = exportTimeline(store, commit, which, {
       sessionId: values['session-id'],
       cwd: values.cwd ? path.resolve(ctx.cwd, values.cwd) : undefined,

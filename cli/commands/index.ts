@@ -27,6 +27,11 @@ import { rename } from './rename.js';
 import { status } from './status.js';
 import { completion } from './completion.js';
 import { deleteCommand, undelete } from './delete.js';
+import { scan } from './scan.js';
+import { allow } from './allow.js';
+import { redact } from './redact.js';
+import { searchCommand } from './search.js';
+import { stats } from './stats.js';
 
 /** The command table: `agentlog --help` lists them in this order. */
 export const commands: Command[] = [
@@ -38,6 +43,8 @@ export const commands: Command[] = [
   log,
   ls,
   status,
+  searchCommand,
+  stats,
   fork,
   rename,
   deleteCommand,
@@ -47,6 +54,9 @@ export const commands: Command[] = [
   diff,
   cat,
   verify,
+  scan,
+  allow,
+  redact,
   remote,
   push,
   pull,

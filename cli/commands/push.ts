@@ -5,7 +5,7 @@ import { printReport, progressOn, TRANSPORT_HELP } from './sync-output.js';
 export const push = defineCommand({
   name: 'push',
   summary: 'send timelines to a remote; a diverged timeline is kept as a fork, never merged',
-  usage: 'agentlog push [REMOTE] [NAME…] [-v] [--json]',
+  usage: 'agentlog push [REMOTE] [NAME…] [--allow-secrets] [-v] [--json]',
   help: `Pushes the named timelines (default: all) to REMOTE (default: origin) in one pack.
 
 When the remote extended a timeline that this store extended too, nothing is merged and nothing is
@@ -15,11 +15,17 @@ Prints one summary line (push origin: 1 pushed, 25 up to date), and a line for e
 diverged or was rejected (piped: for each one that changed, tab-separated). Exit 1 if the remote
 rejected any timeline.
 
+Before anything is sent, the events the remote lacks are scanned for secrets (API keys, tokens,
+private keys, passwords in URLs: agentlog scan --help); a timeline holding any refuses the push,
+naming each finding (masked) and what to do. Tips found clean are remembered, so a push scans only
+what is new.
+
+  --allow-secrets  send them anyway, this once
   -v       a line for every timeline: up to date, pushed, diverged (kept as fork NAME), rejected
   --json   {remote, url, timelines: [{name, status, fork?, old?, new?, reason?}], sent}
 
 ${TRANSPORT_HELP}`,
-  options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
+  options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'allow-secrets': { type: 'boolean' } },
   async run(ctx, values, args) {
     const store = ctx.store();
     const remotes = new Set(listRemotes(store.gitDir).map((r) => r.name));
@@ -30,6 +36,7 @@ ${TRANSPORT_HELP}`,
     const names = named ? rest : args;
     const report = await pushTimelines(store, remoteName, names, {
       env: ctx.env,
+      allowSecrets: !!values['allow-secrets'],
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
     });

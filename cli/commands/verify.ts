@@ -17,7 +17,9 @@ and the next verify checks only the events after the mark, as long as the timeli
 holds the marked commit (a commit id pins every object below it). A rewritten branch is checked whole.
 
   --full   check every event again, marks or not (also what finds bytes changed on disk below a mark)
-  --json   [{timeline, tip, events, trustedSeq?, problem?: {seq, commit, expected, found, invariant, message}}]`,
+A redacted timeline (agentlog redact) verifies like any other; its rewritten events are named.
+
+  --json   [{timeline, tip, events, trustedSeq?, redacted?: {from, events}, problem?: {seq, commit, expected, found, invariant, message}}]`,
   options: { json: { type: 'boolean' }, full: { type: 'boolean' } },
   async run(ctx, values, revs) {
     const store = ctx.store();
@@ -57,7 +59,10 @@ holds the marked commit (a commit id pins every object below it). A rewritten br
         ctx.stderr.write(`BAD  ${t.name}: seq ${p.seq}, commit ${p.commit}: ${p.message}${detail}\n`);
       } else {
         const since = res.trustedSeq !== undefined ? ` (${res.events - res.trustedSeq - 1} new since the last verify)` : '';
-        ctx.stderr.write(`ok   ${t.name}: ${res.events} events${since}\n`);
+        const redacted = res.redacted
+          ? `; redacted: ${res.redacted.events} event(s) from seq ${res.redacted.from} rewritten, each naming the CID it replaces`
+          : '';
+        ctx.stderr.write(`ok   ${t.name}: ${res.events} events${since}${redacted}\n`);
       }
     }
     // Marks of timelines that are gone go too, when every timeline was verified.

@@ -146,7 +146,14 @@
  *     the remote-tracking ref of a timeline the remote no longer has), unless a person asks:
  *     `agentlog delete` and `rename` (deleteTimeline.ts, rename.ts) first write the tip to the
  *     branch's reflog (`logs/refs/heads/NAME`, under the ref's lock), which git gc honours and
- *     `agentlog undelete` reads back.
+ *     `agentlog undelete` reads back. A framework's own delete is such a request too: LangGraph's
+ *     `deleteThread` and the Claude Agent SDK's `SessionStore.delete` (packages/) delete their
+ *     timelines' branches by compare-and-swap.
+ *     A redaction (core/secrets/redact.ts, `agentlog redact`) is the one change that is not growth:
+ *     the branch moves, by compare-and-swap from the tip that was scanned, to a copy rewritten from
+ *     the first event holding a secret, each rewritten event linking the CID it replaces
+ *     (`replaces`); the original tip is first kept as `refs/agentlog/unredacted/NAME` (not a branch:
+ *     push never sends it).
  *
  * I12 Appends never touch the working tree or the index; they are only for looking (`git checkout`
  *     of any commit lays out the log as it was). The detach-HEAD rule: every HEAD attached to a ref

@@ -32,6 +32,7 @@ import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
 export type { Deleted } from './deleteTimeline.js';
 export type { Renamed } from './rename.js';
+import { writeChain } from './rewrite.js';
 import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, StoreOptions } from './types.js';
 
 /** How many packs a Store writes between two looks at whether an automatic gc is due (gc.ts: due past 32). */
@@ -367,6 +368,14 @@ export class Store {
   /** Bring back a deleted timeline from its reflog (deleteTimeline.ts). */
   undeleteTimeline(name: string): Promise<Deleted> {
     return undeleteTimeline(this.ctx, name);
+  }
+
+  /**
+   * The commits of already sealed events after `parent`, written by the normal commit path into one
+   * pack (rewrite.ts); no ref moves. Call `release` once the refs naming them have moved (I9).
+   */
+  writeChain(parent: string | undefined, events: readonly StoredEvent[]): { commits: string[]; release: () => void } {
+    return writeChain(this.ctx, parent, events);
   }
 
   /** A new timeline pointing at `commit` (sharing all history up to it). */

@@ -8,6 +8,7 @@
  */
 import { cidOf, shortCid } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
+import { unredactedHolding } from '../secrets/redact.js';
 import { eventPath, EVENTS_DIR, type CommitInfo, type Store } from '../store/store.js';
 import type { TimelineResult } from './types.js';
 
@@ -109,7 +110,18 @@ export async function adopt(store: Store, name: string, remote: string): Promise
   const ref = `refs/heads/${name}`;
   for (let attempt = 0; attempt < 100; attempt++) {
     const local = store.readRef(ref);
-    switch (tipRelation(store, local, remote)) {
+    const relation = tipRelation(store, local, remote);
+    // A remote still holding a timeline as it was before `agentlog redact` (its original kept here
+    // under refs/agentlog/unredacted/): taking it back would undo the redaction, so the name is left alone.
+    const original = relation === 'remote-ahead' || relation === 'diverged' ? unredactedHolding(store, remote) : undefined;
+    if (original) {
+      return {
+        name,
+        status: 'rejected',
+        reason: `the remote holds ${name} as it was before a redaction (kept here as ${original}); delete that branch on the remote (git push REMOTE --delete ${name}), then push`,
+      };
+    }
+    switch (relation) {
       case 'same':
         return { name, status: 'up-to-date' };
       case 'local-ahead':

@@ -1,4 +1,5 @@
 import { AgentlogError, isAgentlogError } from '../errors.js';
+import { scanOutgoing, secretsRefusal } from '../secrets/guard.js';
 import type { Store } from '../store/store.js';
 import { adopt, tipRelation } from './adopt.js';
 import { checkAgentlogHeads, type Skipped, timelineHeads, unknownHeads } from './check.js';
@@ -75,6 +76,10 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       } else {
         // The remote moved (ahead, or diverged): the store takes its version first, by the rule.
         const r = await adopt(store, name, theirs!);
+        if (r.status === 'rejected') {
+          results.set(name, r); // the remote holds what a redaction replaced: nothing to push for it
+          continue;
+        }
         adopted = true;
         if (r.status === 'forked') {
           results.set(name, r);
@@ -89,6 +94,12 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       break;
     }
     const haveOids = [...remoteHeads.values()].filter((oid) => store.hasObject(oid));
+    // Nothing that looks like a secret leaves unless asked (issue 13): only the events the remote
+    // lacks are scanned, and tips found clean are remembered (secrets/marks.ts).
+    if (!opts.allowSecrets) {
+      const { dirty } = await scanOutgoing(store, updates, haveOids);
+      if (dirty.length) throw secretsRefusal(dirty, 'push');
+    }
     let answer: Map<string, string | undefined>;
     try {
       const pushed = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);

@@ -44,4 +44,6 @@ export interface SyncOptions {
   warn?: (message: string) => void;
   /** HTTP time limits, over those of the environment (limits.ts syncTimings; tests shorten them). */
   timings?: Partial<HttpTimings>;
+  /** Push: send timelines even when they hold what looks like secrets (core/secrets/guard.ts); default false. */
+  allowSecrets?: boolean;
 }

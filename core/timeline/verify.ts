@@ -1,5 +1,5 @@
 import { STORE_REF } from '../store/storeBranch.js';
-import { cidOf } from '../codec/cid.js';
+import { CID, cidOf } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import type { StoredEvent } from '../event/event.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
@@ -28,6 +28,11 @@ export interface VerifyResult {
   /** The seq of the trusted commit the check started after (a verify mark, a pull's local tip), when it met one. */
   trustedSeq?: number;
   problem?: Problem;
+  /**
+   * Events rewritten by a redaction (core/secrets/redact.ts), among those checked: each carries
+   * `replaces`, the CID of the event it stands for. `from`: the first one's seq.
+   */
+  redacted?: { from: number; events: number };
 }
 
 /**
@@ -139,6 +144,10 @@ export function verifyTimeline(
     }
     const { event } = opened;
     const cid = opened.cid.toString();
+    if (CID.asCID(event.replaces)) {
+      result.redacted ??= { from: seq, events: 0 };
+      result.redacted.events++;
+    }
     if (claimed !== cid)
       return fail(
         seq,

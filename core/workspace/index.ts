@@ -157,8 +157,15 @@ export interface FolderSync {
 export async function syncFolder(store: Store, name: string, dir: string, options: { adopt?: boolean } = {}): Promise<FolderSync> {
   const tip = store.tipOf(name);
   if (!tip) throw new AgentlogError('E_REF', `no timeline named ${name} (see: agentlog ls)`, { name });
-  const want = workspaceAt(store, tip);
-  if (want && isEmptyFolder(dir)) return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want])) };
+  let want = workspaceAt(store, tip);
+  if (want && isEmptyFolder(dir)) {
+    const at = checkpointAt(store, tip);
+    return { action: 'restored', restored: applyRestore(store, planRestore(store, want, dir, [want], at?.tree === want ? at.overlay : undefined)) };
+  }
+  // A partial snapshot (Claude Code's file history, taken when a prompt began) says nothing of the
+  // other files, nor of what that prompt's turn did after it: the folder is taken as the imported
+  // agent left it, in a first whole checkpoint, as for a timeline without a snapshot.
+  if (want && checkpointAt(store, tip)?.overlay) want = undefined;
   // Whether this store snapshotted the folder before (asked before the snapshot below makes it so).
   const own = want !== undefined && snapshottedBefore(path.dirname(store.objectsDir), realFolder(dir));
   // The folder is read once: that snapshot is compared, and recorded when it is to be.
@@ -166,7 +173,7 @@ export async function syncFolder(store: Store, name: string, dir: string, option
   try {
     if (!want) {
       if (!snap.files) return { action: 'none' }; // an empty folder: nothing to carry yet
-      const cp = await recordSnapshot(store, name, tip, snap, { label: 'start' });
+      const cp = await recordSnapshot(store, name, tip, snap, { label: workspaceAt(store, tip) ? 'start: the folder as the imported agent left it' : 'start' });
       return cp.appended ? { action: 'recorded', checkpoint: cp } : { action: 'none' };
     }
     if (snap.tree === want) return { action: 'none' };

@@ -11,6 +11,7 @@ import {
   numberedTitles,
   type Reading,
   readTurns,
+  resolveRev,
   Store,
   storesOf,
   type SessionInfo,
@@ -33,6 +34,26 @@ export function findStores(folders: string[], setting?: string, env?: string): s
 const storeCache = new Map<string, Store>();
 
 /** One Store object per folder (it caches tips and commits). */
+/**
+ * What a typed revision names in the workspace's stores (core's one resolver, timeline/rev.ts: a name
+ * or a prefix of one, NAME@N, NAME~N, a short id or CID, a commit, @{-1}): each store where it names a
+ * timeline's event, or the first store's error when none does.
+ */
+export function resolveInStores(dirs: readonly string[], rev: string): { hits: { store: string; timeline: string; seq: number }[]; error?: string } {
+  const hits: { store: string; timeline: string; seq: number }[] = [];
+  let error: string | undefined;
+  for (const dir of dirs) {
+    try {
+      const r = resolveRev(openStore(dir), rev);
+      if (r.timeline) hits.push({ store: dir, timeline: r.timeline, seq: r.seq });
+      else error ??= `${rev} names commit ${r.commit.slice(0, 12)}, which no timeline of ${dir} holds`;
+    } catch (e) {
+      error ??= (e as Error).message;
+    }
+  }
+  return hits.length ? { hits } : { hits, error: error ?? `no store is open in this workspace to read ${rev} in` };
+}
+
 export function openStore(dir: string): Store {
   let s = storeCache.get(dir);
   if (!s) {

@@ -140,7 +140,7 @@ function renderStep(s: StepVM, d: TurnDeps): HTMLElement {
       return e;
     }
     case 'thinking': {
-      const e = fold('step thinking', 'Thinking', firstLine(s.text.text));
+      const e = fold('step thinking', 'Thinking', firstLine(plainMarkdown(s.text.text)));
       e.dataset.seq = String(s.seq);
       e.append(textBlock(s.text, s.seq, s.block, d));
       return e;
@@ -304,6 +304,14 @@ function fold(cls: string, label: string, summary: string): HTMLDetailsElement {
   if (summary) s.append(el('span', 'line', summary));
   e.append(s);
   return e;
+}
+
+/** Markdown's emphasis and code marks taken out, for a one-line summary drawn as plain text (the body is rendered markdown). */
+export function plainMarkdown(s: string): string {
+  return s
+    .slice(0, 400)
+    .replace(/(\*\*|__|`)/g, '')
+    .replace(/^#{1,6} /gm, '');
 }
 
 function firstLine(s: string): string {

@@ -301,6 +301,12 @@ async function main() {
       }
     }
 
+    // Secrets: a scan of the same 10,000 events, against reading them (issue 13).
+    if (!args.includes('--no-secrets')) {
+      const { benchSecrets } = await import('./secrets.js');
+      Object.assign(figures, await benchSecrets({ dir: work, events: N, log: asJson ? undefined : log }));
+    }
+
     if (!asJson) {
       log('');
       log(
@@ -325,7 +331,7 @@ async function main() {
       );
       log(`                 after git repack -a -d -f (deltas recomputed) ${mb(repacked_bytes)}, ratio ${figures.repacked_vs_jsonl}`);
       for (const [k, v] of Object.entries(figures))
-        if (!/append|open|jsonl|bytes|events|vs|floor|agent|show|workspace|panel/.test(k)) log(`${k.padEnd(16)} ${v}`);
+        if (!/append|open|jsonl|bytes|events|vs|floor|agent|show|workspace|panel|secrets/.test(k)) log(`${k.padEnd(16)} ${v}`);
     }
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

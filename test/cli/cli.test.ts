@@ -35,9 +35,15 @@ describe('agentlog CLI', () => {
       raw?: boolean;
       records?: boolean;
     }>();
-    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{ out?: string; 'session-id'?: string; cwd?: string; json?: boolean }>();
+    expectTypeOf<Parameters<typeof exportCommand.run>[1]>().toEqualTypeOf<{
+      out?: string;
+      'session-id'?: string;
+      cwd?: string;
+      json?: boolean;
+      'allow-secrets'?: boolean;
+    }>();
     expectTypeOf<Parameters<typeof resumeCommand.run>[1]>().toEqualTypeOf<{ with?: string; cwd?: string; exec?: boolean; json?: boolean }>();
-    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd', 'json']);
+    expect(Object.keys(exportCommand.options ?? {})).toEqual(['out', 'session-id', 'cwd', 'json', 'allow-secrets']);
   });
 
   it('init, new, append, show, log, cat: names and CIDs on stdout, messages on stderr', async () => {
@@ -233,7 +239,7 @@ describe('agentlog CLI', () => {
     expect(r.err).toMatch(/verify fix-date-test: ok, 12 events/);
     expect(r.err).toMatch(/Try next/);
     expect(git(store, ['fsck', '--strict', '--no-dangling']).trim()).toBe('');
-    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n')).toEqual(['fix-date-test', 'fix-date-test-other-fix']);
+    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n')).toEqual(['agentlog@store', 'fix-date-test', 'fix-date-test-other-fix']);
     expect((await cli(cwd, ['demo'])).out.trim()).toBe(path.join(cwd, 'agentlog-demo-2'));
   });
 });

@@ -40,7 +40,7 @@ describe('global options, before or after the command', () => {
     expect((await cliOk(elsewhere, ['ls', '-C', store])).out).toMatch(/^fix-login\t/);
     // new with -C writes into that store: the real git CLI sees the branch.
     await cliOk(elsewhere, ['-C', store, 'new', '--title', 'second one']);
-    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n').sort()).toEqual(['fix-login', 'second-one']);
+    expect(git(store, ['branch', '--format=%(refname:short)']).trim().split('\n').sort()).toEqual(['agentlog@store', 'fix-login', 'second-one']);
     const missing = await cli(root, ['-C', 'no-such-folder', 'ls']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('-C no-such-folder');

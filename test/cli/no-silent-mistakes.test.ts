@@ -24,7 +24,7 @@ async function expectRefused(file: string, wrong: 'claude' | 'codex', right: 'cl
   expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
   expect(r.err).toContain(file);
   expect(r.err).toContain(`agentlog import ${right} `);
-  expect(git(path.join(dir, '.agentlog'), ['for-each-ref', 'refs/heads/']).trim()).toBe('');
+  expect(git(path.join(dir, '.agentlog'), ['for-each-ref', '--format=%(refname)', 'refs/heads/']).trim()).toBe('refs/heads/agentlog@store'); // the store's own branch only: no timeline
 }
 
 describe('no silent mistakes', () => {

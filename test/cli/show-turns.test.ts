@@ -23,7 +23,8 @@ const shared = sharedFixtures();
 /** The CLI under a pseudo-terminal of `columns` columns; its output with the terminal's \r\n made \n. */
 function underPty(cwd: string, columns: number, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const base = { ...process.env, ...env };
+  // A terminal pages show's output (cli/pager.ts); cat as the pager hands it straight through.
+  const base = { ...process.env, AGENTLOG_PAGER: 'cat', ...env };
   if (!('NO_COLOR' in env)) delete base.NO_COLOR;
   const r = spawnSync('script', ['-q', '-e', '-c', `stty cols ${columns} rows 50; exec ${quoted}`, '/dev/null'], {
     cwd,

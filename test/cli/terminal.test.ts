@@ -115,7 +115,7 @@ describe('terminal habits: pager, colour, completion', () => {
       .map((l) => l.split(' ').filter(Boolean).sort().join(' '));
     expect(answers).toEqual([
       'show',
-      'remote rename restore resume',
+      'redact remote rename restore resume',
       'fix-login fix-other',
       'fix-login fix-other from-elsewhere',
       '--full',

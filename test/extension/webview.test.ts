@@ -136,6 +136,8 @@ describe('session panel page (headless chromium)', () => {
       ]),
     );
     expect(await page.locator('details.thinking .md strong').textContent()).toBe('bold');
+    // The folded line is plain text: no markdown marks in it.
+    expect(await page.locator('details.thinking summary').textContent()).toContain('Thinkingbold plan');
     expect(await page.locator('.items img').count()).toBe(0);
     expect(await page.locator('pre.diff .del').textContent()).toBe('- old\n');
     expect(await page.locator('pre.diff .add').textContent()).toBe('+ new\n');

@@ -16,7 +16,7 @@ describe('store', () => {
     expect(store.tipOf('talk')).toBe(now);
     expect(await store.deleteRef('refs/heads/talk', now)).toBe(true); // loose over a packed value
     expect(await store.deleteRef('refs/heads/other', tip)).toBe(true); // packed only
-    expect(git(dir, ['for-each-ref', 'refs/heads/']).trim()).toBe('');
+    expect(git(dir, ['for-each-ref', '--format=%(refname)', 'refs/heads/']).trim()).toBe('refs/heads/agentlog@store'); // only the store's own branch
     expect(fs.existsSync(path.join(dir, '.git/refs/heads/talk.lock'))).toBe(false);
     git(dir, ['fsck', '--strict']); // exits non-zero on any error
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exportTimeline } from '../../core/export/index.js';
 import { importFiles } from '../../core/import/index.js';
 import { Store } from '../../core/store/store.js';
+import { syncFolder } from '../../core/workspace/index.js';
 import { cli, cliOk } from '../helpers/cli.js';
 import { git, tmpdir } from '../helpers/tmp.js';
 
@@ -187,6 +188,52 @@ describe('import claude: file history as checkpoints', () => {
     expect(fs.readFileSync(path.join(m.project, 'a.txt'), 'utf8')).toBe('alpha3\n');
     expect(fs.existsSync(path.join(m.project, 'sub/b.txt'))).toBe(false);
     expect(fs.readFileSync(path.join(m.project, 'mine.txt'), 'utf8')).toBe('my own notes\n');
+  });
+
+  it('agentlog diff against a partial checkpoint leaves out the files it does not name (unknown there, not deleted)', async () => {
+    const m = claudeMachine();
+    await cliOk(m.project, ['init'], { env: m.env });
+    await cliOk(m.project, ['import', 'claude', m.file], { env: m.env });
+    fs.writeFileSync(path.join(m.project, 'a.txt'), 'alpha4\n');
+    fs.writeFileSync(path.join(m.project, 'mine.txt'), 'my own notes\n');
+    const store = Store.open(path.join(m.project, '.agentlog'));
+    const third = checkpoints(store).at(-1)!.seq;
+    // A whole checkpoint of the folder after the session, then the diff both ways.
+    await cliOk(m.project, ['checkpoint', NAME, '--workspace', m.project], { env: m.env });
+    for (const [from, to] of [
+      [`${NAME}@${third}`, NAME],
+      [NAME, `${NAME}@${third}`],
+    ]) {
+      const d = JSON.parse((await cliOk(m.project, ['diff', from, to, '--json'], { env: m.env })).out);
+      expect(d.files.map((f: { path: string; change: string }) => `${f.change} ${f.path}`)).toEqual(['M a.txt']);
+      expect(d.unknown).toBe(1); // mine.txt: the partial checkpoint does not name it
+    }
+    const text = await cliOk(m.project, ['diff', NAME, `${NAME}@${third}`], { env: m.env });
+    expect(text.out).toContain('1 file(s) a partial checkpoint does not name left out');
+    expect(text.out).not.toContain('D mine.txt');
+  });
+
+  it('a run continuing an imported session takes the folder as the agent left it: a whole first checkpoint, not a refusal', async () => {
+    const m = claudeMachine();
+    const store = Store.init(path.join(m.project, '.agentlog')).store;
+    await importFiles(store, 'claude', [m.file], { env: m.env });
+    // The folder as the third turn left it (after the third snapshot), and a file of the user's.
+    fs.writeFileSync(path.join(m.project, 'a.txt'), 'alpha4\n');
+    fs.writeFileSync(path.join(m.project, 'mine.txt'), 'my own notes\n');
+    const before = checkpoints(store).length;
+    const r = await syncFolder(store, NAME, m.project);
+    expect(r.action).toBe('recorded');
+    const after = checkpoints(store);
+    expect(after.at(-1)!.event.label).toBe('start: the folder as the imported agent left it');
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)!.event.partial).toBeUndefined();
+    expect(filesOf(store, after.at(-1)!.event.tree as string)).toEqual({ 'a.txt': 'alpha4\n', 'mine.txt': 'my own notes\n' });
+    // Run again: the folder now is the newest (whole) checkpoint.
+    expect((await syncFolder(store, NAME, m.project)).action).toBe('none');
+    // An empty folder elsewhere gets the files back.
+    const empty = tmpdir('claude-fh-empty-');
+    expect((await syncFolder(store, NAME, empty)).action).toBe('restored');
+    expect(fs.readFileSync(path.join(empty, 'a.txt'), 'utf8')).toBe('alpha4\n');
   });
 
   it('rejects a restore over a folder in the way of a tracked file without --force', async () => {

@@ -21,7 +21,10 @@ function checkpoint(values: Record<string, unknown>, versions: Record<string, nu
 }
 
 function refs(dir: string): string[] {
-  return git(dir, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/']).trim().split('\n').filter(Boolean);
+  return git(dir, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/'])
+    .trim()
+    .split('\n')
+    .filter((r) => r && r !== 'agentlog@store'); // not the store's own branch
 }
 
 describe('AgentlogSaver', () => {

@@ -10,7 +10,7 @@ describe('store', () => {
     for (const bad of ['../x', 'a..b', 'x.lock', 'has space', 'a@b', 'HEAD', '', 'a/', '.hidden', 'a:b', 'x~1']) {
       await expect(store.create(bad, { kind: 'session' }), bad).rejects.toThrow(/not a valid timeline name/);
     }
-    expect(fs.readdirSync(path.join(store.gitDir, 'refs/heads'))).toEqual(['talk']);
+    expect(fs.readdirSync(path.join(store.gitDir, 'refs/heads')).sort()).toEqual(['agentlog@store', 'talk']); // and the store's own branch
   });
 
   it('accepts only names git check-ref-format accepts under refs/heads/', async () => {

@@ -16,7 +16,7 @@ export interface CommandDeps {
 }
 
 /** A timeline, as a command gets it: a tree item, `{store, timeline}` from a test or a link, or nothing (pick one). */
-export type TimelineArg = SessionNode | { store?: string; dir?: string; timeline?: string; name?: string } | undefined;
+export type TimelineArg = SessionNode | { store?: string; dir?: string; timeline?: string; name?: string } | string | undefined;
 
 /** A store, as a command gets it: a tree item (`dir`), `{store}`, or nothing (the only one, or pick one). */
 export type StoreArg = { dir?: string; store?: string } | undefined;

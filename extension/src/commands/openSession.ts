@@ -9,7 +9,7 @@ import { pickTimeline } from './pick.js';
 export function registerOpenSession(deps: CommandDeps): vscode.Disposable {
   return registerCommand('agentlog.openSession', async (arg: TimelineArg, at?: { seq?: number | null; cid?: string }, how?: { preview?: boolean }) => {
     const t = await pickTimeline(deps, arg);
-    if (t) deps.panels.show(t.store, t.timeline, at ?? undefined, { preview: how?.preview === true });
+    if (t) deps.panels.show(t.store, t.timeline, at ?? (t.seq !== undefined ? { seq: t.seq } : undefined), { preview: how?.preview === true });
     return t;
   });
 }

@@ -181,6 +181,14 @@ describe('agentlog in a real VS Code', () => {
     await rendered('fix-parser', (r) => !r.past);
   });
 
+  it('opens a typed revision through the resolver core has: a prefix with ~N (Open Session)', async () => {
+    await vscode.commands.executeCommand('agentlog.openSession', 'fix-pars~2');
+    const s = await rendered('fix-parser', (r) => r.past);
+    assert.equal(s.viewSeq, s.tipSeq - 2);
+    await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: null });
+    await rendered('fix-parser', (r) => !r.past);
+  });
+
   it('opens a copied link at its event (the URI handler)', async () => {
     const s = Store.open(storeDir);
     const ev = s.readEvents(s.tipOf('fix-parser')!)[4];

@@ -1,0 +1,56 @@
+import { AgentlogError } from '../errors.js';
+import { serializeCommit } from '../git/commit.js';
+import { ObjectStore, type PackObject } from '../git/objects.js';
+import { parseTree, serializeTree } from '../git/tree.js';
+import type { Store } from '../store/store.js';
+import { type AllowList, EMPTY_ALLOW, formatAllowList, parseAllowList } from './allow.js';
+
+/**
+ * Where the allow list lives: a commit on its own ref, `refs/agentlog/allow`, whose tree holds one
+ * file, `.agentlogignore`. In the store, so it travels with it (push sends the ref beside the
+ * timelines), and not on a branch: a branch is a timeline (I2) and every reader, `verify` and `ls`
+ * would take it for one. Each change is a commit on that ref (parent: the list before), so `git log
+ * refs/agentlog/allow -p` says who allowed what and when. Read strictly: anything but a commit whose
+ * tree holds that one small file is an E_OBJECT error naming the ref.
+ */
+export const ALLOW_REF = 'refs/agentlog/allow';
+export const ALLOW_FILE = '.agentlogignore';
+const MAX_BLOB = 1 << 20;
+
+export function readAllowList(store: Store): { list: AllowList; commit?: string } {
+  const commit = store.readRef(ALLOW_REF);
+  if (!commit) return { list: EMPTY_ALLOW };
+  const bad = (why: string) => new AgentlogError('E_OBJECT', `${ALLOW_REF} (${commit}): ${why}`, { ref: ALLOW_REF, oid: commit });
+  const tree = parseTree(Buffer.from(store.readObject(store.readCommit(commit).tree, 'tree').content));
+  const entry = tree.find((e) => e.name === ALLOW_FILE && e.mode === '100644');
+  if (!entry || tree.length !== 1) throw bad(`its tree must hold only ${ALLOW_FILE}`);
+  const blob = store.readObject(entry.oid, 'blob').content;
+  if (blob.length > MAX_BLOB) throw bad(`${ALLOW_FILE} is larger than ${MAX_BLOB} bytes`);
+  return { list: parseAllowList(Buffer.from(blob).toString('utf8'), `${ALLOW_FILE} on ${ALLOW_REF}`), commit };
+}
+
+/**
+ * Write `list` as the new allow list: a commit on ALLOW_REF after `expected` (its objects first,
+ * then the ref by compare-and-swap, I9, I10). E_MOVED when another writer changed it meanwhile.
+ */
+export async function writeAllowList(store: Store, list: AllowList, expected: string | undefined, now: number, message: string): Promise<string> {
+  const objects: PackObject[] = [];
+  const add = (type: 'blob' | 'tree' | 'commit', content: Uint8Array): string => {
+    const oid = ObjectStore.hash(type, content);
+    objects.push({ type, content, oid });
+    return oid;
+  };
+  const blob = add('blob', Buffer.from(formatAllowList(list)));
+  const tree = add('tree', serializeTree([{ mode: '100644', name: ALLOW_FILE, oid: blob }]));
+  const who = { name: 'agentlog', email: 'allow@agentlog', time: Math.max(0, Math.floor(now / 1000)), tz: '+0000' };
+  const commit = add('commit', serializeCommit({ tree, parents: expected ? [expected] : [], author: who, committer: who, message: `${message}\n` }));
+  const release = store.writeObjects(objects);
+  let moved: boolean;
+  try {
+    moved = await store.moveRef(ALLOW_REF, expected, commit);
+  } finally {
+    release();
+  }
+  if (!moved) throw new AgentlogError('E_MOVED', `${ALLOW_REF} changed meanwhile; try again`, { ref: ALLOW_REF });
+  return commit;
+}
