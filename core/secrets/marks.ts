@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
-import { removeQuietly, writeNewFile } from '../git/fsio.js';
 import { commonDir } from '../git/repo.js';
+import { readCheckedJson, writeCheckedJson } from '../store/checkedJson.js';
 
 /**
  * Scanned-clean marks (derived, like the store's other files under `.git/agentlog/`, I14): commits
@@ -28,21 +26,7 @@ function file(gitDir: string): string {
 
 export function readScanMarks(gitDir: string, key: string): Set<string> {
   const marks = new Set<string>();
-  let text: string;
-  try {
-    if (fs.statSync(file(gitDir)).size > MAX_FILE) return marks;
-    text = fs.readFileSync(file(gitDir), 'utf8');
-  } catch {
-    return marks;
-  }
-  const nl = text.lastIndexOf('\n');
-  if (nl < 0 || (crc32(text.slice(0, nl)) >>> 0).toString(16) !== text.slice(nl + 1)) return marks;
-  let body: { v?: unknown; key?: unknown; clean?: unknown };
-  try {
-    body = JSON.parse(text.slice(0, nl));
-  } catch {
-    return marks;
-  }
+  const body = readCheckedJson(file(gitDir), MAX_FILE) as { v?: unknown; key?: unknown; clean?: unknown } | undefined;
   if (body?.v !== VERSION || body.key !== key || !Array.isArray(body.clean)) return marks;
   for (const c of body.clean) if (typeof c === 'string' && /^[0-9a-f]{40}$/.test(c)) marks.add(c);
   return marks;
@@ -55,15 +39,5 @@ export function addScanMarks(gitDir: string, key: string, commits: Iterable<stri
     marks.delete(c);
     marks.add(c);
   }
-  const clean = [...marks].slice(-MAX_MARKS);
-  const body = JSON.stringify({ v: VERSION, key, clean });
-  const target = file(gitDir);
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    writeNewFile(tmp, [Buffer.from(`${body}\n${(crc32(body) >>> 0).toString(16)}`)], { mode: 0o644 });
-    fs.renameSync(tmp, target);
-  } catch {
-    removeQuietly(tmp);
-  }
+  writeCheckedJson(file(gitDir), { v: VERSION, key, clean: [...marks].slice(-MAX_MARKS) });
 }

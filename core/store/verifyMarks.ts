@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
-import { removeQuietly, writeNewFile } from '../git/fsio.js';
+import { readCheckedJson, writeCheckedJson } from './checkedJson.js';
 import type { StoreContext } from './types.js';
 
 /**
@@ -30,21 +28,7 @@ function file(ctx: StoreContext): string {
 /** Every mark the file holds: timeline name → the commit verified up to. */
 export function readVerifyMarks(ctx: StoreContext): Map<string, string> {
   const marks = new Map<string, string>();
-  let text: string;
-  try {
-    if (fs.statSync(file(ctx)).size > MAX_FILE) return marks;
-    text = fs.readFileSync(file(ctx), 'utf8');
-  } catch {
-    return marks;
-  }
-  const nl = text.lastIndexOf('\n');
-  if (nl < 0 || (crc32(text.slice(0, nl)) >>> 0).toString(16) !== text.slice(nl + 1)) return marks;
-  let body: unknown;
-  try {
-    body = JSON.parse(text.slice(0, nl));
-  } catch {
-    return marks;
-  }
+  const body = readCheckedJson(file(ctx), MAX_FILE);
   if (typeof body !== 'object' || body === null || (body as { v?: unknown }).v !== VERSION) return marks;
   const raw = (body as { marks?: unknown }).marks;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return marks;
@@ -66,14 +50,5 @@ export function updateVerifyMarks(ctx: StoreContext, changes: ReadonlyMap<string
     else marks.delete(name);
   }
   if (keep) for (const name of [...marks.keys()]) if (!keep(name)) marks.delete(name);
-  const body = JSON.stringify({ v: VERSION, marks: Object.fromEntries([...marks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) });
-  const target = file(ctx);
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    writeNewFile(tmp, [Buffer.from(`${body}\n${(crc32(body) >>> 0).toString(16)}`)], { mode: 0o644 });
-    fs.renameSync(tmp, target);
-  } catch {
-    removeQuietly(tmp);
-  }
+  writeCheckedJson(file(ctx), { v: VERSION, marks: Object.fromEntries([...marks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) });
 }

@@ -24,7 +24,7 @@ const shared = sharedFixtures();
 function underPty(cwd: string, columns: number, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // A terminal pages show's output (cli/pager.ts); cat as the pager hands it straight through.
-  const base = { ...process.env, AGENTLOG_PAGER: 'cat', ...env };
+  const base: NodeJS.ProcessEnv = { ...process.env, AGENTLOG_PAGER: 'cat', ...env };
   if (!('NO_COLOR' in env)) delete base.NO_COLOR;
   const r = spawnSync('script', ['-q', '-e', '-c', `stty cols ${columns} rows 50; exec ${quoted}`, '/dev/null'], {
     cwd,
