@@ -4,6 +4,7 @@
  */
 import { DOC_PARTS, type DocPart } from './documents.js';
 import type { TurnVM } from './turnView.js';
+import type { FileMark } from './workspaceMarks.js';
 
 /** What the panel header shows. */
 export interface HeaderVM {
@@ -58,6 +59,8 @@ export type HostMessage =
   | { type: 'approve'; id: number; name: string; detail: string }
   /** Resume: approval `id` was answered (here or by Stop); its card goes. */
   | { type: 'approvalEnd'; id: number; allow: boolean }
+  /** The events that changed files (checkpoints), each with its files: the page marks the turn cards holding them. */
+  | { type: 'fileMarks'; marks: FileMark[] }
   /** Resume ended: the turn is done, stopped (Stop or an `interrupt` event), max-steps, or failed; every step so far is in the log. */
   | { type: 'streamEnd'; outcome: 'done' | 'stopped' | 'max-steps' | 'failed'; error?: string };
 
@@ -82,7 +85,11 @@ export type WebviewMessage =
   /** Open another timeline of this store (a subagent's, a fork, the one a fork left), at `seq` or its newest. */
   | { type: 'openTimeline'; timeline: string; seq: number | null }
   /** The page reports what it shows (for tests and for the host's state). */
-  | { type: 'rendered'; state: RenderedState };
+  | { type: 'rendered'; state: RenderedState }
+  /** The workspace at the viewed event: its files against the folder (diff), restored there, or the fork against its parent (compare). */
+  | { type: 'workspace'; action: WorkspaceAction; seq: number };
+
+export type WorkspaceAction = 'diff' | 'restore' | 'compare';
 
 export interface RenderedState {
   /** Events the page covers (firstSeq..lastSeq), turn cards, tool calls, and records hidden (shown when `showHidden`). */
@@ -110,6 +117,8 @@ export interface RenderedState {
   run: string;
   /** The run's latest line: a retry, stopping. */
   status: string;
+  /** Events marked as having changed files. */
+  fileMarks?: number;
 }
 
 /** What a restored panel needs (kept by VS Code's webview state). */
@@ -151,6 +160,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       const t = (m as { timeline?: unknown }).timeline;
       return typeof t === 'string' && t.length > 0 && t.length < 1024 && (s === null || Number.isSafeInteger(s));
     }
+    case 'workspace':
+      return ['diff', 'restore', 'compare'].includes((m as { action?: unknown }).action as string) && seqOk(m);
     case 'rendered':
       return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
     default:

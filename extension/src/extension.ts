@@ -26,6 +26,7 @@ import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
 import { registerSessionsView, SessionsView } from './sessionsView.js';
 import { storeDirs, WorkspaceStores } from './workspaceStores.js';
+import { registerWorkspaceActions } from './workspaceActions.js';
 
 export function activate(context: vscode.ExtensionContext) {
   const out = vscode.window.createOutputChannel('agentlog');
@@ -66,6 +67,7 @@ export function activate(context: vscode.ExtensionContext) {
     registerPull(deps),
     registerSetApiKey(deps),
     registerResume(deps),
+    registerWorkspaceActions(deps),
   );
 
   /** For tests and other extensions: what the views show. */

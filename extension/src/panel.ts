@@ -6,6 +6,7 @@ import { isWebviewMessage, type HostMessage, type PanelState } from '../shared/p
 import { PanelController, type PanelHost } from './panelController.js';
 import { openEventDiff, openEventDocument } from './documents.js';
 import { openStore } from './storeReader.js';
+import { workspaceAction } from './workspaceActions.js';
 import type { AgentModel } from './panelController.js';
 import type { Approve } from '../../core/index.js';
 
@@ -146,6 +147,7 @@ export class SessionPanels implements vscode.Disposable {
       openFile: async (file) => {
         await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
       },
+      workspaceAction: (store, timeline, action, seq) => Promise.resolve(workspaceAction(store, timeline, action, seq)),
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
     this.panels.set(key, { panel, controller: holder.controller });

@@ -18,10 +18,11 @@ import {
   timelineRef,
 } from '../../core/index.js';
 import { describeCall, workspaceChoice } from '../shared/agentRun.js';
-import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
+import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage, WorkspaceAction } from '../shared/protocol.js';
 import { sessionFacts } from '../shared/transcript.js';
 import { callPath, type DocPart, type DocRef, documentName, documentText } from '../shared/documents.js';
 import { REACH, TimelineReader } from './storeReader.js';
+import { fileMarks } from '../shared/workspaceMarks.js';
 
 /** Items sent at once; older ones come when the page scrolls up. */
 export const PAGE = 100;
@@ -56,6 +57,8 @@ export interface PanelHost {
   openDiff(before: DocRef, after: DocRef, title: string): Promise<void>;
   /** Open a file of the workspace (an absolute path, already checked to be inside the session's folder). */
   openFile(path: string): Promise<void>;
+  /** The workspace at an event: its files against the folder, restored there, or the fork against its parent (workspaceActions.ts). */
+  workspaceAction?(store: string, timeline: string, action: WorkspaceAction, seq: number): Promise<unknown>;
 }
 
 /**
@@ -172,6 +175,9 @@ export class PanelController {
         return;
       case 'approval':
         this.answer(m.id, m.allow);
+        return;
+      case 'workspace':
+        await this.host.workspaceAction?.(this.store.dir, this.timeline, m.action, m.seq);
         return;
       case 'rendered':
         this.rendered = m.state;
@@ -323,6 +329,18 @@ export class PanelController {
     this.shownTip = tip;
     this.shownCid = this.reader.event(tip, tipSeq).cid.toString();
     this.post({ type: 'append', header: this.header(tip), turns, from, lastSeq: tipSeq });
+    this.postFileMarks(tip);
+  }
+
+  private shownMarks = '';
+
+  /** Which events of the timeline changed files (a checkpoint's files against the one before); sent when they change, and after a reset (a new page). */
+  private postFileMarks(tip: string, always = false): void {
+    const marks = fileMarks(this.store, tip, { count: this.reader.tipSeq(tip) + 1, at: (seq) => this.reader.event(tip, seq) });
+    const key = JSON.stringify(marks);
+    if (!always && key === this.shownMarks) return;
+    this.shownMarks = key;
+    this.post({ type: 'fileMarks', marks });
   }
 
   private shownCid = '';
@@ -382,6 +400,7 @@ export class PanelController {
       const header = this.header(tip);
       this.host.setTitle(header.title);
       this.post({ type: 'reset', header, turns, firstSeq: from, lastSeq: end, hasOlder: from > 0, reveal });
+      this.postFileMarks(tip, true);
     } catch (e) {
       // Not an agentlog timeline (a plain git branch), or a broken object: say so, offer nothing.
       this.shownTip = tip;

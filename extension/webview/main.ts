@@ -9,6 +9,7 @@ import MarkdownIt from 'markdown-it';
 import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage } from '../shared/protocol.js';
 import type { TurnVM } from '../shared/turnView.js';
 import { el, renderTurn, type TurnDeps } from './turns.js';
+import { drawFileMarks, setFileMarks, workspaceButtons } from './workspaceMarks.js';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s: unknown): void; getState(): unknown };
 
@@ -62,7 +63,14 @@ forkTicks.id = 'fork-ticks';
 slider.setAttribute('list', forkTicks.id);
 const hiddenBtn = el('button', 'secondary show-hidden', 'Show hidden');
 hiddenBtn.title = 'Show or hide the bookkeeping records (hidden by default; each stays one click from its raw form)';
-travel.append(slider, forkTicks, pointEl, newestBtn, hiddenBtn);
+travel.append(
+  slider,
+  forkTicks,
+  pointEl,
+  newestBtn,
+  hiddenBtn,
+  workspaceButtons(send, () => head?.viewSeq),
+);
 const familyEl = el('div', 'family');
 const goneEl = el('div', 'gone');
 goneEl.setAttribute('role', 'alert');
@@ -103,6 +111,7 @@ let status = '';
 let error = '';
 let loadingOlder = false;
 let showHidden = false;
+let fileMarksDrawn = 0;
 const deps: TurnDeps = { send, markdown };
 
 function setHeader(h: HeaderVM) {
@@ -252,6 +261,7 @@ function report() {
     approvals: approvals.children.length,
     run: streaming ? streamHead : '',
     status,
+    fileMarks: fileMarksDrawn,
   };
   send({ type: 'rendered', state });
 }
@@ -396,7 +406,11 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       if (m.outcome === 'max-steps') setError('The run reached its step limit; send a message to go on.');
       break;
     }
+    case 'fileMarks':
+      fileMarksDrawn = setFileMarks(m.marks, items);
+      break;
   }
+  if (m.type === 'reset' || m.type === 'older' || m.type === 'append') fileMarksDrawn = drawFileMarks(items);
   report();
 });
 

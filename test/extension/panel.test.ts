@@ -190,7 +190,7 @@ describe('session panel', () => {
     expect(m.mainRequests()[0].body.tools.map((t: { function: { name: string } }) => t.function.name)).toContain('write_file');
     expect(lastUserText(m.mainRequests()[0].body)).toContain('Write the plan.');
     // Each step streamed, then showed as events: the text, the tool's name, a step per append, an approval card answered.
-    const kinds = r.posts.map((p) => p.type).filter((t) => t !== 'append' && t !== 'header' && t !== 'reset');
+    const kinds = r.posts.map((p) => p.type).filter((t) => t !== 'append' && t !== 'header' && t !== 'reset' && t !== 'fileMarks');
     expect(kinds).toEqual([
       'streamStart',
       'streamStep',

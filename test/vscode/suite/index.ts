@@ -6,5 +6,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'agentlog.suite', mocha);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./agentlog.suite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./workspace.suite');
   return new Promise((resolve, reject) => mocha.run((failures) => (failures ? reject(new Error(`${failures} test(s) failed`)) : resolve())));
 }
