@@ -182,7 +182,7 @@ describe('agentlog in a real VS Code', () => {
   });
 
   it('opens a typed revision through the resolver core has: a prefix with ~N (Open Session)', async () => {
-    await vscode.commands.executeCommand('agentlog.openSession', 'fix-pars~2');
+    await vscode.commands.executeCommand('agentlog.openSession', 'fix-parser~2');
     const s = await rendered('fix-parser', (r) => r.past);
     assert.equal(s.viewSeq, s.tipSeq - 2);
     await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: 'fix-parser' }, { seq: null });
