@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
+import { readCheckedJson, writeCheckedText } from '../store/checkedJson.js';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
-import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
+import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS } from '../git/fsio.js';
 
 /**
  * The search index's files in `.git/agentlog/search/`: `manifest.json` (which timelines are indexed
@@ -50,36 +50,13 @@ export function emptyManifest(): Manifest {
   return { v: VERSION, next: 1, timelines: {}, segments: [] };
 }
 
-/** The body of a checked file, parsed; undefined when missing, too big, damaged or not JSON. */
+/** The body of a checked file (store/checkedJson.ts), parsed; undefined when missing, too big, damaged or not JSON. */
 export function readChecked(file: string): unknown {
-  let text: string;
-  try {
-    if (fs.statSync(file).size > MAX_FILE) return undefined;
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const nl = text.lastIndexOf('\n');
-  if (nl < 0 || (crc32(text.slice(0, nl)) >>> 0).toString(16) !== text.slice(nl + 1)) return undefined;
-  try {
-    return JSON.parse(text.slice(0, nl));
-  } catch {
-    return undefined;
-  }
+  return readCheckedJson(file, MAX_FILE);
 }
 
-/** Write a checked file whole (temporary file, byte count checked, rename). Throws E_IO on failure. */
-export function writeChecked(file: string, body: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    writeNewFile(tmp, [Buffer.from(`${body}\n${(crc32(body) >>> 0).toString(16)}`)], { mode: 0o644 });
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    removeQuietly(tmp);
-    throw e;
-  }
-}
+/** Write a checked file whole (temporary file, byte count checked, rename). Throws on failure. */
+export const writeChecked = writeCheckedText;
 
 export function readManifest(dir: string): Manifest | undefined {
   const m = readChecked(path.join(dir, 'manifest.json'));

@@ -8,7 +8,7 @@ import { removeQuietly, writeNewFile } from '../git/fsio.js';
  * CRC-32 of the body in hex. Read: the body parsed, or undefined when the file is missing, larger
  * than `maxBytes`, damaged or not JSON (the caller then rebuilds: such files are never authoritative).
  * Write: whole, through a temporary file and a rename; a write that fails changes nothing and throws
- * nothing (the next reader rebuilds). Used by the verify marks and the secrets scan's marks.
+ * nothing (the next reader rebuilds). Used by the verify marks, the secrets scan's marks and the search index's files.
  */
 export function readCheckedJson(file: string, maxBytes: number): unknown {
   let text: string;
@@ -27,14 +27,24 @@ export function readCheckedJson(file: string, maxBytes: number): unknown {
   }
 }
 
-export function writeCheckedJson(file: string, value: unknown): void {
-  const body = JSON.stringify(value);
+/** Write `body` (JSON text) whole with its check; throws when the write fails (the temporary file removed). */
+export function writeCheckedText(file: string, body: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeNewFile(tmp, [Buffer.from(`${body}\n${(crc32(body) >>> 0).toString(16)}`)], { mode: 0o644 });
     fs.renameSync(tmp, file);
-  } catch {
+  } catch (e) {
     removeQuietly(tmp);
+    throw e;
+  }
+}
+
+/** writeCheckedText of `value`, for marks: a write that fails changes nothing and throws nothing. */
+export function writeCheckedJson(file: string, value: unknown): void {
+  try {
+    writeCheckedText(file, JSON.stringify(value));
+  } catch {
+    // the next reader rebuilds
   }
 }
