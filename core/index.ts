@@ -26,6 +26,7 @@ export {
   actorOf,
   dateOf,
   summarize,
+  compactJson,
   oneLine,
   type Event,
   type StoredEvent,

@@ -152,9 +152,9 @@ function describe(event: Event, room: number): string {
       const text = textOf(event.content);
       if (text) return `${role}: ${text}`;
       const tool = blocks.find((b) => b.type === 'tool_use');
-      if (tool) return `${role}: → ${str(tool.name) || 'tool'}(${str(preview(tool.input))})`;
+      if (tool) return `${role}: → ${str(tool.name) || 'tool'}(${str(compactJson(tool.input))})`;
       const result = blocks.find((b) => b.type === 'tool_result');
-      if (result) return `${role}: ← ${result.is_error === true ? 'error: ' : ''}${textOf(result.content) || str(preview(result.content))}`;
+      if (result) return `${role}: ← ${result.is_error === true ? 'error: ' : ''}${textOf(result.content) || str(compactJson(result.content))}`;
       const thinking = blocks.find((b) => b.type === 'thinking');
       if (thinking) return `${role}: (thinking) ${str(thinking.thinking)}`;
       if (blocks.some((b) => b.type === 'image')) return `${role}: [image]`;
@@ -177,7 +177,8 @@ function describe(event: Event, room: number): string {
   }
 }
 
-function preview(v: unknown): string {
+/** A value in one line of JSON for a summary (a string as it is; bigints as digits, bytes as `<N bytes>`; '' when it cannot be written). */
+export function compactJson(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
   try {

@@ -3,7 +3,18 @@
  * objects and inserts every string as text (markdown goes through markdown-it with HTML disabled,
  * then DOMPurify).
  */
-import { blocksOf, dateOf, stringifyDagJson, summarize, textOf, actorOf, type ContentBlock, type Event, type StoredEvent } from '../../core/index.js';
+import {
+  compactJson,
+  blocksOf,
+  dateOf,
+  stringifyDagJson,
+  summarize,
+  textOf,
+  actorOf,
+  type ContentBlock,
+  type Event,
+  type StoredEvent,
+} from '../../core/index.js';
 
 export type BlockVM =
   | { t: 'markdown'; text: string }
@@ -78,7 +89,7 @@ function blockOf(b: ContentBlock): BlockVM {
     }
     case 'tool_use': {
       const input = typeof b.input === 'string' ? b.input : json(b.input ?? null);
-      return { t: 'tool_use', id: str(b.id), name: str(b.name) || 'tool', input: cut(input), summary: firstLine(compact(b.input)) };
+      return { t: 'tool_use', id: str(b.id), name: str(b.name) || 'tool', input: cut(input), summary: firstLine(compactJson(b.input)) };
     }
     case 'tool_result': {
       const text = typeof b.content === 'string' ? b.content : textOf(b.content) || json(b.content ?? null);
@@ -129,20 +140,11 @@ function firstLine(s: string, width = 100): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-function compact(v: unknown): string {
-  if (typeof v === 'string') return v;
-  try {
-    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? `<${x.length} bytes>` : x)) ?? '';
-  } catch {
-    return '';
-  }
-}
-
 function json(v: unknown): string {
   try {
     return cut(stringifyDagJson(v, 2));
   } catch {
-    return cut(compact(v));
+    return cut(compactJson(v));
   }
 }
 

@@ -5,7 +5,7 @@
  * (shared/documents.ts), so no event is ever cut from view and none stalls the page. Every piece keeps
  * the seq (and block) of its event, so the host finds the event again for a diff, a path, a raw view.
  */
-import { lineDiff, type DiffLine, type Event, type Reading, type Step, type ToolResult, type ToolView, type Turn } from '../../core/index.js';
+import { compactJson, lineDiff, type DiffLine, type Event, type Reading, type Step, type ToolResult, type ToolView, type Turn } from '../../core/index.js';
 
 /** The most characters of one text (an output, a file's content, a prompt) the page gets; the rest opens in an editor. */
 export const PREVIEW_CHARS = 20_000;
@@ -223,7 +223,7 @@ export function summaryOf(v: ToolView): string {
     case 'agent':
       return v.description || firstLine(v.prompt);
     case 'generic':
-      return firstLine(compact(v.input));
+      return firstLine(compactJson(v.input));
   }
 }
 
@@ -264,21 +264,12 @@ function firstLine(s: string, width = 120): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-function compact(v: unknown): string {
-  if (typeof v === 'string') return v;
-  try {
-    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? `<${x.length} bytes>` : x)) ?? '';
-  } catch {
-    return '';
-  }
-}
-
 /** A generic input as indented JSON (bytes named, not dumped). */
 export function jsonText(v: unknown): string {
   if (typeof v === 'string') return v;
   try {
     return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? `<${x.length} bytes>` : x), 2) ?? '';
   } catch {
-    return compact(v);
+    return compactJson(v);
   }
 }
