@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until } from './until.js';
 import { Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
 import type { SessionNode } from '../../../extension/shared/sessions.js';
@@ -36,16 +37,6 @@ const LM_NOTES = '# Notes\n\nWritten by the agent through a VS Code language mod
 const storeDir = process.env.AGENTLOG_TEST_STORE!;
 const uiUrl = process.env.AGENTLOG_UI_URL;
 let api: Api;
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Ask the harness (code-shim) about the workbench's DOM, or for a screenshot. Absent on a desktop run. */
 async function ui(q: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {

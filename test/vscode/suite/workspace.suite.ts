@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until } from './until.js';
 import { checkpoint, Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
 
@@ -18,16 +19,6 @@ interface Api {
 }
 
 const storeDir = process.env.AGENTLOG_TEST_STORE!;
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The active tab's diff editor: its two sides. */
 function activeDiff(): vscode.TabInputTextDiff | undefined {
