@@ -186,7 +186,7 @@ async function reloadCheck(page, host, folder) {
             for (const f of page.frames()) {
               for (const el of await f.$$(q.selector).catch(() => [])) {
                 if (await el.isVisible().catch(() => false)) {
-                  await el.click();
+                  await el.click(q.timeout ? { timeout: q.timeout } : undefined);
                   found = true;
                   break;
                 }

@@ -612,16 +612,20 @@ describe('agentlog in a real VS Code', () => {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('agentlog.openSession', { store: storeDir, timeline: codexMain });
       await rendered(codexMain, (r) => r.turns > 0);
-      let found = false;
-      for (let page = 0; page < 30 && !found; page++) {
-        try {
-          await ui({ op: 'frameClick', selector: 'details.view-patch > summary' });
-          found = true;
-        } catch {
-          await ui({ op: 'frameClick', selector: 'button.older' });
-        }
+      // Earlier pages until an apply_patch call shows. Scrolling the button into view can itself load the
+      // page (the panel loads older events when scrolled to the top) and then hide the button: the click
+      // may fail, the page still comes.
+      const count = async (selector: string) => ((await ui({ op: 'texts', frames: true, selector }))?.texts as string[]).length;
+      for (let page = 0; page < 30; page++) {
+        if ((await count('details.view-patch > summary')) > 0) break;
+        if ((await count('button.older:not([hidden])')) === 0) break;
+        const before = panel(codexMain)!.rendered!.firstSeq;
+        await ui({ op: 'frameClick', selector: 'button.older', timeout: 3000 }).catch(() => undefined);
+        await rendered(codexMain, (r) => r.firstSeq < before);
       }
+      const found = (await count('details.view-patch > summary')) > 0;
       assert.ok(found, 'an apply_patch call is shown');
+      await ui({ op: 'frameClick', selector: 'details.view-patch > summary' });
       await ui({ op: 'frameClick', selector: 'details.view-patch[open] button.open-diff' });
       await until('the diff editor', () => activeTab() instanceof vscode.TabInputTextDiff);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
