@@ -12,7 +12,7 @@ export default defineConfig({
     // Each test runs several agent processes; two cores here.
     maxWorkers: 2,
     // As in vitest.config.ts: no detached `agentlog gc --auto` outlives a test's folders.
-    env: { AGENTLOG_AUTO_GC: 'wait' },
+    env: { AGENTLOG_AUTO_GC: 'wait', AGENTLOG_AUTO_SCAN: 'wait' },
     globalSetup: ['test/helpers/global-setup.ts', 'test/agents/require-agents.ts'],
   },
 });

@@ -16,6 +16,8 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // The CLI processes tests spawn run their automatic gc before they exit (cli/autoGc.ts), so no
     // detached gc outlives a test or races its checks; test/cli/gc.test.ts tests the detached one.
-    env: { AGENTLOG_AUTO_GC: 'wait' },
+    // The secrets scan after a capture or an import (cli/autoScan.ts) is off but where a test turns it
+    // on (test/secrets/flags.test.ts): loading the rule set in every CLI run would double the suite.
+    env: { AGENTLOG_AUTO_GC: 'wait', AGENTLOG_AUTO_SCAN: 'off' },
   },
 });

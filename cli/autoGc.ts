@@ -32,18 +32,19 @@ export async function autoGc(store: Store, mode: AutoGcMode, env: NodeJS.Process
       await store.gc({ auto: true });
       return;
     }
-    const bin = agentlogBin();
-    if (!bin) return;
-    const child = spawn(process.execPath, [bin, 'gc', '--auto', '--store', store.dir], {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...env, AGENTLOG_AUTO_GC: 'off' },
-    });
-    child.on('error', () => {});
-    child.unref();
+    startDetached(['gc', '--auto', '--store', store.dir], { ...env, AGENTLOG_AUTO_GC: 'off' });
   } catch (e) {
     stderr.write(`agentlog: warning: the automatic gc failed: ${safe((e as Error).message)}\n`);
   }
+}
+
+/** Start `agentlog ARGS` detached from this process (it outlives the command; its output goes nowhere). */
+export function startDetached(args: string[], env: NodeJS.ProcessEnv): void {
+  const bin = agentlogBin();
+  if (!bin) return;
+  const child = spawn(process.execPath, [bin, ...args], { detached: true, stdio: 'ignore', env });
+  child.on('error', () => {});
+  child.unref();
 }
 
 /** This CLI's bin script: beside this file in the sources (cli/bin/), or two folders up from dist/cli/. */

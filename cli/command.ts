@@ -21,6 +21,8 @@ export interface Context {
   now(): number;
   /** Whether stdout takes colours: a terminal, without --no-color or NO_COLOR (set to anything). */
   color: boolean;
+  /** Ask for the secrets scan of what came in once the command is done (capture, import: cli/autoScan.ts). */
+  scanLater(): void;
 }
 
 /** An option table, as node:util parseArgs takes it. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentlogError, findGitDir, isAgentlogError, safe, Store, storeAbove } from '../core/index.js';
 import { autoGc, autoGcMode, type AutoGcMode } from './autoGc.js';
+import { autoScan, autoScanMode, type AutoScanMode } from './autoScan.js';
 import type { Command, Context, Options, Output, Values } from './command.js';
 import { commands } from './commands/index.js';
 import { didYouMean } from './suggest.js';
@@ -85,6 +86,8 @@ export interface MainOptions {
   now?: () => number;
   /** How the automatic gc runs after a command that wrote packs (cli/autoGc.ts; default: AGENTLOG_AUTO_GC, else detach). */
   autoGc?: AutoGcMode;
+  /** How the secrets scan of what capture or import brought in runs (cli/autoScan.ts; default: AGENTLOG_AUTO_SCAN, else detach). */
+  autoScan?: AutoScanMode;
 }
 
 /** Run the CLI; returns the exit code. Never throws for bad input. */
@@ -92,11 +95,13 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   const out = opts.stdout ? undefined : output(process.stdout);
   const stdout = opts.stdout ?? out!;
   const stderr = opts.stderr ?? output(process.stderr);
-  const opened: { store?: Store } = {};
+  const opened: Opened = {};
   const code = await run(argv, opts, stdout, stderr, opened);
   const failed = await out?.failure();
   // Once the command's work is acknowledged and its output out: never inside an append (store/gc.ts).
-  if (opened.store) await autoGc(opened.store, opts.autoGc ?? autoGcMode(opts.env ?? process.env), opts.env ?? process.env, stderr);
+  const env = opts.env ?? process.env;
+  if (opened.store) await autoGc(opened.store, opts.autoGc ?? autoGcMode(env), env, stderr);
+  if (opened.store && opened.scanLater) await autoScan(opened.store, opts.autoScan ?? autoScanMode(env), env, stderr);
   if (failed && code === 0) {
     stderr.write(`agentlog: cannot write the output: ${failed.message}\n`);
     return 1;
@@ -104,7 +109,13 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   return code;
 }
 
-async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output, opened: { store?: Store }): Promise<number> {
+/** What a command left for after it: the store it opened (for the automatic gc), and whether it asked for a scan. */
+interface Opened {
+  store?: Store;
+  scanLater?: boolean;
+}
+
+async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Output, opened: Opened): Promise<number> {
   const leading = leadingOptions(argv);
   if ('error' in leading) {
     stderr.write(`agentlog: ${safe(leading.error)}\nusage: agentlog [GLOBAL OPTIONS] COMMAND [ARGS]; see: agentlog help\n`);
@@ -180,6 +191,9 @@ async function run(argv: string[], opts: MainOptions, stdout: Output, stderr: Ou
     stderr,
     now,
     stdin: opts.stdin ?? (() => process.stdin),
+    scanLater: () => {
+      opened.scanLater = true;
+    },
     store: () =>
       (opened.store = store ??=
         Store.open(

@@ -103,6 +103,8 @@ export {
   type AllowList,
   type Finding,
   findingLine,
+  type Flagged,
+  flagNew,
   parseAllowList,
   readAllowList,
   type Redacted,
@@ -112,6 +114,7 @@ export {
   secretsRefusal,
   type TimelineScan,
   UNREDACTED_PREFIX,
+  waitingFindings,
   writeAllowList,
 } from './secrets/index.js';
 export { pull } from './sync/pull.js';

@@ -126,7 +126,10 @@ async function hook(ctx: Context, which: string | undefined, rest: string[], cha
     const settle = agent === 'codex' ? { quietMs: Number(ctx.env.AGENTLOG_CAPTURE_SETTLE_MS ?? 1500), maxMs: 30_000 } : undefined;
     const results = await runHook(store, agent, input, ctx.env, log, settle);
     const appended = results.reduce((n, r) => n + r.appended, 0);
-    if (appended > 0) log(`${appended} event(s) in ${ctx.now() - started} ms`);
+    if (appended > 0) {
+      log(`${appended} event(s) in ${ctx.now() - started} ms`);
+      ctx.scanLater(); // secrets: scanned once the hook has returned, in the background (cli/autoScan.ts)
+    }
   } catch (e) {
     log(`error: ${(e as Error).message}`);
   }

@@ -93,7 +93,10 @@ options:
           // A new session file is noticed at once (file-system events); the rescan stays as the fallback.
           watch: paths.length ? undefined : [sessionsRoot(format, ctx.env)],
           onDiscover: (found) => ctx.stderr.write(`agentlog import: following ${found.join(', ')}\n`),
-          onImport: (s) => ctx.stderr.write(`agentlog import: +${s.events.appended} event(s) on ${s.timelines.names.filter(Boolean).join(', ')}\n`),
+          onImport: (s) => {
+            ctx.stderr.write(`agentlog import: +${s.events.appended} event(s) on ${s.timelines.names.filter(Boolean).join(', ')}\n`);
+            if (s.events.appended) ctx.scanLater(); // once following stops (cli/autoScan.ts)
+          },
         });
       } finally {
         process.off('SIGINT', stop);
@@ -113,6 +116,7 @@ options:
     });
     bar.clear();
     report(ctx, summary, !!values.json);
+    if (summary.events.appended) ctx.scanLater(); // secrets: scanned after, never inside, the import (cli/autoScan.ts)
     return 0;
   },
 });

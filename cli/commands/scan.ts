@@ -1,11 +1,11 @@
-import { resolveRev, safe, scanTimelines, type TimelineScan } from '../../core/index.js';
+import { AgentlogError, flagNew, resolveRev, safe, scanTimelines, type TimelineScan } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { fitTable, toJson } from '../format.js';
 
 export const scan = defineCommand({
   name: 'scan',
   summary: 'look for secrets (API keys, tokens, private keys) in timelines; exit 1 when any is found',
-  usage: 'agentlog scan [REV…] [--json]',
+  usage: 'agentlog scan [REV…] [--json] | agentlog scan --new [--json]',
   help: `Scans every event of each timeline (default: every timeline in the store) for what looks like a
 secret, with secretlint's recommended rules: AWS, GCP, GitHub, GitLab, npm, Slack, OpenAI, Anthropic
 and other keys and tokens, private key blocks, passwords in URLs and connection strings. Every string
@@ -22,10 +22,32 @@ Then, per finding:
   agentlog allow finding:FINGERPRINT           not a secret: the allow list keeps it (rule:NAME: a rule)
   agentlog push --allow-secrets                send anyway, this once
 
-  --json   [{timeline, tip, scanned, findings: [{timeline, seq, cid, commit, path, rule, fingerprint, masked}]}]`,
-  options: { json: { type: 'boolean' } },
+What a scan finds waits in \`agentlog status\` until it is redacted or allowed.
+
+  --new    scan only what came in since the last scan, every timeline (what capture and import start
+           in the background once they are done: they never scan themselves, so a hook stays fast);
+           one at a time per store; prints what waits, exit 1 when anything does
+  --json   [{timeline, tip, scanned, findings: [{timeline, seq, cid, commit, path, rule, fingerprint, masked}]}]
+           with --new: {ran, timelines, events, flagged: [{timeline, tip, count, findings}]}`,
+  options: { json: { type: 'boolean' }, new: { type: 'boolean' } },
   async run(ctx, values, revs) {
     const store = ctx.store();
+    if (values.new) {
+      if (revs.length) throw new AgentlogError('E_INPUT', 'scan --new scans every timeline: give no REV');
+      const r = await flagNew(store);
+      if (values.json) ctx.stdout.write(`${toJson(r)}\n`);
+      else {
+        for (const t of r.flagged)
+          for (const f of t.findings)
+            ctx.stdout.write(`${[t.timeline, String(f.seq), f.rule, f.fingerprint, f.masked, f.path].map((c) => safe(c)).join('\t')}\n`);
+        ctx.stderr.write(
+          !r.ran
+            ? 'another scan --new is running; it scans again for this one\n'
+            : `${r.events} new event(s) in ${r.timelines} timeline(s) scanned; ${r.flagged.length ? `findings wait in ${r.flagged.length} timeline(s): agentlog status` : 'nothing waits'}\n`,
+        );
+      }
+      return r.flagged.length ? 1 : 0;
+    }
     const targets: Array<{ name: string; commit: string }> = [];
     if (revs.length) {
       for (const rev of revs) {

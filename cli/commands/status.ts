@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { safe, storeStatus, type StoreStatus } from '../../core/index.js';
+import { type StatusFinding, type Store, safe, storeStatus, type StoreStatus, waitingFindings } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { toJson } from '../format.js';
 
@@ -10,15 +10,20 @@ export const status = defineCommand({
   help: `Shows where the store is and what HEAD holds; each remote with the timelines this store has ahead
 of it, behind it or diverged from it, the ones never pushed and the ones only the remote has (as of
 the last push or pull, like git status: no network); whether capture is installed for Claude Code
-and Codex and whether its hooks name this store, with the hooks' last log line; and findings waiting
-for you, once a scanner reports them.
+and Codex and whether its hooks name this store, with the hooks' last log line; and the secrets that
+wait for you: what the last scans found (after each capture or import, \`agentlog scan --new\` runs in
+the background; \`agentlog scan\` scans everything), masked, with what to do about them.
 
   --json   the same as one object (store, gitDir, timelines, head, remotes, capture, lastCapture, findings)`,
   options: { json: { type: 'boolean' } },
   maxPositionals: 0,
   async run(ctx, values) {
     const store = ctx.store();
-    const s = storeStatus(store, { env: ctx.env, project: path.basename(store.dir) === '.agentlog' ? path.dirname(store.dir) : store.dir });
+    const s = storeStatus(store, {
+      env: ctx.env,
+      project: path.basename(store.dir) === '.agentlog' ? path.dirname(store.dir) : store.dir,
+      findings: secretsWaiting,
+    });
     if (values.json) ctx.stdout.write(`${toJson(s)}\n`);
     else ctx.stdout.write(render(s, ctx.color));
     return 0;
@@ -26,6 +31,15 @@ for you, once a scanner reports them.
 });
 
 const LIST = 8; // names listed per line before "and N more"
+
+/** The secrets the background scans recorded (core/secrets/flags.ts), as status lists findings; null when no scan ever ran. */
+function secretsWaiting(store: Store): StatusFinding[] | null {
+  const flagged = waitingFindings(store);
+  if (!flagged) return null;
+  return flagged.flatMap((t) =>
+    t.findings.map((f) => ({ kind: 'secret', timeline: t.timeline, seq: f.seq, what: `${f.rule} ${f.masked} in ${f.path}, finding ${f.fingerprint}` })),
+  );
+}
 
 function render(s: StoreStatus, color: boolean): string {
   const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -62,5 +76,7 @@ function render(s: StoreStatus, color: boolean): string {
   if (s.lastCapture) lines.push(`          last hook: ${safe(s.lastCapture)}`);
   if (s.findings) lines.push(`findings  ${s.findings.length ? paint('31', `${s.findings.length} waiting`) : 'none waiting'}`);
   for (const f of (s.findings ?? []).slice(0, LIST)) lines.push(`  ${safe(f.timeline)}@${f.seq}  ${safe(f.kind)}: ${safe(f.what)}`);
+  if (s.findings && s.findings.length > LIST) lines.push(`  and ${s.findings.length - LIST} more: agentlog scan`);
+  if (s.findings?.length) lines.push('  before a push: agentlog redact NAME --finding FINGERPRINT, or agentlog allow finding:FINGERPRINT');
   return `${lines.join('\n')}\n`;
 }

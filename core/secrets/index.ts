@@ -9,17 +9,20 @@
  * remembers tips scanned clean (marks.ts, derived). The allow list (allow.ts) lives in the store on
  * `refs/agentlog/allow` (allowRef.ts). Redaction (redact.ts) rewrites a timeline with each secret
  * replaced by a marker, every rewritten event naming the CID it replaces. Capture, import and append
- * never scan: the hot path stays as fast as it was.
+ * never scan: the hot path stays as fast as it was; what they brought in is scanned afterwards in the
+ * background (flags.ts: `scan --new`), and what it finds waits for a person in `status`.
  */
 
 import type { Store } from '../store/store.js';
 import { readAllowList } from './allowRef.js';
+import { recordScans } from './flags.js';
 import { marksKey } from './guard.js';
 import { addScanMarks } from './marks.js';
 import { type ScanMemo, scanTimeline, type TimelineScan } from './timelines.js';
 
 export { type AllowList, EMPTY_ALLOW, FINGERPRINT, formatAllowList, isAllowed, parseAllowList } from './allow.js';
 export { ALLOW_FILE, ALLOW_REF, readAllowList, writeAllowList } from './allowRef.js';
+export { type Flagged, type FlaggedFinding, type FlagRun, flagNew, waitingFindings } from './flags.js';
 export { findingLine, type Outgoing, scanOutgoing, secretsRefusal } from './guard.js';
 export { type Finding, fingerprintOf, maskOf, Scanner } from './scan.js';
 export { type Redacted, type RedactSelection, redactTimeline, UNREDACTED_PREFIX } from './redact.js';
@@ -48,5 +51,6 @@ export async function scanTimelines(
   }
   const clean = out.filter((r) => !r.findings.length).map((r) => r.tip);
   if (clean.length) addScanMarks(store.gitDir, marksKey(list), clean);
+  recordScans(store, marksKey(list), out);
   return out;
 }

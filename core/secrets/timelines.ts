@@ -16,6 +16,8 @@ export interface TimelineScan {
   /** Characters of text scanned now. */
   chars: number;
   findings: Finding[];
+  /** The commit of `stop` the walk stopped at (not scanned), if it did not go back to genesis. */
+  stoppedAt?: string;
 }
 
 /**
@@ -35,8 +37,12 @@ export async function scanTimeline(
   const memo = options.memo ?? new Map();
   const todo: Array<{ oid: string; seq: number }> = [];
   const findings: Finding[] = [];
+  let stoppedAt: string | undefined;
   for (const c of store.history(tip)) {
-    if (options.stop?.has(c.oid)) break;
+    if (options.stop?.has(c.oid)) {
+      stoppedAt = c.oid;
+      break;
+    }
     const known = memo.get(c.oid);
     if (known) for (const f of known) findings.push({ ...f, timeline });
     else todo.push({ oid: c.oid, seq: c.seq });
@@ -54,5 +60,5 @@ export async function scanTimeline(
   for (const f of found) memo.get(f.commit)!.push(f);
   findings.push(...found);
   findings.sort((a, b) => a.seq - b.seq || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { timeline, tip, scanned: scanner.events, chars: scanner.chars, findings };
+  return { timeline, tip, scanned: scanner.events, chars: scanner.chars, findings, ...(stoppedAt ? { stoppedAt } : {}) };
 }

@@ -59,7 +59,7 @@ export interface Finding {
  * status lists what it returns; without one, `findings` is null (not checked), never an invented
  * count.
  */
-export type FindingsProbe = (store: Store) => Finding[];
+export type FindingsProbe = (store: Store) => Finding[] | null;
 
 export interface StoreStatus {
   store: string;

@@ -16,6 +16,8 @@ export interface CliOptions {
   now?: () => number;
   /** How the automatic gc runs after it (default: wait, in-process, so that no test leaves a child behind). */
   autoGc?: 'detach' | 'wait' | 'off';
+  /** How the secrets scan after a capture or an import runs (default: off; test/secrets/flags.test.ts turns it on). */
+  autoScan?: 'detach' | 'wait' | 'off';
 }
 
 /** Run the CLI in-process with captured output, a fresh deterministic clock and the given stdin. */
@@ -27,6 +29,7 @@ export async function cli(cwd: string, args: string[], opts: CliOptions = {}): P
     env: opts.env ?? {},
     now: opts.now ?? clock(),
     autoGc: opts.autoGc ?? 'wait',
+    autoScan: opts.autoScan ?? 'off',
     stdout: {
       write: (t) => {
         out += t;
