@@ -24,12 +24,17 @@ export interface Deleted {
   forkedFrom?: string;
 }
 
-export async function deleteTimeline(ctx: StoreContext, name: string): Promise<Deleted> {
+/**
+ * Delete timeline `name`; with `expected`, only while its tip is that commit (E_MOVED otherwise, as a
+ * caller that read the tip before deciding — an SDK's delete — must not remove what came after).
+ */
+export async function deleteTimeline(ctx: StoreContext, name: string, expected?: string): Promise<Deleted> {
   const ref = timelineRef(name);
   if (ctx.refs.readLoose(ref)?.symbolic)
     throw new AgentlogError('E_REF', `${name} is a symbolic ref (an alias made with git symbolic-ref); remove it with git`, { name });
   const tip = ctx.refs.read(ref);
   if (!tip) throw new AgentlogError('E_REF', `no timeline ${name} here (agentlog ls lists them)`, { name });
+  if (expected !== undefined && tip !== expected) throw new AgentlogError('E_MOVED', `timeline ${name} moved before it was deleted; nothing deleted`, { name });
   // As git branch -d: not the branch a working tree has checked out.
   for (const headFile of ctx.refs.headFiles()) {
     if (ctx.refs.headSymbolicOf(headFile) === ref && everCheckedOut(headFile)) {
@@ -42,7 +47,9 @@ export async function deleteTimeline(ctx: StoreContext, name: string): Promise<D
   const forkedFrom = forkRecords(ctx)[name];
   const message = `${DELETE}${name}${forkedFrom !== undefined ? `${FORKED}${forkedFrom})` : ''}`;
   if (!(await ctx.refs.delete(ref, tip, { message, nowMs: ctx.now() }))) {
-    throw new AgentlogError('E_REF', `timeline ${name} moved while it was being deleted (an append?); nothing deleted`, { name });
+    throw new AgentlogError(expected !== undefined ? 'E_MOVED' : 'E_REF', `timeline ${name} moved while it was being deleted (an append?); nothing deleted`, {
+      name,
+    });
   }
   ctx.tips.delete(ref);
   // Hints and derived files (I13, I14): a stale one names a timeline that is gone, which readers allow.

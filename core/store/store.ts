@@ -360,9 +360,9 @@ export class Store {
     return renameTimeline(this.ctx, from, to);
   }
 
-  /** Delete a timeline, local only, its tip kept in the branch's reflog (deleteTimeline.ts). */
-  deleteTimeline(name: string): Promise<Deleted> {
-    return deleteTimeline(this.ctx, name);
+  /** Delete a timeline, local only, its tip kept in the branch's reflog (deleteTimeline.ts); with `expected`, only while its tip is that commit (E_MOVED). */
+  deleteTimeline(name: string, expected?: string): Promise<Deleted> {
+    return deleteTimeline(this.ctx, name, expected);
   }
 
   /** Bring back a deleted timeline from its reflog (deleteTimeline.ts). */

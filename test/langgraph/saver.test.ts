@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { type Checkpoint, emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
+import { cliOk } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../core/store/store.js';
 import { AgentlogSaver, segment, threadPrefix } from '../../packages/langgraph/src/index.js';
@@ -117,6 +118,9 @@ describe('AgentlogSaver', () => {
     await saver.deleteThread('a');
     expect(refs(dir)).toEqual(['langgraph/ab/main']);
     expect(await saver.getTuple({ configurable: { thread_id: 'a' } })).toBeUndefined();
+    // As `agentlog delete`: the tips went to the branches' reflogs, so the thread can be brought back.
+    expect((await cliOk(dir, ['undelete', 'langgraph/a/main', '--store', dir])).err).toMatch(/langgraph\/a\/main/);
+    expect(refs(dir)).toEqual(['langgraph/a/main', 'langgraph/ab/main']);
   });
 
   it('two savers on one store: each sees what the other wrote, and children of one parent written at once make a fork, none lost', async () => {

@@ -149,6 +149,10 @@ describe('AgentlogSessionStore: the SessionStore contracts', () => {
     expect(await s.listSessions(PROJECT)).toEqual([]);
     expect(await s.listSubkeys(main())).toEqual([]);
     expect(git(s.storeFor(PROJECT)!.dir, ['branch', '--list', 'claude/*'])).toBe('');
+    // As `agentlog delete`: each tip is in its branch's reflog, so the session can be brought back.
+    const store = s.storeFor(PROJECT)!;
+    const back = await store.undeleteTimeline(`claude/${SID}`);
+    expect(store.tipOf(`claude/${SID}`)).toBe(back.commit);
   });
 
   it('10. deleting a subagent key removes only it', async () => {

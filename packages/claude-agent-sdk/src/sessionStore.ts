@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SessionKey, SessionStore, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
-import { AgentlogError, claudeTimelineName, importFiles, Lock, Store, timelineRef, type ImportWarning } from '../../../core/index.js';
+import { AgentlogError, claudeTimelineName, importFiles, isAgentlogError, Lock, Store, type ImportWarning } from '../../../core/index.js';
 import { checkKey, checkSessionId, type Key, projectDir, subagentOf, timelineOf } from './keys.js';
 import { listPending, pendingDir, pendingFile, readPending, type Pending } from './pending.js';
 import { type Entry, readTranscript, timelinesOfKey } from './transcripts.js';
@@ -127,9 +127,14 @@ export class AgentlogSessionStore implements SessionStore {
           for (const sub of this.subkeysOf(store, k.sessionId, pending)) for (const [n, t] of timelinesOfKey(store, { ...k, subpath: sub })) names.set(n, t);
           pending.keys = {};
         } else delete pending.keys[k.subpath];
+        // As `agentlog delete`: the tip goes to the branch's reflog first, so `agentlog undelete` (and git gc's grace) keep it.
         for (const [name, tip] of names) {
-          if (!(await store.deleteRef(timelineRef(name), tip))) {
-            throw new AgentlogError('E_MOVED', `timeline ${name} moved while session ${k.sessionId} was being deleted; delete it again`, { timeline: name });
+          try {
+            await store.deleteTimeline(name, tip);
+          } catch (e) {
+            if (isAgentlogError(e) && e.code === 'E_MOVED')
+              throw new AgentlogError('E_MOVED', `timeline ${name} moved while session ${k.sessionId} was being deleted; delete it again`, { timeline: name });
+            throw e;
           }
         }
         lock.commit(Object.keys(pending.keys).length ? JSON.stringify(pending) : '');

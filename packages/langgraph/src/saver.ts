@@ -204,8 +204,9 @@ export class AgentlogSaver extends BaseCheckpointSaver {
   async deleteThread(threadId: string): Promise<void> {
     const prefix = threadPrefix(configString(threadId, 'thread_id', false));
     await this.exclusive(threadId, async () => {
-      // The one place a branch is removed (layout.ts I11 keeps timelines otherwise): LangGraph's user asked for it.
-      for (const [ref, oid] of this.store.listRefs(`refs/heads/${prefix}`)) await this.store.deleteRef(ref, oid);
+      // LangGraph's user asked for it (layout.ts I11: deletion only when asked). As `agentlog delete`, the
+      // tip goes to the branch's reflog first: `agentlog undelete` brings a thread's timeline back.
+      for (const [ref, oid] of this.store.listRefs(`refs/heads/${prefix}`)) await this.store.deleteTimeline(ref.slice('refs/heads/'.length), oid);
       this.threads.delete(prefix);
     });
   }
