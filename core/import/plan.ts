@@ -97,7 +97,10 @@ async function applyTimelines(
       const stored = hit ? undefined : store.readEvents(tip);
       const existing = hit ? cached.cids : stored!.map((e) => e.cid);
       let all = stored;
-      const storedAt = (i: number): StoredEvent | undefined => (all ??= store.readEvents(tip))[i];
+      const storedAt = (i: number): StoredEvent | undefined => {
+        all ??= store.readEvents(tip);
+        return all[i];
+      };
       const sameLines =
         hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
       if (sameLines && existing.length <= t.events.length) have = existing.length;
