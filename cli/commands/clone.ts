@@ -28,6 +28,7 @@ example (moving a session to another machine):
     const { store, report } = await cloneStore(url, target, {
       cwd: ctx.cwd,
       env: ctx.env,
+      now: () => ctx.now(),
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
       store: { now: ctx.now },

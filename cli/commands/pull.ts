@@ -14,11 +14,16 @@ shared part>. Nothing is merged and nothing is lost. The remote's tips are remem
 refs/remotes/REMOTE/ (a timeline the remote no longer has is dropped there, never here). A remote
 that is not an agentlog store is refused and nothing changes here.
 
+The remote's allow list (agentlog allow --help) comes too: taken when this store has none,
+fast-forwarded when it only grew there, merged when both changed (a commit naming both, holding
+the union of their entries); one that is not an allow list is refused and nothing changes here.
+
 Prints one summary line (pull origin: 2 new, 1 fast-forwarded, 23 up to date), and a line for each
 timeline that diverged (piped: for each one that changed, tab-separated).
 
   -v       a line for every timeline, and how many refs the remote advertised
-  --json   {remote, url, timelines: [{name, status, fork?, old?, new?}], advertised}
+  --json   {remote, url, timelines: [{name, status, fork?, old?, new?}], advertised, allow?}
+           (allow: {status, old?, new?, added?}, what happened to the allow list)
            (advertised: how many refs the remote listed; over http with protocol v2, only its
            branches, refs/heads/*)
 
@@ -28,6 +33,7 @@ ${TRANSPORT_HELP}`,
   async run(ctx, values, [remoteName]) {
     const report = await pullTimelines(ctx.store(), remoteName ?? 'origin', {
       env: ctx.env,
+      now: () => ctx.now(),
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),
     });

@@ -20,9 +20,12 @@ private keys, passwords in URLs: agentlog scan --help); a timeline holding any r
 naming each finding (masked) and what to do. Tips found clean are remembered, so a push scans only
 what is new.
 
+The allow list goes with the timelines: the remote's is first merged into this store's (the union
+of both, as pull does), then this store's is sent.
+
   --allow-secrets  send them anyway, this once
   -v       a line for every timeline: up to date, pushed, diverged (kept as fork NAME), rejected
-  --json   {remote, url, timelines: [{name, status, fork?, old?, new?, reason?}], sent}
+  --json   {remote, url, timelines: [{name, status, fork?, old?, new?, reason?}], sent, allow?}
 
 ${TRANSPORT_HELP}`,
   options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'allow-secrets': { type: 'boolean' } },
@@ -36,6 +39,7 @@ ${TRANSPORT_HELP}`,
     const names = named ? rest : args;
     const report = await pushTimelines(store, remoteName, names, {
       env: ctx.env,
+      now: () => ctx.now(),
       allowSecrets: !!values['allow-secrets'],
       progress: progressOn(ctx.stderr),
       warn: (m) => ctx.stderr.write(`warning: ${safe(m)}\n`),

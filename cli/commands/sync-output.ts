@@ -22,6 +22,26 @@ export function describe(r: TimelineResult): string {
   }
 }
 
+/** What a sync did to the allow list, in words; undefined when nothing worth a line (up to date). */
+function allowLine(a: NonNullable<SyncReport['allow']>): string | undefined {
+  const gained = a.added ? ` (+${a.added} ${a.added === 1 ? 'entry' : 'entries'} from the remote)` : '';
+  switch (a.status) {
+    case 'up-to-date':
+    case 'ahead':
+      return undefined;
+    case 'new':
+      return `taken from the remote${gained}`;
+    case 'fast-forwarded':
+      return `fast-forwarded${gained}`;
+    case 'merged':
+      return `merged with the remote's (union of entries)${gained}`;
+    case 'pushed':
+      return `pushed${gained}`;
+    case 'rejected':
+      return `rejected by the remote (${safe(a.reason ?? '')})`;
+  }
+}
+
 /** The order and words of the summary line's counts. */
 const COUNTS: Array<[TimelineResult['status'], string]> = [
   ['pushed', 'pushed'],
@@ -39,7 +59,7 @@ const COUNTS: Array<[TimelineResult['status'], string]> = [
  * when stdout is piped (tab-separated: name, status, fork, description), and for all with -v; or --json.
  */
 export function printReport(ctx: Context, report: SyncReport, json: boolean, verb: string, verbose = false): number {
-  const rejected = report.timelines.filter((t) => t.status === 'rejected').length;
+  const rejected = report.timelines.filter((t) => t.status === 'rejected').length + (report.allow?.status === 'rejected' ? 1 : 0);
   if (json) {
     ctx.stdout.write(`${toJson(report)}\n`);
     return rejected ? 1 : 0;
@@ -54,9 +74,11 @@ export function printReport(ctx: Context, report: SyncReport, json: boolean, ver
     );
   }
   const remote = safe(report.remote || report.url);
+  const allow = report.allow && allowLine(report.allow);
+  if (allow) ctx.stderr.write(`${verb} ${remote}: allow list ${allow}\n`);
   if (!report.timelines.length) {
     ctx.stderr.write(`${verb} ${remote}: no timelines on either side\n`);
-    return 0;
+    return rejected ? 1 : 0;
   }
   const counts = COUNTS.map(([status, words]) => [report.timelines.filter((t) => t.status === status).length, words] as const)
     .filter(([n]) => n > 0)

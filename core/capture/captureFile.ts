@@ -11,6 +11,7 @@ import { DEFAULT_MAX_LINE_BYTES, parseTs, type ImportWarning, type ParsedPrefix 
 import { importFiles, type Format, type ImportSummary, type LineageIndex } from '../import/index.js';
 import type { Plan } from '../import/plan.js';
 import { cidAt } from '../import/plan.js';
+import { redactedCopyOf } from '../import/standsFor.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import { newWalk, WalkCursor } from './claudeWalk.js';
 import { prefixIdentity, readState, writeState, type FileState } from './state.js';
@@ -131,7 +132,8 @@ async function appendNewLines(store: Store, format: Format, file: string, state:
       const before: EventInput[] = [];
       for (let s = Math.max(1, seq - 49); s <= seq; s++) {
         const stored = store.eventAt(state.tip!, s);
-        if (!stored) return undefined;
+        // A redacted event reads otherwise than the file's record it stands for: the whole import plans from the file.
+        if (!stored || stored.event.replaces !== undefined) return undefined;
         before.push(stored.event as unknown as EventInput);
       }
       for (const v of values) {
@@ -284,7 +286,11 @@ function endsWith(store: Store, tip: string, last: EventInput, seq?: number): bo
   if (info.seq < 1 || info.cid === undefined) return info.seq === seq;
   const prev = store.eventAt(tip, info.seq - 1);
   try {
-    return prev !== undefined && cidAt(last, info.seq, prev.cid).equals(info.cid);
+    if (prev === undefined) return false;
+    if (cidAt(last, info.seq, prev.cid).equals(info.cid)) return true;
+    // A redacted copy of it (agentlog redact while the agent still writes the file): new lines go after it.
+    const stored = store.eventAt(tip, info.seq);
+    return stored !== undefined && redactedCopyOf(store, stored, last, info.seq, prev);
   } catch {
     return false;
   }

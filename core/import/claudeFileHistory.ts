@@ -19,6 +19,13 @@ import type { Plan } from './plan.js';
  * found on this machine) and the record as `source`, so an export gives it back unchanged. A snapshot
  * none of whose files can be read stays the `claude.file-history-snapshot` event it always was.
  * The trees and blobs are returned for applyPlan to write before the events that name them (I9).
+ *
+ * Subagents: their transcripts (`<session>/subagents/agent-*.jsonl`) carry no file-history records,
+ * so there is nothing of theirs to import here. Checked 2026-12-03: Claude Code 2.1.332's
+ * insertFileHistorySnapshot appends the record to the session's own transcript (or another session's,
+ * by id), never to a subagent's; the snapshot taken for a message covers every file tracked by then,
+ * a subagent's edits included, and lands in the main timeline as a checkpoint. The real subagent
+ * transcripts of ../shared/fixtures (2) and test/fixtures (2) hold none either.
  */
 
 /** Backup bytes held for one import at most; the snapshots past it stay as they are, with a warning. */

@@ -1,11 +1,14 @@
-import { cidOf, type CID } from '../codec/cid.js';
+import type { CID } from '../codec/cid.js';
 import { encode, type IpldValue } from '../codec/dagcbor.js';
-import { eventRecord } from '../event/event.js';
+import type { StoredEvent } from '../event/event.js';
 import { AgentlogError } from '../errors.js';
 import type { PackObject } from '../git/object.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import type { ImportWarning } from '../formats/jsonl.js';
 import { LineageIndex, resolveLineage, type Lineage } from './lineage.js';
+import { cidAt, redactedCopyOf } from './standsFor.js';
+
+export { cidAt };
 
 /**
  * What an import will write: timelines, each the full list of its events from genesis on. A fork
@@ -93,7 +96,11 @@ async function applyTimelines(
       const hit = cached !== undefined && cached.tip === tip;
       const stored = hit ? undefined : store.readEvents(tip);
       const existing = hit ? cached.cids : stored!.map((e) => e.cid);
-      const storedAt = (i: number) => (stored ?? store.readEvents(tip))[i]?.event as Record<string, unknown> | undefined;
+      let all = stored;
+      const storedAt = (i: number): StoredEvent | undefined => {
+        all ??= store.readEvents(tip);
+        return all[i];
+      };
       const sameLines =
         hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
       if (sameLines && existing.length <= t.events.length) have = existing.length;
@@ -101,7 +108,9 @@ async function applyTimelines(
       while (
         have < existing.length &&
         have < t.events.length &&
-        (existing[have].equals(cidAt(t.events[have], have, prev)) || sameFileHistoryRecord(storedAt(have), t.events[have]))
+        (existing[have].equals(cidAt(t.events[have], have, prev)) ||
+          sameFileHistoryRecord(storedAt(have)?.event as Record<string, unknown> | undefined, t.events[have]) ||
+          redactedCopyOf(store, storedAt(have)!, t.events[have], have, have > 0 ? storedAt(have - 1) : undefined))
       )
         prev = existing[have++];
       if (have < existing.length) {
@@ -219,9 +228,4 @@ function once<T>(make: () => T): () => T {
     made ??= { value: make() };
     return made.value;
   };
-}
-
-/** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */
-export function cidAt(input: EventInput, seq: number, prev: CID | null): CID {
-  return cidOf(encode(eventRecord(input, seq, prev) as IpldValue));
 }

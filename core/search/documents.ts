@@ -46,9 +46,7 @@ export function searchDoc(e: Event, calls: CallNames): SearchDoc | undefined {
       else if ((b.type === 'thinking' || b.type === 'redacted_thinking') && typeof b.thinking === 'string') parts.thinking.push(b.thinking);
       else if (b.type === 'reasoning' && Array.isArray(b.summary)) parts.thinking.push(b.summary.filter((s) => typeof s === 'string').join('\n'));
       else if (b.type === 'tool_use') {
-        const name = typeof b.name === 'string' ? b.name : 'tool';
-        const view = toolView(name, b.input);
-        const touched = pathsOf(view);
+        const { name, paths: touched, view } = callOf(b);
         tools.add(name.toLowerCase());
         for (const p of touched) paths.add(p);
         parts.tool.push(name, ...toolWords(view));
@@ -85,6 +83,32 @@ export function searchDoc(e: Event, calls: CallNames): SearchDoc | undefined {
     tools: [...tools].join(' '),
   };
   return FIELDS.some((f) => doc[f] !== '') ? doc : undefined;
+}
+
+/** A tool_use block's name, tool view and the files it names. */
+function callOf(b: Record<string, unknown>): { name: string; paths: string[]; view: ToolView } {
+  const name = typeof b.name === 'string' ? b.name : 'tool';
+  const view = toolView(name, b.input);
+  return { name, paths: pathsOf(view), view };
+}
+
+/** The call ids of the tool results in `e` (a message's tool_result blocks). */
+export function resultIds(e: Event): string[] {
+  if (e.kind !== 'message') return [];
+  return blocksOf(e.content).flatMap((b) => (b.type === 'tool_result' && typeof b.tool_use_id === 'string' ? [b.tool_use_id] : []));
+}
+
+/**
+ * Note in `calls` the tool calls of `e` whose ids are in `wanted` (taking them out of it): a call
+ * made before the events being indexed, whose result is among them (search/update.ts).
+ */
+export function noteCalls(e: Event, wanted: Set<string>, calls: CallNames): void {
+  if (e.kind !== 'message') return;
+  for (const b of blocksOf(e.content)) {
+    if (b.type !== 'tool_use' || typeof b.id !== 'string' || !wanted.has(b.id)) continue;
+    calls.set(b.id, callOf(b));
+    wanted.delete(b.id);
+  }
 }
 
 /** The files a tool call names: what it read, wrote, edited, patched, or searched in. */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import type { Event } from '../event/event.js';
+import { blocksOf, type Event } from '../event/event.js';
 import { commonDir } from '../git/repo.js';
 import type { Store } from '../store/store.js';
-import type { CallNames } from './documents.js';
+import { type CallNames, noteCalls, resultIds } from './documents.js';
 import { emptyManifest, type Manifest, readManifest, removeUnused, searchDir, type SegmentEntry, type TimelineEntry, writeManifest } from './files.js';
 import { SegmentBuilder } from './segment.js';
 
@@ -106,8 +106,9 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
     builder = new SegmentBuilder();
   };
   const indexRange = (tid: number, tip: string, from: number, to: number, fresh = true) => {
-    const calls: CallNames = new Map();
-    for (const ev of eventsOf(store, tip, from, to)) {
+    const { events, before } = eventsOf(store, tip, from, to);
+    const calls = callsBefore(events, from, before);
+    for (const ev of events) {
       builder.add(tid, ev, calls);
       if (fresh) indexed++;
       flush(false);
@@ -178,15 +179,45 @@ function ancestorAt(store: Store, tip: string, seq: number): string | undefined 
   return undefined;
 }
 
-/** Events from..to-1 of the timeline at `tip`: one by one when few, else the whole timeline read once. */
-function* eventsOf(store: Store, tip: string, from: number, to: number): Generator<Event> {
+/**
+ * Events from..to-1 of the timeline at `tip`: one by one when few, else the whole timeline read once;
+ * and a reader of the events before `from` (from the whole timeline when it was read, else one path each).
+ */
+function eventsOf(store: Store, tip: string, from: number, to: number): { events: Event[]; before: (seq: number) => Event | undefined } {
   if (from > 0 && to - from <= FEW) {
+    const events: Event[] = [];
     for (let s = from; s < to; s++) {
       const e = store.eventAt(tip, s);
-      if (e) yield e.event;
+      if (e) events.push(e.event);
     }
-    return;
+    return { events, before: (seq) => store.eventAt(tip, seq)?.event };
   }
   const all = store.readEvents(tip);
-  for (let s = from; s < to && s < all.length; s++) yield all[s].event;
+  return { events: all.slice(from, to).map((e) => e.event), before: (seq) => all[seq]?.event };
+}
+
+/** How far back a result's call is looked for, before the events being indexed. */
+export const CALL_LOOKBACK = 4096;
+
+/**
+ * The calls made before `from` whose results are among `events` (an update indexing only what a
+ * timeline gained, a fork's own events, a merge's range): looked for backwards from `from`, at most
+ * CALL_LOOKBACK events, so that a result indexed apart from its call still names the call's tool and
+ * paths (--tool, --file), as when both are indexed together. Nothing is read when every result's
+ * call is in the range.
+ */
+function callsBefore(events: Event[], from: number, before: (seq: number) => Event | undefined): CallNames {
+  const calls: CallNames = new Map();
+  if (from === 0) return calls;
+  const made = new Set<string>();
+  const wanted = new Set<string>();
+  for (const e of events) {
+    for (const id of resultIds(e)) if (!made.has(id)) wanted.add(id);
+    if (e.kind === 'message') for (const b of blocksOf(e.content)) if (b.type === 'tool_use' && typeof b.id === 'string') made.add(b.id);
+  }
+  for (let seq = from - 1; wanted.size && seq >= 0 && seq >= from - CALL_LOOKBACK; seq--) {
+    const e = before(seq);
+    if (e) noteCalls(e, wanted, calls);
+  }
+  return calls;
 }

@@ -2,6 +2,7 @@ import type { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
 import { type Event, sealEvent, type StoredEvent } from '../event/event.js';
 import { timelineRef } from '../git/refs.js';
+import { UNREDACTED_PREFIX } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import { EMPTY_ALLOW } from './allow.js';
 import { readAllowList } from './allowRef.js';
@@ -24,7 +25,7 @@ import { scanTimeline } from './timelines.js';
  * meanwhile: nothing is lost, run it again). This is the one way a timeline's branch moves to a
  * commit that is not a descendant of its tip (I11's exception, stated in layout.ts).
  */
-export const UNREDACTED_PREFIX = 'refs/agentlog/unredacted/';
+export { UNREDACTED_PREFIX };
 
 /**
  * The ref under UNREDACTED_PREFIX whose history holds `commit`, if any: a commit a redaction replaced.

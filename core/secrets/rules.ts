@@ -13,7 +13,19 @@ export interface RuleHit {
   end: number;
 }
 
-/** The rule set's name and version: part of the key of the scanned-clean marks (marks.ts). */
+/**
+ * The rule set's name and version: part of the key of the scanned-clean marks (marks.ts).
+ *
+ * Node 20: secretlint 12 and 13 declare `engines.node >=22` while agentlog supports Node 20, so npm on
+ * Node 20 warns (EBADENGINE) when it installs agentlog; they run on it all the same. Checked
+ * 2026-12-03: the scan, push and redact suites pass on Node v20.20.2, and neither @secretlint/core
+ * nor the preset (nor their nested profiler and types, 13.1.0) calls an API newer than Node 20
+ * (no Array.fromAsync, Promise.withResolvers, Object.groupBy, Set methods, fs.glob,
+ * process.getBuiltinModule, require of ESM: they are loaded by import()). 11.7.1, the last to declare
+ * >=20, is no substitute: its preset has 17 rules against 13.1.0's 29 (no GitLab, Stripe, Hugging
+ * Face, Vercel, Docker, HashiCorp Vault, …; it has Azure, which 13 dropped), and GitLab is one the
+ * issue names. Kept at 13.1.0.
+ */
 export const RULESET = 'secretlint-preset-recommend@13.1.0';
 
 type Lint = (text: string) => Promise<RuleHit[]>;

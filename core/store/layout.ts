@@ -208,6 +208,8 @@ export const WORKSPACE_DIR = 'workspace';
 export function checkpointTree(event: { kind: string; [key: string]: unknown }): string | undefined {
   return event.kind === 'checkpoint' && typeof event.tree === 'string' && /^[0-9a-f]{40}$/.test(event.tree) ? event.tree : undefined;
 }
+/** Where a redaction keeps each original timeline's tip (I11's exception; core/secrets/redact.ts): not a branch, never pushed. */
+export const UNREDACTED_PREFIX = 'refs/agentlog/unredacted/';
 /** The trailers that name a commit's event (I5). */
 export const TRAILER_EVENT = 'Agentlog-Event';
 export const TRAILER_SEQ = 'Agentlog-Seq';

@@ -3,14 +3,17 @@ import * as path from 'node:path';
 import { fsyncDir, ioError } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
 import type { Store } from '../store/store.js';
+import { ALLOW_REF } from '../secrets/allowRef.js';
+import { checkRemoteAllow } from './allow.js';
 import { checkAgentlogHeads, type Skipped, timelineHeads, timelineProblem, unknownHeads } from './check.js';
 import type { Remote } from './remotes.js';
 import type { Transport } from './transport.js';
 import type { SyncOptions } from './types.js';
 
 /**
- * Fetch every timeline of `remote` into the store: the objects arrive in a quarantine folder, the tip
- * of every remote timeline is checked to be an agentlog commit, and only then are the packs moved
+ * Fetch every timeline of `remote` into the store, and its allow list (core/sync/allow.ts; taken into
+ * the store's by the caller, from transport.allow): the objects arrive in a quarantine folder, the tip
+ * of every remote timeline is checked to be an agentlog commit, the allow list's history to be one, and only then are the packs moved
  * into the store and `refs/remotes/REMOTE/*` updated (and removed for timelines the remote no longer
  * has). A remote that is not an agentlog store, or any
  * failure on the way, leaves the store as it was. Returns the remote's timelines (name → tip).
@@ -30,8 +33,14 @@ export async function fetchRemote(
     throw ioError(e, 'create', quarantine);
   }
   try {
+    // The allow list's tip among the haves: only what it lacks of the remote's list comes.
+    const allowTip = store.readRef(ALLOW_REF);
     const all = await transport.fetch(
-      { objectsDir: store.objectsDir, has: (oid) => store.hasObject(oid), haves: (names) => haves(store, remote.name, names) },
+      {
+        objectsDir: store.objectsDir,
+        has: (oid) => store.hasObject(oid),
+        haves: (names) => [...haves(store, remote.name, names), ...(allowTip ? [allowTip] : [])],
+      },
       quarantine,
       opts.progress,
     );
@@ -40,6 +49,7 @@ export async function fetchRemote(
     const fetched = new ObjectStore(quarantine);
     const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
     checkAgentlogHeads(read, unknownHeads(store, remote.name, heads), transport.url);
+    checkRemoteAllow(store, read, transport.allow, transport.url);
     // I9: the objects are in place before any ref names them; installed unchecked, they are objects
     // nothing names (git gc removes them) until the check below lets a ref name them.
     installPacks(quarantine, store);

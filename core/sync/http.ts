@@ -185,11 +185,11 @@ export class HttpRemote {
   /**
    * The refs a service advertises (`git-upload-pack` for fetching, `git-receive-pack` for pushing).
    * Fetching asks for protocol v2 (the Git-Protocol header); a server that speaks it answers with its
-   * capabilities only, and the refs come from `ls-refs` limited to `refPrefix` (issue 20: a remote's
+   * capabilities only, and the refs come from `ls-refs` limited to `refPrefixes` (issue 20: a remote's
    * other refs, pull requests and the like, are never listed). A server that does not answers as
    * before (v0/v1), with every ref. `advertised` counts the ref lines received either way.
    */
-  async discover(service: 'git-upload-pack' | 'git-receive-pack', refPrefix = 'refs/heads/'): Promise<Advertisement> {
+  async discover(service: 'git-upload-pack' | 'git-receive-pack', refPrefixes: readonly string[] = ['refs/heads/']): Promise<Advertisement> {
     const limits = syncLimits(this.env);
     const v2: Record<string, string> = service === 'git-upload-pack' ? { 'git-protocol': 'version=2' } : {};
     const res = await this.request(
@@ -215,7 +215,7 @@ export class HttpRemote {
     const r = new PktReader(res.data, this.base);
     const first = r.line();
     // git http-backend answers v2 without the service line; other servers put it first.
-    if (first === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
+    if (first === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefixes);
     if (first !== `# service=${service}`)
       throw new AgentlogError('E_PROTOCOL', `${this.base} answered with something other than a ref advertisement`, { url: this.base });
     for (let line = r.line(); line !== null; line = r.line()) {
@@ -223,7 +223,7 @@ export class HttpRemote {
       if (line === undefined) throw protocolError(this.base, 'the ref advertisement ends before its refs');
     }
     let line = r.line();
-    if (line === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefix);
+    if (line === 'version 2' && service === 'git-upload-pack') return this.lsRefs(r, refPrefixes);
     if (line === 'version 1') line = r.line();
     const refs = new Map<string, string>();
     let caps = new Set<string>();
@@ -240,17 +240,23 @@ export class HttpRemote {
   }
 
   /**
-   * Protocol v2: the capabilities after `version 2` (up to a flush), then the refs under `prefix`
+   * Protocol v2: the capabilities after `version 2` (up to a flush), then the refs under `prefixes`
    * from an `ls-refs` command (gitprotocol-v2), each line `<oid> <name>`, read as a v0 ref line is.
    */
-  private async lsRefs(r: PktReader, prefix: string): Promise<Advertisement> {
+  private async lsRefs(r: PktReader, prefixes: readonly string[]): Promise<Advertisement> {
     const caps = new Set<string>();
     for (let line = r.line(); line !== null; line = r.line()) {
       if (line === undefined) throw protocolError(this.base, 'the v2 capability advertisement is cut short: no flush-pkt');
       caps.add(line.split('=')[0]);
     }
     if (!caps.has('ls-refs')) throw protocolError(this.base, 'a protocol v2 server that offers no ls-refs');
-    const body = Buffer.concat([pkt('command=ls-refs\n'), ...(caps.has('agent') ? [pkt(`${AGENT}\n`)] : []), DELIM, pkt(`ref-prefix ${prefix}\n`), FLUSH]);
+    const body = Buffer.concat([
+      pkt('command=ls-refs\n'),
+      ...(caps.has('agent') ? [pkt(`${AGENT}\n`)] : []),
+      DELIM,
+      ...prefixes.map((p) => pkt(`ref-prefix ${p}\n`)),
+      FLUSH,
+    ]);
     const res = await this.request(
       'POST',
       '/git-upload-pack',
@@ -268,8 +274,8 @@ export class HttpRemote {
       if (line.startsWith('ERR ')) throw remoteError(`${this.base}: ${printable(Buffer.from(line.slice(4, 300)))}`, { url: this.base });
       const ref = parseRefLine(line, false, this.base);
       advertised++;
-      // Asked for `prefix` only: anything else the server sends is not taken.
-      if (ref.name.startsWith(prefix) && ref.oid !== ZERO_OID) refs.set(ref.name, ref.oid);
+      // Asked for `prefixes` only: anything else the server sends is not taken.
+      if (prefixes.some((p) => ref.name.startsWith(p)) && ref.oid !== ZERO_OID) refs.set(ref.name, ref.oid);
     }
     if (line === undefined) throw protocolError(this.base, 'the ref list is cut short: no flush-pkt after its refs');
     return { refs, caps, advertised, protocol: 2 };

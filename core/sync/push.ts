@@ -1,7 +1,9 @@
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { scanOutgoing, secretsRefusal } from '../secrets/guard.js';
 import type { Store } from '../store/store.js';
+import { ALLOW_REF } from '../secrets/allowRef.js';
 import { adopt, tipRelation } from './adopt.js';
+import { type AllowResult, allowUpdate, checkRemoteAllow, takeRemoteAllow } from './allow.js';
 import { checkAgentlogHeads, type Skipped, timelineHeads, unknownHeads } from './check.js';
 import { fetchRemote, verifyHeads, warnOf } from './fetch.js';
 import { getRemote } from './remotes.js';
@@ -24,7 +26,7 @@ async function appliedAnyway(transport: Transport, updates: PushUpdate[], e: unk
     throw e; // the remote cannot be asked either: the first error says what happened
   }
   const out = new Map<string, string | undefined>();
-  for (const u of updates) out.set(u.name, heads.get(u.name) === u.next ? undefined : `not applied (${e.message})`);
+  for (const u of updates) out.set(u.name, (u.ref ? transport.allow : heads.get(u.name)) === u.next ? undefined : `not applied (${e.message})`);
   if ([...out.values()].every((r) => r !== undefined)) {
     throw new AgentlogError('E_REMOTE', `${e.message} (asked after, the remote does not hold the pushed tips)`, e.data);
   }
@@ -34,7 +36,9 @@ async function appliedAnyway(transport: Transport, updates: PushUpdate[], e: unk
 /**
  * Push timelines (all when `names` is empty) in one pack. A timeline the remote extended meanwhile
  * is fetched and the rule applied (the store's version becomes a fork, which is pushed too); then the
- * push is tried again, up to five rounds.
+ * push is tried again, up to five rounds. The allow list goes in the same pack: the remote's is
+ * first taken into the store's by its rule (allow.ts: a fast-forward, or a merge with the union),
+ * then the store's is sent when the remote lacks it.
  */
 export async function push(store: Store, remoteName: string, names: string[] = [], opts: SyncOptions = {}): Promise<SyncReport> {
   const remote = getRemote(store.gitDir, remoteName);
@@ -45,6 +49,7 @@ export async function push(store: Store, remoteName: string, names: string[] = [
   }
   const results = new Map<string, TimelineResult>();
   const sent = { objects: 0, bytes: 0 };
+  let allow: AllowResult | undefined;
   let refused = new Map<string, string>();
   let settled = false;
   for (let round = 0; round < 5 && !settled; round++) {
@@ -54,14 +59,19 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     const read = (oid: string) => store.readGitObject(oid);
     // Anything the remote sends is checked as a pull checks it (fetchRemote); branches that cannot
     // be timelines here are skipped, with a warning, while the rest syncs.
-    if ([...remoteHeads.values()].some((oid) => !store.hasObject(oid))) remoteHeads = await fetchRemote(store, remote, transport, opts, []);
+    if ([...remoteHeads.values(), transport.allow].some((oid) => oid !== undefined && !store.hasObject(oid)))
+      remoteHeads = await fetchRemote(store, remote, transport, opts, []);
     else {
       const skipped: Skipped[] = [];
       remoteHeads = timelineHeads(remoteHeads, skipped);
       checkAgentlogHeads(read, unknownHeads(store, remote.name, remoteHeads), transport.url);
+      checkRemoteAllow(store, read, transport.allow, transport.url);
       verifyHeads(store, remote.name, remoteHeads, skipped);
       for (const r of skipped) warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} at ${transport.url}: ${r.reason}`);
     }
+    const taken = await takeRemoteAllow(store, transport.allow, remote.name, (opts.now ?? Date.now)());
+    if (taken && (!allow || (taken.status !== 'up-to-date' && taken.status !== 'ahead'))) allow = taken; // a merge stays reported
+    const allowUp = allowUpdate(store, transport.allow);
 
     const updates: PushUpdate[] = [];
     let adopted = false;
@@ -88,28 +98,33 @@ export async function push(store: Store, remoteName: string, names: string[] = [
       }
     }
     if (adopted) continue; // plan again with the forks in place
-    if (!updates.length) {
+    if (!updates.length && !allowUp) {
       refused = new Map();
       settled = true;
       break;
     }
-    const haveOids = [...remoteHeads.values()].filter((oid) => store.hasObject(oid));
+    const haveOids = [...remoteHeads.values(), ...(transport.allow ? [transport.allow] : [])].filter((oid) => store.hasObject(oid));
     // Nothing that looks like a secret leaves unless asked (issue 13): only the events the remote
     // lacks are scanned, and tips found clean are remembered (secrets/marks.ts).
     if (!opts.allowSecrets) {
-      const { dirty } = await scanOutgoing(store, updates, haveOids);
+      const { dirty } = await scanOutgoing(store, updates, haveOids); // timelines only: the allow list holds no events
       if (dirty.length) throw secretsRefusal(dirty, 'push');
     }
     let answer: Map<string, string | undefined>;
     try {
-      const pushed = await transport.push(store.gitDir, read, updates, haveOids, opts.progress);
+      const pushed = await transport.push(store.gitDir, read, allowUp ? [...updates, allowUp] : updates, haveOids, opts.progress);
       answer = pushed.results;
       sent.objects += pushed.stats.objects;
       sent.bytes += pushed.stats.bytes;
     } catch (e) {
-      answer = await appliedAnyway(transport, updates, e);
+      answer = await appliedAnyway(transport, allowUp ? [...updates, allowUp] : updates, e);
     }
     refused = new Map();
+    if (allowUp) {
+      const reason = answer.get(allowUp.name);
+      if (reason) refused.set(allowUp.name, reason);
+      else allow = { status: 'pushed', old: allowUp.old, new: allowUp.next, ...(allow?.added ? { added: allow.added } : {}) };
+    }
     for (const u of updates) {
       const reason = answer.get(u.name);
       if (reason) {
@@ -124,10 +139,13 @@ export async function push(store: Store, remoteName: string, names: string[] = [
     }
     settled = !refused.size;
   }
+  const allowRefused = refused.get(ALLOW_REF);
+  refused.delete(ALLOW_REF);
+  if (allowRefused) allow = { status: 'rejected', reason: allowRefused };
   for (const [name, reason] of refused) results.set(name, { name, status: 'rejected', reason });
   if (!settled) {
     for (const name of want) if (!results.has(name)) results.set(name, { name, status: 'rejected', reason: 'the remote kept changing; try again' });
   }
   const order = want.filter((n, i) => want.indexOf(n) === i);
-  return { remote: remote.name, url: transport.url, timelines: order.map((n) => results.get(n)!).filter(Boolean), sent };
+  return { remote: remote.name, url: transport.url, timelines: order.map((n) => results.get(n)!).filter(Boolean), sent, ...(allow ? { allow } : {}) };
 }

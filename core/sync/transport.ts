@@ -7,12 +7,22 @@ import { buildPackFile, type ReadObject } from '../git/pack/buildPack.js';
 import { ioError, removeQuietly } from '../git/fsio.js';
 import { indexPackFile } from '../git/pack/indexPack.js';
 import { type HttpTimings, syncLimits } from './limits.js';
+import { ALLOW_REF } from '../secrets/allowRef.js';
 
-/** One ref update to push: `old` undefined means the timeline must not exist on the remote yet. */
+/**
+ * One ref update to push: `old` undefined means the ref must not exist on the remote yet. `name` is a
+ * timeline's (the ref refs/heads/NAME) unless `ref` gives the full ref name (the allow list's).
+ */
 export interface PushUpdate {
   name: string;
   old: string | undefined;
   next: string;
+  ref?: string;
+}
+
+/** The full ref name an update moves. */
+export function refOf(u: PushUpdate): string {
+  return u.ref ?? `refs/heads/${u.name}`;
 }
 
 /** What the store holds, for a fetch to skip. */
@@ -47,6 +57,11 @@ export interface Transport {
   heads(purpose?: 'fetch' | 'push'): Promise<Map<string, string>>;
   /** How many refs the remote advertised to the last fetch (http only). */
   readonly advertised?: number;
+  /**
+   * The remote's allow list commit (refs/agentlog/allow) as the last heads() or fetch() found it;
+   * undefined when it has none. A fetch brings its objects with the timelines'.
+   */
+  readonly allow?: string;
   /**
    * Download every remote timeline's objects not held locally into the quarantine folder
    * `quarantine/objects/pack/` (nothing is written to the store). Returns the heads fetched.
@@ -93,19 +108,22 @@ class HttpTransport implements Transport {
   private thin = false;
 
   async heads(purpose: 'fetch' | 'push' = 'push'): Promise<Map<string, string>> {
-    const adv = await this.remote.discover(purpose === 'push' ? 'git-receive-pack' : 'git-upload-pack');
+    const adv = await this.remote.discover(purpose === 'push' ? 'git-receive-pack' : 'git-upload-pack', ['refs/heads/', ALLOW_REF]);
     if (purpose === 'push') this.thin = !adv.caps.has('no-thin');
+    this.allow = adv.refs.get(ALLOW_REF);
     return headsOf(adv.refs);
   }
 
   advertised?: number;
+  allow?: string;
 
   async fetch(local: LocalObjects, quarantine: string, progress?: Progress): Promise<Map<string, string>> {
-    const adv = await this.remote.discover('git-upload-pack');
+    const adv = await this.remote.discover('git-upload-pack', ['refs/heads/', ALLOW_REF]);
     this.advertised = adv.advertised;
+    this.allow = adv.refs.get(ALLOW_REF);
     const heads = headsOf(adv.refs);
     const wanted = [...heads].filter(([, oid]) => !local.has(oid));
-    const wants = [...new Set(wanted.map(([, oid]) => oid))];
+    const wants = [...new Set([...wanted.map(([, oid]) => oid), ...(this.allow && !local.has(this.allow) ? [this.allow] : [])])];
     if (wants.length) {
       // Streamed to a file in the quarantine as it arrives, indexed from there (issue 17, point 13).
       const dir = path.join(quarantine, 'objects', 'pack');
@@ -146,12 +164,12 @@ class HttpTransport implements Transport {
         this.thin,
       );
       const answer = await this.remote.pushPack(
-        updates.map((u) => ({ ref: `refs/heads/${u.name}`, old: u.old ?? ZERO_OID, next: u.next })),
+        updates.map((u) => ({ ref: refOf(u), old: u.old ?? ZERO_OID, next: u.next })),
         built,
         progress,
       );
       const results = new Map<string, string | undefined>();
-      for (const u of updates) results.set(u.name, answer.get(`refs/heads/${u.name}`));
+      for (const u of updates) results.set(u.name, answer.get(refOf(u)));
       return { results, stats: { objects: built.objects, bytes: built.bytes } };
     } finally {
       removeQuietly(file);
@@ -240,15 +258,20 @@ class GitCliTransport implements Transport {
     this.url = redact(rawUrl);
   }
 
+  allow?: string;
+
   async heads(): Promise<Map<string, string>> {
-    const r = await run(['ls-remote', '--heads', this.rawUrl], this.env);
+    const r = await run(['ls-remote', this.rawUrl, 'refs/heads/*', ALLOW_REF], this.env);
     if (r.code !== 0) throw remoteError(`cannot read the remote ${this.url}: ${gitReason(r)}`, { url: this.url });
     const out = new Map<string, string>();
+    this.allow = undefined;
     for (const line of r.stdout.split('\n')) {
       const tab = line.indexOf('\t');
       const oid = line.slice(0, tab);
       const ref = line.slice(tab + 1);
-      if (tab === 40 && /^[0-9a-f]{40}$/.test(oid) && ref.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+      if (tab !== 40 || !/^[0-9a-f]{40}$/.test(oid)) continue;
+      if (ref.startsWith('refs/heads/')) out.set(ref.slice('refs/heads/'.length), oid);
+      else if (ref === ALLOW_REF) this.allow = oid;
     }
     return out;
   }
@@ -282,33 +305,38 @@ class GitCliTransport implements Transport {
         '--no-tags',
         this.rawUrl,
         '+refs/heads/*:refs/fetched/*',
+        // The allow list, when there is one (a glob: a ref named outright that is missing fails the fetch).
+        `+${ALLOW_REF}*:refs/fetched-allow/allow*`,
       ],
       this.env,
       undefined,
       progress && { phase: 'fetching', report: progress },
     );
     if (r.code !== 0) throw remoteError(`cannot fetch from ${this.url}: ${gitReason(r)}`, { url: this.url });
-    const list = await run(['-C', quarantine, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/fetched/'], this.env);
+    const list = await run(['-C', quarantine, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/fetched/', 'refs/fetched-allow/'], this.env);
     const out = new Map<string, string>();
+    this.allow = undefined;
     for (const line of list.stdout.split('\n')) {
       const [oid, ref] = line.split(' ');
-      if (oid && ref) out.set(ref.slice('refs/fetched/'.length), oid);
+      if (!oid || !ref) continue;
+      if (ref.startsWith('refs/fetched/')) out.set(ref.slice('refs/fetched/'.length), oid);
+      else if (ref === 'refs/fetched-allow/allow') this.allow = oid;
     }
     return out;
   }
 
   async push(gitDir: string, _read: ReadObject, updates: PushUpdate[], _haves: string[], progress?: Progress) {
     const args = ['--git-dir', gitDir, 'push', '--porcelain', ...(progress ? ['--progress'] : []), this.rawUrl];
-    for (const u of updates) args.push(`--force-with-lease=refs/heads/${u.name}:${u.old ?? ''}`);
-    for (const u of updates) args.push(`${u.next}:refs/heads/${u.name}`);
+    for (const u of updates) args.push(`--force-with-lease=${refOf(u)}:${u.old ?? ''}`);
+    for (const u of updates) args.push(`${u.next}:${refOf(u)}`);
+    const byRef = new Map(updates.map((u) => [refOf(u), u.name]));
     const r = await run(args, this.env, undefined, progress && { phase: 'pushing', report: progress });
     const results = new Map<string, string | undefined>();
     for (const line of r.stdout.split('\n')) {
       const parts = line.split('\t');
       if (parts.length < 3) continue;
-      const to = parts[1].slice(parts[1].lastIndexOf(':') + 1);
-      if (!to.startsWith('refs/heads/')) continue;
-      const name = to.slice('refs/heads/'.length);
+      const name = byRef.get(parts[1].slice(parts[1].lastIndexOf(':') + 1));
+      if (name === undefined) continue;
       results.set(name, parts[0] === '!' ? (rejectionReason(parts[2]) ?? parts[2]) : undefined);
     }
     if (r.code !== 0 && results.size === 0) throw remoteError(`cannot push to ${this.url}: ${gitReason(r)}`, { url: this.url });

@@ -1,4 +1,5 @@
 import type { Progress } from './http.js';
+import type { AllowResult } from './allow.js';
 import type { HttpTimings } from './limits.js';
 
 /**
@@ -35,6 +36,8 @@ export interface SyncReport {
   advertised?: number;
   /** Objects and bytes sent (push over http; 0 when the git CLI did the push). */
   sent?: { objects: number; bytes: number };
+  /** What happened to the allow list (core/sync/allow.ts), when either side has one. */
+  allow?: AllowResult;
 }
 
 export interface SyncOptions {
@@ -46,4 +49,6 @@ export interface SyncOptions {
   timings?: Partial<HttpTimings>;
   /** Push: send timelines even when they hold what looks like secrets (core/secrets/guard.ts); default false. */
   allowSecrets?: boolean;
+  /** The clock of a merge commit of two allow lists (core/sync/allow.ts); default Date.now. */
+  now?: () => number;
 }

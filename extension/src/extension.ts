@@ -25,6 +25,7 @@ import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
 import { registerSessionsView, SessionsView } from './sessionsView.js';
+import { offerScmIgnore } from './scmIgnore.js';
 import { storeDirs, WorkspaceStores } from './workspaceStores.js';
 import { registerWorkspaceActions } from './workspaceActions.js';
 
@@ -37,10 +38,14 @@ export function activate(context: vscode.ExtensionContext) {
       view.refresh();
       panels.refreshAll(dir);
     },
-    rescanned: () => view.refresh(),
+    rescanned: () => {
+      view.refresh();
+      void offerScmIgnore(context.workspaceState, storeDirs());
+    },
     settingsChanged: () => panels.refreshAll(),
   });
   view.refresh();
+  void offerScmIgnore(context.workspaceState, storeDirs());
   const links = linkHandler(storeDirs, (store, timeline, cid) => panels.show(store, timeline, { cid }));
   const deps: CommandDeps = { context, out, view, panels, stores };
 

@@ -130,6 +130,19 @@ function isToolResults(e: Event): boolean {
   return e.kind === 'message' && e.role === 'user' && Array.isArray(e.content) && (e.content as { type?: unknown }[]).some((b) => b?.type === 'tool_result');
 }
 
+/** The tool call ids an event makes (tool_use) and answers (tool_result). */
+function callIds(e: Event): { calls: string[]; results: string[] } {
+  const calls: string[] = [];
+  const results: string[] = [];
+  if (e.kind === 'message' && Array.isArray(e.content)) {
+    for (const b of e.content as { type?: unknown; id?: unknown; tool_use_id?: unknown }[]) {
+      if (b?.type === 'tool_use' && typeof b.id === 'string') calls.push(b.id);
+      else if (b?.type === 'tool_result' && typeof b.tool_use_id === 'string') results.push(b.tool_use_id);
+    }
+  }
+  return { calls, results };
+}
+
 /** One timeline, read page by page. */
 export class TimelineReader {
   private readonly events = new Map<string, StoredEvent>();
@@ -170,7 +183,7 @@ export class TimelineReader {
    * inside a turn, the window starts at the next turn instead, or, when [from, to] holds no turn's
    * start, reaches back (doubling, up to REACH events) to one. A turn longer than that (a prompt
    * followed by hundreds of tool calls is common) is shown in parts: the window then starts at
-   * `from`, moved back over tool results so no result is parted from its call, and its first turn is
+   * `from`, moved back so that no result is parted from its call (partStart), and its first turn is
    * marked `continued`. `exact` starts at `from` as it is (a part the page already has). `from` in
    * the answer is the first seq the turns cover. Linear in the events read (decoded events are cached).
    */
@@ -196,10 +209,33 @@ export class TimelineReader {
         if (turns.length >= 2) return done(s, events, reading, turns.slice(1));
       }
       // One turn longer than REACH: show its part from `from`, not parting a result from its call.
-      for (let back = 0; start > 0 && back < REACH && isToolResults(this.event(commit, start).event); back++) start--;
+      start = this.partStart(commit, start, to);
     }
     const { events, reading } = read(start);
     return done(start, events, reading, reading.turns);
+  }
+
+  /**
+   * Where a part of a long turn that would start at `start` (and end at `to`) starts so that no tool
+   * result in it is parted from its call: moved back (at most REACH events) until every result in the
+   * part has its call in it. Parallel calls are one record each (Claude Code: call A, call B, result
+   * A, result B), so stepping back over the results alone would leave call A in the older part.
+   */
+  private partStart(commit: string, start: number, to: number): number {
+    const made = new Set<string>();
+    const wanted = new Set<string>();
+    for (let s = start; s <= to; s++) {
+      const { calls, results } = callIds(this.event(commit, s).event);
+      for (const id of results) if (!made.has(id)) wanted.add(id);
+      for (const id of calls) made.add(id);
+    }
+    for (let back = 0; start > 0 && back < REACH && (wanted.size > 0 || isToolResults(this.event(commit, start).event)); back++) {
+      start--;
+      const { calls, results } = callIds(this.event(commit, start).event);
+      for (const id of calls) wanted.delete(id);
+      for (const id of results) wanted.add(id); // a result stepped over: its call must come in too
+    }
+    return start;
   }
 
   /** The commit that appended `seq` (walks first parents back from `commit`). */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Event, importFiles, patchSides, Store } from '../../core/index.js';
+import { type Event, type EventInput, importFiles, patchSides, Store } from '../../core/index.js';
 import { callPath, type DocRef, documentName, documentText } from '../../extension/shared/documents.js';
 import type { HostMessage } from '../../extension/shared/protocol.js';
 import { PREVIEW_CHARS, type StepVM, type TurnVM } from '../../extension/shared/turnView.js';
@@ -119,6 +119,41 @@ describe('the panel over the reading model', () => {
     await c.onMessage({ type: 'openTimeline', timeline: 'no-such', seq: null });
     expect(r.warned.at(-1)).toMatch(/no timeline no-such/);
     expect(read.view).toMatchObject({ kind: 'read', path: '../../etc/passwd' });
+  });
+
+  it('a turn of 1,200 events in parts: parallel calls (a record each, then their results) are never parted from their results', async () => {
+    const store = freshStore();
+    await store.create('long', { kind: 'session', ts: 1000, title: 'long turn' });
+    await store.append('long', { kind: 'message', role: 'user', ts: 1001, content: [{ type: 'text', text: 'Check every file' }] });
+    const group = 4; // calls a, b, c, d, then their results, as Claude Code writes parallel calls
+    const events: EventInput[] = [];
+    for (let g = 0; g < 1200 / (2 * group); g++) {
+      for (let k = 0; k < group; k++)
+        events.push({
+          kind: 'message',
+          role: 'assistant',
+          ts: 2000 + g,
+          content: [{ type: 'tool_use', id: `c${g}-${k}`, name: 'Bash', input: { command: `ls dir${g}/${k}` } }],
+        });
+      for (let k = 0; k < group; k++)
+        events.push({
+          kind: 'message',
+          role: 'user',
+          ts: 2000 + g,
+          content: [{ type: 'tool_result', tool_use_id: `c${g}-${k}`, content: `listing ${g}/${k}` }],
+        });
+    }
+    const chain = {}; // written together, a commit each (as an import writes them)
+    await Promise.all(events.map((e, i) => store.append('long', e, { seq: i + 2, chain })));
+    await store.append('long', { kind: 'message', role: 'assistant', ts: 9000, content: [{ type: 'text', text: 'All checked.' }] });
+    const { turns } = await readAll(store, 'long');
+    expect(turns.filter((t) => t.continued).length).toBeGreaterThan(1); // shown in parts
+    const calls = tools(turns);
+    expect(calls).toHaveLength(600);
+    // Every call holds its result; no result stands alone at the start of a part.
+    expect(calls.filter((k) => !k.result).map((k) => k.id)).toEqual([]);
+    expect(turns.flatMap((t) => t.steps.filter((st) => st.t === 'result'))).toEqual([]);
+    for (let i = 1; i < turns.length; i++) expect(turns[i].first).toBe(turns[i - 1].last + 1);
   });
 
   it('insideFolder: relative and recorded-absolute paths inside; .., other absolute paths and links out are refused', () => {
@@ -241,18 +276,13 @@ describe('the panel on real sessions (../shared/fixtures)', () => {
     expect(first).toBe(0);
     const calls = tools(turns);
     expect(calls).toHaveLength(242);
-    // Its last turn (2,000+ events) comes in parts: a call whose result opens the next part (parallel
-    // calls) shows that result there, by its call id; every other call holds its result.
+    // Its last turn (2,000+ events) comes in parts, none parting a call from its result (parallel
+    // calls, a record each, included): every call holds its result, no result stands alone.
     const parts = turns.filter((t) => t.continued).length;
     const orphans = turns.flatMap((t) => t.steps.filter((st) => st.t === 'result'));
     expect(parts).toBeGreaterThan(0);
-    expect(orphans.length).toBeLessThanOrEqual(4 * parts);
-    expect(
-      calls
-        .filter((k) => !k.result)
-        .map((k) => k.id)
-        .sort(),
-    ).toEqual(orphans.map((o) => (o as { callId: string }).callId).sort());
+    expect(orphans).toEqual([]);
+    expect(calls.filter((k) => !k.result).map((k) => k.id)).toEqual([]);
     const hidden = turns.reduce((n, t) => n + t.hidden.length, 0);
     expect(hidden).toBeGreaterThan(1200);
     // Every turn is whole: no event in two turns, none left out between the first and the tip.

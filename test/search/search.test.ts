@@ -98,6 +98,41 @@ describe('search', () => {
     expect(manifest.timelines.beta.base).toEqual({ id: manifest.timelines.alpha.id, upto: 3 });
   });
 
+  it('a result indexed in a later update than its call (appended after, or in a fork) still names its tool and file', async () => {
+    const store = Store.init(tmpdir('agentlog-search-'), { now: clock() }).store;
+    await store.create('alpha', { kind: 'session', ts: 1000, title: 'late result' });
+    await store.append('alpha', {
+      kind: 'message',
+      role: 'assistant',
+      ts: 2000,
+      content: [{ type: 'tool_use', id: 'r1', name: 'Read', input: { file_path: '/repo/src/late.ts' } }],
+    });
+    expect(search(store, 'late').indexed).toBe(2);
+    // The result comes in the next update: its call is not among the events indexed then.
+    await store.append('alpha', {
+      kind: 'message',
+      role: 'user',
+      ts: 3000,
+      content: [{ type: 'tool_result', tool_use_id: 'r1', content: 'zebracorn inside' }],
+    });
+    const late = search(store, 'zebracorn', { tool: 'read' });
+    expect(late.indexed).toBe(1);
+    expect(late.hits.map((h) => h.seq)).toEqual([2]);
+    expect(search(store, 'zebracorn', { file: 'src/late.ts' }).hits.map((h) => h.seq)).toEqual([2]);
+    // A fork at the call: its own result is indexed alone, after the events it shares.
+    const at1 = [...store.history(store.tipOf('alpha')!)].find((c) => c.seq === 1)!.oid;
+    await store.branch('beta', at1, 'alpha');
+    await store.append('beta', {
+      kind: 'message',
+      role: 'user',
+      ts: 4000,
+      content: [{ type: 'tool_result', tool_use_id: 'r1', content: 'quokkafish inside' }],
+    });
+    const fork = search(store, 'quokkafish', { tool: 'read', file: 'src/late.ts' });
+    expect(fork.indexed).toBe(1);
+    expect(fork.hits.map((h) => `${h.timeline}@${h.seq}`)).toEqual(['beta@2']);
+  });
+
   it('is updated incrementally after a pull', async () => {
     const origin = await small();
     const dst = path.join(tmpdir(), 'clone');

@@ -58,6 +58,12 @@ describe('stats', () => {
     expect(priceOf('claude-opus-4-20250514')?.model).toBe('claude-opus-4');
     expect(priceOf('gpt-5-codex')?.model).toBe('gpt-5-codex');
     expect(priceOf('llama-3')).toBeUndefined();
+    // A newer model whose name begins with an older one's takes its own row, not the older price.
+    expect(priceOf('claude-opus-4-7')).toMatchObject({ model: 'claude-opus-4-7', input: 5 });
+    expect(priceOf('claude-sonnet-5-5')).toMatchObject({ model: 'claude-sonnet-5', input: 2 });
+    expect(priceOf('claude-opus-5-5-20260601')).toMatchObject({ model: 'claude-opus-5-5', input: 4 });
+    expect(priceOf('gpt-5.4-mini')).toMatchObject({ model: 'gpt-5.4-mini', input: 0.75 });
+    expect(priceOf('gpt-5.2-codex')).toMatchObject({ model: 'gpt-5.2', input: 1.75 });
   });
 
   if (shared)
