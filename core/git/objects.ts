@@ -46,6 +46,9 @@ export class ObjectStore {
   private packs: PackSet;
   /** How many packs this object store has written (writeBatch): a command that wrote none has nothing to tidy. */
   packsWritten = 0;
+  /** While staging (stage/unstage): the objects writeBatch was given, held here until one pack writes them all. */
+  private staged?: Map<string, PackObject>;
+  private stagedBytes = 0;
 
   constructor(
     readonly gitDir: string,
@@ -95,6 +98,14 @@ export class ObjectStore {
    * entry's `oid` must be ObjectStore.hash of its type and content.
    */
   writeBatch(entries: readonly PackObject[]): () => void {
+    if (this.staged) {
+      for (const e of entries) {
+        if (this.staged.has(e.oid)) continue;
+        this.staged.set(e.oid, e);
+        this.stagedBytes += e.content.length;
+      }
+      return () => {};
+    }
     const packDir = path.join(this.objectsDir, 'pack');
     if (!this.swept) {
       // What writers killed earlier left (temporary files, dead writers' .keep): once a process.
@@ -104,6 +115,30 @@ export class ObjectStore {
     const pack = writePack(packDir, entries, this.durable);
     this.packsWritten++;
     return () => pack.release();
+  }
+
+  /**
+   * Start staging (store/batch.ts): from now on writeBatch only holds its objects in memory, where
+   * read and has find them, until unstage hands them all back to be written as one pack. Nothing
+   * staged is durable: no ref may name it on disk before that pack is written (I9).
+   */
+  stage(): void {
+    if (this.staged) throw new AgentlogError('E_STORE', `objects of ${this.objectsDir} are already being staged (one batch at a time)`, {});
+    this.staged = new Map();
+    this.stagedBytes = 0;
+  }
+
+  /** The bytes (content) staged so far; 0 when not staging. */
+  get stagedSize(): number {
+    return this.staged ? this.stagedBytes : 0;
+  }
+
+  /** Stop staging: the staged objects, in the order they were given (empty when not staging). */
+  unstage(): PackObject[] {
+    const out = this.staged ? [...this.staged.values()] : [];
+    this.staged = undefined;
+    this.stagedBytes = 0;
+    return out;
   }
 
   /** Whether a compaction within `limits` would merge packs now (a folder listing and a stat per pack). */
@@ -144,6 +179,8 @@ export class ObjectStore {
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
   read(oid: string): GitObject {
+    const staged = this.staged?.get(oid);
+    if (staged) return { type: staged.type, content: Buffer.from(staged.content.buffer, staged.content.byteOffset, staged.content.byteLength) };
     // Packs first: an index lookup in memory, where a loose miss costs a file system call.
     const packed = this.packs.read(oid) ?? this.readLoose(oid) ?? (this.packs.refresh() ? this.packs.read(oid) : undefined);
     if (packed) return packed;
@@ -151,6 +188,7 @@ export class ObjectStore {
   }
 
   has(oid: string): boolean {
+    if (this.staged?.has(oid)) return true;
     if (fs.existsSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2)))) return true;
     return this.packs.has(oid) || (this.packs.refresh() && this.packs.has(oid));
   }
