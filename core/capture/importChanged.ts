@@ -12,7 +12,7 @@ export interface ImportChangedOptions {
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
   /** Where Claude Code's file history is found (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** When a batch of files is written (one pack, refs moved together): at this many bytes of objects, or files (default 32 MiB, 1,000). */
+  /** When a batch of files is written (one pack, refs moved together): at this many bytes of objects, or files (default 16 MiB, 1,000). */
   batch?: { bytes?: number; files?: number };
 }
 
@@ -131,7 +131,7 @@ export async function importChanged(store: Store, format: Format, files: string[
 }
 
 /** A batch ends once its objects reach this many bytes, or this many files (each a ref or a few): memory bounded, refs moved often enough. */
-const BATCH_BYTES = 32 << 20;
+const BATCH_BYTES = 16 << 20;
 const BATCH_FILES = 1000;
 
 type Unit = string | { s: string; main: string };

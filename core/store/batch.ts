@@ -1,5 +1,5 @@
 import { AgentlogError } from '../errors.js';
-import { moveRef, writeObjects } from './publish.js';
+import { moveRef } from './publish.js';
 import type { StoreContext } from './types.js';
 
 // A batch: many timelines' appends, creates and branches written as one pack, their refs moved
@@ -57,7 +57,8 @@ export async function flushBatch(ctx: StoreContext): Promise<Flushed> {
   const { objects, moves } = close(ctx);
   const failed: Flushed['failed'] = [];
   try {
-    const release = objects.length ? writeObjects(ctx, objects) : () => {}; // durable first (I9)
+    await objects.ready; // deflated on the thread pool while the batch was staged
+    const release = objects.objects.length ? ctx.objects.writeDeflated(objects.objects) : () => {}; // durable first (I9)
     try {
       for (const m of moves) {
         let moved = false;
@@ -79,7 +80,7 @@ export async function flushBatch(ctx: StoreContext): Promise<Flushed> {
   }
   for (const f of failed) ctx.tips.delete(f.ref);
   if (failed.length === 0) for (const fn of batch.after) fn();
-  return { objects: objects.length, refs: moves.length - failed.length, failed };
+  return { objects: objects.objects.length, refs: moves.length - failed.length, failed };
 }
 
 /** Close the open batch without writing anything: its appends never happened. */
