@@ -115,8 +115,9 @@ export async function importChanged(store: Store, format: Format, files: string[
     try {
       await capture(unit, part, (w) => part.warnings.push(w));
     } catch (e) {
-      // What the batch staged before the failure is whole (a commit per event): publish it, as writing unbatched would have.
-      await flush().catch(() => store.abortBatch());
+      // A batch is written whole or not at all: none of its files was acknowledged (their state is
+      // written once it is published), so the next import does them again.
+      store.abortBatch();
       throw e;
     }
     if (store.batchSize() >= limits.bytes || batch.length >= limits.files) await flush();
