@@ -15,6 +15,7 @@ import {
   agentName,
 } from '../../core/index.js';
 import { defineCommand, type Context } from '../command.js';
+import { progressLine, type Progress } from '../progressBar.js';
 
 export const importCommand = defineCommand({
   name: 'import',
@@ -159,16 +160,11 @@ function progressBar(ctx: Context, on: boolean) {
   let drawn = 0;
   let last = 0;
   return {
-    update: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => {
+    update: (p: Progress) => {
       const t = Date.now();
       if (!show || (t - last < 100 && p.files < p.totalFiles)) return;
       last = t;
-      const mb = (b: number) => (b / 1e6).toFixed(b < 1e7 ? 1 : 0);
-      const elapsed = (t - started) / 1000;
-      const left = p.bytes > 0 && p.bytes < p.totalBytes ? (elapsed * (p.totalBytes - p.bytes)) / p.bytes : 0;
-      const eta = left > 0 && elapsed >= 1 ? `, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left` : '';
-      const line = `importing: ${p.files}/${p.totalFiles} files, ${mb(p.bytes)}/${mb(p.totalBytes)} MB${eta}`;
-      ctx.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, ctx.stderr.columns - 1))}`);
+      ctx.stderr.write(`\r\x1b[K${progressLine(p, t - started, ctx.stderr.columns)}`);
       drawn++;
     },
     clear: () => {

@@ -175,7 +175,8 @@ async function appendNewLines(store: Store, format: Format, file: string, state:
   }
   const last = done[done.length - 1];
   if (last) fresh = { ...fresh, tip: last.commit, seq: last.seq, lastTs: events[events.length - 1].ts as number };
-  writeState(store.gitDir, fresh);
+  const made = fresh;
+  store.whenDurable(() => writeState(store.gitDir, made)); // in a batch (importChanged): once its refs moved
   return { file, mode: 'incremental', appended: done.length, timeline: fresh.timeline };
 }
 
@@ -252,7 +253,8 @@ async function importWhole(
     const seq = store.commitInfo(tip).seq;
     state = { ...state, timeline: main.name, tip, seq, lastTs: main.events[main.events.length - 1].ts as number, walk };
   }
-  writeState(store.gitDir, state);
+  const made = state;
+  store.whenDurable(() => writeState(store.gitDir, made)); // in a batch (importChanged): once its refs moved
   return { file, mode: 'full', appended: summary.events.appended, summary };
 }
 

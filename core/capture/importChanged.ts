@@ -12,6 +12,8 @@ export interface ImportChangedOptions {
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
   /** Where Claude Code's file history is found (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** When a batch of files is written (one pack, refs moved together): at this many bytes of objects, or files (default 16 MiB, 1,000). */
+  batch?: { bytes?: number; files?: number };
 }
 
 export interface ImportChangedSummary extends ImportSummary {
@@ -36,21 +38,19 @@ export async function importChanged(store: Store, format: Format, files: string[
     files: { total: files.length, unchanged: 0, incremental: 0, full: 0 },
     fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
   };
-  const warn = (w: ImportWarning) => {
-    summary.warnings.push(w);
-    options.warn?.(w);
-  };
   const sizes = new Map(files.map((f) => [f, sizeOf(f)]));
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
   const lineage = new LineageIndex(store);
+  const limits = { bytes: options.batch?.bytes ?? BATCH_BYTES, files: options.batch?.files ?? BATCH_FILES };
   let done = 0;
   let bytes = 0;
   // As a hook captures a Claude Code session: its main file, then each file of its subagents/ folder.
-  const units = inSessionOrder(files).flatMap((f) => (format === 'claude' ? [f, ...subagentFiles(f).map((s) => ({ s, main: f }))] : [f]));
+  const units = inSessionOrder(files).flatMap((f): Unit[] => (format === 'claude' ? [f, ...subagentFiles(f).map((s) => ({ s, main: f }))] : [f]));
   // Main files imported whole in this run: they brought their subagents along, so a subagent file's
   // own pass (which only makes its state for the next run) adds nothing to the summary.
   const whole = new Set<string>();
-  for (const unit of units) {
+  /** One unit captured, its outcome added to `into`; its warnings to `warn`. */
+  const capture = async (unit: Unit, into: ImportChangedSummary, warn: (w: ImportWarning) => void) => {
     const file = typeof unit === 'string' ? unit : unit.s;
     const counted = typeof unit === 'string' || !whole.has(unit.main);
     let r: Awaited<ReturnType<typeof captureFile>> | undefined;
@@ -62,32 +62,100 @@ export async function importChanged(store: Store, format: Format, files: string[
       warn({ file, message: `cannot read: ${err.message}` }); // gone or unreadable since it was listed
     }
     if (r && typeof unit === 'string' && r.mode === 'full') whole.add(unit);
-    if (r && !counted) summary.events.appended += r.appended;
+    if (r && !counted) into.events.appended += r.appended;
     else if (r) {
-      if (typeof unit === 'string') summary.files[r.mode]++;
+      if (typeof unit === 'string') into.files[r.mode]++;
       if (r.summary) {
         const s = r.summary;
-        summary.sessions += s.sessions;
-        for (const k of ['created', 'extended', 'unchanged', 'diverged'] as const) summary.timelines[k] += s.timelines[k];
-        summary.timelines.names.push(...s.timelines.names);
-        summary.events.appended += s.events.appended;
-        summary.events.present += s.events.present;
-        for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) summary.fileHistory![k] += s.fileHistory?.[k] ?? 0;
+        into.sessions += s.sessions;
+        for (const k of ['created', 'extended', 'unchanged', 'diverged'] as const) into.timelines[k] += s.timelines[k];
+        into.timelines.names.push(...s.timelines.names);
+        into.events.appended += s.events.appended;
+        into.events.present += s.events.present;
+        for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) into.fileHistory![k] += s.fileHistory?.[k] ?? 0;
       } else if (r.mode === 'incremental' && r.timeline) {
-        summary.sessions++;
-        summary.timelines[r.appended ? 'extended' : 'unchanged']++;
-        summary.timelines.names.push(r.timeline);
-        summary.events.appended += r.appended;
+        into.sessions++;
+        into.timelines[r.appended ? 'extended' : 'unchanged']++;
+        into.timelines.names.push(r.timeline);
+        into.events.appended += r.appended;
       }
     }
-    // Each file writes its own packs: merge them between files once due (bounded, gc.ts), never inside an append.
+  };
+  const live = (w: ImportWarning) => {
+    summary.warnings.push(w);
+    options.warn?.(w);
+  };
+  // Files go through the store in batches (store/batch.ts): one pack and one move of each ref per
+  // batch. What a batch did counts (and its warnings are told) once it is published; when another
+  // writer moved one of its timelines meanwhile, its files are captured again one by one, unbatched,
+  // each adding only what is not there.
+  let batch: Unit[] = [];
+  let part = emptySummary();
+  const flush = async () => {
+    const units = batch;
+    const got = part;
+    batch = [];
+    part = emptySummary();
+    const flushed = await store.flushBatch();
+    if (flushed.failed.length === 0) {
+      addSummary(summary, got);
+      for (const w of got.warnings) live(w);
+    } else {
+      for (const unit of units) {
+        if (typeof unit === 'string') whole.delete(unit);
+        await capture(unit, summary, live);
+      }
+    }
+    // Merge packs between batches once due (bounded, gc.ts), never inside a batch or an append.
     if (store.gcDue()) await store.gc({ auto: true });
+  };
+  for (const unit of units) {
+    if (batch.length === 0) store.beginBatch();
+    batch.push(unit);
+    try {
+      await capture(unit, part, (w) => part.warnings.push(w));
+    } catch (e) {
+      // A batch is written whole or not at all: none of its files was acknowledged (their state is
+      // written once it is published), so the next import does them again.
+      store.abortBatch();
+      throw e;
+    }
+    if (store.batchSize() >= limits.bytes || batch.length >= limits.files) await flush();
+    const file = typeof unit === 'string' ? unit : unit.s;
     if (!sizes.has(file)) continue; // a subagent file: counted with its main file
     done++;
     bytes += sizes.get(file) ?? 0;
     options.progress?.({ files: done, totalFiles: files.length, bytes, totalBytes });
   }
+  if (batch.length) await flush();
   return summary;
+}
+
+/** A batch ends once its objects reach this many bytes, or this many files (each a ref or a few): memory bounded, refs moved often enough. */
+const BATCH_BYTES = 16 << 20;
+const BATCH_FILES = 1000;
+
+type Unit = string | { s: string; main: string };
+
+function emptySummary(): ImportChangedSummary {
+  return {
+    sessions: 0,
+    timelines: { created: 0, extended: 0, unchanged: 0, diverged: 0, names: [] },
+    events: { appended: 0, present: 0 },
+    warnings: [],
+    files: { total: 0, unchanged: 0, incremental: 0, full: 0 },
+    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
+  };
+}
+
+function addSummary(to: ImportChangedSummary, from: ImportChangedSummary): void {
+  to.sessions += from.sessions;
+  for (const k of ['created', 'extended', 'unchanged', 'diverged'] as const) to.timelines[k] += from.timelines[k];
+  to.timelines.names.push(...from.timelines.names);
+  to.events.appended += from.events.appended;
+  to.events.present += from.events.present;
+  for (const k of ['unchanged', 'incremental', 'full'] as const) to.files[k] += from.files[k];
+  for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) to.fileHistory![k] += from.fileHistory![k];
 }
 
 function sizeOf(file: string): number {

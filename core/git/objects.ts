@@ -20,7 +20,7 @@ import { PackSet } from './pack/packSet.js';
 import { unwrapStored } from './pack/format.js';
 import { compactPacks, planCompaction, sweepLeftovers, type CompactLimits } from './pack/compactPacks.js';
 import { fsyncDir, ioError, removeQuietly, writeNewFile } from './fsio.js';
-import { deflate, writePack } from './pack/writePack.js';
+import { deflate, deflateAsync, writeDeflatedPack, writePack, type DeflatedObject } from './pack/writePack.js';
 
 export type { GitObject, ObjectType, PackObject } from './object.js';
 
@@ -38,6 +38,18 @@ export type { GitObject, ObjectType, PackObject } from './object.js';
  *
  * Reads look in packs first (see pack/packSet.ts), then in loose objects, with no git CLI needed.
  */
+/** Staged objects of this many bytes and more are deflated on the thread pool (deflateAsync). */
+const ASYNC_DEFLATE_FROM = 16 << 10;
+
+/** An object staged by writeBatch while a batch is open: its content until deflated, then its zlib stream. */
+interface StagedObject {
+  oid: string;
+  type: ObjectType;
+  size: number;
+  content?: Uint8Array;
+  body?: Buffer;
+}
+
 export class ObjectStore {
   readonly objectsDir: string;
   private readonly knownDirs = new Set<string>();
@@ -46,6 +58,11 @@ export class ObjectStore {
   private packs: PackSet;
   /** How many packs this object store has written (writeBatch): a command that wrote none has nothing to tidy. */
   packsWritten = 0;
+  /** While staging (stage/unstage): the objects writeBatch was given, held here until one pack writes them all. */
+  private staged?: Map<string, StagedObject>;
+  private stagedBytes = 0;
+  /** The deflations of staged objects still running on the thread pool. */
+  private deflating: Array<Promise<void>> = [];
 
   constructor(
     readonly gitDir: string,
@@ -95,6 +112,27 @@ export class ObjectStore {
    * entry's `oid` must be ObjectStore.hash of its type and content.
    */
   writeBatch(entries: readonly PackObject[]): () => void {
+    if (this.staged) {
+      for (const e of entries) {
+        if (this.staged.has(e.oid)) continue;
+        // Deflated now: a large one on another core (deflateAsync), its content kept for reads until then;
+        // a small one here (a call to the thread pool costs more than its deflate).
+        const s: StagedObject = { oid: e.oid, type: e.type, size: e.content.length };
+        this.staged.set(e.oid, s);
+        this.stagedBytes += e.content.length;
+        if (e.content.length < ASYNC_DEFLATE_FROM) s.body = deflate(e.content);
+        else {
+          s.content = e.content;
+          this.deflating.push(
+            deflateAsync(e.content).then((body) => {
+              s.body = body;
+              s.content = undefined;
+            }),
+          );
+        }
+      }
+      return () => {};
+    }
     const packDir = path.join(this.objectsDir, 'pack');
     if (!this.swept) {
       // What writers killed earlier left (temporary files, dead writers' .keep): once a process.
@@ -102,6 +140,48 @@ export class ObjectStore {
       sweepLeftovers(packDir);
     }
     const pack = writePack(packDir, entries, this.durable);
+    this.packsWritten++;
+    return () => pack.release();
+  }
+
+  /**
+   * Start staging (store/batch.ts): from now on writeBatch only holds its objects in memory, where
+   * read and has find them, until unstage hands them all back to be written as one pack. Nothing
+   * staged is durable: no ref may name it on disk before that pack is written (I9).
+   */
+  stage(): void {
+    if (this.staged) throw new AgentlogError('E_STORE', `objects of ${this.objectsDir} are already being staged (one batch at a time)`, {});
+    this.staged = new Map();
+    this.stagedBytes = 0;
+  }
+
+  /** The bytes (content) staged so far; 0 when not staging. */
+  get stagedSize(): number {
+    return this.staged ? this.stagedBytes : 0;
+  }
+
+  /**
+   * Stop staging: the staged objects in the order they were given, deflated once `ready` resolves
+   * (empty when not staging). Write them with writeDeflated.
+   */
+  unstage(): { objects: DeflatedObject[]; ready: Promise<void> } {
+    const objects = this.staged ? ([...this.staged.values()] as DeflatedObject[]) : [];
+    const ready = Promise.all(this.deflating).then(() => {});
+    ready.catch(() => {}); // a caller that drops the batch does not wait for it
+    this.staged = undefined;
+    this.stagedBytes = 0;
+    this.deflating = [];
+    return { objects, ready };
+  }
+
+  /** writeBatch of objects already deflated (unstage): one pack, kept until the returned release. */
+  writeDeflated(entries: readonly DeflatedObject[]): () => void {
+    const packDir = path.join(this.objectsDir, 'pack');
+    if (!this.swept) {
+      this.swept = true;
+      sweepLeftovers(packDir);
+    }
+    const pack = writeDeflatedPack(packDir, entries, this.durable);
     this.packsWritten++;
     return () => pack.release();
   }
@@ -144,6 +224,11 @@ export class ObjectStore {
 
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
   read(oid: string): GitObject {
+    const staged = this.staged?.get(oid);
+    if (staged) {
+      const c = staged.content ?? inflateSync(staged.body!);
+      return { type: staged.type, content: Buffer.from(c.buffer, c.byteOffset, c.byteLength) };
+    }
     // Packs first: an index lookup in memory, where a loose miss costs a file system call.
     const packed = this.packs.read(oid) ?? this.readLoose(oid) ?? (this.packs.refresh() ? this.packs.read(oid) : undefined);
     if (packed) return packed;
@@ -151,6 +236,7 @@ export class ObjectStore {
   }
 
   has(oid: string): boolean {
+    if (this.staged?.has(oid)) return true;
     if (fs.existsSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2)))) return true;
     return this.packs.has(oid) || (this.packs.refresh() && this.packs.has(oid));
   }

@@ -73,6 +73,8 @@ function lastReflogOid(file: string): string | undefined {
  */
 export class Refs {
   private packed: Map<string, string> | undefined;
+  /** While staging (stage/unstage): each ref moved, from what it held on disk (`base`) to `next`; read and listed as moved. */
+  private staged?: Map<string, { base: string | undefined; next: string }>;
   private packedStamp = '';
   private readonly dirs = new Set<string>();
 
@@ -92,7 +94,26 @@ export class Refs {
    * quoting what the file holds. Symbolic refs are followed within refs/, at most MAX_SYMREF_DEPTH deep.
    */
   read(name: string): string | undefined {
+    const staged = this.staged?.get(name);
+    if (staged) return staged.next;
     return this.resolve(name, 0);
+  }
+
+  /**
+   * Start staging (store/batch.ts): compareAndSwap only records the move, checked against the ref as
+   * read here (staged moves first, then the disk), and read/list show it; nothing is written until
+   * unstage hands the moves back, to be made on disk one compare-and-swap each, from `base`.
+   */
+  stage(): void {
+    if (this.staged) throw new AgentlogError('E_STORE', `refs of ${this.gitDir} are already being staged (one batch at a time)`, {});
+    this.staged = new Map();
+  }
+
+  /** Stop staging: each ref moved and what it held on disk before (empty when not staging). */
+  unstage(): Array<{ ref: string; base: string | undefined; next: string }> {
+    const out = [...(this.staged ?? [])].map(([ref, m]) => ({ ref, ...m }));
+    this.staged = undefined;
+    return out;
   }
 
   private resolve(name: string, depth: number): string | undefined {
@@ -231,6 +252,7 @@ export class Refs {
       }
     };
     walk(path.join(this.gitDir, prefix), prefix);
+    for (const [name, m] of this.staged ?? []) if (name.startsWith(prefix)) out.set(name, m.next);
     return { refs: new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), bad };
   }
 
@@ -264,6 +286,17 @@ export class Refs {
    */
   async compareAndSwap(name: string, expected: string | undefined, next: string): Promise<boolean> {
     checkRefName(name);
+    if (this.staged) {
+      const staged = this.staged.get(name);
+      if (staged) {
+        if (staged.next !== expected) return false;
+        staged.next = next;
+      } else {
+        if (this.resolve(name, 0) !== expected) return false;
+        this.staged.set(name, { base: expected, next });
+      }
+      return true;
+    }
     const file = path.join(this.gitDir, name);
     this.makeDir(path.dirname(file));
     return this.underLock(file, name, () => {
@@ -344,6 +377,7 @@ export class Refs {
    * else `expected`.
    */
   async detachHeadsOn(ref: string, expected: string, checkedOut: (oid: string) => boolean): Promise<void> {
+    if (this.staged) return; // the staged move is made on disk later, after its own detach (store/batch.ts)
     const attached = this.headFiles().filter((headFile) => symbolicOf(headFile) === ref);
     if (!attached.length || this.read(ref) !== expected) return;
     for (const headFile of attached) {

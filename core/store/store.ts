@@ -18,6 +18,7 @@ import { CommitIndex } from './commitIndex.js';
 import { deleteTimeline, undeleteTimeline, type Deleted } from './deleteTimeline.js';
 import { renameTimeline, type Renamed } from './rename.js';
 import { append } from './append.js';
+import { abortBatch, batchSize, beginBatch, flushBatch, whenDurable, type Flushed } from './batch.js';
 import { branch, create } from './create.js';
 import { EventCache } from './eventCache.js';
 import { eventAt, spine, treeAt } from './eventsTree.js';
@@ -46,6 +47,7 @@ function autoGcFromEnv(v: string | undefined): 'background' | 'wait' | 'off' {
 export { DIR_LEVELS, EVENTS_DIR, eventPath, FANOUT, TRAILER_EVENT, TRAILER_SEQ } from './layout.js';
 export type { AppendOptions, Appended, CommitInfo, EventInput, StoreOptions } from './types.js';
 export type { GcOptions, GcResult } from './gc.js';
+export type { Flushed } from './batch.js';
 
 /**
  * A store: a git repository whose branches (`refs/heads/*`) are timelines (I2). Each append is one
@@ -154,6 +156,36 @@ export class Store {
    */
   gc(options: GcOptions = {}): Promise<GcResult> {
     return gc(this.ctx, options);
+  }
+
+  /**
+   * Open a batch (batch.ts): appends, creates and branches of any timelines are staged in memory
+   * (reads in this Store see them) until flushBatch writes them as one pack and then moves each ref
+   * by its own compare-and-swap. An append's promise resolves when staged: what acknowledges the
+   * work outside this process goes through whenDurable. One batch at a time.
+   */
+  beginBatch(): void {
+    beginBatch(this.ctx);
+  }
+
+  /** Write the open batch: one durable pack, each ref moved, then what whenDurable queued (not if a ref failed). */
+  flushBatch(): Promise<Flushed> {
+    return flushBatch(this.ctx);
+  }
+
+  /** Drop the open batch unwritten. */
+  abortBatch(): void {
+    abortBatch(this.ctx);
+  }
+
+  /** The bytes staged in the open batch (0 when none). */
+  batchSize(): number {
+    return batchSize(this.ctx);
+  }
+
+  /** Run `fn` once what was written is durable: now, or after the open batch is flushed. */
+  whenDurable(fn: () => void): void {
+    whenDurable(this.ctx, fn);
   }
 
   /** Whether this Store wrote packs and an automatic gc now has work (cheap: a folder listing). */

@@ -5,6 +5,7 @@ import type { Commit } from '../git/commit.js';
 import type { ObjectStore } from '../git/objects.js';
 import type { Refs, Warn } from '../git/refs.js';
 import type { TreeEntry } from '../git/tree.js';
+import type { Batch } from './batch.js';
 import type { EventCache } from './eventCache.js';
 
 // The shapes the store's files share: what callers give and get (re-exported by store.ts), and the
@@ -110,4 +111,6 @@ export interface StoreContext {
   readonly blobLists: Map<string, readonly string[]>;
   /** Per ref: the appends waiting to be written (append.ts). */
   readonly lanes: Map<string, Lane>;
+  /** The open batch, if any (batch.ts): objects and ref moves staged until one pack writes them. */
+  batch?: Batch;
 }

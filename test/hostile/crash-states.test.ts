@@ -54,6 +54,22 @@ const OPERATIONS: Record<string, (durable: boolean) => Promise<{ dir: string; op
     const store = Store.open(dir, { durable });
     return { dir, op: () => store.branch('side', s.tipOf('talk')!, 'talk') };
   },
+  async 'import batch'(durable) {
+    // Many timelines in one pack, refs moved together after it (store/batch.ts): an append, a new session, a fork.
+    const { dir, store: s } = await sessionWith(2);
+    const store = Store.open(dir, { durable, now: clock(1_760_000_000_000) });
+    return {
+      dir,
+      op: async () => {
+        store.beginBatch();
+        await store.append('talk', { kind: 'note', text: 'batched' });
+        await store.create('other', { kind: 'session', title: 'batched too' });
+        await store.append('other', { kind: 'note', text: 'its first note' });
+        await store.branch('side', s.tipOf('talk')!, 'talk');
+        if ((await store.flushBatch()).failed.length) throw new Error('a ref was not moved');
+      },
+    };
+  },
   async compaction(durable) {
     const { dir, store } = await sessionWith(3);
     const packDir = path.join(store.objectsDir, 'pack');

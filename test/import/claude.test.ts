@@ -233,7 +233,7 @@ describe('import claude', () => {
     const piped = await cli(store.dir, ['import', 'claude', BAD]);
     expect(piped.err).not.toContain('\r'); // no progress bar when stderr is not a terminal
     const tty = await cli(freshStore().dir, ['import', 'claude', TREE], { tty: true });
-    expect(tty.err).toMatch(/\r\x1b\[Kimporting: 1\/1 files, [\d.]+\/[\d.]+ MB/);
+    expect(tty.err).toMatch(/\r\x1b\[Kimporting \[=+\] 100% 1\/1 files, [\d.]+\/[\d.]+ MB/);
     // Files unchanged since they were imported are not read again (issue 20): nothing to say about them.
     const text = await cli(store.dir, ['import', 'claude', path.dirname(TREE)]);
     expect(text.code).toBe(0);
