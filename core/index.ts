@@ -108,6 +108,7 @@ export {
   type Redacted,
   redactTimeline,
   scanOutgoing,
+  scanTimeline,
   scanTimelines,
   secretsRefusal,
   type TimelineScan,

@@ -615,7 +615,7 @@ describe('agentlog in a real VS Code', () => {
       // Earlier pages until an apply_patch call shows. Scrolling the button into view can itself load the
       // page (the panel loads older events when scrolled to the top) and then hide the button: the click
       // may fail, the page still comes.
-      const count = async (selector: string) => ((await ui({ op: 'texts', frames: true, selector }))?.texts as string[]).length;
+      const count = async (selector: string) => (((await ui({ op: 'texts', frames: true, selector }))?.texts as string[] | undefined) ?? []).length;
       for (let page = 0; page < 30; page++) {
         if ((await count('details.view-patch > summary')) > 0) break;
         if ((await count('button.older:not([hidden])')) === 0) break;
