@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { parseAllowList, readAllowList, writeAllowList } from '../../../core/index.js';
-import { openStore } from '../storeReader.js';
+import { allowFindings } from '../secretsActions.js';
 import { registerCommand, type CommandDeps, type StoreArg } from './command.js';
 import { pickStore } from './pick.js';
 
@@ -32,16 +31,4 @@ export function registerAllowFinding(deps: CommandDeps): vscode.Disposable {
     );
     return list;
   });
-}
-
-/** Add findings to the store's allow list (one commit); the list's findings after. */
-export async function allowFindings(dir: string, fingerprints: readonly string[], now: number): Promise<string[]> {
-  const store = openStore(dir);
-  const { list, commit } = readAllowList(store);
-  const given = parseAllowList(fingerprints.map((f) => `finding:${f}`).join('\n'), 'the findings to allow');
-  const next = parseAllowList(
-    [...[...list.rules].map((r) => `rule:${r}`), ...[...new Set([...list.fingerprints, ...given.fingerprints])].map((f) => `finding:${f}`)].join('\n'),
-  );
-  if (next.digest !== list.digest) await writeAllowList(store, next, commit, now, `allow ${fingerprints.map((f) => `finding:${f}`).join(' ')}`.slice(0, 200));
-  return [...next.fingerprints].sort();
 }

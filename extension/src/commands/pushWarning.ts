@@ -7,19 +7,12 @@
  * Allow the push is tried again (and warns again if something is still found).
  */
 import * as vscode from 'vscode';
-import type { Finding, SyncReport, TimelineScan } from '../../../core/index.js';
+import type { SyncReport } from '../../../core/index.js';
 import { pushWarning } from '../../shared/insights.js';
 import { JobError, type JobRunner } from '../workerClient.js';
-import { allowFindings } from './allowFinding.js';
+import { allowFindings, refusedTimelines } from '../secretsActions.js';
 
 export const PUSH_CHOICES = ['Redact', 'Allow', 'Push Anyway'] as const;
-
-/** The findings an E_SECRET refusal carries, by timeline. */
-export function refusedTimelines(e: JobError): Pick<TimelineScan, 'timeline' | 'findings'>[] {
-  const findings = (Array.isArray(e.data.findings) ? e.data.findings : []) as Finding[];
-  const names = (Array.isArray(e.data.timelines) ? e.data.timelines : []) as string[];
-  return names.map((timeline) => ({ timeline, findings: findings.filter((f) => f.timeline === timeline) }));
-}
 
 export async function pushWithWarning(
   dir: string,
