@@ -24,6 +24,7 @@ import { registerAllowFinding } from './commands/allowFinding.js';
 import { registerRedact } from './commands/redact.js';
 import { registerSearch } from './commands/search.js';
 import { CoreWorker } from './workerClient.js';
+import { asked, preanswer } from './ask.js';
 import { registerEventDocuments } from './documents.js';
 import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
@@ -96,6 +97,9 @@ export function activate(context: vscode.ExtensionContext) {
     linkFor,
     /** What VS Code does with a link to this extension (the same handler). */
     openLink: (link: string) => links.handleUri(vscode.Uri.parse(link)),
+    /** The modal questions of Redact… and Push (ask.ts): answers for the next ones, and those asked so far. */
+    preanswer,
+    asked,
   };
 }
 

@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { SyncReport } from '../../../core/index.js';
 import { pushWarning } from '../../shared/insights.js';
+import { ask } from '../ask.js';
 import { JobError, type JobRunner } from '../workerClient.js';
 import { allowFindings, refusedTimelines } from '../secretsActions.js';
 
@@ -37,7 +38,7 @@ export async function pushWithWarning(
       const w = pushWarning(dirty, remote);
       out.appendLine(`push ${remote}: refused before sending, ${w.message}`);
       for (const line of w.detail.split('\n')) out.appendLine(`  ${line}`);
-      const choice = answers ? answers.shift() : await vscode.window.showWarningMessage(w.message, { modal: true, detail: w.detail }, ...PUSH_CHOICES);
+      const choice = await ask(w.message, w.detail, PUSH_CHOICES, answers);
       if (choice === 'Push Anyway') allowSecrets = true;
       else if (choice === 'Allow') {
         await allowFindings(

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type Redacted, UNREDACTED_PREFIX } from '../../../core/index.js';
 import { type FindingVM, findingVM, redactQuestion } from '../../shared/insights.js';
+import { ask } from '../ask.js';
 import { openStore } from '../storeReader.js';
 import { registerCommand, type CommandDeps, type TimelineArg } from './command.js';
 import { pickTimeline } from './pick.js';
@@ -36,10 +37,7 @@ export function registerRedact(deps: CommandDeps): vscode.Disposable {
       return undefined;
     }
     const q = redactQuestion(t.timeline, chosen, store.commitInfo(tip).seq, UNREDACTED_PREFIX);
-    const yes = answers
-      ? answers.includes('Redact')
-      : (await vscode.window.showWarningMessage(q.message, { modal: true, detail: q.detail }, 'Redact')) === 'Redact';
-    if (!yes) return undefined;
+    if ((await ask(q.message, q.detail, ['Redact'], answers ? [...answers] : undefined)) !== 'Redact') return undefined;
     const done = await redactWith(deps, t.store, t.timeline, sel);
     return done;
   });
