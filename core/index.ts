@@ -100,11 +100,14 @@ export { prepareResume, shellQuote } from './export/resume.js';
 export { push } from './sync/push.js';
 export {
   ALLOW_REF,
+  addScanMarks,
   type AllowList,
   type Finding,
   findingLine,
   parseAllowList,
+  marksKey,
   readAllowList,
+  readScanMarks,
   type Redacted,
   redactTimeline,
   scanOutgoing,

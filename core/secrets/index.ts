@@ -20,7 +20,8 @@ import { type ScanMemo, scanTimeline, type TimelineScan } from './timelines.js';
 
 export { type AllowList, EMPTY_ALLOW, FINGERPRINT, formatAllowList, isAllowed, parseAllowList } from './allow.js';
 export { ALLOW_FILE, ALLOW_REF, readAllowList, writeAllowList } from './allowRef.js';
-export { findingLine, type Outgoing, scanOutgoing, secretsRefusal } from './guard.js';
+export { findingLine, marksKey, type Outgoing, scanOutgoing, secretsRefusal } from './guard.js';
+export { addScanMarks, readScanMarks } from './marks.js';
 export { type Finding, fingerprintOf, maskOf, Scanner } from './scan.js';
 export { type Redacted, type RedactSelection, redactTimeline, UNREDACTED_PREFIX } from './redact.js';
 export { mapStrings, stringsOf } from './strings.js';

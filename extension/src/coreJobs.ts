@@ -6,11 +6,14 @@
  * extension in dist/coreWorker.js.
  */
 import {
+  addScanMarks,
   type Finding,
   type IndexProgress,
+  marksKey,
   push,
   type Redacted,
   readAllowList,
+  readScanMarks,
   redactTimeline,
   scanTimeline,
   search,
@@ -69,9 +72,15 @@ export async function runJob<K extends JobName>(name: K, args: Jobs[K]['args'], 
   const store = open(a.dir);
   switch (name) {
     case 'scan': {
+      // Commits marked scanned clean (by a push, agentlog scan, or an earlier panel) need no scan, nor anything before them.
       const { timeline, tip, since } = a as Jobs['scan']['args'];
+      const { list } = readAllowList(store);
+      const key = marksKey(list);
+      const stop = readScanMarks(store.gitDir, key);
       const incremental = since !== undefined && descends(store, tip, since);
-      const r = await scanTimeline(store, timeline, tip, readAllowList(store).list, incremental ? { stop: new Set([since!]) } : {});
+      if (incremental) stop.add(since!);
+      const r = await scanTimeline(store, timeline, tip, list, { stop });
+      if (!r.findings.length && !incremental) addScanMarks(store.gitDir, key, [tip]);
       return { findings: r.findings, incremental, scanned: r.scanned } satisfies Jobs['scan']['result'] as Jobs[K]['result'];
     }
     case 'stats': {

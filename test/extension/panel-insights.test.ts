@@ -114,6 +114,16 @@ describe('the panel’s secrets and stats (panelInsights.ts over the worker’s 
     expect(JSON.stringify(store.readEvents(tip).map((e) => e.event.content))).not.toContain(github.secret);
     expect(JSON.stringify(store.readEvents(tip)[1].event.content)).toContain('[redacted:github]');
     expect(warned).toEqual([]);
+    // Found clean, the tip is marked (as push and agentlog scan mark it): a panel opened on it again scans nothing.
+    const again = recordingRunner();
+    await new PanelInsights(
+      store,
+      () => 'demo',
+      () => {},
+      again.run,
+      { redact: async () => 0, allow: async () => 0, warn: () => {} },
+    ).ready();
+    expect(again.calls.find((c) => c.name === 'scan')!.result).toMatchObject({ findings: [], scanned: 0 });
   });
 
   it('a page loaded again gets what is known at once; a timeline that cannot be read is said once, not thrown', async () => {
