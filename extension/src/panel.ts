@@ -89,16 +89,22 @@ export class SessionPanels implements vscode.Disposable {
   }
 
   refreshAll(storeDir?: string): void {
-    for (const { controller, insights } of this.panels.values()) {
+    for (const { panel, controller, insights } of this.panels.values()) {
       if (storeDir && controller.store.dir !== storeDir) continue;
       controller.refresh();
-      void insights?.update();
+      // A panel in a background tab catches up when it is shown again (onDidChangeViewState).
+      if (panel.visible) void insights?.update();
     }
   }
 
   /** The store's allow list changed: its panels scan for secrets again. */
   rescanAll(storeDir: string): void {
-    for (const { controller, insights } of this.panels.values()) if (controller.store.dir === storeDir) void insights?.rescan();
+    for (const { panel, controller, insights } of this.panels.values()) {
+      if (controller.store.dir === storeDir) {
+        if (panel.visible) void insights?.rescan();
+        else insights?.forget();
+      }
+    }
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -187,6 +193,9 @@ export class SessionPanels implements vscode.Disposable {
         } catch (e) {
           vscode.window.showErrorMessage(`agentlog: ${(e as Error).message}`);
         }
+      }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) void insights.update();
       }),
       panel.onDidDispose(() => {
         disposed = true;

@@ -74,9 +74,14 @@ export class PanelInsights {
 
   /** Scan the whole timeline again (the allow list changed). */
   rescan(): Promise<void> {
+    this.forget();
+    return this.update();
+  }
+
+  /** Forget what was scanned: the next update scans the whole timeline (the allow list changed while the panel was hidden). */
+  forget(): void {
     this.scannedTip = undefined;
     this.found = [];
-    return this.update();
   }
 
   async onMessage(m: { type: 'redact' | 'allow'; fingerprint: string }): Promise<void> {
