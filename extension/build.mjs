@@ -1,4 +1,4 @@
-// Bundles the extension: the host and its verify worker (CommonJS for Node, 'vscode' external, core/ inlined) and the
+// Bundles the extension: the host and its workers (verify; coreWorker: scan, stats, search, push, redact) (CommonJS for Node, 'vscode' external, core/ inlined) and the
 // webview page (an IIFE for the browser), plus its stylesheet, into extension/dist/.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
@@ -12,7 +12,11 @@ const production = !process.argv.includes('--dev');
 fs.rmSync(dist, { recursive: true, force: true });
 await Promise.all([
   esbuild.build({
-    entryPoints: { extension: path.join(here, 'src/extension.ts'), verifyWorker: path.join(here, 'src/verifyWorker.ts') },
+    entryPoints: {
+      extension: path.join(here, 'src/extension.ts'),
+      verifyWorker: path.join(here, 'src/verifyWorker.ts'),
+      coreWorker: path.join(here, 'src/coreWorker.ts'),
+    },
     outdir: dist,
     bundle: true,
     platform: 'node',

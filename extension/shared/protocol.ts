@@ -5,6 +5,7 @@
 import { DOC_PARTS, type DocPart } from './documents.js';
 import type { TurnVM } from './turnView.js';
 import type { FileMark } from './workspaceMarks.js';
+import type { FindingVM, StatsVM } from './insights.js';
 
 /** What the panel header shows. */
 export interface HeaderVM {
@@ -61,6 +62,10 @@ export type HostMessage =
   | { type: 'approvalEnd'; id: number; allow: boolean }
   /** The events that changed files (checkpoints), each with its files: the page marks the turn cards holding them. */
   | { type: 'fileMarks'; marks: FileMark[] }
+  /** What the secrets scan found in the timeline (masked; never the secret): the page marks the events holding them. */
+  | { type: 'findings'; findings: FindingVM[] }
+  /** The timeline's numbers for the header (core/stats), sent after the first page. */
+  | { type: 'stats'; stats: StatsVM }
   /** Resume ended: the turn is done, stopped (Stop or an `interrupt` event), max-steps, or failed; every step so far is in the log. */
   | { type: 'streamEnd'; outcome: 'done' | 'stopped' | 'max-steps' | 'failed'; error?: string };
 
@@ -84,6 +89,10 @@ export type WebviewMessage =
   | { type: 'openPath'; seq: number; block: number; file?: number }
   /** Open another timeline of this store (a subagent's, a fork, the one a fork left), at `seq` or its newest. */
   | { type: 'openTimeline'; timeline: string; seq: number | null }
+  /** Redact the finding with this fingerprint (asks first, naming what is rewritten). */
+  | { type: 'redact'; fingerprint: string }
+  /** The finding with this fingerprint is not a secret: add it to the store's allow list. */
+  | { type: 'allow'; fingerprint: string }
   /** The page reports what it shows (for tests and for the host's state). */
   | { type: 'rendered'; state: RenderedState }
   /** The workspace at the viewed event: its files against the folder (diff), restored there, or the fork against its parent (compare). */
@@ -119,6 +128,9 @@ export interface RenderedState {
   status: string;
   /** Events marked as having changed files. */
   fileMarks?: number;
+  /** Secret findings marked in the page, and the header's stats line ('' until it comes). */
+  findings?: number;
+  stats?: string;
 }
 
 /** What a restored panel needs (kept by VS Code's webview state). */
@@ -162,6 +174,9 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     }
     case 'workspace':
       return ['diff', 'restore', 'compare'].includes((m as { action?: unknown }).action as string) && seqOk(m);
+    case 'redact':
+    case 'allow':
+      return /^[0-9a-f]{16}$/.test(String((m as { fingerprint?: unknown }).fingerprint));
     case 'rendered':
       return typeof (m as { state?: unknown }).state === 'object' && (m as { state?: unknown }).state !== null;
     default:

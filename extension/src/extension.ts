@@ -20,6 +20,11 @@ import { registerRefresh } from './commands/refresh.js';
 import { registerResume } from './commands/resume.js';
 import { registerSetApiKey } from './commands/setApiKey.js';
 import { registerVerify } from './commands/verify.js';
+import { registerAllowFinding } from './commands/allowFinding.js';
+import { registerRedact } from './commands/redact.js';
+import { registerSearch } from './commands/search.js';
+import { CoreWorker } from './workerClient.js';
+import { asked, preanswer } from './ask.js';
 import { registerEventDocuments } from './documents.js';
 import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
@@ -32,7 +37,15 @@ import { registerWorkspaceActions } from './workspaceActions.js';
 export function activate(context: vscode.ExtensionContext) {
   const out = vscode.window.createOutputChannel('agentlog');
   const view = new SessionsView(storeDirs);
-  const panels = new SessionPanels({ extensionUri: context.extensionUri, linkFor, model: () => pickModel(context.secrets), modelLabel, approvePolicy });
+  const worker = new CoreWorker(vscode.Uri.joinPath(context.extensionUri, 'dist', 'coreWorker.js').fsPath);
+  const panels = new SessionPanels({
+    extensionUri: context.extensionUri,
+    linkFor,
+    model: () => pickModel(context.secrets),
+    modelLabel,
+    approvePolicy,
+    run: worker.run,
+  });
   const stores = new WorkspaceStores(storeDirs, {
     changed: (dir) => {
       view.refresh();
@@ -47,13 +60,14 @@ export function activate(context: vscode.ExtensionContext) {
   view.refresh();
   void offerScmIgnore(context.workspaceState, storeDirs());
   const links = linkHandler(storeDirs, (store, timeline, cid) => panels.show(store, timeline, { cid }));
-  const deps: CommandDeps = { context, out, view, panels, stores };
+  const deps: CommandDeps = { context, out, view, panels, stores, run: worker.run };
 
   context.subscriptions.push(
     out,
     view,
     registerSessionsView(view),
     panels,
+    worker,
     registerPanelSerializer(panels),
     registerEventDocuments(),
     stores,
@@ -73,6 +87,9 @@ export function activate(context: vscode.ExtensionContext) {
     registerSetApiKey(deps),
     registerResume(deps),
     registerWorkspaceActions(deps),
+    registerRedact(deps),
+    registerAllowFinding(deps),
+    registerSearch(deps),
   );
 
   /** For tests and other extensions: what the views show. */
@@ -85,6 +102,9 @@ export function activate(context: vscode.ExtensionContext) {
     linkFor,
     /** What VS Code does with a link to this extension (the same handler). */
     openLink: (link: string) => links.handleUri(vscode.Uri.parse(link)),
+    /** The modal questions of Redact… and Push (ask.ts): answers for the next ones, and those asked so far. */
+    preanswer,
+    asked,
   };
 }
 

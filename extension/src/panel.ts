@@ -7,6 +7,8 @@ import { PanelController, type PanelHost } from './panelController.js';
 import { openEventDiff, openEventDocument } from './documents.js';
 import { openStore } from './storeReader.js';
 import { workspaceAction } from './workspaceActions.js';
+import { PanelInsights } from './panelInsights.js';
+import type { JobRunner } from './workerClient.js';
 import type { AgentModel } from './panelController.js';
 import type { Approve } from '../../core/index.js';
 
@@ -18,10 +20,12 @@ export interface PanelDeps {
   model(): Promise<AgentModel | { error: string }>;
   modelLabel(): string;
   approvePolicy(): Approve;
+  /** The worker's jobs: each panel's secrets scan and stats run there (panelInsights.ts). */
+  run: JobRunner;
 }
 
 export class SessionPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController }>();
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController; insights?: PanelInsights }>();
   /** The panel a single click opened, replaced by the next one unless kept; when it was opened. */
   private preview: { key: string; at: number } | undefined;
 
@@ -85,7 +89,22 @@ export class SessionPanels implements vscode.Disposable {
   }
 
   refreshAll(storeDir?: string): void {
-    for (const { controller } of this.panels.values()) if (!storeDir || controller.store.dir === storeDir) controller.refresh();
+    for (const { panel, controller, insights } of this.panels.values()) {
+      if (storeDir && controller.store.dir !== storeDir) continue;
+      controller.refresh();
+      // A panel in a background tab catches up when it is shown again (onDidChangeViewState).
+      if (panel.visible) void insights?.update();
+    }
+  }
+
+  /** The store's allow list changed: its panels scan for secrets again. */
+  rescanAll(storeDir: string): void {
+    for (const { panel, controller, insights } of this.panels.values()) {
+      if (controller.store.dir === storeDir) {
+        if (panel.visible) void insights?.rescan();
+        else insights?.forget();
+      }
+    }
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -137,7 +156,7 @@ export class SessionPanels implements vscode.Disposable {
         if (newKey !== key && this.panels.get(key)?.panel === panel) {
           this.panels.delete(key);
           key = newKey;
-          this.panels.set(key, { panel, controller: holder.controller });
+          this.panels.set(key, { panel, controller: holder.controller, insights });
         }
       },
       info: (message) => void vscode.window.setStatusBarMessage(`agentlog: ${message}`, 3000),
@@ -150,14 +169,23 @@ export class SessionPanels implements vscode.Disposable {
       workspaceAction: (store, timeline, action, seq) => Promise.resolve(workspaceAction(store, timeline, action, seq)),
     };
     holder.controller = new PanelController(openStore(state.store), state.timeline, host, state.seq);
-    this.panels.set(key, { panel, controller: holder.controller });
+    const insights = new PanelInsights(holder.controller.store, () => holder.controller.name, host.post, this.deps.run, {
+      redact: (store, timeline, finding, known) =>
+        Promise.resolve(vscode.commands.executeCommand('agentlog.redact', { store, timeline }, { finding }, undefined, known)),
+      allow: (store, finding) => Promise.resolve(vscode.commands.executeCommand('agentlog.allowFinding', { store }, finding)),
+      warn: (message) => void vscode.window.showWarningMessage(`agentlog: the secrets scan or stats of ${message}`),
+    });
+    this.panels.set(key, { panel, controller: holder.controller, insights });
     panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'icon.svg');
     panel.webview.html = this.html(panel.webview, state.timeline);
     disposables.push(
       panel.webview.onDidReceiveMessage(async (m: unknown) => {
         if (!isWebviewMessage(m)) return;
         try {
+          if (m.type === 'redact' || m.type === 'allow') return await insights.onMessage(m);
           await holder.controller.onMessage(m);
+          // After the first page: the secrets scan and the stats, off the host's thread.
+          if (m.type === 'ready') void insights.ready();
           if (m.type === 'ready' && holder.revealWhenReady) {
             revealOrSay(holder.controller, holder.revealWhenReady);
             holder.revealWhenReady = undefined;
@@ -166,10 +194,14 @@ export class SessionPanels implements vscode.Disposable {
           vscode.window.showErrorMessage(`agentlog: ${(e as Error).message}`);
         }
       }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) void insights.update();
+      }),
       panel.onDidDispose(() => {
         disposed = true;
         // Closing the panel stops its run after the current step (a language-model call under way is cancelled).
         holder.controller.dispose();
+        insights.dispose();
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
         if (this.preview?.key === key) this.preview = undefined;
         for (const d of disposables) d.dispose();

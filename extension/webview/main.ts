@@ -10,6 +10,7 @@ import type { HeaderVM, HostMessage, PanelState, RenderedState, WebviewMessage }
 import type { TurnVM } from '../shared/turnView.js';
 import { el, renderTurn, type TurnDeps } from './turns.js';
 import { drawFileMarks, setFileMarks, workspaceButtons } from './workspaceMarks.js';
+import { drawFindings, setFindings, showStats } from './findings.js';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s: unknown): void; getState(): unknown };
 
@@ -71,10 +72,12 @@ travel.append(
   hiddenBtn,
   workspaceButtons(send, () => head?.viewSeq),
 );
+const statsEl = el('div', 'stats');
+statsEl.hidden = true;
 const familyEl = el('div', 'family');
 const goneEl = el('div', 'gone');
 goneEl.setAttribute('role', 'alert');
-header.append(titleEl, metaEl, familyEl, travel, pastEl, goneEl);
+header.append(titleEl, metaEl, statsEl, familyEl, travel, pastEl, goneEl);
 
 const list = el('main', 'events');
 const olderBtn = el('button', 'secondary older', 'Load earlier events');
@@ -112,6 +115,7 @@ let error = '';
 let loadingOlder = false;
 let showHidden = false;
 let fileMarksDrawn = 0;
+let findingsDrawn = 0;
 const deps: TurnDeps = { send, markdown };
 
 function setHeader(h: HeaderVM) {
@@ -262,6 +266,8 @@ function report() {
     run: streaming ? streamHead : '',
     status,
     fileMarks: fileMarksDrawn,
+    findings: findingsDrawn,
+    stats: statsEl.hidden ? '' : (statsEl.textContent ?? ''),
   };
   send({ type: 'rendered', state });
 }
@@ -409,8 +415,17 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     case 'fileMarks':
       fileMarksDrawn = setFileMarks(m.marks, items);
       break;
+    case 'findings':
+      findingsDrawn = setFindings(m.findings, items, send);
+      break;
+    case 'stats':
+      showStats(statsEl, m.stats);
+      break;
   }
-  if (m.type === 'reset' || m.type === 'older' || m.type === 'append') fileMarksDrawn = drawFileMarks(items);
+  if (m.type === 'reset' || m.type === 'older' || m.type === 'append') {
+    fileMarksDrawn = drawFileMarks(items);
+    findingsDrawn = drawFindings(items, send);
+  }
   report();
 });
 

@@ -3,7 +3,7 @@
 // machines where no desktop VS Code can be downloaded: it maps runTests' flags onto code-server (the
 // VS Code server + web workbench, installed by test/vscode/setup.sh), opens the workbench in headless
 // Debian chromium with VS Code's extension-test payload, and exits with the tests' exit code.
-// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'hover'|'click'|'frameClick'}.
+// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'hover'|'click'|'keys'|'frameClick'}.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -178,6 +178,11 @@ async function reloadCheck(page, host, folder) {
             out = { ok: true };
           } else if (q.op === 'click') {
             await page.locator(q.selector).first().click({ timeout: 10000 });
+            out = { ok: true };
+          } else if (q.op === 'keys') {
+            // Typing into what has the focus (an input box, a quick pick), then a key: {text?, press?}.
+            if (q.text) await page.keyboard.type(String(q.text));
+            if (q.press) await page.keyboard.press(String(q.press));
             out = { ok: true };
           } else if (q.op === 'frameClick') {
             // A click inside a webview (its page is a frame of a frame of the workbench).

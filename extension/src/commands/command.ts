@@ -4,6 +4,7 @@ import type { SessionNode } from '../../shared/sessions.js';
 import type { SessionPanels } from '../panel.js';
 import type { SessionsView } from '../sessionsView.js';
 import type { WorkspaceStores } from '../workspaceStores.js';
+import type { JobRunner } from '../workerClient.js';
 
 /** The extension's parts a command may use (made once in activate()). */
 export interface CommandDeps {
@@ -13,6 +14,8 @@ export interface CommandDeps {
   view: SessionsView;
   panels: SessionPanels;
   stores: WorkspaceStores;
+  /** Long work (scan, stats, search, push, redact) off the host's thread: the worker's jobs (coreJobs.ts). */
+  run: JobRunner;
 }
 
 /** A timeline, as a command gets it: a tree item, `{store, timeline}` from a test or a link, or nothing (pick one). */

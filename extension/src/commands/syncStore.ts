@@ -1,17 +1,28 @@
-/** Push or pull a store's timelines, in-process with VS Code's progress UI (agentlog.push, agentlog.pull). */
+/**
+ * Push or pull a store's timelines with VS Code's progress UI (agentlog.push, agentlog.pull). A pull
+ * runs in-process; a push runs in the worker (its outgoing secrets scan can take seconds), and when
+ * that scan finds something the push is refused before anything is sent: a warning lists the
+ * timelines and findings (masked) and offers Redact, Allow, Push Anyway or cancel (pushWarning.ts).
+ */
 import * as vscode from 'vscode';
-import { listRemotes, pull, push, type SyncReport } from '../../../core/index.js';
+import { listRemotes, pull, type SyncReport } from '../../../core/index.js';
 import { openStore } from '../storeReader.js';
+import type { JobRunner } from '../workerClient.js';
 import type { StoreArg } from './command.js';
+import { pushWithWarning } from './pushWarning.js';
 
-/** What push and pull take: the store, and the remote (default: the only one, or picked). */
-export type SyncArg = (StoreArg & { remote?: string }) | undefined;
+/**
+ * What push and pull take: the store, and the remote (default: the only one, or picked). `answers`
+ * pre-answers push's warning ('Redact', 'Allow', 'Push Anyway'; none of them: cancel), for scripts and tests.
+ */
+export type SyncArg = (StoreArg & { remote?: string; answers?: string[] }) | undefined;
 
 export async function syncStore(
   dir: string,
   direction: 'push' | 'pull',
   remoteName: string | undefined,
   out: vscode.OutputChannel,
+  push?: { run: JobRunner; answers?: string[]; redacted?: (dir: string) => void },
 ): Promise<SyncReport | undefined> {
   const store = openStore(dir);
   const remotes = listRemotes(store.gitDir);
@@ -30,10 +41,16 @@ export async function syncStore(
           )
         )?.label);
   if (!remote) return undefined;
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `agentlog: ${direction} ${remote}` }, (progress) => {
-    const opts = { progress: (phase: string, loaded: number, total?: number) => progress.report({ message: `${phase} ${loaded}${total ? `/${total}` : ''}` }) };
-    return direction === 'push' ? push(store, remote, [], opts) : pull(store, remote, opts);
-  });
+  const report =
+    direction === 'push'
+      ? await pushWithWarning(dir, remote, out, push!)
+      : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `agentlog: ${direction} ${remote}` }, (progress) => {
+          const opts = {
+            progress: (phase: string, loaded: number, total?: number) => progress.report({ message: `${phase} ${loaded}${total ? `/${total}` : ''}` }),
+          };
+          return pull(store, remote, opts);
+        });
+  if (!report) return undefined;
   out.appendLine(`${direction} ${report.remote} (${report.url})`);
   for (const t of report.timelines) out.appendLine(`  ${t.name}: ${t.status}${t.fork ? ` (kept as fork ${t.fork})` : ''}${t.reason ? ` — ${t.reason}` : ''}`);
   const rejected = report.timelines.filter((t) => t.status === 'rejected');

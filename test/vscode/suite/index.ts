@@ -8,5 +8,7 @@ export function run(): Promise<void> {
   require('./agentlog.suite');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./workspace.suite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./secrets.suite');
   return new Promise((resolve, reject) => mocha.run((failures) => (failures ? reject(new Error(`${failures} test(s) failed`)) : resolve())));
 }
