@@ -297,6 +297,7 @@ export class Refs {
     for (let from = 0; from < order.length; from += REFS_PER_WRITE) {
       const group = order.slice(from, from + REFS_PER_WRITE);
       const locks: Lock[] = [];
+      let error: unknown;
       try {
         const go: Array<(typeof group)[number] & { loose: boolean }> = [];
         for (const u of group) {
@@ -308,10 +309,9 @@ export class Refs {
           if (loose?.symbolic) continue; // never moved through (refuseSymbolic)
           if (this.read(u.name) === u.expected) go.push({ ...u, loose: !!loose });
         }
-        if (!go.length) continue;
         const packedFile = path.join(this.gitDir, 'packed-refs');
         const values = new Map(go.map((u) => [u.name, u.next]));
-        await this.underLock(packedFile, 'packed-refs', () => packedRefsWith(readText(packedFile), values));
+        if (go.length) await this.underLock(packedFile, 'packed-refs', () => packedRefsWith(readText(packedFile), values));
         this.packed = undefined;
         // The packed values are in place: the loose files that shadowed them go (each under its lock).
         const emptied = new Set<string>();
@@ -328,10 +328,18 @@ export class Refs {
         }
         if (this.durable) for (const dir of emptied) fsyncDir(dir);
       } catch (e) {
-        throw ioError(e, 'update', path.join(this.gitDir, 'packed-refs'));
-      } finally {
-        for (const lock of locks) lock.release();
+        error = ioError(e, 'update', path.join(this.gitDir, 'packed-refs'));
       }
+      // Every lock is given up, whatever happened; a lock that cannot be removed is an E_IO error
+      // naming it (after the others are released), unless an earlier error ended the write.
+      for (const lock of locks) {
+        try {
+          lock.release();
+        } catch (e) {
+          error ??= ioError(e, 'remove', lock.lockFile);
+        }
+      }
+      if (error !== undefined) throw error;
     }
     return made;
   }

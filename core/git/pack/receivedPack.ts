@@ -110,8 +110,13 @@ export class ReceivedPack {
 
   /** Let go of the file (reads after this find nothing). */
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+    } catch {
+      /* a file opened only to be read: nothing is lost when its close fails */
+    }
     this.young = new Map();
     this.old = new Map();
     this.youngBytes = 0;
