@@ -222,6 +222,12 @@ export class ObjectStore {
     return { packs, bytes, kept: [...keeps].filter((k) => names.includes(`${k}.idx`)).length };
   }
 
+  /**
+   * Where objects are looked up first while it is set (Store.readingThrough): a pack a fetch just
+   * installed, read by what indexing learnt of it (pack/receivedPack.ts).
+   */
+  overlay: ((oid: string) => GitObject | undefined) | undefined;
+
   /** Read one object, loose or packed; a missing or corrupt object is an E_OBJECT error naming it. */
   read(oid: string): GitObject {
     const staged = this.staged?.get(oid);
@@ -229,6 +235,8 @@ export class ObjectStore {
       const c = staged.content ?? inflateSync(staged.body!);
       return { type: staged.type, content: Buffer.from(c.buffer, c.byteOffset, c.byteLength) };
     }
+    const over = this.overlay?.(oid);
+    if (over) return over;
     // Packs first: an index lookup in memory, where a loose miss costs a file system call.
     const packed = this.packs.read(oid) ?? this.readLoose(oid) ?? (this.packs.refresh() ? this.packs.read(oid) : undefined);
     if (packed) return packed;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CID } from '../codec/cid.js';
 import { AgentlogError } from '../errors.js';
-import { ioError } from './fsio.js';
+import { fsyncDir, ioError } from './fsio.js';
 import { appendReflog, ZERO_OID } from './reflog.js';
 import { Lock, withLock, type LockOptions, type LockTimings } from './lock.js';
 import { FORBIDDEN_IN_REF, refNameProblem } from './refName.js';
@@ -269,7 +269,8 @@ export class Refs {
     }
     if (this.packed && stamp === this.packedStamp) return this.packed;
     const map = new Map<string, string>();
-    for (const line of fs.readFileSync(file, 'latin1').split('\n')) {
+    // UTF-8, as ref names are written (a loose ref's path is its UTF-8 name; underLock writes UTF-8).
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!line || line.startsWith('#') || line.startsWith('^')) continue;
       const [oid, name] = line.split(' ');
       if (oid && name && OID.test(oid)) map.set(name, oid);
@@ -306,6 +307,77 @@ export class Refs {
   }
 
   /**
+   * Many compare-and-swaps at once, written as git writes a transaction of many refs: each ref's
+   * `<ref>.lock` is taken (in name order, a group of REFS_PER_WRITE at a time, so a process never
+   * holds more descriptors than that), each ref checked against its `expected` under its lock, then
+   * the new values go into packed-refs in one write (under packed-refs.lock, renamed over it, fsynced
+   * when durable), and only then are the loose files of those refs removed, so a reader sees each ref's
+   * old value or its new one, never none. A clone's 4,000 refs cost a lock each and a few packed-refs
+   * writes instead of a written, fsynced and renamed file each (issue 20). Returns, per update in the
+   * order given, whether it was made (false: the ref had moved, or is a symbolic ref, which is never
+   * moved through); compareAndSwap is the rule for one ref and this one is the same rule for many.
+   */
+  async compareAndSwapMany(updates: ReadonlyArray<{ name: string; expected: string | undefined; next: string }>): Promise<boolean[]> {
+    const made = new Array<boolean>(updates.length).fill(false);
+    const order = updates.map((u, i) => ({ ...u, i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (let k = 1; k < order.length; k++) {
+      if (order[k].name === order[k - 1].name) throw new AgentlogError('E_REF', `ref ${order[k].name} is updated twice in one write`, { ref: order[k].name });
+    }
+    for (const u of order) {
+      checkRefName(u.name);
+      if (!OID.test(u.next)) throw new AgentlogError('E_REF', `"${u.next.slice(0, 60)}" is not a commit id to point ${u.name} at`, { ref: u.name });
+    }
+    for (let from = 0; from < order.length; from += REFS_PER_WRITE) {
+      const group = order.slice(from, from + REFS_PER_WRITE);
+      const locks: Lock[] = [];
+      let error: unknown;
+      try {
+        const go: Array<(typeof group)[number] & { loose: boolean }> = [];
+        for (const u of group) {
+          const file = path.join(this.gitDir, u.name);
+          this.makeDir(path.dirname(file));
+          const lock = await Lock.acquire(file, this.lockOptions(u.name));
+          locks.push(lock);
+          const loose = this.readLoose(u.name);
+          if (loose?.symbolic) continue; // never moved through (refuseSymbolic)
+          if (this.read(u.name) === u.expected) go.push({ ...u, loose: !!loose });
+        }
+        const packedFile = path.join(this.gitDir, 'packed-refs');
+        const values = new Map(go.map((u) => [u.name, u.next]));
+        if (go.length) await this.underLock(packedFile, 'packed-refs', () => packedRefsWith(readText(packedFile), values));
+        this.packed = undefined;
+        // The packed values are in place: the loose files that shadowed them go (each under its lock).
+        const emptied = new Set<string>();
+        for (const u of go) {
+          made[u.i] = true;
+          if (!u.loose) continue;
+          const file = path.join(this.gitDir, u.name);
+          try {
+            fs.rmSync(file, { force: true });
+          } catch (e) {
+            throw ioError(e, 'remove', file);
+          }
+          emptied.add(path.dirname(file));
+        }
+        if (this.durable) for (const dir of emptied) fsyncDir(dir);
+      } catch (e) {
+        error = ioError(e, 'update', path.join(this.gitDir, 'packed-refs'));
+      }
+      // Every lock is given up, whatever happened; a lock that cannot be removed is an E_IO error
+      // naming it (after the others are released), unless an earlier error ended the write.
+      for (const lock of locks) {
+        try {
+          lock.release();
+        } catch (e) {
+          error ??= ioError(e, 'remove', lock.lockFile);
+        }
+      }
+      if (error !== undefined) throw error;
+    }
+    return made;
+  }
+
+  /**
    * Delete `name` if it still points at `expected` (false when it moved meanwhile), the way git does:
    * under `<ref>.lock`, its packed-refs line goes first (packed-refs rewritten under
    * packed-refs.lock), then the loose file, so a reader never sees an older packed value come back.
@@ -326,7 +398,7 @@ export class Refs {
       if (this.packedRefs().has(name)) {
         const packedFile = path.join(this.gitDir, 'packed-refs');
         await this.underLock(packedFile, 'packed-refs', () => {
-          const lines = fs.readFileSync(packedFile, 'latin1').split('\n');
+          const lines = fs.readFileSync(packedFile, 'utf8').split('\n');
           const kept: string[] = [];
           for (let i = 0; i < lines.length; i++) {
             const [, ref] = lines[i].split(' ');
@@ -553,4 +625,58 @@ export function newTimelineRef(name: string): string {
   const problem = revShadowProblem(name);
   if (problem) throw new AgentlogError('E_REF', `"${name}" cannot name a new timeline: ${problem}; choose another name`, { name });
   return ref;
+}
+
+/** How many refs compareAndSwapMany locks and writes at a time (each lock holds a file descriptor). */
+const REFS_PER_WRITE = 256;
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(e, 'read', file);
+  }
+}
+
+/**
+ * packed-refs (`current`, undefined when there is none) with the refs of `values` set: their old
+ * lines (and the peeled `^` line under each) dropped, the new ones added, every line sorted by ref
+ * name as git writes it, under git's header. Lines it does not understand are kept as they are.
+ */
+export function packedRefsWith(current: string | undefined, values: ReadonlyMap<string, string>): string {
+  const entries: Array<{ name: string; lines: string[] }> = [];
+  for (const [name, oid] of values) entries.push({ name, lines: [`${oid} ${name}`] });
+  const lines = (current ?? '').split('\n');
+  // git's traits line: kept as it was (what it says of peeling still holds: only commits are added), `sorted` added.
+  let traits = ['peeled', 'fully-peeled'];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith('# pack-refs with:')) {
+      traits = line
+        .slice('# pack-refs with:'.length)
+        .split(' ')
+        .filter((t) => t && t !== 'sorted');
+      continue;
+    }
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('^')) {
+      // A peeled line belongs to the ref above it (kept with it, or dropped with it).
+      const last = entries[entries.length - 1];
+      if (last && !values.has(last.name)) last.lines.push(line);
+      continue;
+    }
+    const name = line.slice(line.indexOf(' ') + 1);
+    if (values.has(name)) {
+      entries.push({ name, lines: [] }); // dropped; a peeled line after it lands here and goes too
+      continue;
+    }
+    entries.push({ name, lines: [line] });
+  }
+  // Sorted as git sorts them: by the bytes of the name (UTF-8), which JavaScript's order is not.
+  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  let out = `# pack-refs with: ${[...traits, 'sorted'].join(' ')} \n`;
+  for (const { e } of keyed) for (const l of e.lines) out += `${l}\n`;
+  return out;
 }

@@ -29,6 +29,19 @@ export async function moveRef(ctx: StoreContext, ref: string, expected: string |
   return ctx.refs.compareAndSwap(ref, expected, next);
 }
 
+/**
+ * moveRef for many refs at once (refs.ts compareAndSwapMany: a lock per ref, one packed-refs write
+ * per group), each under the same rules: the detach-HEAD rule first for a ref that exists (I12), then
+ * compare-and-swap (I10). Returns, per update, whether it was made.
+ */
+export async function moveRefs(ctx: StoreContext, updates: ReadonlyArray<{ ref: string; expected: string | undefined; next: string }>): Promise<boolean[]> {
+  for (const u of updates) {
+    const expected = u.expected;
+    if (expected !== undefined) await ctx.refs.detachHeadsOn(u.ref, expected, (oid) => isEarlierCommit(ctx, oid, expected));
+  }
+  return ctx.refs.compareAndSwapMany(updates.map((u) => ({ name: u.ref, expected: u.expected, next: u.next })));
+}
+
 /** Whether `oid` is a commit of the timeline ending at `tip`, before it (first parents back, I3). */
 function isEarlierCommit(ctx: StoreContext, oid: string, tip: string): boolean {
   if (!ctx.objects.has(oid)) return false;

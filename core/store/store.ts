@@ -26,7 +26,7 @@ import { forkRecords, recordFork } from './forks.js';
 import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
-import { moveRef, writeObjects } from './publish.js';
+import { moveRef, moveRefs, writeObjects } from './publish.js';
 import { eventBlobs, readEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
@@ -231,6 +231,11 @@ export class Store {
     return moveRef(this.ctx, ref, expected, next);
   }
 
+  /** moveRef for many refs at once (publish.ts moveRefs: one packed-refs write, not a file per ref); per update, whether it was made. */
+  moveRefs(updates: ReadonlyArray<{ ref: string; expected: string | undefined; next: string }>): Promise<boolean[]> {
+    return moveRefs(this.ctx, updates);
+  }
+
   /**
    * Write objects an event will name (a checkpoint's snapshot, I16) ahead of its append (I9): one
    * pack, durable, kept (`.keep`) until the returned release is called, once the event is appended
@@ -263,6 +268,21 @@ export class Store {
   /** Look again for packs another process or a fetch added. */
   refreshPacks(): void {
     this.ctx.objects.refreshPacks();
+  }
+
+  /**
+   * Run `fn` with objects looked up through `read` first (undefined: not there, read as usual): a
+   * fetch checks what it received through the pack it just installed, read by what indexing learnt of
+   * it (sync/fetch.ts). The same objects, found faster; nothing else changes.
+   */
+  readingThrough<T>(read: (oid: string) => GitObject | undefined, fn: () => T): T {
+    const before = this.ctx.objects.overlay;
+    this.ctx.objects.overlay = read;
+    try {
+      return fn();
+    } finally {
+      this.ctx.objects.overlay = before;
+    }
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -141,3 +141,27 @@ export async function adopt(store: Store, name: string, remote: string): Promise
   }
   throw new AgentlogError('E_MOVED', `timeline ${name} keeps moving; gave up applying the remote's version`, { name });
 }
+
+/**
+ * adopt for every timeline a pull brought (`heads`: name → the remote's tip), with the same rule:
+ * the tips that are new here or fast-forward the store's timeline (tipRelation `remote-ahead`, no
+ * redaction in the way) are moved together (Store.moveRefs: a lock per ref and one packed-refs
+ * write, where a clone of 2,000 timelines wrote, fsynced and renamed a file for each); the others,
+ * and any whose ref moved meanwhile, go through adopt one by one. Results in the order of `heads`.
+ */
+export async function adoptAll(store: Store, heads: ReadonlyArray<readonly [string, string]>): Promise<TimelineResult[]> {
+  const local = store.timelines();
+  const results = new Array<TimelineResult | undefined>(heads.length);
+  const together: Array<{ k: number; name: string; old: string | undefined; next: string }> = [];
+  for (const [k, [name, remote]] of heads.entries()) {
+    const mine = local.get(name);
+    if (mine === remote) results[k] = { name, status: 'up-to-date' };
+    else if (tipRelation(store, mine, remote) === 'remote-ahead' && !unredactedHolding(store, remote)) together.push({ k, name, old: mine, next: remote });
+  }
+  const made = together.length ? await store.moveRefs(together.map((t) => ({ ref: `refs/heads/${t.name}`, expected: t.old, next: t.next }))) : [];
+  for (const [i, t] of together.entries()) {
+    if (made[i]) results[t.k] = t.old ? { name: t.name, status: 'fast-forwarded', old: t.old, new: t.next } : { name: t.name, status: 'new', new: t.next };
+  }
+  for (const [k, [name, remote]] of heads.entries()) results[k] ??= await adopt(store, name, remote);
+  return results as TimelineResult[];
+}

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, ioError } from '../git/fsio.js';
 import { ObjectStore, type GitObject } from '../git/objects.js';
+import type { ReceivedPack } from '../git/pack/receivedPack.js';
 import type { Store } from '../store/store.js';
 import { ALLOW_REF } from '../secrets/allowRef.js';
 import { checkRemoteAllow } from './allow.js';
@@ -32,14 +33,23 @@ export async function fetchRemote(
   } catch (e) {
     throw ioError(e, 'create', quarantine);
   }
+  // The packs received over http, read by what indexing learnt of them while what came is checked
+  // (pack/receivedPack.ts: the store's pack reader took most of a clone's time, issue 20).
+  const received: ReceivedPack[] = [];
+  // The refs this fetch compares with, read once (issue 20: a pull with nothing new read each of a
+  // store's 4,000 refs several times, one file each).
+  const refs = refSnapshot(store, remote.name);
+  const tips = new Set([...refs.local.values(), ...refs.tracking.values()]);
   try {
     // The allow list's tip among the haves: only what it lacks of the remote's list comes.
     const allowTip = store.readRef(ALLOW_REF);
     const all = await transport.fetch(
       {
         objectsDir: store.objectsDir,
-        has: (oid) => store.hasObject(oid),
+        // A ref's tip is held (I9): no object lookup for a remote timeline that did not move.
+        has: (oid) => tips.has(oid) || store.hasObject(oid),
         haves: (names) => [...haves(store, remote.name, names), ...(allowTip ? [allowTip] : [])],
+        received: (p) => received.push(p),
       },
       quarantine,
       opts.progress,
@@ -47,32 +57,46 @@ export async function fetchRemote(
     const refused: Skipped[] = [];
     const heads = timelineHeads(all, refused);
     const fetched = new ObjectStore(quarantine);
-    const read = (oid: string): GitObject => (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
-    checkAgentlogHeads(read, unknownHeads(store, remote.name, heads), transport.url);
+    const fromPacks = (oid: string): GitObject | undefined => {
+      for (const p of received) {
+        const o = p.read(oid);
+        if (o) return o;
+      }
+      return undefined;
+    };
+    const read = (oid: string): GitObject => fromPacks(oid) ?? (fetched.has(oid) ? fetched.read(oid) : store.readGitObject(oid));
+    checkAgentlogHeads(read, unknownHeads(store, remote.name, heads, refs), transport.url);
     checkRemoteAllow(store, read, transport.allow, transport.url);
     // I9: the objects are in place before any ref names them; installed unchecked, they are objects
     // nothing names (git gc removes them) until the check below lets a ref name them.
-    installPacks(quarantine, store);
+    if (received.length || hasFiles(quarantine)) installPacks(quarantine, store);
     const prefix = `refs/remotes/${remote.name}/`;
-    verifyHeads(store, remote.name, heads, refused);
+    store.readingThrough(fromPacks, () => verifyHeads(store, remote.name, heads, refused, refs));
     for (const r of refused) {
       skipped.push(r);
       warnOf(opts)(`skipped the remote's branch ${JSON.stringify(r.name)} from ${transport.url}: ${r.reason}`);
     }
-    for (const [name, oid] of heads) {
-      const ref = `${prefix}${name}`;
+    // The remote-tracking refs, moved together (one packed-refs write: a clone's 2,000 were a locked,
+    // written and renamed file each); one that moved meanwhile is moved on its own, as before.
+    const moves = [...heads]
+      .filter(([name, oid]) => refs.tracking.get(name) !== oid)
+      .map(([name, oid]) => ({ ref: `${prefix}${name}`, expected: refs.tracking.get(name), next: oid }));
+    const made = moves.length ? await store.moveRefs(moves) : [];
+    for (const [k, m] of moves.entries()) {
+      if (made[k]) continue;
       for (let i = 0; i < 10; i++) {
-        const cur = store.readRef(ref);
-        if (cur === oid || (await store.moveRef(ref, cur, oid))) break;
+        const cur = store.readRef(m.ref);
+        if (cur === m.next || (await store.moveRef(m.ref, cur, m.next))) break;
       }
     }
     // A timeline the remote no longer has: its remote-tracking ref goes (git fetch --prune). The
     // local timeline of that name, if any, stays; so does the tracking ref of one refused above.
-    for (const [ref, oid] of store.listRefs(prefix)) {
-      if (!all.has(ref.slice(prefix.length))) await store.deleteRef(ref, oid); // I11: only remote-tracking refs are ever deleted
+    for (const [name, oid] of refs.tracking) {
+      if (!all.has(name)) await store.deleteRef(`${prefix}${name}`, oid); // I11: only remote-tracking refs are ever deleted
     }
     return heads;
   } finally {
+    for (const p of received) p.close();
     // Never hides the error that ended the fetch; what is left, sweepQuarantines removes later.
     try {
       fs.rmSync(quarantine, { recursive: true, force: true });
@@ -87,15 +111,39 @@ export async function fetchRemote(
  * timelineProblem); a tip that is the store's own or that an earlier pull checked (its
  * remote-tracking ref) is not checked again, and neither are the commits below it.
  */
-export function verifyHeads(store: Store, remoteName: string, heads: Map<string, string>, refused: Skipped[]): void {
+export function verifyHeads(store: Store, remoteName: string, heads: Map<string, string>, refused: Skipped[], refs = refSnapshot(store, remoteName)): void {
   for (const [name, oid] of [...heads]) {
-    const known = new Set([store.readRef(`refs/heads/${name}`), store.readRef(`refs/remotes/${remoteName}/${name}`)].filter((x): x is string => !!x));
+    const known = new Set([refs.local.get(name), refs.tracking.get(name)].filter((x): x is string => !!x));
     if (known.has(oid)) continue;
     const why = timelineProblem(store, name, oid, known);
     if (why) {
       heads.delete(name);
       refused.push({ name, reason: `its tip ${oid.slice(0, 12)} fails verification: ${why}` });
     }
+  }
+}
+
+/** The refs a fetch compares a remote's timelines with, by timeline name: the store's own, and its tracking refs of the remote. */
+export interface RefSnapshot {
+  local: Map<string, string>;
+  tracking: Map<string, string>;
+}
+
+/** The store's timelines and its remote-tracking refs of `remoteName`, read once (packed-refs and the loose refs, in one pass each). */
+export function refSnapshot(store: Store, remoteName: string): RefSnapshot {
+  const prefix = `refs/remotes/${remoteName}/`;
+  const tracking = new Map<string, string>();
+  for (const [ref, oid] of store.listRefs(prefix)) tracking.set(ref.slice(prefix.length), oid);
+  return { local: store.timelines(), tracking };
+}
+
+/** Whether a quarantine received anything (the git CLI's fetch: a pack, or loose objects). */
+function hasFiles(quarantine: string): boolean {
+  const objects = path.join(quarantine, 'objects');
+  try {
+    return fs.readdirSync(path.join(objects, 'pack')).length > 0 || fs.readdirSync(objects).some((n) => /^[0-9a-f]{2}$/.test(n));
+  } catch {
+    return true; // look as before: installPacks says what is wrong
   }
 }
 

@@ -6,6 +6,7 @@ import { HttpRemote, redact, remoteError, ZERO_OID, type Progress } from './http
 import { buildPackFile, type ReadObject } from '../git/pack/buildPack.js';
 import { ioError, removeQuietly } from '../git/fsio.js';
 import { indexPackFile } from '../git/pack/indexPack.js';
+import type { ReceivedPack } from '../git/pack/receivedPack.js';
 import { type HttpTimings, syncLimits } from './limits.js';
 import { ALLOW_REF } from '../secrets/allowRef.js';
 
@@ -35,6 +36,11 @@ export interface LocalObjects {
    * timelines `names` when given (the ones a fetch wants), else for every timeline.
    */
   haves(names?: string[]): string[];
+  /**
+   * Given, the pack a fetch received is handed over after indexing, open for reading by what indexing
+   * learnt of it (pack/receivedPack.ts: the check of what came reads through it); the caller closes it.
+   */
+  received?(pack: ReceivedPack): void;
 }
 
 export interface PushStats {
@@ -133,7 +139,8 @@ class HttpTransport implements Transport {
       await this.remote.fetchPack(wants, local.haves(wanted.map(([name]) => name)), incoming, progress);
       progress?.('indexing', 0);
       try {
-        indexPackFile(incoming, dir, { object: syncLimits(this.env).object });
+        const { reader } = indexPackFile(incoming, dir, { object: syncLimits(this.env).object, keep: !!local.received });
+        if (reader) local.received!(reader);
       } catch (e) {
         // A pack that does not index is the remote's doing: say which remote sent it.
         // (This store's disk failing, E_IO, is not: it goes on as it is.)

@@ -31,6 +31,8 @@ const run = promisify(execFile);
 
 interface Timed {
   ms: number;
+  /** CPU seconds (user + system) of the command and its children: on a shared machine, the figure to compare. */
+  cpuS: number;
   rssMiB: number;
   out: string;
 }
@@ -42,7 +44,8 @@ async function timed(cwd: string, cmd: string[], env: NodeJS.ProcessEnv): Promis
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)!;
   const ms = Math.round(((Number(wall[1] ?? 0) * 60 + Number(wall[2])) * 60 + Number(wall[3])) * 1000) / 1;
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)![1]);
-  return { ms, rssMiB: Math.round(rss / 1024), out: r.stdout + r.stderr.split('\tCommand being timed')[0] };
+  const cpuS = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)![1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)![1]);
+  return { ms, cpuS, rssMiB: Math.round(rss / 1024), out: r.stdout + r.stderr.split('\tCommand being timed')[0] };
 }
 
 async function main(): Promise<void> {
@@ -97,11 +100,12 @@ async function main(): Promise<void> {
     if (ff !== changed) throw new Error(`the pull fast-forwarded ${ff} timelines, not ${changed}`);
     process.stderr.write(`pull: ${report.advertised ?? '?'} refs advertised\n`);
 
-    console.log('| what | agentlog | peak RSS | git | peak RSS | ratio |');
-    console.log('|---|---|---|---|---|---|');
+    // CPU seconds are the client's own (the server's work is in neither column).
+    console.log('| what | agentlog | CPU | peak RSS | git | CPU | peak RSS | ratio (wall) | ratio (CPU) |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const [what, a, gitWhat, g] of rows) {
       console.log(
-        `| ${what} | ${(a.ms / 1000).toFixed(2)} s | ${a.rssMiB} MiB | ${gitWhat}: ${(g.ms / 1000).toFixed(2)} s | ${g.rssMiB} MiB | ${(a.ms / g.ms).toFixed(2)}× |`,
+        `| ${what} | ${(a.ms / 1000).toFixed(2)} s | ${a.cpuS.toFixed(2)} s | ${a.rssMiB} MiB | ${gitWhat}: ${(g.ms / 1000).toFixed(2)} s | ${g.cpuS.toFixed(2)} s | ${g.rssMiB} MiB | ${(a.ms / g.ms).toFixed(2)}× | ${(a.cpuS / Math.max(g.cpuS, 0.01)).toFixed(2)}× |`,
       );
     }
   } finally {

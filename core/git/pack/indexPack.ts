@@ -8,12 +8,15 @@ import { objectId } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME } from './format.js';
 import { buildIndex } from './packIndex.js';
 import { fsyncFd, ioError } from '../fsio.js';
+import { ReceivedPack } from './receivedPack.js';
 import { writeAtomically } from './writePack.js';
 
 export interface IndexedPack {
   /** The pack's name: `pack-<hex>`, from its trailer checksum, like git names it. */
   name: string;
   objects: number;
+  /** With `keep` (indexPackFile): the pack, open for reading by what indexing learnt (receivedPack.ts); the caller closes it. */
+  reader?: ReceivedPack;
 }
 
 interface Entry {
@@ -117,7 +120,7 @@ export function indexPack(pack: Buffer, dir: string, limits: { object?: number }
  * bounded by the largest object (and the delta bases still needed), not by the pack. The file becomes
  * `<dir>/pack-<hex>.pack` (fsynced, renamed); on an error it is left for the caller to remove.
  */
-export function indexPackFile(file: string, dir: string, limits: { object?: number } = {}): IndexedPack {
+export function indexPackFile(file: string, dir: string, limits: { object?: number; keep?: boolean } = {}): IndexedPack {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -140,7 +143,7 @@ export function indexPackFile(file: string, dir: string, limits: { object?: numb
   }
 }
 
-function indexFrom(src: PackSource, dir: string, limits: { object?: number }, placePack: (name: string) => void): IndexedPack {
+function indexFrom(src: PackSource, dir: string, limits: { object?: number; keep?: boolean }, placePack: (name: string) => void): IndexedPack {
   const maxObject = Math.min(limits.object ?? MAX_OBJECT, MAX_LENGTH);
   if (src.length < 32) throw bad('it does not start with PACK');
   const head = src.read(0, 12);
@@ -274,7 +277,7 @@ function indexFrom(src: PackSource, dir: string, limits: { object?: number }, pl
   // fsynced in every mode, as git's index-pack does: the caller moves refs into these objects next (I9).
   placePack(name);
   writeAtomically(path.join(dir, `${name}.idx`), [idx], true, true);
-  return { name, objects: count };
+  return { name, objects: count, ...(limits.keep ? { reader: new ReceivedPack(path.join(dir, `${name}.pack`), entries) } : {}) };
 }
 
 /**
@@ -291,7 +294,8 @@ function inflateAt(src: PackSource, pos: number, offset: number, size: number): 
   for (let window = src.whole ? rest : Math.min(rest, bound); ; window = Math.min(most, window * 4)) {
     let r: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      r = inflateSync(src.read(pos, window), { info: true, maxOutputLength: size + 1 }) as unknown as typeof r;
+      // chunkSize: an output buffer of the object's size, not zlib's 16 KiB for every object (3× the cost of a small one).
+      r = inflateSync(src.read(pos, window), { info: true, maxOutputLength: size + 1, chunkSize: Math.max(64, size + 1) }) as unknown as typeof r;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
         throw bad(`the object at ${offset} inflates to more than the ${size} bytes its header declares`);
