@@ -26,7 +26,7 @@ import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
 import { moveRef, writeObjects } from './publish.js';
-import { eventBlobs, readEvents } from './readEvents.js';
+import { eventBlobs, readEvents, streamEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
@@ -492,6 +492,11 @@ export class Store {
   /** Every event of the timeline as of `commit`, decoded strictly (through the event cache, I14). */
   readEvents(commit: string): StoredEvent[] {
     return readEvents(this.ctx, commit);
+  }
+
+  /** The same events one at a time, never held whole when they come from git (readEvents.ts, streamEvents): for `log`. */
+  streamEvents(commit: string): Generator<StoredEvent> {
+    return streamEvents(this.ctx, commit);
   }
 
   /**
