@@ -77,6 +77,7 @@ export class Store {
   private lastAck = 0;
   private dueSince = -1;
   private idleTimer?: ReturnType<typeof setTimeout>;
+  private readonly gcIdleMs: number;
 
   private constructor(
     readonly gitDir: string,
@@ -88,6 +89,7 @@ export class Store {
     const warn = options.warn ?? (() => {});
     this.warn = warn;
     this.autoGc = options.autoGc ?? autoGcFromEnv(process.env.AGENTLOG_AUTO_GC);
+    this.gcIdleMs = options.gcIdleMs ?? GC_IDLE_MS;
     this.ctx = {
       commonDir: common,
       objects: new ObjectStore(common, durable),
@@ -333,7 +335,7 @@ export class Store {
    * extension host, a library's process), so the small pack each append leaves does not pile up
    * until someone runs a command. Asked every GC_CHECK_EVERY packs this Store wrote (a folder
    * listing); a round never runs inside an append. `background`: once one is due, it waits for an
-   * idle moment (no append in flight, none for GC_IDLE_MS; or GC_CEILING_PACKS more packs written
+   * idle moment (no append in flight, none for gcIdleMs; or GC_CEILING_PACKS more packs written
    * first) on a timer that never keeps the process alive, and rounds follow while one is still due;
    * `wait`: the round runs after the append that found it due, which resolves after it. A failure is
    * a warning: the next round or `agentlog gc` does it. Reads stay fast meanwhile (the PackSet's
@@ -369,11 +371,11 @@ export class Store {
     if (!gcDue(this.ctx)) return undefined;
     if (this.autoGc === 'wait') return this.round().then(() => undefined);
     this.dueSince = written;
-    this.whenIdle(GC_IDLE_MS);
+    this.whenIdle(this.gcIdleMs);
     return undefined;
   }
 
-  /** Run the waiting round after `ms`, or later if appends are in flight or came within GC_IDLE_MS. */
+  /** Run the waiting round after `ms`, or later if appends are in flight or came within gcIdleMs. */
   private whenIdle(ms: number): void {
     if (this.idleTimer) {
       if (ms > 0) return;
@@ -383,14 +385,14 @@ export class Store {
       this.idleTimer = undefined;
       const quiet = performance.now() - this.lastAck;
       const ceiling = this.ctx.objects.packsWritten - this.dueSince >= GC_CEILING_PACKS;
-      if (!ceiling && (this.inFlight > 0 || quiet < GC_IDLE_MS)) return this.whenIdle(Math.max(GC_IDLE_MS - quiet, 10));
+      if (!ceiling && (this.inFlight > 0 || quiet < this.gcIdleMs)) return this.whenIdle(Math.max(this.gcIdleMs - quiet, 10));
       void this.round().then((merged) => {
         this.dueSince = -1;
         // Still due (a round is bounded): another one at the next idle moment; a round that merged
         // nothing (another gc held the lock, nothing mergeable) waits for GC_CHECK_EVERY more packs.
         if (merged > 0 && gcDue(this.ctx)) {
           this.dueSince = this.ctx.objects.packsWritten;
-          this.whenIdle(GC_IDLE_MS);
+          this.whenIdle(this.gcIdleMs);
         }
       });
     }, ms);
