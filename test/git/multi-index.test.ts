@@ -56,6 +56,10 @@ describe('MultiIndex', () => {
     multi = multi.with([{ pack: 'd', index: packs[3].index }], (p) => p !== 'c');
     expectAll([packs[0], packs[1], packs[3]], [packs[2]]);
     expect(multi.packs).toEqual(['a', 'b', 'd']);
+    // Two tables joined as one: every id of both, at its pack and offset.
+    const recent = MultiIndex.empty<string>().with([{ pack: 'c', index: packs[2].index }]);
+    multi = multi.joined(recent);
+    expectAll(packs, []);
     // The same object in two packs (a gc's merged pack beside the ones it replaces): found in either.
     const twice = multi.with([{ pack: 'd2', index: packs[3].index }]);
     for (const oid of packs[3].oids) expect(['d', 'd2']).toContain(twice.find(oid)?.pack);

@@ -56,6 +56,33 @@ export class MultiIndex<P> {
   }
 
   /**
+   * This table and `other` as one, linear in both (`other`'s packs numbered after this one's): a
+   * table of recent packs, merged into often while it is small, joins the large one only once it
+   * is a quarter of its size, so each entry is copied O(log n) times however many packs come.
+   */
+  joined(other: MultiIndex<P>): MultiIndex<P> {
+    const shift = this.packs.length;
+    const total = this.size + other.size;
+    const oids = Buffer.allocUnsafe(total * 20);
+    const packOf = new Uint32Array(total);
+    const offsets = new Float64Array(total);
+    let i = 0;
+    let j = 0;
+    for (let o = 0; o < total; o++) {
+      if (j >= other.size || (i < this.size && compareAt(this.oids, i * 20, other.oids, j * 20) <= 0)) {
+        this.oids.copy(oids, o * 20, i * 20, i * 20 + 20);
+        packOf[o] = this.packOf[i];
+        offsets[o] = this.offsets[i++];
+      } else {
+        other.oids.copy(oids, o * 20, j * 20, j * 20 + 20);
+        packOf[o] = other.packOf[j] + shift;
+        offsets[o] = other.offsets[j++];
+      }
+    }
+    return new MultiIndex([...this.packs, ...other.packs], oids, packOf, offsets);
+  }
+
+  /**
    * This table without the packs `keep` refuses, and with every object of `added` (each pack with its
    * whole .idx, read by the caller). Linear in the entries kept, plus a sort of the ones added.
    */

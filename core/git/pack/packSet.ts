@@ -67,6 +67,8 @@ export class PackSet {
   private lastHit: Pack | undefined;
   /** The small packs merged into one table, and the packs looked up one by one (large ones, small ones not merged yet). */
   private merged = MultiIndex.empty<Pack>();
+  /** Packs merged since `merged` was last joined: a small table, joined to it once it is a quarter of its size (amortized copies). */
+  private recent = MultiIndex.empty<Pack>();
   private mergedSet = new Set<Pack>();
   private probe: Pack[] = [];
   /** How many single-pack .idx searches lookups have made (what the MultiIndex saves; tests read it). */
@@ -123,9 +125,10 @@ export class PackSet {
     this.packs = [...byName.values()];
     const live = new Set(this.packs);
     if (this.lastHit && !live.has(this.lastHit)) this.lastHit = undefined;
-    if (this.merged.packs.some((p) => !live.has(p))) {
+    if (this.merged.packs.some((p) => !live.has(p)) || this.recent.packs.some((p) => !live.has(p))) {
       this.merged = this.merged.with([], (p) => live.has(p));
-      this.mergedSet = new Set(this.merged.packs);
+      this.recent = this.recent.with([], (p) => live.has(p));
+      this.mergedSet = new Set([...this.merged.packs, ...this.recent.packs]);
     }
     this.probe = this.packs.filter((p) => !this.mergedSet.has(p));
     this.mergeSmall();
@@ -145,8 +148,12 @@ export class PackSet {
         this.incomplete = true;
       }
     }
-    this.merged = this.merged.with(added);
-    this.mergedSet = new Set(this.merged.packs);
+    this.recent = this.recent.with(added);
+    if (this.recent.size * 4 >= this.merged.size) {
+      this.merged = this.merged.joined(this.recent);
+      this.recent = MultiIndex.empty();
+    }
+    this.mergedSet = new Set([...this.merged.packs, ...this.recent.packs]);
     this.probe = this.probe.filter((p) => !this.mergedSet.has(p));
     if (this.lastHit && this.mergedSet.has(this.lastHit)) this.lastHit = undefined;
   }
@@ -158,6 +165,7 @@ export class PackSet {
     this.packs = undefined;
     this.lastHit = undefined;
     this.merged = MultiIndex.empty();
+    this.recent = MultiIndex.empty();
     this.mergedSet.clear();
     this.probe = [];
   }
@@ -172,7 +180,7 @@ export class PackSet {
       const offset = last.find(want);
       if (offset >= 0) return { pack: last, offset };
     }
-    const hit = this.merged.find(want);
+    const hit = this.merged.find(want) ?? this.recent.find(want);
     if (hit) return hit;
     for (const pack of this.probe) {
       if (pack === last) continue;
