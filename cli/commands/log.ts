@@ -18,16 +18,31 @@ agentlog show ID.
   async run(ctx, values, [rev]) {
     const store = ctx.store();
     const r = readRev(ctx, store, rev);
-    const events = store.readEvents(r.commit);
-    if (values.json) {
-      ctx.stdout.write(
-        `${toJson(events.map((e) => ({ seq: e.event.seq, cid: e.cid, kind: e.event.kind, summary: summarize(e.event, 200), ts: e.event.ts })))}\n`,
-      );
-      return 0;
-    }
+    // Event by event (Store.streamEvents): a long timeline read cold is never held whole; lines go
+    // out in batches as they are made (on a terminal, the rows first, to align the columns).
+    let batch = '';
+    const out = (s: string) => {
+      batch += s;
+      if (batch.length >= 1 << 16) {
+        ctx.stdout.write(batch);
+        batch = '';
+      }
+    };
     const width = Math.max(20, ctx.stdout.columns - 30);
-    const rows = events.map((e) => [String(e.event.seq), e.cid.toString().slice(-8), safe(oneLine(e.event.kind, 40)), safe(summarize(e.event, width))]);
-    ctx.stdout.write(table(rows, ctx.stdout.isTTY));
+    const rows: string[][] = [];
+    let n = 0;
+    for (const e of store.streamEvents(r.commit)) {
+      if (values.json) {
+        out(`${n++ ? ',' : '['}${toJson({ seq: e.event.seq, cid: e.cid, kind: e.event.kind, summary: summarize(e.event, 200), ts: e.event.ts })}`);
+        continue;
+      }
+      const row = [String(e.event.seq), e.cid.toString().slice(-8), safe(oneLine(e.event.kind, 40)), safe(summarize(e.event, width))];
+      if (ctx.stdout.isTTY) rows.push(row);
+      else out(`${row.join('\t')}\n`);
+    }
+    if (values.json) out(n ? ']\n' : '[]\n');
+    else if (rows.length) out(table(rows, true));
+    if (batch) ctx.stdout.write(batch);
     return 0;
   },
 });

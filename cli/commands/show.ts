@@ -1,4 +1,4 @@
-import { AgentlogError, describeRecord, readTurns, renderTranscript, type Reading } from '../../core/index.js';
+import { AgentlogError, describeRecord, type Event, readTurns, renderTranscript, type Reading } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 import { readRev, warnIfUnsound } from '../readRev.js';
@@ -40,13 +40,18 @@ Examples:
     const store = ctx.store();
     const r = readRev(ctx, store, rev);
     warnIfUnsound(ctx, store, r);
-    const events = store.readEvents(r.commit);
-    if (values.records) {
+    // --records and --raw print the stored events; the turns need only the decoded ones, streamed
+    // (Store.streamEvents): each event's bytes go as it is read, so a timeline read cold is not held twice.
+    const events = values.records || values.raw ? store.readEvents(r.commit) : undefined;
+    if (values.records && events) {
       if (values.json) ctx.stdout.write(`${toJson(events.map(eventJson))}\n`);
       else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns, describeRecord));
       return 0;
     }
-    const reading = readTurns(events.map((e) => e.event));
+    const decoded: Event[] = [];
+    if (events) for (const e of events) decoded.push(e.event);
+    else for (const e of store.streamEvents(r.commit)) decoded.push(e.event);
+    const reading = readTurns(decoded);
     let turns = reading.turns;
     if (values.turn !== undefined) {
       const n = /^\d{1,9}$/.test(values.turn) ? Number(values.turn) : Number.NaN;
@@ -56,7 +61,7 @@ Examples:
         throw new AgentlogError('E_INPUT', `--turn ${values.turn}: ${r.timeline ?? rev ?? 'HEAD'} has turns ${reading.turns[0]?.index ?? 1}–${last}`);
       }
     }
-    if (values.raw) {
+    if (values.raw && events) {
       const first = turns[0].first;
       const last = turns[turns.length - 1].last;
       const from = values.turn === undefined ? 0 : first;

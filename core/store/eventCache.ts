@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
-import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
+import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeAll, writeNewFile } from '../git/fsio.js';
 
 /**
  * A derived, rebuildable cache (I14 in layout.ts) of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
@@ -115,6 +115,21 @@ export class EventCache {
     }
   }
 
+  /**
+   * A cache file of `count` events written as they come (a reader that streams a timeline holds
+   * none of them): `add` each in seq order, then `finish` renames it into place; `abort` (or fewer
+   * events than `count`) leaves nothing. Undefined when the folder cannot be made; a write that
+   * fails makes the rest no-ops: a cache that cannot be written is only a slower read.
+   */
+  writer(commit: string, count: number): CacheWriter | undefined {
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+    } catch {
+      return undefined;
+    }
+    return new CacheWriter(this.file(commit), count, () => this.prune());
+  }
+
   /** Mark a file as just used (its mtime orders what prune keeps). */
   private touch(commit: string): void {
     try {
@@ -152,5 +167,104 @@ export class EventCache {
       bytes += size;
       if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) fs.rmSync(path.join(this.dir, f), { force: true });
     });
+  }
+}
+
+/** Bytes a CacheWriter gathers before it writes them. */
+const WRITE_BATCH = 1 << 20;
+
+/** One cache file being written event by event (EventCache.writer). */
+export class CacheWriter {
+  private readonly tmp: string;
+  private fd = -1;
+  private parts: Uint8Array[] = [];
+  private pending = 0;
+  private crc = 0;
+  private added = 0;
+  private done = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly count: number,
+    private readonly prune: () => void,
+  ) {
+    this.tmp = `${file}.${process.pid}.tmp`;
+    const head = Buffer.alloc(8);
+    head.write(MAGIC, 0, 'latin1');
+    head.writeUInt32BE(count, 4);
+    this.push(head);
+  }
+
+  add(cid: CID, bytes: Uint8Array): void {
+    if (this.done) return;
+    if (cid.bytes.length !== CID_BYTES) {
+      this.abort(); // not a dag-cbor/sha2-256 CID: do not cache
+      return;
+    }
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    this.push(len);
+    this.push(cid.bytes);
+    this.push(bytes);
+    this.added++;
+    if (this.pending >= WRITE_BATCH) this.flush();
+  }
+
+  finish(): void {
+    if (this.done) return;
+    if (this.added !== this.count) {
+      this.abort();
+      return;
+    }
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(this.crc >>> 0);
+    this.parts.push(sum);
+    this.flush();
+    if (this.done) return; // the flush failed
+    this.done = true;
+    try {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      fs.renameSync(this.tmp, this.file);
+      this.prune();
+    } catch {
+      this.closeQuietly();
+      removeQuietly(this.tmp);
+    }
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.parts = [];
+    this.closeQuietly();
+    removeQuietly(this.tmp);
+  }
+
+  private push(part: Uint8Array): void {
+    this.parts.push(part);
+    this.pending += part.length;
+    this.crc = crc32(part, this.crc);
+  }
+
+  private flush(): void {
+    try {
+      if (this.fd < 0) this.fd = fs.openSync(this.tmp, 'w', 0o644);
+      writeAll(this.fd, this.parts, this.tmp); // checked: a short write is an error, not a cache file
+      this.parts = [];
+      this.pending = 0;
+    } catch {
+      this.abort();
+    }
+  }
+
+  private closeQuietly(): void {
+    if (this.fd < 0) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* only ever removed after this */
+    }
+    this.fd = -1;
   }
 }

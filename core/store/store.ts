@@ -27,7 +27,7 @@ import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
 import { moveRef, moveRefs, writeObjects } from './publish.js';
-import { eventBlobs, readEvents } from './readEvents.js';
+import { eventBlobs, readEvents, streamEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
@@ -38,6 +38,13 @@ import type { AppendOptions, Appended, CommitInfo, EventInput, StoreContext, Sto
 
 /** How many packs a Store writes between two looks at whether an automatic gc is due (gc.ts: due past 32). */
 const GC_CHECK_EVERY = 8;
+/**
+ * A long-lived writer's round (autoGc `background`) waits for an idle moment: no append of its Store
+ * in flight and none acknowledged for this long, so a burst of appends never waits behind a merge…
+ */
+const GC_IDLE_MS = 1000;
+/** …unless the burst has written this many packs since the round was found due: then it runs between two appends. */
+const GC_CEILING_PACKS = 4 * 32;
 
 function autoGcFromEnv(v: string | undefined): 'background' | 'wait' | 'off' {
   if (v === '0' || v === 'off' || v === 'false') return 'off';
@@ -67,6 +74,12 @@ export class Store {
   /** packsWritten when this Store last asked whether a gc is due, and the round it runs now, if any. */
   private gcCheckedAt = 0;
   private tidying?: Promise<void>;
+  /** `background`: appends of this Store in flight, when the last was acknowledged (performance.now()), and the round waiting for an idle moment. */
+  private inFlight = 0;
+  private lastAck = 0;
+  private dueSince = -1;
+  private idleTimer?: ReturnType<typeof setTimeout>;
+  private readonly gcIdleMs: number;
 
   private constructor(
     readonly gitDir: string,
@@ -78,6 +91,7 @@ export class Store {
     const warn = options.warn ?? (() => {});
     this.warn = warn;
     this.autoGc = options.autoGc ?? autoGcFromEnv(process.env.AGENTLOG_AUTO_GC);
+    this.gcIdleMs = options.gcIdleMs ?? GC_IDLE_MS;
     this.ctx = {
       commonDir: common,
       objects: new ObjectStore(common, durable),
@@ -372,38 +386,85 @@ export class Store {
    * After an append of this Store is acknowledged: the automatic gc of a long-lived writer (an
    * extension host, a library's process), so the small pack each append leaves does not pile up
    * until someone runs a command. Asked every GC_CHECK_EVERY packs this Store wrote (a folder
-   * listing), one round at a time; it runs outside every append (an append never waits for a merge,
-   * except under `wait`), and a failure is a warning: the next round or `agentlog gc` does it.
+   * listing); a round never runs inside an append. `background`: once one is due, it waits for an
+   * idle moment (no append in flight, none for gcIdleMs; or GC_CEILING_PACKS more packs written
+   * first) on a timer that never keeps the process alive, and rounds follow while one is still due;
+   * `wait`: the round runs after the append that found it due, which resolves after it. A failure is
+   * a warning: the next round or `agentlog gc` does it. Reads stay fast meanwhile (the PackSet's
+   * MultiIndex of small packs).
    */
   private tidyAfter(appended: Promise<Appended>): Promise<Appended> {
     if (this.autoGc === 'off') return appended;
-    return appended.then((done) => {
-      const round = this.tidy();
-      return this.autoGc === 'wait' && round ? round.then(() => done) : done;
-    });
+    this.inFlight++;
+    return appended.then(
+      (done) => {
+        this.inFlight--;
+        this.lastAck = performance.now();
+        const round = this.tidy();
+        return this.autoGc === 'wait' && round ? round.then(() => done) : done;
+      },
+      (e: unknown) => {
+        this.inFlight--;
+        throw e;
+      },
+    );
   }
 
   private tidy(): Promise<void> | undefined {
     const written = this.ctx.objects.packsWritten;
-    if (this.tidying || written - this.gcCheckedAt < GC_CHECK_EVERY) return this.tidying;
+    if (this.tidying) return this.tidying;
+    if (this.dueSince >= 0) {
+      // Due already, waiting for an idle moment: past the ceiling, between this append and the next.
+      if (written - this.dueSince >= GC_CEILING_PACKS) this.whenIdle(0);
+      return undefined;
+    }
+    if (written - this.gcCheckedAt < GC_CHECK_EVERY) return undefined;
     this.gcCheckedAt = written;
     if (!gcDue(this.ctx)) return undefined;
-    const start =
-      this.autoGc === 'wait'
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            setTimeout(resolve, 0).unref();
-          });
-    const round = start
-      .then(() => gc(this.ctx, { auto: true }))
+    if (this.autoGc === 'wait') return this.round().then(() => undefined);
+    this.dueSince = written;
+    this.whenIdle(this.gcIdleMs);
+    return undefined;
+  }
+
+  /** Run the waiting round after `ms`, or later if appends are in flight or came within gcIdleMs. */
+  private whenIdle(ms: number): void {
+    if (this.idleTimer) {
+      if (ms > 0) return;
+      clearTimeout(this.idleTimer);
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      const quiet = performance.now() - this.lastAck;
+      const ceiling = this.ctx.objects.packsWritten - this.dueSince >= GC_CEILING_PACKS;
+      if (!ceiling && (this.inFlight > 0 || quiet < this.gcIdleMs)) return this.whenIdle(Math.max(this.gcIdleMs - quiet, 10));
+      void this.round().then((merged) => {
+        this.dueSince = -1;
+        // Still due (a round is bounded): another one at the next idle moment; a round that merged
+        // nothing (another gc held the lock, nothing mergeable) waits for GC_CHECK_EVERY more packs.
+        if (merged > 0 && gcDue(this.ctx)) {
+          this.dueSince = this.ctx.objects.packsWritten;
+          this.whenIdle(this.gcIdleMs);
+        }
+      });
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  /** One bounded automatic round (gc.ts); a failure is a warning. Resolves to how many packs it merged. */
+  private round(): Promise<number> {
+    const round = gc(this.ctx, { auto: true })
       .then(
-        () => undefined,
-        (e: unknown) => this.warn(`the automatic gc failed (run: agentlog gc): ${(e as Error)?.message ?? String(e)}`),
+        (r) => r.merged,
+        (e: unknown) => {
+          this.warn(`the automatic gc failed (run: agentlog gc): ${(e as Error)?.message ?? String(e)}`);
+          return 0;
+        },
       )
       .finally(() => {
         this.tidying = undefined;
       });
-    this.tidying = round;
+    this.tidying = round.then(() => undefined);
     return round;
   }
 
@@ -485,6 +546,11 @@ export class Store {
   /** Every event of the timeline as of `commit`, decoded strictly (through the event cache, I14). */
   readEvents(commit: string): StoredEvent[] {
     return readEvents(this.ctx, commit);
+  }
+
+  /** The same events one at a time, never held whole when they come from git (readEvents.ts, streamEvents): for `log`. */
+  streamEvents(commit: string): Generator<StoredEvent> {
+    return streamEvents(this.ctx, commit);
   }
 
   /**

@@ -34,12 +34,15 @@ export interface StoreOptions {
   lockWaitMs?: number;
   /**
    * How this Store tidies after its own appends (each leaves a small pack): `background` (default) —
-   * once an automatic gc is due (gc.ts), one bounded round starts on a timer after the append that
-   * found it due, outside any append and never keeping the process alive by itself; `wait` — the same
-   * round, and that append resolves after it (tests); `off` — none (the caller runs `gc` itself, as
-   * the CLI does after each command). Default: AGENTLOG_AUTO_GC (`off`/`0`, `wait`), else background.
+   * once an automatic gc is due (gc.ts), one bounded round runs at the next idle moment (no append
+   * of this Store in flight, none for `gcIdleMs`), outside any append and never keeping the process
+   * alive by itself; `wait` — the round runs after the append that found it due, which resolves after
+   * it (tests); `off` — none (the caller runs `gc` itself, as the CLI does after each command).
+   * Default: AGENTLOG_AUTO_GC (`off`/`0`, `wait`), else background.
    */
   autoGc?: 'background' | 'wait' | 'off';
+  /** `background`: how long this Store's appends must have paused before a round runs (default 1,000 ms). */
+  gcIdleMs?: number;
 }
 
 /** Conditions on an append (see Store.append). */

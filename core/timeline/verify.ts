@@ -122,7 +122,8 @@ export function verifyTimeline(
   if (!base && expectSeq !== -1) return fail(expectSeq, tip, 'I3', `the commit chain ends before genesis: ${expectSeq + 1} commit(s) missing`);
   // Oldest first: each event's CID from its bytes, against its commit's trailer and the next prev.
   const tipTrees = new Map<string, TreeEntry[] | undefined>();
-  let prevCid: string | null = base ? (base.cid?.toString() ?? null) : null;
+  // CIDs compared as bytes; made strings only to name a problem.
+  let prevCid: CID | null = base ? (base.cid ?? null) : null;
   // The snapshot each commit's root must hold as workspace/: the newest checkpoint's so far (I16).
   let snapshot: string | undefined;
   const seenTrees = new Set<string>();
@@ -135,20 +136,21 @@ export function verifyTimeline(
   }
   for (let seq = base ? base.seq + 1 : 0; seq < blobs.length; seq++) {
     const commit = bySeq[seq];
-    const claimed = commit.cid?.toString();
+    const claimedCid = commit.cid;
     let opened: StoredEvent;
     try {
       opened = store.eventFromBlob(blobs[seq], `${EVENTS_DIR}/${eventPath(seq).join('/')}`);
     } catch (e) {
-      return fail(seq, commit.oid, invariantOf(e, 'I6'), errorText(e), claimed);
+      return fail(seq, commit.oid, invariantOf(e, 'I6'), errorText(e), claimedCid?.toString());
     }
     const { event } = opened;
-    const cid = opened.cid.toString();
     if (CID.asCID(event.replaces)) {
       result.redacted ??= { from: seq, events: 0 };
       result.redacted.events++;
     }
-    if (claimed !== cid)
+    if (!claimedCid?.equals(opened.cid)) {
+      const claimed = claimedCid?.toString();
+      const cid = opened.cid.toString();
       return fail(
         seq,
         commit.oid,
@@ -157,9 +159,11 @@ export function verifyTimeline(
         claimed,
         cid,
       );
+    }
     if (event.seq !== seq) return fail(seq, commit.oid, 'I7', `the event at position ${seq} says seq ${event.seq}`, String(seq), String(event.seq));
-    const gotPrev = event.prev ? event.prev.toString() : null;
-    if (gotPrev !== prevCid) return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(gotPrev));
+    const linked = !event.prev ? prevCid === null : prevCid !== null && (CID.asCID(event.prev)?.equals(prevCid) ?? false);
+    if (!linked)
+      return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(event.prev ? event.prev.toString() : null));
     snapshot = checkpointTree(event) ?? snapshot;
     let held: string | undefined;
     try {
@@ -177,8 +181,16 @@ export function verifyTimeline(
         held,
       );
     const problem = checkCommitTree(store, tip, commit.oid, seq, blobs, tipTrees);
-    if (problem) return fail(seq, commit.oid, problem.invariant, problem.message, cid, problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined);
-    prevCid = cid;
+    if (problem)
+      return fail(
+        seq,
+        commit.oid,
+        problem.invariant,
+        problem.message,
+        opened.cid.toString(),
+        problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined,
+      );
+    prevCid = opened.cid;
   }
   return result;
 }

@@ -138,4 +138,21 @@ describe('the automatic gc of a long-lived writer (StoreOptions.autoGc)', () => 
     expect(store.gcDue()).toBe(false);
     readsWhole(dir, 61);
   }, 60_000);
+
+  it('background: a writer that keeps appending (short pauses) never waits behind a round: it waits for an idle moment', async () => {
+    const { dir } = await sessionWith(40); // a pack per append: due already
+    // An idle moment of 60 s: the writer below pauses only for a turn of the event loop between appends.
+    const store = Store.open(dir, { now: clock(1_770_000_000_000), autoGc: 'background', gcIdleMs: 60_000 });
+    const counts: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      await store.append('talk', { kind: 'note', text: `busy ${i}` });
+      counts.push(packs(dir).length);
+      await new Promise((r) => setTimeout(r, 5)); // timers run: a round due "after the append" would run here
+    }
+    // Nothing merged while the writer was busy: each append added its pack.
+    expect(counts).toEqual(counts.map((_, i) => counts[0] + i));
+    expect(counts.at(-1)).toBeGreaterThan(AUTO_GC.maxPacks + 8);
+    expect(store.gcDue()).toBe(true);
+    readsWhole(dir, 65);
+  }, 60_000);
 });

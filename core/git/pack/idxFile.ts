@@ -7,6 +7,8 @@ const FANOUT = 8;
 const NAMES = FANOUT + 256 * 4;
 /** Lookups answered with positional reads before the whole index is read into memory. */
 const LOOKUPS_BEFORE_LOAD = 256;
+/** An index this small (an append's pack) is read whole when opened: one read either way. */
+const SMALL_INDEX = 16 << 10;
 
 /**
  * A pack's version-2 `.idx` (packIndex.ts states the layout), read from its file as it is used: at
@@ -33,12 +35,14 @@ export class IdxFile {
     this.fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(this.fd).size;
-      const head = Buffer.alloc(NAMES);
-      const got = size >= NAMES + 40 ? fs.readSync(this.fd, head, 0, NAMES, 0) : 0;
-      if (got !== NAMES || !PackIndex.isVersion2(head)) throw corrupt(name, 'its .idx is not a version-2 pack index');
-      this.fanout = head;
+      const small = size <= SMALL_INDEX;
+      const head = Buffer.alloc(small ? size : NAMES);
+      const got = size >= NAMES + 40 ? fs.readSync(this.fd, head, 0, head.length, 0) : 0;
+      if (got !== head.length || !PackIndex.isVersion2(head)) throw corrupt(name, 'its .idx is not a version-2 pack index');
+      this.fanout = small ? Buffer.from(head.subarray(0, NAMES)) : head;
       this.count = head.readUInt32BE(FANOUT + 255 * 4);
       if (size < NAMES + this.count * 28 + 40) throw corrupt(name, 'its .idx is truncated');
+      if (small) this.whole = new PackIndex(head, name);
     } finally {
       this.close(); // opened again when a lookup reads it (the pack's owner closes it, PackSet's OPEN_FDS)
     }
@@ -57,17 +61,28 @@ export class IdxFile {
   /** The whole index in memory (read now if it is not yet). */
   index(): PackIndex {
     if (!this.whole) {
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(this.file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
-        throw ioError(e, 'read', this.file);
-      }
-      this.whole = new PackIndex(bytes, this.name);
+      this.whole = this.load();
       this.close();
     }
     return this.whole;
+  }
+
+  /** The whole index, not kept here after this (a caller that merges it into a MultiIndex keeps only that). */
+  load(): PackIndex {
+    if (this.whole) {
+      const whole = this.whole;
+      this.whole = undefined;
+      this.lookups = 0;
+      return whole;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(this.file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      throw ioError(e, 'read', this.file);
+    }
+    return new PackIndex(bytes, this.name);
   }
 
   /** The position (0 … count-1, in id order) of the object whose binary id is `want`, or -1. */

@@ -5,7 +5,8 @@ import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
 import { IdxFile } from './idxFile.js';
-import { PACK_IDX_NAME } from './packIndex.js';
+import { MultiIndex } from './multiIndex.js';
+import { PACK_IDX_NAME, type PackIndex } from './packIndex.js';
 import { AgentlogError } from '../../errors.js';
 import { ioError } from '../fsio.js';
 
@@ -22,6 +23,14 @@ const OBJECT_BYTES = 16 << 20;
 const OBJECT_MAX = 1 << 20;
 /** Packs kept open at once; the least recently used is closed past this. */
 const OPEN_FDS = 64;
+/**
+ * A pack of at most this many objects (an append's, a gc round's) is merged into the in-memory
+ * MultiIndex once there are more than UNMERGED small packs; a larger one is looked up in its own
+ * .idx (there are few: a gc merges geometrically), so a command that reads a few objects of a store
+ * of big packs still reads a few KB of their indexes.
+ */
+const MERGE_OBJECTS = 8192;
+const UNMERGED = 8;
 
 /**
  * The most bytes an entry whose header is at `head` can span in its pack: the header, a delta's base
@@ -43,6 +52,10 @@ function boundOf(head: { type: number; size: number; pos: number }): number {
  * OBJECT_BYTES) are kept per PackSet, least recently used first out; at most OPEN_FDS packs are open.
  * An open pack that another writer merges and deletes can still be read through its open file (its
  * objects are in the merged pack too); one deleted before it was opened is looked for again.
+ *
+ * Finding an object: the pack of the last hit first, then one binary search in the MultiIndex of the
+ * small packs (multiIndex.ts), then each other pack's .idx. A writer in one process leaves a pack per
+ * append until a gc runs; without the MultiIndex each read probed all of them.
  */
 export class PackSet {
   private packs: Pack[] | undefined;
@@ -50,7 +63,16 @@ export class PackSet {
   private byName = new Map<string, Pack>();
   private seen = '';
   private incomplete = false;
+  /** The last pack (of `probe`) an object was found in. */
   private lastHit: Pack | undefined;
+  /** The small packs merged into one table, and the packs looked up one by one (large ones, small ones not merged yet). */
+  private merged = MultiIndex.empty<Pack>();
+  /** Packs merged since `merged` was last joined: a small table, joined to it once it is a quarter of its size (amortized copies). */
+  private recent = MultiIndex.empty<Pack>();
+  private mergedSet = new Set<Pack>();
+  private probe: Pack[] = [];
+  /** How many single-pack .idx searches lookups have made (what the MultiIndex saves; tests read it). */
+  idxSearches = 0;
   /** Chunks read, by pack (its id) and start: a pack's bytes never change. */
   private readonly chunks = new Map<number, Buffer>();
   /** Objects read, by pack (its id) and offset, and their bytes in all. */
@@ -101,6 +123,75 @@ export class PackSet {
     for (const [n, pack] of this.byName) if (!byName.has(n)) this.closed(pack);
     this.byName = byName;
     this.packs = [...byName.values()];
+    const live = new Set(this.packs);
+    if (this.lastHit && !live.has(this.lastHit)) this.lastHit = undefined;
+    if (this.merged.packs.some((p) => !live.has(p)) || this.recent.packs.some((p) => !live.has(p))) {
+      this.merged = this.merged.with([], (p) => live.has(p));
+      this.recent = this.recent.with([], (p) => live.has(p));
+      this.mergedSet = new Set([...this.merged.packs, ...this.recent.packs]);
+    }
+    this.probe = this.packs.filter((p) => !this.mergedSet.has(p));
+    this.mergeSmall();
+  }
+
+  /** Merge the small packs looked up one by one into the MultiIndex, once there are more than UNMERGED of them. */
+  private mergeSmall(): void {
+    const small = this.probe.filter((p) => p.count <= MERGE_OBJECTS);
+    if (small.length <= UNMERGED) return;
+    const added: Array<{ pack: Pack; index: PackIndex }> = [];
+    for (const pack of small) {
+      try {
+        added.push({ pack, index: pack.loadIndex() });
+      } catch (e) {
+        // Merged and deleted meanwhile: left to be looked up (and found gone) one by one.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.incomplete = true;
+      }
+    }
+    this.recent = this.recent.with(added);
+    if (this.recent.size * 4 >= this.merged.size) {
+      this.merged = this.merged.joined(this.recent);
+      this.recent = MultiIndex.empty();
+    }
+    this.mergedSet = new Set([...this.merged.packs, ...this.recent.packs]);
+    this.probe = this.probe.filter((p) => !this.mergedSet.has(p));
+    if (this.lastHit && this.mergedSet.has(this.lastHit)) this.lastHit = undefined;
+  }
+
+  /** Forget every pack (one was deleted under us): the next lookup lists and opens them again. */
+  private forget(): void {
+    for (const pack of this.byName.values()) this.closed(pack);
+    this.byName.clear();
+    this.packs = undefined;
+    this.lastHit = undefined;
+    this.merged = MultiIndex.empty();
+    this.recent = MultiIndex.empty();
+    this.mergedSet.clear();
+    this.probe = [];
+  }
+
+  /** The pack holding the object whose binary id is `want` and its offset there, or undefined. */
+  private locate(want: Buffer): { pack: Pack; offset: number } | undefined {
+    this.list();
+    // The pack of the last hit first: a timeline's objects were written together.
+    const last = this.lastHit;
+    if (last) {
+      this.idxSearches++;
+      const offset = last.find(want);
+      if (offset >= 0) return { pack: last, offset };
+    }
+    const hit = this.merged.find(want) ?? this.recent.find(want);
+    if (hit) return hit;
+    for (const pack of this.probe) {
+      if (pack === last) continue;
+      this.idxSearches++;
+      const offset = pack.find(want);
+      if (offset >= 0) {
+        this.lastHit = pack;
+        return { pack, offset };
+      }
+    }
+    return undefined;
   }
 
   /** Look again at the pack directory; true if it changed. */
@@ -114,7 +205,7 @@ export class PackSet {
   has(oid: string): boolean {
     const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
-      if (this.list().some((p) => p.find(want) >= 0)) return true;
+      if (this.locate(want)) return true;
       if (!this.incomplete || attempt >= 20) return false;
       this.packs = undefined;
     }
@@ -137,21 +228,11 @@ export class PackSet {
     const want = Buffer.from(oid, 'hex');
     for (let attempt = 0; ; attempt++) {
       try {
-        // The pack of the last hit first: a timeline's objects were written together.
-        const packs = this.list();
-        const last = this.lastHit && this.byName.get(`${this.lastHit.name}.idx`) === this.lastHit ? this.lastHit : undefined;
-        for (let i = last ? -1 : 0; i < packs.length; i++) {
-          const pack = i < 0 ? last! : packs[i];
-          if (i >= 0 && pack === last) continue;
-          const offset = pack.find(want);
-          // Packed objects are not re-hashed on read (git does not either): the pack's zlib streams
-          // and lengths are checked, and what matters most is checked above this layer — every
-          // event's bytes against its CID. `git fsck` checks the rest.
-          if (offset >= 0) {
-            this.lastHit = pack;
-            return pack.resolve(offset, oid);
-          }
-        }
+        const hit = this.locate(want);
+        // Packed objects are not re-hashed on read (git does not either): the pack's zlib streams
+        // and lengths are checked, and what matters most is checked above this layer — every
+        // event's bytes against its CID. `git fsck` checks the rest.
+        if (hit) return hit.pack.resolve(hit.offset, oid);
         // Packs vanished while we listed them (another writer merging): the object may be in the
         // merged pack, which appeared after our listing. Look again.
         if (this.incomplete && attempt < 20) {
@@ -162,9 +243,7 @@ export class PackSet {
       } catch (e) {
         // A pack merged into another and deleted after we listed it: look again.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw e;
-        for (const pack of this.byName.values()) this.closed(pack);
-        this.byName.clear(); // open every pack again
-        this.packs = undefined;
+        this.forget(); // open every pack again
       }
     }
   }
@@ -230,7 +309,8 @@ export class PackSet {
 
 class Pack {
   private readonly idx: IdxFile;
-  private readonly count: number;
+  /** How many objects the pack holds. */
+  readonly count: number;
   private ends: Float64Array | undefined;
   private fd = -1;
   private size = -1;
@@ -249,6 +329,11 @@ class Pack {
     this.id = set.idFor();
     this.idx = new IdxFile(`${base}.idx`, this.name);
     this.count = this.idx.count;
+  }
+
+  /** The pack's whole .idx, read now and not kept (for the MultiIndex). */
+  loadIndex(): PackIndex {
+    return this.idx.load();
   }
 
   /** The offset of the object whose binary id is `want` in the pack, or -1. */
