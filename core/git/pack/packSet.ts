@@ -103,6 +103,12 @@ export class PackSet {
     this.packs = [...byName.values()];
   }
 
+  /** Close every pack file this set has open (it opens them again if read again). */
+  close(): void {
+    for (const pack of this.open) pack.close();
+    this.open.clear();
+  }
+
   /** Look again at the pack directory; true if it changed. */
   refresh(): boolean {
     const names = this.names();
