@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
 import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
@@ -16,9 +16,16 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
  * not recomputed from the bytes here; `agentlog verify` never reads the cache and recomputes all of
  * them. Deleting the folder is always safe.
  *
- * Format: "ALC2", u32 count, count × (u32 length, 36-byte CID, bytes), u32 CRC-32. Big-endian.
+ * Format: "ALC3", u32 count, u32 raw length, then the records — count × (u32 length, 36-byte CID,
+ * bytes) — as zlib streams of at most PIECE bytes each, every stream led by its u32 length; u32
+ * CRC-32 of everything before it. Big-endian. The records are compressed (zlib level 1) because
+ * the cache counts in what a store takes on disk (issue 20): events are text-heavy and shrink
+ * about 4–5×, a file is written piece by piece (never the whole timeline twice in memory), and a
+ * read inflates them at several hundred MB/s.
  */
-const MAGIC = 'ALC2';
+const MAGIC = 'ALC3';
+/** Records are compressed in pieces of this many bytes (each its own zlib stream). */
+const PIECE = 1 << 20;
 const CID_BYTES = 36;
 /**
  * How big the cache gets: the files of the timelines read most recently, at most KEEP of them and
@@ -48,23 +55,25 @@ export class EventCache {
 
   /** The cached events of `commit`, or undefined if absent, damaged or of another format. */
   read(commit: string): CachedEvent[] | undefined {
-    let buf: Buffer;
+    let file: Buffer;
     try {
-      buf = fs.readFileSync(this.file(commit));
+      file = fs.readFileSync(this.file(commit));
     } catch {
       return undefined;
     }
-    if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return undefined;
     this.touch(commit);
-    if (crc32(buf.subarray(0, buf.length - 4)) >>> 0 !== buf.readUInt32BE(buf.length - 4)) return undefined;
-    const count = buf.readUInt32BE(4);
-    const end = buf.length - 4;
+    if (crc32(file.subarray(0, file.length - 4)) >>> 0 !== file.readUInt32BE(file.length - 4)) return undefined;
+    const count = file.readUInt32BE(4);
+    const buf = inflatePieces(file, 12, file.length - 4, file.readUInt32BE(8));
+    if (!buf) return undefined;
+    const end = buf.length;
     const out: CachedEvent[] = new Array(count);
     // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
     const text = buf.toString('latin1');
-    let pos = 8;
+    let pos = 0;
     try {
       for (let i = 0; i < count; i++) {
         if (pos + 4 + CID_BYTES > end) return undefined;
@@ -84,20 +93,37 @@ export class EventCache {
   write(commit: string, events: readonly CachedEvent[]): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
-      // Written as its parts, never joined: the file is as big as the timeline's events.
-      const parts: Uint8Array[] = [];
-      const head = Buffer.alloc(8);
+      // The records gathered a piece at a time and compressed; the file written as its parts.
+      const head = Buffer.alloc(12);
       head.write(MAGIC, 0, 'latin1');
       head.writeUInt32BE(events.length, 4);
-      parts.push(head);
-      let crc = crc32(head);
+      const parts: Uint8Array[] = [head];
+      let raw = 0;
+      let piece: Uint8Array[] = [];
+      let pieceBytes = 0;
+      const flush = () => {
+        if (!pieceBytes) return;
+        const z = deflateSync(Buffer.concat(piece, pieceBytes), { level: 1 });
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(z.length);
+        parts.push(len, z);
+        piece = [];
+        pieceBytes = 0;
+      };
       for (const e of events) {
         if (e.cid.bytes.length !== CID_BYTES) return; // not a dag-cbor/sha2-256 CID: do not cache
         const len = Buffer.alloc(4);
         len.writeUInt32BE(e.bytes.length);
-        parts.push(len, e.cid.bytes, e.bytes);
-        crc = crc32(e.bytes, crc32(e.cid.bytes, crc32(len, crc)));
+        piece.push(len, e.cid.bytes, e.bytes);
+        pieceBytes += 4 + CID_BYTES + e.bytes.length;
+        raw += 4 + CID_BYTES + e.bytes.length;
+        if (pieceBytes >= PIECE) flush();
       }
+      flush();
+      if (raw > 0xffffffff) return; // a timeline past 4 GiB is read from git
+      head.writeUInt32BE(raw, 8);
+      let crc = 0;
+      for (const p of parts) crc = crc32(p, crc);
       const sum = Buffer.alloc(4);
       sum.writeUInt32BE(crc >>> 0);
       parts.push(sum);
@@ -153,4 +179,30 @@ export class EventCache {
       if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) fs.rmSync(path.join(this.dir, f), { force: true });
     });
   }
+}
+
+/**
+ * The records of a cache file: its zlib pieces in file[from, to) inflated into one buffer of `raw`
+ * bytes, or undefined when they do not make exactly that (a file of another writer, damaged past
+ * what its CRC caught). Each piece inflates to at most what is left of `raw`.
+ */
+function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buffer | undefined {
+  const out = Buffer.allocUnsafe(raw);
+  let pos = from;
+  let filled = 0;
+  try {
+    while (pos < to) {
+      if (pos + 4 > to) return undefined;
+      const len = file.readUInt32BE(pos);
+      pos += 4;
+      if (pos + len > to || filled >= raw) return undefined;
+      const piece = inflateSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
+      piece.copy(out, filled);
+      filled += piece.length;
+      pos += len;
+    }
+  } catch {
+    return undefined;
+  }
+  return filled === raw ? out : undefined;
 }
