@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, crc32 } from 'node:zlib';
 import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
 import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
@@ -17,11 +17,13 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
  * them. Deleting the folder is always safe.
  *
  * Format: "ALC3", u32 count, u32 raw length, then the records — count × (u32 length, 36-byte CID,
- * bytes) — as zlib streams of at most PIECE bytes each, every stream led by its u32 length; u32
- * CRC-32 of everything before it. Big-endian. The records are compressed (zlib level 1) because
- * the cache counts in what a store takes on disk (issue 20): events are text-heavy and shrink
- * about 4–5×, a file is written piece by piece (never the whole timeline twice in memory), and a
- * read inflates them at several hundred MB/s.
+ * bytes) — as brotli streams of at most PIECE bytes each, every stream led by its u32 length; u32
+ * CRC-32 of everything before it. Big-endian. The records are compressed because the cache counts
+ * in what a store takes on disk (issue 20); a file is written piece by piece (never the whole
+ * timeline twice in memory). Brotli at quality 4, measured on the cache files of the 0.1 GB scale
+ * store (71.8 MB of records): 4.98× smaller, where zlib level 1 makes 3.54× and level 6 3.93×, and
+ * it decompresses faster than zlib inflates (1.8 s against 2.8 s for all of them, same run): a
+ * warm read pays the least, and the write, once per timeline, 60% more than zlib's.
  */
 const MAGIC = 'ALC3';
 /** Records are compressed in pieces of this many bytes (each its own zlib stream). */
@@ -103,7 +105,9 @@ export class EventCache {
       let pieceBytes = 0;
       const flush = () => {
         if (!pieceBytes) return;
-        const z = deflateSync(Buffer.concat(piece, pieceBytes), { level: 1 });
+        const z = brotliCompressSync(Buffer.concat(piece, pieceBytes), {
+          params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: pieceBytes },
+        });
         const len = Buffer.alloc(4);
         len.writeUInt32BE(z.length);
         parts.push(len, z);
@@ -182,9 +186,9 @@ export class EventCache {
 }
 
 /**
- * The records of a cache file: its zlib pieces in file[from, to) inflated into one buffer of `raw`
- * bytes, or undefined when they do not make exactly that (a file of another writer, damaged past
- * what its CRC caught). Each piece inflates to at most what is left of `raw`.
+ * The records of a cache file: its brotli pieces in file[from, to) decompressed into one buffer of
+ * `raw` bytes, or undefined when they do not make exactly that (a file of another writer, damaged
+ * past what its CRC caught). Each piece makes at most what is left of `raw`.
  */
 function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buffer | undefined {
   const out = Buffer.allocUnsafe(raw);
@@ -196,7 +200,7 @@ function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buf
       const len = file.readUInt32BE(pos);
       pos += 4;
       if (pos + len > to || filled >= raw) return undefined;
-      const piece = inflateSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
+      const piece = brotliDecompressSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
       piece.copy(out, filled);
       filled += piece.length;
       pos += len;
