@@ -35,6 +35,8 @@ const MIN_DELTA_SIZE = 50;
 const MAX_DELTA_SIZE = 16 << 20;
 /** Entries smaller than this are a stored zlib block: deflate cannot gain there, and costs a zlib set-up. */
 const STORE_BELOW = 64;
+/** Bytes of one slab (see Slab). */
+const SLAB = 1 << 20;
 
 export interface DeltaPack {
   /** The pack's header and entries (the caller adds the SHA-1 trailer). */
@@ -81,6 +83,7 @@ export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObj
   const depth = new Uint8Array(n);
   const deltaSize = new Float64Array(n);
   const bodies: Buffer[] = new Array(n);
+  const slab = new Slab();
   const window: Array<{ i: number; content: Buffer; index?: DeltaIndex }> = [];
   let windowBytes = 0;
   let deltas = 0;
@@ -117,10 +120,10 @@ export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObj
       base[i] = bestBase;
       depth[i] = depth[bestBase] + 1;
       deltaSize[i] = best.length;
-      bodies[i] = compress(best, options.level);
+      bodies[i] = slab.copy(compress(best, options.level));
       deltas++;
     } else {
-      bodies[i] = compress(content, options.level);
+      bodies[i] = slab.copy(compress(content, options.level));
     }
     if (size >= MIN_DELTA_SIZE && size <= MAX_DELTA_SIZE) {
       window.push({ i, content });
@@ -172,12 +175,29 @@ function nameChildren(tree: Buffer, oid: string, byOid: Map<string, number>, nam
   }
 }
 
-/**
- * An entry's zlib stream. deflateSync's answer is often a view of its 16 KiB output buffer: kept as
- * it is, every small entry would hold 16 KiB (4 GB for a 100 MB store), so it is copied out.
- */
 function compress(data: Buffer, level: number): Buffer {
-  if (data.length < STORE_BELOW) return zlibStored(data);
-  const z = deflateSync(data, { level });
-  return z.buffer.byteLength > 2 * z.length ? Buffer.from(z) : z;
+  return data.length < STORE_BELOW ? zlibStored(data) : deflateSync(data, { level });
+}
+
+/**
+ * Where the entries are kept until the pack is written: copied one after another into 1 MiB slabs.
+ * Kept as they come, each would hold far more than its bytes — deflateSync's answer is often a view
+ * of its 16 KiB output buffer, and a small Buffer a slice of Node's shared 8 KiB pool, which the
+ * reads' short-lived buffers share — 1.6 GB held for the 99 MB pack of the 0.1 GB scale store.
+ */
+class Slab {
+  private buf = Buffer.allocUnsafe(0);
+  private used = 0;
+
+  copy(data: Buffer): Buffer {
+    if (data.length > SLAB >> 2) return Buffer.from(data);
+    if (this.used + data.length > this.buf.length) {
+      this.buf = Buffer.allocUnsafeSlow(SLAB);
+      this.used = 0;
+    }
+    const out = this.buf.subarray(this.used, this.used + data.length);
+    data.copy(out);
+    this.used += data.length;
+    return out;
+  }
 }
