@@ -343,7 +343,7 @@ export class Store {
             setTimeout(resolve, 0).unref();
           });
     const round = start
-      .then(() => gc(this.ctx, { auto: true }))
+      .then(() => gc(this.ctx, { auto: true, deltas: false }))
       .then(
         () => undefined,
         (e: unknown) => this.warn(`the automatic gc failed (run: agentlog gc): ${(e as Error)?.message ?? String(e)}`),

@@ -240,6 +240,20 @@ describe('a gc writes deltas (compactPacks.ts, deltaPack.ts)', () => {
     expect(verifyTimeline(reopened, 'two', reopened.tipOf('two')!).problem).toBeUndefined();
   }, 120_000);
 
+  it('a long-lived writer’s own automatic round copies entries as stored (no delta search on its event loop); `gc` then finds the deltas', async () => {
+    const { dir } = await similarStore(0);
+    const store = Store.open(dir, { now: clock(1_770_000_000_000), autoGc: 'wait' });
+    for (let i = 0; i < 60; i++) await store.append('one', { kind: 'note', text: `note ${i}: ${'the same words again, '.repeat(20)}` });
+    const gitDir = path.join(dir, '.git');
+    const merged = verifyPacks(gitDir);
+    expect(fs.readdirSync(path.join(gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length).toBeLessThan(40);
+    expect(merged.deltas).toBe(0);
+    await store.gc();
+    expect(verifyPacks(gitDir).deltas).toBeGreaterThan(60);
+    expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
+    expect(Store.open(dir).readEvents(store.tipOf('one')!)).toHaveLength(61);
+  }, 120_000);
+
   it('rejects a pack holding an object whose bytes do not hash to its id: E_OBJECT, and no pack is deleted', () => {
     const dir = tmpdir();
     git(dir, ['init', '-q', '--bare']);

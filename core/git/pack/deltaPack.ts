@@ -28,6 +28,8 @@ export interface DeltaOptions {
 }
 
 export const DELTA_DEFAULTS: DeltaOptions = { window: 10, depth: 50, windowBytes: 64 << 20, level: 6 };
+/** No delta search: whole entries copied as they are stored (a merge inside a long-lived writer's process, store.ts). */
+export const NO_DELTAS: DeltaOptions = { window: 0, depth: 50, windowBytes: 0, level: 1 };
 
 /** Objects smaller than this are never deltas nor bases (git's limit too: the delta header alone costs a few bytes). */
 const MIN_DELTA_SIZE = 50;
@@ -88,7 +90,13 @@ export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObj
   let windowBytes = 0;
   let deltas = 0;
   for (const i of order) {
-    const content = read(hex[i]).content;
+    const obj = read(hex[i]);
+    const content = obj.content;
+    if (options.window === 0 && obj.packed) {
+      // No search asked for: the stored zlib stream, as it is (what merging did before deltas).
+      bodies[i] = slab.copy(obj.packed);
+      continue;
+    }
     if (content.length !== sizes[i]) throw corrupt(hex[i], `it read back as ${content.length} bytes, then ${sizes[i]}`);
     let best: Buffer | undefined;
     let bestBase = -1;
