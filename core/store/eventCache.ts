@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, crc32 } from 'node:zlib';
 import { cidFromBytes, type CID } from '../codec/cid.js';
 import type { Latin1Source } from '../codec/dagcbor.js';
-import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeAll, writeNewFile } from '../git/fsio.js';
+import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/fsio.js';
 
 /**
  * A derived, rebuildable cache (I14 in layout.ts) of a timeline's events: `.git/agentlog/cache/<commit>.events` holds
@@ -16,9 +16,18 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeAll, writeNewFile } fro
  * not recomputed from the bytes here; `agentlog verify` never reads the cache and recomputes all of
  * them. Deleting the folder is always safe.
  *
- * Format: "ALC2", u32 count, count × (u32 length, 36-byte CID, bytes), u32 CRC-32. Big-endian.
+ * Format: "ALC3", u32 count, u32 raw length, then the records — count × (u32 length, 36-byte CID,
+ * bytes) — as brotli streams of at most PIECE bytes each, every stream led by its u32 length; u32
+ * CRC-32 of everything before it. Big-endian. The records are compressed because the cache counts
+ * in what a store takes on disk (issue 20); a file is gathered piece by piece, compressed as it goes
+ * (never the whole timeline twice in memory; a streaming reader holds only the compressed pieces). Brotli at quality 4, measured on the cache files of the 0.1 GB scale
+ * store (71.8 MB of records): 4.98× smaller, where zlib level 1 makes 3.54× and level 6 3.93×, and
+ * it decompresses faster than zlib inflates (1.8 s against 2.8 s for all of them, same run): a
+ * warm read pays the least, and the write, once per timeline, 60% more than zlib's.
  */
-const MAGIC = 'ALC2';
+const MAGIC = 'ALC3';
+/** Records are compressed in pieces of this many bytes (each its own zlib stream). */
+const PIECE = 1 << 20;
 const CID_BYTES = 36;
 /**
  * How big the cache gets: the files of the timelines read most recently, at most KEEP of them and
@@ -48,23 +57,25 @@ export class EventCache {
 
   /** The cached events of `commit`, or undefined if absent, damaged or of another format. */
   read(commit: string): CachedEvent[] | undefined {
-    let buf: Buffer;
+    let file: Buffer;
     try {
-      buf = fs.readFileSync(this.file(commit));
+      file = fs.readFileSync(this.file(commit));
     } catch {
       return undefined;
     }
-    if (buf.length < 12 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return undefined;
     this.touch(commit);
-    if (crc32(buf.subarray(0, buf.length - 4)) >>> 0 !== buf.readUInt32BE(buf.length - 4)) return undefined;
-    const count = buf.readUInt32BE(4);
-    const end = buf.length - 4;
+    if (crc32(file.subarray(0, file.length - 4)) >>> 0 !== file.readUInt32BE(file.length - 4)) return undefined;
+    const count = file.readUInt32BE(4);
+    const buf = inflatePieces(file, 12, file.length - 4, file.readUInt32BE(8));
+    if (!buf) return undefined;
+    const end = buf.length;
     const out: CachedEvent[] = new Array(count);
     // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
     const text = buf.toString('latin1');
-    let pos = 8;
+    let pos = 0;
     try {
       for (let i = 0; i < count; i++) {
         if (pos + 4 + CID_BYTES > end) return undefined;
@@ -82,44 +93,18 @@ export class EventCache {
   }
 
   write(commit: string, events: readonly CachedEvent[]): void {
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      // Written as its parts, never joined: the file is as big as the timeline's events.
-      const parts: Uint8Array[] = [];
-      const head = Buffer.alloc(8);
-      head.write(MAGIC, 0, 'latin1');
-      head.writeUInt32BE(events.length, 4);
-      parts.push(head);
-      let crc = crc32(head);
-      for (const e of events) {
-        if (e.cid.bytes.length !== CID_BYTES) return; // not a dag-cbor/sha2-256 CID: do not cache
-        const len = Buffer.alloc(4);
-        len.writeUInt32BE(e.bytes.length);
-        parts.push(len, e.cid.bytes, e.bytes);
-        crc = crc32(e.bytes, crc32(e.cid.bytes, crc32(len, crc)));
-      }
-      const sum = Buffer.alloc(4);
-      sum.writeUInt32BE(crc >>> 0);
-      parts.push(sum);
-      const tmp = `${this.file(commit)}.${process.pid}.tmp`;
-      try {
-        writeNewFile(tmp, parts, { mode: 0o644 }); // checked: a short write is an error, not a cache file
-        fs.renameSync(tmp, this.file(commit));
-      } catch {
-        removeQuietly(tmp);
-        return;
-      }
-      this.prune();
-    } catch {
-      /* a cache that cannot be written is only a slower read */
-    }
+    const w = this.writer(commit, events.length);
+    if (!w) return;
+    for (const e of events) w.add(e.cid, e.bytes);
+    w.finish();
   }
 
   /**
    * A cache file of `count` events written as they come (a reader that streams a timeline holds
-   * none of them): `add` each in seq order, then `finish` renames it into place; `abort` (or fewer
-   * events than `count`) leaves nothing. Undefined when the folder cannot be made; a write that
-   * fails makes the rest no-ops: a cache that cannot be written is only a slower read.
+   * none of them, only their compressed pieces): `add` each in seq order, then `finish` writes the
+   * file and renames it into place; `abort` (or fewer events than `count`) leaves nothing. Undefined
+   * when the folder cannot be made; a failure makes the rest no-ops: a cache that cannot be written
+   * is only a slower read.
    */
   writer(commit: string, count: number): CacheWriter | undefined {
     try {
@@ -170,16 +155,13 @@ export class EventCache {
   }
 }
 
-/** Bytes a CacheWriter gathers before it writes them. */
-const WRITE_BATCH = 1 << 20;
-
-/** One cache file being written event by event (EventCache.writer). */
+/** One cache file being written event by event (EventCache.writer): records gathered a piece at a time and compressed. */
 export class CacheWriter {
-  private readonly tmp: string;
-  private fd = -1;
-  private parts: Uint8Array[] = [];
-  private pending = 0;
-  private crc = 0;
+  /** The compressed pieces, each led by its length. */
+  private readonly parts: Uint8Array[] = [];
+  private piece: Uint8Array[] = [];
+  private pieceBytes = 0;
+  private raw = 0;
   private added = 0;
   private done = false;
 
@@ -187,13 +169,7 @@ export class CacheWriter {
     private readonly file: string,
     private readonly count: number,
     private readonly prune: () => void,
-  ) {
-    this.tmp = `${file}.${process.pid}.tmp`;
-    const head = Buffer.alloc(8);
-    head.write(MAGIC, 0, 'latin1');
-    head.writeUInt32BE(count, 4);
-    this.push(head);
-  }
+  ) {}
 
   add(cid: CID, bytes: Uint8Array): void {
     if (this.done) return;
@@ -203,68 +179,77 @@ export class CacheWriter {
     }
     const len = Buffer.alloc(4);
     len.writeUInt32BE(bytes.length);
-    this.push(len);
-    this.push(cid.bytes);
-    this.push(bytes);
+    this.piece.push(len, cid.bytes, bytes);
+    this.pieceBytes += 4 + CID_BYTES + bytes.length;
+    this.raw += 4 + CID_BYTES + bytes.length;
     this.added++;
-    if (this.pending >= WRITE_BATCH) this.flush();
+    if (this.pieceBytes >= PIECE) this.flush();
   }
 
   finish(): void {
     if (this.done) return;
-    if (this.added !== this.count) {
-      this.abort();
-      return;
-    }
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(this.crc >>> 0);
-    this.parts.push(sum);
-    this.flush();
-    if (this.done) return; // the flush failed
     this.done = true;
+    if (this.added !== this.count || this.raw > 0xffffffff) return; // short; or past 4 GiB: read from git
+    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      fs.closeSync(this.fd);
-      this.fd = -1;
-      fs.renameSync(this.tmp, this.file);
+      this.flush();
+      const head = Buffer.alloc(12);
+      head.write(MAGIC, 0, 'latin1');
+      head.writeUInt32BE(this.count, 4);
+      head.writeUInt32BE(this.raw, 8);
+      let crc = crc32(head);
+      for (const p of this.parts) crc = crc32(p, crc);
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32BE(crc >>> 0);
+      writeNewFile(tmp, [head, ...this.parts, sum], { mode: 0o644 }); // checked: a short write is an error, not a cache file
+      fs.renameSync(tmp, this.file);
       this.prune();
     } catch {
-      this.closeQuietly();
-      removeQuietly(this.tmp);
+      removeQuietly(tmp);
     }
   }
 
   abort(): void {
-    if (this.done) return;
     this.done = true;
-    this.parts = [];
-    this.closeQuietly();
-    removeQuietly(this.tmp);
-  }
-
-  private push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.pending += part.length;
-    this.crc = crc32(part, this.crc);
+    this.piece = [];
+    this.parts.length = 0;
   }
 
   private flush(): void {
-    try {
-      if (this.fd < 0) this.fd = fs.openSync(this.tmp, 'w', 0o644);
-      writeAll(this.fd, this.parts, this.tmp); // checked: a short write is an error, not a cache file
-      this.parts = [];
-      this.pending = 0;
-    } catch {
-      this.abort();
-    }
+    if (!this.pieceBytes) return;
+    const z = brotliCompressSync(Buffer.concat(this.piece, this.pieceBytes), {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: this.pieceBytes },
+    });
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(z.length);
+    this.parts.push(len, z);
+    this.piece = [];
+    this.pieceBytes = 0;
   }
+}
 
-  private closeQuietly(): void {
-    if (this.fd < 0) return;
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      /* only ever removed after this */
+/**
+ * The records of a cache file: its brotli pieces in file[from, to) decompressed into one buffer of
+ * `raw` bytes, or undefined when they do not make exactly that (a file of another writer, damaged
+ * past what its CRC caught). Each piece makes at most what is left of `raw`.
+ */
+function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buffer | undefined {
+  const out = Buffer.allocUnsafe(raw);
+  let pos = from;
+  let filled = 0;
+  try {
+    while (pos < to) {
+      if (pos + 4 > to) return undefined;
+      const len = file.readUInt32BE(pos);
+      pos += 4;
+      if (pos + len > to || filled >= raw) return undefined;
+      const piece = brotliDecompressSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
+      piece.copy(out, filled);
+      filled += piece.length;
+      pos += len;
     }
-    this.fd = -1;
+  } catch {
+    return undefined;
   }
+  return filled === raw ? out : undefined;
 }

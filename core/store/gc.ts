@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { ioError, removeQuietly } from '../git/fsio.js';
 import { Lock, sweepLockLeftovers } from '../git/lock.js';
+import { NO_DELTAS } from '../git/pack/deltaPack.js';
 import type { StoreContext } from './types.js';
 
 // Tidying the object database, out of every append's way: each append writes its own small pack
@@ -26,6 +27,12 @@ const MAX_ROUNDS = 10_000;
 export interface GcOptions {
   /** One bounded round, and only when due (AUTO_GC); when another gc holds the lock, do nothing. */
   auto?: boolean;
+  /**
+   * Look for deltas (default): the merged pack written as git writes its packs (git/pack/deltaPack.ts),
+   * which costs CPU. false: whole objects copied as they are stored, for a round inside a
+   * long-lived writer's own process (store.ts), which must not hold its event loop for long.
+   */
+  deltas?: boolean;
   /** How long to wait for another gc's lock (a full gc; default: the lock protocol's). */
   lockWaitMs?: number;
 }
@@ -72,7 +79,7 @@ export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<Gc
   let merged = 0;
   try {
     if (options.auto) {
-      merged = ctx.objects.compact(AUTO_GC);
+      merged = ctx.objects.compact(options.deltas === false ? { ...AUTO_GC, delta: NO_DELTAS } : AUTO_GC);
       rounds = merged ? 1 : 0;
     } else {
       while (rounds < MAX_ROUNDS) {

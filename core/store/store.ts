@@ -453,7 +453,9 @@ export class Store {
 
   /** One bounded automatic round (gc.ts); a failure is a warning. Resolves to how many packs it merged. */
   private round(): Promise<number> {
-    const round = gc(this.ctx, { auto: true })
+    // An automatic round in this process copies entries as stored: a delta search would hold up the
+    // event loop of a long-lived writer (an extension host); `agentlog gc` makes the deltas.
+    const round = gc(this.ctx, { auto: true, deltas: false })
       .then(
         (r) => r.merged,
         (e: unknown) => {

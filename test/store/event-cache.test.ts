@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { EventCache } from '../../core/store/eventCache.js';
 import { Store } from '../../core/store/store.js';
 import { sessionWith } from '../helpers/store.js';
 
@@ -21,11 +23,10 @@ describe('event cache', () => {
     const more = Store.open(store.dir).readEvents(store.tipOf('talk')!);
     expect(more.map((e) => e.cid.toString()).slice(0, -1)).toEqual(first);
     expect(more[more.length - 1].event.text).toBe('after the cache');
-    // Flip a byte inside a cached event's text: the checksum fails, git is read instead.
+    // Flip a byte inside the cached (compressed) events: the checksum fails, git is read instead.
     const file = path.join(cacheDir, `${tip}.events`);
     const buf = fs.readFileSync(file);
-    const at = buf.indexOf(Buffer.from('line 500'));
-    buf[at + 5] = '9'.charCodeAt(0);
+    buf[buf.length >> 1] ^= 0x20;
     fs.writeFileSync(file, buf);
     const again = Store.open(store.dir).readEvents(tip);
     expect(again.map((e) => e.cid.toString())).toEqual(first);
@@ -91,5 +92,36 @@ describe('event cache', () => {
     const fromCache = Store.open(store.dir).readEvents(tip);
     expect(fromCache.map((e) => e.event)).toEqual(fromGit.map((e) => e.event));
     expect(fromCache.map((e) => Buffer.from(e.bytes).toString('hex'))).toEqual(fromGit.map((e) => Buffer.from(e.bytes).toString('hex')));
+  });
+
+  it('keeps its records compressed (issue 20: the cache counts in the store’s size), and ignores a file whose pieces do not make what it declares', async () => {
+    const { store } = await sessionWith(0);
+    for (let i = 1; i <= 300; i++) {
+      const text = `tool output of step ${i}: ${'the same words of a session, again and again, '.repeat(1 + (i % 20))}`;
+      await store.append('talk', { kind: 'message', role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text }] });
+    }
+    const tip = store.tipOf('talk')!;
+    const events = Store.open(store.dir).readEvents(tip);
+    const file = path.join(store.gitDir, 'agentlog', 'cache', `${tip}.events`);
+    const raw = events.reduce((n, e) => n + 4 + 36 + e.bytes.length, 0);
+    const size = fs.statSync(file).size;
+    console.log(`event cache: ${events.length} events, ${raw} bytes of records in a file of ${size} bytes`);
+    expect(size).toBeLessThan(raw / 4);
+    const cid = (es: Array<{ cid: { toString(): string } }>) => es.map((e) => e.cid.toString());
+    expect(cid(Store.open(store.dir).readEvents(tip))).toEqual(cid(events));
+    // Declares one byte more than its pieces make, with a CRC that matches: ignored, read from git, rewritten.
+    const lying = fs.readFileSync(file);
+    lying.writeUInt32BE(lying.readUInt32BE(8) + 1, 8);
+    lying.writeUInt32BE(crc32(lying.subarray(0, lying.length - 4)) >>> 0, lying.length - 4);
+    fs.writeFileSync(file, lying);
+    const cache = new EventCache(path.dirname(file));
+    expect(cache.read(tip)).toBeUndefined();
+    expect(cid(Store.open(store.dir).readEvents(tip))).toEqual(cid(events));
+    expect(cache.read(tip)).toHaveLength(301); // rewritten whole (the genesis and 300)
+    // A file of the earlier format (ALC2, uncompressed) is not this format: ignored.
+    const old = fs.readFileSync(file);
+    old.write('ALC2', 0, 'latin1');
+    fs.writeFileSync(file, old);
+    expect(cache.read(tip)).toBeUndefined();
   });
 });

@@ -1,15 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OFS_DELTA, packHeader, readEntryHeader, REF_DELTA } from './format.js';
+import { corrupt } from '../object.js';
+import { DELTA_DEFAULTS, deltaPack, type DeltaOptions } from './deltaPack.js';
 import { buildIndex, PACK_IDX_NAME, PackIndex } from './packIndex.js';
+import { PackSet } from './packSet.js';
 import { finishPack, writeAtomically } from './writePack.js';
 import { parseKeepNote, removeQuietly, staleTemp, TEMP_MAX_AGE_MS } from '../fsio.js';
-
-interface RawEntry {
-  oid: Buffer;
-  crc: number;
-  raw: Buffer;
-}
 
 /** How much one compaction may merge: a pack count to stay under, and a cap on the bytes it copies. */
 export interface CompactLimits {
@@ -17,6 +13,8 @@ export interface CompactLimits {
   maxPacks: number;
   /** Merge at most this many bytes of packs in one run (bounded work and memory: the packs are read whole). */
   maxBytes?: number;
+  /** How deltas are found (deltaPack.ts; default: git's window 10, depth 50). */
+  delta?: DeltaOptions;
 }
 
 /**
@@ -71,9 +69,11 @@ function planFrom(packDir: string, all: string[], limits: CompactLimits): string
  * `maxPacks`, merge the smallest ones geometrically (every pack left is at least twice the size of
  * all smaller packs together), so each object is copied O(log n) times in all; at most `maxBytes` of
  * packs in one run, so that a run's time and memory are bounded whatever the store's size. It runs
- * from `agentlog gc` (core/store/gc.ts), never inside an append. Entries are copied
- * as they are (no inflate, no deflate). Only packs without deltas are merged (ours never have any;
- * packs that `git gc` wrote are left alone), and never a kept pack (a `.keep` beside it: a user's,
+ * from `agentlog gc` (core/store/gc.ts), never inside an append. The merged pack is written with
+ * deltas as git writes them (deltaPack.ts: a sliding window over the objects sorted as git sorts
+ * them, chains at most `delta.depth` long, zlib at git's level), every object read whole and checked
+ * against its id on the way (a corrupt one is an E_OBJECT error and nothing is deleted). Any packs
+ * may be merged, with or without deltas (ours, git's), but never a kept pack (a `.keep` beside it: a user's,
  * git's, or a writer's whose ref has not moved yet), as git never touches one. The merged pack is
  * published, and durable (its files and the folder fsynced), before the old ones are deleted, so
  * every object is always findable, even after a power cut; readers that listed a deleted pack look
@@ -92,23 +92,37 @@ export function compactPacks(packDir: string, limits: CompactLimits | number, _d
   sweepLeftovers(packDir, all);
   const chosen = planFrom(packDir, all, lim);
   if (chosen.length < 2) return 0;
-  const merged = new Map<string, RawEntry>();
+  const oids: Buffer[] = [];
+  const seen = new Set<string>();
   const used: string[] = [];
   for (const base of chosen) {
-    const entries = rawEntries(base);
-    if (!entries) continue;
+    const listed = packOids(base);
+    if (!listed) continue;
     used.push(base);
-    for (const e of entries) merged.set(e.oid.toString('hex'), e);
+    for (const oid of listed) {
+      const key = oid.toString('hex');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      oids.push(oid);
+    }
   }
   if (used.length < 2) return 0;
-  const parts: Buffer[] = [packHeader(merged.size)];
-  const index: Array<{ oid: Buffer; crc: number; offset: number }> = [];
-  let offset = 12;
-  for (const e of merged.values()) {
-    index.push({ oid: e.oid, crc: e.crc, offset });
-    parts.push(e.raw);
-    offset += e.raw.length;
+  const reader = new PackSet(packDir);
+  let packed: ReturnType<typeof deltaPack>;
+  try {
+    packed = deltaPack(
+      oids,
+      (oid) => {
+        const obj = reader.read(oid);
+        if (!obj) throw corrupt(oid, `it is listed in a pack of ${packDir} that no longer holds it`);
+        return obj;
+      },
+      lim.delta ?? DELTA_DEFAULTS,
+    );
+  } finally {
+    reader.close();
   }
+  const { parts, index } = packed;
   const { name, sum: sum1 } = finishPack(packDir, parts);
   writeAtomically(`${name}.pack`, parts, true);
   writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], true, true);
@@ -174,33 +188,20 @@ export function sweepLeftovers(packDir: string, names?: string[]): void {
 }
 
 /**
- * The entries of a delta-free pack as raw bytes (header + zlib data), or undefined when it is not
- * ours to merge: it has deltas, lies past 2 GiB, has an index older than version 2, is gone (merged
- * by another process), or does not read as a pack (left as it is: reading its objects reports it).
+ * The object ids of a pack in the order of its entries (a timeline's appends wrote them together),
+ * or undefined when it is not ours to merge: it is gone (merged by another process) or its .idx does
+ * not read (left as it is: reading its objects reports it).
  */
-function rawEntries(base: string): RawEntry[] | undefined {
+function packOids(base: string): Buffer[] | undefined {
   let idx: PackIndex;
-  let pack: Buffer;
   try {
     idx = new PackIndex(fs.readFileSync(`${base}.idx`), path.basename(base));
-    pack = fs.readFileSync(`${base}.pack`);
+    if (!fs.statSync(`${base}.pack`).isFile()) return undefined;
   } catch {
     return undefined;
   }
-  const rows: Array<{ oid: Buffer; crc: number; offset: number }> = [];
-  for (let i = 0; i < idx.count; i++) {
-    if (idx.isLarge(i)) return undefined; // a pack past 2 GiB is not ours to merge
-    rows.push({ oid: Buffer.from(idx.oid(i)), crc: idx.crc(i), offset: idx.offset(i) });
-  }
+  const rows: Array<{ oid: Buffer; offset: number }> = [];
+  for (let i = 0; i < idx.count; i++) rows.push({ oid: Buffer.from(idx.oid(i)), offset: idx.offset(i) });
   rows.sort((a, b) => a.offset - b.offset);
-  const out: RawEntry[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const start = rows[i].offset;
-    const end = i + 1 < rows.length ? rows[i + 1].offset : pack.length - 20;
-    const head = readEntryHeader(pack, start);
-    if (!head || start < 12 || end > pack.length - 20 || end <= start) return undefined;
-    if (head.type === OFS_DELTA || head.type === REF_DELTA) return undefined;
-    out.push({ oid: rows[i].oid, crc: rows[i].crc, raw: pack.subarray(start, end) });
-  }
-  return out;
+  return rows.map((r) => r.oid);
 }

@@ -194,6 +194,12 @@ export class PackSet {
     return undefined;
   }
 
+  /** Close every pack file this set has open (it opens them again if read again). */
+  close(): void {
+    for (const pack of this.open) pack.close();
+    this.open.clear();
+  }
+
   /** Look again at the pack directory; true if it changed. */
   refresh(): boolean {
     const names = this.names();

@@ -288,6 +288,25 @@ async function main() {
         memory: '',
       };
     });
+
+    await row('disk after `agentlog gc`: objects + event cache', async () => {
+      // The full gc merges the store's packs with deltas (core/git/pack/deltaPack.ts); the floor is
+      // `git gc` (window 10, depth 50, as ours) of a copy made before it.
+      const copy = path.join(work, 'git-gc-copy');
+      fs.cpSync(store, copy, { recursive: true });
+      const s = await agentlog(['gc', '--store', store]);
+      const objects = du(path.join(store, '.git', 'objects'));
+      const cache = du(path.join(store, '.git', 'agentlog', 'cache'));
+      const g = await git(['gc', '-q'], copy);
+      const floor = du(path.join(copy, '.git', 'objects'));
+      fs.rmSync(copy, { recursive: true, force: true });
+      return {
+        agentlog: `${bytes(objects)} + ${bytes(cache)} (the gc: ${secs(s.ms)})`,
+        floor: `\`git gc\` of a copy: ${bytes(floor)} objects in ${secs(g.ms)}`,
+        ratio: `${ratio(objects + cache, manifest.bytes)} the JSONL; objects ${ratio(objects, floor)} git's`,
+        memory: bytes(s.rss),
+      };
+    });
   } finally {
     for (const s of servers) await s.close();
     if (args.includes('--keep')) log(`scale: kept ${work}`);
