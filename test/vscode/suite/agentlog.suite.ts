@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ui, uiUrl } from './ui.js';
 import { until } from './until.js';
 import { Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
@@ -35,25 +36,7 @@ interface ScriptedLm {
 const LM_NOTES = '# Notes\n\nWritten by the agent through a VS Code language model.\n';
 
 const storeDir = process.env.AGENTLOG_TEST_STORE!;
-const uiUrl = process.env.AGENTLOG_UI_URL;
 let api: Api;
-
-/** Ask the harness (code-shim) about the workbench's DOM, or for a screenshot. Absent on a desktop run. */
-async function ui(q: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-  if (!uiUrl) return undefined;
-  // A click in a webview waits (up to 10 s) for its element to be painted: the panel's state can be
-  // reported before the browser shows it.
-  for (let attempt = 0; ; attempt++) {
-    const r = await fetch(uiUrl, { method: 'POST', body: JSON.stringify(q) });
-    const body = (await r.json()) as Record<string, unknown>;
-    if (r.ok) return body;
-    if (q.op === 'frameClick' && /nothing visible matches/.test(String(body.error)) && attempt < 40) {
-      await new Promise((done) => setTimeout(done, 250));
-      continue;
-    }
-    throw new Error(`ui ${JSON.stringify(q)}: ${String(body.error)}`);
-  }
-}
 
 const panel = (timeline: string) => api.panels().find((p) => p.timeline === timeline);
 const rendered = (timeline: string, test: (s: RenderedState) => boolean) =>

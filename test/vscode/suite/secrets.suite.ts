@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { Store } from '../../../core/index.js';
 import type { RenderedState } from '../../../extension/shared/protocol.js';
 import { fakeSecrets } from '../../helpers/secrets.js';
+import { ui, uiUrl } from './ui.js';
 import { until } from './until.js';
 
 interface Api {
@@ -23,25 +24,11 @@ interface Api {
 }
 
 const storeDir = process.env.AGENTLOG_TEST_STORE!;
-const uiUrl = process.env.AGENTLOG_UI_URL;
 const secrets = fakeSecrets('vscode-suite');
 const github = secrets.find((s) => s.rule === 'github')!;
 const aws = secrets.find((s) => s.rule === 'aws')!;
 
-async function ui(q: Record<string, unknown>): Promise<Record<string, unknown>> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await fetch(uiUrl!, { method: 'POST', body: JSON.stringify(q) });
-    const body = (await r.json()) as Record<string, unknown>;
-    if (r.ok) return body;
-    // A click in a webview waits for its element to be painted (the panel's state can be reported first).
-    if (q.op === 'frameClick' && /nothing visible matches/.test(String(body.error)) && attempt < 40) {
-      await new Promise((done) => setTimeout(done, 250));
-      continue;
-    }
-    throw new Error(`ui ${JSON.stringify(q)}: ${String(body.error)}`);
-  }
-}
-const texts = async (selector: string, frames = false) => ((await ui({ op: 'texts', selector, frames })).texts as string[] | undefined) ?? [];
+const texts = async (selector: string, frames = false) => ((await ui({ op: 'texts', selector, frames }))?.texts as string[] | undefined) ?? [];
 
 /** Poll an asynchronous check every 200 ms, or fail naming `what` after `ms`. */
 async function poll(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
