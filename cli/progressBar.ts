@@ -1,3 +1,33 @@
+import type { Output } from './command.js';
+
+/**
+ * A progress line on a terminal (stderr), redrawn in place at most every 100 ms and always at the
+ * end: `line` gives the text for a state (undefined: nothing to draw yet), `last` whether it is the
+ * final one. Nothing at all when `on` is false or the stream is not a terminal. `clear` removes what
+ * was drawn before the command prints anything else.
+ */
+export function ttyProgress<P>(out: Output, on: boolean, line: (p: P, elapsedMs: number) => string | undefined, last: (p: P) => boolean) {
+  const show = on && out.isTTY;
+  const started = Date.now();
+  let drawn = false;
+  let at = 0;
+  return {
+    update: (p: P) => {
+      const t = Date.now();
+      if (!show || (t - at < 100 && !last(p))) return;
+      const text = line(p, t - started);
+      if (text === undefined) return;
+      at = t;
+      out.write(`\r\x1b[K${text}`);
+      drawn = true;
+    },
+    clear: () => {
+      if (drawn) out.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}
+
 /**
  * The progress bar of a long command on a terminal (`import --all`): a bar, the share done, what is
  * done of what, and an estimate of the time left from the rate so far; stderr only, and only on a

@@ -15,7 +15,7 @@ import {
   agentName,
 } from '../../core/index.js';
 import { defineCommand, type Context } from '../command.js';
-import { progressLine, type Progress } from '../progressBar.js';
+import { progressLine, type Progress, ttyProgress } from '../progressBar.js';
 
 export const importCommand = defineCommand({
   name: 'import',
@@ -106,7 +106,13 @@ options:
       return 0;
     }
     // A file unchanged since the last import or capture is skipped unread; one that grew is read from where it grew.
-    const bar = progressBar(ctx, !values.json);
+    // Files done of all, megabytes, and the time left (cli/progressBar.ts); nothing when piped or with --json.
+    const bar = ttyProgress<Progress>(
+      ctx.stderr,
+      !values.json,
+      (p, ms) => progressLine(p, ms, ctx.stderr.columns),
+      (p) => p.files >= p.totalFiles,
+    );
     const summary = await importChanged(store, format, files, {
       warn: (w) => {
         bar.clear();
@@ -147,31 +153,6 @@ function expand(p: string, format: Format): string[] {
 /** The folder a store belongs to: the folder that holds `.agentlog/`, or the store's own folder. */
 function projectFolder(storeDir: string): string {
   return path.basename(storeDir) === '.agentlog' ? path.dirname(storeDir) : storeDir;
-}
-
-/**
- * The progress line of an import on a terminal (stderr), redrawn at most every 100 ms: files done of
- * all, megabytes, and an estimate of the time left from the bytes done so far. Nothing when stderr is
- * not a terminal or with --json.
- */
-function progressBar(ctx: Context, on: boolean) {
-  const show = on && ctx.stderr.isTTY;
-  const started = Date.now();
-  let drawn = 0;
-  let last = 0;
-  return {
-    update: (p: Progress) => {
-      const t = Date.now();
-      if (!show || (t - last < 100 && p.files < p.totalFiles)) return;
-      last = t;
-      ctx.stderr.write(`\r\x1b[K${progressLine(p, t - started, ctx.stderr.columns)}`);
-      drawn++;
-    },
-    clear: () => {
-      if (show && drawn > 0) ctx.stderr.write('\r\x1b[K');
-      drawn = 0;
-    },
-  };
 }
 
 function report(ctx: Context, s: ImportChangedSummary, json: boolean): void {

@@ -1,5 +1,5 @@
 import { AgentlogError, type IndexProgress, safe, search, type SearchHit } from '../../core/index.js';
-import type { Context } from '../command.js';
+import { ttyProgress } from '../progressBar.js';
 import { defineCommand } from '../command.js';
 import { toJson, when } from '../format.js';
 
@@ -46,7 +46,16 @@ Examples:
     if (!Number.isSafeInteger(limit) || limit < 1) throw new AgentlogError('E_INPUT', `search --limit: "${values.limit}" is not a number of hits`);
     const store = ctx.store();
     const width = ctx.stdout.isTTY ? ctx.stdout.columns : 160;
-    const progress = progressLine(ctx, !values.json);
+    // An index build on a terminal (stderr): timelines and events done, from 20 timelines up.
+    const progress = ttyProgress<IndexProgress>(
+      ctx.stderr,
+      !values.json,
+      (p) =>
+        p.totalTimelines < 20
+          ? undefined
+          : `indexing: ${p.timelines}/${p.totalTimelines} timelines, ${p.events} events`.slice(0, Math.max(20, ctx.stderr.columns - 1)),
+      (p) => p.timelines >= p.totalTimelines,
+    );
     let result: ReturnType<typeof search>;
     try {
       result = search(store, query, {
@@ -121,26 +130,4 @@ export function parseSince(text: string, now: number): number {
   const t = Date.parse(text);
   if (!Number.isFinite(t)) throw new AgentlogError('E_INPUT', `--since: "${text}" is not a date (2025-09-24, 2025-09-24T10:00Z) nor an age (3d, 12h, 2w)`);
   return t;
-}
-
-/** The progress line of an index build on a terminal (stderr), redrawn at most every 100 ms. */
-function progressLine(ctx: Context, on: boolean) {
-  const show = on && ctx.stderr.isTTY;
-  let last = 0;
-  let drawn = false;
-  return {
-    update: (p: IndexProgress) => {
-      const t = Date.now();
-      if (!show || p.totalTimelines < 20 || (t - last < 100 && p.timelines < p.totalTimelines)) return;
-      last = t;
-      ctx.stderr.write(
-        `\r\x1b[K${`indexing: ${p.timelines}/${p.totalTimelines} timelines, ${p.events} events`.slice(0, Math.max(20, ctx.stderr.columns - 1))}`,
-      );
-      drawn = true;
-    },
-    clear: () => {
-      if (drawn) ctx.stderr.write('\r\x1b[K');
-      drawn = false;
-    },
-  };
 }
