@@ -18,7 +18,11 @@ import type { Output } from './command.js';
 export type AutoGcMode = 'detach' | 'wait' | 'off';
 
 export function autoGcMode(env: NodeJS.ProcessEnv): AutoGcMode {
-  const v = env.AGENTLOG_AUTO_GC;
+  return afterCommandMode(env.AGENTLOG_AUTO_GC);
+}
+
+/** What an AGENTLOG_AUTO_* variable asks of work after a command: `0`/`off`/`false`, `wait`, else detach. */
+export function afterCommandMode(v: string | undefined): 'detach' | 'wait' | 'off' {
   if (v === '0' || v === 'off' || v === 'false') return 'off';
   return v === 'wait' ? 'wait' : 'detach';
 }

@@ -1,5 +1,5 @@
 import { flagNew, safe, type Store } from '../core/index.js';
-import { startDetached } from './autoGc.js';
+import { afterCommandMode, startDetached } from './autoGc.js';
 import type { Output } from './command.js';
 
 /**
@@ -14,9 +14,7 @@ import type { Output } from './command.js';
 export type AutoScanMode = 'detach' | 'wait' | 'off';
 
 export function autoScanMode(env: NodeJS.ProcessEnv): AutoScanMode {
-  const v = env.AGENTLOG_AUTO_SCAN;
-  if (v === '0' || v === 'off' || v === 'false') return 'off';
-  return v === 'wait' ? 'wait' : 'detach';
+  return afterCommandMode(env.AGENTLOG_AUTO_SCAN);
 }
 
 /** Run or start the scan of what is new; never throws (a scan must not fail a command that succeeded). */

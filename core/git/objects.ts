@@ -133,13 +133,7 @@ export class ObjectStore {
       }
       return () => {};
     }
-    const packDir = path.join(this.objectsDir, 'pack');
-    if (!this.swept) {
-      // What writers killed earlier left (temporary files, dead writers' .keep): once a process.
-      this.swept = true;
-      sweepLeftovers(packDir);
-    }
-    const pack = writePack(packDir, entries, this.durable);
+    const pack = writePack(this.packDirSwept(), entries, this.durable);
     this.packsWritten++;
     return () => pack.release();
   }
@@ -176,14 +170,19 @@ export class ObjectStore {
 
   /** writeBatch of objects already deflated (unstage): one pack, kept until the returned release. */
   writeDeflated(entries: readonly DeflatedObject[]): () => void {
+    const pack = writeDeflatedPack(this.packDirSwept(), entries, this.durable);
+    this.packsWritten++;
+    return () => pack.release();
+  }
+
+  /** The pack folder, swept once a process of what writers killed earlier left (temporary files, dead writers' .keep). */
+  private packDirSwept(): string {
     const packDir = path.join(this.objectsDir, 'pack');
     if (!this.swept) {
       this.swept = true;
       sweepLeftovers(packDir);
     }
-    const pack = writeDeflatedPack(packDir, entries, this.durable);
-    this.packsWritten++;
-    return () => pack.release();
+    return packDir;
   }
 
   /** Whether a compaction within `limits` would merge packs now (a folder listing and a stat per pack). */
