@@ -18,11 +18,16 @@ import { fsyncDir, ioError, pidAlive, removeQuietly } from './fsio.js';
  *    the link leaves only the `~owner` file, which git and ref listing ignore (it ends in `.lock`)
  *    and gc removes (sweepLockLeftovers). Where the file system has no hard links, the lock is
  *    created with O_EXCL and the record written into it, as before.
- * 2. The holder reads the file, then replaces the owner record with the whole new content (the byte
- *    count is checked), fsyncs it when durable, checks that the lock on disk is still the very file
- *    it created (same device and inode as its open descriptor), and renames the lock over the file:
- *    readers see the old content or the new, never a part. A holder whose lock is gone or replaced
- *    refuses to rename (E_LOCK) and leaves the other lock alone.
+ * 2. The holder reads the file, then writes the whole new content (the byte count is checked) into a
+ *    file of its own, `<file>~commit.<pid>.<n>.lock`, fsyncs it when durable, checks that the lock
+ *    on disk is still the very file it created (same device and inode as its open descriptor), and
+ *    renames that file over the file: readers see the old content or the new, never a part. Only
+ *    then is the lock removed. The lock holds its owner record until the end, so a kill at any
+ *    instant leaves a lock whose owner is provably gone, which the next writer breaks (rule 5), and
+ *    at most a `~commit` file, which gc sweeps (writing the content into the lock itself, as git
+ *    does, left a lock that named no owner when a kill came between its truncation and its rename:
+ *    found by a kill loop of `agentlog run`). A holder whose lock is gone or replaced refuses to
+ *    rename (E_LOCK) and leaves the other lock alone.
  * 3. A holder that gives up (or fails) removes its lock, only if the lock on disk is still its own.
  * 4. A writer that finds the lock taken waits for it (`waitMs`), polling with a growing, jittered
  *    pause, then fails with E_LOCK naming the lock and its owner.
@@ -314,16 +319,22 @@ export class Lock {
     }
   }
 
-  /** Write `content` into the lock and rename it over the file (rule 2); the lock is gone after, whatever happens. */
+  /**
+   * Write `content` into a file of its own and rename it over the file while the lock still holds its
+   * owner record, then remove the lock (rule 2); the lock is gone after, whatever happens.
+   */
   commit(content: string): void {
     if (!this.held || this.fd === undefined) throw new AgentlogError('E_LOCK', `${this.lockFile} is no longer held`, { lock: this.lockFile });
+    let temp: string | undefined;
     try {
-      const bytes = Buffer.from(content, 'utf8');
-      fs.ftruncateSync(this.fd, 0);
-      writeWhole(this.fd, bytes, this.lockFile);
-      if (this.options.durable) fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      this.fd = undefined;
+      temp = commitFile(this.lockFile);
+      const fd = openFresh(temp, this.errors);
+      try {
+        writeWhole(fd, Buffer.from(content, 'utf8'), temp);
+        if (this.options.durable) fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
       if (!this.stillOurs()) {
         throw new AgentlogError(
           'E_LOCK',
@@ -332,7 +343,8 @@ export class Lock {
         );
       }
       try {
-        fs.renameSync(this.lockFile, this.file);
+        fs.renameSync(temp, this.file);
+        temp = undefined;
         // Durable: the rename survives a power cut once its folder is fsynced (I9, I10).
         if (this.options.durable) fsyncDir(path.dirname(this.file));
       } catch (e) {
@@ -340,10 +352,26 @@ export class Lock {
         if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY') throw this.errors.conflict(this.file);
         throw e;
       }
-      this.held = false;
     } catch (e) {
+      if (temp !== undefined) removeQuietly(temp); // not renamed: the file is unchanged
       this.release();
       throw e;
+    }
+    // The file holds the new content, so this no longer fails: the lock's removal is tried again
+    // (a transient EIO), and one that cannot be removed is reported (its owner record names this
+    // process: the next writer breaks it once this process is gone).
+    this.held = false;
+    this.closeLock();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.stillOurs()) fs.rmSync(this.lockFile, { force: true });
+        return;
+      } catch (e) {
+        if (attempt === 3) {
+          this.options.warn?.(`${this.lockFile} could not be removed after ${this.file} was written: ${(e as Error).message}`);
+          return;
+        }
+      }
     }
   }
 
@@ -351,24 +379,44 @@ export class Lock {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    if (this.fd !== undefined) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* already closed */
-      }
-      this.fd = undefined;
-    }
+    this.closeLock();
     if (this.stillOurs()) fs.rmSync(this.lockFile, { force: true });
+  }
+
+  private closeLock(): void {
+    if (this.fd === undefined) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    this.fd = undefined;
   }
 }
 
-/** Tells apart the `~owner` files of one process's locks. */
-let ownerFiles = 0;
+/** Tells apart the `~owner` and `~commit` files of one process's locks. */
+let ownFiles = 0;
 
 /** The name of the file a lock's owner record is written into before it becomes the lock (rule 1). */
 function ownerFile(lockFile: string): string {
-  return `${lockFile.slice(0, -'.lock'.length)}~owner.${process.pid}.${++ownerFiles}.lock`;
+  return `${lockFile.slice(0, -'.lock'.length)}~owner.${process.pid}.${++ownFiles}.lock`;
+}
+
+/** The name of the file a holder writes the new content into before renaming it over the file (rule 2). */
+function commitFile(lockFile: string): string {
+  return `${lockFile.slice(0, -'.lock'.length)}~commit.${process.pid}.${++ownFiles}.lock`;
+}
+
+/** Create a file of this process's own name (`~owner`, `~commit`); one that exists was left by a killed process whose pid this one now has. */
+function openFresh(file: string, errors: LockErrors): number {
+  let fd = openExclusive(file, errors);
+  if (fd === undefined) {
+    fs.rmSync(file, { force: true });
+    fd = openExclusive(file, errors);
+    if (fd === undefined)
+      throw new AgentlogError('E_LOCK', `${file} is made again as soon as it is removed: another program uses this process's name`, { path: file });
+  }
+  return fd;
 }
 
 /** Errors of link() that mean the file system has no hard links. */
@@ -381,14 +429,7 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 function createOwned(lockFile: string, errors: LockErrors): number | undefined {
   const record = Buffer.from(ownerRecord(), 'utf8');
   const temp = ownerFile(lockFile);
-  // The name holds this process's pid: one that exists was left by a killed process whose pid this one now has.
-  let fd = openExclusive(temp, errors);
-  if (fd === undefined) {
-    fs.rmSync(temp, { force: true });
-    fd = openExclusive(temp, errors);
-    if (fd === undefined)
-      throw new AgentlogError('E_LOCK', `${temp} is made again as soon as it is removed: another program uses this process's name`, { lock: lockFile });
-  }
+  const fd = openFresh(temp, errors);
   let linked = false;
   try {
     writeWhole(fd, record, temp);
@@ -431,13 +472,14 @@ function openExclusive(file: string, errors: LockErrors): number | undefined {
   }
 }
 
-/** A lock's `~owner` file (rule 1) or a breaker's `~break.lock` (rule 6), by name; the pid its name holds. */
-const LEFTOVER = /~(?:owner\.(\d{1,10})\.\d{1,16}|break)\.lock$/;
+/** A lock's `~owner` file (rule 1), a holder's `~commit` file (rule 2) or a breaker's `~break.lock` (rule 6), by name; the pid its name holds. */
+const LEFTOVER = /~(?:(?:owner|commit)\.(\d{1,10})\.\d{1,16}|break)\.lock$/;
 
 /**
  * Remove, under `dir` (a store's refs, its agentlog folder…), the `~owner` files a process killed
- * before it linked its lock left (rule 1), and the `~break.lock` files of breakers that are gone
- * (rule 6), when their owner is provably gone. Returns how many were removed. Run by gc.
+ * before it linked its lock left (rule 1), the `~commit` files of one killed before its rename
+ * (rule 2), and the `~break.lock` files of breakers that are gone (rule 6), when their owner is
+ * provably gone. Returns how many were removed. Run by gc.
  */
 export function sweepLockLeftovers(dir: string, recursive = true): number {
   let removed = 0;
@@ -456,7 +498,7 @@ export function sweepLockLeftovers(dir: string, recursive = true): number {
     if (!e.isFile() || !LEFTOVER.test(e.name)) continue;
     const seen = look(full);
     const owner = seen && parseOwner(seen.content);
-    // An `~owner` file killed before its record was whole names no one: its pid is in its name.
+    // An `~owner` file killed before its record was whole, and a `~commit` file, name no one: the pid is in the name.
     const pid = LEFTOVER.exec(e.name)?.[1];
     const gone = owner ? ownerGone(owner) : pid !== undefined && seen !== undefined && Date.now() - seen.mtimeMs > BREAK_STALE_MS && !pidAlive(Number(pid));
     if (gone) {

@@ -68,8 +68,8 @@ function lastReflogOid(file: string): string | undefined {
 
 /**
  * Git refs read and moved without the git CLI, under git's own lock protocol (lock.ts): `<ref>.lock`
- * is created exclusively, the old value is checked, the new value written into the lock, and the
- * lock renamed over the ref. packed-refs are honoured when reading (a loose ref shadows a packed one).
+ * is created exclusively, the old value is checked, the new value written into a file of the holder's
+ * own and renamed over the ref, then the lock removed (lock.ts rule 2). packed-refs are honoured when reading (a loose ref shadows a packed one).
  */
 export class Refs {
   private packed: Map<string, string> | undefined;

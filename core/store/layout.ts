@@ -119,8 +119,8 @@
  *     an append.
  *
  * I10 A ref moves only by compare-and-swap under git's lock protocol (git/lock.ts): `<ref>.lock`
- *     created exclusively, the ref's value checked while it is held, the new value written into the
- *     lock and the lock renamed over the ref (a delete removes the packed-refs line, then the loose
+ *     created exclusively, the ref's value checked while it is held, the new value written into a
+ *     file of the holder's own, renamed over the ref, then the lock removed (a delete removes the packed-refs line, then the loose
  *     file, under the same lock). A writer that loses the race builds its events again on the new tip
  *     (new seq and prev) and tries again, and an append is acknowledged only once its commit is
  *     reachable from the branch: concurrent writers, agentlog or git, never lose an acknowledged

@@ -36,6 +36,63 @@ function killedWhileTaking(file: string, when: 'writing the owner record' | 'aft
   expect(r.signal, r.stderr).toBe('SIGKILL');
 }
 
+/**
+ * Run a child that takes `<file>.lock`, is asked for the new content, and kills itself with SIGKILL
+ * at the `step`-th file operation after that (open, write, fsync, close, rename, link, unlink, rm,
+ * truncate). Whether it was killed (false: it finished with fewer operations than `step`).
+ */
+function killedWhileCommitting(file: string, step: number, durable: boolean): boolean {
+  const script = `
+    const fs = require('node:fs');
+    const { syncBuiltinESMExports } = require('node:module');
+    let counting = false, n = 0;
+    for (const name of ['openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync', 'linkSync', 'unlinkSync', 'rmSync', 'ftruncateSync']) {
+      const orig = fs[name];
+      fs[name] = (...args) => {
+        if (counting && ++n === ${step}) process.kill(process.pid, 'SIGKILL');
+        return orig(...args);
+      };
+    }
+    syncBuiltinESMExports();
+    import(${JSON.stringify(LOCK_JS)})
+      .then((m) => m.withLock(${JSON.stringify(file)}, { durable: ${durable} }, () => { counting = true; return 'new'; }))
+      .then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  if (r.signal === 'SIGKILL') return true;
+  expect(r.status, r.stderr).toBe(0);
+  return false;
+}
+
+describe('a writer killed at any instant of its commit (core/git/lock.ts, rule 2)', () => {
+  for (const durable of [false, true]) {
+    it(`${durable ? 'durable' : 'default'} mode: the file is old or new, the next writer goes on at once, gc sweeps what is left`, async () => {
+      let step = 1;
+      for (; step < 60; step++) {
+        const dir = tmpdir();
+        const file = path.join(dir, 'ref');
+        fs.writeFileSync(file, 'old');
+        if (!killedWhileCommitting(file, step, durable)) {
+          expect(fs.readFileSync(file, 'utf8')).toBe('new');
+          expect(fs.readdirSync(dir)).toEqual(['ref']);
+          break;
+        }
+        expect(['old', 'new'], `killed at operation ${step}`).toContain(fs.readFileSync(file, 'utf8'));
+        // Today's git refuses nothing here, and the next agentlog writer breaks the dead owner's lock.
+        const warnings: string[] = [];
+        await expect(withLock(file, { waitMs: 2000, warn: (m) => warnings.push(m) }, () => 'next'), `killed at operation ${step}`).resolves.toBe(true);
+        expect(fs.readFileSync(file, 'utf8')).toBe('next');
+        // What the killed writer left (its ~commit file, a lock's ~owner file) is swept once it is old.
+        const old = new Date(Date.now() - 60_000);
+        for (const n of fs.readdirSync(dir)) if (n !== 'ref') fs.utimesSync(path.join(dir, n), old, old);
+        sweepLockLeftovers(dir);
+        expect(fs.readdirSync(dir), `killed at operation ${step}`).toEqual(['ref']);
+      }
+      expect(step).toBeGreaterThan(3); // it was killed at each operation of the commit before it finished
+    }, 120_000);
+  }
+});
+
 describe('a writer killed while it takes a lock (core/git/lock.ts, rule 1)', () => {
   it('killed while writing its owner record: no lock is left, the next writer takes it at once', async () => {
     const dir = tmpdir();

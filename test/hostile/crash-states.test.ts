@@ -126,7 +126,7 @@ describe('crash states (issue 17, test (a)): every state a power cut leaves is a
   it('the explorer finds what breaks: the default mode, which fsyncs no ref and no folder, under the POSIX model', async () => {
     // Not a promise the default mode makes (layout.ts I9): this shows the check can fail, and why
     // durable mode exists. A power cut that keeps the ref's rename but not the .idx's (another folder)
-    // leaves a ref naming missing objects; one that loses the lock's bytes leaves an empty ref.
+    // leaves a ref naming missing objects; one that loses the new value's bytes leaves an empty ref.
     const { dir, op } = await OPERATIONS.append(false);
     const r = await explore(dir, op, { model: 'posix', durable: true, name: 'append', fullUpTo: 3, maxProduct: 64, samples: 8 });
     expect(r.broken.some((b) => b.includes('after the operation returned'))).toBe(true);

@@ -9,7 +9,7 @@ import { clock, tmpdir } from '../helpers/tmp.js';
 // Issue 17, point 2: publication in git's order. The file operations of a real `agentlog append`
 // (the built CLI, dist/) are recorded with strace (main thread only: Node's sync fs calls run there), and their order checked: the pack's .pack and
 // .idx fsynced before the .idx is renamed into place, and that before the ref moves; in durable
-// mode also the ref's lock fsynced and the folders fsynced after the renames. Skipped where strace
+// mode also the ref's new value fsynced and the folders fsynced after the renames. Skipped where strace
 // is not installed.
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/bin/agentlog.js');
 const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -73,19 +73,19 @@ if (!hasStrace) {
       const pack = at(ops, /^fsync \/objects\/pack\/pack-[0-9a-f]{40}\.pack$/);
       const idx = at(ops, /^fsync \/objects\/pack\/tmp_pack_\d+_pack-[0-9a-f]{40}\.idx$/);
       const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
-      const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
+      const ref = at(ops, /^rename \/refs\/heads\/talk~commit\.\d+\.\d+\.lock -> \/refs\/heads\/talk$/);
       expect(pack).toBeLessThan(publish);
       expect(idx).toBeLessThan(publish);
       expect(publish).toBeLessThan(ref);
     });
 
-    it('durable mode: also the pack folder after the .idx rename, the ref lock before its rename, the refs folder after it', async () => {
+    it("durable mode: also the pack folder after the .idx rename, the ref's new value before its rename, the refs folder after it", async () => {
       const { ops } = await traceAppend({ AGENTLOG_FSYNC: '1' });
       const publish = at(ops, /^rename \/objects\/pack\/tmp_pack_.* -> \/objects\/pack\/pack-[0-9a-f]{40}\.idx$/);
       const packDir = ops.findIndex((o, i) => i > publish && o === 'fsync /objects/pack');
-      // The lock is born as this writer's ~owner file, hard-linked to talk.lock (git/lock.ts rule 1): its fd is that one inode.
-      const lock = at(ops, /^fsync \/refs\/heads\/talk(\.lock|~owner\.\d+\.\d+\.lock)$/);
-      const ref = at(ops, /^rename \/refs\/heads\/talk\.lock -> \/refs\/heads\/talk$/);
+      // The new value is written into this writer's own ~commit file, renamed over the ref while the lock still holds its owner (git/lock.ts rule 2).
+      const lock = at(ops, /^fsync \/refs\/heads\/talk~commit\.\d+\.\d+\.lock$/);
+      const ref = at(ops, /^rename \/refs\/heads\/talk~commit\.\d+\.\d+\.lock -> \/refs\/heads\/talk$/);
       const refsDir = ops.findIndex((o, i) => i > ref && o === 'fsync /refs/heads');
       expect(packDir, ops.join('\n')).toBeGreaterThan(publish);
       expect(packDir).toBeLessThan(ref);
