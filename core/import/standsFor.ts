@@ -67,11 +67,16 @@ function heldEvent(store: Store, cid: CID, seq: number): { event: StoredEvent; b
  * plain one stays plain (heldPlain says when a checkpoint was planned in its place).
  */
 export function sameFileHistoryRecord(stored: Record<string, unknown> | undefined, planned: EventInput): boolean {
-  if (!stored || !FILE_HISTORY_FORMS.includes(stored.kind as string) || !FILE_HISTORY_FORMS.includes(planned.kind as string)) return false;
-  const a = (stored.source as { record?: unknown } | undefined)?.record;
-  const b = (planned.source as { record?: unknown } | undefined)?.record;
-  if (a === undefined || b === undefined || (a as { type?: unknown }).type !== 'file-history-snapshot') return false;
-  return Buffer.from(encode(a as IpldValue)).equals(Buffer.from(encode(b as IpldValue)));
+  const a = stored && fileHistoryRecord(stored);
+  const b = a && fileHistoryRecord(planned);
+  return b !== undefined && Buffer.from(encode(a as IpldValue)).equals(Buffer.from(encode(b as IpldValue)));
+}
+
+/** The Claude Code file-history snapshot record an event was made of, in either form; undefined for any other event. */
+export function fileHistoryRecord(e: Record<string, unknown>): unknown {
+  if (!FILE_HISTORY_FORMS.includes(e.kind as string)) return undefined;
+  const record = (e.source as { record?: unknown } | undefined)?.record;
+  return (record as { type?: unknown } | undefined)?.type === 'file-history-snapshot' ? record : undefined;
 }
 
 /** Whether sameFileHistoryRecord matched a plain stored record where the import now plans a checkpoint. */

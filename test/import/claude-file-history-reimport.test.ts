@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureFile } from '../../core/capture/captureFile.js';
+import { exportTimeline } from '../../core/export/index.js';
 import { runHook } from '../../core/capture/hook.js';
 import { importFiles } from '../../core/import/index.js';
 import { Store } from '../../core/store/store.js';
@@ -147,6 +148,46 @@ describe('import claude: a session imported before file history, imported again 
     // The stored plain snapshot stands, and the next capture of an unchanged file does nothing.
     expect(store.readEvents(store.tipOf(NAME)!)[second + 2].event.kind).toBe('claude.file-history-snapshot');
     expect((await hook())[0].mode).toBe('unchanged');
+  });
+
+  it('a copy continued under a new id (agentlog resume), its snapshots plain there for want of backups under that id: a fork holding only its own records', async () => {
+    const m = claudeMachine();
+    const store = Store.init(tmpdir('agentlog-fh-')).store;
+    await importFiles(store, 'claude', [m.file], { env: m.env });
+    expect(checkpoints(store)).toHaveLength(2);
+    // What `agentlog resume` hands Claude Code: the timeline exported under a new id (file-history
+    // records and all), then continued there; Claude Code has no backups under the new id.
+    const F = '22222222-2222-4222-8222-222222222222';
+    const copy = exportTimeline(store, store.tipOf(NAME)!, 'claude', { sessionId: F }).records as Rec[];
+    const last = copy.findLast((r) => typeof r.uuid === 'string')!.uuid as string;
+    const base = { isSidechain: false, userType: 'external', cwd: m.project, sessionId: F, version: '2.1.332' };
+    const own: Rec[] = [
+      {
+        parentUuid: last,
+        ...base,
+        type: 'user',
+        message: { role: 'user', content: 'fourth edit' },
+        uuid: 'f0000000-0000-4000-8000-000000000001',
+        timestamp: '2026-12-03T11:00:00.000Z',
+      },
+      {
+        parentUuid: 'f0000000-0000-4000-8000-000000000001',
+        ...base,
+        type: 'assistant',
+        message: { role: 'assistant', content: [{ type: 'text', text: 'done four' }] },
+        uuid: 'f0000000-0000-4000-8000-000000000002',
+        timestamp: '2026-12-03T11:00:01.000Z',
+      },
+    ];
+    const file = path.join(path.dirname(m.file), `${F}.jsonl`);
+    write(file, [...copy, ...own]);
+    const s = await importFiles(store, 'claude', [file], { env: m.env });
+    expect(s.warnings).toEqual([]);
+    expect(s.events.appended).toBe(own.length);
+    expect(store.forkRecords()[`claude/${F}`]).toBe(NAME);
+    const fork = cids(store, `claude/${F}`);
+    expect(fork.slice(0, -own.length)).toEqual(cids(store, NAME));
+    expect(claudeRefs(store)).toEqual([`refs/heads/claude/${F}`, `refs/heads/${NAME}`].sort());
   });
 
   if (shared)
