@@ -89,6 +89,7 @@ options:
         await follow(store, format, files, {
           signal: controller.signal,
           warn,
+          env: ctx.env,
           // With no PATH, sessions started after this one are followed too.
           discover: paths.length ? undefined : (known) => defaultSessionFiles(format, ctx.env, within, known),
           // A new session file is noticed at once (file-system events); the rescan stays as the fallback.

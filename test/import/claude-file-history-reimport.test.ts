@@ -4,12 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { captureFile } from '../../core/capture/captureFile.js';
 import { exportTimeline } from '../../core/export/index.js';
 import { runHook } from '../../core/capture/hook.js';
+import { follow } from '../../core/import/follow.js';
 import { importFiles } from '../../core/import/index.js';
+import type { ImportWarning } from '../../core/formats/jsonl.js';
 import { Store } from '../../core/store/store.js';
 import { cliOk } from '../helpers/cli.js';
 import { checkpoints, claudeMachine, filesOf, ID, NAME, type Rec } from '../helpers/claudeFileHistory.js';
 import { sharedFixtures } from '../helpers/shared.js';
 import { git, tmpdir } from '../helpers/tmp.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * A store that imported a Claude Code session before agentlog read its file history holds each
@@ -148,6 +151,35 @@ describe('import claude: a session imported before file history, imported again 
     // The stored plain snapshot stands, and the next capture of an unchanged file does nothing.
     expect(store.readEvents(store.tipOf(NAME)!)[second + 2].event.kind).toBe('claude.file-history-snapshot');
     expect((await hook())[0].mode).toBe('unchanged');
+  });
+
+  it('import --follow on such a timeline: the lines the file gains appended, the new snapshot a checkpoint', async () => {
+    const m = claudeMachine();
+    const all = records(m.file);
+    const third = promptAt(all, 'third edit');
+    write(m.file, all.slice(0, third));
+    fs.renameSync(m.history, `${m.history}.away`);
+    const store = Store.init(tmpdir('agentlog-fh-')).store;
+    await importFiles(store, 'claude', [m.file], { env: m.env });
+    const before = cids(store, NAME);
+    fs.renameSync(`${m.history}.away`, m.history);
+    const controller = new AbortController();
+    const warnings: ImportWarning[] = [];
+    const running = follow(store, 'claude', [m.file], { interval: 25, signal: controller.signal, warn: (w) => warnings.push(w), env: m.env });
+    fs.appendFileSync(
+      m.file,
+      all
+        .slice(third)
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(''),
+    );
+    await until(() => store.commitInfo(store.tipOf(NAME)!).seq === all.length);
+    controller.abort();
+    await running;
+    expect(warnings).toEqual([]);
+    expect(claudeRefs(store)).toEqual([`refs/heads/${NAME}`]);
+    expect(cids(store, NAME).slice(0, before.length)).toEqual(before);
+    expect(checkpoints(store).map((c) => c.seq)).toEqual([1 + third + 1]);
   });
 
   it('a copy continued under a new id (agentlog resume), its snapshots plain there for want of backups under that id: a fork holding only its own records', async () => {
