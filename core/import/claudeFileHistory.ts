@@ -19,6 +19,10 @@ import type { Plan } from './plan.js';
  * found on this machine) and the record as `source`, so an export gives it back unchanged. A snapshot
  * none of whose files can be read stays the `claude.file-history-snapshot` event it always was.
  * The trees and blobs are returned for applyPlan to write before the events that name them (I9).
+ * Where the store already holds the record as the plain event (imported before the backups were
+ * there, or before agentlog read file history), applyPlan takes that event for the checkpoint
+ * (standsFor.ts sameFileHistoryRecord) and appends only what follows it; the count says so
+ * (`heldPlain`, afterApply).
  *
  * Subagents: their transcripts (`<session>/subagents/agent-*.jsonl`) carry no file-history records,
  * so there is nothing of theirs to import here. Checked 2026-12-03: Claude Code 2.1.332's
