@@ -89,6 +89,7 @@ options:
         await follow(store, format, files, {
           signal: controller.signal,
           warn,
+          env: ctx.env,
           // With no PATH, sessions started after this one are followed too.
           discover: paths.length ? undefined : (known) => defaultSessionFiles(format, ctx.env, within, known),
           // A new session file is noticed at once (file-system events); the rescan stays as the fallback.
@@ -168,11 +169,12 @@ function report(ctx: Context, s: ImportChangedSummary, json: boolean): void {
       `${s.files.unchanged ? `; ${s.files.unchanged} file(s) unchanged since the last import, not read` : ''}\n`,
   );
   const h = s.fileHistory;
-  if (h && (h.checkpoints || h.unavailable)) {
+  if (h && (h.checkpoints || h.unavailable || h.heldPlain)) {
     ctx.stderr.write(
       `Claude Code's file history: ${h.checkpoints} checkpoint(s) holding ${h.files} file backup(s)` +
         `${h.unavailable ? `; ${h.unavailable} backup(s) not on this machine (those files are left out; see agentlog restore)` : ''}` +
-        `${h.outside ? `; ${h.outside} tracked file(s) outside the session's folder left out` : ''}\n`,
+        `${h.outside ? `; ${h.outside} tracked file(s) outside the session's folder left out` : ''}` +
+        `${h.heldPlain ? `; ${h.heldPlain} snapshot(s) imported before their backups were here stay as they were (no checkpoint there; stored events are never rewritten)` : ''}\n`,
     );
   }
   for (const name of t.names) ctx.stdout.write(`${name}\n`);

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_LINE_BYTES, parseTs, type ImportWarning, type ParsedPrefix 
 import { importFiles, type Format, type ImportSummary, type LineageIndex } from '../import/index.js';
 import type { Plan } from '../import/plan.js';
 import { cidAt } from '../import/plan.js';
-import { redactedCopyOf } from '../import/standsFor.js';
+import { redactedCopyOf, sameFileHistoryRecord } from '../import/standsFor.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import { newWalk, WalkCursor } from './claudeWalk.js';
 import { prefixIdentity, readState, writeState, type FileState } from './state.js';
@@ -290,9 +290,12 @@ function endsWith(store: Store, tip: string, last: EventInput, seq?: number): bo
   try {
     if (prev === undefined) return false;
     if (cidAt(last, info.seq, prev.cid).equals(info.cid)) return true;
-    // A redacted copy of it (agentlog redact while the agent still writes the file): new lines go after it.
+    // A redacted copy of it (agentlog redact while the agent still writes the file), or the same
+    // file-history record in its other form (imported before its backups were here): new lines go after it.
     const stored = store.eventAt(tip, info.seq);
-    return stored !== undefined && redactedCopyOf(store, stored, last, info.seq, prev);
+    return (
+      stored !== undefined && (sameFileHistoryRecord(stored.event as Record<string, unknown>, last) || redactedCopyOf(store, stored, last, info.seq, prev))
+    );
   } catch {
     return false;
   }

@@ -74,7 +74,7 @@ export async function runHook(
   const pass = async () => {
     for (const file of files) {
       try {
-        const r = await captureFile(store, agent, file, warn);
+        const r = await captureFile(store, agent, file, warn, { env });
         out.push(r);
         if (r.mode !== 'unchanged') log(`${r.mode}: +${r.appended} event(s) from ${file}`);
       } catch (e) {

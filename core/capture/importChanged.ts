@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { claudeSubagentsDir } from '../formats/claude/paths.js';
 import type { ImportWarning } from '../formats/jsonl.js';
-import { inSessionOrder, LineageIndex, type Format, type ImportSummary } from '../import/index.js';
+import { addFileHistory, inSessionOrder, LineageIndex, noFileHistory, type Format, type ImportSummary } from '../import/index.js';
 import type { Store } from '../store/store.js';
 import { captureFile } from './captureFile.js';
 
@@ -36,7 +36,7 @@ export async function importChanged(store: Store, format: Format, files: string[
     events: { appended: 0, present: 0 },
     warnings: [],
     files: { total: files.length, unchanged: 0, incremental: 0, full: 0 },
-    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
+    fileHistory: noFileHistory(),
   };
   const sizes = new Map(files.map((f) => [f, sizeOf(f)]));
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -72,7 +72,7 @@ export async function importChanged(store: Store, format: Format, files: string[
         into.timelines.names.push(...s.timelines.names);
         into.events.appended += s.events.appended;
         into.events.present += s.events.present;
-        for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) into.fileHistory![k] += s.fileHistory?.[k] ?? 0;
+        addFileHistory(into.fileHistory!, s.fileHistory);
       } else if (r.mode === 'incremental' && r.timeline) {
         into.sessions++;
         into.timelines[r.appended ? 'extended' : 'unchanged']++;
@@ -144,7 +144,7 @@ function emptySummary(): ImportChangedSummary {
     events: { appended: 0, present: 0 },
     warnings: [],
     files: { total: 0, unchanged: 0, incremental: 0, full: 0 },
-    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
+    fileHistory: noFileHistory(),
   };
 }
 
@@ -155,7 +155,7 @@ function addSummary(to: ImportChangedSummary, from: ImportChangedSummary): void 
   to.events.appended += from.events.appended;
   to.events.present += from.events.present;
   for (const k of ['unchanged', 'incremental', 'full'] as const) to.files[k] += from.files[k];
-  for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) to.fileHistory![k] += from.fileHistory![k];
+  addFileHistory(to.fileHistory!, from.fileHistory);
 }
 
 function sizeOf(file: string): number {

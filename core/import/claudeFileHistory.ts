@@ -19,6 +19,10 @@ import type { Plan } from './plan.js';
  * found on this machine) and the record as `source`, so an export gives it back unchanged. A snapshot
  * none of whose files can be read stays the `claude.file-history-snapshot` event it always was.
  * The trees and blobs are returned for applyPlan to write before the events that name them (I9).
+ * Where the store already holds the record as the plain event (imported before the backups were
+ * there, or before agentlog read file history), applyPlan takes that event for the checkpoint
+ * (standsFor.ts sameFileHistoryRecord) and appends only what follows it; the count says so
+ * (`heldPlain`, afterApply).
  *
  * Subagents: their transcripts (`<session>/subagents/agent-*.jsonl`) carry no file-history records,
  * so there is nothing of theirs to import here. Checked 2026-12-03: Claude Code 2.1.332's
@@ -43,6 +47,24 @@ export interface FileHistoryStats {
   unavailable: number;
   /** Tracked files outside the session's folder (an absolute path elsewhere): not part of a checkpoint. */
   outside: number;
+  /**
+   * Snapshots the store already held as plain events, imported before their backups were here (or
+   * before agentlog read file history): they stay as they are and are not counted in `checkpoints`.
+   * An acknowledged event is never rewritten, and a checkpoint appended for an earlier point would put
+   * that point's files at the tip as its newest workspace (I16), so those points keep no checkpoint.
+   */
+  heldPlain: number;
+}
+
+/** An empty count. */
+export function noFileHistory(): FileHistoryStats {
+  return { checkpoints: 0, files: 0, unavailable: 0, outside: 0, heldPlain: 0 };
+}
+
+/** Add one count to another. */
+export function addFileHistory(to: FileHistoryStats, from: FileHistoryStats | undefined): void {
+  if (!from) return;
+  for (const k of ['checkpoints', 'files', 'unavailable', 'outside', 'heldPlain'] as const) to[k] += from[k];
 }
 
 /**
@@ -50,15 +72,19 @@ export interface FileHistoryStats {
  * above); the events are replaced in place, in every timeline that shares them. Returns the objects
  * the checkpoints name and what was found.
  */
-export function withFileHistory(plan: Plan, options: { env?: NodeJS.ProcessEnv } = {}): { objects: PackObject[]; stats: FileHistoryStats } {
-  const stats: FileHistoryStats = { checkpoints: 0, files: 0, unavailable: 0, outside: 0 };
+export function withFileHistory(
+  plan: Plan,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): { objects: PackObject[]; stats: FileHistoryStats; backups: Map<EventInput, string[]> } {
+  const stats = noFileHistory();
   const objects = new Objects();
   const snapshots = plan.timelines.flatMap((t) => t.events).filter((e) => e.kind === 'claude.file-history-snapshot');
-  if (snapshots.length === 0 || !isSessionIdName(plan.sessionId)) return { objects: [], stats };
+  if (snapshots.length === 0 || !isSessionIdName(plan.sessionId)) return { objects: [], stats, backups: new Map() };
   const dir = claudeFileHistoryDir(plan.sessionId, options.env);
   const cwd = typeof plan.timelines[0]?.events[0]?.cwd === 'string' ? (plan.timelines[0].events[0].cwd as string) : undefined;
   const reader = new BackupReader(dir, objects);
   const made = new Map<EventInput, EventInput>();
+  const backups = new Map<EventInput, string[]>(); // each checkpoint's backup files
   const missing = new Set<string>();
   for (const e of snapshots) {
     if (made.has(e)) continue;
@@ -108,12 +134,24 @@ export function withFileHistory(plan: Plan, options: { env?: NodeJS.ProcessEnv }
       source: e.source as IpldValue,
     };
     made.set(e, cp);
+    backups.set(cp, [...new Set(snap.backups.flatMap((b) => (b.backupFileName !== null && reader.has(b.backupFileName) ? [b.backupFileName] : [])))]);
     stats.checkpoints++;
   }
   for (const t of plan.timelines) t.events = t.events.map((e) => made.get(e) ?? e);
   stats.files = reader.count;
   stats.unavailable = missing.size;
-  return { objects: objects.list, stats };
+  return { objects: objects.list, stats, backups };
+}
+
+/**
+ * The count once the plan is applied: the checkpoints the store holds plain (`heldPlain`, applyPlan)
+ * were not made, and the backups only they hold are not counted as imported.
+ */
+export function afterApply(stats: FileHistoryStats, backups: Map<EventInput, string[]>, heldPlain: Set<EventInput>): FileHistoryStats {
+  if (heldPlain.size === 0) return stats;
+  const files = new Set<string>();
+  for (const [cp, names] of backups) if (!heldPlain.has(cp)) for (const n of names) files.add(n);
+  return { ...stats, checkpoints: stats.checkpoints - heldPlain.size, files: files.size, heldPlain: stats.heldPlain + heldPlain.size };
 }
 
 /** A tracked path as a path inside the session's folder, or undefined when it lies outside or is not a sane path. */
@@ -137,6 +175,12 @@ class BackupReader {
     private readonly dir: string,
     private readonly objects: Objects,
   ) {}
+
+  /** Whether a backup was read (found, within the limits). */
+  has(name: string): boolean {
+    const got = this.seen.get(name);
+    return got !== undefined && got !== 'over';
+  }
 
   read(name: string): { mode: string; oid: string; size: number } | undefined | 'over' {
     if (this.seen.has(name)) return this.seen.get(name);

@@ -25,6 +25,8 @@ export interface FollowOptions {
    * fallback (events can be missed, and a folder that does not exist yet cannot be watched).
    */
   watch?: string[];
+  /** Where Claude Code's file history is found (importFiles' `env`; default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The least time between two discovers that file-system events ask for (ms). */
@@ -81,7 +83,7 @@ export async function follow(store: Store, format: Format, files: string[], opti
       return sig !== '';
     });
     if (changed.length === 0) return;
-    const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true, reuse: parsed });
+    const summary = await importFiles(store, format, changed, { warn, cache, partialTail: true, reuse: parsed, ...(options.env && { env: options.env }) });
     if (summary.events.appended > 0) options.onImport?.(summary);
     // A follow runs for hours, a pack per change: merge them between passes once due (bounded, store/gc.ts).
     if (store.gcDue()) await store.gc({ auto: true });

@@ -15,11 +15,11 @@ import { applyPlan, type ApplyCache, type ApplyResult, type Plan } from './plan.
 import { planClaude } from './planClaude.js';
 import { planCodex } from './planCodex.js';
 import { inSessionOrder, LineageIndex } from './lineage.js';
-import { type FileHistoryStats, withFileHistory } from './claudeFileHistory.js';
+import { addFileHistory, afterApply, type FileHistoryStats, noFileHistory, withFileHistory } from './claudeFileHistory.js';
 
 export { defaultSessionFiles } from './defaultSessionFiles.js';
 export { inSessionOrder, LineageIndex } from './lineage.js';
-export { CLAUDE_CHECKPOINT_LABEL, type FileHistoryStats } from './claudeFileHistory.js';
+export { addFileHistory, CLAUDE_CHECKPOINT_LABEL, type FileHistoryStats, noFileHistory } from './claudeFileHistory.js';
 
 export type Format = AgentFormat;
 
@@ -57,7 +57,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
     timelines: { created: 0, extended: 0, unchanged: 0, diverged: 0, names: [] },
     events: { appended: 0, present: 0 },
     warnings: [],
-    fileHistory: { checkpoints: 0, files: 0, unavailable: 0, outside: 0 },
+    fileHistory: noFileHistory(),
   };
   const warn = (w: ImportWarning) => {
     summary.warnings.push(w);
@@ -82,11 +82,8 @@ export async function importFiles(store: Store, format: Format, files: string[],
       }
       throw e;
     }
-    if (format === 'claude') {
-      const history = withFileHistory(plan, { env: options.env });
-      if (history.objects.length > 0) plan.objects = history.objects;
-      for (const k of ['checkpoints', 'files', 'unavailable', 'outside'] as const) summary.fileHistory[k] += history.stats[k];
-    }
+    const history = format === 'claude' ? withFileHistory(plan, { env: options.env }) : undefined;
+    if (history && history.objects.length > 0) plan.objects = history.objects;
     options.onPlan?.(plan);
     const planned = dropUnstorable(plan, warn);
     if (planned.length === 0) continue;
@@ -100,6 +97,7 @@ export async function importFiles(store: Store, format: Format, files: string[],
     }
     summary.events.appended += result.appended;
     summary.events.present += result.present;
+    if (history) addFileHistory(summary.fileHistory, afterApply(history.stats, history.backups, result.heldPlain));
   }
   return summary;
 }

@@ -21,6 +21,7 @@ import { CID } from '../codec/cid.js';
 import { eventRecord, type Event } from '../event/event.js';
 import type { EventInput, Store } from '../store/store.js';
 import type { PlannedTimeline } from './plan.js';
+import { fileHistoryRecord } from './standsFor.js';
 
 /** What a planner knows of a session that may continue another (see the module comment). */
 export interface Lineage {
@@ -206,6 +207,11 @@ function keysOf(e: EventInput | Event, sessionId: string): string[] {
 }
 
 function keyOf(e: EventInput | Event, sessionId: string): string {
+  // A file-history snapshot is known by its record, whichever form it took where it was imported (a
+  // checkpoint where the backups were found, plain where not: the copy `agentlog resume` hands out
+  // under a new id has none under that id; standsFor.ts sameFileHistoryRecord).
+  const snapshot = fileHistoryRecord(e as Record<string, unknown>);
+  if (snapshot !== undefined) return `file-history:${cidOf(encode(putAside(snapshot, sessionId) as IpldValue)).toString()}`;
   const { v: _v, seq: _seq, prev: _prev, ...rest } = e as Record<string, unknown>;
   return `event:${cidOf(encode(eventRecord(putAside(rest, sessionId) as Record<string, unknown>, 0, null) as IpldValue)).toString()}`;
 }

@@ -1,12 +1,11 @@
 import type { CID } from '../codec/cid.js';
-import { encode, type IpldValue } from '../codec/dagcbor.js';
 import type { StoredEvent } from '../event/event.js';
 import { AgentlogError } from '../errors.js';
 import type { PackObject } from '../git/object.js';
 import type { Appended, EventInput, Store } from '../store/store.js';
 import type { ImportWarning } from '../formats/jsonl.js';
 import { LineageIndex, resolveLineage, type Lineage } from './lineage.js';
-import { cidAt, redactedCopyOf } from './standsFor.js';
+import { cidAt, heldPlain, redactedCopyOf, sameFileHistoryRecord } from './standsFor.js';
 
 export { cidAt };
 
@@ -41,6 +40,12 @@ export interface ApplyResult {
   timelines: { name: string; status: 'created' | 'extended' | 'unchanged' | 'diverged'; appended: number; present: number }[];
   appended: number;
   present: number;
+  /**
+   * File-history snapshots the store holds as plain events where a checkpoint was planned (the session
+   * was imported before its backups were there): they stay as they are (sameFileHistoryRecord). A
+   * planned event shared by several timelines is one object, listed once.
+   */
+  heldPlain: Set<EventInput>;
 }
 
 /**
@@ -76,7 +81,7 @@ async function applyTimelines(
   plan: Plan,
   hooks: { warn?: (w: ImportWarning) => void; progress?: (n: number) => void; cache?: ApplyCache; lineage?: LineageIndex },
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { timelines: [], appended: 0, present: 0 };
+  const result: ApplyResult = { timelines: [], appended: 0, present: 0, heldPlain: new Set() };
   // timeline → commit oid of each seq (as written or found), listed only when a fork asks
   const commitsOf = new Map<string, () => string[]>();
   const lineage = hooks.lineage ?? new LineageIndex(store);
@@ -105,14 +110,17 @@ async function applyTimelines(
         hit && cached.lines !== undefined && t.lines !== undefined && cached.lines.length <= t.lines.length && cached.lines.every((l, i) => l === t.lines![i]);
       if (sameLines && existing.length <= t.events.length) have = existing.length;
       let prev: CID | null = have > 0 ? existing[have - 1] : null;
-      while (
-        have < existing.length &&
-        have < t.events.length &&
-        (existing[have].equals(cidAt(t.events[have], have, prev)) ||
-          sameFileHistoryRecord(storedAt(have)?.event as Record<string, unknown> | undefined, t.events[have]) ||
-          redactedCopyOf(store, storedAt(have)!, t.events[have], have, have > 0 ? storedAt(have - 1) : undefined))
-      )
+      while (have < existing.length && have < t.events.length) {
+        const planned = t.events[have];
+        if (!existing[have].equals(cidAt(planned, have, prev))) {
+          const stored = storedAt(have)!;
+          const event = stored.event as Record<string, unknown>;
+          if (sameFileHistoryRecord(event, planned)) {
+            if (heldPlain(event, planned)) result.heldPlain.add(planned);
+          } else if (!redactedCopyOf(store, stored, planned, have, have > 0 ? storedAt(have - 1) : undefined)) break;
+        }
         prev = existing[have++];
+      }
       if (have < existing.length) {
         hooks.warn?.({
           file: plan.file,
@@ -184,20 +192,6 @@ async function applyTimelines(
     }
   }
   return result;
-}
-
-/**
- * Whether a stored event and a planned one are the same Claude Code file-history record, in either of
- * its forms: a checkpoint of the backups found, the plain record event where none were (another
- * machine, an import before the backups were there; import/claudeFileHistory.ts). The stored one stands.
- */
-function sameFileHistoryRecord(stored: Record<string, unknown> | undefined, planned: EventInput): boolean {
-  const forms = ['checkpoint', 'claude.file-history-snapshot'];
-  if (!stored || !forms.includes(stored.kind as string) || !forms.includes(planned.kind as string)) return false;
-  const a = (stored.source as { record?: unknown } | undefined)?.record;
-  const b = (planned.source as { record?: unknown } | undefined)?.record;
-  if (a === undefined || b === undefined || (a as { type?: unknown }).type !== 'file-history-snapshot') return false;
-  return Buffer.from(encode(a as IpldValue)).equals(Buffer.from(encode(b as IpldValue)));
 }
 
 /** The commit of each seq of a timeline, oldest first. */

@@ -8,7 +8,10 @@ import type { EventInput, Store } from '../store/store.js';
  * Whether an event the store holds stands for one an import planned at the same seq: plainly, the
  * planned event sealed on the stored one's prev has the stored CID (cidAt); or the stored event is a
  * redacted copy of the planned one (redactedCopyOf), so that a session redacted in the store while
- * its agent still writes it keeps being imported and captured after the redaction.
+ * its agent still writes it keeps being imported and captured after the redaction; or both are the
+ * same Claude Code file-history record in its two forms (sameFileHistoryRecord), so that a session
+ * imported before its backups were there (or on a machine without them) keeps being imported and
+ * captured where they are.
  */
 
 /** The CID the store gives `input` appended at `seq` after `prev` (v, seq, prev filled in). */
@@ -55,3 +58,30 @@ function heldEvent(store: Store, cid: CID, seq: number): { event: StoredEvent; b
   }
   return undefined;
 }
+
+/**
+ * Whether a stored event and a planned one are the same Claude Code file-history record, in either of
+ * its forms: a checkpoint of the backups found, the plain record event where none were (another
+ * machine, an import before the backups were there or before agentlog read them at all;
+ * import/claudeFileHistory.ts). The stored one stands: an acknowledged event is never rewritten, so a
+ * plain one stays plain (heldPlain says when a checkpoint was planned in its place).
+ */
+export function sameFileHistoryRecord(stored: Record<string, unknown> | undefined, planned: EventInput): boolean {
+  const a = stored && fileHistoryRecord(stored);
+  const b = a && fileHistoryRecord(planned);
+  return b !== undefined && Buffer.from(encode(a as IpldValue)).equals(Buffer.from(encode(b as IpldValue)));
+}
+
+/** The Claude Code file-history snapshot record an event was made of, in either form; undefined for any other event. */
+export function fileHistoryRecord(e: Record<string, unknown>): unknown {
+  if (!FILE_HISTORY_FORMS.includes(e.kind as string)) return undefined;
+  const record = (e.source as { record?: unknown } | undefined)?.record;
+  return (record as { type?: unknown } | undefined)?.type === 'file-history-snapshot' ? record : undefined;
+}
+
+/** Whether sameFileHistoryRecord matched a plain stored record where the import now plans a checkpoint. */
+export function heldPlain(stored: Record<string, unknown>, planned: EventInput): boolean {
+  return stored.kind !== 'checkpoint' && planned.kind === 'checkpoint';
+}
+
+const FILE_HISTORY_FORMS = ['checkpoint', 'claude.file-history-snapshot'];
