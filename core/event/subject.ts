@@ -35,13 +35,33 @@ const BEARER = /\b(bearer\s{1,3})[^\s"',;]{4,}/gi;
 const URL_AUTH = /(\b[a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/@:]{1,200}:[^\s/@]{1,200}@/gi;
 const KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*/g;
 
-/** `text` with what looks like a credential replaced by `[…]` (the rules above). */
+/** Words the NAMED rule needs one of (lower case): a text holding none is not searched by it. */
+const NAMED_WORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential'];
+
+/**
+ * `text` with what looks like a credential replaced by `[…]` (the rules above). A rule whose fixed
+ * part (`://`, `bearer`, a secret's name, `-----BEGIN`) is nowhere in the text is not run: most
+ * summaries hold none, and each rule is a pass over the text (this runs once per event of an import).
+ */
 export function maskCredentials(text: string): string {
-  return text
-    .replace(KEY_BLOCK, `-----BEGIN PRIVATE KEY----- ${MASK}`)
-    .replace(URL_AUTH, `$1${MASK}@`)
-    .replace(BEARER, `$1${MASK}`)
-    .replace(NAMED, (_m, name: string, sep: string) => `${name}${sep}${MASK}`)
-    .replace(PREFIXES, MASK)
-    .replace(LONG_WORD, (w) => (/[0-9]/.test(w) && /[A-Za-z]/.test(w) ? MASK : w));
+  const lower = text.toLowerCase();
+  let out = text;
+  if (text.includes('-----BEGIN')) out = out.replace(KEY_BLOCK, `-----BEGIN PRIVATE KEY----- ${MASK}`);
+  if (text.includes('://')) out = out.replace(URL_AUTH, `$1${MASK}@`);
+  if (lower.includes('bearer')) out = out.replace(BEARER, `$1${MASK}`);
+  if (NAMED_WORDS.some((w) => lower.includes(w))) out = out.replace(NAMED, (_m, name: string, sep: string) => `${name}${sep}${MASK}`);
+  return out.replace(PREFIXES, MASK).replace(LONG_WORD, (w) => (mixesLettersAndDigits(w) ? MASK : w));
+}
+
+/** Whether `w` holds both an ASCII letter and a digit. */
+function mixesLettersAndDigits(w: string): boolean {
+  let letter = false;
+  let digit = false;
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i) | 0x20; // folds A–Z onto a–z; digits stay 0x30–0x39
+    if (c >= 0x30 && c <= 0x39) digit = true;
+    else if (c >= 0x61 && c <= 0x7a) letter = true;
+    if (letter && digit) return true;
+  }
+  return false;
 }
