@@ -90,10 +90,17 @@ function loadSqlite(): Sqlite {
   return sqlite;
 }
 
+/**
+ * The lock taken once and kept until closed (search.lock is held the whole time: no other process
+ * uses the file meanwhile), so SQLite neither locks nor checks the file again at each statement.
+ */
+const PRAGMAS = 'PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = NORMAL;';
+
 const SCHEMA = `
 CREATE TABLE timelines(name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, tip TEXT NOT NULL, n INTEGER NOT NULL, g TEXT NOT NULL, base_id INTEGER, base_upto INTEGER);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, s INTEGER NOT NULL, ts INTEGER NOT NULL, k TEXT NOT NULL, r TEXT NOT NULL, o TEXT NOT NULL, p TEXT NOT NULL);
 CREATE INDEX docs_t ON docs(t, s);
+CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(${FIELDS.join(', ')}, content='', contentless_delete=1, tokenize='ascii');
 PRAGMA user_version = ${VERSION};
 `;
@@ -118,10 +125,10 @@ export class IndexDb {
       let db: SqliteDatabase | undefined;
       try {
         db = new Database(file, { fileMustExist: true });
-        db.exec('PRAGMA synchronous = NORMAL');
+        db.exec(PRAGMAS);
         const v = db.get('PRAGMA user_version')?.user_version;
-        const tables = db.all("SELECT name FROM sqlite_master WHERE type IN ('table') AND name IN ('timelines', 'docs', 'fts')").length;
-        if (v === VERSION && tables === 3) return new IndexDb(db, file, false);
+        const tables = db.all("SELECT name FROM sqlite_master WHERE type IN ('table') AND name IN ('timelines', 'docs', 'fts', 'meta')").length;
+        if (v === VERSION && tables === 4) return new IndexDb(db, file, false);
       } catch {
         // not a database, or damaged: made anew below
       }
@@ -136,7 +143,7 @@ export class IndexDb {
     fs.mkdirSync(dir, { recursive: true });
     const db = new Database(file);
     try {
-      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec(PRAGMAS);
       db.exec(`BEGIN; ${SCHEMA} COMMIT;`);
     } catch (e) {
       db.close();
@@ -162,8 +169,13 @@ export class IndexDb {
   /** Every indexed timeline; IndexDamaged when a row is not one. */
   manifest(): Manifest {
     const timelines: Record<string, TimelineEntry> = {};
-    for (const row of this.db.all('SELECT name, id, tip, n, g, base_id, base_upto FROM timelines')) {
-      const { name, id, tip, n, g, base_id, base_upto } = row;
+    // One JSON text, not a row at a time: thousands of rows cost a wasm call per column each.
+    const text = this.db.get('SELECT json_group_array(json_array(name, id, tip, n, g, base_id, base_upto)) AS j FROM timelines')?.j;
+    const rows = typeof text === 'string' ? (JSON.parse(text) as unknown) : undefined;
+    if (!Array.isArray(rows)) throw new IndexDamaged('the timelines table');
+    for (const row of rows) {
+      if (!Array.isArray(row) || row.length !== 7) throw new IndexDamaged('a timeline row');
+      const [name, id, tip, n, g, base_id, base_upto] = row as unknown[];
       if (typeof name !== 'string' || name === '' || !nat(id) || typeof tip !== 'string' || !/^[0-9a-f]{40}$/.test(tip) || !nat(n) || typeof g !== 'string')
         throw new IndexDamaged(`timeline row ${String(name)}`);
       const e: TimelineEntry = { id, tip, n, g };
@@ -174,6 +186,25 @@ export class IndexDb {
       timelines[name] = e;
     }
     return { timelines };
+  }
+
+  /** A value kept beside the index (update.ts: the refs it was brought up to date with). */
+  meta(k: string): string | undefined {
+    const v = this.db.get('SELECT v FROM meta WHERE k = ?', [k])?.v;
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  setMeta(k: string, v: string | undefined): void {
+    if (v === undefined) this.db.run('DELETE FROM meta WHERE k = ?', [k]);
+    else this.db.run('INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)', [k, v]);
+  }
+
+  /** The name and tip of the timeline of id `id`; IndexDamaged when none has it (a document of no timeline) or its row is not one. */
+  timelineOf(id: number): { name: string; tip: string } {
+    const row = this.db.get('SELECT name, tip FROM timelines WHERE id = ?', [id]);
+    if (!row || typeof row.name !== 'string' || row.name === '' || typeof row.tip !== 'string' || !/^[0-9a-f]{40}$/.test(row.tip))
+      throw new IndexDamaged(`the timeline of id ${id}`);
+    return { name: row.name, tip: row.tip };
   }
 
   /** The next timeline id: above every id a timeline or a document carries. */

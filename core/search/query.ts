@@ -68,15 +68,19 @@ export function search(store: Store, query: string, options: SearchOptions = {})
     store,
     (ix) => {
       const update = updateIndex(ix, store, options.progress);
-      const found = collect(ix, update.manifest, words, options);
+      // Every document belongs to an indexed timeline (update.ts deletes the others' documents): the
+      // timelines are read whole only for --session, else one for each hit.
+      const manifest = options.session === undefined ? undefined : (update.manifest ?? ix.manifest());
+      const found = collect(ix, manifest, words, options);
       const limit = options.limit ?? 20;
-      const names = new Map(Object.entries(update.manifest.timelines).map(([name, e]) => [e.id, { name, tip: e.tip }]));
+      const byId = manifest && new Map(Object.entries(manifest.timelines).map(([name, e]) => [e.id, { name, tip: e.tip }]));
+      const names = { get: (id: number) => (byId ? byId.get(id) : ix.timelineOf(id)) };
       const hits: SearchHit[] = [];
       let total = found.total;
       for (const c of found.candidates) {
         if (hits.length >= limit) break;
         const where = names.get(c.t);
-        if (!where) continue;
+        if (!where) throw new IndexDamaged(`a document of timeline id ${c.t}, which no timeline has`);
         const stored = store.eventAt(where.tip, c.s);
         const doc = stored && searchDoc(stored.event, new Map());
         // A tool result's paths are its call's, which the index noted when it read the call.
@@ -113,15 +117,17 @@ export function search(store: Store, query: string, options: SearchOptions = {})
 type Candidate = Match;
 
 /** The best `keep` matches allowed by --session (and the other filters, in SQL), and how many there are. */
-function collect(ix: IndexDb, m: Manifest, words: string[], options: SearchOptions): { candidates: Candidate[]; total: number } {
-  const allowed = allowedTimelines(m, options.session);
+function collect(ix: IndexDb, m: Manifest | undefined, words: string[], options: SearchOptions): { candidates: Candidate[]; total: number } {
+  const allowed = m && allowedTimelines(m, options.session);
   const keep = (options.limit ?? 20) * SPARE + 20;
   let candidates: Candidate[] = [];
   let total = 0;
   const filter = { kind: options.kind, role: options.role, tool: options.tool?.toLowerCase(), file: options.file, since: options.since };
   for (const c of ix.matches(words, filter)) {
-    const max = allowed.get(c.t);
-    if (max === undefined || c.s >= max) continue;
+    if (allowed) {
+      const max = allowed.get(c.t);
+      if (max === undefined || c.s >= max) continue;
+    }
     total++;
     candidates.push(c);
     if (candidates.length >= 4 * keep) candidates = candidates.sort(rank).slice(0, keep);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { blocksOf, type Event } from '../event/event.js';
 import type { Store } from '../store/store.js';
 import { type CallNames, FIELDS, type Field, noteCalls, resultIds, searchDoc } from './documents.js';
@@ -16,15 +17,26 @@ export interface IndexProgress {
 }
 
 export interface UpdateResult {
-  manifest: Manifest;
+  /** The indexed timelines; undefined from update() when nothing changed (not read, to save a warm search the time). */
+  manifest?: Manifest;
   /** Events indexed in this update; whether the index was (re)built from nothing. */
   indexed: number;
   rebuilt: boolean;
 }
 
 /** Bring the store's index up to date (below), opening it under its lock (indexDb.ts). */
-export function updateIndex(store: Store, progress?: (p: IndexProgress) => void): UpdateResult {
-  return withIndex(store, (ix) => update(ix, store, progress));
+export function updateIndex(store: Store, progress?: (p: IndexProgress) => void): UpdateResult & { manifest: Manifest } {
+  return withIndex(store, (ix) => {
+    const u = update(ix, store, progress);
+    return { ...u, manifest: u.manifest ?? ix.manifest() };
+  });
+}
+
+/** What the index was brought up to date with: every readable timeline's name and tip, hashed. */
+function refsPrint(current: ReadonlyMap<string, { tip: string }>): string {
+  const h = createHash('sha256');
+  for (const [name, { tip }] of current) h.update(`${name}\0${tip}\n`);
+  return h.digest('hex');
 }
 
 /**
@@ -39,11 +51,17 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
  * committed.
  */
 export function update(ix: IndexDb, store: Store, progress?: (p: IndexProgress) => void): UpdateResult {
+  const current = store.readableTimelines();
+  const print = refsPrint(current);
+  // The refs as they were at the end of the last update: nothing to do (a warm search reads no
+  // more than the refs and the index). Unset while an update runs, which may commit on the way.
+  if (ix.meta('refs') === print) return { indexed: 0, rebuilt: ix.rebuilt };
   ix.begin();
+  ix.setMeta('refs', undefined);
   const m = ix.manifest();
   let next = ix.nextId();
-  const current = store.readableTimelines();
-  const summaries = store.summaryIndex();
+  // Read only when a timeline is new (a warm search reads no more than the refs and the index).
+  let summaries: ReturnType<Store['summaryIndex']> | undefined;
   const work: { name: string; e: TimelineEntry; from: number }[] = [];
   const drop = (name: string) => {
     ix.dropTimeline(name, m.timelines[name].id);
@@ -78,6 +96,7 @@ export function update(ix: IndexDb, store: Store, progress?: (p: IndexProgress) 
   // New timelines: based on the indexed timeline of the same session that shares the most events.
   for (const [name, { tip }] of current) {
     if (m.timelines[name]) continue;
+    summaries ??= store.summaryIndex();
     const summary = summaries.tip(tip);
     if (!summary) continue; // not an agentlog timeline: verify names it
     const e: TimelineEntry = { id: next++, tip, n: summary.length, g: summary.genesisCid };
@@ -91,7 +110,7 @@ export function update(ix: IndexDb, store: Store, progress?: (p: IndexProgress) 
     m.timelines[name] = e;
     work.push({ name, e, from: best?.upto ?? 0 });
   }
-  summaries.save();
+  summaries?.save();
 
   let indexed = 0;
   let chars = 0;
@@ -118,6 +137,7 @@ export function update(ix: IndexDb, store: Store, progress?: (p: IndexProgress) 
     }
     progress?.({ timelines: ++done, totalTimelines: work.length, events: indexed });
   }
+  ix.setMeta('refs', print);
   ix.commit();
   return { manifest: m, indexed, rebuilt: ix.rebuilt };
 }
