@@ -23,6 +23,8 @@ await Promise.all([
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'cbor-extract'],
+    // core/search/indexDb.ts reads import.meta.url only where there is no `require`: never in this bundle.
+    define: { 'import.meta.url': '""' },
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
@@ -40,4 +42,6 @@ await Promise.all([
   }),
 ]);
 fs.copyFileSync(path.join(here, 'media/panel.css'), path.join(dist, 'webview/panel.css'));
+// The search index's SQLite (core/search/indexDb.ts), bundled into the workers, loads its WebAssembly from beside them.
+fs.copyFileSync(path.join(here, '../node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dist, 'node-sqlite3-wasm.wasm'));
 console.log(`built ${path.relative(process.cwd(), dist)}`);

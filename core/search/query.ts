@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
 import { AgentlogError } from '../errors.js';
-import { commonDir } from '../git/repo.js';
 import type { Store } from '../store/store.js';
 import { FIELDS, type Field, searchDoc } from './documents.js';
-import { type Manifest, searchDir } from './files.js';
-import { SegmentReader, shardOf, terms } from './segment.js';
+import { type IndexDb, IndexDamaged, type Manifest, type Match, withIndex } from './indexDb.js';
 import { type Snippet, snippet } from './snippet.js';
-import { type IndexProgress, updateIndex } from './update.js';
+import { type IndexProgress, update as updateIndex } from './update.js';
+import { terms } from './words.js';
 
 export interface SearchOptions {
   /** Only these timelines (a name, or a prefix of names: a session and its forks). */
@@ -26,6 +24,8 @@ export interface SearchOptions {
   /** The width of a snippet, in characters (default 100). */
   width?: number;
   progress?: (p: IndexProgress) => void;
+  /** How long to wait for another process using the index, in ms (default WAIT_MS: 2 minutes, a first build of a big store). */
+  waitMs?: number;
 }
 
 export interface SearchHit {
@@ -52,123 +52,87 @@ export interface SearchResult {
 
 /** How many matches beyond the limit are kept to rank, for phrases that the words alone do not prove. */
 const SPARE = 4;
-const BOOST: Partial<Record<Field, number>> = { text: 2, path: 2, tool: 1.5 };
 
 /**
- * Search every timeline of the store: the index brought up to date first (update.ts), then each
- * segment loaded in turn and asked for the events holding every word of the query (MiniSearch's
- * BM25 score, what a person wrote and paths weighing more than tool output), a quoted phrase checked
- * word for word in the event itself. Ranked by score, the newest first on ties; each event once,
- * under the timeline its document belongs to (a fork's shared events under the timeline it left).
+ * Search every timeline of the store: the index brought up to date first (update.ts), then asked
+ * (SQLite FTS5, indexDb.ts) for the events holding every word of the query, scored by BM25 (what a
+ * person wrote and paths weighing more than tool output), a quoted phrase checked word for word in
+ * the event itself. Ranked by score, the newest first on ties; each event once, under the timeline
+ * its document belongs to (a fork's shared events under the timeline it left). A hit whose event,
+ * read back from the store, does not hold the words means a damaged index: it is rebuilt.
  */
 export function search(store: Store, query: string, options: SearchOptions = {}): SearchResult {
   const { words, phrases } = parseQuery(query);
   if (words.length === 0) throw new AgentlogError('E_INPUT', `search: the query "${query}" has no words to look for`);
-  let update = updateIndex(store, options.progress);
-  let found = collect(store, update.manifest, words, options);
-  if (found === 'damaged') {
-    fs.rmSync(searchDir(commonDir(store.gitDir)), { recursive: true, force: true });
-    update = updateIndex(store, options.progress);
-    found = collect(store, update.manifest, words, options);
-    if (found === 'damaged') throw new AgentlogError('E_IO', `search: the index in ${searchDir(commonDir(store.gitDir))} cannot be read back after a rebuild`);
-  }
-  const limit = options.limit ?? 20;
-  const names = new Map(Object.entries(update.manifest.timelines).map(([name, e]) => [e.id, { name, tip: e.tip }]));
-  const hits: SearchHit[] = [];
-  let total = found.total;
-  for (const c of found.candidates) {
-    if (hits.length >= limit) break;
-    const where = names.get(c.t);
-    if (!where) continue;
-    const stored = store.eventAt(where.tip, c.s);
-    if (!stored) continue;
-    const doc = searchDoc(stored.event, new Map());
-    if (!doc) continue;
-    if (phrases.length) {
-      const all = FIELDS.map((f) => flat(doc[f])).join('\n');
-      if (!phrases.every((p) => all.includes(p))) {
-        total--;
-        continue;
+  return withIndex(
+    store,
+    (ix) => {
+      const update = updateIndex(ix, store, options.progress);
+      // Every document belongs to an indexed timeline (update.ts deletes the others' documents): the
+      // timelines are read whole only for --session, else one for each hit.
+      const manifest = options.session === undefined ? undefined : (update.manifest ?? ix.manifest());
+      const found = collect(ix, manifest, words, options);
+      const limit = options.limit ?? 20;
+      const byId = manifest && new Map(Object.entries(manifest.timelines).map(([name, e]) => [e.id, { name, tip: e.tip }]));
+      const names = { get: (id: number) => (byId ? byId.get(id) : ix.timelineOf(id)) };
+      const hits: SearchHit[] = [];
+      let total = found.total;
+      for (const c of found.candidates) {
+        if (hits.length >= limit) break;
+        const where = names.get(c.t);
+        if (!where) throw new IndexDamaged(`a document of timeline id ${c.t}, which no timeline has`);
+        const stored = store.eventAt(where.tip, c.s);
+        const doc = stored && searchDoc(stored.event, new Map());
+        // A tool result's paths are its call's, which the index noted when it read the call.
+        if (doc && doc.path === '') doc.path = ix.pathOf(c.t, c.s) ?? '';
+        const held = doc && FIELDS.map((f) => new Set(terms(doc[f])));
+        if (!stored || !doc || !held || !words.every((w) => held.some((set) => set.has(w))))
+          throw new IndexDamaged(`${where.name} event ${c.s} does not hold the words the index has for it`);
+        if (phrases.length) {
+          const all = FIELDS.map((f) => flat(doc[f])).join('\n');
+          if (!phrases.every((p) => all.includes(p))) {
+            total--;
+            continue;
+          }
+        }
+        const field = bestField(words, held, doc);
+        hits.push({
+          timeline: where.name,
+          seq: c.s,
+          cid: stored.cid.toString(),
+          ts: c.ts,
+          kind: c.k,
+          ...(c.r ? { role: c.r } : {}),
+          score: c.score,
+          field,
+          snippet: snippet(doc[field], [...phrases, ...words], options.width ?? 100),
+        });
       }
-    }
-    const field = bestField(c.match, doc);
-    hits.push({
-      timeline: where.name,
-      seq: c.s,
-      cid: stored.cid.toString(),
-      ts: c.ts,
-      kind: c.k,
-      ...(c.r ? { role: c.r } : {}),
-      score: c.score,
-      field,
-      snippet: snippet(doc[field], [...phrases, ...c.terms], options.width ?? 100),
-    });
-  }
-  return { hits, total, indexed: update.indexed, rebuilt: update.rebuilt };
+      return { hits, total, indexed: update.indexed, rebuilt: update.rebuilt };
+    },
+    options.waitMs,
+  );
 }
 
-/** What a matching document stands for, with its score and which words matched in which fields. */
-interface Candidate {
-  t: number;
-  s: number;
-  ts: number;
-  k: string;
-  r: string;
-  score: number;
-  terms: string[];
-  match: Record<string, string[]>;
-}
+type Candidate = Match;
 
-function collect(store: Store, m: Manifest, words: string[], options: SearchOptions): { candidates: Candidate[]; total: number } | 'damaged' {
-  const dir = searchDir(commonDir(store.gitDir));
-  const allowed = allowedTimelines(m, options.session);
-  const tool = options.tool?.toLowerCase();
+/** The best `keep` matches allowed by --session (and the other filters, in SQL), and how many there are. */
+function collect(ix: IndexDb, m: Manifest | undefined, words: string[], options: SearchOptions): { candidates: Candidate[]; total: number } {
+  const allowed = m && allowedTimelines(m, options.session);
   const keep = (options.limit ?? 20) * SPARE + 20;
-  const byShard = new Map<number, string[]>();
-  for (const w of words) byShard.set(shardOf(w), [...(byShard.get(shardOf(w)) ?? []), w]);
   let candidates: Candidate[] = [];
-  const seen = new Set<string>();
   let total = 0;
-  for (const seg of m.segments) {
-    const reader = SegmentReader.open(dir, seg.file);
-    if (!reader) return 'damaged';
-    // Every word, each in its shard: the documents that hold them all, their scores summed.
-    let found: Map<number, { score: number; terms: string[]; match: Record<string, string[]> }> | undefined;
-    for (const [k, ws] of byShard) {
-      const shard = reader.shard(k);
-      if (shard === undefined) return 'damaged';
-      const here = new Map<number, { score: number; terms: string[]; match: Record<string, string[]> }>();
-      for (const r of shard?.search(ws.join(' '), { combineWith: 'AND', boost: BOOST }) ?? []) {
-        const before = found?.get(r.id);
-        if (found && !before) continue;
-        here.set(r.id, { score: (before?.score ?? 0) + r.score, terms: [...(before?.terms ?? []), ...r.terms], match: { ...before?.match, ...r.match } });
-      }
-      found = here;
-      if (found.size === 0) break;
+  const filter = { kind: options.kind, role: options.role, tool: options.tool?.toLowerCase(), file: options.file, since: options.since };
+  for (const c of ix.matches(words, filter)) {
+    if (allowed) {
+      const max = allowed.get(c.t);
+      if (max === undefined || c.s >= max) continue;
     }
-    if (!found || found.size === 0) continue;
-    const c = reader.cols;
-    const paths = options.file === undefined ? undefined : reader.paths();
-    if (options.file !== undefined && !paths) return 'damaged';
-    for (const [id, hit] of found) {
-      if (!(id >= 0 && id < c.t.length)) return 'damaged';
-      const max = allowed.get(c.t[id]);
-      if (max === undefined || c.s[id] >= max) continue;
-      if (options.kind !== undefined && c.k[id] !== options.kind) continue;
-      if (options.role !== undefined && c.r[id] !== options.role) continue;
-      if (tool !== undefined && !c.o[id].split(' ').includes(tool)) continue;
-      if (options.file !== undefined && !paths?.[id].includes(options.file)) continue;
-      if (options.since !== undefined && c.ts[id] < options.since) continue;
-      const key = `${c.t[id]}:${c.s[id]}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      total++;
-      candidates.push({ t: c.t[id], s: c.s[id], ts: c.ts[id], k: c.k[id], r: c.r[id], ...hit });
-    }
-    candidates.sort(rank);
-    if (candidates.length > keep) candidates = candidates.slice(0, keep);
+    total++;
+    candidates.push(c);
+    if (candidates.length >= 4 * keep) candidates = candidates.sort(rank).slice(0, keep);
   }
-  return { candidates, total };
+  return { candidates: candidates.sort(rank).slice(0, keep), total };
 }
 
 /** Higher score first; on a tie, the newer event first. */
@@ -199,17 +163,17 @@ function allowedTimelines(m: Manifest, session: string | undefined): Map<number,
   return out;
 }
 
-/** The field holding the most of the matched words (the first of FIELDS on a tie) that has text. */
-function bestField(match: Record<string, string[]>, doc: Record<Field, string>): Field {
+/** The field holding the most of the query's words (the first of FIELDS on a tie) that has text. */
+function bestField(words: string[], held: Set<string>[], doc: Record<Field, string>): Field {
   let best: Field = FIELDS.find((f) => doc[f] !== '') ?? 'text';
   let most = 0;
-  for (const f of FIELDS) {
-    const n = Object.values(match).filter((fields) => fields.includes(f)).length;
+  FIELDS.forEach((f, i) => {
+    const n = words.filter((w) => held[i].has(w)).length;
     if (n > most && doc[f] !== '') {
       best = f;
       most = n;
     }
-  }
+  });
   return best;
 }
 

@@ -1,15 +1,12 @@
-import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { blocksOf, type Event } from '../event/event.js';
-import { commonDir } from '../git/repo.js';
 import type { Store } from '../store/store.js';
-import { type CallNames, noteCalls, resultIds } from './documents.js';
-import { emptyManifest, type Manifest, readManifest, removeUnused, searchDir, type SegmentEntry, type TimelineEntry, writeManifest } from './files.js';
-import { SegmentBuilder } from './segment.js';
+import { type CallNames, FIELDS, type Field, noteCalls, resultIds, searchDoc } from './documents.js';
+import { type IndexDb, type Manifest, type TimelineEntry, withIndex } from './indexDb.js';
+import { terms } from './words.js';
 
-/** A segment is closed once its documents hold this many characters (what bounds a query's memory). */
-export const SEGMENT_CHARS = 8 << 20;
-/** Segments smaller than a quarter of that are merged once there are more than this many. */
-const MAX_SMALL = 8;
+/** The transaction is committed after a timeline once this many characters were indexed in it (a first build is not one transaction). */
+const COMMIT_CHARS = 32 << 20;
 /** Up to this many new events of a timeline are read one by one (one path down the tree each), not the whole timeline. */
 const FEW = 256;
 
@@ -20,10 +17,26 @@ export interface IndexProgress {
 }
 
 export interface UpdateResult {
-  manifest: Manifest;
-  /** Events indexed in this update (not counting those a merge of segments read again); whether the index was (re)built from nothing. */
+  /** The indexed timelines; undefined from update() when nothing changed (not read, to save a warm search the time). */
+  manifest?: Manifest;
+  /** Events indexed in this update; whether the index was (re)built from nothing. */
   indexed: number;
   rebuilt: boolean;
+}
+
+/** Bring the store's index up to date (below), opening it under its lock (indexDb.ts). */
+export function updateIndex(store: Store, progress?: (p: IndexProgress) => void): UpdateResult & { manifest: Manifest } {
+  return withIndex(store, (ix) => {
+    const u = update(ix, store, progress);
+    return { ...u, manifest: u.manifest ?? ix.manifest() };
+  });
+}
+
+/** What the index was brought up to date with: every readable timeline's name and tip, hashed. */
+function refsPrint(current: ReadonlyMap<string, { tip: string }>): string {
+  const h = createHash('sha256');
+  for (const [name, { tip }] of current) h.update(`${name}\0${tip}\n`);
+  return h.digest('hex');
 }
 
 /**
@@ -31,37 +44,41 @@ export interface UpdateResult {
  * holds: Store.readableTimelines). A timeline that grew (an append, a pull) has only its new events
  * indexed; a new timeline that shares events with an indexed one of the same session (a fork, a
  * subagent's copy) has only the events after the shared ones indexed, and its base named; a timeline
- * that was replaced, or gone, or whose base is gone, is dropped and (if there) indexed again under a
- * new id. Its old documents stay in their segments until a merge rewrites them, and are skipped by
- * query, since their id is no longer in the manifest. New documents go into new segments (at most
- * SEGMENT_CHARS each); small segments are merged when they pile up. A missing or damaged manifest or
- * segment: everything is rebuilt.
+ * that was replaced, or gone, or whose base is gone, is dropped with its documents and (if there)
+ * indexed again under a new id. A timeline's entry is written in the transaction that adds its
+ * documents; the transaction is committed every COMMIT_CHARS, so memory holds one timeline's
+ * events at most (streamed when many) and SQLite's page cache, and a killed build keeps what it
+ * committed.
  */
-export function updateIndex(store: Store, progress?: (p: IndexProgress) => void): UpdateResult {
-  const dir = searchDir(commonDir(store.gitDir));
-  const old = readManifest(dir);
-  let rebuilt = false;
-  let m: Manifest;
-  if (old?.segments.every((s) => fs.existsSync(`${dir}/${s.file}`))) m = structuredClone(old);
-  else {
-    m = emptyManifest();
-    rebuilt = true;
-  }
+export function update(ix: IndexDb, store: Store, progress?: (p: IndexProgress) => void): UpdateResult {
   const current = store.readableTimelines();
-  const summaries = store.summaryIndex();
+  const print = refsPrint(current);
+  // The refs as they were at the end of the last update: nothing to do (a warm search reads no
+  // more than the refs and the index). Unset while an update runs, which may commit on the way.
+  if (ix.meta('refs') === print) return { indexed: 0, rebuilt: ix.rebuilt };
+  ix.begin();
+  ix.setMeta('refs', undefined);
+  const m = ix.manifest();
+  let next = ix.nextId();
+  // Read only when a timeline is new (a warm search reads no more than the refs and the index).
+  let summaries: ReturnType<Store['summaryIndex']> | undefined;
   const work: { name: string; e: TimelineEntry; from: number }[] = [];
+  const drop = (name: string) => {
+    ix.dropTimeline(name, m.timelines[name].id);
+    delete m.timelines[name];
+  };
 
-  // Timelines gone, or no longer what was indexed: dropped (their documents become dead).
+  // Timelines gone, or no longer what was indexed: dropped.
   for (const [name, e] of Object.entries(m.timelines)) {
     const now = current.get(name)?.tip;
-    if (now === undefined) delete m.timelines[name];
+    if (now === undefined) drop(name);
     else if (now !== e.tip) {
       const n = lengthOf(store, now);
       if (n > e.n && n > 0 && ancestorAt(store, now, e.n - 1) === e.tip) {
         work.push({ name, e, from: e.n });
         e.tip = now;
         e.n = n;
-      } else delete m.timelines[name];
+      } else drop(name);
     }
   }
   // Entries whose base is gone are indexed again, until none is left (a fork of a fork).
@@ -70,7 +87,7 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
     const live = new Set(Object.values(m.timelines).map((e) => e.id));
     for (const [name, e] of Object.entries(m.timelines)) {
       if (e.base && !live.has(e.base.id)) {
-        delete m.timelines[name];
+        drop(name);
         changed = true;
       }
     }
@@ -79,9 +96,10 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
   // New timelines: based on the indexed timeline of the same session that shares the most events.
   for (const [name, { tip }] of current) {
     if (m.timelines[name]) continue;
+    summaries ??= store.summaryIndex();
     const summary = summaries.tip(tip);
     if (!summary) continue; // not an agentlog timeline: verify names it
-    const e: TimelineEntry = { id: m.next++, tip, n: summary.length, g: summary.genesisCid };
+    const e: TimelineEntry = { id: next++, tip, n: summary.length, g: summary.genesisCid };
     let best: { id: number; upto: number } | undefined;
     for (const other of Object.values(m.timelines)) {
       if (other.g !== e.g) continue;
@@ -92,75 +110,36 @@ export function updateIndex(store: Store, progress?: (p: IndexProgress) => void)
     m.timelines[name] = e;
     work.push({ name, e, from: best?.upto ?? 0 });
   }
-  summaries.save();
+  summaries?.save();
 
-  // Index the work into new segments.
-  const live = new Set(Object.values(m.timelines).map((e) => e.id));
-  const nameOf = new Map(Object.entries(m.timelines).map(([name, e]) => [e.id, name]));
-  const added: SegmentEntry[] = [];
   let indexed = 0;
-  let builder = new SegmentBuilder();
-  const flush = (force: boolean) => {
-    if (builder.empty || (!force && builder.chars < SEGMENT_CHARS)) return;
-    added.push({ file: builder.save(dir), docs: builder.docs, chars: builder.chars, ranges: builder.ranges });
-    builder = new SegmentBuilder();
-  };
-  const indexRange = (tid: number, tip: string, from: number, to: number, fresh = true) => {
-    const { events, before } = eventsOf(store, tip, from, to);
-    const calls = callsBefore(events, from, before);
-    for (const ev of events) {
-      builder.add(tid, ev, calls);
-      if (fresh) indexed++;
-      flush(false);
-    }
-  };
+  let chars = 0;
   let done = 0;
   for (const w of work) {
-    if (w.from < w.e.n) indexRange(w.e.id, w.e.tip, w.from, w.e.n);
-    progress?.({ timelines: ++done, totalTimelines: work.length, events: indexed });
-  }
-
-  // Segments: drop those with nothing live; rewrite small ones (and those mostly dead) together.
-  const kept: SegmentEntry[] = [];
-  const dropped: string[] = old?.segments.map((s) => s.file) ?? [];
-  const rewrite: SegmentEntry[] = [];
-  for (const s of m.segments) {
-    const liveRanges = s.ranges.filter((r) => live.has(r[0]));
-    if (liveRanges.length === 0) continue;
-    const deadShare =
-      1 -
-      liveRanges.reduce((a, r) => a + r[2] - r[1], 0) /
-        Math.max(
-          1,
-          s.ranges.reduce((a, r) => a + r[2] - r[1], 0),
-        );
-    if (deadShare > 0.5) rewrite.push(s);
-    else kept.push(s);
-  }
-  const small = [...kept, ...added].filter((s) => s.chars < SEGMENT_CHARS / 4);
-  if (small.length > MAX_SMALL || rewrite.length) {
-    const merge = small.length > MAX_SMALL ? small : [];
-    const mergeSet = new Set([...merge, ...rewrite]);
-    flush(true);
-    for (const s of mergeSet) {
-      for (const [tid, from, to] of s.ranges) {
-        const name = nameOf.get(tid);
-        if (name !== undefined && live.has(tid)) indexRange(tid, m.timelines[name].tip, from, to, false);
+    if (w.from < w.e.n) {
+      for (const { event, calls } of eventsOf(store, w.e.tip, w.from, w.e.n)) {
+        const doc = searchDoc(event, calls);
+        indexed++;
+        if (!doc) continue;
+        const words = {} as Record<Field, string>;
+        for (const f of FIELDS) {
+          words[f] = terms(doc[f]).join(' ');
+          chars += doc[f].length;
+        }
+        ix.addDoc(w.e.id, event.seq, event.ts, doc, words);
       }
     }
-    flush(true);
-    const merged = added.splice(0).filter((s) => !mergeSet.has(s));
-    for (const s of mergeSet) dropped.push(s.file);
-    m.segments = [...kept.filter((s) => !mergeSet.has(s)), ...merged];
-  } else {
-    flush(true);
-    m.segments = [...kept, ...added];
+    ix.putTimeline(w.name, w.e);
+    if (chars >= COMMIT_CHARS) {
+      ix.commit();
+      ix.begin();
+      chars = 0;
+    }
+    progress?.({ timelines: ++done, totalTimelines: work.length, events: indexed });
   }
-  fs.mkdirSync(dir, { recursive: true });
-  if (rebuilt || indexed > 0 || JSON.stringify(m) !== JSON.stringify(old)) writeManifest(dir, m);
-  const keep = new Set(m.segments.map((s) => s.file));
-  removeUnused(dir, keep, dropped);
-  return { manifest: m, indexed, rebuilt };
+  ix.setMeta('refs', print);
+  ix.commit();
+  return { manifest: m, indexed, rebuilt: ix.rebuilt };
 }
 
 /** How many events the timeline at `tip` holds. */
@@ -180,20 +159,42 @@ function ancestorAt(store: Store, tip: string, seq: number): string | undefined 
 }
 
 /**
- * Events from..to-1 of the timeline at `tip`: one by one when few, else the whole timeline read once;
- * and a reader of the events before `from` (from the whole timeline when it was read, else one path each).
+ * Events from..to-1 of the timeline at `tip`, each with the calls made before it whose results it may
+ * hold (documents.ts). Few: read one by one, and the calls before `from` looked for backwards
+ * (callsBefore). Many: the timeline streamed (Store.streamEvents: never held whole when read from
+ * git), the ids of the calls in the CALL_LOOKBACK events before `from` noted as they pass, and such a
+ * call read again (one path) when a result in the range names it.
  */
-function eventsOf(store: Store, tip: string, from: number, to: number): { events: Event[]; before: (seq: number) => Event | undefined } {
+function* eventsOf(store: Store, tip: string, from: number, to: number): Generator<{ event: Event; calls: CallNames }> {
   if (from > 0 && to - from <= FEW) {
     const events: Event[] = [];
     for (let s = from; s < to; s++) {
       const e = store.eventAt(tip, s);
       if (e) events.push(e.event);
     }
-    return { events, before: (seq) => store.eventAt(tip, seq)?.event };
+    const calls = callsBefore(events, from, (seq) => store.eventAt(tip, seq)?.event);
+    for (const event of events) yield { event, calls };
+    return;
   }
-  const all = store.readEvents(tip);
-  return { events: all.slice(from, to).map((e) => e.event), before: (seq) => all[seq]?.event };
+  const calls: CallNames = new Map();
+  const earlier = new Map<string, number>();
+  let seq = -1;
+  for (const { event } of store.streamEvents(tip)) {
+    if (++seq >= to) break;
+    if (seq < from) {
+      if (seq >= from - CALL_LOOKBACK && event.kind === 'message')
+        for (const b of blocksOf(event.content)) if (b.type === 'tool_use' && typeof b.id === 'string') earlier.set(b.id, seq);
+      continue;
+    }
+    const wanted = new Set(resultIds(event).filter((id) => !calls.has(id) && earlier.has(id)));
+    for (const id of wanted) {
+      const at = earlier.get(id) as number;
+      earlier.delete(id);
+      const e = store.eventAt(tip, at)?.event;
+      if (e) noteCalls(e, wanted, calls);
+    }
+    yield { event, calls };
+  }
 }
 
 /** How far back a result's call is looked for, before the events being indexed. */

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,8 +200,11 @@ describe('the worker thread (dist/coreWorker.js, bundled here as the extension b
       format: 'cjs',
       target: 'node20',
       external: ['cbor-extract'],
+      define: { 'import.meta.url': '""' },
       logLevel: 'error',
     });
+    // As extension/build.mjs does: the search index's SQLite loads its WebAssembly from beside the bundle.
+    fs.copyFileSync(path.resolve(__dirname, '../../node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(out, 'node-sqlite3-wasm.wasm'));
     worker = new CoreWorker(path.join(out, 'coreWorker.js'));
   }, 60_000);
   afterAll(() => worker?.dispose());

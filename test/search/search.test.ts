@@ -1,8 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import sqlite from 'node-sqlite3-wasm';
 import { describe, expect, it } from 'vitest';
-import { search } from '../../core/search/index.js';
-import { shardOf } from '../../core/search/segment.js';
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { search, updateIndex } from '../../core/search/index.js';
+import { ownerRecord } from '../../core/git/lock.js';
+
 import { Store } from '../../core/store/store.js';
 import { cli } from '../helpers/cli.js';
 import { importFiles } from '../../core/import/index.js';
@@ -11,6 +15,7 @@ import { sharedFixtures } from '../helpers/shared.js';
 import { clock, tmpdir } from '../helpers/tmp.js';
 
 const shared = sharedFixtures();
+const { Database } = sqlite;
 
 function say(role: string, text: string, ts: number) {
   return { kind: 'message', role, ts, content: [{ type: 'text', text }] };
@@ -34,6 +39,16 @@ async function small(): Promise<Store> {
 }
 
 const searchDir = (store: Store) => path.join(store.gitDir, 'agentlog', 'search');
+
+/** Run SQL on the index file, as another program might. */
+function sql(file: string, statement: string): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.exec(statement);
+  } finally {
+    db.close();
+  }
+}
 
 describe('search', () => {
   it('finds words in text, thinking, tool inputs and outputs, and paths; filters by role, tool, file, kind and time', async () => {
@@ -93,8 +108,7 @@ describe('search', () => {
         .hits.map((h) => `${h.timeline}@${h.seq}`)
         .sort(),
     ).toEqual(['alpha@1', 'alpha@2', 'beta@3']);
-    const dir = searchDir(store);
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8').split('\n')[0]);
+    const { manifest } = updateIndex(store);
     expect(manifest.timelines.beta.base).toEqual({ id: manifest.timelines.alpha.id, upto: 3 });
   });
 
@@ -147,14 +161,12 @@ describe('search', () => {
     expect(pulled.hits.map((h) => h.seq)).toContain(4);
   });
 
-  it('merges the small segments that incremental updates leave, and drops the documents of a timeline replaced', async () => {
+  it('drops the documents of a timeline replaced, after many incremental updates', async () => {
     const store = await small();
     expect(search(store, 'migration').indexed).toBe(4);
     for (let i = 0; i < 12; i++) {
       await store.append('alpha', say('user', `note ${i} about the migration`, 10_000 + i));
       expect(search(store, 'migration').indexed).toBe(1);
-      const segments = fs.readdirSync(searchDir(store)).filter((f) => f.startsWith('seg-'));
-      expect(segments.length).toBeLessThanOrEqual(9);
     }
     const hits = search(store, 'migration', { limit: 100 }).hits;
     expect(hits.map((h) => h.seq).sort((a, b) => a - b)).toEqual([1, 2, ...Array.from({ length: 12 }, (_, i) => 4 + i)]);
@@ -172,23 +184,51 @@ describe('search', () => {
     const store = await small();
     const want = search(store, 'migration').hits;
     const dir = searchDir(store);
-    const seg = fs.readdirSync(dir).find((f) => f.startsWith('seg-'))!;
-    // a bit flipped in the shard that holds the word, then in the columns
-    for (const file of [`s${String(shardOf('migration')).padStart(2, '0')}.json`, 'docs.json']) {
-      const now = fs.readdirSync(dir).find((f) => f.startsWith('seg-'))!;
-      const bytes = fs.readFileSync(path.join(dir, now, file));
-      bytes[Math.floor(bytes.length / 2)] ^= 0x20;
-      fs.writeFileSync(path.join(dir, now, file), bytes);
-      const again = search(store, 'migration');
-      expect(again.rebuilt).toBe(true);
-      expect(again.hits).toEqual(want);
+    const file = path.join(dir, 'index.sqlite');
+    const damage: [string, () => void][] = [
+      ['its header overwritten', () => fs.writeFileSync(file, Buffer.alloc(100, 0x41), { flag: 'r+' })],
+      ['cut after its first page', () => fs.truncateSync(file, 4096)],
+      ['a document pointing at another event', () => sql(file, 'UPDATE docs SET s = 0 WHERE s = 1')],
+      ['a timeline row that is not one', () => sql(file, "UPDATE timelines SET tip = 'nope'")],
+      ['of another version', () => sql(file, 'PRAGMA user_version = 2')],
+      [
+        "an older version's files",
+        () => {
+          fs.rmSync(dir, { recursive: true });
+          fs.mkdirSync(path.join(dir, 'seg-1'), { recursive: true });
+          fs.writeFileSync(path.join(dir, 'manifest.json'), '{"v":2}\n00000000');
+        },
+      ],
+      ['missing', () => fs.rmSync(dir, { recursive: true })],
+    ];
+    for (const [what, hurt] of damage) {
+      hurt();
+      expect(search(store, 'migration'), what).toMatchObject({ rebuilt: true, hits: want });
+      expect(fs.readdirSync(dir).sort(), what).toEqual(['index.sqlite']);
     }
-    expect(fs.existsSync(path.join(dir, seg))).toBe(false);
-    fs.writeFileSync(path.join(dir, 'manifest.json'), '{"v":1}\nnot a crc');
-    expect(search(store, 'migration')).toMatchObject({ rebuilt: true, hits: want });
-    fs.rmSync(dir, { recursive: true });
-    expect(search(store, 'migration')).toMatchObject({ rebuilt: true, hits: want });
     expect(search(store, 'migration')).toMatchObject({ rebuilt: false, indexed: 0, hits: want });
+  });
+
+  it("uses an index whose SQLite lock a killed process left; waits for a live holder of search.lock, breaks a dead one's", async () => {
+    const store = await small();
+    const want = search(store, 'migration').hits;
+    const dir = searchDir(store);
+    // node-sqlite3-wasm locks the database with a folder: a process killed while it held it leaves it.
+    fs.mkdirSync(path.join(dir, 'index.sqlite.lock'));
+    expect(search(store, 'migration')).toMatchObject({ rebuilt: false, hits: want });
+    // search.lock held by a live process: a search waits for it, then says who holds it; by a dead one: broken.
+    const lock = `${dir}.lock`;
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      fs.writeFileSync(lock, ownerRecord({ pid: other.pid!, host: os.hostname(), boot: '', start: '' }));
+      expect(() => search(store, 'migration', { waitMs: 50 })).toThrow(/search\.lock .*held by process \d+ on this machine/);
+    } finally {
+      other.kill();
+    }
+    await new Promise((r) => other.once('exit', r));
+    fs.writeFileSync(lock, ownerRecord({ pid: other.pid!, host: os.hostname(), boot: '', start: '' }));
+    expect(search(store, 'migration', { waitMs: 50 })).toMatchObject({ rebuilt: false, hits: want });
+    expect(fs.existsSync(lock)).toBe(false);
   });
 
   it('agentlog search: lines fitted to the terminal, matches coloured on a terminal only, --json', async () => {

@@ -20,8 +20,12 @@ export interface Run {
 
 export const TIME_BIN = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** Runs `cmd args`, resolves with its time and peak memory; rejects with its last stderr line when it exits non-zero. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; keepStdout?: boolean } = {}): Promise<Run> {
+/** Runs `cmd args`, resolves with its time and peak memory; rejects with its last stderr line when it exits non-zero (other than `okCodes`). */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; keepStdout?: boolean; okCodes?: readonly number[] } = {},
+): Promise<Run> {
   const rssFile = path.join(os.tmpdir(), `scale-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const [bin, argv] = TIME_BIN ? [TIME_BIN, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
@@ -49,7 +53,7 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
       } catch {
         rss = undefined;
       }
-      if (code !== 0) {
+      if (code !== 0 && !opts.okCodes?.includes(code ?? -1)) {
         const lines = err
           .split('\n')
           .map((l) => l.trim())
