@@ -5,6 +5,7 @@ import type { StoredEvent } from '../event/event.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
 import { checkpointTree, DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FANOUT, FILE_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { CommitInfo, Store } from '../store/store.js';
+import { SpineIds } from './spineIds.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
 export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9' | 'I10' | 'I16';
@@ -127,6 +128,10 @@ export function verifyTimeline(
   // The snapshot each commit's root must hold as workspace/: the newest checkpoint's so far (I16).
   let snapshot: string | undefined;
   const seenTrees = new Set<string>();
+  // The tree ids each commit must have, computed (not with strictTrees: a pull reads every root anyway).
+  const spine = options.strictTrees ? undefined : new SpineIds(blobs);
+  // Trees found there and whole.
+  const whole = new Set<string>();
   if (base) {
     try {
       snapshot = workspaceOf(store, base);
@@ -165,6 +170,24 @@ export function verifyTimeline(
     if (!linked)
       return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(event.prev ? event.prev.toString() : null));
     snapshot = checkpointTree(event) ?? snapshot;
+    // The commit's tree is the one its events make (I4, I16: spineIds.ts): then each tree on its
+    // spine need only be there and whole (I9), not read. Otherwise the reads below name what differs.
+    const ids = spine?.at(seq, snapshot);
+    if (ids && ids[0] === commit.commit.tree) {
+      try {
+        for (const id of ids) {
+          if (whole.has(id)) continue;
+          store.checkObject(id, 'tree');
+          whole.add(id);
+        }
+        if (snapshot && !seenTrees.has(snapshot)) store.readObject(snapshot, 'tree');
+        if (snapshot) seenTrees.add(snapshot);
+      } catch (e) {
+        return fail(seq, commit.oid, invariantOf(e, 'I9'), errorText(e));
+      }
+      prevCid = opened.cid;
+      continue;
+    }
     let held: string | undefined;
     try {
       held = workspaceOf(store, commit, seenTrees);
@@ -190,6 +213,26 @@ export function verifyTimeline(
         opened.cid.toString(),
         problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined,
       );
+    // What checkCommitTree does not compare: the entries before the last of the commit's own last
+    // folder, and each entry's mode. Its root may hold more than events/ and workspace/ (strictTrees
+    // refuses that; here it is left as before).
+    if (ids) {
+      let events: string | undefined;
+      try {
+        events = parseTree(store.readObject(commit.commit.tree, 'tree').content, commit.commit.tree).find(
+          (e) => e.name === EVENTS_DIR && e.mode === DIR_MODE,
+        )?.oid;
+      } catch (e) {
+        return fail(seq, commit.oid, invariantOf(e, 'I4'), errorText(e));
+      }
+      if (events !== ids[1])
+        return fail(
+          seq,
+          commit.oid,
+          'I4',
+          `commit ${commit.oid} holds other files in ${EVENTS_DIR}/ than events 0…${seq} of later commits (its ${EVENTS_DIR}/ is tree ${events}, theirs make ${ids[1]})`,
+        );
+    }
     prevCid = opened.cid;
   }
   return result;
