@@ -560,6 +560,21 @@ export class Store {
     return readEvents(this.ctx, commit);
   }
 
+  /**
+   * A text made from `commit`'s events and kept in the event cache (I14) for `key` (what else it
+   * depends on: a command, its options, agentlog's version), or undefined: `log` keeps what it
+   * printed, so a warm `log` of a long timeline decodes no event. Derived like the cache: a file
+   * that is damaged or of another key is not served.
+   */
+  derivedText(commit: string, key: string): string | undefined {
+    return this.ctx.eventCache.readText(commit, key);
+  }
+
+  /** Keep `text`, made from `commit`'s events, for `key` (derivedText). */
+  keepDerivedText(commit: string, key: string, text: string): void {
+    this.ctx.eventCache.writeText(commit, key, text);
+  }
+
   /** The same events one at a time, never held whole when they come from git (readEvents.ts, streamEvents): for `log`. */
   streamEvents(commit: string): Generator<StoredEvent> {
     return streamEvents(this.ctx, commit);
