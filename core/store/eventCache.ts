@@ -58,44 +58,84 @@ export class EventCache {
 
   /** The cached events of `commit`, or undefined if absent, damaged or of another format. */
   read(commit: string): CachedEvent[] | undefined {
+    const out: CachedEvent[] = [];
+    return this.readEach(commit, (e) => out.push(e)) ? out : undefined;
+  }
+
+  /**
+   * The cached events of `commit` given to `each` in seq order (records): false when the file is
+   * absent, damaged or of another format (`each` may have seen some records then).
+   */
+  readEach(commit: string, each: (e: CachedEvent) => void, withSource = true): boolean {
+    const it = this.records(commit, withSource);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      each(r.value);
+    }
+  }
+
+  /**
+   * The cached events of `commit` in seq order, a piece at a time: a piece is inflated only once
+   * the records of the one before were taken (a writer ends a piece only after a whole record: none
+   * spans two), so a reader that keeps what it makes of them and not their bytes holds one piece of
+   * bytes at a time, never the timeline's. `withSource` false: no latin1 string of each piece either
+   * (whose slices would keep it). Returns (when done) false when the file is absent, damaged or of
+   * another format, after the records it could read.
+   */
+  *records(commit: string, withSource = true): Generator<CachedEvent, boolean> {
     let file: Buffer;
     try {
       file = fs.readFileSync(this.file(commit));
     } catch {
-      return undefined;
+      return false;
     }
-    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return false;
     this.touch(commit);
-    if (crc32(file.subarray(0, file.length - 4)) >>> 0 !== file.readUInt32BE(file.length - 4)) return undefined;
+    const to = file.length - 4;
+    if (crc32(file.subarray(0, to)) >>> 0 !== file.readUInt32BE(to)) return false;
     const count = file.readUInt32BE(4);
-    const pieces = inflatePieces(file, 12, file.length - 4, file.readUInt32BE(8));
-    if (!pieces) return undefined;
-    const out: CachedEvent[] = new Array(count);
+    const raw = file.readUInt32BE(8);
     let i = 0;
-    try {
-      // Piece by piece (a writer ends a piece only after a whole record: none spans two), never
-      // the whole timeline in one buffer: each piece is a view's backing store and one latin1 string.
-      for (const buf of pieces) {
-        const end = buf.length;
-        // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
-        const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-        // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
-        const text = buf.toString('latin1');
-        let pos = 0;
-        while (pos < end) {
-          if (i >= count || pos + 4 + CID_BYTES > end) return undefined;
-          const len = ((u8[pos] << 24) | (u8[pos + 1] << 16) | (u8[pos + 2] << 8) | u8[pos + 3]) >>> 0;
-          const cid = cidFromBytes(u8.subarray(pos + 4, pos + 4 + CID_BYTES));
-          pos += 4 + CID_BYTES;
-          if (pos + len > end) return undefined;
-          out[i++] = { cid, bytes: u8.subarray(pos, pos + len), source: { text, offset: pos } };
-          pos += len;
-        }
+    let filled = 0;
+    let at = 12;
+    // The brotli pieces, each led by its length; each makes at most what is left of `raw`.
+    while (at < to) {
+      if (at + 4 > to) return false;
+      const z = file.readUInt32BE(at);
+      at += 4;
+      if (at + z > to || filled >= raw) return false;
+      let buf: Buffer;
+      try {
+        buf = brotliDecompressSync(file.subarray(at, at + z), { maxOutputLength: raw - filled });
+      } catch {
+        return false;
       }
-    } catch {
-      return undefined;
+      filled += buf.length;
+      at += z;
+      const end = buf.length;
+      // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
+      const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
+      const text = withSource ? buf.toString('latin1') : undefined;
+      let pos = 0;
+      while (pos < end) {
+        if (i >= count || pos + 4 + CID_BYTES > end) return false;
+        const len = ((u8[pos] << 24) | (u8[pos + 1] << 16) | (u8[pos + 2] << 8) | u8[pos + 3]) >>> 0;
+        let cid: CID;
+        try {
+          cid = cidFromBytes(u8.slice(pos + 4, pos + 4 + CID_BYTES)); // a copy: a view would keep the whole piece
+        } catch {
+          return false;
+        }
+        pos += 4 + CID_BYTES;
+        if (pos + len > end) return false;
+        i++;
+        yield { cid, bytes: u8.subarray(pos, pos + len), source: text === undefined ? undefined : { text, offset: pos } };
+        pos += len;
+      }
     }
-    return i === count ? out : undefined;
+    return filled === raw && i === count;
   }
 
   write(commit: string, events: readonly CachedEvent[]): void {
@@ -297,30 +337,4 @@ export class CacheWriter {
     this.piece = [];
     this.pieceBytes = 0;
   }
-}
-
-/**
- * The records of a cache file: its brotli pieces in file[from, to) decompressed, each on its own, or
- * undefined when they do not make exactly `raw` bytes in all (a file of another writer, damaged past
- * what its CRC caught). Each piece makes at most what is left of `raw`.
- */
-function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buffer[] | undefined {
-  const out: Buffer[] = [];
-  let pos = from;
-  let filled = 0;
-  try {
-    while (pos < to) {
-      if (pos + 4 > to) return undefined;
-      const len = file.readUInt32BE(pos);
-      pos += 4;
-      if (pos + len > to || filled >= raw) return undefined;
-      const piece = brotliDecompressSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
-      out.push(piece);
-      filled += piece.length;
-      pos += len;
-    }
-  } catch {
-    return undefined;
-  }
-  return filled === raw ? out : undefined;
 }

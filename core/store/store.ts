@@ -7,7 +7,7 @@
 // The ObjectStore and Refs underneath stay private; tests and tools reach them through internals.ts.
 
 import * as path from 'node:path';
-import type { StoredEvent } from '../event/event.js';
+import type { Event, StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
 import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js';
 import { commonDir, findGitDir, readConfig } from '../git/repo.js';
@@ -27,7 +27,7 @@ import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
 import { moveRef, moveRefs, writeObjects } from './publish.js';
-import { eventBlobs, readEvents, streamEvents } from './readEvents.js';
+import { eventBlobs, foldEvents, readEvents, streamEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
@@ -573,6 +573,11 @@ export class Store {
   /** Keep `text`, made from `commit`'s events, for `key` (derivedText). */
   keepDerivedText(commit: string, key: string, text: string): void {
     this.ctx.eventCache.writeText(commit, key, text);
+  }
+
+  /** `fold` over every event, decoded as it goes, none held but what it keeps (readEvents.ts, foldEvents): for `show`'s turns. */
+  foldEvents<T>(commit: string, fold: (events: Iterable<Event>) => T): T {
+    return foldEvents(this.ctx, commit, fold);
   }
 
   /** The same events one at a time, never held whole when they come from git (readEvents.ts, streamEvents): for `log`. */
