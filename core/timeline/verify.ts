@@ -62,6 +62,11 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * An object that cannot be read (missing, corrupt, or not of the type its parent names) is reported
  * under I9. Stops at the first bad event. Never reads the event cache (I14).
  *
+ * Each commit's tree is checked by id: SpineIds computes the trees it must have from the tip's
+ * blobs (and the checkpoints before it), and a commit whose root tree id is that one holds exactly
+ * events 0…s; those trees are then checked to be there and whole (their packs' CRC-32s, or read
+ * when loose) rather than read. The trees of a commit whose id differs are read to name the problem.
+ *
  * `trusted`: a commit (or any of a set of commits) of this timeline the store already holds and
  * trusts (a pull's local tip, what an earlier pull checked): the walk stops at the first it meets, and
  * only the commits after it are checked, the first of them against its event's CID. A pull then costs
@@ -275,8 +280,9 @@ function workspaceOf(store: Store, c: CommitInfo, seen?: Set<string>): string | 
  * A commit at seq s must hold exactly the tip's events 0..s (I4). Along the path to its last event, every
  * entry but the last of each folder is the tip's own (those subtrees are complete and never change),
  * each folder has as many entries as seq s implies, and the last file is the tip's blob at s.
- * Not compared today: the files before the last in the commit's own last folder (a commit that holds
- * another event 0 in the leaf where it appended event 1 passes when verified from a later tip).
+ * Run only for a commit whose tree is not the one its events make (spineIds.ts), to name what
+ * differs; what it does not compare (the files before the last in the commit's own last folder,
+ * modes) verifyTimeline names after it, from the computed ids.
  */
 function checkCommitTree(
   store: Store,
