@@ -245,9 +245,10 @@ export class ObjectStore {
   /**
    * Whether the object is packed and its packed bytes are whole by the pack's .idx CRC-32s
    * (PackSet.sound), without inflating it: for a caller that knows the object's content from its id
-   * alone. False (read it to check it) for anything else: staged, loose, missing, damaged.
+   * alone (hex, or its 20 bytes). False (read it to check it) for anything else: staged, loose, missing, damaged.
    */
-  packedWhole(oid: string): boolean {
+  packedWhole(oid: string | Buffer): boolean {
+    if (typeof oid !== 'string') return this.staged?.size ? this.packedWhole(oid.toString('hex')) : this.packs.sound(oid);
     return !this.staged?.has(oid) && this.packs.sound(oid);
   }
 

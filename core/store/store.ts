@@ -502,13 +502,13 @@ export class Store {
   // Reading (readObject.ts, history.ts, eventsTree.ts, readEvents.ts)
 
   /**
-   * Check that object `oid` of `type` is in the store and whole, for a caller that knows what it
+   * Check that object `oid` (hex, or its 20 bytes) of `type` is in the store and whole, for a caller that knows what it
    * holds from its id (a tree id computed from its entries, timeline/spineIds.ts): a packed object
    * whose bytes match its pack's CRC-32s is not inflated (ObjectStore.packedWhole); anything else is
    * read. E_OBJECT naming it when it is missing, corrupt or not of `type`.
    */
-  checkObject(oid: string, type: 'blob' | 'tree' | 'commit'): void {
-    if (!this.ctx.objects.packedWhole(oid)) readObject(this.ctx, oid, type);
+  checkObject(oid: string | Buffer, type: 'blob' | 'tree' | 'commit'): void {
+    if (!this.ctx.objects.packedWhole(oid)) readObject(this.ctx, typeof oid === 'string' ? oid : oid.toString('hex'), type);
   }
 
   /** A git object that must be of `type`; E_OBJECT when it is missing, corrupt or of another type. */

@@ -25,8 +25,8 @@ export class SpineIds {
     for (let level = 0; level <= DIR_LEVELS; level++) this.done.push(new Entries());
   }
 
-  /** [root, events/, each folder down to seq's]: the hex ids of the trees on the path to event `seq` in its own commit. */
-  at(seq: number, workspace: string | undefined): string[] {
+  /** [root, events/, each folder down to seq's]: the ids (20 bytes each) of the trees on the path to event `seq` in its own commit. */
+  at(seq: number, workspace: string | undefined): Buffer[] {
     if (seq !== this.next) {
       for (const e of this.done) e.length = 0;
       for (let q = 0; q < seq; q++) this.step(q);
@@ -45,7 +45,7 @@ export class SpineIds {
     root.add(DIR_MODE, EVENTS_DIR, ids[0]);
     if (workspace) root.add(DIR_MODE, WORKSPACE_DIR, Buffer.from(workspace, 'hex'));
     this.step(seq);
-    return [treeId(root), ...ids].map((id) => id.toString('hex'));
+    return [treeId(root), ...ids];
   }
 
   /** Event `seq` added to its folder; each folder it completes becomes an entry of the one above it. */

@@ -135,8 +135,6 @@ export function verifyTimeline(
   const seenTrees = new Set<string>();
   // The tree ids each commit must have, computed (not with strictTrees: a pull reads every root anyway).
   const spine = options.strictTrees ? undefined : new SpineIds(blobs);
-  // Trees found there and whole.
-  const whole = new Set<string>();
   if (base) {
     try {
       snapshot = workspaceOf(store, base);
@@ -178,13 +176,10 @@ export function verifyTimeline(
     // The commit's tree is the one its events make (I4, I16: spineIds.ts): then each tree on its
     // spine need only be there and whole (I9), not read. Otherwise the reads below name what differs.
     const ids = spine?.at(seq, snapshot);
-    if (ids && ids[0] === commit.commit.tree) {
+    if (ids && ids[0].toString('hex') === commit.commit.tree) {
       try {
-        for (const id of ids) {
-          if (whole.has(id)) continue;
-          store.checkObject(id, 'tree');
-          whole.add(id);
-        }
+        // Each a tree this commit made (its spine leads to its own event); delta bases are checked once (PackSet).
+        for (const id of ids) store.checkObject(id, 'tree');
         if (snapshot && !seenTrees.has(snapshot)) store.readObject(snapshot, 'tree');
         if (snapshot) seenTrees.add(snapshot);
       } catch (e) {
@@ -230,12 +225,12 @@ export function verifyTimeline(
       } catch (e) {
         return fail(seq, commit.oid, invariantOf(e, 'I4'), errorText(e));
       }
-      if (events !== ids[1])
+      if (events !== ids[1].toString('hex'))
         return fail(
           seq,
           commit.oid,
           'I4',
-          `commit ${commit.oid} holds other files in ${EVENTS_DIR}/ than events 0…${seq} of later commits (its ${EVENTS_DIR}/ is tree ${events}, theirs make ${ids[1]})`,
+          `commit ${commit.oid} holds other files in ${EVENTS_DIR}/ than events 0…${seq} of later commits (its ${EVENTS_DIR}/ is tree ${events}, theirs make ${ids[1].toString('hex')})`,
         );
     }
     prevCid = opened.cid;

@@ -225,9 +225,9 @@ export class PackSet {
    * computed from what it holds, timeline/spineIds.ts) and needs to know only that it is there and
    * whole. False, never an error, when it cannot say (missing, damaged, a pack gone): read it then.
    */
-  sound(oid: string, depth = 0): boolean {
+  sound(oid: string | Buffer, depth = 0): boolean {
     try {
-      const hit = this.locate(Buffer.from(oid, 'hex'));
+      const hit = this.locate(typeof oid === 'string' ? Buffer.from(oid, 'hex') : oid);
       return !!hit && hit.pack.entrySound(hit.offset, depth);
     } catch {
       return false;
@@ -548,7 +548,7 @@ class Pack {
       const { back } = readOfsBack(data, head.pos);
       if (!(back > 0 && offset - back >= 12) || !this.entrySound(offset - back, depth + 1)) return false;
     } else if (head.type === REF_DELTA) {
-      if (!this.set.sound(data.toString('hex', head.pos, head.pos + 20), depth + 1)) return false;
+      if (!this.set.sound(Buffer.from(data.subarray(head.pos, head.pos + 20)), depth + 1)) return false;
     } else if (!TYPE_NAME[head.type]) return false;
     this.soundAt.add(offset);
     return true;
