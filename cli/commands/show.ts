@@ -1,4 +1,4 @@
-import { AgentlogError, describeRecord, type Event, readTurns, renderTranscript, type Reading } from '../../core/index.js';
+import { AgentlogError, describeRecord, readTurns, renderTranscript, type Reading } from '../../core/index.js';
 import { defineCommand } from '../command.js';
 import { eventJson, toJson } from '../format.js';
 import { readRev, warnIfUnsound } from '../readRev.js';
@@ -48,10 +48,9 @@ Examples:
       else ctx.stdout.write(renderTranscript(events, ctx.stdout.columns, describeRecord));
       return 0;
     }
-    const decoded: Event[] = [];
-    if (events) for (const e of events) decoded.push(e.event);
-    else for (const e of store.streamEvents(r.commit)) decoded.push(e.event);
-    const reading = readTurns(decoded);
+    // The turns are made as the events are decoded (Store.foldEvents): an event is let go once read
+    // into its turn, so memory follows the turns, not the session.
+    const reading = events ? readTurns(events.map((e) => e.event)) : store.foldEvents(r.commit, readTurns);
     let turns = reading.turns;
     if (values.turn !== undefined) {
       const n = /^\d{1,9}$/.test(values.turn) ? Number(values.turn) : Number.NaN;

@@ -242,6 +242,16 @@ export class ObjectStore {
     throw new AgentlogError('E_OBJECT', `git object ${oid} is missing from ${this.objectsDir}`, { oid });
   }
 
+  /**
+   * Whether the object is packed and its packed bytes are whole by the pack's .idx CRC-32s
+   * (PackSet.sound), without inflating it: for a caller that knows the object's content from its id
+   * alone (hex, or its 20 bytes). False (read it to check it) for anything else: staged, loose, missing, damaged.
+   */
+  packedWhole(oid: string | Buffer): boolean {
+    if (typeof oid !== 'string') return this.staged?.size ? this.packedWhole(oid.toString('hex')) : this.packs.sound(oid);
+    return !this.staged?.has(oid) && this.packs.sound(oid);
+  }
+
   has(oid: string): boolean {
     if (this.staged?.has(oid)) return true;
     if (fs.existsSync(path.join(this.objectsDir, oid.slice(0, 2), oid.slice(2)))) return true;

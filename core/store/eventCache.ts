@@ -26,6 +26,7 @@ import { removeQuietly, staleTemp, TEMP_MAX_AGE_MS, writeNewFile } from '../git/
  * warm read pays the least, and the write, once per timeline, 60% more than zlib's.
  */
 const MAGIC = 'ALC3';
+const TEXT_MAGIC = 'ALT1';
 /** Records are compressed in pieces of this many bytes (each its own zlib stream). */
 const PIECE = 1 << 20;
 const CID_BYTES = 36;
@@ -57,39 +58,84 @@ export class EventCache {
 
   /** The cached events of `commit`, or undefined if absent, damaged or of another format. */
   read(commit: string): CachedEvent[] | undefined {
+    const out: CachedEvent[] = [];
+    return this.readEach(commit, (e) => out.push(e)) ? out : undefined;
+  }
+
+  /**
+   * The cached events of `commit` given to `each` in seq order (records): false when the file is
+   * absent, damaged or of another format (`each` may have seen some records then).
+   */
+  readEach(commit: string, each: (e: CachedEvent) => void, withSource = true): boolean {
+    const it = this.records(commit, withSource);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      each(r.value);
+    }
+  }
+
+  /**
+   * The cached events of `commit` in seq order, a piece at a time: a piece is inflated only once
+   * the records of the one before were taken (a writer ends a piece only after a whole record: none
+   * spans two), so a reader that keeps what it makes of them and not their bytes holds one piece of
+   * bytes at a time, never the timeline's. `withSource` false: no latin1 string of each piece either
+   * (whose slices would keep it). Returns (when done) false when the file is absent, damaged or of
+   * another format, after the records it could read.
+   */
+  *records(commit: string, withSource = true): Generator<CachedEvent, boolean> {
     let file: Buffer;
     try {
       file = fs.readFileSync(this.file(commit));
     } catch {
-      return undefined;
+      return false;
     }
-    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    if (file.length < 16 || file.toString('latin1', 0, 4) !== MAGIC) return false;
     this.touch(commit);
-    if (crc32(file.subarray(0, file.length - 4)) >>> 0 !== file.readUInt32BE(file.length - 4)) return undefined;
+    const to = file.length - 4;
+    if (crc32(file.subarray(0, to)) >>> 0 !== file.readUInt32BE(to)) return false;
     const count = file.readUInt32BE(4);
-    const buf = inflatePieces(file, 12, file.length - 4, file.readUInt32BE(8));
-    if (!buf) return undefined;
-    const end = buf.length;
-    const out: CachedEvent[] = new Array(count);
-    // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
-    const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-    // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
-    const text = buf.toString('latin1');
-    let pos = 0;
-    try {
-      for (let i = 0; i < count; i++) {
-        if (pos + 4 + CID_BYTES > end) return undefined;
+    const raw = file.readUInt32BE(8);
+    let i = 0;
+    let filled = 0;
+    let at = 12;
+    // The brotli pieces, each led by its length; each makes at most what is left of `raw`.
+    while (at < to) {
+      if (at + 4 > to) return false;
+      const z = file.readUInt32BE(at);
+      at += 4;
+      if (at + z > to || filled >= raw) return false;
+      let buf: Buffer;
+      try {
+        buf = brotliDecompressSync(file.subarray(at, at + z), { maxOutputLength: raw - filled });
+      } catch {
+        return false;
+      }
+      filled += buf.length;
+      at += z;
+      const end = buf.length;
+      // Plain Uint8Array views: 20,000 of them for a 10k timeline, and a Buffer's cost far more to make.
+      const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      // Strings decoded from these events are slices of this one string instead of copies (codec/dagcborDecode.ts).
+      const text = withSource ? buf.toString('latin1') : undefined;
+      let pos = 0;
+      while (pos < end) {
+        if (i >= count || pos + 4 + CID_BYTES > end) return false;
         const len = ((u8[pos] << 24) | (u8[pos + 1] << 16) | (u8[pos + 2] << 8) | u8[pos + 3]) >>> 0;
-        const cid = cidFromBytes(u8.subarray(pos + 4, pos + 4 + CID_BYTES));
+        let cid: CID;
+        try {
+          cid = cidFromBytes(u8.slice(pos + 4, pos + 4 + CID_BYTES)); // a copy: a view would keep the whole piece
+        } catch {
+          return false;
+        }
         pos += 4 + CID_BYTES;
-        if (pos + len > end) return undefined;
-        out[i] = { cid, bytes: u8.subarray(pos, pos + len), source: { text, offset: pos } };
+        if (pos + len > end) return false;
+        i++;
+        yield { cid, bytes: u8.subarray(pos, pos + len), source: text === undefined ? undefined : { text, offset: pos } };
         pos += len;
       }
-    } catch {
-      return undefined;
     }
-    return pos === end ? out : undefined;
+    return filled === raw && i === count;
   }
 
   write(commit: string, events: readonly CachedEvent[]): void {
@@ -115,10 +161,11 @@ export class EventCache {
     return new CacheWriter(this.file(commit), count, () => this.prune());
   }
 
-  /** Mark a file as just used (its mtime orders what prune keeps). */
+  /** Mark a commit's files as just used (their mtime orders what prune keeps). */
   private touch(commit: string): void {
     try {
       const now = new Date();
+      if (fs.existsSync(this.textFile(commit))) fs.utimesSync(this.textFile(commit), now, now);
       fs.utimesSync(this.file(commit), now, now);
     } catch {
       /* a cache file that cannot be touched may only go sooner */
@@ -127,31 +174,95 @@ export class EventCache {
 
   remove(commit: string): void {
     fs.rmSync(this.file(commit), { force: true });
+    fs.rmSync(this.textFile(commit), { force: true });
+  }
+
+  private textFile(commit: string): string {
+    return path.join(this.dir, `${commit}.text`);
   }
 
   /**
-   * Keep the newest files within KEEP and KEEP_BYTES (and always the newest), and remove temporary files (`<commit>.events.<pid>.tmp`) that a
+   * A text made from `commit`'s events (what `log` printed of them: Store.derivedText), kept beside
+   * them as `<commit>.text`, if the one kept was made for `key` (what it depends on besides the
+   * events: the command, its options, the width, agentlog's version). Format: "ALT1", u32 key
+   * length, the key, u32 text length, the text (UTF-8) as one brotli stream; u32 CRC-32 of all
+   * before it. Missing, damaged or another key: undefined.
+   */
+  readText(commit: string, key: string): string | undefined {
+    let file: Buffer;
+    try {
+      file = fs.readFileSync(this.textFile(commit));
+    } catch {
+      return undefined;
+    }
+    if (file.length < 16 || file.toString('latin1', 0, 4) !== TEXT_MAGIC) return undefined;
+    if (crc32(file.subarray(0, file.length - 4)) >>> 0 !== file.readUInt32BE(file.length - 4)) return undefined;
+    const keyLength = file.readUInt32BE(4);
+    if (12 + keyLength > file.length - 4 || file.toString('utf8', 8, 8 + keyLength) !== key) return undefined;
+    const raw = file.readUInt32BE(8 + keyLength);
+    try {
+      const text = brotliDecompressSync(file.subarray(12 + keyLength, file.length - 4), { maxOutputLength: Math.max(raw, 1) });
+      if (text.length !== raw) return undefined;
+      this.touch(commit);
+      return text.toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keep `text` as made from `commit`'s events for `key` (readText); a write that fails leaves only a slower read. */
+  writeText(commit: string, key: string, text: string): void {
+    const tmp = `${this.textFile(commit)}.${process.pid}.tmp`;
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      const body = Buffer.from(text, 'utf8');
+      const k = Buffer.from(key, 'utf8');
+      const head = Buffer.alloc(12 + k.length);
+      head.write(TEXT_MAGIC, 0, 'latin1');
+      head.writeUInt32BE(k.length, 4);
+      k.copy(head, 8);
+      head.writeUInt32BE(body.length, 8 + k.length);
+      const z = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32BE(crc32(z, crc32(head)) >>> 0);
+      writeNewFile(tmp, [head, z, sum], { mode: 0o644 });
+      fs.renameSync(tmp, this.textFile(commit));
+      this.prune();
+    } catch {
+      removeQuietly(tmp);
+    }
+  }
+
+  /**
+   * Keep the files of the newest commits within KEEP and KEEP_BYTES (and always the newest's), and remove temporary files (`<commit>.events.<pid>.tmp`) that a
    * writer killed mid-write left (I14): those whose pid is gone on this machine, or older than ten
    * minutes whoever wrote them (a pid reused; a live writer takes milliseconds).
    */
   private prune(): void {
     const names = fs.readdirSync(this.dir);
     for (const f of names) {
-      const m = /\.events\.(\d+)\.tmp$/.exec(f);
+      const m = /\.(?:events|text)\.(\d+)\.tmp$/.exec(f);
       if (m && staleTemp(path.join(this.dir, f), Number(m[1]), TEMP_MAX_AGE_MS)) removeQuietly(path.join(this.dir, f));
     }
-    const files = names
-      .filter((f) => f.endsWith('.events'))
-      .map((f) => {
-        const st = fs.statSync(path.join(this.dir, f));
-        return { f, t: st.mtimeMs, size: st.size };
-      })
-      .sort((a, b) => b.t - a.t);
+    // A commit's files (its events, the text made from them) count as one: kept or removed together.
+    const commits = new Map<string, { files: string[]; t: number; size: number }>();
+    for (const f of names) {
+      const m = /^(.*)\.(?:events|text)$/.exec(f);
+      if (!m) continue;
+      const st = fs.statSync(path.join(this.dir, f));
+      const c = commits.get(m[1]) ?? { files: [], t: 0, size: 0 };
+      c.files.push(f);
+      c.t = Math.max(c.t, st.mtimeMs);
+      c.size += st.size;
+      commits.set(m[1], c);
+    }
     let bytes = 0;
-    files.forEach(({ f, size }, i) => {
-      bytes += size;
-      if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) fs.rmSync(path.join(this.dir, f), { force: true });
-    });
+    [...commits.values()]
+      .sort((a, b) => b.t - a.t)
+      .forEach(({ files, size }, i) => {
+        bytes += size;
+        if (i > 0 && (i >= KEEP || bytes > KEEP_BYTES)) for (const f of files) fs.rmSync(path.join(this.dir, f), { force: true });
+      });
   }
 }
 
@@ -226,30 +337,4 @@ export class CacheWriter {
     this.piece = [];
     this.pieceBytes = 0;
   }
-}
-
-/**
- * The records of a cache file: its brotli pieces in file[from, to) decompressed into one buffer of
- * `raw` bytes, or undefined when they do not make exactly that (a file of another writer, damaged
- * past what its CRC caught). Each piece makes at most what is left of `raw`.
- */
-function inflatePieces(file: Buffer, from: number, to: number, raw: number): Buffer | undefined {
-  const out = Buffer.allocUnsafe(raw);
-  let pos = from;
-  let filled = 0;
-  try {
-    while (pos < to) {
-      if (pos + 4 > to) return undefined;
-      const len = file.readUInt32BE(pos);
-      pos += 4;
-      if (pos + len > to || filled >= raw) return undefined;
-      const piece = brotliDecompressSync(file.subarray(pos, pos + len), { maxOutputLength: raw - filled });
-      piece.copy(out, filled);
-      filled += piece.length;
-      pos += len;
-    }
-  } catch {
-    return undefined;
-  }
-  return filled === raw ? out : undefined;
 }

@@ -181,8 +181,9 @@
  *
  * I14 The event cache (`cache/<commit>.events`, eventCache.ts) is derived: a read trusts a file only
  *     behind its CRC-32 and when its events' prev links chain up to the commit's Agentlog-Event
- *     trailer; `verify` never reads it. Deleting it is always safe; it is never needed for correctness.
- *     It is written through `<commit>.events.<pid>.tmp` (checked writes) and a rename; a temporary
+ *     trailer; `verify` never reads it. Beside it, `cache/<commit>.text` keeps a text made from
+ *     those events (what `log` printed), behind a CRC-32 and served only for the key it was made for. Deleting it is always safe; it is never needed for correctness.
+ *     It is written through `<commit>.events.<pid>.tmp` (or `.text.<pid>.tmp`; checked writes) and a rename; a temporary
  *     file whose pid is gone on this host, or older than ten minutes, is removed at the next write.
  *     So are the commit index (`commits.idx`, commitIndex.ts: every commit on a timeline with its
  *     event's CID and seq, for short ids), the summary index (`summaries.json`, summaryIndex.ts: what `ls` shows of each tip,

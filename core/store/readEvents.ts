@@ -1,5 +1,6 @@
 import { AgentlogError } from '../errors.js';
-import { openEvent, type StoredEvent } from '../event/event.js';
+import type { CID } from '../codec/cid.js';
+import { type Event, openEvent, type StoredEvent } from '../event/event.js';
 import type { TreeEntry } from '../git/tree.js';
 import { eventsTree } from './eventsTree.js';
 import { commitInfo, history } from './history.js';
@@ -138,6 +139,46 @@ export function* streamEvents(ctx: StoreContext, commit: string): Generator<Stor
   }
 }
 
+/**
+ * `fold` (a reader that takes the events in one pass and keeps what it makes of them: `show`'s
+ * turns, core/reading) over every event of the timeline as of `commit`, decoded as it goes: from
+ * this commit's own cache file a piece at a time (EventCache.records), each event's bytes and the
+ * event itself let go once folded, so memory follows what the fold keeps, not the timeline. The
+ * cache is trusted as readEvents trusts it (the prev links chain up to the commit's trailer, I14),
+ * checked as the events pass: when it does not hold, what `fold` made is dropped and it runs again
+ * over the events as streamEvents reads them (which rebuilds a damaged cache file).
+ */
+export function foldEvents<T>(ctx: StoreContext, commit: string, fold: (events: Iterable<Event>) => T): T {
+  if (ctx.eventCache.has(commit)) {
+    let whole = false;
+    let n = 0;
+    let last: CID | undefined;
+    const records = ctx.eventCache.records(commit, false);
+    const decoded = function* (): Generator<Event> {
+      for (;;) {
+        const r = records.next();
+        if (r.done) {
+          whole = r.value;
+          return;
+        }
+        const { event } = openEvent(r.value.bytes, `event seq ${n} of commit ${commit}`, r.value.cid);
+        if (n > 0 && !(last && event.prev?.equals(last))) return; // not the chain: whole stays false
+        last = r.value.cid;
+        n++;
+        yield event;
+      }
+    };
+    const made = fold(decoded());
+    const tip = commitInfo(ctx, commit);
+    if (whole && tip.cid && tip.seq === n - 1 && last && tip.cid.equals(last)) return made;
+  }
+  return fold(
+    (function* () {
+      for (const e of streamEvents(ctx, commit)) yield e.event;
+    })(),
+  );
+}
+
 /** Whether readEvents would start from a cache file: this commit's, or an ancestor's up to CACHE_LOOKBACK commits back. */
 function hasCacheFile(ctx: StoreContext, commit: string): boolean {
   let depth = 0;
@@ -149,7 +190,7 @@ function hasCacheFile(ctx: StoreContext, commit: string): boolean {
 }
 
 /** Cached events are trusted only when their prev links (I7) chain up to the commit's own trailer (I5, I14). */
-function chainHolds(ctx: StoreContext, commit: string, events: StoredEvent[]): boolean {
+function chainHolds(ctx: StoreContext, commit: string, events: ReadonlyArray<{ cid: CID; event: Event }>): boolean {
   const tip = commitInfo(ctx, commit);
   if (!tip.cid || tip.seq !== events.length - 1 || !tip.cid.equals(events[events.length - 1]?.cid)) return false;
   for (let i = 1; i < events.length; i++) {

@@ -7,7 +7,7 @@
 // The ObjectStore and Refs underneath stay private; tests and tools reach them through internals.ts.
 
 import * as path from 'node:path';
-import type { StoredEvent } from '../event/event.js';
+import type { Event, StoredEvent } from '../event/event.js';
 import type { Commit } from '../git/commit.js';
 import { ObjectStore, type GitObject, type PackObject } from '../git/objects.js';
 import { commonDir, findGitDir, readConfig } from '../git/repo.js';
@@ -27,7 +27,7 @@ import { gc, gcDue, type GcOptions, type GcResult } from './gc.js';
 import { commitInfo, history } from './history.js';
 import { findStore, initStore, isMarked } from './init.js';
 import { moveRef, moveRefs, writeObjects } from './publish.js';
-import { eventBlobs, readEvents, streamEvents } from './readEvents.js';
+import { eventBlobs, foldEvents, readEvents, streamEvents } from './readEvents.js';
 import { eventFromBlob, readCommit, readObject } from './readObject.js';
 import { SummaryIndex } from './summaryIndex.js';
 import { readVerifyMarks, updateVerifyMarks } from './verifyMarks.js';
@@ -501,6 +501,16 @@ export class Store {
   // -------------------------------------------------------------------------------------------------
   // Reading (readObject.ts, history.ts, eventsTree.ts, readEvents.ts)
 
+  /**
+   * Check that object `oid` (hex, or its 20 bytes) of `type` is in the store and whole, for a caller that knows what it
+   * holds from its id (a tree id computed from its entries, timeline/spineIds.ts): a packed object
+   * whose bytes match its pack's CRC-32s is not inflated (ObjectStore.packedWhole); anything else is
+   * read. E_OBJECT naming it when it is missing, corrupt or not of `type`.
+   */
+  checkObject(oid: string | Buffer, type: 'blob' | 'tree' | 'commit'): void {
+    if (!this.ctx.objects.packedWhole(oid)) readObject(this.ctx, typeof oid === 'string' ? oid : oid.toString('hex'), type);
+  }
+
   /** A git object that must be of `type`; E_OBJECT when it is missing, corrupt or of another type. */
   readObject(oid: string, type: 'blob' | 'tree' | 'commit'): GitObject {
     return readObject(this.ctx, oid, type);
@@ -548,6 +558,26 @@ export class Store {
   /** Every event of the timeline as of `commit`, decoded strictly (through the event cache, I14). */
   readEvents(commit: string): StoredEvent[] {
     return readEvents(this.ctx, commit);
+  }
+
+  /**
+   * A text made from `commit`'s events and kept in the event cache (I14) for `key` (what else it
+   * depends on: a command, its options, agentlog's version), or undefined: `log` keeps what it
+   * printed, so a warm `log` of a long timeline decodes no event. Derived like the cache: a file
+   * that is damaged or of another key is not served.
+   */
+  derivedText(commit: string, key: string): string | undefined {
+    return this.ctx.eventCache.readText(commit, key);
+  }
+
+  /** Keep `text`, made from `commit`'s events, for `key` (derivedText). */
+  keepDerivedText(commit: string, key: string, text: string): void {
+    this.ctx.eventCache.writeText(commit, key, text);
+  }
+
+  /** `fold` over every event, decoded as it goes, none held but what it keeps (readEvents.ts, foldEvents): for `show`'s turns. */
+  foldEvents<T>(commit: string, fold: (events: Iterable<Event>) => T): T {
+    return foldEvents(this.ctx, commit, fold);
   }
 
   /** The same events one at a time, never held whole when they come from git (readEvents.ts, streamEvents): for `log`. */

@@ -5,6 +5,7 @@ import type { StoredEvent } from '../event/event.js';
 import { parseTree, type TreeEntry } from '../git/tree.js';
 import { checkpointTree, DIR_LEVELS, DIR_MODE, EVENTS_DIR, eventPath, FANOUT, FILE_MODE, WORKSPACE_DIR } from '../store/layout.js';
 import type { CommitInfo, Store } from '../store/store.js';
+import { SpineIds } from './spineIds.js';
 
 /** The store invariants verify checks, numbered as core/store/layout.ts states them. */
 export type Invariant = 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I9' | 'I10' | 'I16';
@@ -60,6 +61,11 @@ export function checkTimelineRefs(store: Store): { timelines: Map<string, string
  * the CID of the event before (I7), and every commit holding exactly the events up to its own (I4).
  * An object that cannot be read (missing, corrupt, or not of the type its parent names) is reported
  * under I9. Stops at the first bad event. Never reads the event cache (I14).
+ *
+ * Each commit's tree is checked by id: SpineIds computes the trees it must have from the tip's
+ * blobs (and the checkpoints before it), and a commit whose root tree id is that one holds exactly
+ * events 0…s; those trees are then checked to be there and whole (their packs' CRC-32s, or read
+ * when loose) rather than read. The trees of a commit whose id differs are read to name the problem.
  *
  * `trusted`: a commit (or any of a set of commits) of this timeline the store already holds and
  * trusts (a pull's local tip, what an earlier pull checked): the walk stops at the first it meets, and
@@ -127,6 +133,8 @@ export function verifyTimeline(
   // The snapshot each commit's root must hold as workspace/: the newest checkpoint's so far (I16).
   let snapshot: string | undefined;
   const seenTrees = new Set<string>();
+  // The tree ids each commit must have, computed (not with strictTrees: a pull reads every root anyway).
+  const spine = options.strictTrees ? undefined : new SpineIds(blobs);
   if (base) {
     try {
       snapshot = workspaceOf(store, base);
@@ -165,6 +173,21 @@ export function verifyTimeline(
     if (!linked)
       return fail(seq, commit.oid, 'I7', 'prev does not link to the event before', String(prevCid), String(event.prev ? event.prev.toString() : null));
     snapshot = checkpointTree(event) ?? snapshot;
+    // The commit's tree is the one its events make (I4, I16: spineIds.ts): then each tree on its
+    // spine need only be there and whole (I9), not read. Otherwise the reads below name what differs.
+    const ids = spine?.at(seq, snapshot);
+    if (ids && ids[0].toString('hex') === commit.commit.tree) {
+      try {
+        // Each a tree this commit made (its spine leads to its own event); delta bases are checked once (PackSet).
+        for (const id of ids) store.checkObject(id, 'tree');
+        if (snapshot && !seenTrees.has(snapshot)) store.readObject(snapshot, 'tree');
+        if (snapshot) seenTrees.add(snapshot);
+      } catch (e) {
+        return fail(seq, commit.oid, invariantOf(e, 'I9'), errorText(e));
+      }
+      prevCid = opened.cid;
+      continue;
+    }
     let held: string | undefined;
     try {
       held = workspaceOf(store, commit, seenTrees);
@@ -190,6 +213,26 @@ export function verifyTimeline(
         opened.cid.toString(),
         problem.foundBlob ? safeCid(store, problem.foundBlob) : undefined,
       );
+    // What checkCommitTree does not compare: the entries before the last of the commit's own last
+    // folder, and each entry's mode. Its root may hold more than events/ and workspace/ (strictTrees
+    // refuses that; here it is left as before).
+    if (ids) {
+      let events: string | undefined;
+      try {
+        events = parseTree(store.readObject(commit.commit.tree, 'tree').content, commit.commit.tree).find(
+          (e) => e.name === EVENTS_DIR && e.mode === DIR_MODE,
+        )?.oid;
+      } catch (e) {
+        return fail(seq, commit.oid, invariantOf(e, 'I4'), errorText(e));
+      }
+      if (events !== ids[1].toString('hex'))
+        return fail(
+          seq,
+          commit.oid,
+          'I4',
+          `commit ${commit.oid} holds other files in ${EVENTS_DIR}/ than events 0…${seq} of later commits (its ${EVENTS_DIR}/ is tree ${events}, theirs make ${ids[1].toString('hex')})`,
+        );
+    }
     prevCid = opened.cid;
   }
   return result;
@@ -232,8 +275,9 @@ function workspaceOf(store: Store, c: CommitInfo, seen?: Set<string>): string | 
  * A commit at seq s must hold exactly the tip's events 0..s (I4). Along the path to its last event, every
  * entry but the last of each folder is the tip's own (those subtrees are complete and never change),
  * each folder has as many entries as seq s implies, and the last file is the tip's blob at s.
- * Not compared today: the files before the last in the commit's own last folder (a commit that holds
- * another event 0 in the leaf where it appended event 1 passes when verified from a later tip).
+ * Run only for a commit whose tree is not the one its events make (spineIds.ts), to name what
+ * differs; what it does not compare (the files before the last in the commit's own last folder,
+ * modes) verifyTimeline names after it, from the computed ids.
  */
 function checkCommitTree(
   store: Store,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import type { GitObject } from '../object.js';
 import { corrupt } from '../object.js';
 import { applyDelta, OFS_DELTA, readEntryHeader, readOfsBack, REF_DELTA, TYPE_NAME, unwrapStored } from './format.js';
@@ -217,6 +217,23 @@ export class PackSet {
     }
   }
 
+  /**
+   * Whether the object is in a pack and its packed bytes, and those of every delta base its entry
+   * names, are the bytes the pack's .idx holds a CRC-32 of: a damaged entry is caught without
+   * inflating it or applying its deltas. Not a hash of the object (no read of a packed object is:
+   * see readPacked); for a caller that knows what the object must be from its id alone (a tree id
+   * computed from what it holds, timeline/spineIds.ts) and needs to know only that it is there and
+   * whole. False, never an error, when it cannot say (missing, damaged, a pack gone): read it then.
+   */
+  sound(oid: string | Buffer, depth = 0): boolean {
+    try {
+      const hit = this.locate(typeof oid === 'string' ? Buffer.from(oid, 'hex') : oid);
+      return !!hit && hit.pack.entrySound(hit.offset, depth);
+    } catch {
+      return false;
+    }
+  }
+
   /** Objects being read now: a reference delta whose chain comes back to one of them is a loop. */
   private readonly resolving = new Set<string>();
 
@@ -318,6 +335,10 @@ class Pack {
   /** How many objects the pack holds. */
   readonly count: number;
   private ends: Float64Array | undefined;
+  /** The .idx position of the entry at each of `ends` (entrySound: its CRC-32). */
+  private positions: Int32Array | undefined;
+  /** Offsets whose entries (and delta bases) entrySound found whole. */
+  private readonly soundAt = new Set<number>();
   private fd = -1;
   private size = -1;
   /** Where the last read in this pack started (-1: none yet). */
@@ -461,16 +482,27 @@ class Pack {
     return buf;
   }
 
-  /** Where the entry starting at `pos` ends: the next entry's offset (or the pack trailer). */
-  private endOf(pos: number, packLength: number): number {
+  /** Every entry's offset in order, the trailer's last (`ends`), with each one's .idx position (`positions`). */
+  private sortOffsets(packLength: number): Float64Array {
     if (!this.ends) {
-      const offsets = new Float64Array(this.count + 1);
       const idx = this.idx.index();
+      const offsets = new Float64Array(this.count);
       for (let i = 0; i < this.count; i++) offsets[i] = idx.offset(i);
-      offsets[this.count] = packLength - 20;
-      this.ends = offsets.sort();
+      const order = new Int32Array(this.count);
+      for (let i = 0; i < this.count; i++) order[i] = i;
+      order.sort((a, b) => offsets[a] - offsets[b]);
+      const ends = new Float64Array(this.count + 1);
+      for (let i = 0; i < this.count; i++) ends[i] = offsets[order[i]];
+      ends[this.count] = packLength - 20;
+      this.ends = ends;
+      this.positions = order;
     }
-    const ends = this.ends;
+    return this.ends;
+  }
+
+  /** The index in `ends` of the first offset above `pos`. */
+  private after(pos: number, packLength: number): number {
+    const ends = this.sortOffsets(packLength);
     let lo = 0;
     let hi = ends.length - 1;
     while (lo < hi) {
@@ -478,7 +510,48 @@ class Pack {
       if (ends[mid] <= pos) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** Where the entry starting at `pos` ends: the next entry's offset (or the pack trailer). */
+  private endOf(pos: number, packLength: number): number {
+    const ends = this.sortOffsets(packLength);
+    const lo = this.after(pos, packLength);
     return ends[lo] > pos ? ends[lo] : packLength - 20;
+  }
+
+  /**
+   * Whether the entry at `offset` is whole: its packed bytes (up to the next entry) match the CRC-32
+   * the .idx holds for it, and so do its delta bases' (PackSet.sound). Remembered per offset.
+   */
+  entrySound(offset: number, depth: number): boolean {
+    if (this.soundAt.has(offset)) return true;
+    if (depth > 64) return false; // git's longest chains are 50
+    if (this.fd < 0) {
+      this.fd = fs.openSync(`${this.base}.pack`, 'r');
+      this.size = fs.fstatSync(this.fd).size;
+    }
+    this.set.opened(this);
+    if (offset < 12 || offset >= this.size - 20) return false;
+    const k = this.after(offset, this.size) - 1;
+    if (k < 0 || this.ends![k] !== offset) return false;
+    const end = this.ends![k + 1];
+    const start = offset - (offset % CHUNK);
+    const data =
+      end <= start + CHUNK
+        ? this.set.chunk(this, start, () => this.readAt(start, Math.min(CHUNK, this.size - 20 - start), 'pack')).subarray(offset - start, end - start)
+        : this.readAt(offset, end - offset, 'pack');
+    if (data.length !== end - offset || crc32(data) >>> 0 !== this.idx.index().crc(this.positions![k])) return false;
+    const head = readEntryHeader(data, 0);
+    if (!head) return false;
+    if (head.type === OFS_DELTA) {
+      const { back } = readOfsBack(data, head.pos);
+      if (!(back > 0 && offset - back >= 12) || !this.entrySound(offset - back, depth + 1)) return false;
+    } else if (head.type === REF_DELTA) {
+      if (!this.set.sound(Buffer.from(data.subarray(head.pos, head.pos + 20)), depth + 1)) return false;
+    } else if (!TYPE_NAME[head.type]) return false;
+    this.soundAt.add(offset);
+    return true;
   }
 
   /**
