@@ -68,7 +68,7 @@ describe.each(cases)('the scale corpus from %s', (_, templates) => {
     for (const s of m.sessions) expect(refs.has(s.timeline), s.timeline).toBe(true);
     const agents = m.files - m.sessions.length;
     if (agents > 0) expect([...refs].filter((r) => r.includes('.agent-')).length).toBeGreaterThan(0);
-  });
+  }, 300_000); // a few seconds on a quiet machine; 60 s was not enough at load 15
 
   it('gives every copy fresh ids and keeps the links between records, files and tool calls', () => {
     const out = tmpdir();

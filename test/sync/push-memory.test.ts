@@ -45,4 +45,4 @@ it('pushing a 110 MiB pack costs less than half the pack in memory', async () =>
   expect(heads.trim().split('\n').sort()).toEqual([...store.timelines().values()].sort());
   await gitAsync(path.join(server.root, 'big.git'), ['fsck', '--strict']);
   expect(maxRss - rssBefore).toBeLessThan(sent * 0.5);
-}, 300_000);
+}, 600_000); // ~1 min on a quiet machine; 300 s was not enough at load 15
