@@ -258,7 +258,7 @@ export function deltaPack(
     else head = objectHeader(types[i], sizes[i]);
     offsets[i] = offset;
     index.push({ oid: oids[i], crc: crc32(bodies[i], crc32(head)), offset });
-    parts.push(head, bodies[i]);
+    parts.push(slab.copy(head), bodies[i]); // in a slab: one small Buffer a header would cost more than its bytes
     offset += head.length + bodies[i].length;
   };
   for (let i = 0; i < n; i++) emit(i);
