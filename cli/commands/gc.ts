@@ -15,7 +15,7 @@ after its output; off: never). \`git gc\` works on a store too and packs smaller
 
 options:
   --auto   one bounded round (at most 64 MB of packs), only when due; nothing when another gc runs
-  --json   {ran, busy?, rounds, merged, before: {packs, bytes}, after: {packs, bytes}}`,
+  --json   {ran, busy?, rounds, merged, before: {packs, bytes}, deltas: {deltas, reused, searched}, after: {packs, bytes}}`,
   options: { auto: { type: 'boolean' }, json: { type: 'boolean' } },
   maxPositionals: 0,
   async run(ctx, values) {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AgentlogError, isAgentlogError } from '../errors.js';
 import { ioError, removeQuietly } from '../git/fsio.js';
 import { Lock, sweepLockLeftovers } from '../git/lock.js';
+import type { CompactStats } from '../git/pack/compactPacks.js';
 import { NO_DELTAS } from '../git/pack/deltaPack.js';
 import type { StoreContext } from './types.js';
 
@@ -45,6 +46,8 @@ export interface GcResult {
   rounds: number;
   merged: number;
   before: { packs: number; bytes: number };
+  /** Entries the merges wrote as deltas, of which reused as the packs stored them, and objects searched for one (compactPacks.ts). */
+  deltas: CompactStats;
   after: { packs: number; bytes: number };
 }
 
@@ -56,7 +59,8 @@ export function gcDue(ctx: StoreContext): boolean {
 /** Merge packs: one bounded round when `auto` (and due), else rounds until no two packs are left to merge. */
 export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<GcResult> {
   const before = ctx.objects.packStats();
-  const none: GcResult = { ran: false, rounds: 0, merged: 0, before, after: before };
+  const stats: CompactStats = { deltas: 0, reused: 0, searched: 0 };
+  const none: GcResult = { ran: false, rounds: 0, merged: 0, before, deltas: stats, after: before };
   if (options.auto && !gcDue(ctx)) return none;
   const dir = path.join(ctx.commonDir, 'agentlog');
   try {
@@ -79,11 +83,11 @@ export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<Gc
   let merged = 0;
   try {
     if (options.auto) {
-      merged = ctx.objects.compact(options.deltas === false ? { ...AUTO_GC, delta: NO_DELTAS } : AUTO_GC);
+      merged = ctx.objects.compact(options.deltas === false ? { ...AUTO_GC, delta: NO_DELTAS, stats } : { ...AUTO_GC, stats });
       rounds = merged ? 1 : 0;
     } else {
       while (rounds < MAX_ROUNDS) {
-        const n = ctx.objects.compact({ maxPacks: 1, maxBytes: FULL_ROUND_BYTES });
+        const n = ctx.objects.compact({ maxPacks: 1, maxBytes: FULL_ROUND_BYTES, stats });
         if (!n) break;
         merged += n;
         rounds++;
@@ -101,7 +105,7 @@ export async function gc(ctx: StoreContext, options: GcOptions = {}): Promise<Gc
       removeQuietly(`${file}.lock`);
     }
   }
-  return { ran: true, rounds, merged, before, after: ctx.objects.packStats() };
+  return { ran: true, rounds, merged, before, deltas: stats, after: ctx.objects.packStats() };
 }
 
 /** Remove what killed lock takers left (git/lock.ts, sweepLockLeftovers): in the git dir itself, and under refs/, agentlog/ and worktrees/. */

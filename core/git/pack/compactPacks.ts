@@ -15,6 +15,15 @@ export interface CompactLimits {
   maxBytes?: number;
   /** How deltas are found (deltaPack.ts; default: git's window 10, depth 50). */
   delta?: DeltaOptions;
+  /** Counts added to by each merge: what a gc reports, and what tests check (deltas reused, not searched again). */
+  stats?: CompactStats;
+}
+
+/** What merges did: entries written as deltas, of which reused as an input pack stored them, and objects searched for a delta. */
+export interface CompactStats {
+  deltas: number;
+  reused: number;
+  searched: number;
 }
 
 /**
@@ -70,9 +79,10 @@ function planFrom(packDir: string, all: string[], limits: CompactLimits): string
  * all smaller packs together), so each object is copied O(log n) times in all; at most `maxBytes` of
  * packs in one run, so that a run's time and memory are bounded whatever the store's size. It runs
  * from `agentlog gc` (core/store/gc.ts), never inside an append. The merged pack is written with
- * deltas as git writes them (deltaPack.ts: a sliding window over the objects sorted as git sorts
- * them, chains at most `delta.depth` long, zlib at git's level), every object read whole and checked
- * against its id on the way (a corrupt one is an E_OBJECT error and nothing is deleted). Any packs
+ * deltas as git writes them (deltaPack.ts: the deltas the packs already hold reused as they are
+ * stored, a sliding window over the other objects sorted as git sorts them, chains at most
+ * `delta.depth` long, zlib at git's level), every object read whole and checked against its id on
+ * the way (a corrupt one is an E_OBJECT error and nothing is deleted). Any packs
  * may be merged, with or without deltas (ours, git's), but never a kept pack (a `.keep` beside it: a user's,
  * git's, or a writer's whose ref has not moved yet), as git never touches one. The merged pack is
  * published, and durable (its files and the folder fsynced), before the old ones are deleted, so
@@ -93,6 +103,7 @@ export function compactPacks(packDir: string, limits: CompactLimits | number, _d
   const chosen = planFrom(packDir, all, lim);
   if (chosen.length < 2) return 0;
   const oids: Buffer[] = [];
+  const packOf: number[] = [];
   const seen = new Set<string>();
   const used: string[] = [];
   for (const base of chosen) {
@@ -104,6 +115,7 @@ export function compactPacks(packDir: string, limits: CompactLimits | number, _d
       if (seen.has(key)) continue;
       seen.add(key);
       oids.push(oid);
+      packOf.push(used.length - 1);
     }
   }
   if (used.length < 2) return 0;
@@ -118,11 +130,18 @@ export function compactPacks(packDir: string, limits: CompactLimits | number, _d
         return obj;
       },
       lim.delta ?? DELTA_DEFAULTS,
+      (oid) => reader.storedDelta(oid),
+      packOf,
     );
   } finally {
     reader.close();
   }
   const { parts, index } = packed;
+  if (lim.stats) {
+    lim.stats.deltas += packed.deltas;
+    lim.stats.reused += packed.reused;
+    lim.stats.searched += packed.searched;
+  }
   const { name, sum: sum1 } = finishPack(packDir, parts);
   writeAtomically(`${name}.pack`, parts, true);
   writeAtomically(`${name}.idx`, [buildIndex(index, sum1)], true, true);

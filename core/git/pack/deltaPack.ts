@@ -1,7 +1,8 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { corrupt, objectId, type GitObject, type ObjectType } from '../object.js';
 import { DeltaIndex } from './delta.js';
-import { encodeOfsBack, objectHeader, OFS_DELTA, packHeader, TYPE_CODE, zlibStored } from './format.js';
+import { applyDelta, encodeOfsBack, objectHeader, OFS_DELTA, packHeader, TYPE_CODE, unwrapStored, zlibStored } from './format.js';
+import type { StoredDelta } from './packSet.js';
 
 /**
  * The entries of a pack with deltas chosen as git's pack-objects chooses them (the ideas of its
@@ -45,7 +46,12 @@ export interface DeltaPack {
   parts: Buffer[];
   /** Each object's id, CRC-32 of its entry and offset, for the .idx. */
   index: Array<{ oid: Buffer; crc: number; offset: number }>;
+  /** Entries written as deltas, in all. */
   deltas: number;
+  /** Of those, deltas an input pack held, copied as they were stored. */
+  reused: number;
+  /** Objects the delta search ran for (each tried against its window). */
+  searched: number;
 }
 
 /** git's pack_name_hash of the bytes data[from, to): each non-space byte shifts in at the top. */
@@ -59,8 +65,30 @@ export function nameHash(data: Uint8Array, from: number, to: number): number {
   return h;
 }
 
-/** A pack of the objects `oids` (distinct, in the order their entries are to be laid out), each read by `read`. */
-export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObject, options: DeltaOptions = DELTA_DEFAULTS): DeltaPack {
+/**
+ * A pack of the objects `oids` (distinct, in the order their entries are to be laid out), each read by
+ * `read`. With `stored` (what a pack holds for an object: PackSet.storedDelta), a delta an input pack
+ * already holds is reused as git's pack-objects reuses one: when its base is in this pack too, its
+ * zlib stream is copied as it is (written as an offset delta to its base's new place), after the
+ * delta was applied to its base and the object it makes checked against its id. Its chain's depth
+ * counts: a reused delta past `depth` is dropped (the object searched for again, which starts a
+ * new chain), and so is one whose chain of bases comes back to it. The delta search then runs only
+ * over the objects that are not reused deltas, are no reused delta's base (making a base a delta
+ * would lengthen every chain under it), and are not whole in an input pack that holds deltas
+ * (`packOf[i]` numbers the pack object i comes from): such a pack was written by a delta search
+ * (a gc's, git's), so its whole objects are whole because no search found them a base. What is
+ * left to search is what appends wrote since (their packs hold no deltas). Reused deltas and the
+ * objects copied as stored stay in the window as bases for the rest, read only when an object is
+ * tried against them. A gc of a delta'd pack and new ones thus reads and checks every object and
+ * searches only for the new ones (git's pack-objects searches every whole object again).
+ */
+export function deltaPack(
+  oids: readonly Buffer[],
+  read: (oid: string) => GitObject,
+  options: DeltaOptions = DELTA_DEFAULTS,
+  stored?: (oid: string) => StoredDelta | undefined,
+  packOf?: ArrayLike<number>,
+): DeltaPack {
   const n = oids.length;
   const hex = oids.map((o) => o.toString('hex'));
   const byOid = new Map<string, number>();
@@ -68,77 +96,151 @@ export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObj
   const types = new Uint8Array(n);
   const sizes = new Float64Array(n);
   const names = new Uint32Array(n);
+  const base = new Int32Array(n).fill(-1);
+  const deltaSize = new Float64Array(n);
+  const bodies: Buffer[] = new Array(n);
+  const slab = new Slab();
+  // The input packs (packOf's numbers) that hold a delta: made by a delta search (ours, git's), whose
+  // whole objects are whole because no search found them a base.
+  const searchedPacks = new Set<number>();
+  const wasDelta = new Uint8Array(n);
 
-  // Pass 1: type and size of each, names from trees; every object checked against its id.
+  // Pass 1: type and size of each, names from trees; every object checked against its id. A stored
+  // delta whose base is in this pack is checked as it is to be copied: applied to its base (itself
+  // checked against its id), the object it makes hashed.
   for (let i = 0; i < n; i++) {
-    const obj = readChecked(read, hex[i]);
+    const delta = stored?.(hex[i]);
+    if (delta) {
+      wasDelta[i] = 1;
+      if (packOf) searchedPacks.add(packOf[i]);
+    }
+    const b = delta ? byOid.get(delta.baseOid) : undefined;
+    let obj: GitObject;
+    if (delta && b !== undefined && b !== i) {
+      const from = readChecked(read, delta.baseOid);
+      const made = applyDelta(from.content, inflateDelta(delta, hex[i]), (why) => corrupt(hex[i], `its stored delta ${why}`));
+      obj = { type: from.type, content: made };
+      const id = objectId(obj.type as ObjectType, made);
+      if (id !== hex[i]) throw corrupt(hex[i], `its stored delta against ${delta.baseOid} makes an object that hashes to ${id}`);
+      base[i] = b;
+      deltaSize[i] = delta.size;
+      bodies[i] = slab.copy(delta.packed);
+    } else {
+      obj = readChecked(read, hex[i]);
+    }
     types[i] = TYPE_CODE[obj.type];
     sizes[i] = obj.content.length;
     if (obj.type === 'tree') nameChildren(obj.content, hex[i], byOid, names);
   }
 
+  // The reused chains' depths, bases first; a reused delta too deep, or in a loop of bases, is
+  // dropped (searched for in pass 2).
+  const depth = new Uint8Array(n);
+  const done = new Uint8Array(n); // 0: not yet, 1: on the chain being walked, 2: depth known
+  const chain: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    while (done[j] === 0 && base[j] >= 0) {
+      done[j] = 1;
+      chain.push(j);
+      j = base[j];
+    }
+    if (done[j] === 1) base[j] = -1; // a loop: j's delta goes, the chain ends at it
+    if (base[j] < 0) {
+      depth[j] = 0;
+      done[j] = 2;
+    }
+    while (chain.length) {
+      const k = chain.pop()!;
+      if (done[k] === 2) continue;
+      done[k] = 2;
+      if (base[k] >= 0 && depth[base[k]] + 1 <= options.depth) depth[k] = depth[base[k]] + 1;
+      else base[k] = -1;
+    }
+  }
+  // `asStored`: an object not searched for (copied as stored) — a reused delta's base, or a whole object of a searched pack.
+  const asStored = new Uint8Array(n);
+  let reused = 0;
+  for (let i = 0; i < n; i++) {
+    if (base[i] >= 0) {
+      asStored[base[i]] = 1;
+      reused++;
+    } else bodies[i] = undefined as unknown as Buffer; // a dropped delta's stream: written again in pass 2
+  }
+  if (packOf) for (let i = 0; i < n; i++) if (base[i] < 0 && !wasDelta[i] && searchedPacks.has(packOf[i])) asStored[i] = 1;
+
   // Git's order for finding deltas: type, name hash, size (larger first), newer first.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => types[b] - types[a] || names[b] - names[a] || sizes[b] - sizes[a] || b - a);
 
-  // Pass 2: each object against the window before it.
-  const base = new Int32Array(n).fill(-1);
-  const depth = new Uint8Array(n);
-  const deltaSize = new Float64Array(n);
-  const bodies: Buffer[] = new Array(n);
-  const slab = new Slab();
-  const window: Array<{ i: number; content: Buffer; index?: DeltaIndex }> = [];
+  // Pass 2: each object not reused against the window before it.
+  const window: Array<{ i: number; content?: Buffer; index?: DeltaIndex }> = [];
   let windowBytes = 0;
-  let deltas = 0;
-  for (const i of order) {
-    const obj = read(hex[i]);
-    const content = obj.content;
-    if (options.window === 0 && obj.packed) {
-      // No search asked for: the stored zlib stream, as it is (what merging did before deltas).
-      bodies[i] = slab.copy(obj.packed);
-      continue;
-    }
+  let deltas = reused;
+  let searched = 0;
+  const contentOf = (i: number): Buffer => {
+    const content = read(hex[i]).content;
     if (content.length !== sizes[i]) throw corrupt(hex[i], `it read back as ${content.length} bytes, then ${sizes[i]}`);
-    let best: Buffer | undefined;
-    let bestBase = -1;
-    const size = content.length;
-    if (size >= MIN_DELTA_SIZE && size <= MAX_DELTA_SIZE) {
-      for (let w = window.length - 1; w >= 0; w--) {
-        const cand = window[w];
-        if (types[cand.i] !== types[i] || depth[cand.i] >= options.depth) continue;
-        const srcSize = cand.content.length;
-        // git's try_delta limits: half the object (or the best so far), less the deeper the chain.
-        let max = best ? best.length : Math.floor(size / 2) - 20;
-        const refDepth = best ? depth[bestBase] + 1 : 1;
-        max = Math.floor((max * (options.depth - depth[cand.i])) / (options.depth - refDepth + 1));
-        if (max <= 0) continue;
-        if (size > srcSize && size - srcSize >= max) continue;
-        if (size < srcSize / 32) continue;
-        if (!cand.index) {
-          cand.index = new DeltaIndex(cand.content);
-          windowBytes += cand.index.bytes;
+    return content;
+  };
+  for (const i of order) {
+    const size = sizes[i];
+    const fits = size >= MIN_DELTA_SIZE && size <= MAX_DELTA_SIZE;
+    let content: Buffer | undefined;
+    if (base[i] < 0) {
+      const obj = read(hex[i]);
+      content = obj.content;
+      if (content.length !== size) throw corrupt(hex[i], `it read back as ${content.length} bytes, then ${size}`);
+      let best: Buffer | undefined;
+      let bestBase = -1;
+      if ((options.window === 0 || asStored[i]) && obj.packed) {
+        // No search asked for, or one not to search (asStored): the stored zlib stream, as it is.
+        bodies[i] = slab.copy(obj.packed);
+      } else {
+        if (fits && !asStored[i] && options.window > 0) {
+          searched++;
+          for (let w = window.length - 1; w >= 0; w--) {
+            const cand = window[w];
+            if (types[cand.i] !== types[i] || depth[cand.i] >= options.depth) continue;
+            const srcSize = sizes[cand.i];
+            // git's try_delta limits: half the object (or the best so far), less the deeper the chain.
+            let max = best ? best.length : Math.floor(size / 2) - 20;
+            const refDepth = best ? depth[bestBase] + 1 : 1;
+            max = Math.floor((max * (options.depth - depth[cand.i])) / (options.depth - refDepth + 1));
+            if (max <= 0) continue;
+            if (size > srcSize && size - srcSize >= max) continue;
+            if (size < srcSize / 32) continue;
+            if (!cand.content) {
+              cand.content = contentOf(cand.i);
+              windowBytes += srcSize;
+            }
+            if (!cand.index) {
+              cand.index = new DeltaIndex(cand.content);
+              windowBytes += cand.index.bytes;
+            }
+            const d = cand.index.delta(content, best ? Math.min(max, best.length - 1) : max);
+            if (d && (!best || d.length < best.length)) {
+              best = d;
+              bestBase = cand.i;
+            }
+          }
         }
-        const d = cand.index.delta(content, best ? Math.min(max, best.length - 1) : max);
-        if (d && (!best || d.length < best.length)) {
-          best = d;
-          bestBase = cand.i;
+        if (best) {
+          base[i] = bestBase;
+          depth[i] = depth[bestBase] + 1;
+          deltaSize[i] = best.length;
+          bodies[i] = slab.copy(compress(best, options.level));
+          deltas++;
+        } else {
+          bodies[i] = slab.copy(compress(content, options.level));
         }
       }
     }
-    if (best) {
-      base[i] = bestBase;
-      depth[i] = depth[bestBase] + 1;
-      deltaSize[i] = best.length;
-      bodies[i] = slab.copy(compress(best, options.level));
-      deltas++;
-    } else {
-      bodies[i] = slab.copy(compress(content, options.level));
-    }
-    if (size >= MIN_DELTA_SIZE && size <= MAX_DELTA_SIZE) {
+    if (fits && options.window > 0) {
       window.push({ i, content });
-      windowBytes += size;
+      if (content) windowBytes += size;
       while (window.length > options.window || (window.length > 1 && windowBytes > options.windowBytes)) {
         const out = window.shift()!;
-        windowBytes -= out.content.length + (out.index?.bytes ?? 0);
+        windowBytes -= (out.content ? out.content.length : 0) + (out.index?.bytes ?? 0);
       }
     }
   }
@@ -156,11 +258,22 @@ export function deltaPack(oids: readonly Buffer[], read: (oid: string) => GitObj
     else head = objectHeader(types[i], sizes[i]);
     offsets[i] = offset;
     index.push({ oid: oids[i], crc: crc32(bodies[i], crc32(head)), offset });
-    parts.push(head, bodies[i]);
+    parts.push(slab.copy(head), bodies[i]); // in a slab: one small Buffer a header would cost more than its bytes
     offset += head.length + bodies[i].length;
   };
   for (let i = 0; i < n; i++) emit(i);
-  return { parts, index, deltas };
+  return { parts, index, deltas, reused, searched };
+}
+
+/** A stored delta's bytes (its stream was checked to inflate to its size when it was read). */
+function inflateDelta(delta: StoredDelta, oid: string): Buffer {
+  const stored = unwrapStored(delta.packed);
+  if (stored) return stored;
+  try {
+    return inflateSync(delta.packed, { maxOutputLength: Math.max(delta.size, 1) });
+  } catch (e) {
+    throw corrupt(oid, `its stored delta does not inflate (${(e as Error).message})`);
+  }
 }
 
 function readChecked(read: (oid: string) => GitObject, oid: string): GitObject {

@@ -10,6 +10,16 @@ import { PACK_IDX_NAME, type PackIndex } from './packIndex.js';
 import { AgentlogError } from '../../errors.js';
 import { ioError } from '../fsio.js';
 
+/** A delta as a pack stores it, for reuse in another pack (a gc's merge, compactPacks.ts). */
+export interface StoredDelta {
+  /** The id of the object it applies to (an offset delta's base named through its pack's index). */
+  baseOid: string;
+  /** The delta's inflated size (its entry header's). */
+  size: number;
+  /** Its zlib stream, exactly as stored (checked to inflate to `size` bytes): a view of what was read. */
+  packed: Buffer;
+}
+
 /** A first read at an entry: enough for a commit or a tree, whatever follows it. */
 const WINDOW = 4096;
 /** Reads near the one before in the same pack (a timeline being walked) take a chunk this long, aligned. */
@@ -271,6 +281,17 @@ export class PackSet {
     }
   }
 
+  /**
+   * The delta stored for `oid` as it is (its base's id, its size, its zlib stream), or undefined when
+   * the entry found for it is a whole object or there is none. The stream is inflated once to find
+   * its end; the delta itself is not applied: a caller that copies it checks the object it makes
+   * (deltaPack.ts does).
+   */
+  storedDelta(oid: string): StoredDelta | undefined {
+    const hit = this.locate(Buffer.from(oid, 'hex'));
+    return hit ? hit.pack.storedDelta(hit.offset, oid) : undefined;
+  }
+
   // ------------------------------------------------------------------------------------------------
   // What the packs share: open files, chunks, objects (each bounded, least recently used out)
 
@@ -399,6 +420,62 @@ class Pack {
     }
     if (base || obj.type !== 'blob') this.set.keep(this, offset, obj);
     return obj;
+  }
+
+  /** The delta stored at `offset` as it is (PackSet.storedDelta), or undefined for a whole entry. */
+  storedDelta(offset: number, oid: string): StoredDelta | undefined {
+    try {
+      return this.storedDeltaFrom(this.entry(offset, oid, false), offset, oid);
+    } catch (e) {
+      if (!(e instanceof AgentlogError && e.data.unbounded === true)) throw e;
+      return this.storedDeltaFrom(this.entry(offset, oid, true), offset, oid);
+    }
+  }
+
+  private storedDeltaFrom(data: Buffer, offset: number, oid: string): StoredDelta | undefined {
+    const head = readEntryHeader(data, 0);
+    if (!head) throw corrupt(oid, `its entry header at offset ${offset} of ${this.name} is truncated`);
+    let pos = head.pos;
+    let baseOid: string;
+    if (head.type === OFS_DELTA) {
+      let back: number;
+      ({ back, pos } = readOfsBack(data, pos));
+      if (!(back > 0 && offset - back >= 12))
+        throw corrupt(oid, `its delta at offset ${offset} of ${this.name} names a base ${back} bytes back, outside the pack`);
+      const at = this.oidAt(offset - back);
+      if (!at) throw corrupt(oid, `its delta at offset ${offset} of ${this.name} names a base at offset ${offset - back}, where no entry starts`);
+      baseOid = at;
+    } else if (head.type === REF_DELTA) {
+      if (pos + 20 > data.length) throw corrupt(oid, `its entry at offset ${offset} of ${this.name} is truncated`);
+      baseOid = data.toString('hex', pos, pos + 20);
+      pos += 20;
+    } else {
+      return undefined;
+    }
+    const { content, used } = this.inflate(data, pos, head.size, oid);
+    if (content.length !== head.size) throw corrupt(oid, `its delta inflates to ${content.length} bytes, not ${head.size}`);
+    return { baseOid, size: head.size, packed: data.subarray(pos, pos + used) };
+  }
+
+  /** The offsets of the pack's entries in order, and the index position of each (built once, for oidAt). */
+  private byOffset: { offsets: Float64Array; at: Int32Array } | undefined;
+
+  /** The id (hex) of the object whose entry starts at `offset`, or undefined when none does. */
+  private oidAt(offset: number): string | undefined {
+    const idx = this.idx.index();
+    if (!this.byOffset) {
+      const order = Int32Array.from({ length: this.count }, (_, i) => i).sort((a, b) => idx.offset(a) - idx.offset(b));
+      this.byOffset = { offsets: Float64Array.from(order, (i) => idx.offset(i)), at: order };
+    }
+    const { offsets, at } = this.byOffset;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo] === offset ? idx.oid(at[lo]).toString('hex') : undefined;
   }
 
   private resolveFrom(data: Buffer, offset: number, oid: string): GitObject {
