@@ -241,8 +241,8 @@ async function reloadCheck(page, host, folder) {
     if (code === 0 && process.env.AGENTLOG_RELOAD_CHECK !== '0') code = await reloadCheck(page, host, folder);
     // More windows, one after another in the same browser (its storage kept, as a window reload keeps
     // it): AGENTLOG_VSCODE_WINDOWS=[{folder, tests}], each a folder and the extension tests run in it.
+    // They run whatever the first window's tests gave; the exit code is the first failure's.
     for (const w of JSON.parse(process.env.AGENTLOG_VSCODE_WINDOWS || '[]')) {
-      if (code !== 0) break;
       console.log(`[vscode] a window on ${w.folder} (${path.basename(w.tests)})`);
       const next = exit();
       const testPayload = JSON.stringify([
@@ -251,8 +251,9 @@ async function reloadCheck(page, host, folder) {
         ['skipWelcome', 'true'],
       ]);
       await page.goto(`http://${host}/?folder=${encodeURIComponent(w.folder)}&payload=${encodeURIComponent(testPayload)}`, { timeout: 180_000 });
-      code = await Promise.race([next, timeout()]);
-      if (code === 124) console.error(`code-shim: the extension tests in the window on ${w.folder} timed out`);
+      const c = await Promise.race([next, timeout()]);
+      if (c === 124) console.error(`code-shim: the extension tests in the window on ${w.folder} timed out`);
+      if (code === 0) code = c;
     }
   } catch (e) {
     console.error('code-shim:', e);
