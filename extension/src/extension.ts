@@ -30,7 +30,7 @@ import { linkFor, linkHandler } from './links.js';
 import { approvePolicy, modelLabel, pickModel } from './models.js';
 import { registerPanelSerializer, SessionPanels } from './panel.js';
 import { registerSessionsView, SessionsView } from './sessionsView.js';
-import { offerScmIgnore } from './scmIgnore.js';
+import { offerScmIgnore, scmOffers } from './scmIgnore.js';
 import { storeDirs, WorkspaceStores } from './workspaceStores.js';
 import { registerWorkspaceActions } from './workspaceActions.js';
 
@@ -105,6 +105,8 @@ export function activate(context: vscode.ExtensionContext) {
     /** The modal questions of Redact… and Push (ask.ts): answers for the next ones, and those asked so far. */
     preanswer,
     asked,
+    /** Source Control's question about the workspace's stores (scmIgnore.ts): checks made, questions asked. */
+    scmOffers,
   };
 }
 

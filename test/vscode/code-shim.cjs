@@ -3,7 +3,7 @@
 // machines where no desktop VS Code can be downloaded: it maps runTests' flags onto code-server (the
 // VS Code server + web workbench, installed by test/vscode/setup.sh), opens the workbench in headless
 // Debian chromium with VS Code's extension-test payload, and exits with the tests' exit code.
-// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'hover'|'click'|'keys'|'frameClick'}.
+// While the tests run it serves 127.0.0.1:$AGENTLOG_UI_PORT for the suite: POST /ui {op:'screenshot'|'texts'|'images'|'hover'|'click'|'keys'|'frameClick'}.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -164,6 +164,17 @@ async function reloadCheck(page, host, folder) {
               texts.push(...(await f.$$eval(q.selector, (els) => els.map((e) => e.textContent || '')).catch(() => [])));
             }
             out = { texts };
+          } else if (q.op === 'images') {
+            // The pictures matching q.selector in every frame: their src and whether they were drawn (naturalWidth).
+            const images = [];
+            for (const f of page.frames()) {
+              images.push(
+                ...(await f
+                  .$$eval(q.selector, (els) => els.map((e) => ({ src: e.getAttribute('src') || '', width: e.naturalWidth, complete: e.complete })))
+                  .catch(() => [])),
+              );
+            }
+            out = { images };
           } else if (q.op === 'hover') {
             let found = false;
             for (const f of page.frames()) {
@@ -215,7 +226,8 @@ async function reloadCheck(page, host, folder) {
       ['skipWelcome', 'true'],
     ]);
     let done;
-    const exited = new Promise((r) => (done = r));
+    const exit = () => new Promise((r) => (done = r));
+    const exited = exit();
     await page.exposeFunction('codeAutomationExit', (c) => done(c));
     await page.exposeFunction('codeAutomationLog', (_t, args) => {
       const s = util.format(...(args || []));
@@ -223,9 +235,26 @@ async function reloadCheck(page, host, folder) {
     });
     // The workbench's first load takes over 30 s (playwright's default) on a machine shared by several runs.
     await page.goto(`http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`, { timeout: 180_000 });
-    code = await Promise.race([exited, new Promise((r) => setTimeout(() => r(124), Number(process.env.AGENTLOG_VSCODE_TIMEOUT_MS || 600000)))]);
+    const timeout = () => new Promise((r) => setTimeout(() => r(124), Number(process.env.AGENTLOG_VSCODE_TIMEOUT_MS || 600000)));
+    code = await Promise.race([exited, timeout()]);
     if (code === 124) console.error('code-shim: the extension tests timed out');
     if (code === 0 && process.env.AGENTLOG_RELOAD_CHECK !== '0') code = await reloadCheck(page, host, folder);
+    // More windows, one after another in the same browser (its storage kept, as a window reload keeps
+    // it): AGENTLOG_VSCODE_WINDOWS=[{folder, tests}], each a folder and the extension tests run in it.
+    // They run whatever the first window's tests gave; the exit code is the first failure's.
+    for (const w of JSON.parse(process.env.AGENTLOG_VSCODE_WINDOWS || '[]')) {
+      console.log(`[vscode] a window on ${w.folder} (${path.basename(w.tests)})`);
+      const next = exit();
+      const testPayload = JSON.stringify([
+        ['extensionDevelopmentPath', `vscode-remote://${host}${opt.extensionDevelopmentPath}`],
+        ['extensionTestsPath', `vscode-remote://${host}${w.tests}`],
+        ['skipWelcome', 'true'],
+      ]);
+      await page.goto(`http://${host}/?folder=${encodeURIComponent(w.folder)}&payload=${encodeURIComponent(testPayload)}`, { timeout: 180_000 });
+      const c = await Promise.race([next, timeout()]);
+      if (c === 124) console.error(`code-shim: the extension tests in the window on ${w.folder} timed out`);
+      if (code === 0) code = c;
+    }
   } catch (e) {
     console.error('code-shim:', e);
     code = 1;

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { makeWorkspace } from './workspace.js';
+import { makeConsentWorkspaces, makeWorkspace } from './workspace.js';
 
 const __dirname = path.dirname(fileURLToPath(import.meta.url));
 
@@ -33,16 +33,21 @@ async function main() {
   const underTest = path.join(ext, 'extension');
 
   const suite = path.join(cache, 'suite');
-  await esbuild.build({
-    entryPoints: [path.join(__dirname, 'suite/index.ts')],
-    outfile: path.join(suite, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', 'mocha', 'cbor-extract'],
-    logLevel: 'warning',
-  });
+  const bundle = (entry: string, outfile: string, define?: Record<string, string>) =>
+    esbuild.build({
+      entryPoints: [path.join(__dirname, entry)],
+      outfile: path.join(suite, outfile),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode', 'mocha', 'cbor-extract'],
+      logLevel: 'warning',
+      define,
+    });
+  await bundle('suite/index.ts', 'index.js');
+  // Source Control's question, in windows of their own: a first load of each folder, then a second.
+  for (const load of ['first', 'again']) await bundle('suite/consent.ts', `consent-${load}.js`, { 'process.env.AGENTLOG_CONSENT_LOAD': JSON.stringify(load) });
   // CommonJS, whatever the repository's package.json says; mocha is resolved from its node_modules.
   fs.writeFileSync(path.join(suite, 'package.json'), '{ "type": "commonjs" }\n');
   fs.rmSync(path.join(suite, 'node_modules'), { force: true, recursive: true });
@@ -50,6 +55,9 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentlog-vscode-'));
   const { workspace, store } = await makeWorkspace(tmp);
+  const windows = (await makeConsentWorkspaces(tmp)).flatMap((folder) =>
+    ['first', 'again'].map((load) => ({ folder, tests: path.join(suite, `consent-${load}.js`) })),
+  );
   const desktop = process.env.AGENTLOG_VSCODE === 'desktop';
   const vscodeExecutablePath = process.env.VSCODE_EXECUTABLE ?? (desktop ? undefined : path.join(__dirname, 'code-shim.cjs'));
   const profile = path.join(tmp, 'profile');
@@ -72,6 +80,11 @@ async function main() {
       extensionTestsPath: path.join(suite, 'index.js'),
       launchArgs: [workspace, `--user-data-dir=${path.join(profile, 'user')}`, `--extensions-dir=${path.join(profile, 'exts')}`, '--disable-extensions'],
       extensionTestsEnv: {
+        // The shim opens these windows after the suite, in the same browser. Not on a desktop: no
+        // harness there to click the notification with.
+        AGENTLOG_VSCODE_WINDOWS: web ? JSON.stringify(windows) : '[]',
+        // Only the tests whose title holds this (mocha's grep), e.g. while working on one suite.
+        AGENTLOG_TEST_GREP: process.env.AGENTLOG_TEST_GREP ?? '',
         AGENTLOG_TEST_STORE: store,
         AGENTLOG_TEST_WORKSPACE: workspace,
         AGENTLOG_TEST_CLAUDE_FILE: path.join(root, 'test/fixtures/claude-code/tree.jsonl'),

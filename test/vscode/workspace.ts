@@ -1,4 +1,5 @@
 /** The workspace the real-VS-Code tests open: a folder with an agentlog store and a realistic session. */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -140,4 +141,25 @@ async function longSession(store: Store, n: number): Promise<void> {
     );
   }
   await Promise.all(appends);
+}
+
+/**
+ * Two folders for Source Control's question (test/vscode/suite/consent.ts): each a git repository of
+ * its own (a project) holding its store in `sessions/`, named by the workspace's `agentlog.storePath`,
+ * so Source Control would list the store beside the project. One is answered "Hide from Source
+ * Control", the other "Not now" (the folder's name says which).
+ */
+export async function makeConsentWorkspaces(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of ['consent-hide', 'consent-not-now']) {
+    const folder = path.join(root, name);
+    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify({ 'agentlog.storePath': 'sessions' }, null, 2)}\n`);
+    fs.writeFileSync(path.join(folder, 'README.md'), `# ${name}\n`);
+    execFileSync('git', ['init', '-q', folder]);
+    const { store } = Store.init(path.join(folder, 'sessions'));
+    await store.create('first-session', { kind: 'session', title: 'A session kept in sessions/', agent: { name: 'claude-code' } });
+    out.push(folder);
+  }
+  return out;
 }

@@ -681,6 +681,33 @@ describe('agentlog in a real VS Code', () => {
     assert.ok(!repos.some((r) => path.resolve(r.rootUri.fsPath) === path.resolve(storeDir)), JSON.stringify(repos.map((r) => r.rootUri.fsPath)));
   });
 
+  it("the installed extension's README shows its pictures: a dark and a light screenshot inside the package, drawn by VS Code's markdown preview", async function () {
+    this.timeout(120_000);
+    // What the .vsix installs (runTest.ts unpacks it); vsce names the README readme.md. The extension
+    // details page shows this file with the extension's folder as its base; it cannot be opened here
+    // (extension.open asks the gallery first, unreachable, and an extension under development is not
+    // in the Extensions view's installed list): VS Code's markdown preview resolves the links the same way.
+    const dir = vscode.extensions.getExtension('agentlog.agentlog-vscode')!.extensionUri.fsPath;
+    const readme = path.join(dir, fs.readdirSync(dir).find((f) => /^readme\.md$/i.test(f))!);
+    const links = [...fs.readFileSync(readme, 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    assert.ok(links.some((l) => l.includes('dark')) && links.some((l) => l.includes('light')), JSON.stringify(links));
+    for (const link of links) assert.ok(fs.statSync(path.join(dir, link)).size > 1000, `${link} is in the installed extension`);
+    if (!uiUrl) return; // a desktop run: no harness to look at the page with
+    await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(readme));
+    const drawn = await until(
+      "the README's pictures drawn in the preview",
+      async () => {
+        const images = ((await ui({ op: 'images', selector: 'img' }))!.images as { src: string; width: number }[]).filter((i) =>
+          links.some((l) => decodeURIComponent(i.src).includes(l)),
+        );
+        return images.length >= links.length && images.every((i) => i.width > 0) ? images : undefined;
+      },
+      60_000,
+    );
+    assert.equal(drawn.length, links.length, JSON.stringify(drawn));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   // Only where the harness can see the workbench (code-shim); a desktop run has no screenshot service.
   if (uiUrl)
     it('takes screenshots, dark and light', async function () {

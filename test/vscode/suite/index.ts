@@ -2,7 +2,7 @@
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: process.env.AGENTLOG_TEST_GREP || undefined });
   mocha.suite.emit('pre-require', globalThis, 'agentlog.suite', mocha);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./agentlog.suite');
