@@ -14,47 +14,8 @@ import { ObjectStore } from '../../core/git/objects.js';
 import { type CompactStats, compactPacks } from '../../core/git/pack/compactPacks.js';
 import { writePack } from '../../core/git/pack/writePack.js';
 import { Store } from '../../core/store/store.js';
+import { sameThroughGitAndStore, verifyPacks } from '../helpers/packCheck.js';
 import { clock, git, tmpdir } from '../helpers/tmp.js';
-
-/** Each delta of every pack as `verify-pack -v` lists it: `oid size base` (size: the delta's), and the longest chain. */
-function deltasOf(gitDir: string): { objects: number; deltas: Set<string>; maxChain: number } {
-  const packDir = path.join(gitDir, 'objects', 'pack');
-  const deltas = new Set<string>();
-  let objects = 0;
-  let maxChain = 0;
-  for (const idx of fs.readdirSync(packDir).filter((n) => n.endsWith('.idx'))) {
-    const out = execFileSync('git', ['verify-pack', '-v', path.join(packDir, idx)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    for (const line of out.split('\n')) {
-      const f = line.split(/\s+/);
-      if (/^[0-9a-f]{40}$/.test(f[0]) && ['commit', 'tree', 'blob', 'tag'].includes(f[1])) {
-        objects++;
-        if (f.length >= 7) deltas.add(`${f[0]} ${f[2]} ${f[6]}`);
-      }
-      const chain = /^chain length = (\d+):/.exec(line);
-      if (chain) maxChain = Math.max(maxChain, Number(chain[1]));
-    }
-  }
-  return { objects, deltas, maxChain };
-}
-
-/** Every object git lists reads back the same through the store's reader; returns how many. */
-function sameThroughGitAndStore(gitDir: string): number {
-  const objects = new ObjectStore(gitDir);
-  const out = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 30 });
-  let pos = 0;
-  let n = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(0x0a, pos);
-    const [oid, type, size] = out.toString('latin1', pos, nl).split(' ');
-    const content = out.subarray(nl + 1, nl + 1 + Number(size));
-    pos = nl + 1 + Number(size) + 1;
-    const ours = objects.read(oid);
-    expect(ours.type, oid).toBe(type);
-    expect(ours.content.equals(content), oid).toBe(true);
-    n++;
-  }
-  return n;
-}
 
 /** A store of two sessions of `n` similar messages each (one pack per append). */
 async function similarStore(n: number) {
@@ -93,7 +54,7 @@ describe('a gc reuses the deltas its packs hold (deltaPack.ts)', () => {
     const first = await store.gc();
     expect(first.after.packs).toBe(1);
     expect(first.deltas.reused).toBe(0); // appends' packs hold no deltas
-    const made = deltasOf(gitDir);
+    const made = verifyPacks(gitDir);
     expect(made.deltas.size).toBeGreaterThan(50);
     expect(first.deltas.searched).toBeGreaterThan(made.deltas.size);
     for (let i = 0; i < 40; i++) await store.append('two', { kind: 'note', text: `more ${i} ${'words '.repeat(i)}` });
@@ -103,7 +64,7 @@ describe('a gc reuses the deltas its packs hold (deltaPack.ts)', () => {
     expect(second.deltas.reused).toBe(made.deltas.size);
     expect(second.deltas.searched).toBeGreaterThan(0);
     expect(second.deltas.searched).toBeLessThanOrEqual(appended);
-    const after = deltasOf(gitDir);
+    const after = verifyPacks(gitDir);
     for (const d of made.deltas) expect(after.deltas.has(d), d).toBe(true);
     expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
     expect(sameThroughGitAndStore(gitDir)).toBeGreaterThanOrEqual(after.objects);
@@ -114,14 +75,14 @@ describe('a gc reuses the deltas its packs hold (deltaPack.ts)', () => {
   it('reuses the deltas of a pack git made (`git gc`, then `agentlog gc`): git’s own delta bytes, each base before its delta', async () => {
     const { dir, gitDir, store } = await similarStore(30);
     git(dir, ['gc', '-q']);
-    const gits = deltasOf(gitDir);
+    const gits = verifyPacks(gitDir);
     expect(gits.deltas.size).toBeGreaterThan(50);
     for (let i = 0; i < 40; i++) await store.append('one', { kind: 'note', text: `again ${i} ${'words '.repeat(i)}` });
     const result = await store.gc();
     expect(result.after.packs).toBe(1);
     expect(result.deltas.reused).toBe(gits.deltas.size);
     // The same delta (its size) against the same base: copied, not made again by our own search.
-    const after = deltasOf(gitDir);
+    const after = verifyPacks(gitDir);
     for (const d of gits.deltas) expect(after.deltas.has(d), d).toBe(true);
     expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
     expect(sameThroughGitAndStore(gitDir)).toBeGreaterThanOrEqual(after.objects);
@@ -154,12 +115,12 @@ describe('a gc reuses the deltas its packs hold (deltaPack.ts)', () => {
       .join('');
     git(dir, ['pack-objects', '-q', '--no-reuse-object', '--depth=100', '--window=20', path.join(packDir, 'pack')], { input: ids });
     for (const n of ours) fs.rmSync(path.join(packDir, n));
-    const gits = deltasOf(dir);
+    const gits = verifyPacks(dir);
     expect(gits.maxChain).toBeGreaterThan(20);
     packOf(120, 130); // whole blobs, a pack more than half the size of git's: the two are merged
     const stats: CompactStats = { deltas: 0, reused: 0, searched: 0 };
     expect(compactPacks(packDir, { maxPacks: 1, delta: { window: 10, depth: 8, windowBytes: 1 << 20, level: 6 }, stats })).toBe(2);
-    const v = deltasOf(dir);
+    const v = verifyPacks(dir);
     expect(v.objects).toBe(130);
     expect(v.maxChain).toBeLessThanOrEqual(8);
     expect(stats.reused).toBeGreaterThan(gits.deltas.size / 2);

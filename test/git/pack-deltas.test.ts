@@ -6,7 +6,6 @@
  * back byte-identical through the store and through git, chains stay within their depth, and the
  * reader refuses hostile deltas.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +19,7 @@ import { buildIndex } from '../../core/git/pack/packIndex.js';
 import { writePack } from '../../core/git/pack/writePack.js';
 import { Store } from '../../core/store/store.js';
 import { verifyTimeline } from '../../core/timeline/verify.js';
+import { sameThroughGitAndStore, verifyPacks } from '../helpers/packCheck.js';
 import { clock, git, tmpdir } from '../helpers/tmp.js';
 
 /** A deterministic stream of bytes (xorshift), so every run builds the same inputs. */
@@ -44,46 +44,6 @@ function roundTrip(base: Buffer, target: Buffer, maxSize = target.length + 1024)
   expect(delta).toBeDefined();
   expect(applyDelta(base, delta, (why) => new Error(`the delta ${why}`)).equals(target)).toBe(true);
   return delta;
-}
-
-/** verify-pack -v of every pack: the deltas, and the longest chain (from its "chain length = N" lines). */
-function verifyPacks(gitDir: string): { objects: number; deltas: number; maxChain: number } {
-  const packDir = path.join(gitDir, 'objects', 'pack');
-  let objects = 0;
-  let deltas = 0;
-  let maxChain = 0;
-  for (const idx of fs.readdirSync(packDir).filter((n) => n.endsWith('.idx'))) {
-    const out = execFileSync('git', ['verify-pack', '-v', path.join(packDir, idx)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    for (const line of out.split('\n')) {
-      const f = line.split(/\s+/);
-      if (/^[0-9a-f]{40}$/.test(f[0]) && ['commit', 'tree', 'blob', 'tag'].includes(f[1])) {
-        objects++;
-        if (f.length >= 7) deltas++;
-      }
-      const chain = /^chain length = (\d+):/.exec(line);
-      if (chain) maxChain = Math.max(maxChain, Number(chain[1]));
-    }
-  }
-  return { objects, deltas, maxChain };
-}
-
-/** Every object git holds reads back the same through the store's reader as through `git cat-file --batch`. */
-function sameThroughGitAndStore(gitDir: string): number {
-  const objects = new ObjectStore(gitDir);
-  const out = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 30 });
-  let pos = 0;
-  let n = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(0x0a, pos);
-    const [oid, type, size] = out.toString('latin1', pos, nl).split(' ');
-    const content = out.subarray(nl + 1, nl + 1 + Number(size));
-    pos = nl + 1 + Number(size) + 1;
-    const ours = objects.read(oid);
-    expect(ours.type, oid).toBe(type);
-    expect(ours.content.equals(content), oid).toBe(true);
-    n++;
-  }
-  return n;
 }
 
 function packBytes(gitDir: string): number {
@@ -182,8 +142,8 @@ describe('a gc writes deltas (compactPacks.ts, deltaPack.ts)', () => {
     const v = verifyPacks(gitDir);
     expect(v.objects).toBeGreaterThan(4 * 240);
     // Trees of consecutive appends, and similar messages, are deltas (objects under 50 bytes never are, as in git).
-    console.log(`pack deltas: ${v.deltas} of ${v.objects} objects, longest chain ${v.maxChain}; ${before} → ${packBytes(gitDir)} bytes`);
-    expect(v.deltas).toBeGreaterThan(2 * 120);
+    console.log(`pack deltas: ${v.deltas.size} of ${v.objects} objects, longest chain ${v.maxChain}; ${before} → ${packBytes(gitDir)} bytes`);
+    expect(v.deltas.size).toBeGreaterThan(2 * 120);
     expect(v.maxChain).toBeLessThanOrEqual(50);
     expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
     expect(sameThroughGitAndStore(gitDir)).toBeGreaterThanOrEqual(v.objects); // and the loose objects init wrote
@@ -219,7 +179,7 @@ describe('a gc writes deltas (compactPacks.ts, deltaPack.ts)', () => {
     expect(compactPacks(packDir, { maxPacks: 1, delta: { window: 10, depth: 4, windowBytes: 1 << 20, level: 6 } })).toBe(3);
     const v = verifyPacks(dir);
     expect(v.objects).toBe(120);
-    expect(v.deltas).toBeGreaterThan(90);
+    expect(v.deltas.size).toBeGreaterThan(90);
     expect(v.maxChain).toBe(4);
     expect(sameThroughGitAndStore(dir)).toBe(120);
   });
@@ -247,9 +207,9 @@ describe('a gc writes deltas (compactPacks.ts, deltaPack.ts)', () => {
     const gitDir = path.join(dir, '.git');
     const merged = verifyPacks(gitDir);
     expect(fs.readdirSync(path.join(gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length).toBeLessThan(40);
-    expect(merged.deltas).toBe(0);
+    expect(merged.deltas.size).toBe(0);
     await store.gc();
-    expect(verifyPacks(gitDir).deltas).toBeGreaterThan(60);
+    expect(verifyPacks(gitDir).deltas.size).toBeGreaterThan(60);
     expect(git(dir, ['fsck', '--strict', '--no-dangling', '--no-progress']).trim()).toBe('');
     expect(Store.open(dir).readEvents(store.tipOf('one')!)).toHaveLength(61);
   }, 120_000);
