@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STORE_REF } from '../../../core/store/storeBranch.js';
 import { startGitHttpServer, type GitHttpServer } from '../../helpers/git-http-server.js';
 import { ensureCorpus, sizeFlags, type Manifest } from './corpus.js';
 import { du, evict, repeat, run, type Run, sequence, summarize, TIME_BIN } from './measure.js';
@@ -155,7 +156,7 @@ async function main() {
     // `ls` on stores of 100 and 1,000 timelines (whole sessions fetched from the store with git) and on the store.
     const heads = (await run('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd: store, env, keepStdout: true })).stdout
       .split('\n')
-      .filter(Boolean);
+      .filter((r) => r !== '' && r !== STORE_REF); // the store's own branch is no timeline, and is checked out in a new store
     const sizes = [100, 1000].filter((n) => n < heads.length);
     const lsCells: string[] = [];
     const lsFloors: string[] = [];
