@@ -92,6 +92,9 @@ describe('capture with the real agents', () => {
     expect(next).not.toEqual(expected);
     await until(() => JSON.stringify([...Store.open(store).timelines()]) === JSON.stringify([...next]), 20_000).catch(() => {});
     expect(new Map(Store.open(store).timelines())).toEqual(next);
-    expect(fs.readFileSync(log, 'utf8')).toMatch(/codex: incremental: \+\d+ event\(s\)/);
+    // The hook writes its log line after it moved the timeline: wait for it too (a CI run read the log in between).
+    const incremental = /codex: incremental: \+\d+ event\(s\)/;
+    await until(() => incremental.test(fs.readFileSync(log, 'utf8')), 20_000).catch(() => {});
+    expect(fs.readFileSync(log, 'utf8')).toMatch(incremental);
   });
 });
